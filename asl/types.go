@@ -1,0 +1,402 @@
+// Package asl is a typed model of the Amazon States Language as AWS Step Functions runs it today:
+// both query languages (JSONPath and JSONata), all eight state types, Distributed Map, retries and
+// catchers. It builds, validates, parses and renders state machine definitions deterministically,
+// and derives the IAM statements a definition's tasks need.
+//
+// It is not tied to any particular workflow: nothing in this package knows about IAM keys, Pulumi
+// or any caller.
+package asl
+
+import "encoding/json"
+
+// QueryLanguage selects how a state's fields are interpreted.
+type QueryLanguage string
+
+// The two query languages of ASL.
+const (
+	JSONPath QueryLanguage = "JSONPath"
+	JSONata  QueryLanguage = "JSONata"
+)
+
+// Path is a JSONPath or reference path field (InputPath, OutputPath, ResultPath, ItemsPath, ...).
+// The zero value means the field is absent; NullPath renders as JSON null (for example
+// "ResultPath": null, which discards a result).
+type Path string
+
+// NullPath is the Path that renders as JSON null.
+const NullPath Path = "\x00null"
+
+// StateMachine is a whole definition (the top level of an ASL document).
+type StateMachine struct {
+	Comment        string        `json:"Comment,omitempty"`
+	QueryLanguage  QueryLanguage `json:"QueryLanguage,omitempty"`
+	StartAt        string        `json:"StartAt"`
+	States         States        `json:"States"`
+	TimeoutSeconds int           `json:"TimeoutSeconds,omitempty"`
+	Version        string        `json:"Version,omitempty"`
+}
+
+// States maps state names to states. Rendering sorts names, so output is deterministic.
+type States map[string]State
+
+// State is one of the eight ASL state types: *Task, *Pass, *Choice, *Wait, *Succeed, *Fail,
+// *Parallel, *Map.
+type State interface {
+	// Type is the ASL "Type" value of the state ("Task", "Pass", ...).
+	Type() string
+	common() *Common
+}
+
+// Common holds the fields every state type may carry.
+type Common struct {
+	Comment       string        `json:"Comment,omitempty"`
+	QueryLanguage QueryLanguage `json:"QueryLanguage,omitempty"`
+}
+
+// Flow holds the transition fields of states that are not terminal by type: exactly one of Next
+// or End.
+type Flow struct {
+	Next string `json:"Next,omitempty"`
+	End  bool   `json:"End,omitempty"`
+}
+
+// IO holds the input and output processing fields shared by most states. InputPath and
+// OutputPath are JSONPath-only; Output is JSONata-only. Assign works in both.
+type IO struct {
+	InputPath  Path           `json:"InputPath,omitempty"`
+	OutputPath Path           `json:"OutputPath,omitempty"`
+	Output     any            `json:"Output,omitempty"`
+	Assign     map[string]any `json:"Assign,omitempty"`
+}
+
+// Task runs one unit of work: a Lambda function, an optimized or aws-sdk service integration,
+// or an activity.
+type Task struct {
+	Common
+	IO
+	Flow
+	Resource       string       `json:"Resource"`
+	Parameters     any          `json:"Parameters,omitempty"`
+	Arguments      any          `json:"Arguments,omitempty"`
+	ResultSelector any          `json:"ResultSelector,omitempty"`
+	ResultPath     Path         `json:"ResultPath,omitempty"`
+	Credentials    *Credentials `json:"Credentials,omitempty"`
+	Retry          []Retrier    `json:"Retry,omitempty"`
+	Catch          []Catcher    `json:"Catch,omitempty"`
+	TimeoutSeconds int          `json:"TimeoutSeconds,omitempty"`
+	// TimeoutSecondsExpr is a JSONata expression ("{% ... %}") rendered as TimeoutSeconds.
+	TimeoutSecondsExpr   string `json:"-"`
+	TimeoutSecondsPath   Path   `json:"TimeoutSecondsPath,omitempty"`
+	HeartbeatSeconds     int    `json:"HeartbeatSeconds,omitempty"`
+	HeartbeatSecondsExpr string `json:"-"`
+	HeartbeatSecondsPath Path   `json:"HeartbeatSecondsPath,omitempty"`
+
+	// Permissions are the IAM statements this task needs from the state machine's role. They
+	// are not rendered; StateMachine.IAMStatements collects them. Helpers such as AWSSDKTask
+	// fill in the actions; callers narrow the resources.
+	Permissions []PolicyStatement `json:"-"`
+}
+
+// Credentials makes Step Functions assume a role for a Task's call (cross-account access).
+type Credentials struct {
+	RoleArn     string `json:"RoleArn,omitempty"`
+	RoleArnPath string `json:"RoleArn.$,omitempty"`
+}
+
+// Pass passes its input to its output, optionally injecting Result or Parameters.
+type Pass struct {
+	Common
+	IO
+	Flow
+	Parameters any  `json:"Parameters,omitempty"`
+	Result     any  `json:"Result,omitempty"`
+	ResultPath Path `json:"ResultPath,omitempty"`
+}
+
+// Wait delays for a time. Exactly one of Seconds, SecondsExpr, Timestamp, SecondsPath or
+// TimestampPath is set.
+type Wait struct {
+	Common
+	IO
+	Flow
+	Seconds       int    `json:"Seconds,omitempty"`
+	SecondsExpr   string `json:"-"`
+	Timestamp     string `json:"Timestamp,omitempty"`
+	SecondsPath   Path   `json:"SecondsPath,omitempty"`
+	TimestampPath Path   `json:"TimestampPath,omitempty"`
+}
+
+// Succeed ends the execution (or a branch or iteration) successfully.
+type Succeed struct {
+	Common
+	IO
+}
+
+// Fail ends the execution with an error name and cause.
+type Fail struct {
+	Common
+	Error     string `json:"Error,omitempty"`
+	Cause     string `json:"Cause,omitempty"`
+	ErrorPath Path   `json:"ErrorPath,omitempty"`
+	CausePath Path   `json:"CausePath,omitempty"`
+}
+
+// Choice picks the next state from the first matching rule, else Default.
+type Choice struct {
+	Common
+	IO
+	Choices []ChoiceRule `json:"Choices"`
+	Default string       `json:"Default,omitempty"`
+}
+
+// ChoiceRule is a top-level rule of a Choice state (with Next) or a nested rule inside And, Or
+// and Not (without Next). In JSONPath it names a Variable and exactly one comparison operator,
+// or one of And, Or, Not; in JSONata it has a Condition.
+type ChoiceRule struct {
+	Comment   string `json:"Comment,omitempty"`
+	Variable  Path   `json:"Variable,omitempty"`
+	Condition string `json:"Condition,omitempty"`
+
+	And []ChoiceRule `json:"And,omitempty"`
+	Or  []ChoiceRule `json:"Or,omitempty"`
+	Not *ChoiceRule  `json:"Not,omitempty"`
+
+	StringEquals                   *string  `json:"StringEquals,omitempty"`
+	StringEqualsPath               Path     `json:"StringEqualsPath,omitempty"`
+	StringLessThan                 *string  `json:"StringLessThan,omitempty"`
+	StringLessThanPath             Path     `json:"StringLessThanPath,omitempty"`
+	StringGreaterThan              *string  `json:"StringGreaterThan,omitempty"`
+	StringGreaterThanPath          Path     `json:"StringGreaterThanPath,omitempty"`
+	StringLessThanEquals           *string  `json:"StringLessThanEquals,omitempty"`
+	StringLessThanEqualsPath       Path     `json:"StringLessThanEqualsPath,omitempty"`
+	StringGreaterThanEquals        *string  `json:"StringGreaterThanEquals,omitempty"`
+	StringGreaterThanEqualsPath    Path     `json:"StringGreaterThanEqualsPath,omitempty"`
+	StringMatches                  *string  `json:"StringMatches,omitempty"`
+	NumericEquals                  *float64 `json:"NumericEquals,omitempty"`
+	NumericEqualsPath              Path     `json:"NumericEqualsPath,omitempty"`
+	NumericLessThan                *float64 `json:"NumericLessThan,omitempty"`
+	NumericLessThanPath            Path     `json:"NumericLessThanPath,omitempty"`
+	NumericGreaterThan             *float64 `json:"NumericGreaterThan,omitempty"`
+	NumericGreaterThanPath         Path     `json:"NumericGreaterThanPath,omitempty"`
+	NumericLessThanEquals          *float64 `json:"NumericLessThanEquals,omitempty"`
+	NumericLessThanEqualsPath      Path     `json:"NumericLessThanEqualsPath,omitempty"`
+	NumericGreaterThanEquals       *float64 `json:"NumericGreaterThanEquals,omitempty"`
+	NumericGreaterThanEqualsPath   Path     `json:"NumericGreaterThanEqualsPath,omitempty"`
+	BooleanEquals                  *bool    `json:"BooleanEquals,omitempty"`
+	BooleanEqualsPath              Path     `json:"BooleanEqualsPath,omitempty"`
+	TimestampEquals                *string  `json:"TimestampEquals,omitempty"`
+	TimestampEqualsPath            Path     `json:"TimestampEqualsPath,omitempty"`
+	TimestampLessThan              *string  `json:"TimestampLessThan,omitempty"`
+	TimestampLessThanPath          Path     `json:"TimestampLessThanPath,omitempty"`
+	TimestampGreaterThan           *string  `json:"TimestampGreaterThan,omitempty"`
+	TimestampGreaterThanPath       Path     `json:"TimestampGreaterThanPath,omitempty"`
+	TimestampLessThanEquals        *string  `json:"TimestampLessThanEquals,omitempty"`
+	TimestampLessThanEqualsPath    Path     `json:"TimestampLessThanEqualsPath,omitempty"`
+	TimestampGreaterThanEquals     *string  `json:"TimestampGreaterThanEquals,omitempty"`
+	TimestampGreaterThanEqualsPath Path     `json:"TimestampGreaterThanEqualsPath,omitempty"`
+	IsNull                         *bool    `json:"IsNull,omitempty"`
+	IsPresent                      *bool    `json:"IsPresent,omitempty"`
+	IsNumeric                      *bool    `json:"IsNumeric,omitempty"`
+	IsString                       *bool    `json:"IsString,omitempty"`
+	IsBoolean                      *bool    `json:"IsBoolean,omitempty"`
+	IsTimestamp                    *bool    `json:"IsTimestamp,omitempty"`
+
+	Assign map[string]any `json:"Assign,omitempty"`
+	Output any            `json:"Output,omitempty"`
+	Next   string         `json:"Next,omitempty"`
+}
+
+// Parallel runs its branches concurrently and outputs an array of their results.
+type Parallel struct {
+	Common
+	IO
+	Flow
+	Branches       []Branch  `json:"Branches"`
+	Parameters     any       `json:"Parameters,omitempty"`
+	Arguments      any       `json:"Arguments,omitempty"`
+	ResultSelector any       `json:"ResultSelector,omitempty"`
+	ResultPath     Path      `json:"ResultPath,omitempty"`
+	Retry          []Retrier `json:"Retry,omitempty"`
+	Catch          []Catcher `json:"Catch,omitempty"`
+}
+
+// Branch is a nested state graph: a Parallel branch or a Map's ItemProcessor.
+type Branch struct {
+	Comment       string        `json:"Comment,omitempty"`
+	QueryLanguage QueryLanguage `json:"QueryLanguage,omitempty"`
+	StartAt       string        `json:"StartAt"`
+	States        States        `json:"States"`
+}
+
+// Map processes each item of an array (inline) or of a data set (distributed, an AWS extension
+// selected with ItemProcessor.ProcessorConfig.Mode = DISTRIBUTED).
+type Map struct {
+	Common
+	IO
+	Flow
+	ItemProcessor *ItemProcessor `json:"ItemProcessor,omitempty"`
+	// Iterator is the legacy name of ItemProcessor; accepted when parsing.
+	Iterator     *Branch `json:"Iterator,omitempty"`
+	ItemsPath    Path    `json:"ItemsPath,omitempty"`
+	Items        any     `json:"Items,omitempty"`
+	ItemSelector any     `json:"ItemSelector,omitempty"`
+	// Parameters is the legacy name of ItemSelector; accepted when parsing.
+	Parameters     any           `json:"Parameters,omitempty"`
+	ItemReader     *ItemReader   `json:"ItemReader,omitempty"`
+	ItemBatcher    *ItemBatcher  `json:"ItemBatcher,omitempty"`
+	ResultWriter   *ResultWriter `json:"ResultWriter,omitempty"`
+	ResultSelector any           `json:"ResultSelector,omitempty"`
+	ResultPath     Path          `json:"ResultPath,omitempty"`
+	Retry          []Retrier     `json:"Retry,omitempty"`
+	Catch          []Catcher     `json:"Catch,omitempty"`
+
+	MaxConcurrency                 int     `json:"MaxConcurrency,omitempty"`
+	MaxConcurrencyExpr             string  `json:"-"`
+	MaxConcurrencyPath             Path    `json:"MaxConcurrencyPath,omitempty"`
+	ToleratedFailureCount          int     `json:"ToleratedFailureCount,omitempty"`
+	ToleratedFailureCountExpr      string  `json:"-"`
+	ToleratedFailureCountPath      Path    `json:"ToleratedFailureCountPath,omitempty"`
+	ToleratedFailurePercentage     float64 `json:"ToleratedFailurePercentage,omitempty"`
+	ToleratedFailurePercentageExpr string  `json:"-"`
+	ToleratedFailurePercentagePath Path    `json:"ToleratedFailurePercentagePath,omitempty"`
+	Label                          string  `json:"Label,omitempty"`
+}
+
+// Processing modes and child execution types of a Map's ProcessorConfig.
+const (
+	ModeInline        = "INLINE"
+	ModeDistributed   = "DISTRIBUTED"
+	ExecutionStandard = "STANDARD"
+	ExecutionExpress  = "EXPRESS"
+)
+
+// ItemProcessor is the state graph a Map runs for each item (or batch).
+type ItemProcessor struct {
+	ProcessorConfig *ProcessorConfig `json:"ProcessorConfig,omitempty"`
+	Branch
+}
+
+// ProcessorConfig selects inline or distributed processing and, for distributed, the child
+// workflow type.
+type ProcessorConfig struct {
+	Mode          string `json:"Mode,omitempty"`
+	ExecutionType string `json:"ExecutionType,omitempty"`
+}
+
+// ItemReader reads a Distributed Map's items from a data source such as S3.
+type ItemReader struct {
+	Resource     string        `json:"Resource"`
+	Parameters   any           `json:"Parameters,omitempty"`
+	Arguments    any           `json:"Arguments,omitempty"`
+	ReaderConfig *ReaderConfig `json:"ReaderConfig,omitempty"`
+}
+
+// ReaderConfig describes the items an ItemReader reads.
+type ReaderConfig struct {
+	InputType         string   `json:"InputType,omitempty"`
+	CSVHeaderLocation string   `json:"CSVHeaderLocation,omitempty"`
+	CSVHeaders        []string `json:"CSVHeaders,omitempty"`
+	CSVDelimiter      string   `json:"CSVDelimiter,omitempty"`
+	MaxItems          int      `json:"MaxItems,omitempty"`
+	MaxItemsPath      Path     `json:"MaxItemsPath,omitempty"`
+}
+
+// ItemBatcher groups a Distributed Map's items into batches; a child then receives
+// {"Items": [...], "BatchInput": ...}.
+type ItemBatcher struct {
+	MaxItemsPerBatch          int  `json:"MaxItemsPerBatch,omitempty"`
+	MaxItemsPerBatchPath      Path `json:"MaxItemsPerBatchPath,omitempty"`
+	MaxInputBytesPerBatch     int  `json:"MaxInputBytesPerBatch,omitempty"`
+	MaxInputBytesPerBatchPath Path `json:"MaxInputBytesPerBatchPath,omitempty"`
+	BatchInput                any  `json:"BatchInput,omitempty"`
+}
+
+// ResultWriter writes a Distributed Map's child results to S3.
+type ResultWriter struct {
+	Resource     string        `json:"Resource,omitempty"`
+	Parameters   any           `json:"Parameters,omitempty"`
+	Arguments    any           `json:"Arguments,omitempty"`
+	WriterConfig *WriterConfig `json:"WriterConfig,omitempty"`
+}
+
+// WriterConfig formats what a ResultWriter writes.
+type WriterConfig struct {
+	OutputType     string `json:"OutputType,omitempty"`
+	Transformation string `json:"Transformation,omitempty"`
+}
+
+// Retrier retries a failed state for the listed errors.
+type Retrier struct {
+	Comment         string   `json:"Comment,omitempty"`
+	ErrorEquals     []string `json:"ErrorEquals"`
+	IntervalSeconds int      `json:"IntervalSeconds,omitempty"`
+	// MaxAttempts is a pointer because 0 ("never retry") differs from absent (3).
+	MaxAttempts     *int    `json:"MaxAttempts,omitempty"`
+	BackoffRate     float64 `json:"BackoffRate,omitempty"`
+	MaxDelaySeconds int     `json:"MaxDelaySeconds,omitempty"`
+	JitterStrategy  string  `json:"JitterStrategy,omitempty"`
+}
+
+// Jitter strategies of a Retrier.
+const (
+	JitterFull = "FULL"
+	JitterNone = "NONE"
+)
+
+// Catcher moves to Next when a state fails with one of the listed errors.
+type Catcher struct {
+	Comment     string         `json:"Comment,omitempty"`
+	ErrorEquals []string       `json:"ErrorEquals"`
+	Next        string         `json:"Next"`
+	ResultPath  Path           `json:"ResultPath,omitempty"`
+	Output      any            `json:"Output,omitempty"`
+	Assign      map[string]any `json:"Assign,omitempty"`
+}
+
+// Error names defined by the ASL specification (and AWS's additions).
+const (
+	ErrAll                             = "States.ALL"
+	ErrHeartbeatTimeout                = "States.HeartbeatTimeout"
+	ErrTimeout                         = "States.Timeout"
+	ErrTaskFailed                      = "States.TaskFailed"
+	ErrPermissions                     = "States.Permissions"
+	ErrResultPathMatchFailure          = "States.ResultPathMatchFailure"
+	ErrParameterPathFailure            = "States.ParameterPathFailure"
+	ErrQueryEvaluationError            = "States.QueryEvaluationError"
+	ErrBranchFailed                    = "States.BranchFailed"
+	ErrNoChoiceMatched                 = "States.NoChoiceMatched"
+	ErrIntrinsicFailure                = "States.IntrinsicFailure"
+	ErrExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
+	ErrItemReaderFailed                = "States.ItemReaderFailed"
+	ErrResultWriterFailed              = "States.ResultWriterFailed"
+	ErrRuntime                         = "States.Runtime"
+	ErrDataLimitExceeded               = "States.DataLimitExceeded"
+)
+
+// PolicyStatement is one IAM policy statement, with JSON keys as IAM spells them.
+type PolicyStatement struct {
+	Sid      string   `json:"Sid,omitempty"`
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+func (*Task) Type() string     { return "Task" }
+func (*Pass) Type() string     { return "Pass" }
+func (*Choice) Type() string   { return "Choice" }
+func (*Wait) Type() string     { return "Wait" }
+func (*Succeed) Type() string  { return "Succeed" }
+func (*Fail) Type() string     { return "Fail" }
+func (*Parallel) Type() string { return "Parallel" }
+func (*Map) Type() string      { return "Map" }
+
+func (s *Task) common() *Common     { return &s.Common }
+func (s *Pass) common() *Common     { return &s.Common }
+func (s *Choice) common() *Common   { return &s.Common }
+func (s *Wait) common() *Common     { return &s.Common }
+func (s *Succeed) common() *Common  { return &s.Common }
+func (s *Fail) common() *Common     { return &s.Common }
+func (s *Parallel) common() *Common { return &s.Common }
+func (s *Map) common() *Common      { return &s.Common }
+
+var _ = json.Marshal

@@ -1,0 +1,43 @@
+// Package config is the one place that knows every keyage stack setting: its key, type, default
+// and allowed values. It turns raw stack configuration into validated Settings, for the Pulumi
+// program and the offline command line alike. It returns errors; it never panics.
+package config
+
+// Namespace is the Pulumi project name, the prefix of every key ("keyage:maxAgeDays").
+const Namespace = "keyage"
+
+// Settings are one stack's validated settings.
+type Settings struct {
+	MaxAgeDays       int      // maxAgeDays, default 90, 1..3650
+	WarnAgeDays      int      // warnAgeDays, optional (0 = off), 1..MaxAgeDays-1
+	ExemptUsers      []string // exemptUsers: user names or * globs, case-insensitive
+	Schedule         string   // schedule, default "cron(0 8 * * ? *)"
+	ScheduleTimezone string   // scheduleTimezone, default "UTC", an IANA name
+	ScheduleEnabled  bool     // scheduleEnabled, default true
+
+	Subscriptions      []Subscription // subscriptions: who hears about findings
+	AlarmSubscriptions []Subscription // alarmSubscriptions: who hears the ops alarms (own topic)
+
+	MaxConcurrency int // maxConcurrency, default 10: IAM calls in flight (outer x inner map)
+
+	LogLevel             string // logLevel, default "ERROR": ALL, ERROR or FATAL (OFF fails StepFunctions.1)
+	IncludeExecutionData bool   // includeExecutionData, default false
+	LogRetentionDays     int    // logRetentionDays, default 365, a value CloudWatch Logs accepts
+
+	FunctionMemoryMB int // functionMemoryMB, default 256, 128..10240
+
+	ScheduleRetryAttempts  int // scheduleRetryAttempts, default 3, 0..185
+	ScheduleMaxEventAgeSec int // scheduleMaxEventAgeSeconds, default 3600, 60..86400
+
+	Tags map[string]string // tags: extra tags on every taggable resource
+}
+
+// Subscription is one SNS subscription.
+type Subscription struct {
+	Protocol            string // email, email-json, http, https, sqs, lambda, firehose, sms, application
+	Endpoint            string
+	FilterPolicy        string // a JSON document, "" for none
+	FilterPolicyScope   string // MessageAttributes (default) or MessageBody
+	RawMessageDelivery  bool
+	SubscriptionRoleARN string // firehose only: the role SNS uses to write
+}

@@ -1,0 +1,129 @@
+// Package agecheck is the core of keyage's age-check function: pure functions of (event, now)
+// that judge IAM access keys against a rotation policy, merge partial results and format the
+// notification. It knows nothing about Lambda, Step Functions or Pulumi.
+//
+// The JSON shapes in this file are the contract between the state machine (package workflow)
+// and the function: change them only together.
+package agecheck
+
+// Operations the function performs, chosen by Event.Op.
+const (
+	// OpCheck judges one batch of users' keys (from a Distributed Map child) and returns a
+	// Summary of that batch. It looks up last-used details for flagged keys only and logs every
+	// finding as one JSON line, so nothing is lost when later summaries are trimmed.
+	OpCheck = "check"
+	// OpMerge folds a page's child Summaries (Results) into the running Summary.
+	OpMerge = "merge"
+	// OpReport turns the final Summary into the notification (Report).
+	OpReport = "report"
+)
+
+// Size budgets that keep every state input and output under Step Functions' 256 KiB.
+const (
+	// MaxSummaryBytes bounds the encoded running Summary returned by OpMerge: findings beyond it
+	// are dropped newest first (the counts stay exact).
+	MaxSummaryBytes = 96 * 1024
+	// MaxCauseLength bounds each unchecked user's Cause as carried in summaries.
+	MaxCauseLength = 256
+	// MaxMessageBytes bounds the SNS message built by OpReport (SNS allows 256 KiB in all,
+	// subject and attributes included).
+	MaxMessageBytes = 200 * 1024
+)
+
+// Severities, the value of the SNS message attribute "severity", in order of precedence.
+const (
+	SeverityStale     = "stale"     // at least one active key older than MaxAgeDays
+	SeverityUnchecked = "unchecked" // no stale key, but some users' keys could not be read
+	SeverityWarning   = "warning"   // only keys older than WarnAgeDays
+)
+
+// Event is what the state machine sends the function.
+type Event struct {
+	Op      string `json:"op"`
+	Policy  Policy `json:"policy"`
+	Now     string `json:"now"`     // RFC 3339: the scheduled time, else the execution's start time
+	Account string `json:"account"` // the AWS account ID, for the message
+
+	Users   []UserKeys `json:"users,omitempty"`   // OpCheck
+	Summary *Summary   `json:"summary,omitempty"` // OpMerge (absent on the first page), OpReport
+	Results []Summary  `json:"results,omitempty"` // OpMerge: one Summary per Distributed Map child
+}
+
+// Policy is the rotation policy, embedded in the definition by the workflow.
+type Policy struct {
+	MaxAgeDays  int      `json:"maxAgeDays"`
+	WarnAgeDays int      `json:"warnAgeDays,omitempty"`
+	ExemptUsers []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+}
+
+// UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
+// returned, or why they could not be read.
+type UserKeys struct {
+	UserName string      `json:"userName"`
+	Keys     []AccessKey `json:"keys,omitempty"`
+	// Deleted is set when the user no longer existed when its keys were listed
+	// (Iam.NoSuchEntityException): skipped, not a failure.
+	Deleted bool `json:"deleted,omitempty"`
+	// Error is set when the keys could not be read after retries: the user is unchecked.
+	Error *ScanError `json:"error,omitempty"`
+}
+
+// AccessKey is IAM's AccessKeyMetadata as the Step Functions aws-sdk integration returns it.
+type AccessKey struct {
+	AccessKeyID string `json:"AccessKeyId"`
+	Status      string `json:"Status"`
+	CreateDate  string `json:"CreateDate"`
+	UserName    string `json:"UserName,omitempty"`
+}
+
+// ScanError is a Step Functions error as a Catch hands it over.
+type ScanError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause,omitempty"`
+}
+
+// Summary is the result of judging some users: exact counts and the details of what was found.
+type Summary struct {
+	Users     int `json:"users"`     // users seen (deleted ones included)
+	Deleted   int `json:"deleted"`   // users gone before their keys were listed
+	Unchecked int `json:"unchecked"` // users whose keys could not be read
+	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
+	Inactive  int `json:"inactive"`  // inactive keys of non-exempt users
+	Compliant int `json:"compliant"` // active keys within policy
+	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
+	Stale     int `json:"stale"`     // active keys past MaxAgeDays
+
+	// Findings are the stale and warning keys, oldest first; possibly fewer than
+	// Stale+Warning when trimmed to MaxSummaryBytes.
+	Findings []Finding `json:"findings,omitempty"`
+	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
+	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
+}
+
+// Finding is one flagged key.
+type Finding struct {
+	UserName        string `json:"userName"`
+	AccessKeyID     string `json:"accessKeyId"`
+	CreateDate      string `json:"createDate"` // RFC 3339, UTC
+	AgeDays         int    `json:"ageDays"`    // whole days, rounded down
+	Severity        string `json:"severity"`   // SeverityStale or SeverityWarning
+	LastUsedDate    string `json:"lastUsedDate,omitempty"`
+	LastUsedService string `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string `json:"lastUsedRegion,omitempty"`
+}
+
+// UncheckedUser is a user whose keys the scan could not read.
+type UncheckedUser struct {
+	UserName string `json:"userName"`
+	Error    string `json:"error"`
+	Cause    string `json:"cause,omitempty"`
+}
+
+// Report is what OpReport returns: whether to publish, and the SNS Publish fields.
+type Report struct {
+	Publish  bool   `json:"publish"`
+	Subject  string `json:"subject,omitempty"`
+	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email
+	Severity string `json:"severity,omitempty"`
+	Account  string `json:"account,omitempty"`
+}
