@@ -7,8 +7,6 @@
 // or any caller.
 package asl
 
-import "encoding/json"
-
 // QueryLanguage selects how a state's fields are interpreted.
 type QueryLanguage string
 
@@ -381,14 +379,29 @@ type PolicyStatement struct {
 	Resource []string `json:"Resource"`
 }
 
-func (*Task) Type() string     { return "Task" }
-func (*Pass) Type() string     { return "Pass" }
-func (*Choice) Type() string   { return "Choice" }
-func (*Wait) Type() string     { return "Wait" }
-func (*Succeed) Type() string  { return "Succeed" }
-func (*Fail) Type() string     { return "Fail" }
+// Type returns "Task".
+func (*Task) Type() string { return "Task" }
+
+// Type returns "Pass".
+func (*Pass) Type() string { return "Pass" }
+
+// Type returns "Choice".
+func (*Choice) Type() string { return "Choice" }
+
+// Type returns "Wait".
+func (*Wait) Type() string { return "Wait" }
+
+// Type returns "Succeed".
+func (*Succeed) Type() string { return "Succeed" }
+
+// Type returns "Fail".
+func (*Fail) Type() string { return "Fail" }
+
+// Type returns "Parallel".
 func (*Parallel) Type() string { return "Parallel" }
-func (*Map) Type() string      { return "Map" }
+
+// Type returns "Map".
+func (*Map) Type() string { return "Map" }
 
 func (s *Task) common() *Common     { return &s.Common }
 func (s *Pass) common() *Common     { return &s.Common }
@@ -398,5 +411,3 @@ func (s *Succeed) common() *Common  { return &s.Common }
 func (s *Fail) common() *Common     { return &s.Common }
 func (s *Parallel) common() *Common { return &s.Common }
 func (s *Map) common() *Common      { return &s.Common }
-
-var _ = json.Marshal

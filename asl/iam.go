@@ -1,0 +1,234 @@
+package asl
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// IAMStatements returns the IAM statements the state machine's role needs for this definition,
+// so the role cannot drift from it: every task's Permissions in every nested graph; sts:AssumeRole
+// on each literal Credentials.RoleArn; and, when any Map is DISTRIBUTED, states:StartExecution
+// on machineARN plus states:DescribeExecution and states:StopExecution on its child executions
+// (machineARN with ":stateMachine:" replaced by ":execution:", then "/*"), and the S3 access its
+// ItemReader and ResultWriter need. A role reached through a RoleArn.$ path is not known
+// statically: add a statement for it to the task's Permissions.
+//
+// Statements are merged exactly (same resources: actions united; then same actions: resources
+// united), actions and resources are sorted, and the statements come in a fixed order, so the
+// result is deterministic.
+func (m *StateMachine) IAMStatements(machineARN string) []PolicyStatement {
+	partition := arnPartition(machineARN)
+	var stmts []PolicyStatement
+	distributed := false
+	m.eachState(func(_ string, st State) {
+		switch s := st.(type) {
+		case *Task:
+			stmts = append(stmts, s.Permissions...)
+			if s.Credentials != nil && s.Credentials.RoleArn != "" && !isExpression(s.Credentials.RoleArn) {
+				stmts = append(stmts, allow([]string{"sts:AssumeRole"}, s.Credentials.RoleArn))
+			}
+		case *Map:
+			if !s.IsDistributed() {
+				return
+			}
+			distributed = true
+			stmts = append(stmts, itemReaderStatements(partition, s.ItemReader)...)
+			stmts = append(stmts, resultWriterStatements(partition, s.ResultWriter)...)
+		}
+	})
+	if distributed {
+		stmts = append(stmts,
+			allow([]string{"states:StartExecution"}, machineARN),
+			allow([]string{"states:DescribeExecution", "states:StopExecution"}, executionARNPattern(machineARN)),
+		)
+	}
+	return mergeStatements(stmts)
+}
+
+// IsDistributed reports whether the Map runs its items as child executions (Distributed Map).
+func (s *Map) IsDistributed() bool {
+	return s.ItemProcessor != nil && s.ItemProcessor.ProcessorConfig != nil &&
+		s.ItemProcessor.ProcessorConfig.Mode == ModeDistributed
+}
+
+func allow(actions []string, resources ...string) PolicyStatement {
+	return PolicyStatement{Effect: "Allow", Action: actions, Resource: resources}
+}
+
+// arnPartition returns the partition field of an ARN, "aws" when it has none.
+func arnPartition(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
+}
+
+// executionARNPattern turns a state machine ARN into the pattern of its executions' ARNs.
+func executionARNPattern(machineARN string) string {
+	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + "/*"
+}
+
+// literalString returns the value of key in a payload template when it is a literal string
+// (not a JSONPath ".$" key, not a JSONata expression).
+func literalString(template any, key string) (string, bool) {
+	obj, ok := template.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	s, ok := obj[key].(string)
+	if !ok || isExpression(s) {
+		return "", false
+	}
+	return s, true
+}
+
+func readerWriterTemplate(params, args any) any {
+	if params != nil {
+		return params
+	}
+	return args
+}
+
+func itemReaderStatements(partition string, r *ItemReader) []PolicyStatement {
+	if r == nil {
+		return nil
+	}
+	tmpl := readerWriterTemplate(r.Parameters, r.Arguments)
+	bucket, hasBucket := literalString(tmpl, "Bucket")
+	switch {
+	case strings.HasSuffix(r.Resource, ":s3:listObjectsV2"):
+		res := "*"
+		if hasBucket {
+			res = "arn:" + partition + ":s3:::" + bucket
+		}
+		return []PolicyStatement{allow([]string{"s3:ListBucket"}, res)}
+	case strings.HasSuffix(r.Resource, ":s3:getObject"):
+		res := "*"
+		if hasBucket {
+			key, hasKey := literalString(tmpl, "Key")
+			if !hasKey {
+				key = "*"
+			}
+			res = "arn:" + partition + ":s3:::" + bucket + "/" + key
+		}
+		return []PolicyStatement{allow([]string{"s3:GetObject"}, res)}
+	}
+	return nil
+}
+
+func resultWriterStatements(partition string, w *ResultWriter) []PolicyStatement {
+	if w == nil || w.Resource == "" {
+		return nil
+	}
+	tmpl := readerWriterTemplate(w.Parameters, w.Arguments)
+	res := "*"
+	if bucket, ok := literalString(tmpl, "Bucket"); ok {
+		prefix, _ := literalString(tmpl, "Prefix")
+		res = "arn:" + partition + ":s3:::" + bucket + "/" + prefix + "*"
+	}
+	return []PolicyStatement{allow([]string{
+		"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject",
+	}, res)}
+}
+
+// mergeStatements unites statements exactly: first those with the same Sid, Effect and
+// resources (their actions united), then those with the same Sid, Effect and actions (their
+// resources united). Either step grants exactly the same set of (action, resource) pairs.
+func mergeStatements(in []PolicyStatement) []PolicyStatement {
+	norm := make([]PolicyStatement, 0, len(in))
+	for _, s := range in {
+		norm = append(norm, PolicyStatement{
+			Sid: s.Sid, Effect: s.Effect,
+			Action: sortedUnique(s.Action), Resource: sortedUnique(s.Resource),
+		})
+	}
+	byResource := groupStatements(norm, func(s PolicyStatement) string { return strings.Join(s.Resource, "\x00") },
+		func(dst *PolicyStatement, src PolicyStatement) {
+			dst.Action = sortedUnique(append(dst.Action, src.Action...))
+		})
+	byAction := groupStatements(byResource, func(s PolicyStatement) string { return strings.Join(s.Action, "\x00") },
+		func(dst *PolicyStatement, src PolicyStatement) {
+			dst.Resource = sortedUnique(append(dst.Resource, src.Resource...))
+		})
+	slices.SortFunc(byAction, func(a, b PolicyStatement) int {
+		return strings.Compare(statementKey(a), statementKey(b))
+	})
+	return byAction
+}
+
+func statementKey(s PolicyStatement) string {
+	return s.Sid + "\x01" + s.Effect + "\x01" + strings.Join(s.Action, "\x00") + "\x01" + strings.Join(s.Resource, "\x00")
+}
+
+func groupStatements(in []PolicyStatement, key func(PolicyStatement) string, merge func(*PolicyStatement, PolicyStatement)) []PolicyStatement {
+	var out []PolicyStatement
+	index := map[string]int{}
+	for _, s := range in {
+		k := s.Sid + "\x01" + s.Effect + "\x01" + key(s)
+		if i, ok := index[k]; ok {
+			merge(&out[i], s)
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, s)
+	}
+	return out
+}
+
+func sortedUnique(in []string) []string {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// eachState calls fn for every state in every graph of the machine, depth first in sorted name
+// order, with the state's path ("States.Scan.ItemProcessor.States.ListKeys").
+func (m *StateMachine) eachState(fn func(path string, st State)) {
+	eachInGraph("States", m.States, fn)
+}
+
+func eachInGraph(prefix string, states States, fn func(string, State)) {
+	for _, name := range sortedNames(states) {
+		st := states[name]
+		path := prefix + "." + name
+		fn(path, st)
+		for sub, g := range nestedGraphs(st) {
+			eachInGraph(path+"."+sub+".States", g.States, fn)
+		}
+	}
+}
+
+// nestedGraphs returns the nested state graphs of a Parallel or Map state keyed by their
+// path segment ("Branches[0]", "ItemProcessor"), in order.
+func nestedGraphs(st State) func(yield func(string, *Branch) bool) {
+	return func(yield func(string, *Branch) bool) {
+		switch s := st.(type) {
+		case *Parallel:
+			for i := range s.Branches {
+				if !yield("Branches["+strconv.Itoa(i)+"]", &s.Branches[i]) {
+					return
+				}
+			}
+		case *Map:
+			if s.ItemProcessor != nil {
+				if !yield("ItemProcessor", &s.ItemProcessor.Branch) {
+					return
+				}
+			}
+			if s.Iterator != nil {
+				yield("Iterator", s.Iterator)
+			}
+		}
+	}
+}
+
+func sortedNames(states States) []string {
+	names := make([]string, 0, len(states))
+	for name := range states {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}

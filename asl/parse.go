@@ -1,0 +1,305 @@
+package asl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// Parse reads an ASL document into typed values. Numbers inside free-form fields (Parameters,
+// Arguments, Result, Assign, ...) are kept as json.Number, so they render back exactly. Unknown
+// fields are rejected, since a misspelt field would otherwise vanish silently. The legacy Map
+// fields Iterator and Parameters are accepted and converted to ItemProcessor and ItemSelector.
+// Parse does not validate; call Validate (or Render) for that.
+func Parse(data []byte) (*StateMachine, error) {
+	var m StateMachine
+	if err := decodeStrict(data, &m); err != nil {
+		return nil, fmt.Errorf("parse state machine: %w", err)
+	}
+	return &m, nil
+}
+
+// decodeStrict decodes exactly one JSON value into v, with numbers kept exact and unknown
+// fields refused.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// stateTypes lists the ASL state types in the order error messages name them.
+var stateTypes = []string{"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
+
+func newState(typ string) State {
+	switch typ {
+	case "Task":
+		return new(Task)
+	case "Pass":
+		return new(Pass)
+	case "Choice":
+		return new(Choice)
+	case "Wait":
+		return new(Wait)
+	case "Succeed":
+		return new(Succeed)
+	case "Fail":
+		return new(Fail)
+	case "Parallel":
+		return new(Parallel)
+	case "Map":
+		return new(Map)
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes each state by its "Type" and refuses a state name that appears twice
+// in the same object (encoding/json would silently keep the last).
+func (ss *States) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		*ss = nil
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("States: want an object of states, got %.40s", data)
+	}
+	out := make(States)
+	var errs []error
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("States: %w", err)
+		}
+		name := tok.(string) // object keys are always strings
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("States.%s: %w", name, err)
+		}
+		if _, dup := out[name]; dup {
+			errs = append(errs, fmt.Errorf("States.%s: state name appears twice in one States object", name))
+			continue
+		}
+		st, err := decodeState(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("States.%s: %w", name, err))
+			continue
+		}
+		out[name] = st
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	*ss = out
+	return nil
+}
+
+func decodeState(raw json.RawMessage) (State, error) {
+	var probe struct {
+		Type *string `json:"Type"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("want a state object: %w", err)
+	}
+	if probe.Type == nil {
+		return nil, fmt.Errorf("Type is missing; want one of %s", strings.Join(stateTypes, ", "))
+	}
+	st := newState(*probe.Type)
+	if st == nil {
+		return nil, fmt.Errorf("Type %q is unknown; want one of %s", *probe.Type, strings.Join(stateTypes, ", "))
+	}
+	if err := json.Unmarshal(raw, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func checkType(got, want string) error {
+	if got != want {
+		return fmt.Errorf("Type %q decoded as a %s", got, want)
+	}
+	return nil
+}
+
+// intField decodes a field that holds an integer or, in JSONata, a "{% %}" expression string.
+func intField(name string, raw json.RawMessage) (int, string, error) {
+	if len(raw) == 0 {
+		return 0, "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, "", fmt.Errorf("%s: %w", name, err)
+		}
+		return 0, s, nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, "", fmt.Errorf("%s: want an integer or a JSONata expression, got %s", name, raw)
+	}
+	i, err := n.Int64()
+	if err != nil || i > math.MaxInt32 || i < math.MinInt32 {
+		return 0, "", fmt.Errorf("%s: want an integer or a JSONata expression, got %s", name, raw)
+	}
+	return int(i), "", nil
+}
+
+// floatField is intField for fractional numbers.
+func floatField(name string, raw json.RawMessage) (float64, string, error) {
+	if len(raw) == 0 {
+		return 0, "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, "", fmt.Errorf("%s: %w", name, err)
+		}
+		return 0, s, nil
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, "", fmt.Errorf("%s: want a number or a JSONata expression, got %s", name, raw)
+	}
+	return f, "", nil
+}
+
+// UnmarshalJSON decodes a Task; a string TimeoutSeconds or HeartbeatSeconds goes to the
+// matching ...Expr field.
+func (s *Task) UnmarshalJSON(data []byte) error {
+	type plain Task
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+		TimeoutSeconds   json.RawMessage `json:"TimeoutSeconds"`
+		HeartbeatSeconds json.RawMessage `json:"HeartbeatSeconds"`
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	var err1, err2 error
+	s.TimeoutSeconds, s.TimeoutSecondsExpr, err1 = intField("TimeoutSeconds", aux.TimeoutSeconds)
+	s.HeartbeatSeconds, s.HeartbeatSecondsExpr, err2 = intField("HeartbeatSeconds", aux.HeartbeatSeconds)
+	return errors.Join(checkType(aux.Type, s.Type()), err1, err2)
+}
+
+// UnmarshalJSON decodes a Pass state.
+func (s *Pass) UnmarshalJSON(data []byte) error {
+	type plain Pass
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	return checkType(aux.Type, s.Type())
+}
+
+// UnmarshalJSON decodes a Choice state.
+func (s *Choice) UnmarshalJSON(data []byte) error {
+	type plain Choice
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	return checkType(aux.Type, s.Type())
+}
+
+// UnmarshalJSON decodes a Wait state; a string Seconds goes to SecondsExpr.
+func (s *Wait) UnmarshalJSON(data []byte) error {
+	type plain Wait
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+		Seconds json.RawMessage `json:"Seconds"`
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	var err error
+	s.Seconds, s.SecondsExpr, err = intField("Seconds", aux.Seconds)
+	return errors.Join(checkType(aux.Type, s.Type()), err)
+}
+
+// UnmarshalJSON decodes a Succeed state.
+func (s *Succeed) UnmarshalJSON(data []byte) error {
+	type plain Succeed
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	return checkType(aux.Type, s.Type())
+}
+
+// UnmarshalJSON decodes a Fail state.
+func (s *Fail) UnmarshalJSON(data []byte) error {
+	type plain Fail
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	return checkType(aux.Type, s.Type())
+}
+
+// UnmarshalJSON decodes a Parallel state.
+func (s *Parallel) UnmarshalJSON(data []byte) error {
+	type plain Parallel
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	return checkType(aux.Type, s.Type())
+}
+
+// UnmarshalJSON decodes a Map state. String MaxConcurrency, ToleratedFailureCount and
+// ToleratedFailurePercentage go to the ...Expr fields. The legacy Iterator becomes
+// ItemProcessor and the legacy Parameters becomes ItemSelector, unless the modern field is also
+// present (Validate then reports the conflict).
+func (s *Map) UnmarshalJSON(data []byte) error {
+	type plain Map
+	aux := struct {
+		Type string `json:"Type"`
+		*plain
+		MaxConcurrency             json.RawMessage `json:"MaxConcurrency"`
+		ToleratedFailureCount      json.RawMessage `json:"ToleratedFailureCount"`
+		ToleratedFailurePercentage json.RawMessage `json:"ToleratedFailurePercentage"`
+	}{plain: (*plain)(s)}
+	if err := decodeStrict(data, &aux); err != nil {
+		return err
+	}
+	var err1, err2, err3 error
+	s.MaxConcurrency, s.MaxConcurrencyExpr, err1 = intField("MaxConcurrency", aux.MaxConcurrency)
+	s.ToleratedFailureCount, s.ToleratedFailureCountExpr, err2 = intField("ToleratedFailureCount", aux.ToleratedFailureCount)
+	s.ToleratedFailurePercentage, s.ToleratedFailurePercentageExpr, err3 = floatField("ToleratedFailurePercentage", aux.ToleratedFailurePercentage)
+	if s.Iterator != nil && s.ItemProcessor == nil {
+		s.ItemProcessor = &ItemProcessor{Branch: *s.Iterator}
+		s.Iterator = nil
+	}
+	if s.Parameters != nil && s.ItemSelector == nil {
+		s.ItemSelector = s.Parameters
+		s.Parameters = nil
+	}
+	return errors.Join(checkType(aux.Type, s.Type()), err1, err2, err3)
+}

@@ -1,0 +1,182 @@
+package asl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Render validates the machine and renders it as canonical JSON: object keys sorted, two-space
+// indentation, no HTML escaping, a trailing newline. The same machine always renders the same
+// bytes, so a deployment shows no spurious diff.
+func (m *StateMachine) Render() ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("render state machine: %w", err)
+	}
+	out, err := canonicalJSON(m)
+	if err != nil {
+		return nil, fmt.Errorf("render state machine: %w", err)
+	}
+	return out, nil
+}
+
+// canonicalJSON marshals v, then re-encodes the generic tree so that every object's keys are
+// sorted (struct fields marshal in declaration order, maps sorted) and numbers keep their exact
+// text.
+func canonicalJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw) + len(raw)/2)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tree); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// MarshalJSON renders NullPath as JSON null and any other Path as a string.
+func (p Path) MarshalJSON() ([]byte, error) {
+	if p == NullPath {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(p))
+}
+
+// UnmarshalJSON reads JSON null as NullPath and a string as itself.
+func (p *Path) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		*p = NullPath
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("path: want a string or null, got %s", data)
+	}
+	*p = Path(s)
+	return nil
+}
+
+// intOrExpr is the rendered value of a field that is either a literal integer or, in JSONata,
+// a "{% %}" expression string; nil (omitted) when neither is set.
+func intOrExpr(n int, expr string) any {
+	if expr != "" {
+		return expr
+	}
+	if n != 0 {
+		return n
+	}
+	return nil
+}
+
+func floatOrExpr(f float64, expr string) any {
+	if expr != "" {
+		return expr
+	}
+	if f != 0 {
+		return f
+	}
+	return nil
+}
+
+// MarshalJSON renders the state with its "Type" key; TimeoutSecondsExpr and
+// HeartbeatSecondsExpr render under TimeoutSeconds and HeartbeatSeconds.
+func (s *Task) MarshalJSON() ([]byte, error) {
+	type plain Task
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+		TimeoutSeconds   any `json:"TimeoutSeconds,omitempty"`
+		HeartbeatSeconds any `json:"HeartbeatSeconds,omitempty"`
+	}{
+		Type:             s.Type(),
+		plain:            (*plain)(s),
+		TimeoutSeconds:   intOrExpr(s.TimeoutSeconds, s.TimeoutSecondsExpr),
+		HeartbeatSeconds: intOrExpr(s.HeartbeatSeconds, s.HeartbeatSecondsExpr),
+	})
+}
+
+// MarshalJSON renders the state with its "Type" key.
+func (s *Pass) MarshalJSON() ([]byte, error) {
+	type plain Pass
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+	}{s.Type(), (*plain)(s)})
+}
+
+// MarshalJSON renders the state with its "Type" key. Choices always renders, even when empty,
+// so that an invalid machine marshalled without Render stays recognisable.
+func (s *Choice) MarshalJSON() ([]byte, error) {
+	type plain Choice
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+	}{s.Type(), (*plain)(s)})
+}
+
+// MarshalJSON renders the state with its "Type" key; SecondsExpr renders under Seconds.
+func (s *Wait) MarshalJSON() ([]byte, error) {
+	type plain Wait
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+		Seconds any `json:"Seconds,omitempty"`
+	}{s.Type(), (*plain)(s), intOrExpr(s.Seconds, s.SecondsExpr)})
+}
+
+// MarshalJSON renders the state with its "Type" key.
+func (s *Succeed) MarshalJSON() ([]byte, error) {
+	type plain Succeed
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+	}{s.Type(), (*plain)(s)})
+}
+
+// MarshalJSON renders the state with its "Type" key.
+func (s *Fail) MarshalJSON() ([]byte, error) {
+	type plain Fail
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+	}{s.Type(), (*plain)(s)})
+}
+
+// MarshalJSON renders the state with its "Type" key.
+func (s *Parallel) MarshalJSON() ([]byte, error) {
+	type plain Parallel
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+	}{s.Type(), (*plain)(s)})
+}
+
+// MarshalJSON renders the state with its "Type" key; the ...Expr fields render under
+// MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage.
+func (s *Map) MarshalJSON() ([]byte, error) {
+	type plain Map
+	return json.Marshal(struct {
+		Type string `json:"Type"`
+		*plain
+		MaxConcurrency             any `json:"MaxConcurrency,omitempty"`
+		ToleratedFailureCount      any `json:"ToleratedFailureCount,omitempty"`
+		ToleratedFailurePercentage any `json:"ToleratedFailurePercentage,omitempty"`
+	}{
+		Type:                       s.Type(),
+		plain:                      (*plain)(s),
+		MaxConcurrency:             intOrExpr(s.MaxConcurrency, s.MaxConcurrencyExpr),
+		ToleratedFailureCount:      intOrExpr(s.ToleratedFailureCount, s.ToleratedFailureCountExpr),
+		ToleratedFailurePercentage: floatOrExpr(s.ToleratedFailurePercentage, s.ToleratedFailurePercentageExpr),
+	})
+}
