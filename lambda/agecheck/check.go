@@ -1,0 +1,276 @@
+package agecheck
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy bounds, the same as the stack settings' (package config).
+const (
+	MinMaxAgeDays = 1
+	MaxMaxAgeDays = 3650
+	// maxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters,
+	// so a longer pattern is a mistake.
+	maxPatternLength = 128
+)
+
+// Key statuses as IAM reports them.
+const (
+	StatusActive   = "Active"
+	StatusInactive = "Inactive"
+)
+
+const day = 24 * time.Hour
+
+// Decode parses an event and validates its envelope: op, now, policy, account, and for merge
+// and report the summaries' counts. The users of a check event are validated by Check, which
+// is the one pass over them. Errors are *InvalidInputError.
+func Decode(data []byte) (Event, error) {
+	var ev Event
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&ev); err != nil {
+		return Event{}, &InvalidInputError{Problems: []FieldProblem{{
+			Field: "event", Value: describeJSONError(err), Allowed: "a JSON object matching the agecheck.Event contract",
+		}}}
+	}
+	if dec.More() {
+		return Event{}, &InvalidInputError{Problems: []FieldProblem{{
+			Field: "event", Value: "followed by more data", Allowed: "exactly one JSON object",
+		}}}
+	}
+	if err := ev.Validate(); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// describeJSONError names what was wrong with the JSON without echoing the whole input.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("a JSON %s at %q", typeErr.Value, typeErr.Field)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("not valid JSON (offset %d: %v)", syntaxErr.Offset, syntaxErr)
+	default:
+		return fmt.Sprintf("not decodable (%v)", err)
+	}
+}
+
+// Validate checks the event's envelope (see Decode). It returns an *InvalidInputError listing
+// every problem, or nil.
+func (ev *Event) Validate() error {
+	var ps problems
+	switch ev.Op {
+	case OpCheck, OpMerge, OpReport:
+	default:
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
+	}
+	if ev.Now == "" {
+		ps.add("now", `""`, timeAllowed)
+	} else if _, err := ParseTime(ev.Now); err != nil {
+		ps.add("now", quote(ev.Now), timeAllowed)
+	}
+	validatePolicy(&ps, ev.Policy)
+	if ev.Account != "" || ev.Op == OpReport {
+		if !isAccountID(ev.Account) {
+			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
+		}
+	}
+	switch ev.Op {
+	case OpMerge:
+		if ev.Summary != nil {
+			validateCounts(&ps, "summary", ev.Summary)
+		}
+		for i := range ev.Results {
+			validateCounts(&ps, fmt.Sprintf("results[%d]", i), &ev.Results[i])
+		}
+	case OpReport:
+		if ev.Summary == nil {
+			ps.add("summary", "absent", "the final Summary of the scan")
+		} else {
+			validateCounts(&ps, "summary", ev.Summary)
+		}
+	}
+	return ps.err(ev.Op)
+}
+
+func validatePolicy(ps *problems, p Policy) {
+	if p.MaxAgeDays < MinMaxAgeDays || p.MaxAgeDays > MaxMaxAgeDays {
+		ps.add("policy.maxAgeDays", strconv.Itoa(p.MaxAgeDays), fmt.Sprintf("%d..%d", MinMaxAgeDays, MaxMaxAgeDays))
+	}
+	if p.WarnAgeDays != 0 && (p.WarnAgeDays < 1 || p.WarnAgeDays >= p.MaxAgeDays) {
+		ps.add("policy.warnAgeDays", strconv.Itoa(p.WarnAgeDays),
+			fmt.Sprintf("0 (off) or 1..%d (below maxAgeDays %d)", max(p.MaxAgeDays-1, 1), p.MaxAgeDays))
+	}
+	for i, pat := range p.ExemptUsers {
+		if pat == "" || len(pat) > maxPatternLength {
+			ps.add(fmt.Sprintf("policy.exemptUsers[%d]", i), quote(pat),
+				fmt.Sprintf("a user name or * glob of 1..%d characters", maxPatternLength))
+		}
+	}
+}
+
+func validateCounts(ps *problems, field string, s *Summary) {
+	counts := []struct {
+		name string
+		n    int
+	}{
+		{"users", s.Users}, {"deleted", s.Deleted}, {"unchecked", s.Unchecked}, {"exempt", s.Exempt},
+		{"inactive", s.Inactive}, {"compliant", s.Compliant}, {"warning", s.Warning}, {"stale", s.Stale},
+	}
+	for _, c := range counts {
+		if c.n < 0 {
+			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
+		}
+	}
+	if len(s.Findings) > s.Stale+s.Warning {
+		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
+			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
+	}
+	if len(s.UncheckedUsers) > s.Unchecked {
+		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
+			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
+	}
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Check judges users' access keys against the policy at the instant now. It is pure: the same
+// users, policy and now give the same Summary. Only Active keys count; a key is stale when it
+// is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
+// than WarnAgeDays*24h but not stale. Deleted users are counted and skipped; exempt users'
+// keys are counted as Exempt; users with an Error are unchecked. Findings are sorted oldest
+// first, then by user name and key ID. The Summary is complete, not trimmed (causes are whole
+// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key gives
+// *InvalidInputError.
+func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
+	var ps problems
+	validatePolicy(&ps, p)
+	if err := ps.err(OpCheck); err != nil {
+		return Summary{}, err
+	}
+	maxAge := time.Duration(p.MaxAgeDays) * day
+	warnAge := time.Duration(p.WarnAgeDays) * day
+	exempt := newExemptions(p.ExemptUsers)
+	now = now.UTC()
+
+	var s Summary
+	for i := range users {
+		u := &users[i]
+		s.Users++
+		if u.UserName == "" {
+			ps.add(fmt.Sprintf("users[%d].userName", i), `""`, "an IAM user name")
+			continue
+		}
+		switch {
+		case u.Deleted:
+			s.Deleted++
+			continue
+		case exempt.match(u.UserName):
+			s.Exempt += len(u.Keys)
+			continue
+		case u.Error != nil:
+			s.Unchecked++
+			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{
+				UserName: u.UserName,
+				Error:    cmp.Or(u.Error.Error, "States.Unknown"),
+				Cause:    u.Error.Cause,
+			})
+			continue
+		}
+		for j := range u.Keys {
+			k := &u.Keys[j]
+			if k.AccessKeyID == "" {
+				ps.add(fmt.Sprintf("users[%d].keys[%d].AccessKeyId", i, j), `""`, "an access key ID")
+				continue
+			}
+			var active bool
+			switch {
+			case strings.EqualFold(k.Status, StatusActive):
+				active = true
+			case strings.EqualFold(k.Status, StatusInactive):
+			default:
+				ps.add(fmt.Sprintf("users[%d].keys[%d].Status", i, j), quote(k.Status),
+					fmt.Sprintf("%q or %q", StatusActive, StatusInactive))
+				continue
+			}
+			created, err := ParseTime(k.CreateDate)
+			if err != nil {
+				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate), timeAllowed)
+				continue
+			}
+			if !active {
+				s.Inactive++
+				continue
+			}
+			age := now.Sub(created)
+			var severity string
+			switch {
+			case age > maxAge:
+				s.Stale++
+				severity = SeverityStale
+			case p.WarnAgeDays > 0 && age > warnAge:
+				s.Warning++
+				severity = SeverityWarning
+			default:
+				s.Compliant++
+				continue
+			}
+			s.Findings = append(s.Findings, Finding{
+				UserName:    u.UserName,
+				AccessKeyID: k.AccessKeyID,
+				CreateDate:  formatTime(created),
+				AgeDays:     ageDays(age),
+				Severity:    severity,
+			})
+		}
+	}
+	if err := ps.err(OpCheck); err != nil {
+		return Summary{}, err
+	}
+	slices.SortFunc(s.Findings, compareFindings)
+	slices.SortFunc(s.UncheckedUsers, compareUnchecked)
+	return s, nil
+}
+
+// ageDays is an age in whole days, rounded down; a key created after now is 0 days old.
+func ageDays(age time.Duration) int {
+	if age < 0 {
+		return 0
+	}
+	return int(age / day)
+}
+
+// compareFindings orders findings oldest first, then by user name and key ID, so that the
+// order is total and every run renders the same. CreateDate strings are whole-second RFC 3339
+// in UTC, whose lexical order is time order.
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		strings.Compare(a.CreateDate, b.CreateDate),
+		strings.Compare(a.UserName, b.UserName),
+		strings.Compare(a.AccessKeyID, b.AccessKeyID),
+	)
+}
+
+func compareUnchecked(a, b UncheckedUser) int {
+	return cmp.Or(strings.Compare(a.UserName, b.UserName), strings.Compare(a.Error, b.Error))
+}

@@ -1,0 +1,84 @@
+package agecheck
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error types the function returns. aws-lambda-go reports a returned error under the name of its
+// dynamic type, and the state machine's Retry and Catch match that name, so these constants are
+// the contract: the workflow uses them, a test pins them to the types' names.
+const (
+	// ErrorTypeInvalidInput is the errorType of *InvalidInputError: the event is malformed.
+	// Retrying cannot help; the execution should fail with the message.
+	ErrorTypeInvalidInput = "InvalidInputError"
+)
+
+// maxProblemsListed bounds how many problems an InvalidInputError spells out, so that a badly
+// broken event of thousands of keys still yields a readable message under Lambda's limits.
+const maxProblemsListed = 10
+
+// FieldProblem is one thing wrong with an event: which field, what it held, what is allowed.
+type FieldProblem struct {
+	Field   string // a path into the event, e.g. "users[3].keys[0].CreateDate"
+	Value   string // the offending value, quoted or as JSON
+	Allowed string // what the field may hold
+}
+
+func (p FieldProblem) String() string {
+	return fmt.Sprintf("%s is %s, want %s", p.Field, p.Value, p.Allowed)
+}
+
+// InvalidInputError reports a malformed event. Its type name is ErrorTypeInvalidInput; the
+// handler returns it unwrapped so that the name survives to the state machine.
+type InvalidInputError struct {
+	Op       string         // the event's op, when known
+	Problems []FieldProblem // every problem found, in the order of the event
+}
+
+func (e *InvalidInputError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(" ")
+	}
+	b.WriteString("event: ")
+	for i, p := range e.Problems {
+		if i == maxProblemsListed {
+			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-maxProblemsListed)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// problems collects FieldProblems while an event is validated.
+type problems []FieldProblem
+
+func (ps *problems) add(field, value, allowed string) {
+	*ps = append(*ps, FieldProblem{Field: field, Value: value, Allowed: allowed})
+}
+
+// err returns nil when nothing was collected, else an *InvalidInputError. The return type is
+// error, not *InvalidInputError, so that no caller can mistake a nil pointer for success.
+func (ps problems) err(op string) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &InvalidInputError{Op: op, Problems: ps}
+}
+
+// quote renders a string value for a FieldProblem, shortened so a huge value cannot flood the
+// message.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		return fmt.Sprintf("%q (%d bytes)", truncateUTF8(s, max)+"...", len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}

@@ -1,0 +1,147 @@
+package agecheck
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+)
+
+// LastUsed is what IAM's GetAccessKeyLastUsed says about a key.
+type LastUsed struct {
+	Date        time.Time // zero when the key was never used
+	ServiceName string    // "N/A" when never used, as IAM says
+	Region      string    // "N/A" when never used, as IAM says
+}
+
+// LastUsedFunc looks up when a key was last used. The handler calls it for flagged keys only;
+// a failure is logged and the finding goes out without last-used details.
+type LastUsedFunc func(ctx context.Context, userName, accessKeyID string) (LastUsed, error)
+
+// Handler adapts the core to an invocation: it decodes the event, dispatches on Op, looks up
+// last use for flagged keys, and logs every finding and unchecked user as one JSON line, so
+// that nothing is lost when summaries are trimmed. It holds no clock: "now" is the event's.
+type Handler struct {
+	LastUsed LastUsedFunc // nil: no lookups
+	Logger   *slog.Logger // nil: slog.Default()
+}
+
+// Handle processes one event. Its errors are *InvalidInputError, returned as they are (never
+// wrapped) so that the Lambda runtime reports ErrorTypeInvalidInput as the errorType. The
+// result is a Summary (check, merge) or a Report (report) as JSON.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+	ev, err := Decode(payload)
+	if err != nil {
+		return nil, err
+	}
+	now, err := ParseTime(ev.Now)
+	if err != nil { // Decode validated it; kept so that a change there cannot slip through
+		return nil, &InvalidInputError{Op: ev.Op, Problems: []FieldProblem{{"now", quote(ev.Now), timeAllowed}}}
+	}
+	var out any
+	switch ev.Op {
+	case OpCheck:
+		s, err := h.check(ctx, ev, now)
+		if err != nil {
+			return nil, err
+		}
+		out = s
+	case OpMerge:
+		s := Merge(ev.Summary, ev.Results)
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(countAttrs(&s),
+			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
+		out = s
+	case OpReport:
+		r := NewReport(*ev.Summary, ev.Policy, ev.Account, now)
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish),
+			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
+			slog.Int("messageBytes", len(r.Message)))
+		out = r
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		panic("agecheck: encoding a result failed: " + err.Error()) // strings and ints only
+	}
+	return b, nil
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+// check runs Check, completes the findings with last-used details, logs them, and trims the
+// Summary for the state machine.
+func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, error) {
+	s, err := Check(ev.Users, ev.Policy, now)
+	if err != nil {
+		return Summary{}, err
+	}
+	log := h.logger()
+	if h.LastUsed != nil {
+		for i := range s.Findings {
+			f := &s.Findings[i]
+			if ctx.Err() != nil {
+				// Out of time: the remaining findings go out without last-used details rather
+				// than the whole batch failing.
+				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookups skipped", slog.Int("skipped", len(s.Findings)-i),
+					slog.String("error", context.Cause(ctx).Error()))
+				break
+			}
+			lu, err := h.LastUsed(ctx, f.UserName, f.AccessKeyID)
+			if err != nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", f.UserName),
+					slog.String("accessKeyId", f.AccessKeyID), slog.String("error", err.Error()))
+				continue
+			}
+			if !lu.Date.IsZero() {
+				f.LastUsedDate = formatTime(lu.Date)
+			}
+			f.LastUsedService = lu.ServiceName
+			f.LastUsedRegion = lu.Region
+		}
+	}
+	nowText := formatTime(now)
+	for i := range s.Findings {
+		f := &s.Findings[i]
+		log.LogAttrs(ctx, slog.LevelInfo, FindingLogMessage,
+			slog.String("account", ev.Account),
+			slog.String("userName", f.UserName),
+			slog.String("accessKeyId", f.AccessKeyID),
+			slog.Int("ageDays", f.AgeDays),
+			slog.String("severity", f.Severity),
+			slog.String("createDate", f.CreateDate),
+			slog.String("lastUsedDate", f.LastUsedDate),
+			slog.String("lastUsedService", f.LastUsedService),
+			slog.String("lastUsedRegion", f.LastUsedRegion),
+			slog.Int("maxAgeDays", ev.Policy.MaxAgeDays),
+			slog.Int("warnAgeDays", ev.Policy.WarnAgeDays),
+			slog.String("now", nowText),
+		)
+	}
+	for i := range s.UncheckedUsers {
+		u := &s.UncheckedUsers[i]
+		log.LogAttrs(ctx, slog.LevelWarn, UncheckedLogMessage,
+			slog.String("account", ev.Account),
+			slog.String("userName", u.UserName),
+			slog.String("error", u.Error),
+			slog.String("cause", u.Cause),
+			slog.String("now", nowText),
+		)
+	}
+	listed := len(s.Findings)
+	trimmed := s.Trim(MaxSummaryBytes)
+	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(countAttrs(&s),
+		slog.Int("findingsListed", len(s.Findings)), slog.Int("findingsLogged", listed), slog.Bool("trimmed", trimmed))...)
+	return s, nil
+}
+
+func countAttrs(s *Summary) []slog.Attr {
+	return []slog.Attr{
+		slog.Int("users", s.Users), slog.Int("deleted", s.Deleted), slog.Int("unchecked", s.Unchecked),
+		slog.Int("exempt", s.Exempt), slog.Int("inactive", s.Inactive), slog.Int("compliant", s.Compliant),
+		slog.Int("warning", s.Warning), slog.Int("stale", s.Stale),
+	}
+}

@@ -1,0 +1,304 @@
+package agecheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// maxSubjectLength is one less than SNS's limit: the subject must stay under 100 characters.
+const maxSubjectLength = 99
+
+// neverUsedService is what GetAccessKeyLastUsed reports as ServiceName (and Region) for a key
+// that was never used; with no LastUsedDate it means "never used", not "unknown".
+const neverUsedService = "N/A"
+
+// FindingLogMessage is the msg of the JSON log line written for every finding: search the
+// function's log group for it to see findings a trimmed message leaves out.
+const FindingLogMessage = "access key finding"
+
+// UncheckedLogMessage is the msg of the JSON log line written for every unchecked user.
+const UncheckedLogMessage = "unchecked user"
+
+// Counts are a Summary's exact counts, as the machine-readable message carries them.
+type Counts struct {
+	Users     int `json:"users"`
+	Deleted   int `json:"deleted"`
+	Unchecked int `json:"unchecked"`
+	Exempt    int `json:"exempt"`
+	Inactive  int `json:"inactive"`
+	Compliant int `json:"compliant"`
+	Warning   int `json:"warning"`
+	Stale     int `json:"stale"`
+}
+
+// CountsOf returns s's counts.
+func CountsOf(s *Summary) Counts {
+	return Counts{
+		Users: s.Users, Deleted: s.Deleted, Unchecked: s.Unchecked, Exempt: s.Exempt,
+		Inactive: s.Inactive, Compliant: s.Compliant, Warning: s.Warning, Stale: s.Stale,
+	}
+}
+
+// MessageBody is the machine-readable notification: the "default" body of the SNS message,
+// which SQS, Lambda, HTTPS and email-json subscribers receive.
+type MessageBody struct {
+	Account        string          `json:"account"`
+	Now            string          `json:"now"`
+	Policy         Policy          `json:"policy"`
+	Severity       string          `json:"severity"`
+	Counts         Counts          `json:"counts"`
+	Findings       []Finding       `json:"findings"`
+	UncheckedUsers []UncheckedUser `json:"uncheckedUsers"`
+	// Truncated is set when Findings or UncheckedUsers list fewer entries than the counts:
+	// every finding is still in the function's log group (FindingLogMessage).
+	Truncated bool `json:"truncated"`
+}
+
+// snsMessage is the MessageStructure "json" document: one body per protocol.
+type snsMessage struct {
+	Default string `json:"default"`
+	Email   string `json:"email"`
+}
+
+// NewReport turns the scan's final Summary into the notification. It publishes when some key
+// is stale or due soon, and also when some user could not be checked, so a scan that could not
+// read everyone is never silent. The message fits MaxMessageBytes: rows beyond it are left out
+// and the message says how many it shows of how many.
+func NewReport(s Summary, p Policy, account string, now time.Time) Report {
+	if s.Stale+s.Warning+s.Unchecked <= 0 {
+		return Report{Publish: false, Account: account}
+	}
+	r := Report{
+		Publish:  true,
+		Subject:  Subject(s, p, account),
+		Severity: severityOf(s),
+		Account:  account,
+	}
+	nowText := formatTime(now)
+	render := func(nFindings, nUnchecked int) string {
+		return renderMessage(s, p, account, nowText, r.Severity, nFindings, nUnchecked)
+	}
+	nF, nU := len(s.Findings), len(s.UncheckedUsers)
+	msg := render(nF, nU)
+	if len(msg) > MaxMessageBytes {
+		// The size grows with the rows shown: find the most findings that fit with every
+		// listed unchecked user, else the most unchecked users that fit with no finding.
+		nF = sort.Search(nF+1, func(n int) bool { return len(render(n, nU)) > MaxMessageBytes }) - 1
+		if nF < 0 {
+			nF = 0
+			nU = sort.Search(nU+1, func(n int) bool { return len(render(0, n)) > MaxMessageBytes }) - 1
+			nU = max(nU, 0)
+		}
+		msg = render(nF, nU)
+	}
+	r.Message = msg
+	return r
+}
+
+// severityOf applies the precedence of the Severity constants.
+func severityOf(s Summary) string {
+	switch {
+	case s.Stale > 0:
+		return SeverityStale
+	case s.Unchecked > 0:
+		return SeverityUnchecked
+	default:
+		return SeverityWarning
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Subject is the SNS subject (the mail's subject line): the counts, the threshold and the
+// account, under 100 characters and on one line, e.g.
+// "3 IAM access keys older than 90 days, 2 due soon, in 123456789012".
+func Subject(s Summary, p Policy, account string) string {
+	var parts []string
+	if s.Stale > 0 {
+		parts = append(parts, fmt.Sprintf("%s older than %d days",
+			plural(s.Stale, "IAM access key", "IAM access keys"), p.MaxAgeDays))
+	}
+	if s.Warning > 0 {
+		if len(parts) > 0 {
+			parts = append(parts, fmt.Sprintf("%d due soon", s.Warning))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s due soon (older than %d of %d days)",
+				plural(s.Warning, "IAM access key", "IAM access keys"), p.WarnAgeDays, p.MaxAgeDays))
+		}
+	}
+	if s.Unchecked > 0 {
+		if len(parts) > 0 {
+			parts = append(parts, plural(s.Unchecked, "user unchecked", "users unchecked"))
+		} else {
+			parts = append(parts, plural(s.Unchecked, "IAM user", "IAM users")+" not checked for old access keys")
+		}
+	}
+	subject := strings.Join(parts, ", ") + ", in " + oneLine(account)
+	if len(subject) > maxSubjectLength {
+		subject = fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
+			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
+	}
+	return truncateUTF8(subject, maxSubjectLength)
+}
+
+// oneLine replaces control characters (line breaks, tabs) with spaces: a subject or a table
+// cell must stay on its line.
+func oneLine(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// renderMessage builds the SNS message showing the first nFindings findings and nUnchecked
+// unchecked users of s.
+func renderMessage(s Summary, p Policy, account, now, severity string, nFindings, nUnchecked int) string {
+	findings := s.Findings[:nFindings]
+	unchecked := s.UncheckedUsers[:nUnchecked]
+	truncated := nFindings < s.Stale+s.Warning || nUnchecked < s.Unchecked
+	body := MessageBody{
+		Account:        account,
+		Now:            now,
+		Policy:         p,
+		Severity:       severity,
+		Counts:         CountsOf(&s),
+		Findings:       findings,
+		UncheckedUsers: unchecked,
+		Truncated:      truncated,
+	}
+	if body.Findings == nil {
+		body.Findings = []Finding{}
+	}
+	if body.UncheckedUsers == nil {
+		body.UncheckedUsers = []UncheckedUser{}
+	}
+	msg := snsMessage{
+		Default: string(marshalNoEscape(body)),
+		Email:   emailText(s, p, account, now, findings, unchecked, truncated),
+	}
+	return string(marshalNoEscape(msg))
+}
+
+// marshalNoEscape encodes v without HTML escaping: the bodies are not HTML, and escaping
+// "<" and ">" would only cost bytes. The types passed here always encode.
+func marshalNoEscape(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("agecheck: encoding a message failed: " + err.Error())
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// emailText is the plain-text body for email subscribers.
+func emailText(s Summary, p Policy, account, now string, findings []Finding, unchecked []UncheckedUser, truncated bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "IAM access key age check of AWS account %s at %s.\n", oneLine(account), now)
+	fmt.Fprintf(&b, "Policy: active access keys are rotated within %d days (Security Hub IAM.3)", p.MaxAgeDays)
+	if p.WarnAgeDays > 0 {
+		fmt.Fprintf(&b, "; keys older than %d days are due soon", p.WarnAgeDays)
+	}
+	b.WriteString(".\n\n")
+
+	var headline []string
+	if s.Stale > 0 {
+		headline = append(headline, plural(s.Stale, "active key is", "active keys are")+
+			fmt.Sprintf(" older than %d days", p.MaxAgeDays))
+	}
+	if s.Warning > 0 {
+		headline = append(headline, plural(s.Warning, "active key is", "active keys are")+
+			fmt.Sprintf(" older than %d days and due soon", p.WarnAgeDays))
+	}
+	if s.Unchecked > 0 {
+		headline = append(headline, plural(s.Unchecked, "user's keys", "users' keys")+" could not be read")
+	}
+	b.WriteString(strings.Join(headline, "; "))
+	b.WriteString(".\n")
+
+	if len(findings) > 0 {
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEVERITY\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
+		for _, f := range findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(f.UserName),
+				oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
+		}
+		_ = tw.Flush() // writes to a strings.Builder, which cannot fail
+	}
+
+	if len(unchecked) > 0 {
+		b.WriteString("\nUsers whose keys could not be read (after retries), so their keys were not judged:\n")
+		for _, u := range unchecked {
+			fmt.Fprintf(&b, "  %s: %s", oneLine(u.UserName), oneLine(u.Error))
+			if u.Cause != "" {
+				fmt.Fprintf(&b, ": %s", oneLine(u.Cause))
+			}
+			b.WriteString("\n")
+		}
+	}
+
+	fmt.Fprintf(&b, "\nUsers scanned: %d. Compliant active keys: %d. Not judged: %s of exempt users, %s, %s.\n",
+		s.Users, s.Compliant, plural(s.Exempt, "key", "keys"), plural(s.Inactive, "inactive key", "inactive keys"),
+		plural(s.Deleted, "user deleted during the scan", "users deleted during the scan"))
+
+	if truncated {
+		fmt.Fprintf(&b, "\nThis message shows %d of %d flagged keys", len(findings), s.Stale+s.Warning)
+		if s.Unchecked > 0 {
+			fmt.Fprintf(&b, " and %d of %d unchecked users", len(unchecked), s.Unchecked)
+		}
+		fmt.Fprintf(&b, " (oldest first). Every finding is in the age-check function's CloudWatch log group "+
+			"as one JSON line with msg %q.\n", FindingLogMessage)
+	}
+	return b.String()
+}
+
+// datePart shows the date of an RFC 3339 timestamp, or the text itself if it is not one.
+func datePart(ts string) string {
+	if t, err := ParseTime(ts); err == nil {
+		return t.Format(time.DateOnly)
+	}
+	if ts == "" {
+		return "-"
+	}
+	return oneLine(ts)
+}
+
+// lastUsedText shows when and where a key was last used, "never" when IAM says so, and
+// "unknown" when the lookup failed.
+func lastUsedText(f Finding) string {
+	if f.LastUsedDate == "" {
+		if f.LastUsedService == neverUsedService {
+			return "never"
+		}
+		return "unknown"
+	}
+	text := datePart(f.LastUsedDate)
+	var where []string
+	for _, v := range []string{f.LastUsedService, f.LastUsedRegion} {
+		if v != "" && v != neverUsedService {
+			where = append(where, oneLine(v))
+		}
+	}
+	if len(where) > 0 {
+		text += " (" + strings.Join(where, ", ") + ")"
+	}
+	return text
+}
