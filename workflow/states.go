@@ -1,0 +1,392 @@
+package workflow
+
+import (
+	"github.com/keyage/keyage/asl"
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+// State names. The end-to-end tests override tasks by these names.
+const (
+	stateHasScheduledTime   = "HasScheduledTime"
+	stateCheckScheduledTime = "CheckScheduledTime"
+	stateUseStartTime       = "UseStartTime"
+	stateInvalidInput       = "InvalidScheduledTime"
+	stateInit               = "Init"
+
+	// StateListUsers lists the first page of users; StateListMoreUsers the following ones.
+	StateListUsers     = "ListUsers"
+	StateListMoreUsers = "ListMoreUsers"
+	// StateCheckKeys is the Distributed Map over a page's users.
+	StateCheckKeys = "CheckKeys"
+	// StateListKeysOfBatch is a child's inline Map over its batch.
+	StateListKeysOfBatch = "ListKeysOfBatch"
+	// StateListAccessKeys calls iam:ListAccessKeys for one user.
+	StateListAccessKeys = "ListAccessKeys"
+	stateKeysListed     = "KeysListed"
+	stateUserDeleted    = "UserDeleted"
+	stateKeysUnreadable = "KeysUnreadable"
+	// StateCheckBatch invokes the function with op "check" for a child's batch.
+	StateCheckBatch         = "CheckBatch"
+	stateMarkBatch          = "MarkBatchUnchecked"
+	stateMarkUser           = "UncheckedUser"
+	stateBatchUnchecked     = "BatchUnchecked"
+	StateMergeResults       = "MergeResults" // op "merge"
+	stateMorePages          = "MorePages"
+	StateReport             = "Report" // op "report"
+	stateHasFindings        = "HasFindings"
+	StateNotify             = "Notify" // sns:Publish
+	stateNotified           = "Notified"
+	stateNothingToReport    = "NothingToReport"
+	batchFailedCause        = "the age-check function failed for this batch after retries; its error is in the child execution's history"
+	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
+)
+
+// Error names the definition retries.
+const (
+	errIAM               = "Iam.IamException" // throttling, AccessDenied and other unmodelled errors
+	errIAMServiceFailure = "Iam.ServiceFailureException"
+	errIAMNoSuchEntity   = "Iam.NoSuchEntityException"
+)
+
+// lambdaRetryErrors are the errors AWS recommends retrying for Lambda tasks, plus throttling.
+var lambdaRetryErrors = []string{
+	"Lambda.ClientExecutionTimeoutException",
+	"Lambda.ServiceException",
+	"Lambda.AWSLambdaException",
+	"Lambda.SdkClientException",
+	"Lambda.TooManyRequestsException",
+}
+
+type builder struct {
+	s    config.Settings
+	r    Resources
+	plan Plan
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (b builder) states() asl.States {
+	st := asl.States{}
+	b.addInput(st)
+	b.addPages(st)
+	b.addReport(st)
+	return st
+}
+
+// addInput adds the states that turn the execution input into the run's context.
+func (b builder) addInput(st asl.States) {
+	field := asl.Path("$." + ScheduledTimeField)
+	st[stateHasScheduledTime] = &asl.Choice{
+		Common: asl.Common{Comment: "\"now\" is the schedule's time when the input carries " + ScheduledTimeField +
+			" (so a delayed or retried run judges keys as of its slot), else the execution's start time: an input of {} works."},
+		Choices: []asl.ChoiceRule{{Variable: field, IsPresent: ptr(true), Next: stateCheckScheduledTime}},
+		Default: stateUseStartTime,
+	}
+	st[stateCheckScheduledTime] = &asl.Choice{
+		Common:  asl.Common{Comment: "A malformed time fails the run here, with a message, rather than in the function."},
+		Choices: []asl.ChoiceRule{{Variable: field, IsTimestamp: ptr(true), Next: stateInit}},
+		Default: stateInvalidInput,
+	}
+	st[stateInvalidInput] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidScheduledTimeMsg}
+	st[stateUseStartTime] = &asl.Pass{
+		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime"},
+		Flow:       asl.Flow{Next: stateInit},
+	}
+	st[stateInit] = &asl.Pass{
+		Common: asl.Common{Comment: "The run's context: the policy and account are part of the definition, so each execution's " +
+			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
+		Parameters: map[string]any{
+			"run": map[string]any{
+				"policy":  Policy(b.s),
+				"account": b.r.AccountID,
+				"now.$":   "$." + ScheduledTimeField,
+			},
+			"scan": map[string]any{"summary": agecheck.Summary{}},
+		},
+		Flow: asl.Flow{Next: StateListUsers},
+	}
+}
+
+// addPages adds the page loop: list a page, check it, merge, repeat while IsTruncated.
+func (b builder) addPages(st asl.States) {
+	first := listUsersTask(b.r.Partition, "")
+	first.Comment = "The first page. The whole response goes to $.page: its Marker is absent on the last page, which " +
+		"a ResultSelector could not tolerate, and the Distributed Map replaces its Users right away."
+	first.Next = StateCheckKeys
+	st[StateListUsers] = first
+
+	more := listUsersTask(b.r.Partition, asl.Path("$.page.Marker"))
+	more.Comment = "A following page, from the previous page's Marker (present whenever IsTruncated is true)."
+	more.Next = StateCheckKeys
+	st[StateListMoreUsers] = more
+
+	st[StateCheckKeys] = b.checkKeysMap()
+
+	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
+		"summary.$": "$.scan.summary",
+		"results.$": "$.page.Users",
+	}, parentLambdaMaxDelaySeconds)
+	merge.Comment = "Folds the page's child summaries into the running summary (trimmed to agecheck.MaxSummaryBytes, " +
+		"counts exact). The result replaces $.scan; the page's summaries are dropped by the next ListMoreUsers or by Report."
+	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
+	merge.ResultPath = "$.scan"
+	merge.Next = stateMorePages
+	st[StateMergeResults] = merge
+
+	st[stateMorePages] = &asl.Choice{
+		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may return short pages."},
+		Choices: []asl.ChoiceRule{{
+			Variable: "$.page.IsTruncated", BooleanEquals: ptr(true), Next: StateListMoreUsers,
+		}},
+		Default: StateReport,
+	}
+}
+
+// listUsersTask calls iam:ListUsers; marker is the path of the Marker, empty for the first page.
+func listUsersTask(partition string, marker asl.Path) *asl.Task {
+	t := asl.SDKTask(partition, "iam", "listUsers")
+	params := map[string]any{"MaxItems": PageSize}
+	if marker != "" {
+		params["Marker.$"] = string(marker)
+	}
+	t.Parameters = params
+	t.ResultPath = "$.page"
+	t.TimeoutSeconds = ListUsersTimeoutSeconds
+	// iam:ListUsers supports no resource-level permissions: its statement keeps Resource "*".
+	t.Retry = []asl.Retrier{{
+		Comment:         "Throttling and transient failures. Bounded: a ListUsers failure after these retries fails the run (and the alarm fires).",
+		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
+		IntervalSeconds: 1,
+		MaxAttempts:     ptr(6),
+		BackoffRate:     2,
+		MaxDelaySeconds: 30,
+		JitterStrategy:  asl.JitterFull,
+	}}
+	return t
+}
+
+// checkKeysMap is the Distributed Map over one page's users.
+func (b builder) checkKeysMap() *asl.Map {
+	return &asl.Map{
+		Common: asl.Common{Comment: "Checks one page: Express children of up to BatchSize users each. Children catch every " +
+			"error per user and per batch, so none fails and no user is lost (ToleratedFailurePercentage stays at its default, 0). " +
+			"The children's summaries replace the page's user entries, which are not needed any more."},
+		ItemsPath:    "$.page.Users",
+		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
+		ItemBatcher: &asl.ItemBatcher{
+			MaxItemsPerBatch: b.plan.BatchSize,
+			BatchInput: map[string]any{
+				"policy.$":  "$.run.policy",
+				"now.$":     "$.run.now",
+				"account.$": "$.run.account",
+			},
+		},
+		MaxConcurrency: b.plan.Outer,
+		Label:          MapLabel,
+		ResultPath:     "$.page.Users",
+		ItemProcessor: &asl.ItemProcessor{
+			ProcessorConfig: &asl.ProcessorConfig{Mode: asl.ModeDistributed, ExecutionType: asl.ExecutionExpress},
+			Branch:          b.child(),
+		},
+		Flow: asl.Flow{Next: StateMergeResults},
+	}
+}
+
+// child is one Distributed Map child: input {"Items": [{"UserName": ...}], "BatchInput": {...}},
+// output one agecheck.Summary.
+func (b builder) child() asl.Branch {
+	p := b.r.Partition
+	list := listAccessKeysTask(p, b.r.AccountID)
+	list.Next = stateKeysListed
+
+	check := checkTask(p, b.r.FunctionARN)
+	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
+		"are reported unchecked instead of the child failing."
+	check.End = true
+
+	return asl.Branch{
+		Comment: "One batch: read each user's keys (errors caught per user), then judge them in one invocation.",
+		StartAt: StateListKeysOfBatch,
+		States: asl.States{
+			StateListKeysOfBatch: &asl.Map{
+				Common:         asl.Common{Comment: "Reads the batch's users' keys, Inner at a time."},
+				ItemsPath:      "$.Items",
+				MaxConcurrency: b.plan.Inner,
+				ResultPath:     "$.users",
+				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
+					StartAt: StateListAccessKeys,
+					States: asl.States{
+						StateListAccessKeys: list,
+						stateKeysListed: &asl.Pass{
+							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.keys"},
+							Flow:       asl.Flow{End: true},
+						},
+						stateUserDeleted: &asl.Pass{
+							Common:     asl.Common{Comment: "Deleted between listing and key listing: skipped, not a failure."},
+							Parameters: map[string]any{"userName.$": "$.UserName", "deleted": true},
+							Flow:       asl.Flow{End: true},
+						},
+						stateKeysUnreadable: &asl.Pass{
+							Common:     asl.Common{Comment: "Keys unreadable after retries: the user is reported unchecked, with the error."},
+							Parameters: map[string]any{"userName.$": "$.UserName", "error.$": "$.error"},
+							Flow:       asl.Flow{End: true},
+						},
+					},
+				}},
+				Flow: asl.Flow{Next: StateCheckBatch},
+			},
+			StateCheckBatch: check,
+			stateMarkBatch: &asl.Map{
+				Common:    asl.Common{Comment: "The function failed: every user of the batch becomes unchecked, named with the function's error."},
+				ItemsPath: "$.Items",
+				ItemSelector: map[string]any{
+					"userName.$": "$$.Map.Item.Value.UserName",
+					"error.$":    "$.checkError.Error",
+					"cause":      batchFailedCause,
+				},
+				ResultPath: "$.uncheckedUsers",
+				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
+					StartAt: stateMarkUser,
+					States:  asl.States{stateMarkUser: &asl.Pass{Flow: asl.Flow{End: true}}},
+				}},
+				Flow: asl.Flow{Next: stateBatchUnchecked},
+			},
+			stateBatchUnchecked: &asl.Pass{
+				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged."},
+				Parameters: map[string]any{
+					"users.$":          "States.ArrayLength($.Items)",
+					"deleted":          0,
+					"unchecked.$":      "States.ArrayLength($.Items)",
+					"exempt":           0,
+					"inactive":         0,
+					"compliant":        0,
+					"warning":          0,
+					"stale":            0,
+					"uncheckedUsers.$": "$.uncheckedUsers",
+				},
+				Flow: asl.Flow{End: true},
+			},
+		},
+	}
+}
+
+// listAccessKeysTask calls iam:ListAccessKeys for the user in $.UserName.
+func listAccessKeysTask(partition, account string) *asl.Task {
+	t := asl.SDKTask(partition, "iam", "listAccessKeys")
+	t.Permissions[0].Resource = []string{"arn:" + partition + ":iam::" + account + ":user/*"}
+	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all."
+	t.Parameters = map[string]any{"UserName.$": "$.UserName"}
+	t.ResultSelector = map[string]any{"keys.$": "$.AccessKeyMetadata"}
+	t.ResultPath = "$.listed"
+	t.TimeoutSeconds = ListAccessKeysTimeoutSeconds
+	t.Retry = []asl.Retrier{{
+		Comment: "Throttling (it arrives as Iam.IamException, like AccessDenied, so attempts are bounded) and transient " +
+			"failures, with full jitter; the worst case fits the Express limit (MaxChildRounds).",
+		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
+		IntervalSeconds: 1,
+		MaxAttempts:     ptr(4),
+		BackoffRate:     2,
+		MaxDelaySeconds: 8,
+		JitterStrategy:  asl.JitterFull,
+	}}
+	t.Catch = []asl.Catcher{
+		{ErrorEquals: []string{errIAMNoSuchEntity}, ResultPath: "$.error", Next: stateUserDeleted},
+		{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.error", Next: stateKeysUnreadable},
+	}
+	return t
+}
+
+// Retry delay caps of Lambda tasks: short inside Express children (their 5 minutes must hold
+// the worst case), longer in the Standard parent.
+const (
+	childLambdaMaxDelaySeconds  = 8
+	parentLambdaMaxDelaySeconds = 30
+)
+
+// checkTask invokes the function with op "check" for a child's batch.
+func checkTask(partition, functionARN string) *asl.Task {
+	t := lambdaTask(partition, functionARN, agecheck.OpCheck, map[string]any{
+		"policy.$":  "$.BatchInput.policy",
+		"now.$":     "$.BatchInput.now",
+		"account.$": "$.BatchInput.account",
+		"users.$":   "$.users",
+	}, childLambdaMaxDelaySeconds)
+	t.OutputPath = "$.Payload"
+	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.checkError", Next: stateMarkBatch}}
+	return t
+}
+
+// lambdaTask invokes the function with an event of the op and fields; in the parent, the run's
+// policy, now and account are added from $.run.
+func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDelay int) *asl.Task {
+	payload := map[string]any{"op": op}
+	if op != agecheck.OpCheck {
+		payload["policy.$"] = "$.run.policy"
+		payload["now.$"] = "$.run.now"
+		payload["account.$"] = "$.run.account"
+	}
+	for k, v := range fields {
+		payload[k] = v
+	}
+	t := asl.LambdaInvokeTask(partition, functionARN)
+	t.Parameters = map[string]any{"FunctionName": functionARN, "Payload": payload}
+	t.TimeoutSeconds = LambdaTaskTimeoutSeconds
+	t.Retry = []asl.Retrier{{
+		Comment:         "As AWS recommends for Lambda tasks (2 s, 6 attempts, backoff 2), plus throttling, with a delay cap and full jitter.",
+		ErrorEquals:     lambdaRetryErrors,
+		IntervalSeconds: 2,
+		MaxAttempts:     ptr(6),
+		BackoffRate:     2,
+		MaxDelaySeconds: maxDelay,
+		JitterStrategy:  asl.JitterFull,
+	}}
+	return t
+}
+
+// addReport adds the report and the publish.
+func (b builder) addReport(st asl.States) {
+	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, map[string]any{
+		"summary.$": "$.scan.summary",
+	}, parentLambdaMaxDelaySeconds)
+	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone."
+	report.OutputPath = "$.Payload"
+	report.Next = stateHasFindings
+	st[StateReport] = report
+
+	st[stateHasFindings] = &asl.Choice{
+		Common:  asl.Common{Comment: "Publishes only when something was found: a stale or warning key, or an unchecked user."},
+		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: ptr(true), Next: StateNotify}},
+		Default: stateNothingToReport,
+	}
+
+	notify := asl.SNSPublishTask(b.r.Partition, b.r.TopicARN)
+	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity and " +
+		"account attributes let subscriptions filter."
+	notify.Parameters = map[string]any{
+		"TopicArn":         b.r.TopicARN,
+		"Subject.$":        "$.subject",
+		"Message.$":        "$.message",
+		"MessageStructure": "json",
+		"MessageAttributes": map[string]any{
+			"severity": map[string]any{"DataType": "String", "StringValue.$": "$.severity"},
+			"account":  map[string]any{"DataType": "String", "StringValue.$": "$.account"},
+		},
+	}
+	notify.ResultPath = asl.NullPath
+	notify.TimeoutSeconds = PublishTimeoutSeconds
+	notify.Retry = []asl.Retrier{{
+		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
+			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
+		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
+		IntervalSeconds: 2,
+		MaxAttempts:     ptr(4),
+		BackoffRate:     2,
+		MaxDelaySeconds: 30,
+		JitterStrategy:  asl.JitterFull,
+	}}
+	notify.Next = stateNotified
+	st[StateNotify] = notify
+	st[stateNotified] = &asl.Succeed{}
+	st[stateNothingToReport] = &asl.Succeed{Common: asl.Common{Comment: "No finding: nothing is published."}}
+}

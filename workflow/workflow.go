@@ -1,0 +1,153 @@
+// Package workflow builds keyage's state machine: the Step Functions definition that lists an
+// account's IAM users page by page, reads each user's access keys in Distributed Map children,
+// has the age-check function judge them, and publishes one notification when something is
+// found. It is built with package asl and renders deterministically, so the same settings always
+// give the same bytes.
+//
+// It is not the function (package lambda/agecheck judges keys; this package only moves data to
+// and from it under the contract in agecheck's contract.go) and not the infrastructure (package
+// infra creates the role, topic and function and derives the role's policy from the
+// definition's IAMStatements). It also states the design's worst cases: payload sizes, child
+// durations, and the cost of a run (Cost).
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/keyage/keyage/asl"
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+// The input contract: what an execution's input may carry.
+const (
+	// ScheduledTimeField is the input field holding the scan's "now". The schedule sends
+	// {"scheduledTime": "<aws.scheduler.scheduled-time>"}; a manual execution may send {} and
+	// the execution's start time is used. A value that is not an RFC 3339 timestamp fails the
+	// execution with ErrorInvalidInput.
+	ScheduledTimeField = "scheduledTime"
+	// ErrorInvalidInput is the error an execution fails with when its input is malformed.
+	ErrorInvalidInput = "Keyage.InvalidInput"
+)
+
+// Resources are the ARNs and identity of what the state machine calls. They exist only once
+// infra has created them; PlaceholderResources stands in for them offline.
+type Resources struct {
+	Partition   string // aws, aws-cn, aws-us-gov, ...
+	Region      string // e.g. us-east-1
+	AccountID   string // the 12-digit account the machine scans
+	FunctionARN string // the age-check function
+	TopicARN    string // the findings topic
+}
+
+// Placeholder identity used by PlaceholderResources.
+const (
+	PlaceholderAccountID = "123456789012"
+	PlaceholderRegion    = "us-east-1"
+)
+
+// PlaceholderResources returns clearly fake resources for printing a definition before
+// anything is deployed (the command line's "definition").
+func PlaceholderResources() Resources {
+	return PlaceholderResourcesIn("aws", PlaceholderRegion)
+}
+
+// PlaceholderResourcesIn is PlaceholderResources for another partition and region.
+func PlaceholderResourcesIn(partition, region string) Resources {
+	prefix := "arn:" + partition + ":"
+	return Resources{
+		Partition:   partition,
+		Region:      region,
+		AccountID:   PlaceholderAccountID,
+		FunctionARN: prefix + "lambda:" + region + ":" + PlaceholderAccountID + ":function:PLACEHOLDER-keyage-agecheck",
+		TopicARN:    prefix + "sns:" + region + ":" + PlaceholderAccountID + ":PLACEHOLDER-keyage-findings",
+	}
+}
+
+var (
+	partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// Validate checks that the resources are well formed and agree with each other: each ARN is in
+// the partition, region and account given. It reports every problem at once.
+func (r Resources) Validate() error {
+	var errs []error
+	bad := func(field, value, allowed string) {
+		errs = append(errs, fmt.Errorf("resources: %s is %q, want %s", field, value, allowed))
+	}
+	if !partitionPattern.MatchString(r.Partition) {
+		bad("Partition", r.Partition, `an AWS partition such as "aws", "aws-cn" or "aws-us-gov"`)
+	}
+	if !regionPattern.MatchString(r.Region) {
+		bad("Region", r.Region, `an AWS region such as "us-east-1"`)
+	}
+	if !accountPattern.MatchString(r.AccountID) {
+		bad("AccountID", r.AccountID, "a 12-digit AWS account ID")
+	}
+	check := func(field, arn, service, resourcePrefix string) {
+		want := "arn:" + r.Partition + ":" + service + ":" + r.Region + ":" + r.AccountID + ":" + resourcePrefix
+		if !strings.HasPrefix(arn, want) || len(arn) == len(want) {
+			bad(field, arn, fmt.Sprintf("an ARN of the form %s<name>", want))
+		}
+	}
+	check("FunctionARN", r.FunctionARN, "lambda", "function:")
+	check("TopicARN", r.TopicARN, "sns", "")
+	return errors.Join(errs...)
+}
+
+// Definition builds the key-age state machine for the settings and resources, validated. The
+// same arguments always give a machine that renders to the same bytes.
+func Definition(s config.Settings, r Resources) (*asl.StateMachine, error) {
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("workflow definition: %w", err)
+	}
+	if err := checkSettings(s); err != nil {
+		return nil, fmt.Errorf("workflow definition: %w", err)
+	}
+	plan := PlanFor(s.MaxConcurrency)
+	b := builder{s: s, r: r, plan: plan}
+	m := &asl.StateMachine{
+		Comment: "keyage: notifies about IAM users' access keys older than the policy allows (Security Hub IAM.3). " +
+			"Lists users page by page, reads their keys in batched Express children of a Distributed Map, " +
+			"has the age-check function judge them, and publishes one message when something is found.",
+		QueryLanguage:  asl.JSONPath,
+		StartAt:        stateHasScheduledTime,
+		States:         b.states(),
+		TimeoutSeconds: MachineTimeoutSeconds,
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("workflow definition: %w", err)
+	}
+	return m, nil
+}
+
+// checkSettings rejects settings that the definition cannot be built from. The full validation
+// of settings is package config's; this guards the few numbers the definition's arithmetic and
+// the function's event validation rely on.
+func checkSettings(s config.Settings) error {
+	var errs []error
+	if s.MaxConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("settings: maxConcurrency is %d, want 1 or more", s.MaxConcurrency))
+	}
+	if s.MaxAgeDays < agecheck.MinMaxAgeDays || s.MaxAgeDays > agecheck.MaxMaxAgeDays {
+		errs = append(errs, fmt.Errorf("settings: maxAgeDays is %d, want %d..%d", s.MaxAgeDays, agecheck.MinMaxAgeDays, agecheck.MaxMaxAgeDays))
+	}
+	if s.WarnAgeDays != 0 && (s.WarnAgeDays < 1 || s.WarnAgeDays >= s.MaxAgeDays) {
+		errs = append(errs, fmt.Errorf("settings: warnAgeDays is %d, want 0 (off) or 1..%d", s.WarnAgeDays, max(s.MaxAgeDays-1, 1)))
+	}
+	return errors.Join(errs...)
+}
+
+// Policy returns the rotation policy the definition embeds for the settings.
+func Policy(s config.Settings) agecheck.Policy {
+	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays}
+	if len(s.ExemptUsers) > 0 {
+		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
+	}
+	return p
+}
