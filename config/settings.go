@@ -32,6 +32,24 @@ type Settings struct {
 	Tags map[string]string // tags: extra tags on every taggable resource
 }
 
+// Defaults returns the settings of a stack that sets nothing. Pulumi.yaml declares the same
+// defaults (a test keeps the two equal): Pulumi applies the declared ones on deploy, but the
+// code's apply wherever Pulumi does not (mocks, offline commands).
+func Defaults() Settings {
+	return Settings{
+		MaxAgeDays:             90,
+		Schedule:               "cron(0 8 * * ? *)",
+		ScheduleTimezone:       "UTC",
+		ScheduleEnabled:        true,
+		MaxConcurrency:         10,
+		LogLevel:               "ERROR",
+		LogRetentionDays:       365,
+		FunctionMemoryMB:       256,
+		ScheduleRetryAttempts:  3,
+		ScheduleMaxEventAgeSec: 3600,
+	}
+}
+
 // Subscription is one SNS subscription.
 type Subscription struct {
 	Protocol            string // email, email-json, http, https, sqs, lambda, firehose, sms, application

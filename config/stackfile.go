@@ -1,0 +1,207 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// SecretError is a keyage setting stored encrypted in a stack file: only the Pulumi CLI, with the
+// stack's secrets provider, can decrypt it, so offline commands cannot check it.
+type SecretError struct {
+	File string // the stack file
+	Key  string // the setting, with a path into structured values
+}
+
+// Error says which value is encrypted and what to do about it.
+func (e *SecretError) Error() string {
+	return fmt.Sprintf("%s: %s is a secret (secure:), which offline commands cannot decrypt: store it in clear text, "+
+		"or check the stack with `pulumi preview`, which decrypts it", e.File, e.Key)
+}
+
+// FromPulumiConfigEnv parses the JSON map the Pulumi engine hands a Go program in PULUMI_CONFIG
+// ({"keyage:maxAgeDays": "90", "aws:region": "eu-west-1"}): keys of other namespaces are ignored,
+// keyage's are parsed with Parse. An empty text means no settings, so Defaults().
+func FromPulumiConfigEnv(env string) (Settings, error) {
+	all := map[string]string{}
+	if strings.TrimSpace(env) != "" {
+		if err := json.Unmarshal([]byte(env), &all); err != nil {
+			return Settings{}, fmt.Errorf("%s: not a JSON object of strings: %w", pulumi.EnvConfig, err)
+		}
+	}
+	return Parse(namespaced(all))
+}
+
+// namespaced returns the keyage keys of a config map, without their namespace.
+func namespaced(all map[string]string) map[string]string {
+	values := map[string]string{}
+	for k, v := range all {
+		if name, ok := strings.CutPrefix(k, Namespace+":"); ok {
+			values[name] = v
+		}
+	}
+	return values
+}
+
+// Load reads the stack's settings from a running Pulumi program's context. The context answers
+// only for keys asked by name, so unknown keys (typos) are found in PULUMI_CONFIG, the variable
+// the engine fills the context from: a misspelt key fails the deployment instead of being ignored.
+func Load(ctx *pulumi.Context) (Settings, error) {
+	values := map[string]string{}
+	for _, s := range settings {
+		if v, ok := ctx.GetConfig(Namespace + ":" + s.Name); ok {
+			values[s.Name] = v
+		}
+	}
+	var env map[string]string
+	if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &env); err == nil {
+		for k, v := range namespaced(env) {
+			if !isKnown(k) {
+				values[k] = v
+			}
+		}
+	}
+	return Parse(values)
+}
+
+// StackFile returns the path of a stack's settings file in a project directory.
+func StackFile(projectDir, stack string) string {
+	return filepath.Join(projectDir, "Pulumi."+stack+".yaml")
+}
+
+// LoadStackFile reads and validates Pulumi.<stack>.yaml in projectDir the way the Pulumi CLI
+// would hand it to the program: structured values become JSON text, scalars their text. Keys of
+// other namespaces (aws:region, secrets among them) are ignored; an encrypted keyage value is a
+// *SecretError, since offline commands cannot decrypt it.
+func LoadStackFile(projectDir, stack string) (Settings, error) {
+	values, err := ReadStackFile(projectDir, stack)
+	if err != nil {
+		return Settings{}, err
+	}
+	s, err := Parse(values)
+	if err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
+	}
+	return s, nil
+}
+
+// ReadStackFile returns the keyage settings of Pulumi.<stack>.yaml as raw values for Parse.
+func ReadStackFile(projectDir, stack string) (map[string]string, error) {
+	if stack == "" || strings.ContainsAny(stack, `/\`) {
+		return nil, fmt.Errorf("stack name %q: want a name such as dev, without path separators", stack)
+	}
+	path := StackFile(projectDir, stack)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read stack file: %w", err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
+	}
+	name := filepath.Base(path)
+	values := map[string]string{}
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(file.Config)) {
+		ns, key, ok := strings.Cut(k, ":")
+		if !ok || ns == "" || key == "" {
+			errs = append(errs, fmt.Errorf("%s: config key %q is not of the form namespace:name (such as %s:maxAgeDays)", name, k, Namespace))
+			continue
+		}
+		if ns != Namespace {
+			continue
+		}
+		v := file.Config[k]
+		if p := findSecret(v, key); p != "" {
+			errs = append(errs, &SecretError{File: name, Key: p})
+			continue
+		}
+		text, err := configText(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", name, key, err))
+			continue
+		}
+		values[key] = text
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return values, nil
+}
+
+// findSecret returns the path of the first encrypted value ({secure: ciphertext}) in v, or "".
+func findSecret(v any, path string) string {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["secure"].(string); ok && len(v) == 1 {
+			return path
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if p := findSecret(v[k], path+"."+k); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if p := findSecret(item, path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// configText renders a YAML config value as the string the Pulumi CLI passes to the program:
+// strings as they are, numbers and booleans as their text, lists and objects as JSON.
+func configText(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case nil:
+		return "null", nil
+	case bool, int, int64, uint64, float64:
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	b, err := json.Marshal(jsonable(v))
+	if err != nil {
+		return "", fmt.Errorf("not representable as JSON: %w", err)
+	}
+	return string(b), nil
+}
+
+// jsonable converts YAML's decoded maps with non-string keys into JSON objects.
+func jsonable(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[k] = jsonable(item)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[fmt.Sprint(k)] = jsonable(item)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = jsonable(item)
+		}
+		return out
+	}
+	return v
+}
