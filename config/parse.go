@@ -88,7 +88,9 @@ var settings = []setting{
 			}
 		}},
 	{Key{"includeExecutionData", "boolean", "", "Whether execution logs include state inputs and outputs (user names and key IDs)."},
-		func(p *problems, s *Settings, v string) { s.IncludeExecutionData = parseBool(p, "includeExecutionData", v) }},
+		func(p *problems, s *Settings, v string) {
+			s.IncludeExecutionData = parseBool(p, "includeExecutionData", v)
+		}},
 	{Key{"logRetentionDays", "integer", "", "Days CloudWatch Logs keeps the function's and the state machine's logs; one of the values CloudWatch Logs accepts."},
 		func(p *problems, s *Settings, v string) {
 			n, err := strconv.Atoi(v)
@@ -98,7 +100,9 @@ var settings = []setting{
 			s.LogRetentionDays = n
 		}},
 	{Key{"functionMemoryMB", "integer", "", "Memory of the age-check function in MB (CPU scales with it)."},
-		func(p *problems, s *Settings, v string) { s.FunctionMemoryMB = parseInt(p, "functionMemoryMB", v, 128, 10240) }},
+		func(p *problems, s *Settings, v string) {
+			s.FunctionMemoryMB = parseInt(p, "functionMemoryMB", v, 128, 10240)
+		}},
 	{Key{"scheduleRetryAttempts", "integer", "", "How often EventBridge Scheduler retries starting a run before it goes to the dead-letter queue."},
 		func(p *problems, s *Settings, v string) {
 			s.ScheduleRetryAttempts = parseInt(p, "scheduleRetryAttempts", v, 0, 185)
