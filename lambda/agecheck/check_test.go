@@ -1,0 +1,360 @@
+package agecheck
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testNow = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+func ago(d time.Duration) string { return testNow.Add(-d).Format(time.RFC3339) }
+
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+func activeKey(id, created string) AccessKey {
+	return AccessKey{AccessKeyID: id, Status: StatusActive, CreateDate: created}
+}
+
+func TestCheckBoundaries(t *testing.T) {
+	const hms = 23*time.Hour + 59*time.Minute + 59*time.Second
+	tests := []struct {
+		name     string
+		age      time.Duration
+		warn     int
+		want     string // "" compliant, else the severity
+		wantDays int
+	}{
+		{"exactly 90 days is compliant", days(90), 0, "", 0},
+		{"90 days and 1s is stale", days(90) + time.Second, 0, SeverityStale, 90},
+		{"90d 23h59m59s is stale, shown as 90 days", days(90) + hms, 0, SeverityStale, 90},
+		{"91 days is stale, shown as 91", days(91), 0, SeverityStale, 91},
+		{"89 days without warning is compliant", days(89), 0, "", 0},
+		{"exactly 60 days with warn 60 is compliant", days(60), 60, "", 0},
+		{"60 days and 1s with warn 60 is a warning", days(60) + time.Second, 60, SeverityWarning, 60},
+		{"60d 23h59m59s with warn 60 is a warning, shown as 60", days(60) + hms, 60, SeverityWarning, 60},
+		{"exactly 90 days with warn 60 is a warning, not stale", days(90), 60, SeverityWarning, 90},
+		{"90 days and 1s with warn 60 is stale", days(90) + time.Second, 60, SeverityStale, 90},
+		{"created one second from now is compliant", -time.Second, 60, "", 0},
+		{"created now is compliant", 0, 60, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			users := []UserKeys{{UserName: "alice", Keys: []AccessKey{activeKey("AKIA1", ago(tt.age))}}}
+			s, err := Check(users, Policy{MaxAgeDays: 90, WarnAgeDays: tt.warn}, testNow)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if tt.want == "" {
+				if s.Compliant != 1 || len(s.Findings) != 0 {
+					t.Fatalf("got compliant=%d findings=%+v, want 1 compliant key and no finding", s.Compliant, s.Findings)
+				}
+				return
+			}
+			if len(s.Findings) != 1 {
+				t.Fatalf("got %d findings (%+v), want 1", len(s.Findings), s)
+			}
+			f := s.Findings[0]
+			if f.Severity != tt.want || f.AgeDays != tt.wantDays {
+				t.Errorf("got severity %q age %d days, want %q %d days", f.Severity, f.AgeDays, tt.want, tt.wantDays)
+			}
+			if got := s.Stale + s.Warning; got != 1 || s.Compliant != 0 {
+				t.Errorf("got stale+warning=%d compliant=%d, want 1 and 0", got, s.Compliant)
+			}
+		})
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	want := time.Date(2021, 11, 27, 20, 15, 43, 0, time.UTC)
+	valid := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2021-11-27T20:15:43Z", want},
+		{"2021-11-27T20:15:43.000Z", want},
+		{"2021-11-27T20:15:43.5Z", want.Add(500 * time.Millisecond)},
+		{"2021-11-27T20:15:43.123456789Z", want.Add(123456789)},
+		{"2021-11-27T22:15:43+02:00", want},
+		{"2021-11-27T15:15:43-05:00", want},
+		{"2021-11-27T20:15:43.000+0000", want},
+		{"2021-11-27T21:45:43.000+0130", want},
+		{"2021-11-27T20:15:43+00", want},
+		{"2021-11-27 20:15:43Z", want},
+		{"2021-11-27t20:15:43z", want},
+	}
+	for _, tt := range valid {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseTime(tt.in)
+			if err != nil {
+				t.Fatalf("ParseTime(%q): %v", tt.in, err)
+			}
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("ParseTime(%q) = %v, want %v in UTC", tt.in, got, tt.want)
+			}
+		})
+	}
+	for _, in := range []string{"", "2021-11-27T20:15:43", "2021-11-27", "yesterday", "1637957743",
+		"2021-13-27T20:15:43Z", "2021-11-27T20:15Z", "2021-11-27T20:15:43+2", "x"} {
+		t.Run("invalid "+in, func(t *testing.T) {
+			if got, err := ParseTime(in); err == nil {
+				t.Errorf("ParseTime(%q) = %v, want an error", in, got)
+			}
+		})
+	}
+}
+
+func TestCheckTimestampFormsAgree(t *testing.T) {
+	forms := []string{"2021-11-27T20:15:43Z", "2021-11-27T20:15:43.000Z", "2021-11-27T22:15:43+02:00",
+		"2021-11-27T20:15:43.000+0000", "2021-11-27T15:15:43-0500"}
+	var users []UserKeys
+	for i, f := range forms {
+		users = append(users, UserKeys{UserName: fmt.Sprintf("u%d", i), Keys: []AccessKey{activeKey(fmt.Sprintf("AKIA%d", i), f)}})
+	}
+	s, err := Check(users, Policy{MaxAgeDays: 90}, testNow)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if len(s.Findings) != len(forms) {
+		t.Fatalf("got %d findings, want %d", len(s.Findings), len(forms))
+	}
+	for i, f := range s.Findings {
+		if f.CreateDate != "2021-11-27T20:15:43Z" || f.AgeDays != s.Findings[0].AgeDays {
+			t.Errorf("finding %d (%s): got createDate %q age %d, want 2021-11-27T20:15:43Z and the same age as the others",
+				i, forms[i], f.CreateDate, f.AgeDays)
+		}
+	}
+}
+
+func TestCheckExemptionGlobs(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, ExemptUsers: []string{"svc-*", "Break-Glass", "*-CI", "a*b*c"}}
+	tests := []struct {
+		user   string
+		exempt bool
+	}{
+		{"svc-deploy", true},
+		{"SVC-Deploy", true},
+		{"svc-", true},
+		{"svc", false},
+		{"my-svc-x", false},
+		{"break-glass", true},
+		{"BREAK-GLASS", true},
+		{"break-glass2", false},
+		{"app-ci", true},
+		{"app-ci-2", false},
+		{"abxc", true},
+		{"aXbYc", true},
+		{"acb", false},
+		{"alice", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			users := []UserKeys{{UserName: tt.user, Keys: []AccessKey{
+				activeKey("AKIA1", ago(days(400))),
+				{AccessKeyID: "AKIA2", Status: StatusInactive, CreateDate: ago(days(400))},
+			}}}
+			s, err := Check(users, p, testNow)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if tt.exempt {
+				if s.Exempt != 2 || s.Stale != 0 || s.Inactive != 0 || len(s.Findings) != 0 {
+					t.Errorf("got %+v, want both keys exempt and no finding", s)
+				}
+			} else if s.Exempt != 0 || s.Stale != 1 || s.Inactive != 1 {
+				t.Errorf("got %+v, want 1 stale, 1 inactive, 0 exempt", s)
+			}
+		})
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"*", "", true},
+		{"*", "anything", true},
+		{"", "", true},
+		{"", "a", false},
+		{"a*", "a", true},
+		{"*a", "ba", true},
+		{"*a", "ab", false},
+		{"a**b", "ab", true},
+		{"a*b*c*d", "axxbyycd", true},
+		{"a*b*c*d", "axxbyyc", false},
+		{"?", "?", true},
+		{"?", "a", false}, // only * is special
+		{"[a]", "a", false},
+		{strings.Repeat("*a", 30) + "b", strings.Repeat("a", 100), false}, // no exponential blow-up
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCheckCounts(t *testing.T) {
+	users := []UserKeys{
+		{UserName: "nokeys"},
+		{UserName: "inactive", Keys: []AccessKey{{AccessKeyID: "AKIAI", Status: "Inactive", CreateDate: ago(days(900))}}},
+		{UserName: "gone", Deleted: true, Keys: []AccessKey{activeKey("AKIAG", ago(days(900)))}},
+		{UserName: "throttled", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("Rate exceeded ", 40)}},
+		{UserName: "denied", Error: &ScanError{Error: "States.TaskFailed"}},
+		{UserName: "mixed", Keys: []AccessKey{
+			activeKey("AKIAM1", ago(days(100))),
+			{AccessKeyID: "AKIAM2", Status: "active", CreateDate: ago(days(10))}, // case-insensitive status
+		}},
+		{UserName: "svc-exempt", Error: &ScanError{Error: "Iam.IamException"}}, // exempt wins: not unchecked
+	}
+	s, err := Check(users, Policy{MaxAgeDays: 90, WarnAgeDays: 80, ExemptUsers: []string{"svc-*"}}, testNow)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	want := Counts{Users: 7, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 1, Compliant: 1, Warning: 0, Stale: 1}
+	if got := CountsOf(&s); got != want {
+		t.Errorf("got counts %+v, want %+v", got, want)
+	}
+	wantUnchecked := []UncheckedUser{
+		{UserName: "denied", Error: "States.TaskFailed"},
+		{UserName: "throttled", Error: "Iam.IamException", Cause: strings.Repeat("Rate exceeded ", 40)},
+	}
+	if !reflect.DeepEqual(s.UncheckedUsers, wantUnchecked) {
+		t.Errorf("got unchecked %+v, want %+v (whole causes, sorted by name)", s.UncheckedUsers, wantUnchecked)
+	}
+	if !s.Trim(MaxSummaryBytes) {
+		t.Errorf("Trim reported nothing trimmed, want the long cause shortened")
+	}
+	if got := len(s.UncheckedUsers[1].Cause); got != MaxCauseLength {
+		t.Errorf("got cause of %d bytes after Trim, want %d", got, MaxCauseLength)
+	}
+}
+
+func TestCheckSortsOldestFirst(t *testing.T) {
+	same := ago(days(200))
+	users := []UserKeys{
+		{UserName: "bob", Keys: []AccessKey{activeKey("AKIAB2", same), activeKey("AKIAB1", same)}},
+		{UserName: "alice", Keys: []AccessKey{activeKey("AKIAA1", same), activeKey("AKIAA0", ago(days(95)))}},
+		{UserName: "carol", Keys: []AccessKey{activeKey("AKIAC1", ago(days(300)))}},
+	}
+	s, err := Check(users, Policy{MaxAgeDays: 90}, testNow)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	var got []string
+	for _, f := range s.Findings {
+		got = append(got, f.UserName+"/"+f.AccessKeyID)
+	}
+	want := []string{"carol/AKIAC1", "alice/AKIAA1", "bob/AKIAB1", "bob/AKIAB2", "alice/AKIAA0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got order %v, want %v", got, want)
+	}
+}
+
+func TestErrorTypeNameMatchesType(t *testing.T) {
+	// aws-lambda-go reports reflect.TypeOf(err).Elem().Name() as the errorType.
+	if got := reflect.TypeOf(&InvalidInputError{}).Elem().Name(); got != ErrorTypeInvalidInput {
+		t.Errorf("type name %q, want ErrorTypeInvalidInput %q", got, ErrorTypeInvalidInput)
+	}
+}
+
+func TestDecodeMalformedEvents(t *testing.T) {
+	const okPolicy = `"policy":{"maxAgeDays":90}`
+	const okNow = `"now":"2026-11-23T08:00:00Z"`
+	tests := []struct {
+		name  string
+		event string
+		want  []string // substrings of the message: field, value, allowed
+	}{
+		{"not JSON", `{`, []string{"event", "not valid JSON"}},
+		{"an array", `[]`, []string{"event", "a JSON array"}},
+		{"two objects", `{"op":"check"} {}`, []string{"event", "not valid JSON", "one JSON object"}},
+		{"wrong type", `{"op":"check","policy":{"maxAgeDays":"90"}}`, []string{"policy.maxAgeDays", "a JSON string"}},
+		{"unknown op", `{"op":"scan",` + okPolicy + `,` + okNow + `}`, []string{`op is "scan"`, `"check", "merge" or "report"`}},
+		{"missing op", `{` + okPolicy + `,` + okNow + `}`, []string{`op is ""`}},
+		{"missing now", `{"op":"check",` + okPolicy + `}`, []string{`now is ""`, "ISO 8601"}},
+		{"bad now", `{"op":"check",` + okPolicy + `,"now":"today"}`, []string{`now is "today"`}},
+		{"missing policy", `{"op":"check",` + okNow + `}`, []string{"policy.maxAgeDays is 0", "1..3650"}},
+		{"maxAgeDays too large", `{"op":"check","policy":{"maxAgeDays":3651},` + okNow + `}`, []string{"policy.maxAgeDays is 3651", "1..3650"}},
+		{"warn equal to max", `{"op":"check","policy":{"maxAgeDays":90,"warnAgeDays":90},` + okNow + `}`, []string{"policy.warnAgeDays is 90", "1..89"}},
+		{"warn negative", `{"op":"check","policy":{"maxAgeDays":90,"warnAgeDays":-1},` + okNow + `}`, []string{"policy.warnAgeDays is -1"}},
+		{"empty exemption", `{"op":"check","policy":{"maxAgeDays":90,"exemptUsers":["ok",""]},` + okNow + `}`, []string{"policy.exemptUsers[1]"}},
+		{"bad account", `{"op":"check",` + okPolicy + `,` + okNow + `,"account":"12345"}`, []string{`account is "12345"`, "12-digit"}},
+		{"report without account", `{"op":"report",` + okPolicy + `,` + okNow + `,"summary":{}}`, []string{`account is ""`}},
+		{"report without summary", `{"op":"report",` + okPolicy + `,` + okNow + `,"account":"123456789012"}`, []string{"summary is absent"}},
+		{"negative count", `{"op":"merge",` + okPolicy + `,` + okNow + `,"results":[{"stale":-1}]}`, []string{"results[0].stale is -1"}},
+		{"more findings than counted", `{"op":"merge",` + okPolicy + `,` + okNow + `,"summary":{"findings":[{}]}}`, []string{"summary.findings is 1 entries", "at most stale+warning = 0"}},
+		{"several problems", `{"op":"x","policy":{"maxAgeDays":0}}`, []string{`op is "x"`, `now is ""`, "policy.maxAgeDays is 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.event))
+			var inv *InvalidInputError
+			if !errors.As(err, &inv) {
+				t.Fatalf("Decode(%s) error = %v, want *InvalidInputError", tt.event, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not contain %q", err.Error(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckMalformedUsers(t *testing.T) {
+	tests := []struct {
+		name  string
+		users []UserKeys
+		want  string
+	}{
+		{"empty user name", []UserKeys{{UserName: ""}}, `users[0].userName is ""`},
+		{"empty key ID", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("", ago(0))}}}, `users[0].keys[0].AccessKeyId is ""`},
+		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Expired", CreateDate: ago(0)}}}},
+			`users[0].keys[0].Status is "Expired", want "Active" or "Inactive"`},
+		{"bad create date", []UserKeys{{UserName: "a"}, {UserName: "b", Keys: []AccessKey{activeKey("K", "2021-11-27")}}},
+			`users[1].keys[0].CreateDate is "2021-11-27", want an ISO 8601 timestamp`},
+		{"create date without zone", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K", "2021-11-27T20:15:43")}}},
+			`users[0].keys[0].CreateDate is "2021-11-27T20:15:43"`},
+		{"inactive key with bad date", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Inactive", CreateDate: "?"}}}},
+			`users[0].keys[0].CreateDate is "?"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Check(tt.users, Policy{MaxAgeDays: 90}, testNow)
+			var inv *InvalidInputError
+			if !errors.As(err, &inv) {
+				t.Fatalf("Check error = %v, want *InvalidInputError", err)
+			}
+			if inv.Op != OpCheck || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q (op %q), want it to contain %q (op check)", err.Error(), inv.Op, tt.want)
+			}
+		})
+	}
+}
+
+func TestInvalidInputErrorListsAtMostTen(t *testing.T) {
+	var users []UserKeys
+	for range 25 {
+		users = append(users, UserKeys{})
+	}
+	_, err := Check(users, Policy{MaxAgeDays: 90}, testNow)
+	if err == nil {
+		t.Fatal("Check: got nil error, want *InvalidInputError")
+	}
+	msg := err.Error()
+	if n := strings.Count(msg, "userName is"); n != maxProblemsListed || !strings.Contains(msg, "and 15 more") {
+		t.Errorf("got %d problems listed in %q, want %d and \"and 15 more\"", n, msg, maxProblemsListed)
+	}
+}
+
+func TestQuoteBoundsLongValues(t *testing.T) {
+	got := quote(strings.Repeat("é", 100))
+	if len(got) > 200 || !strings.Contains(got, "(200 bytes)") {
+		t.Errorf("quote of a 200-byte value = %q, want it shortened with its length", got)
+	}
+}

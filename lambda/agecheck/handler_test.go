@@ -1,0 +1,233 @@
+package agecheck
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// logLines decodes the JSON log lines a handler wrote.
+func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func withMsg(lines []map[string]any, msg string) []map[string]any {
+	var out []map[string]any
+	for _, l := range lines {
+		if l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
+	var looked []string
+	h := &Handler{
+		LastUsed: func(_ context.Context, user, id string) (LastUsed, error) {
+			looked = append(looked, id)
+			switch id {
+			case "AKIASTALE":
+				return LastUsed{Date: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), ServiceName: "s3", Region: "us-east-1"}, nil
+			case "AKIAWARN":
+				return LastUsed{}, errors.New("AccessDenied")
+			}
+			return LastUsed{ServiceName: "N/A", Region: "N/A"}, nil
+		},
+	}
+	var buf bytes.Buffer
+	h.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	ev := Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Account: testAccount, Policy: Policy{MaxAgeDays: 90, WarnAgeDays: 60},
+		Users: []UserKeys{
+			{UserName: "alice", Keys: []AccessKey{activeKey("AKIASTALE", ago(days(120))), activeKey("AKIAOK", ago(days(3)))}},
+			{UserName: "bob", Keys: []AccessKey{activeKey("AKIAWARN", ago(days(70)))}},
+			{UserName: "carol", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("x", 400)}},
+		}}
+	payload, _ := json.Marshal(ev)
+	out, err := h.Handle(context.Background(), payload)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(looked, ",") != "AKIASTALE,AKIAWARN" {
+		t.Errorf("looked up %v, want the flagged keys only: AKIASTALE, AKIAWARN", looked)
+	}
+	if s.Stale != 1 || s.Warning != 1 || s.Compliant != 1 || s.Unchecked != 1 || len(s.Findings) != 2 {
+		t.Fatalf("got %+v, want 1 stale, 1 warning, 1 compliant, 1 unchecked", s)
+	}
+	if f := s.Findings[0]; f.LastUsedDate != "2026-11-01T10:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "us-east-1" {
+		t.Errorf("got stale finding %+v, want last used 2026-11-01T10:00:00Z in s3, us-east-1", f)
+	}
+	if f := s.Findings[1]; f.LastUsedDate != "" || f.LastUsedService != "" {
+		t.Errorf("got warning finding %+v, want no last-used details after a failed lookup", f)
+	}
+	if len(s.UncheckedUsers[0].Cause) != MaxCauseLength {
+		t.Errorf("got a %d-byte cause in the summary, want %d", len(s.UncheckedUsers[0].Cause), MaxCauseLength)
+	}
+
+	lines := logLines(t, &buf)
+	findings := withMsg(lines, FindingLogMessage)
+	if len(findings) != 2 {
+		t.Fatalf("got %d finding log lines, want 2: %v", len(findings), lines)
+	}
+	want := map[string]any{"account": testAccount, "userName": "alice", "accessKeyId": "AKIASTALE", "ageDays": 120.0,
+		"severity": "stale", "lastUsedDate": "2026-11-01T10:00:00Z", "lastUsedService": "s3", "maxAgeDays": 90.0,
+		"now": "2026-11-23T08:00:00Z", "createDate": formatTime(testNow.Add(-days(120)))}
+	for k, v := range want {
+		if findings[0][k] != v {
+			t.Errorf("finding log line %s = %v, want %v", k, findings[0][k], v)
+		}
+	}
+	if u := withMsg(lines, UncheckedLogMessage); len(u) != 1 || len(u[0]["cause"].(string)) != 400 {
+		t.Errorf("got unchecked log lines %v, want one with the whole 400-byte cause", u)
+	}
+	if f := withMsg(lines, "last-used lookup failed"); len(f) != 1 || f[0]["accessKeyId"] != "AKIAWARN" {
+		t.Errorf("got lookup-failure log lines %v, want one for AKIAWARN", f)
+	}
+}
+
+func TestHandlerCheckLogsFindingsBeyondTheTrimmedSummary(t *testing.T) {
+	var users []UserKeys
+	for i := range 1500 {
+		users = append(users, UserKeys{UserName: fmt.Sprintf("user-%04d-%s", i, strings.Repeat("n", 50)),
+			Keys: []AccessKey{activeKey(fmt.Sprintf("AKIA%016d", i), ago(days(100+i)))}})
+	}
+	var buf bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Users: users})
+	out, err := h.Handle(context.Background(), payload)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if len(out) > MaxSummaryBytes {
+		t.Errorf("check result is %d bytes, want <= %d", len(out), MaxSummaryBytes)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Stale != 1500 || len(s.Findings) >= 1500 {
+		t.Errorf("got stale=%d with %d listed, want 1500 counted and fewer listed", s.Stale, len(s.Findings))
+	}
+	if n := len(withMsg(logLines(t, &buf), FindingLogMessage)); n != 1500 {
+		t.Errorf("got %d finding log lines, want all 1500", n)
+	}
+}
+
+func TestHandlerStopsLookupsWhenOutOfTime(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	h := &Handler{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		LastUsed: func(context.Context, string, string) (LastUsed, error) {
+			calls++
+			cancel() // the deadline passes during the first lookup
+			return LastUsed{ServiceName: "iam", Region: "us-east-1", Date: testNow}, nil
+		},
+	}
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90},
+		Users: []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K1", ago(days(200))), activeKey("K2", ago(days(100)))}}}})
+	out, err := h.Handle(ctx, payload)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var s Summary
+	_ = json.Unmarshal(out, &s)
+	if calls != 1 || len(s.Findings) != 2 || s.Findings[1].LastUsedService != "" {
+		t.Errorf("got %d lookups and findings %+v, want 1 lookup and 2 findings, the second without details", calls, s.Findings)
+	}
+}
+
+func TestHandlerMergeAndReport(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	merge := `{"op":"merge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012",
+		"summary":{"users":1,"compliant":1},"results":[{"users":2,"stale":1,"findings":[{"userName":"a","accessKeyId":"K","createDate":"2020-01-01T00:00:00Z","ageDays":2518,"severity":"stale"}]}]}`
+	out, err := h.Handle(context.Background(), json.RawMessage(merge))
+	if err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil || s.Users != 3 || s.Stale != 1 || len(s.Findings) != 1 {
+		t.Fatalf("got %s (%v), want 3 users, 1 stale finding", out, err)
+	}
+	report, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount, Summary: &s})
+	out, err = h.Handle(context.Background(), report)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Publish || r.Subject != "1 IAM access key older than 90 days, in 123456789012" || r.Severity != SeverityStale {
+		t.Errorf("got %+v, want a stale report for 1 key", r)
+	}
+}
+
+func TestHandlerReturnsTheTypedErrorItself(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	for _, payload := range []string{`{"op":"nope"}`, `not json`,
+		`{"op":"check","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"users":[{"userName":""}]}`} {
+		_, err := h.Handle(context.Background(), json.RawMessage(payload))
+		if _, ok := err.(*InvalidInputError); !ok { // not errors.As: the dynamic type is the contract
+			t.Errorf("Handle(%s) returned %T (%v), want *InvalidInputError itself", payload, err, err)
+		}
+	}
+}
+
+func FuzzHandle(f *testing.F) {
+	seeds := []string{
+		`{"op":"check","now":"2026-11-23T08:00:00Z","account":"123456789012","policy":{"maxAgeDays":90,"warnAgeDays":60,"exemptUsers":["svc-*"]},
+		  "users":[{"userName":"a","keys":[{"AccessKeyId":"K1","Status":"Active","CreateDate":"2021-11-27T20:15:43.000+0000"}]},
+		           {"userName":"svc-x","keys":[{"AccessKeyId":"K2","Status":"Inactive","CreateDate":"2021-11-27T20:15:43Z"}]},
+		           {"userName":"gone","deleted":true},{"userName":"t","error":{"Error":"Iam.IamException","Cause":"Rate exceeded"}}]}`,
+		`{"op":"merge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"summary":{"users":1,"stale":1,"findings":[{"userName":"a","accessKeyId":"K","createDate":"x","ageDays":-5,"severity":"?"}]},"results":[{}]}`,
+		`{"op":"report","now":"2026-11-23T08:00:00Z","account":"123456789012","policy":{"maxAgeDays":1},"summary":{"stale":9223372036854775807,"warning":1,"unchecked":1,"uncheckedUsers":[{"userName":"\u0000","error":"\n"}]}}`,
+		`{"op":"check","now":"0001-01-01T00:00:00Z","policy":{"maxAgeDays":3650},"users":[{"userName":"a","keys":[{"AccessKeyId":"K","Status":"Active","CreateDate":"9999-12-31T23:59:59Z"}]}]}`,
+		`{"op":"check","now":"9999-12-31T23:59:59+23:59","policy":{"maxAgeDays":3650,"exemptUsers":["**********a"]},"users":[{"userName":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","keys":[{"AccessKeyId":"K","Status":"Active","CreateDate":"0001-01-01T00:00:00-23:59"}]}]}`,
+		`{}`, `null`, `[]`, `"x"`, ``,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	h := &Handler{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		LastUsed: func(context.Context, string, string) (LastUsed, error) {
+			return LastUsed{Date: testNow, ServiceName: "iam", Region: "us-east-1"}, nil
+		},
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		out, err := h.Handle(context.Background(), payload)
+		if err != nil {
+			if _, ok := err.(*InvalidInputError); !ok {
+				t.Fatalf("Handle returned %T (%v), want *InvalidInputError", err, err)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("Handle returned invalid JSON %q", out)
+		}
+	})
+}

@@ -1,0 +1,160 @@
+package agecheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// finding builds a stale finding created the given number of days before testNow.
+func finding(user, id string, ageDays int) Finding {
+	return Finding{
+		UserName: user, AccessKeyID: id, AgeDays: ageDays, Severity: SeverityStale,
+		CreateDate: formatTime(testNow.Add(-days(ageDays) - time.Hour)),
+	}
+}
+
+func TestMergeAddsCountsAndOrders(t *testing.T) {
+	prev := &Summary{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3,
+		Findings: []Finding{finding("a", "AKIA1", 300), finding("b", "AKIA2", 100)},
+	}
+	results := []Summary{
+		{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1,
+			Findings:       []Finding{finding("c", "AKIA3", 200)},
+			UncheckedUsers: []UncheckedUser{{UserName: "z", Error: "Iam.IamException"}}},
+		{Users: 3, Unchecked: 1, Warning: 1,
+			UncheckedUsers: []UncheckedUser{{UserName: "y", Error: "States.Timeout"}}},
+		{},
+	}
+	got := Merge(prev, results)
+	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3}
+	if c := CountsOf(&got); c != wantCounts {
+		t.Errorf("got counts %+v, want %+v", c, wantCounts)
+	}
+	var order []string
+	for _, f := range got.Findings {
+		order = append(order, f.AccessKeyID)
+	}
+	if want := []string{"AKIA1", "AKIA3", "AKIA2"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("got findings %v, want oldest first %v", order, want)
+	}
+	if got.UncheckedUsers[0].UserName != "y" || got.UncheckedUsers[1].UserName != "z" {
+		t.Errorf("got unchecked %+v, want y then z", got.UncheckedUsers)
+	}
+	if prev.Users != 10 || len(results[0].Findings) != 1 {
+		t.Errorf("Merge modified its inputs")
+	}
+}
+
+func TestMergeFirstPage(t *testing.T) {
+	got := Merge(nil, []Summary{{Users: 2, Compliant: 2}})
+	if got.Users != 2 || got.Compliant != 2 || got.Findings != nil || got.UncheckedUsers != nil {
+		t.Errorf("got %+v, want 2 users, 2 compliant and no lists", got)
+	}
+	empty := Merge(nil, nil)
+	b, _ := json.Marshal(empty)
+	if string(b) != `{"users":0,"deleted":0,"unchecked":0,"exempt":0,"inactive":0,"compliant":0,"warning":0,"stale":0}` {
+		t.Errorf("got %s for an empty merge, want all counts 0 and no lists", b)
+	}
+}
+
+// bigResults is 5,000 users x 2 stale keys in 100 children, plus 150 unchecked users with
+// maximal causes: far beyond MaxSummaryBytes.
+func bigResults() []Summary {
+	var results []Summary
+	for c := range 100 {
+		s := Summary{Users: 52, Stale: 100, Unchecked: 2}
+		for u := range 50 {
+			name := fmt.Sprintf("user-%03d-%02d-%s", c, u, strings.Repeat("x", 50))
+			for k := range 2 {
+				s.Findings = append(s.Findings, finding(name, fmt.Sprintf("AKIA%04d%02d%d", c, u, k), 100+(c*50+u)%3000))
+			}
+		}
+		for u := range 2 {
+			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{
+				UserName: fmt.Sprintf("unchecked-%03d-%d", c, u), Error: "Iam.IamException",
+				Cause: strings.Repeat("Rate exceeded. ", 20)[:MaxCauseLength],
+			})
+		}
+		slices.SortFunc(s.Findings, compareFindings)
+		results = append(results, s)
+	}
+	return results
+}
+
+func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
+	results := bigResults()
+	var all []Finding
+	for _, r := range results {
+		all = append(all, r.Findings...)
+	}
+	slices.SortFunc(all, compareFindings)
+
+	got := Merge(nil, results)
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > MaxSummaryBytes {
+		t.Errorf("merged summary is %d bytes, want <= %d", len(b), MaxSummaryBytes)
+	}
+	if got.Stale != 10000 || got.Users != 5200 || got.Unchecked != 200 {
+		t.Errorf("got stale=%d users=%d unchecked=%d, want exact counts 10000, 5200, 200", got.Stale, got.Users, got.Unchecked)
+	}
+	if len(got.UncheckedUsers) != MaxUncheckedListed {
+		t.Errorf("got %d unchecked users listed, want %d", len(got.UncheckedUsers), MaxUncheckedListed)
+	}
+	n := len(got.Findings)
+	if n == 0 || n >= len(all) {
+		t.Fatalf("got %d findings kept, want some but fewer than %d", n, len(all))
+	}
+	if !reflect.DeepEqual(got.Findings, all[:n]) {
+		t.Errorf("kept findings are not the %d oldest", n)
+	}
+	// The budget is used well: one more finding would not have fitted.
+	more := got
+	more.Findings = all[:n+1]
+	if b2, _ := json.Marshal(more); len(b2) <= MaxSummaryBytes {
+		t.Errorf("trim kept %d findings (%d bytes) though %d fit (%d bytes)", n, len(b), n+1, len(b2))
+	}
+
+	// Merging the trimmed summary with nothing new keeps it as it is.
+	again := Merge(&got, nil)
+	if !reflect.DeepEqual(again, got) {
+		t.Errorf("re-merging a trimmed summary changed it")
+	}
+}
+
+func TestTrimShedsUncheckedWhenTheyAloneAreTooLarge(t *testing.T) {
+	s := Summary{Unchecked: 50, Stale: 1, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	for i := range 50 {
+		s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 300)})
+	}
+	if !s.Trim(2000) {
+		t.Fatal("Trim reported nothing trimmed")
+	}
+	b, _ := json.Marshal(s)
+	if len(b) > 2000 || len(s.Findings) != 0 || len(s.UncheckedUsers) == 0 || s.Unchecked != 50 {
+		t.Errorf("got %d bytes, %d findings, %d unchecked listed, unchecked=%d; want <= 2000 bytes, 0 findings, some listed, 50",
+			len(b), len(s.Findings), len(s.UncheckedUsers), s.Unchecked)
+	}
+	for _, u := range s.UncheckedUsers {
+		if len(u.Cause) != MaxCauseLength {
+			t.Errorf("cause of %s is %d bytes, want %d", u.UserName, len(u.Cause), MaxCauseLength)
+		}
+	}
+}
+
+func TestTruncateUTF8(t *testing.T) {
+	s := "aé" // 'é' is 2 bytes
+	if got := truncateUTF8(s, 2); got != "a" {
+		t.Errorf("truncateUTF8(%q, 2) = %q, want %q", s, got, "a")
+	}
+	if got := truncateUTF8(s, 3); got != s {
+		t.Errorf("truncateUTF8(%q, 3) = %q, want %q", s, got, s)
+	}
+}

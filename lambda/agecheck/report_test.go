@@ -1,0 +1,226 @@
+package agecheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const testAccount = "123456789012"
+
+func TestSubject(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75}
+	tests := []struct {
+		name string
+		s    Summary
+		want string
+	}{
+		{"stale and warning", Summary{Stale: 3, Warning: 2}, "3 IAM access keys older than 90 days, 2 due soon, in 123456789012"},
+		{"one stale", Summary{Stale: 1}, "1 IAM access key older than 90 days, in 123456789012"},
+		{"only warnings", Summary{Warning: 2}, "2 IAM access keys due soon (older than 75 of 90 days), in 123456789012"},
+		{"one warning", Summary{Warning: 1}, "1 IAM access key due soon (older than 75 of 90 days), in 123456789012"},
+		{"only unchecked", Summary{Unchecked: 1}, "1 IAM user not checked for old access keys, in 123456789012"},
+		{"several unchecked", Summary{Unchecked: 4}, "4 IAM users not checked for old access keys, in 123456789012"},
+		{"stale and unchecked", Summary{Stale: 2, Unchecked: 1}, "2 IAM access keys older than 90 days, 1 user unchecked, in 123456789012"},
+		{"warning and unchecked", Summary{Warning: 2, Unchecked: 3}, "2 IAM access keys due soon (older than 75 of 90 days), 3 users unchecked, in 123456789012"},
+		{"everything", Summary{Stale: 1, Warning: 1, Unchecked: 1}, "1 IAM access key older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Subject(tt.s, p, testAccount); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubjectStaysShort(t *testing.T) {
+	for _, s := range []Summary{
+		{Stale: 10000, Warning: 10000, Unchecked: 5000},
+		{Stale: 999999, Warning: 999999, Unchecked: 999999},
+		{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt},
+		{Warning: 1000000000},
+	} {
+		got := Subject(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount)
+		if len(got) >= 100 || strings.ContainsAny(got, "\r\n") {
+			t.Errorf("subject %q is %d characters or has a line break, want under 100 on one line", got, len(got))
+		}
+		if !strings.Contains(got, testAccount) {
+			t.Errorf("subject %q does not name the account", got)
+		}
+	}
+}
+
+func TestReportPublishesOnlyWithFindings(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75}
+	tests := []struct {
+		name     string
+		s        Summary
+		publish  bool
+		severity string
+	}{
+		{"all clear", Summary{Users: 5, Compliant: 8, Exempt: 1, Inactive: 1, Deleted: 1}, false, ""},
+		{"stale wins", Summary{Stale: 1, Warning: 1, Unchecked: 1}, true, SeverityStale},
+		{"unchecked before warning", Summary{Warning: 1, Unchecked: 1}, true, SeverityUnchecked},
+		{"only warnings", Summary{Warning: 1}, true, SeverityWarning},
+		{"only unchecked is never all clear", Summary{Users: 3, Compliant: 4, Unchecked: 1}, true, SeverityUnchecked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReport(tt.s, p, testAccount, testNow)
+			if r.Publish != tt.publish || r.Severity != tt.severity || r.Account != testAccount {
+				t.Errorf("got publish=%v severity=%q account=%q, want %v %q %q", r.Publish, r.Severity, r.Account, tt.publish, tt.severity, testAccount)
+			}
+			if !tt.publish && (r.Subject != "" || r.Message != "") {
+				t.Errorf("got subject %q and a message for a report that does not publish", r.Subject)
+			}
+			if tt.publish {
+				var m map[string]string
+				if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+					t.Fatalf("message is not a MessageStructure json document: %v", err)
+				}
+				if m["default"] == "" || m["email"] == "" || len(m) != 2 {
+					t.Errorf("got message keys %v, want default and email", m)
+				}
+				if strings.Contains(strings.ToLower(m["email"]), "all clear") {
+					t.Errorf("email claims all clear: %s", m["email"])
+				}
+			}
+		})
+	}
+}
+
+// goldenSummary is a small scan with one of everything.
+func goldenSummary() Summary {
+	return Summary{
+		Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2,
+		Findings: []Finding{
+			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: "2023-01-15T09:30:00Z", AgeDays: 1408,
+				Severity: SeverityStale, LastUsedService: "N/A", LastUsedRegion: "N/A"},
+			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: "2026-05-01T12:00:00Z", AgeDays: 205,
+				Severity: SeverityStale, LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
+			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: "2026-08-30T08:00:00Z", AgeDays: 85,
+				Severity: SeverityWarning},
+		},
+		UncheckedUsers: []UncheckedUser{
+			{UserName: "carol", Error: "Iam.IamException", Cause: "Rate exceeded (Service: Iam, Status Code: 400, Request ID: 1a2b)"},
+			{UserName: "dave", Error: "States.Timeout"},
+		},
+	}
+}
+
+func TestReportGolden(t *testing.T) {
+	r := NewReport(goldenSummary(), Policy{MaxAgeDays: 90, WarnAgeDays: 75, ExemptUsers: []string{"svc-*"}}, testAccount, testNow)
+	if !r.Publish || r.Severity != SeverityStale {
+		t.Fatalf("got publish=%v severity=%q, want true, stale", r.Publish, r.Severity)
+	}
+	if want := "2 IAM access keys older than 90 days, 1 due soon, 2 users unchecked, in 123456789012"; r.Subject != want {
+		t.Errorf("got subject %q, want %q", r.Subject, want)
+	}
+	var m snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatal(err)
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, []byte(m.Default), "", "  "); err != nil {
+		t.Fatalf("default body is not JSON: %v", err)
+	}
+	indented.WriteString("\n")
+	golden(t, "report.default.json", indented.Bytes())
+	golden(t, "report.email.txt", []byte(m.Email))
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./lambda/agecheck -run %s -update to create it): %v", t.Name(), err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestReportTruncatesToMessageBudget(t *testing.T) {
+	// The largest summary the state machine can hand over: a merged, trimmed 5,000-user scan.
+	s := Merge(nil, bigResults())
+	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	if len(r.Message) > MaxMessageBytes {
+		t.Fatalf("message is %d bytes, want <= %d", len(r.Message), MaxMessageBytes)
+	}
+	var m snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatal(err)
+	}
+	var body MessageBody
+	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
+		t.Fatal(err)
+	}
+	if !body.Truncated || body.Counts.Stale != 10000 || body.Counts.Unchecked != 200 {
+		t.Errorf("got truncated=%v stale=%d unchecked=%d, want true, 10000, 200", body.Truncated, body.Counts.Stale, body.Counts.Unchecked)
+	}
+	shown := fmt.Sprintf("This message shows %d of 10000 flagged keys and %d of 200 unchecked users",
+		len(body.Findings), len(body.UncheckedUsers))
+	if !strings.Contains(m.Email, shown) || !strings.Contains(m.Email, FindingLogMessage) {
+		t.Errorf("email does not say %q and where the rest is:\n%s", shown, m.Email[len(m.Email)-600:])
+	}
+	if rows := strings.Count(m.Email, "\nstale "); rows != len(body.Findings) {
+		t.Errorf("email has %d rows, the default body %d findings, want the same", rows, len(body.Findings))
+	}
+
+	// Now force trimming inside the report: a summary larger than any merge would produce.
+	var big Summary
+	for _, r := range bigResults() {
+		big.Users += r.Users
+		big.Stale += r.Stale
+		big.Findings = append(big.Findings, r.Findings...)
+	}
+	r = NewReport(big, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	if len(r.Message) > MaxMessageBytes {
+		t.Fatalf("message is %d bytes, want <= %d", len(r.Message), MaxMessageBytes)
+	}
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(body.Findings); n == 0 || n >= 10000 || !body.Truncated {
+		t.Errorf("got %d findings shown, truncated=%v; want some of 10000 and truncated", n, body.Truncated)
+	}
+	if grown := len(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
+		t.Errorf("report showed %d findings though %d fit (%d bytes)", len(body.Findings), len(body.Findings)+1, grown)
+	}
+}
+
+func TestEmailKeepsCellsOnOneLine(t *testing.T) {
+	s := Summary{Stale: 1, Unchecked: 1,
+		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: "2020-01-01T00:00:00Z", Severity: SeverityStale}},
+		UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E", Cause: "line1\nline2\r\n"}},
+	}
+	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	var m snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Email, "evil name") || !strings.Contains(m.Email, "  u: E: line1 line2  \n") {
+		t.Errorf("control characters were not flattened:\n%s", m.Email)
+	}
+}
