@@ -265,7 +265,7 @@ func checkIntrinsic(s string) error {
 			return fmt.Errorf("intrinsic %q: the first argument of States.Format must be a quoted template", s)
 		}
 		if n := countPlaceholders(tmpl); n != len(args)-1 {
-			return fmt.Errorf("intrinsic %q: the template has %d {} placeholders but %d values follow", s, n, len(args)-1)
+			return fmt.Errorf("intrinsic %q: the template has %d {} placeholders but %d arguments follow it", s, n, len(args)-1)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -298,7 +299,7 @@ func (c stateCtx) template(field string, value any) {
 		}
 		s, ok := val.(string)
 		if !ok {
-			c.add(path, "a key ending in \".$\" must hold a path or an intrinsic function, got %T", val)
+			c.add(path, "a key ending in \".$\" must hold a path or an intrinsic function, got %s", jsonKind(val))
 			return
 		}
 		if err := checkPathOrIntrinsic(s); err != nil {
@@ -838,7 +839,7 @@ func (c stateCtx) mapState(s *Map) {
 		case []any:
 			c.template("Items", it)
 		default:
-			c.errf("Items", "want an array or a JSONata expression, got %T", s.Items)
+			c.errf("Items", "want an array or a JSONata expression, got %s", jsonKind(s.Items))
 		}
 	}
 	if s.ItemSelector != nil {
@@ -982,4 +983,23 @@ func (c stateCtx) resultWriter(w *ResultWriter) {
 			c.errf("ResultWriter.WriterConfig.Transformation", "%q is unknown; want NONE, COMPACT or FLATTEN", wc.Transformation)
 		}
 	}
+}
+
+// jsonKind names the JSON type of a decoded or Go-built value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case json.Number, float64, float32, int, int64, int32, uint, uint64, uint32:
+		return "a number"
+	}
+	return fmt.Sprintf("a Go %T", v)
 }

@@ -1,0 +1,525 @@
+package asl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// lines joins the messages of several violations as errors.Join prints them.
+func lines(msgs ...string) string { return strings.Join(msgs, "\n") }
+
+// invalidMachines are definitions that Parse accepts and Validate must reject with exactly the
+// message given. aslValidatorRejects pins asl-validator@4.0.0's verdict on each: the cases it
+// accepts are rules this package checks beyond its JSON schema.
+var invalidMachines = []struct {
+	name                string
+	def                 string
+	want                string
+	aslValidatorRejects bool
+}{
+	{
+		name: "dangling Next",
+		def:  `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"C":{"Type":"Succeed"}}}`,
+		want: lines("States.A.Next: \"B\" is not a state of this graph",
+			"States.C: unreachable from StartAt \"A\""),
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "missing Next and End",
+		def:  `{"StartAt":"A","States":{"A":{"Type":"Pass"},"B":{"Type":"Succeed"}}}`,
+		want: lines("States.A: has neither Next nor End; want exactly one",
+			"States.B: unreachable from StartAt \"A\""),
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Next and End both",
+		def:  `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B","End":true},"B":{"Type":"Succeed"}}}`,
+		want: "States.A.Next: Next and End are exclusive; set one",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "unreachable state",
+		def:  `{"StartAt":"A","States":{"A":{"Type":"Succeed"},"B":{"Type":"Pass","Next":"A"}}}`,
+		want: "States.B: unreachable from StartAt \"A\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "StartAt names no state",
+		def:  `{"StartAt":"Begin","States":{"A":{"Type":"Succeed"}}}`,
+		want: "StartAt: \"Begin\" is not a state of this graph",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "no terminal state",
+		def:  `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`,
+		want: "States: no state ends this graph; want a state with End, a Succeed or a Fail",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "duplicate name across nested graphs",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"P","States":{"P":{"Type":"Succeed"}}}],"End":true}}}`,
+		want: "States.P.Branches[0].States.P: name \"P\" is already used by States.P; state names must be unique across the machine, nested graphs included",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "duplicate name in two branches",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Succeed"}}},{"StartAt":"X","States":{"X":{"Type":"Succeed"}}}],"End":true}}}`,
+		want: "States.P.Branches[1].States.X: name \"X\" is already used by States.P.Branches[0].States.X; state names must be unique across the machine, nested graphs included",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "name over 80 characters",
+		def:  `{"StartAt":"AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEEEEEEEFFFFFFFFFFGGGGGGGGGGHHHHHHHHHHI","States":{"AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEEEEEEEFFFFFFFFFFGGGGGGGGGGHHHHHHHHHHI":{"Type":"Succeed"}}}`,
+		want: "States.AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEEEEEEEFFFFFFFFFFGGGGGGGGGGHHHHHHHHHHI: name is 81 characters; the limit is 80",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "States.ALL not alone in Retry",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.ALL","States.Timeout"]}],"End":true}}}`,
+		want: "States.T.Retry[0].ErrorEquals: \"States.ALL\" must appear alone",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "States.ALL not last in Retry",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["States.Timeout"]}],"End":true}}}`,
+		want: "States.T.Retry[0]: a retrier matching \"States.ALL\" must be the last",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "States.ALL not last in Catch",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Catch":[{"ErrorEquals":["States.ALL"],"Next":"F"},{"ErrorEquals":["States.Timeout"],"Next":"F"}],"End":true},"F":{"Type":"Fail"}}}`,
+		want: "States.T.Catch[0]: a catcher matching \"States.ALL\" must be the last",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "empty ErrorEquals",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":[]}],"End":true}}}`,
+		want: "States.T.Retry[0].ErrorEquals: empty; want at least one error name",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "heartbeat not below timeout",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","TimeoutSeconds":60,"HeartbeatSeconds":60,"End":true}}}`,
+		want: "States.T.HeartbeatSeconds: 60 must be less than TimeoutSeconds 60",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "TimeoutSeconds with TimeoutSecondsPath",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":60,"TimeoutSecondsPath":"$.t","End":true}}}`,
+		want: "States.T.TimeoutSeconds: TimeoutSeconds and TimeoutSecondsPath are exclusive; set one",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Task without Resource",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"","End":true}}}`,
+		want: "States.T.Resource: missing; want an ARN",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Task Resource not an ARN",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"lambda:invoke","End":true}}}`,
+		want: "States.T.Resource: \"lambda:invoke\" is not an ARN",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Wait with two time fields",
+		def:  `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"TimestampPath":"$.when","End":true}}}`,
+		want: "States.W.Seconds: Seconds and TimestampPath are exclusive; set one",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Wait without a time field",
+		def:  `{"StartAt":"W","States":{"W":{"Type":"Wait","End":true}}}`,
+		want: "States.W: a Wait needs one of Seconds, Timestamp, SecondsPath or TimestampPath",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Wait with a malformed Timestamp",
+		def:  `{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01 08:00","End":true}}}`,
+		want: "States.W.Timestamp: \"2030-01-01 08:00\" is not an RFC 3339 timestamp",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Fail with Error and ErrorPath",
+		def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}}`,
+		want: "States.F.Error: Error and ErrorPath are exclusive; set one",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "JSONPath field in a JSONata state",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultPath":"$.r","End":true}}}`,
+		want: lines("States.T.Parameters: is a JSONPath field; this state's query language is JSONata",
+			"States.T.ResultPath: is a JSONPath field; this state's query language is JSONata"),
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "JSONata field in a JSONPath state",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f"},"Output":"{% $states.result %}","End":true}}}`,
+		want: lines("States.T.Output: is a JSONata field; this state's query language is JSONPath",
+			"States.T.Arguments: is a JSONata field; this state's query language is JSONPath"),
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "JSONPath state in a JSONata machine",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","QueryLanguage":"JSONPath","End":true}}}`,
+		want: "States.P.QueryLanguage: JSONPath is not allowed in a JSONata state machine",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "unknown QueryLanguage",
+		def:  `{"QueryLanguage":"XPath","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+		want: "QueryLanguage: \"XPath\" is unknown; want \"JSONPath\" or \"JSONata\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "ResultPath with a wildcard",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.items[*]","End":true}}}`,
+		want: "States.P.ResultPath: path \"$.items[*]\" is not a reference path: \"[*]\" is not allowed",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "ResultPath with a filter",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.items[?(@.a > 1)]","End":true}}}`,
+		want: "States.P.ResultPath: path \"$.items[?(@.a > 1)]\" is not a reference path: a filter expression is not allowed",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "InputPath without $",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"input.a","End":true}}}`,
+		want: "States.P.InputPath: path \"input.a\" must start with \"$\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "OutputPath with an unclosed bracket",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","OutputPath":"$.a[0","End":true}}}`,
+		want: "States.P.OutputPath: path \"$.a[0\": \"[\" at offset 3 is not closed",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "unclosed JSONata expression",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"x":"{% $states.input"},"End":true}}}`,
+		want: "States.P.Output.x: \"{% $states.input\" opens a JSONata expression with \"{%\" but does not close it with \"%}\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "unopened JSONata expression",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"$states.input %}","End":true}}}`,
+		want: "States.P.Output: \"$states.input %}\" closes a JSONata expression with \"%}\" but does not open it with \"{%\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "JSONata Condition without delimiters",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"$states.input.ok","Next":"S"}],"Default":"S"},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0].Condition: \"$states.input.ok\" is not a JSONata expression: want \"{% ... %}\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: ".$ key holding a literal",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"name.$":"hello"},"End":true}}}`,
+		want: "States.P.Parameters.name.$: path \"hello\" must start with \"$\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: ".$ key holding a number",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":5},"End":true}}}`,
+		want: "States.P.Parameters.n.$: a key ending in \".$\" must hold a path or an intrinsic function, got a number",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: ".$ key with an unknown intrinsic",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"States.Concat($.a, $.b)"},"End":true}}}`,
+		want: "States.P.Parameters.x.$: intrinsic \"States.Concat($.a, $.b)\": unknown function \"States.Concat\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "States.Format with too few values",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"States.Format('{} and {}', $.a)"},"End":true}}}`,
+		want: "States.P.Parameters.x.$: intrinsic \"States.Format('{} and {}', $.a)\": the template has 2 {} placeholders but 1 arguments follow it",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: ".$ key in a JSONata state",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"x.$":"$.a"},"End":true}}}`,
+		want: "States.P.Output.x.$: a key ending in \".$\" is JSONPath; a JSONata state writes \"{% ... %}\" values",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "ToleratedFailurePercentage over 100",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":150,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ToleratedFailurePercentage: 150 is outside 0..100",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Label too long",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"ThisLabelIsLongerThanFortyCharactersInAll","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.Label: \"ThisLabelIsLongerThanFortyCharactersInAll\" is 41 characters; the limit is 40",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Label with a forbidden character",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"scan:users","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.Label: \"scan:users\" contains ':'; a label may not contain whitespace, control characters or any of <>{}[]?*\"#%\\^|~`$&,;:/",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "ItemBatcher on an inline Map",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxItemsPerBatch":10},"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemBatcher: only a DISTRIBUTED map may have ItemBatcher",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "ExecutionType on an inline Map",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE","ExecutionType":"EXPRESS"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemProcessor.ProcessorConfig.ExecutionType: only a DISTRIBUTED map has an ExecutionType",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Distributed Map without ExecutionType",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemProcessor.ProcessorConfig.ExecutionType: missing; a DISTRIBUTED map needs \"STANDARD\" or \"EXPRESS\"",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Map without ItemProcessor",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","End":true}}}`,
+		want: "States.M.ItemProcessor: missing; want the graph to run for each item",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "batch larger than 256 KiB",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxInputBytesPerBatch":300000},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemBatcher.MaxInputBytesPerBatch: 300000 is outside 1..262144",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Choice without rules",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[],"Default":"S"},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices: empty; want at least one rule",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Choice rule with two operators",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","StringEquals":"x","IsPresent":true,"Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0]: StringEquals and IsPresent are exclusive; want exactly one comparison operator",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Choice rule without an operator",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0]: no comparison operator; want exactly one, such as StringEquals or IsPresent",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Choice rule without Next",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true}],"Default":"S"},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0].Next: missing; a top-level rule names the state to move to",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "nested Choice rule with Next",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","IsPresent":true,"Next":"S"},"Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0].Not.Next: only a top-level rule may have Next",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Choice Default names no state",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true,"Next":"S"}],"Default":"Elsewhere"},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Default: \"Elsewhere\" is not a state of this graph",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Choice Condition in a JSONPath state",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% true %}","Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: lines("States.C.Choices[0].Condition: is a JSONata field; this state's query language is JSONPath",
+			"States.C.Choices[0].Variable: missing; want a path (or use And, Or, Not)"),
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "MaxAttempts negative",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.Timeout"],"MaxAttempts":-1}],"End":true}}}`,
+		want: "States.T.Retry[0].MaxAttempts: -1 is outside 0..99999999",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "BackoffRate below 1",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.Timeout"],"BackoffRate":0.5}],"End":true}}}`,
+		want: "States.T.Retry[0].BackoffRate: 0.5 is less than 1",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "JitterStrategy unknown",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.Timeout"],"JitterStrategy":"PARTIAL"}],"End":true}}}`,
+		want: "States.T.Retry[0].JitterStrategy: \"PARTIAL\" is unknown; want \"FULL\" or \"NONE\"",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Catch Next names no state",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Nowhere"}],"End":true}}}`,
+		want: "States.T.Catch[0].Next: \"Nowhere\" is not a state of this graph",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Parallel without branches",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[],"End":true}}}`,
+		want: "States.P.Branches: empty; want at least one branch",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "negative machine TimeoutSeconds",
+		def:  `{"StartAt":"P","TimeoutSeconds":-5,"States":{"P":{"Type":"Pass","End":true}}}`,
+		want: "TimeoutSeconds: -5 is outside 0..99999999",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "unsupported Version",
+		def:  `{"Version":"2.0","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+		want: "Version: \"2.0\" is not supported; want \"1.0\"",
+
+		aslValidatorRejects: false,
+	},
+}
+
+func TestValidateInvalidMachines(t *testing.T) {
+	if len(invalidMachines) < 25 {
+		t.Fatalf("%d invalid machines, want at least 25", len(invalidMachines))
+	}
+	for _, tc := range invalidMachines {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse([]byte(tc.def))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			err = m.Validate()
+			if err == nil {
+				t.Fatalf("Validate accepted it; want %q", tc.want)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("Validate:\ngot  %q\nwant %q", got, tc.want)
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("errors.As(%T, *ValidationError) = false, want true", err)
+			}
+			if _, err := m.Render(); err == nil {
+				t.Errorf("Render accepted an invalid machine")
+			}
+		})
+	}
+}
+
+// TestASLValidator runs asl-validator@4.0.0 once over every definition in testdata, which it
+// must accept, and over every invalid machine: its verdict on each must match the pinned one,
+// and every machine it rejects Validate rejects too (the cross-check table).
+func TestASLValidator(t *testing.T) {
+	valid, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(valid) == 0 {
+		t.Fatal("no testdata/*.json definitions")
+	}
+	for i, f := range valid {
+		if valid[i], err = filepath.Abs(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	invalid := make([]string, len(invalidMachines))
+	for i, tc := range invalidMachines {
+		invalid[i] = filepath.Join(dir, fmt.Sprintf("%02d.json", i))
+		if err := os.WriteFile(invalid[i], []byte(tc.def), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results := runASLValidator(t, append(slices.Clone(valid), invalid...))
+
+	for _, f := range valid {
+		if r := results[f]; !r.Valid {
+			t.Errorf("testdata/%s: asl-validator rejects it: %v", filepath.Base(f), r.Errors)
+		}
+	}
+	rejected := 0
+	for i, tc := range invalidMachines {
+		r := results[invalid[i]]
+		if r.Valid == tc.aslValidatorRejects {
+			t.Errorf("%s: asl-validator valid=%v, want valid=%v (errors %v)", tc.name, r.Valid, !tc.aslValidatorRejects, r.Errors)
+		}
+		if r.Valid {
+			continue
+		}
+		rejected++
+		m, err := Parse([]byte(tc.def))
+		if err == nil {
+			err = m.Validate()
+		}
+		if err == nil {
+			t.Errorf("%s: asl-validator rejects it (%v) but Parse and Validate accept it", tc.name, r.Errors)
+		}
+	}
+	if rejected < len(invalidMachines)/2 {
+		t.Errorf("asl-validator rejected only %d of %d machines; the cross-check is not exercising it", rejected, len(invalidMachines))
+	}
+}
