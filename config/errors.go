@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +32,7 @@ func displayValue(v string) string {
 	if _, err := strconv.ParseFloat(v, 64); err == nil && strings.TrimSpace(v) == v {
 		return v
 	}
-	if len(v) > 1 && (v[0] == '[' || v[0] == '{') {
+	if len(v) > 1 && (v[0] == '[' || v[0] == '{') && json.Valid([]byte(v)) {
 		return v
 	}
 	return strconv.Quote(v)

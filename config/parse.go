@@ -13,12 +13,11 @@ import (
 	_ "time/tzdata" // IANA time zones without the system's zoneinfo (distroless, CI images)
 )
 
-// Key describes one setting as Pulumi.yaml declares it.
+// Key is one setting's name and type as Pulumi.yaml declares it (Pulumi.yaml also describes it).
 type Key struct {
-	Name        string // without namespace, e.g. "maxAgeDays"
-	Type        string // Pulumi project config type: integer, boolean, string, array or object
-	ItemsType   string // for arrays: the items' type
-	Description string
+	Name      string // without namespace, e.g. "maxAgeDays"
+	Type      string // Pulumi project config type: integer, boolean, string, array or object
+	ItemsType string // for arrays: the items' type
 }
 
 // Limits that are keyage's own choices, not AWS's.
@@ -47,37 +46,37 @@ type setting struct {
 
 // settings is the one table of every key, in the order errors are reported.
 var settings = []setting{
-	{Key{"maxAgeDays", "integer", "", "Active access keys older than this many days (24-hour periods since CreateDate, UTC) are stale (Security Hub IAM.3 uses 90)."},
+	{Key{"maxAgeDays", "integer", ""},
 		func(p *problems, s *Settings, v string) { s.MaxAgeDays = parseInt(p, "maxAgeDays", v, 1, 3650) }},
-	{Key{"warnAgeDays", "integer", "", "Optional: active keys older than this many days, and not stale, are reported as due soon. Must be below maxAgeDays."},
+	{Key{"warnAgeDays", "integer", ""},
 		func(p *problems, s *Settings, v string) { s.WarnAgeDays = parseInt(p, "warnAgeDays", v, 1, 3649) }},
-	{Key{"exemptUsers", "array", "string", "IAM user names or * glob patterns (case-insensitive) whose keys are never findings; the message counts them."},
+	{Key{"exemptUsers", "array", "string"},
 		func(p *problems, s *Settings, v string) { s.ExemptUsers = parseExemptUsers(p, v) }},
-	{Key{"schedule", "string", "", "EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss)."},
+	{Key{"schedule", "string", ""},
 		func(p *problems, s *Settings, v string) {
 			s.Schedule = v
 			if _, err := parseSchedule(v); err != nil {
 				p.add("schedule", v, err.problem, err.allowed)
 			}
 		}},
-	{Key{"scheduleTimezone", "string", "", "IANA time zone the schedule is evaluated in (daylight saving time aware), e.g. Europe/Berlin."},
+	{Key{"scheduleTimezone", "string", ""},
 		func(p *problems, s *Settings, v string) {
 			s.ScheduleTimezone = v
 			if _, err := loadLocation(v); err != nil {
 				p.add("scheduleTimezone", v, "is not a known time zone", "an IANA time zone name such as UTC, Europe/Berlin or America/New_York")
 			}
 		}},
-	{Key{"scheduleEnabled", "boolean", "", "Whether the schedule starts runs; false keeps everything deployed but idle."},
+	{Key{"scheduleEnabled", "boolean", ""},
 		func(p *problems, s *Settings, v string) { s.ScheduleEnabled = parseBool(p, "scheduleEnabled", v) }},
-	{Key{"subscriptions", "array", "object", "Who hears about findings: a list of {protocol, endpoint, filterPolicy?, filterPolicyScope?, rawMessageDelivery?, subscriptionRoleArn?}."},
+	{Key{"subscriptions", "array", "object"},
 		func(p *problems, s *Settings, v string) { s.Subscriptions = parseSubscriptions(p, "subscriptions", v) }},
-	{Key{"alarmSubscriptions", "array", "object", "Who hears the operational alarms (failed runs, no run, function errors, dead letters), on a topic of their own; same form as subscriptions."},
+	{Key{"alarmSubscriptions", "array", "object"},
 		func(p *problems, s *Settings, v string) {
 			s.AlarmSubscriptions = parseSubscriptions(p, "alarmSubscriptions", v)
 		}},
-	{Key{"maxConcurrency", "integer", "", "Total IAM calls in flight (outer map x inner map): IAM throttles per account, across all callers."},
+	{Key{"maxConcurrency", "integer", ""},
 		func(p *problems, s *Settings, v string) { s.MaxConcurrency = parseInt(p, "maxConcurrency", v, 1, 1000) }},
-	{Key{"logLevel", "string", "", "State machine execution log level: ALL, ERROR or FATAL (OFF is refused: it fails Security Hub StepFunctions.1)."},
+	{Key{"logLevel", "string", ""},
 		func(p *problems, s *Settings, v string) {
 			s.LogLevel = v
 			switch {
@@ -87,11 +86,11 @@ var settings = []setting{
 				p.add("logLevel", v, "is not a log level", "ALL, ERROR or FATAL")
 			}
 		}},
-	{Key{"includeExecutionData", "boolean", "", "Whether execution logs include state inputs and outputs (user names and key IDs)."},
+	{Key{"includeExecutionData", "boolean", ""},
 		func(p *problems, s *Settings, v string) {
 			s.IncludeExecutionData = parseBool(p, "includeExecutionData", v)
 		}},
-	{Key{"logRetentionDays", "integer", "", "Days CloudWatch Logs keeps the function's and the state machine's logs; one of the values CloudWatch Logs accepts."},
+	{Key{"logRetentionDays", "integer", ""},
 		func(p *problems, s *Settings, v string) {
 			n, err := strconv.Atoi(v)
 			if err != nil || !slices.Contains(LogRetentionDays, n) {
@@ -99,19 +98,19 @@ var settings = []setting{
 			}
 			s.LogRetentionDays = n
 		}},
-	{Key{"functionMemoryMB", "integer", "", "Memory of the age-check function in MB (CPU scales with it)."},
+	{Key{"functionMemoryMB", "integer", ""},
 		func(p *problems, s *Settings, v string) {
 			s.FunctionMemoryMB = parseInt(p, "functionMemoryMB", v, 128, 10240)
 		}},
-	{Key{"scheduleRetryAttempts", "integer", "", "How often EventBridge Scheduler retries starting a run before it goes to the dead-letter queue."},
+	{Key{"scheduleRetryAttempts", "integer", ""},
 		func(p *problems, s *Settings, v string) {
 			s.ScheduleRetryAttempts = parseInt(p, "scheduleRetryAttempts", v, 0, 185)
 		}},
-	{Key{"scheduleMaxEventAgeSeconds", "integer", "", "How long EventBridge Scheduler keeps retrying a start, in seconds."},
+	{Key{"scheduleMaxEventAgeSeconds", "integer", ""},
 		func(p *problems, s *Settings, v string) {
 			s.ScheduleMaxEventAgeSec = parseInt(p, "scheduleMaxEventAgeSeconds", v, 60, 86400)
 		}},
-	{Key{"tags", "object", "", "Extra tags on every resource that can carry tags (keys starting with aws: are reserved by AWS)."},
+	{Key{"tags", "object", ""},
 		func(p *problems, s *Settings, v string) { s.Tags = parseTags(p, v) }},
 }
 
@@ -163,8 +162,12 @@ func unknownKey(key string) *UnknownKeyError {
 	best := -1
 	for _, s := range settings {
 		e.Known = append(e.Known, s.Name)
-		d := editDistance(strings.ToLower(key), strings.ToLower(s.Name))
-		if d <= max(2, len(s.Name)/4) && (best < 0 || d < best) {
+		lower, name := strings.ToLower(key), strings.ToLower(s.Name)
+		d := editDistance(lower, name)
+		if len(lower) >= 4 && strings.HasPrefix(name, lower) {
+			d = 1 // a truncated key: "maxage" for "maxAgeDays"
+		}
+		if d <= max(2, len(name)/4) && (best < 0 || d < best) {
 			best, e.Suggestion = d, s.Name
 		}
 	}

@@ -293,8 +293,8 @@ func parseDOW(text string) (dowSpec, error) {
 			return dowSpec{}, fmt.Errorf("day-of-week %q: L after a day takes one day, as in 6L (the month's last Friday)", text)
 		}
 		return dowSpec{lastOf: day}, nil
-	case strings.ContainsAny(text, "LW?"):
-		return dowSpec{}, fmt.Errorf("day-of-week %q: ? and L stand alone (as ?, L or 6L) and W belongs to day-of-month", text)
+	case strings.Contains(text, "?"):
+		return dowSpec{}, fmt.Errorf("day-of-week %q: ? stands alone", text)
 	}
 	set, err := dowField.parse(text)
 	return dowSpec{days: uint8(set[0])}, err

@@ -71,7 +71,7 @@ func parseSubscriptions(p *problems, key, v string) []Subscription {
 		s := parseSubscription(p, path, raw, key == "alarmSubscriptions")
 		id := s.Protocol + " " + s.Endpoint
 		if j, dup := seen[id]; dup && s.Protocol != "" {
-			p.add(path, s.Endpoint, fmt.Sprintf("repeats %s[%d] (same protocol and endpoint)", key, j), "each endpoint once per protocol")
+			p.add(path+".endpoint", s.Endpoint, fmt.Sprintf("repeats %s[%d] (same protocol and endpoint)", key, j), "each endpoint once per protocol")
 		} else {
 			seen[id] = i
 		}
