@@ -110,7 +110,7 @@ func TestCronDays(t *testing.T) {
 		{"cron(0 0 31W * ? *)", "2026-06-30", false}, // June has no 31st
 		{"cron(0 0 L * ? *)", "2028-02-29", true},
 		{"cron(0 0 L * ? *)", "2026-02-28", true},
-		{"cron(0 0 ? * 6L *)", "2026-01-30", true},   // last Friday of January 2026
+		{"cron(0 0 ? * 6L *)", "2026-01-30", true},    // last Friday of January 2026
 		{"cron(0 0 ? * FRIL *)", "2026-01-23", false}, // a Friday, not the last
 		{"cron(0 0 ? * 3#2 *)", "2026-03-10", true},   // second Tuesday of March 2026
 		{"cron(0 0 ? * TUE#2 *)", "2026-03-03", false},
