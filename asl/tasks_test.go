@@ -1,0 +1,216 @@
+package asl
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestSDKIAMAction(t *testing.T) {
+	tests := []struct{ service, action, want string }{
+		{"iam", "listAccessKeys", "iam:ListAccessKeys"},
+		{"iam", "listUsers", "iam:ListUsers"},
+		{"sfn", "startExecution", "states:StartExecution"},
+		{"cloudwatchlogs", "putLogEvents", "logs:PutLogEvents"},
+		{"eventbridge", "putEvents", "events:PutEvents"},
+		{"sns", "publish", "sns:Publish"},
+		{"sqs", "sendMessage.waitForTaskToken", "sqs:SendMessage"},
+		{"s3", "getObject", "s3:GetObject"},
+		{"s3", "listObjectsV2", "s3:ListBucket"},
+		{"s3", "headObject", "s3:GetObject"},
+		{"dynamodb", "getItem", "dynamodb:GetItem"},
+		{"lambda", "invoke", "lambda:InvokeFunction"},
+		{"kms", "decrypt", "kms:Decrypt"},
+		{"sts", "getCallerIdentity", "sts:GetCallerIdentity"},
+		{"sesv2", "sendEmail", "ses:SendEmail"},
+		{"cognitoidentityprovider", "adminGetUser", "cognito-idp:AdminGetUser"},
+		{"ec2", "describeInstances", "ec2:DescribeInstances"},
+	}
+	for _, tc := range tests {
+		if got := SDKIAMAction(tc.service, tc.action); got != tc.want {
+			t.Errorf("SDKIAMAction(%q, %q) = %q, want %q", tc.service, tc.action, got, tc.want)
+		}
+	}
+	if got := upperFirst(""); got != "" {
+		t.Errorf("upperFirst(\"\") = %q, want \"\"", got)
+	}
+}
+
+func TestTaskHelpers(t *testing.T) {
+	for _, partition := range []string{"aws", "aws-cn", "aws-us-gov"} {
+		sdk := SDKTask(partition, "iam", "listAccessKeys")
+		if want := "arn:" + partition + ":states:::aws-sdk:iam:listAccessKeys"; sdk.Resource != want {
+			t.Errorf("SDKTask Resource = %q, want %q", sdk.Resource, want)
+		}
+		wantSDK := []PolicyStatement{{Effect: "Allow", Action: []string{"iam:ListAccessKeys"}, Resource: []string{"*"}}}
+		if !reflect.DeepEqual(sdk.Permissions, wantSDK) {
+			t.Errorf("SDKTask Permissions = %+v, want %+v", sdk.Permissions, wantSDK)
+		}
+
+		fn := "arn:" + partition + ":lambda:r-1:123456789012:function:f"
+		lam := LambdaInvokeTask(partition, fn)
+		if want := "arn:" + partition + ":states:::lambda:invoke"; lam.Resource != want {
+			t.Errorf("LambdaInvokeTask Resource = %q, want %q", lam.Resource, want)
+		}
+		wantLam := []PolicyStatement{{Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{fn, fn + ":*"}}}
+		if !reflect.DeepEqual(lam.Permissions, wantLam) {
+			t.Errorf("LambdaInvokeTask Permissions = %+v, want %+v", lam.Permissions, wantLam)
+		}
+
+		topic := "arn:" + partition + ":sns:r-1:123456789012:t"
+		sns := SNSPublishTask(partition, topic)
+		if want := "arn:" + partition + ":states:::sns:publish"; sns.Resource != want {
+			t.Errorf("SNSPublishTask Resource = %q, want %q", sns.Resource, want)
+		}
+		wantSNS := []PolicyStatement{{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{topic}}}
+		if !reflect.DeepEqual(sns.Permissions, wantSNS) {
+			t.Errorf("SNSPublishTask Permissions = %+v, want %+v", sns.Permissions, wantSNS)
+		}
+		for _, task := range []*Task{sdk, lam, sns} {
+			if partition != "aws" && strings.Contains(task.Resource, "arn:aws:") {
+				t.Errorf("Resource %q hard-codes the aws partition", task.Resource)
+			}
+		}
+	}
+}
+
+func TestChain(t *testing.T) {
+	states := States{
+		"A": &Pass{}, "B": &Task{Resource: "arn:aws:states:::lambda:invoke"}, "C": &Wait{Seconds: 1},
+		"D": &Succeed{},
+	}
+	if err := Chain(states, "A", "B", "C", "D"); err != nil {
+		t.Fatalf("Chain: %v", err)
+	}
+	if got := states["A"].(*Pass).Next; got != "B" {
+		t.Errorf("A.Next = %q, want B", got)
+	}
+	if got := states["C"].(*Wait).Next; got != "D" {
+		t.Errorf("C.Next = %q, want D", got)
+	}
+	// Chaining the same sequence again is idempotent; ending on a non-terminal state sets End.
+	if err := Chain(states, "A", "B", "C", "D"); err != nil {
+		t.Fatalf("Chain again: %v", err)
+	}
+	tail := States{"X": &Parallel{}, "Y": &Map{}}
+	if err := Chain(tail, "X", "Y"); err != nil {
+		t.Fatalf("Chain: %v", err)
+	}
+	if !tail["Y"].(*Map).End || tail["X"].(*Parallel).Next != "Y" {
+		t.Errorf("got X.Next %q, Y.End %v; want Y and true", tail["X"].(*Parallel).Next, tail["Y"].(*Map).End)
+	}
+
+	bad := []struct {
+		name   string
+		states States
+		names  []string
+		want   string
+	}{
+		{"no names", States{}, nil, "chain: no state names given"},
+		{"unknown state", States{"A": &Pass{}}, []string{"A", "Z"}, `chain: state "Z" is not in the graph`},
+		{"after Succeed", States{"S": &Succeed{}, "A": &Pass{}}, []string{"S", "A"}, `chain: cannot chain "A" after Succeed state "S": it ends its graph`},
+		{"after Fail", States{"F": &Fail{}, "A": &Pass{}}, []string{"F", "A"}, `chain: cannot chain "A" after Fail state "F": it ends its graph`},
+		{"after Choice", States{"C": &Choice{}, "A": &Pass{}}, []string{"C", "A"}, `chain: cannot chain "A" after Choice state "C": a Choice moves by its rules and Default`},
+		{"ending on Choice", States{"A": &Pass{}, "C": &Choice{}}, []string{"A", "C"}, `chain: Choice state "C" cannot end a chain: it has no End`},
+		{"rewiring Next", States{"A": &Pass{Flow: Flow{Next: "Other"}}, "B": &Pass{}}, []string{"A", "B"}, `chain: state "A" already has Next "Other"; cannot set Next "B"`},
+		{"rewiring End", States{"A": &Pass{Flow: Flow{End: true}}, "B": &Pass{}}, []string{"A", "B"}, `chain: state "A" already has End; cannot set Next "B"`},
+		{"End over Next", States{"A": &Pass{Flow: Flow{Next: "X"}}}, []string{"A"}, `chain: state "A" already has Next "X"; cannot set End`},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Chain(tc.states, tc.names...)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("Chain = %v, want %q", err, tc.want)
+			}
+			for name, st := range tc.states {
+				if f := flowOf(st); f != nil && name == "B" && (f.Next != "" || f.End) {
+					t.Errorf("Chain changed %q although it failed", name)
+				}
+			}
+		})
+	}
+}
+
+func TestIAMStatements(t *testing.T) {
+	m := everythingJSONPath()
+	got := m.IAMStatements(testMachineARN)
+	want := []PolicyStatement{
+		// iam:ListUsers has no resource-level permissions; the listObjectsV2 reader's bucket
+		// comes from a path. Both need "*", so they share a statement.
+		{Effect: "Allow", Action: []string{"iam:ListUsers", "s3:ListBucket"}, Resource: []string{"*"}},
+		{Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{testFunction, testFunction + ":*"}},
+		{Effect: "Allow", Action: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, Resource: []string{"arn:aws:s3:::keyage-results/runs/*"}},
+		{Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::keyage-input/users.csv"}},
+		{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{testTopic}},
+		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{"arn:aws:states:us-east-1:123456789012:execution:everything/*"}},
+		{Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{testMachineARN}},
+		{Effect: "Allow", Action: []string{"sts:AssumeRole"}, Resource: []string{testRole}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("IAMStatements:\ngot  %+v\nwant %+v", got, want)
+	}
+	if again := m.IAMStatements(testMachineARN); !reflect.DeepEqual(again, got) {
+		t.Errorf("IAMStatements is not deterministic")
+	}
+}
+
+func TestIAMStatementsPartitionAndMerge(t *testing.T) {
+	const machine = "arn:aws-cn:states:cn-north-1:123456789012:stateMachine:m"
+	keys := SDKTask("aws-cn", "iam", "listAccessKeys")
+	keys.Permissions[0].Resource = []string{"arn:aws-cn:iam::123456789012:user/*"}
+	lastUsed := SDKTask("aws-cn", "iam", "getAccessKeyLastUsed")
+	lastUsed.Permissions[0].Resource = []string{"arn:aws-cn:iam::123456789012:user/*"}
+	again := SDKTask("aws-cn", "iam", "listAccessKeys") // same action, other resource
+	again.Permissions[0].Resource = []string{"arn:aws-cn:iam::123456789012:user/admins/*"}
+	pub1 := SNSPublishTask("aws-cn", "arn:aws-cn:sns:cn-north-1:123456789012:a")
+	pub2 := SNSPublishTask("aws-cn", "arn:aws-cn:sns:cn-north-1:123456789012:b")
+	m := &StateMachine{StartAt: "Scan", States: States{
+		"Scan": &Map{
+			ItemReader: &ItemReader{
+				Resource:   "arn:aws-cn:states:::s3:listObjectsV2",
+				Parameters: map[string]any{"Bucket": "in"},
+			},
+			ResultWriter: &ResultWriter{Resource: "arn:aws-cn:states:::s3:putObject", Parameters: map[string]any{"Bucket.$": "$.b"}},
+			ItemProcessor: &ItemProcessor{
+				ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionExpress},
+				Branch: Branch{StartAt: "Keys", States: States{
+					"Keys": keys, "LastUsed": lastUsed, "Again": again, "Pub1": pub1, "Pub2": pub2,
+				}},
+			},
+			Flow: Flow{End: true},
+		},
+	}}
+	got := m.IAMStatements(machine)
+	want := []PolicyStatement{
+		{Effect: "Allow", Action: []string{"iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"}, Resource: []string{"arn:aws-cn:iam::123456789012:user/*"}},
+		{Effect: "Allow", Action: []string{"iam:ListAccessKeys"}, Resource: []string{"arn:aws-cn:iam::123456789012:user/admins/*"}},
+		{Effect: "Allow", Action: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, Resource: []string{"*"}},
+		{Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws-cn:s3:::in"}},
+		{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{"arn:aws-cn:sns:cn-north-1:123456789012:a", "arn:aws-cn:sns:cn-north-1:123456789012:b"}},
+		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{"arn:aws-cn:states:cn-north-1:123456789012:execution:m/*"}},
+		{Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{machine}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("IAMStatements:\ngot  %+v\nwant %+v", got, want)
+	}
+	for _, s := range got {
+		for _, r := range s.Resource {
+			if strings.HasPrefix(r, "arn:aws:") {
+				t.Errorf("resource %q is not in the aws-cn partition", r)
+			}
+		}
+	}
+}
+
+func TestIAMStatementsInlineOnly(t *testing.T) {
+	m := &StateMachine{StartAt: "M", States: States{"M": &Map{
+		ItemProcessor: &ItemProcessor{Branch: Branch{StartAt: "P", States: States{"P": &Pass{Flow: Flow{End: true}}}}},
+		Flow:          Flow{End: true},
+	}}}
+	if got := m.IAMStatements("arn:aws:states:r:1:stateMachine:m"); len(got) != 0 {
+		t.Errorf("an inline Map of Pass states needs no permissions, got %+v", got)
+	}
+	if got := arnPartition("not-an-arn"); got != "aws" {
+		t.Errorf("arnPartition(not-an-arn) = %q, want aws", got)
+	}
+}
