@@ -1,0 +1,178 @@
+package lambdatest
+
+import (
+	"cmp"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// iamNamespace is the XML namespace of IAM's query-protocol responses.
+const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+// KeyLastUsed is what the fake IAM answers to GetAccessKeyLastUsed for one key.
+type KeyLastUsed struct {
+	UserName    string
+	Date        time.Time // zero: never used (ServiceName and Region then default to "N/A")
+	ServiceName string
+	Region      string
+}
+
+// IAMError is an error the fake IAM returns for one key, as IAM's query protocol does.
+type IAMError struct {
+	Status  int    // HTTP status, e.g. 403
+	Code    string // e.g. "AccessDenied", "NoSuchEntity", "Throttling"
+	Message string
+}
+
+// IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
+// GetAccessKeyLastUsed, the one call the function makes. Point the function at it with
+// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Keys it knows nothing of are
+// answered as never used. It is safe for concurrent use.
+type IAM struct {
+	URL string // the endpoint, e.g. http://127.0.0.1:PORT
+
+	mu       sync.Mutex
+	lastUsed map[string]KeyLastUsed
+	errs     map[string]IAMError
+	calls    []string // the AccessKeyId of every GetAccessKeyLastUsed call, in order
+}
+
+// NewIAM starts a fake IAM endpoint that is closed when the test ends.
+func NewIAM(t testing.TB) *IAM {
+	t.Helper()
+	f := &IAM{lastUsed: map[string]KeyLastUsed{}, errs: map[string]IAMError{}}
+	srv := httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+// SetLastUsed sets what GetAccessKeyLastUsed answers for keyID.
+func (f *IAM) SetLastUsed(keyID string, lu KeyLastUsed) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastUsed[keyID] = lu
+}
+
+// SetError makes GetAccessKeyLastUsed fail for keyID.
+func (f *IAM) SetError(keyID string, e IAMError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errs[keyID] = e
+}
+
+// Calls returns the AccessKeyId of every GetAccessKeyLastUsed call so far, in order.
+func (f *IAM) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+type iamErrorResponse struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Error   struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	} `xml:"Error"`
+	RequestID string `xml:"RequestId"`
+}
+
+type getAccessKeyLastUsedResponse struct {
+	XMLName xml.Name `xml:"GetAccessKeyLastUsedResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		AccessKeyLastUsed struct {
+			Region       string `xml:"Region"`
+			LastUsedDate string `xml:"LastUsedDate,omitempty"`
+			ServiceName  string `xml:"ServiceName"`
+		} `xml:"AccessKeyLastUsed"`
+		UserName string `xml:"UserName,omitempty"`
+	} `xml:"GetAccessKeyLastUsedResult"`
+	ResponseMetadata struct {
+		RequestID string `xml:"RequestId"`
+	} `xml:"ResponseMetadata"`
+}
+
+func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		f.writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
+		return
+	}
+	if err := req.ParseForm(); err != nil {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: err.Error()})
+		return
+	}
+	action := req.PostForm.Get("Action")
+	if action != "GetAccessKeyLastUsed" {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",
+			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed only, not %q", action)})
+		return
+	}
+	if v := req.PostForm.Get("Version"); v != "2010-05-08" {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q, want 2010-05-08", v)})
+		return
+	}
+	if req.Header.Get("Authorization") == "" {
+		f.writeError(w, IAMError{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "request is not signed"})
+		return
+	}
+	keyID := req.PostForm.Get("AccessKeyId")
+	f.mu.Lock()
+	f.calls = append(f.calls, keyID)
+	e, failing := f.errs[keyID]
+	lu := f.lastUsed[keyID]
+	f.mu.Unlock()
+	if keyID == "" {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "AccessKeyId is required"})
+		return
+	}
+	if failing {
+		f.writeError(w, e)
+		return
+	}
+
+	var resp getAccessKeyLastUsedResponse
+	resp.Xmlns = iamNamespace
+	resp.ResponseMetadata.RequestID = "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"
+	resp.Result.UserName = lu.UserName
+	last := &resp.Result.AccessKeyLastUsed
+	last.ServiceName, last.Region = lu.ServiceName, lu.Region
+	if lu.Date.IsZero() {
+		last.ServiceName, last.Region = cmp.Or(last.ServiceName, "N/A"), cmp.Or(last.Region, "N/A")
+	} else {
+		last.LastUsedDate = lu.Date.UTC().Format(time.RFC3339)
+	}
+	writeXML(w, http.StatusOK, resp)
+}
+
+func (f *IAM) writeError(w http.ResponseWriter, e IAMError) {
+	var resp iamErrorResponse
+	resp.Xmlns = iamNamespace
+	resp.Error.Type = "Sender"
+	if e.Status >= 500 {
+		resp.Error.Type = "Receiver"
+	}
+	resp.Error.Code, resp.Error.Message = e.Code, e.Message
+	resp.RequestID = "3e9d1f5a-0b1c-4a9e-9d7e-EXAMPLE0000"
+	writeXML(w, e.Status, resp)
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("X-Amzn-Requestid", "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/keyage/keyage/lambda/agecheck"
+	"github.com/keyage/keyage/lambda/lambdatest"
+)
+
+// functionBinary is the function built for the host once for all tests (TestMain).
+var functionBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "keyage-lambda-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	functionBinary, err = lambdatest.BuildTo(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	usedAt = time.Date(2026, 11, 20, 17, 4, 0, 0, time.UTC)
+	now    = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+)
+
+// fakeIAM answers: AKIASTALE used in s3, AKIAWARN never used, AKIADENIED access denied.
+func fakeIAM(t *testing.T) *lambdatest.IAM {
+	f := lambdatest.NewIAM(t)
+	f.SetLastUsed("AKIASTALE", lambdatest.KeyLastUsed{UserName: "alice", Date: usedAt, ServiceName: "s3", Region: "eu-west-1"})
+	f.SetLastUsed("AKIAWARN", lambdatest.KeyLastUsed{UserName: "bob"})
+	f.SetError("AKIADENIED", lambdatest.IAMError{Status: 403, Code: "AccessDenied",
+		Message: "User: arn:aws:sts::123456789012:assumed-role/fn/x is not authorized to perform: iam:GetAccessKeyLastUsed"})
+	return f
+}
+
+func TestLastUsedWithTheRealIAMClient(t *testing.T) {
+	f := fakeIAM(t)
+	client := iam.New(iam.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(f.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+	lookup := lastUsed(client)
+	ctx := context.Background()
+
+	got, err := lookup(ctx, "alice", "AKIASTALE")
+	if err != nil {
+		t.Fatalf("lookup AKIASTALE: %v", err)
+	}
+	if want := (agecheck.LastUsed{Date: usedAt, ServiceName: "s3", Region: "eu-west-1"}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+
+	got, err = lookup(ctx, "bob", "AKIAWARN")
+	if err != nil {
+		t.Fatalf("lookup AKIAWARN: %v", err)
+	}
+	if want := (agecheck.LastUsed{ServiceName: "N/A", Region: "N/A"}); got != want {
+		t.Errorf("got %+v for a never-used key, want %+v", got, want)
+	}
+
+	_, err = lookup(ctx, "dave", "AKIADENIED")
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" {
+		t.Fatalf("got %v, want an smithy.APIError with code AccessDenied", err)
+	}
+	if !strings.Contains(err.Error(), `"dave"`) || !strings.Contains(err.Error(), "AKIADENIED") {
+		t.Errorf("error %q does not name the user and the key", err)
+	}
+	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIASTALE", "AKIAWARN", "AKIADENIED"}) {
+		t.Errorf("fake IAM saw calls %v, want AKIASTALE, AKIAWARN, AKIADENIED", calls)
+	}
+}
+
+type fakeLastUsedAPI struct {
+	out *iam.GetAccessKeyLastUsedOutput
+}
+
+func (f fakeLastUsedAPI) GetAccessKeyLastUsed(context.Context, *iam.GetAccessKeyLastUsedInput, ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return f.out, nil
+}
+
+func TestLastUsedRejectsAnEmptyAnswer(t *testing.T) {
+	_, err := lastUsed(fakeLastUsedAPI{out: &iam.GetAccessKeyLastUsedOutput{}})(context.Background(), "u", "K")
+	if !errors.Is(err, errNoLastUsed) {
+		t.Errorf("got %v, want errNoLastUsed", err)
+	}
+}
+
+func ago(d time.Duration) string { return now.Add(-d).Format("2006-01-02T15:04:05.000Z0700") }
+
+func checkEvent() []byte {
+	const day = 24 * time.Hour
+	ev := agecheck.Event{
+		Op: agecheck.OpCheck, Now: now.Format(time.RFC3339), Account: "123456789012",
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60, ExemptUsers: []string{"svc-*"}},
+		Users: []agecheck.UserKeys{
+			{UserName: "alice", Keys: []agecheck.AccessKey{
+				{AccessKeyID: "AKIASTALE", Status: "Active", CreateDate: ago(120 * day)},
+				{AccessKeyID: "AKIAOK", Status: "Active", CreateDate: ago(5 * day)},
+			}},
+			{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAWARN", Status: "Active", CreateDate: ago(70 * day)}}},
+			{UserName: "dave", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIADENIED", Status: "Active", CreateDate: ago(400 * day)}}},
+			{UserName: "svc-ci", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAEXEMPT", Status: "Active", CreateDate: ago(900 * day)}}},
+			{UserName: "carol", Error: &agecheck.ScanError{Error: "Iam.IamException", Cause: "Rate exceeded"}},
+		},
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+func decodeLines(t *testing.T, lines []string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("stdout line %q is not JSON: %v", l, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestFunctionThroughRuntimeAPI runs the real binary behind the Lambda Runtime API, its IAM
+// calls answered by the fake IAM, and drives a check, a merge, a report and malformed events.
+func TestFunctionThroughRuntimeAPI(t *testing.T) {
+	f := fakeIAM(t)
+	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL": f.URL})
+	ctx := context.Background()
+
+	// check
+	before := len(rt.Logs())
+	resp, errType, errMsg, err := rt.Invoke(ctx, checkEvent())
+	if err != nil || errType != "" {
+		t.Fatalf("check: err=%v errorType=%q message=%q\nstderr:\n%s", err, errType, errMsg, rt.Stderr())
+	}
+	var s agecheck.Summary
+	if err := json.Unmarshal(resp, &s); err != nil {
+		t.Fatalf("check response %s: %v", resp, err)
+	}
+	wantCounts := agecheck.Counts{Users: 5, Unchecked: 1, Exempt: 1, Compliant: 1, Warning: 1, Stale: 2}
+	if got := agecheck.CountsOf(&s); got != wantCounts {
+		t.Errorf("check counts %+v, want %+v", got, wantCounts)
+	}
+	var ids []string
+	for _, fd := range s.Findings {
+		ids = append(ids, fd.AccessKeyID)
+	}
+	if want := []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}; !slices.Equal(ids, want) {
+		t.Fatalf("findings %v, want oldest first %v", ids, want)
+	}
+	if fd := s.Findings[1]; fd.LastUsedDate != "2026-11-20T17:04:00Z" || fd.LastUsedService != "s3" || fd.LastUsedRegion != "eu-west-1" {
+		t.Errorf("stale finding %+v, want last used 2026-11-20T17:04:00Z in s3, eu-west-1", fd)
+	}
+	if fd := s.Findings[2]; fd.LastUsedService != "N/A" || fd.LastUsedDate != "" {
+		t.Errorf("warning finding %+v, want never used (N/A)", fd)
+	}
+	if fd := s.Findings[0]; fd.LastUsedService != "" || fd.LastUsedDate != "" {
+		t.Errorf("finding %+v whose lookup was denied, want no last-used details", fd)
+	}
+	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}) {
+		t.Errorf("IAM calls %v, want the flagged keys only", calls)
+	}
+
+	logs := decodeLines(t, rt.Logs()[before:])
+	byKey := map[string]map[string]any{}
+	var unchecked, lookupFailed int
+	for _, l := range logs {
+		switch l["msg"] {
+		case agecheck.FindingLogMessage:
+			byKey[l["accessKeyId"].(string)] = l
+		case agecheck.UncheckedLogMessage:
+			unchecked++
+		case "last-used lookup failed":
+			lookupFailed++
+			if !strings.Contains(l["error"].(string), "AccessDenied") {
+				t.Errorf("lookup failure log %v does not carry the IAM error", l)
+			}
+		}
+	}
+	if len(byKey) != 3 || unchecked != 1 || lookupFailed != 1 {
+		t.Errorf("got %d finding lines, %d unchecked, %d lookup failures; want 3, 1, 1:\n%v", len(byKey), unchecked, lookupFailed, logs)
+	}
+	if l := byKey["AKIASTALE"]; l["userName"] != "alice" || l["ageDays"] != 120.0 || l["severity"] != "stale" ||
+		l["account"] != "123456789012" || l["lastUsedService"] != "s3" || l["createDate"] == "" {
+		t.Errorf("finding log line %v, want alice's stale key of 120 days with last use", l)
+	}
+
+	// merge
+	merge, _ := json.Marshal(agecheck.Event{Op: agecheck.OpMerge, Now: now.Format(time.RFC3339), Account: "123456789012",
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Users: 10, Compliant: 20},
+		Results: []agecheck.Summary{s, {Users: 1, Deleted: 1}}})
+	resp, errType, _, err = rt.Invoke(ctx, merge)
+	if err != nil || errType != "" {
+		t.Fatalf("merge: err=%v errorType=%q", err, errType)
+	}
+	var merged agecheck.Summary
+	if err := json.Unmarshal(resp, &merged); err != nil {
+		t.Fatal(err)
+	}
+	if merged.Users != 16 || merged.Compliant != 21 || merged.Deleted != 1 || len(merged.Findings) != 3 {
+		t.Errorf("merged %+v, want 16 users, 21 compliant, 1 deleted, 3 findings", merged)
+	}
+
+	// report
+	report, _ := json.Marshal(agecheck.Event{Op: agecheck.OpReport, Now: now.Format(time.RFC3339), Account: "123456789012",
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &merged})
+	resp, errType, _, err = rt.Invoke(ctx, report)
+	if err != nil || errType != "" {
+		t.Fatalf("report: err=%v errorType=%q", err, errType)
+	}
+	var r agecheck.Report
+	if err := json.Unmarshal(resp, &r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "2 IAM access keys older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"; !r.Publish || r.Subject != want || r.Severity != "stale" {
+		t.Errorf("report %+v, want publish with subject %q, severity stale", r, want)
+	}
+	var msg map[string]string
+	if err := json.Unmarshal([]byte(r.Message), &msg); err != nil || !strings.Contains(msg["email"], "AKIASTALE") {
+		t.Errorf("report message %q (%v), want an email body listing AKIASTALE", r.Message, err)
+	}
+
+	// malformed events: the errorType is the typed error's name, the message names the field
+	for _, tt := range []struct{ payload, field string }{
+		{`{"op":"check","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":0}}`, "policy.maxAgeDays is 0"},
+		{`{"op":"purge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90}}`, `op is "purge"`},
+		{`[1,2]`, "event is a JSON array"},
+	} {
+		_, errType, errMsg, err := rt.Invoke(ctx, []byte(tt.payload))
+		if err != nil {
+			t.Fatalf("invoke %s: %v", tt.payload, err)
+		}
+		if errType != agecheck.ErrorTypeInvalidInput || !strings.Contains(errMsg, tt.field) {
+			t.Errorf("invoke %s: errorType %q message %q, want %q naming %q", tt.payload, errType, errMsg, agecheck.ErrorTypeInvalidInput, tt.field)
+		}
+	}
+
+	// The process survived every error and still answers.
+	if _, errType, _, err := rt.Invoke(ctx, checkEvent()); err != nil || errType != "" {
+		t.Errorf("check after errors: err=%v errorType=%q", err, errType)
+	}
+}
+
+// TestFunctionHonoursServiceEndpoint checks the IAM-specific endpoint variable too.
+func TestFunctionHonoursServiceEndpoint(t *testing.T) {
+	f := fakeIAM(t)
+	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL_IAM": f.URL})
+	_, errType, _, err := rt.Invoke(context.Background(), checkEvent())
+	if err != nil || errType != "" {
+		t.Fatalf("check: err=%v errorType=%q\nstderr:\n%s", err, errType, rt.Stderr())
+	}
+	if n := len(f.Calls()); n != 3 {
+		t.Errorf("fake IAM got %d calls through AWS_ENDPOINT_URL_IAM, want 3", n)
+	}
+}
