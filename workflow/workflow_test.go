@@ -1,0 +1,619 @@
+package workflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/keyage/keyage/asl"
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
+
+// repoRoot walks up from the test's directory to the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// prodSettings is a production-like stack: a warning threshold, exemptions, more concurrency.
+func prodSettings() config.Settings {
+	s := config.Defaults()
+	s.WarnAgeDays = 75
+	s.ExemptUsers = []string{"break-glass", "svc-ci-*"}
+	s.MaxConcurrency = 20
+	s.FunctionMemoryMB = 512
+	return s
+}
+
+// prodResources are real-looking resources in another region and account.
+func prodResources() Resources {
+	return Resources{
+		Partition:   "aws",
+		Region:      "eu-west-1",
+		AccountID:   "111122223333",
+		FunctionARN: "arn:aws:lambda:eu-west-1:111122223333:function:keyage-prod-agecheck-3f2a1b",
+		TopicARN:    "arn:aws:sns:eu-west-1:111122223333:keyage-prod-findings-9c8d7e",
+	}
+}
+
+func mustDefinition(t testing.TB, s config.Settings, r Resources) *asl.StateMachine {
+	t.Helper()
+	m, err := Definition(s, r)
+	if err != nil {
+		t.Fatalf("Definition: %v", err)
+	}
+	return m
+}
+
+func mustRender(t testing.TB, m *asl.StateMachine) []byte {
+	t.Helper()
+	out, err := m.Render()
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	return out
+}
+
+var goldenCases = []struct {
+	name string
+	s    func() config.Settings
+	r    func() Resources
+}{
+	{"default", config.Defaults, PlaceholderResources},
+	{"prod", prodSettings, prodResources},
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mustRender(t, mustDefinition(t, tc.s(), tc.r()))
+			path := filepath.Join("testdata", tc.name+".asl.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run `go test ./workflow -update` to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("rendered definition differs from %s (run `go test ./workflow -update` and review the diff):\n%s",
+					path, firstDifference(got, want))
+			}
+		})
+	}
+}
+
+// firstDifference shows the first differing line of two documents.
+func firstDifference(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return "(no line differs)"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestDeterministic(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			first := mustRender(t, mustDefinition(t, tc.s(), tc.r()))
+			for range 5 {
+				if again := mustRender(t, mustDefinition(t, tc.s(), tc.r())); !bytes.Equal(first, again) {
+					t.Fatalf("two renders of the same settings differ:\n%s", firstDifference(again, first))
+				}
+			}
+			// What Step Functions gets back must read as the same machine.
+			parsed, err := asl.Parse(first)
+			if err != nil {
+				t.Fatalf("Parse(rendered): %v", err)
+			}
+			if again := mustRender(t, parsed); !bytes.Equal(first, again) {
+				t.Fatalf("render(parse(render(m))) differs from render(m):\n%s", firstDifference(again, first))
+			}
+		})
+	}
+}
+
+// TestGoldenFilesPassASLValidator runs the independent asl-validator (npm) over the golden files.
+func TestGoldenFilesPassASLValidator(t *testing.T) {
+	root := repoRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "asl-validator", "package.json")); err != nil {
+		t.Fatalf("asl-validator is not installed (%v): run `npm ci --prefix tests/node`", err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is not on PATH (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
+	}
+	var files []string
+	for _, tc := range goldenCases {
+		p, err := filepath.Abs(filepath.Join("testdata", tc.name+".asl.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	cmd := exec.Command(node, append([]string{filepath.Join(root, "tests", "node", "asl-validate.mjs")}, files...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("asl-validate.mjs: %v\n%s", err, stderr.String())
+	}
+	var results []struct {
+		File   string   `json:"file"`
+		Valid  bool     `json:"valid"`
+		Errors []string `json:"errors"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
+		t.Fatalf("asl-validate.mjs output: %v\n%s", err, stdout.String())
+	}
+	if len(results) != len(files) {
+		t.Fatalf("asl-validate.mjs checked %d files, want %d", len(results), len(files))
+	}
+	for _, r := range results {
+		if !r.Valid {
+			t.Errorf("%s: asl-validator says invalid: %v", r.File, r.Errors)
+		}
+	}
+}
+
+// settingsMatrix covers the concurrency edge cases and the exemption list at its largest.
+func settingsMatrix() map[string]config.Settings {
+	out := map[string]config.Settings{"default": config.Defaults(), "prod": prodSettings()}
+	for _, m := range []int{1, 2, 3, 4, 5, 7, 10, 11, 64, 1000} {
+		s := config.Defaults()
+		s.MaxConcurrency = m
+		out["maxConcurrency="+itoa(m)] = s
+	}
+	big := config.Defaults()
+	for i := range config.MaxExemptUsers {
+		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+itoa(i)+"*")
+	}
+	out["maxExemptUsers"] = big
+	return out
+}
+
+// eachState visits every state of the machine, nested graphs included.
+func eachState(states asl.States, fn func(name string, st asl.State)) {
+	for name, st := range states {
+		fn(name, st)
+		if m, ok := st.(*asl.Map); ok && m.ItemProcessor != nil {
+			eachState(m.ItemProcessor.States, fn)
+		}
+		if p, ok := st.(*asl.Parallel); ok {
+			for _, b := range p.Branches {
+				eachState(b.States, fn)
+			}
+		}
+	}
+}
+
+func TestEveryTaskHasTimeoutAndBoundedRetry(t *testing.T) {
+	for name, s := range settingsMatrix() {
+		m := mustDefinition(t, s, PlaceholderResources())
+		tasks := 0
+		eachState(m.States, func(state string, st asl.State) {
+			task, ok := st.(*asl.Task)
+			if !ok {
+				return
+			}
+			tasks++
+			if task.TimeoutSeconds <= 0 {
+				t.Errorf("%s: task %s has TimeoutSeconds %d, want > 0", name, state, task.TimeoutSeconds)
+			}
+			if len(task.Retry) == 0 {
+				t.Errorf("%s: task %s has no Retry", name, state)
+			}
+			for i, r := range task.Retry {
+				if r.MaxAttempts == nil || *r.MaxAttempts < 1 || *r.MaxAttempts > 10 {
+					t.Errorf("%s: task %s Retry[%d].MaxAttempts is %v, want an explicit bound 1..10", name, state, i, r.MaxAttempts)
+				}
+				if r.MaxDelaySeconds <= 0 || r.JitterStrategy != asl.JitterFull {
+					t.Errorf("%s: task %s Retry[%d] has MaxDelaySeconds %d and JitterStrategy %q, want a cap and FULL",
+						name, state, i, r.MaxDelaySeconds, r.JitterStrategy)
+				}
+				if r.IntervalSeconds < 1 || r.BackoffRate < 1 {
+					t.Errorf("%s: task %s Retry[%d] has IntervalSeconds %d, BackoffRate %g, want a backoff", name, state, i, r.IntervalSeconds, r.BackoffRate)
+				}
+			}
+		})
+		if tasks != 7 {
+			t.Errorf("%s: %d tasks, want 7 (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, Report, Notify)", name, tasks)
+		}
+		if m.TimeoutSeconds != MachineTimeoutSeconds {
+			t.Errorf("%s: machine TimeoutSeconds is %d, want %d", name, m.TimeoutSeconds, MachineTimeoutSeconds)
+		}
+	}
+}
+
+func TestLambdaRetriesAsAWSRecommends(t *testing.T) {
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	recommended := []string{"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
+		"Lambda.AWSLambdaException", "Lambda.SdkClientException"}
+	found := 0
+	eachState(m.States, func(name string, st asl.State) {
+		task, ok := st.(*asl.Task)
+		if !ok || !strings.HasSuffix(task.Resource, ":states:::lambda:invoke") {
+			return
+		}
+		found++
+		r := task.Retry[0]
+		for _, e := range append(recommended, "Lambda.TooManyRequestsException") {
+			if !contains(r.ErrorEquals, e) {
+				t.Errorf("%s: Retry[0] does not retry %s", name, e)
+			}
+		}
+		if r.IntervalSeconds != 2 || *r.MaxAttempts != 6 || r.BackoffRate != 2 {
+			t.Errorf("%s: Retry[0] is interval %d, attempts %d, backoff %g; AWS recommends 2, 6, 2",
+				name, r.IntervalSeconds, *r.MaxAttempts, r.BackoffRate)
+		}
+		if contains(r.ErrorEquals, agecheck.ErrorTypeInvalidInput) || contains(r.ErrorEquals, asl.ErrAll) {
+			t.Errorf("%s: retries %v; a malformed event cannot succeed on retry", name, r.ErrorEquals)
+		}
+	})
+	if found != 3 {
+		t.Errorf("found %d lambda:invoke tasks, want 3 (check, merge, report)", found)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// distributedMap returns the machine's Distributed Map, its inline Map and the child's tasks.
+func distributedMap(t *testing.T, m *asl.StateMachine) (outer, inner *asl.Map, list, check *asl.Task) {
+	t.Helper()
+	outer, ok := m.States[StateCheckKeys].(*asl.Map)
+	if !ok || !outer.IsDistributed() {
+		t.Fatalf("%s is %T, want a DISTRIBUTED Map", StateCheckKeys, m.States[StateCheckKeys])
+	}
+	child := outer.ItemProcessor.States
+	inner, ok = child[StateListKeysOfBatch].(*asl.Map)
+	if !ok {
+		t.Fatalf("%s is %T, want an inline Map", StateListKeysOfBatch, child[StateListKeysOfBatch])
+	}
+	list, ok = inner.ItemProcessor.States[StateListAccessKeys].(*asl.Task)
+	if !ok {
+		t.Fatalf("%s is missing", StateListAccessKeys)
+	}
+	check, ok = child[StateCheckBatch].(*asl.Task)
+	if !ok {
+		t.Fatalf("%s is missing", StateCheckBatch)
+	}
+	return outer, inner, list, check
+}
+
+func TestConcurrencyProductWithinSetting(t *testing.T) {
+	for name, s := range settingsMatrix() {
+		outer, inner, _, _ := distributedMap(t, mustDefinition(t, s, PlaceholderResources()))
+		product := outer.MaxConcurrency * inner.MaxConcurrency
+		if outer.MaxConcurrency < 1 || inner.MaxConcurrency < 1 {
+			t.Errorf("%s: MaxConcurrency outer %d, inner %d; 0 would mean unlimited", name, outer.MaxConcurrency, inner.MaxConcurrency)
+		}
+		if product > s.MaxConcurrency {
+			t.Errorf("%s: outer %d x inner %d = %d IAM calls in flight, want <= maxConcurrency %d",
+				name, outer.MaxConcurrency, inner.MaxConcurrency, product, s.MaxConcurrency)
+		}
+		// The setting is used, not squandered: at least half of it, up to what a page can use.
+		useful := MaxBatchSize * ceilDiv(PageSize, MaxBatchSize)
+		if product*2 < min(s.MaxConcurrency, useful) {
+			t.Errorf("%s: only %d of maxConcurrency %d used", name, product, s.MaxConcurrency)
+		}
+	}
+}
+
+func TestDistributedMapShape(t *testing.T) {
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	outer, inner, _, check := distributedMap(t, m)
+	if outer.ItemProcessor.ProcessorConfig.ExecutionType != asl.ExecutionExpress {
+		t.Errorf("children are %q, want EXPRESS", outer.ItemProcessor.ProcessorConfig.ExecutionType)
+	}
+	if outer.ToleratedFailurePercentage != 0 || outer.ToleratedFailureCount != 0 {
+		t.Errorf("tolerated failures %g%% / %d, want 0: children must not fail", outer.ToleratedFailurePercentage, outer.ToleratedFailureCount)
+	}
+	if outer.Label != MapLabel || outer.ItemBatcher == nil || outer.ItemBatcher.MaxItemsPerBatch != PlanFor(10).BatchSize {
+		t.Errorf("label %q, batcher %+v; want %q and MaxItemsPerBatch %d", outer.Label, outer.ItemBatcher, MapLabel, PlanFor(10).BatchSize)
+	}
+	if inner.ItemsPath != "$.Items" {
+		t.Errorf("inline Map reads %q, want the batch's $.Items", inner.ItemsPath)
+	}
+	// The child catches everything: the function's failure leads to the unchecked batch.
+	if len(check.Catch) != 1 || check.Catch[0].ErrorEquals[0] != asl.ErrAll {
+		t.Errorf("CheckBatch Catch is %+v, want States.ALL", check.Catch)
+	}
+	_, _, list, _ := distributedMap(t, m)
+	var catches []string
+	for _, c := range list.Catch {
+		catches = append(catches, c.ErrorEquals...)
+	}
+	if strings.Join(catches, ",") != "Iam.NoSuchEntityException,States.ALL" {
+		t.Errorf("ListAccessKeys catches %v, want deleted users first, then everything", catches)
+	}
+}
+
+func TestPageSize(t *testing.T) {
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	for _, name := range []string{StateListUsers, StateListMoreUsers} {
+		task := m.States[name].(*asl.Task)
+		params := task.Parameters.(map[string]any)
+		if params["MaxItems"] != PageSize {
+			t.Errorf("%s MaxItems is %v, want PageSize %d", name, params["MaxItems"], PageSize)
+		}
+		if PageSize < 1 || PageSize > 1000 {
+			t.Errorf("PageSize %d is outside IAM's 1..1000", PageSize)
+		}
+		_, hasMarker := params["Marker.$"]
+		if hasMarker != (name == StateListMoreUsers) {
+			t.Errorf("%s has Marker.$: %v", name, hasMarker)
+		}
+		for _, r := range task.Retry {
+			if contains(r.ErrorEquals, asl.ErrAll) {
+				t.Errorf("%s retries States.ALL; a ListUsers failure must fail the run after bounded retries", name)
+			}
+		}
+		if len(task.Catch) != 0 {
+			t.Errorf("%s has Catch %+v; a ListUsers failure must fail the run", name, task.Catch)
+		}
+	}
+	loop := m.States[stateMorePages].(*asl.Choice)
+	if len(loop.Choices) != 1 || loop.Choices[0].Variable != "$.page.IsTruncated" || loop.Choices[0].BooleanEquals == nil ||
+		!*loop.Choices[0].BooleanEquals || loop.Choices[0].Next != StateListMoreUsers {
+		t.Errorf("page loop is %+v, want: IsTruncated true -> %s", loop.Choices, StateListMoreUsers)
+	}
+}
+
+// worstSeconds is the test's own reading of a task's worst case: attempts at full timeout plus
+// capped delays, from the numbers as rendered.
+func worstSeconds(t *testing.T, task map[string]any) float64 {
+	t.Helper()
+	timeout, ok := task["TimeoutSeconds"].(float64)
+	if !ok {
+		t.Fatalf("task without TimeoutSeconds: %v", task)
+	}
+	total, attempts := 0.0, 1.0
+	for _, raw := range task["Retry"].([]any) {
+		r := raw.(map[string]any)
+		n := r["MaxAttempts"].(float64)
+		interval, rate, cap := r["IntervalSeconds"].(float64), r["BackoffRate"].(float64), r["MaxDelaySeconds"].(float64)
+		d := interval
+		for range int(n) {
+			total += min(d, cap)
+			d *= rate
+		}
+		attempts += n
+	}
+	return total + attempts*timeout
+}
+
+func TestChildWorstCaseFitsExpressLimit(t *testing.T) {
+	for name, s := range settingsMatrix() {
+		var doc map[string]any
+		if err := json.Unmarshal(mustRender(t, mustDefinition(t, s, PlaceholderResources())), &doc); err != nil {
+			t.Fatal(err)
+		}
+		outer := doc["States"].(map[string]any)[StateCheckKeys].(map[string]any)
+		batch := outer["ItemBatcher"].(map[string]any)["MaxItemsPerBatch"].(float64)
+		child := outer["ItemProcessor"].(map[string]any)["States"].(map[string]any)
+		inner := child[StateListKeysOfBatch].(map[string]any)
+		conc := inner["MaxConcurrency"].(float64)
+		list := inner["ItemProcessor"].(map[string]any)["States"].(map[string]any)[StateListAccessKeys].(map[string]any)
+		check := child[StateCheckBatch].(map[string]any)
+		rounds := float64(ceilDiv(int(batch), int(conc)))
+		worst := rounds*worstSeconds(t, list) + worstSeconds(t, check)
+		if limit := float64(ExpressLimitSeconds - ChildHeadroomSeconds); worst > limit {
+			t.Errorf("%s: child worst case %g s (%g rounds of %g s + check %g s) exceeds %g s",
+				name, worst, rounds, worstSeconds(t, list), worstSeconds(t, check), limit)
+		}
+		if got := PlanFor(s.MaxConcurrency).ChildWorstCaseSeconds(); float64(got) != worst {
+			t.Errorf("%s: Plan.ChildWorstCaseSeconds is %d, the definition's numbers give %g", name, got, worst)
+		}
+	}
+}
+
+func TestMachineTimeoutBound(t *testing.T) {
+	// The documented bound: a 5,000-user run in which every call ran once to its timeout (no
+	// retries) must finish in under half of MachineTimeoutSeconds.
+	p := PlanFor(config.Defaults().MaxConcurrency)
+	pages := ceilDiv(5000, p.PageSize)
+	waves := ceilDiv(ceilDiv(p.PageSize, p.BatchSize), p.Outer)
+	perPage := ListUsersTimeoutSeconds + waves*(p.Rounds()*ListAccessKeysTimeoutSeconds+LambdaTaskTimeoutSeconds) + LambdaTaskTimeoutSeconds
+	slow := pages*perPage + LambdaTaskTimeoutSeconds + PublishTimeoutSeconds
+	if slow*2 > MachineTimeoutSeconds {
+		t.Errorf("a 5,000-user run of calls at their timeouts takes %d s; MachineTimeoutSeconds %d is not twice that", slow, MachineTimeoutSeconds)
+	}
+	strict := pages * (TaskWorstCaseSeconds(listUsersTask("aws", "")) + waves*p.ChildWorstCaseSeconds() +
+		TaskWorstCaseSeconds(lambdaTask("aws", "f", agecheck.OpMerge, nil, parentLambdaMaxDelaySeconds)))
+	t.Logf("5,000 users: every call at its timeout once: %.1f h; every attempt of every call timing out: %.1f h; bound %.1f h",
+		float64(slow)/3600, float64(strict)/3600, float64(MachineTimeoutSeconds)/3600)
+}
+
+func TestPlanFor(t *testing.T) {
+	cases := []struct {
+		m    int
+		want Plan
+	}{
+		{0, Plan{PageSize, 3, 1, 1}},
+		{1, Plan{PageSize, 3, 1, 1}},
+		{2, Plan{PageSize, 5, 1, 2}},
+		{5, Plan{PageSize, 5, 1, 5}},
+		{10, Plan{PageSize, 5, 2, 5}},
+		{20, Plan{PageSize, 5, 4, 5}},
+		{1000, Plan{PageSize, 5, PageSize / 5, 5}},
+	}
+	for _, c := range cases {
+		if got := PlanFor(c.m); got != c.want {
+			t.Errorf("PlanFor(%d) = %+v, want %+v", c.m, got, c.want)
+		}
+	}
+	if MaxChildRounds() < 1 {
+		t.Fatalf("MaxChildRounds() = %d: not even one round of ListAccessKeys fits a child", MaxChildRounds())
+	}
+}
+
+func TestPermissionsNarrowed(t *testing.T) {
+	r := prodResources()
+	m := mustDefinition(t, prodSettings(), r)
+	machine := "arn:aws:states:eu-west-1:111122223333:stateMachine:keyage-prod"
+	stmts := m.IAMStatements(machine)
+	byAction := map[string][]string{}
+	for _, s := range stmts {
+		if s.Effect != "Allow" {
+			t.Errorf("statement %+v is not Allow", s)
+		}
+		for _, a := range s.Action {
+			byAction[a] = append(byAction[a], s.Resource...)
+		}
+	}
+	want := map[string][]string{
+		"iam:ListUsers":            {"*"}, // no resource-level permissions
+		"iam:ListAccessKeys":       {"arn:aws:iam::111122223333:user/*"},
+		"lambda:InvokeFunction":    {r.FunctionARN, r.FunctionARN + ":*"},
+		"sns:Publish":              {r.TopicARN},
+		"states:StartExecution":    {machine},
+		"states:DescribeExecution": {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*"},
+		"states:StopExecution":     {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*"},
+	}
+	for action, res := range want {
+		if strings.Join(byAction[action], ",") != strings.Join(res, ",") {
+			t.Errorf("%s on %v, want %v", action, byAction[action], res)
+		}
+	}
+	for action := range byAction {
+		if _, ok := want[action]; !ok {
+			t.Errorf("unexpected action %s on %v", action, byAction[action])
+		}
+	}
+}
+
+func TestPartitions(t *testing.T) {
+	for _, p := range []struct{ partition, region string }{{"aws-cn", "cn-north-1"}, {"aws-us-gov", "us-gov-west-1"}} {
+		t.Run(p.partition, func(t *testing.T) {
+			r := PlaceholderResourcesIn(p.partition, p.region)
+			m := mustDefinition(t, prodSettings(), r)
+			out := mustRender(t, m)
+			stmts, err := json.Marshal(m.IAMStatements("arn:" + p.partition + ":states:" + p.region + ":123456789012:stateMachine:k"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, doc := range map[string][]byte{"definition": out, "IAM statements": stmts} {
+				if bytes.Contains(doc, []byte("arn:aws:")) {
+					t.Errorf("%s contains an arn:aws: string in partition %s", what, p.partition)
+				}
+				if !bytes.Contains(doc, []byte("arn:"+p.partition+":")) {
+					t.Errorf("%s has no arn:%s: string", what, p.partition)
+				}
+			}
+		})
+	}
+}
+
+func TestInputContract(t *testing.T) {
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	start := m.States[m.StartAt].(*asl.Choice)
+	if start.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || start.Default != stateUseStartTime {
+		t.Errorf("start state %+v does not read $.%s with a start-time default", start, ScheduledTimeField)
+	}
+	use := m.States[stateUseStartTime].(*asl.Pass)
+	if use.Parameters.(map[string]any)[ScheduledTimeField+".$"] != "$$.Execution.StartTime" {
+		t.Errorf("UseStartTime sets %v", use.Parameters)
+	}
+	fail := m.States[stateInvalidInput].(*asl.Fail)
+	if fail.Error != ErrorInvalidInput || !strings.Contains(fail.Cause, ScheduledTimeField) {
+		t.Errorf("invalid input fails with %q / %q", fail.Error, fail.Cause)
+	}
+	// The policy travels in the definition.
+	out := string(mustRender(t, mustDefinition(t, prodSettings(), prodResources())))
+	for _, want := range []string{`"maxAgeDays": 90`, `"warnAgeDays": 75`, `"svc-ci-*"`, `"account": "111122223333"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("definition does not contain %s", want)
+		}
+	}
+}
+
+func TestDefinitionRejects(t *testing.T) {
+	good := PlaceholderResources()
+	cases := []struct {
+		name string
+		s    func(*config.Settings)
+		r    func(*Resources)
+		want []string
+	}{
+		{"bad partition", nil, func(r *Resources) { r.Partition = "AWS" }, []string{`Partition is "AWS"`, "FunctionARN"}},
+		{"bad account", nil, func(r *Resources) { r.AccountID = "12345" }, []string{`AccountID is "12345", want a 12-digit AWS account ID`}},
+		{"function in other region", nil, func(r *Resources) { r.FunctionARN = strings.Replace(good.FunctionARN, "us-east-1", "eu-west-1", 1) },
+			[]string{"FunctionARN is", "arn:aws:lambda:us-east-1:123456789012:function:<name>"}},
+		{"empty topic", nil, func(r *Resources) { r.TopicARN = "" }, []string{`TopicARN is ""`}},
+		{"bad region", nil, func(r *Resources) { r.Region = "mars" }, []string{`Region is "mars"`}},
+		{"zero concurrency", func(s *config.Settings) { s.MaxConcurrency = 0 }, nil, []string{"maxConcurrency is 0, want 1 or more"}},
+		{"max age", func(s *config.Settings) { s.MaxAgeDays = 0 }, nil, []string{"maxAgeDays is 0, want 1..3650"}},
+		{"warn age", func(s *config.Settings) { s.WarnAgeDays = 90 }, nil, []string{"warnAgeDays is 90, want 0 (off) or 1..89"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, r := config.Defaults(), good
+			if c.s != nil {
+				c.s(&s)
+			}
+			if c.r != nil {
+				c.r(&r)
+			}
+			_, err := Definition(s, r)
+			if err == nil {
+				t.Fatal("Definition succeeded, want an error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPlaceholderResourcesAreValidAndObvious(t *testing.T) {
+	r := PlaceholderResources()
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r.AccountID != "123456789012" || !strings.Contains(r.FunctionARN, "PLACEHOLDER") || !strings.Contains(r.TopicARN, "PLACEHOLDER") {
+		t.Errorf("placeholders are not obvious: %+v", r)
+	}
+}
