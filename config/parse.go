@@ -288,7 +288,7 @@ var tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 func parseTags(p *problems, v string) map[string]string {
 	var tags map[string]string
 	if err := decodeJSON(v, &tags); err != nil || tags == nil {
-		p.add("tags", v, "is not an object of string values", `a JSON object such as {"team": "security"}`)
+		p.add("tags", v, "is not an object of string values", `a JSON object of strings such as {"team": "security", "cost-center": "4711"} (quote numbers)`)
 		return nil
 	}
 	if len(tags) > MaxUserTags {

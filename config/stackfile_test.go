@@ -1,0 +1,321 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// repoRoot walks up from the test's directory to the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// projectConfig is the config section of Pulumi.yaml.
+type projectConfig map[string]struct {
+	Type        string                 `yaml:"type"`
+	Items       *struct{ Type string } `yaml:"items"`
+	Default     any                    `yaml:"default"`
+	Description string                 `yaml:"description"`
+}
+
+func readProjectConfig(t *testing.T) projectConfig {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var project struct {
+		Name   string        `yaml:"name"`
+		Config projectConfig `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &project); err != nil {
+		t.Fatalf("Pulumi.yaml: %v", err)
+	}
+	if project.Name != Namespace {
+		t.Fatalf("Pulumi.yaml name = %q, want %q (the config namespace)", project.Name, Namespace)
+	}
+	return project.Config
+}
+
+// TestPulumiYAMLDeclaresEveryKey: Pulumi.yaml declares each setting once, with the type Parse
+// expects and a description, and nothing else in keyage's namespace.
+func TestPulumiYAMLDeclaresEveryKey(t *testing.T) {
+	declared := readProjectConfig(t)
+	var names []string
+	for k := range declared {
+		names = append(names, strings.TrimPrefix(k, Namespace+":"))
+	}
+	var want []string
+	for _, k := range Keys() {
+		want = append(want, k.Name)
+		d, ok := declared[Namespace+":"+k.Name]
+		if !ok {
+			t.Errorf("Pulumi.yaml does not declare %s:%s", Namespace, k.Name)
+			continue
+		}
+		if d.Type != k.Type {
+			t.Errorf("Pulumi.yaml %s type = %q, want %q", k.Name, d.Type, k.Type)
+		}
+		items := ""
+		if d.Items != nil {
+			items = d.Items.Type
+		}
+		if items != k.ItemsType {
+			t.Errorf("Pulumi.yaml %s items type = %q, want %q", k.Name, items, k.ItemsType)
+		}
+		if d.Description == "" {
+			t.Errorf("Pulumi.yaml %s has no description", k.Name)
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("Pulumi.yaml declares %v, want %v", names, want)
+	}
+}
+
+// TestPulumiYAMLDefaultsEqualDefaults: Pulumi applies Pulumi.yaml's defaults on deploy; mocks and
+// offline commands apply Defaults(). Both must give the same settings, and a setting without a
+// declared default must be the zero value in Defaults().
+func TestPulumiYAMLDefaultsEqualDefaults(t *testing.T) {
+	declared := readProjectConfig(t)
+	var got Settings // zero: only declared defaults fill it
+	var p problems
+	for _, st := range settings {
+		d := declared[Namespace+":"+st.Name]
+		if d.Default == nil {
+			continue
+		}
+		text, err := configText(d.Default)
+		if err != nil {
+			t.Fatalf("Pulumi.yaml %s default: %v", st.Name, err)
+		}
+		st.parse(&p, &got, text)
+	}
+	if err := p.err(); err != nil {
+		t.Fatalf("Pulumi.yaml defaults are invalid: %v", err)
+	}
+	if want := Defaults(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Pulumi.yaml defaults give\n%+v\nwant Defaults()\n%+v", got, want)
+	}
+}
+
+func TestStackFilesLoad(t *testing.T) {
+	root := repoRoot(t)
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			s, err := LoadStackFile(root, stack)
+			if err != nil {
+				t.Fatalf("LoadStackFile(%s): %v", stack, err)
+			}
+			if len(s.Subscriptions) == 0 || len(s.AlarmSubscriptions) == 0 {
+				t.Errorf("%s has %d subscriptions and %d alarm subscriptions, want both", stack, len(s.Subscriptions), len(s.AlarmSubscriptions))
+			}
+			if gap, err := s.maxScheduleGapFrom(fuzzFrom); err != nil || gap > 7*24*time.Hour {
+				t.Errorf("%s schedule gap = %v, %v; want at most 7 days, which CloudWatch alarms can watch", stack, gap, err)
+			}
+		})
+	}
+
+	prod, err := LoadStackFile(root, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prod.MaxAgeDays != 90 || prod.WarnAgeDays != 75 || !slices.Contains(prod.ExemptUsers, "break-glass-*") {
+		t.Errorf("prod = %d/%d days exempting %v, want 90/75 exempting break-glass-*", prod.MaxAgeDays, prod.WarnAgeDays, prod.ExemptUsers)
+	}
+	protocols := map[string]bool{}
+	filtered := false
+	for _, s := range prod.Subscriptions {
+		protocols[s.Protocol] = true
+		filtered = filtered || strings.Contains(s.FilterPolicy, `"severity"`)
+	}
+	if !protocols["email"] || !protocols["https"] || !protocols["sqs"] || !filtered {
+		t.Errorf("prod subscriptions %+v, want email, https and sqs with a filter on severity", prod.Subscriptions)
+	}
+}
+
+func writeStack(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.test.yaml"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestReadStackFileConvertsLikePulumi(t *testing.T) {
+	dir := writeStack(t, `
+secretsprovider: passphrase
+encryptedkey: abc
+config:
+  aws:region: eu-west-1
+  aws:secretKey:
+    secure: v1:AAAA
+  keyage:maxAgeDays: 30
+  keyage:scheduleEnabled: false
+  keyage:schedule: cron(0 8 * * ? *)
+  keyage:exemptUsers: [alice, "bob-*"]
+  keyage:tags:
+    team: security
+    cost: 4711
+  keyage:subscriptions:
+    - protocol: sqs
+      endpoint: arn:aws:sqs:eu-west-1:123456789012:q
+      rawMessageDelivery: true
+      filterPolicy: {severity: [stale]}
+`)
+	got, err := ReadStackFile(dir, "test")
+	if err != nil {
+		t.Fatalf("ReadStackFile: %v", err)
+	}
+	want := map[string]string{
+		"maxAgeDays":      "30",
+		"scheduleEnabled": "false",
+		"schedule":        "cron(0 8 * * ? *)",
+		"exemptUsers":     `["alice","bob-*"]`,
+		"tags":            `{"cost":4711,"team":"security"}`,
+		"subscriptions":   `[{"endpoint":"arn:aws:sqs:eu-west-1:123456789012:q","filterPolicy":{"severity":["stale"]},"protocol":"sqs","rawMessageDelivery":true}]`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadStackFile\n got %v\nwant %v", got, want)
+	}
+
+	// A tag value must be a string: YAML's 4711 is a number, as Pulumi would pass it.
+	_, err = LoadStackFile(dir, "test")
+	wantErr := `Pulumi.test.yaml: tags: {"cost":4711,"team":"security"} is not an object of string values: want a JSON object of strings such as {"team": "security", "cost-center": "4711"} (quote numbers)`
+	if err == nil || err.Error() != wantErr {
+		t.Errorf("LoadStackFile error = %v, want %q", err, wantErr)
+	}
+	var se *SettingError
+	if !errors.As(err, &se) || se.Key != "tags" {
+		t.Errorf("errors.As(%v, *SettingError) = %v, want the tags error", err, se)
+	}
+}
+
+func TestReadStackFileErrors(t *testing.T) {
+	t.Run("missing file names the path", func(t *testing.T) {
+		dir := t.TempDir()
+		_, err := LoadStackFile(dir, "staging")
+		path := filepath.Join(dir, "Pulumi.staging.yaml")
+		if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("LoadStackFile(missing) error = %v, want one naming %s and wrapping os.ErrNotExist", err, path)
+		}
+	})
+	t.Run("stack name with a path", func(t *testing.T) {
+		_, err := LoadStackFile(t.TempDir(), "../prod")
+		if err == nil || err.Error() != `stack name "../prod": want a name such as dev, without path separators` {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("secrets cannot be checked offline", func(t *testing.T) {
+		dir := writeStack(t, `
+config:
+  keyage:schedule:
+    secure: v1:AAAA
+  keyage:subscriptions:
+    - protocol: https
+      endpoint:
+        secure: v1:BBBB
+`)
+		_, err := ReadStackFile(dir, "test")
+		var secret *SecretError
+		if !errors.As(err, &secret) {
+			t.Fatalf("error = %v, want *SecretError", err)
+		}
+		want := "Pulumi.test.yaml: schedule is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+			"or check the stack with `pulumi preview`, which decrypts it\n" +
+			"Pulumi.test.yaml: subscriptions[0].endpoint is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+			"or check the stack with `pulumi preview`, which decrypts it"
+		if err.Error() != want {
+			t.Errorf("error:\n got %s\nwant %s", err, want)
+		}
+	})
+	t.Run("key without namespace", func(t *testing.T) {
+		dir := writeStack(t, "config:\n  maxAgeDays: 30\n")
+		_, err := ReadStackFile(dir, "test")
+		want := `Pulumi.test.yaml: config key "maxAgeDays" is not of the form namespace:name (such as keyage:maxAgeDays)`
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %q", err, want)
+		}
+	})
+	t.Run("not YAML", func(t *testing.T) {
+		dir := writeStack(t, "config: [unclosed\n")
+		if _, err := ReadStackFile(dir, "test"); err == nil || !strings.HasPrefix(err.Error(), "parse stack file ") {
+			t.Errorf("error = %v, want parse stack file ...", err)
+		}
+	})
+	t.Run("invalid values are all reported", func(t *testing.T) {
+		dir := writeStack(t, "config:\n  keyage:maxAgeDays: 0\n  keyage:logLevel: OFF\n  keyage:warnAgeDays:\n")
+		_, err := LoadStackFile(dir, "test")
+		want := "Pulumi.test.yaml: maxAgeDays: 0 is out of range: want an integer from 1 to 3650\n" +
+			`warnAgeDays: "null" is not an integer: want an integer from 1 to 3649` + "\n" +
+			`logLevel: "OFF" is not allowed: it turns execution logging off, which fails Security Hub control StepFunctions.1: want ALL, ERROR or FATAL`
+		if err == nil || err.Error() != want {
+			t.Errorf("error:\n got %v\nwant %s", err, want)
+		}
+	})
+}
+
+type mocks struct{}
+
+func (mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	return args.Name + "-id", args.Inputs, nil
+}
+
+func (mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+func TestLoad(t *testing.T) {
+	run := func(config string) (Settings, error) {
+		t.Setenv(pulumi.EnvConfig, config)
+		var s Settings
+		var loadErr error
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			s, loadErr = Load(ctx)
+			return nil
+		}, pulumi.WithMocks("keyage", "test", mocks{}))
+		if err != nil {
+			t.Fatalf("pulumi.RunErr: %v", err)
+		}
+		return s, loadErr
+	}
+
+	s, err := run(`{"keyage:maxAgeDays":"45","keyage:scheduleTimezone":"Asia/Tokyo","aws:region":"ap-northeast-1"}`)
+	want := Defaults()
+	want.MaxAgeDays, want.ScheduleTimezone = 45, "Asia/Tokyo"
+	if err != nil || !reflect.DeepEqual(s, want) {
+		t.Errorf("Load = %+v, %v; want %+v", s, err, want)
+	}
+
+	_, err = run(`{"keyage:maxAgeDays":"45","keyage:maxAgeDayz":"30"}`)
+	var unknown *UnknownKeyError
+	if !errors.As(err, &unknown) || unknown.Key != "maxAgeDayz" || unknown.Suggestion != "maxAgeDays" {
+		t.Errorf("Load with a typo: error = %v, want *UnknownKeyError for maxAgeDayz suggesting maxAgeDays", err)
+	}
+}
