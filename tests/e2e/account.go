@@ -1,0 +1,365 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// IAM error names as the Step Functions aws-sdk integration reports them.
+const (
+	ErrIAMNoSuchEntity = "Iam.NoSuchEntityException"
+	ErrIAMGeneric      = "Iam.IamException" // throttling, AccessDenied, validation: no modelled exception
+	ErrIAMServiceFail  = "Iam.ServiceFailureException"
+)
+
+// Forever makes a fault repeat on every call.
+const Forever = -1
+
+// IAMDateFormat is how the aws-sdk integration renders IAM timestamps.
+const IAMDateFormat = "2006-01-02T15:04:05Z"
+
+// Account is a synthetic IAM account answering the calls keyage makes: ListUsers and
+// ListAccessKeys as the Step Functions aws-sdk integration returns them (JSON, PascalCase,
+// ISO 8601 dates), and GetAccessKeyLastUsed over the IAM query protocol for the function. Faults
+// are configured per user; every call is counted. It is safe for concurrent use.
+type Account struct {
+	ID string
+
+	// PageSize, when set, decides how many users the page-th ListUsers call (from 0) returns
+	// when maxItems are asked for: IAM may return fewer than MaxItems while IsTruncated is true.
+	PageSize func(page, maxItems int) int
+	// ListUsersFailures makes that many ListUsers calls fail with throttling before answering
+	// (Forever: all).
+	ListUsersFailures int
+
+	mu        sync.Mutex
+	users     []*User
+	byName    map[string]*User // lower-cased names: IAM names are unique regardless of case
+	byKey     map[string]*AccessKey
+	listCalls int
+	keyCalls  map[string]int // ListAccessKeys calls per user name
+	lastCalls map[string]int // GetAccessKeyLastUsed calls per key
+}
+
+// User is one IAM user of the synthetic account.
+type User struct {
+	Name    string
+	Path    string // "/" when empty
+	Created time.Time
+	Keys    []*AccessKey
+	// Throttle makes that many ListAccessKeys calls for the user fail with "Rate exceeded"
+	// before it answers (Forever: all).
+	Throttle int
+	// DeletedAfterListing keeps the user in ListUsers but answers ListAccessKeys with
+	// NoSuchEntity: the user was deleted between the two calls.
+	DeletedAfterListing bool
+}
+
+// AccessKey is one access key and what GetAccessKeyLastUsed says of it.
+type AccessKey struct {
+	ID          string
+	Status      string // Active or Inactive
+	Created     time.Time
+	LastUsed    time.Time // zero: never used
+	LastService string
+	LastRegion  string
+}
+
+// NewAccount returns an empty account with the 12-digit id.
+func NewAccount(id string) *Account {
+	return &Account{
+		ID:        id,
+		byName:    map[string]*User{},
+		byKey:     map[string]*AccessKey{},
+		keyCalls:  map[string]int{},
+		lastCalls: map[string]int{},
+	}
+}
+
+// Add adds users in ListUsers order. A name that differs only by case from an existing one is a
+// test bug and panics, as IAM would refuse it.
+func (a *Account) Add(users ...*User) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, u := range users {
+		k := strings.ToLower(u.Name)
+		if _, dup := a.byName[k]; dup {
+			panic(fmt.Sprintf("e2e: user %q added twice (IAM user names are unique regardless of case)", u.Name))
+		}
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		a.byName[k] = u
+		a.users = append(a.users, u)
+		for _, key := range u.Keys {
+			a.byKey[key.ID] = key
+		}
+	}
+}
+
+// User returns the named user, or nil.
+func (a *Account) User(name string) *User {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.byName[strings.ToLower(name)]
+}
+
+// ListUsersCalls is the number of ListUsers calls answered or failed.
+func (a *Account) ListUsersCalls() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.listCalls
+}
+
+// ListAccessKeysCalls returns the ListAccessKeys calls per user name.
+func (a *Account) ListAccessKeysCalls() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.keyCalls))
+	for k, v := range a.keyCalls {
+		out[k] = v
+	}
+	return out
+}
+
+// LastUsedCalls returns the GetAccessKeyLastUsed calls per access key ID.
+func (a *Account) LastUsedCalls() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.lastCalls))
+	for k, v := range a.lastCalls {
+		out[k] = v
+	}
+	return out
+}
+
+func (a *Account) userARN(u *User) string {
+	return "arn:aws:iam::" + a.ID + ":user" + u.Path + u.Name
+}
+
+// userID derives a stable unique ID (AIDA + 17 characters) from the user's position.
+func userID(i int) string { return fmt.Sprintf("AIDA%017d", i) }
+
+func requestID(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
+
+func throttled(n int) *StatesError {
+	return &StatesError{Error: ErrIAMGeneric, Cause: "Rate exceeded (Service: Iam, Status Code: 400, Request ID: " + requestID(n) + ")"}
+}
+
+// decodeStrict decodes a task's parameters, refusing unknown fields: Step Functions validates
+// aws-sdk parameters against the API model, so an unknown one is a definition bug.
+func decodeStrict(in json.RawMessage, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(in)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// ListUsers answers iam:listUsers.
+func (a *Account) ListUsers(in json.RawMessage) (any, *StatesError, error) {
+	var p struct {
+		MaxItems   *int    `json:"MaxItems"`
+		Marker     *string `json:"Marker"`
+		PathPrefix *string `json:"PathPrefix"`
+	}
+	if err := decodeStrict(in, &p); err != nil {
+		return nil, nil, fmt.Errorf("listUsers parameters %s: %w", in, err)
+	}
+	if p.PathPrefix != nil {
+		return nil, nil, fmt.Errorf("listUsers: PathPrefix %q is not supported by the synthetic account", *p.PathPrefix)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	call := a.listCalls
+	a.listCalls++
+	if a.ListUsersFailures == Forever || call < a.ListUsersFailures {
+		return nil, throttled(call), nil
+	}
+	maxItems := 100
+	if p.MaxItems != nil {
+		maxItems = *p.MaxItems
+		if maxItems < 1 || maxItems > 1000 {
+			return nil, &StatesError{Error: ErrIAMGeneric, Cause: fmt.Sprintf("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000 (Service: Iam, Status Code: 400, Request ID: %s)", maxItems, requestID(call))}, nil
+		}
+	}
+	start, page := 0, 0
+	if p.Marker != nil {
+		var err error
+		if start, page, err = decodeMarker(*p.Marker); err != nil || start > len(a.users) {
+			return nil, nil, fmt.Errorf("listUsers: Marker %q was not issued by this account", *p.Marker)
+		}
+	}
+	n := maxItems
+	if a.PageSize != nil {
+		n = min(maxItems, a.PageSize(page, maxItems))
+		if n < 1 && start < len(a.users) {
+			n = 1
+		}
+	}
+	end := min(start+n, len(a.users))
+	type user struct {
+		Arn        string `json:"Arn"`
+		CreateDate string `json:"CreateDate"`
+		Path       string `json:"Path"`
+		UserID     string `json:"UserId"`
+		UserName   string `json:"UserName"`
+	}
+	out := struct {
+		IsTruncated bool   `json:"IsTruncated"`
+		Marker      string `json:"Marker,omitempty"`
+		Users       []user `json:"Users"`
+	}{Users: []user{}}
+	for i := start; i < end; i++ {
+		u := a.users[i]
+		out.Users = append(out.Users, user{Arn: a.userARN(u), CreateDate: u.Created.UTC().Format(IAMDateFormat), Path: u.Path, UserID: userID(i), UserName: u.Name})
+	}
+	if end < len(a.users) {
+		out.IsTruncated = true
+		out.Marker = encodeMarker(end, page+1)
+	}
+	return out, nil, nil
+}
+
+// encodeMarker makes an opaque marker, as IAM's are.
+func encodeMarker(offset, page int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("keyage-e2e:%d:%d", offset, page)))
+}
+
+func decodeMarker(m string) (offset, page int, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(m)
+	if err != nil {
+		return 0, 0, err
+	}
+	parts := strings.Split(string(b), ":")
+	if len(parts) != 3 || parts[0] != "keyage-e2e" {
+		return 0, 0, fmt.Errorf("malformed marker")
+	}
+	if offset, err = strconv.Atoi(parts[1]); err != nil {
+		return 0, 0, err
+	}
+	page, err = strconv.Atoi(parts[2])
+	return offset, page, err
+}
+
+// ListAccessKeys answers iam:listAccessKeys.
+func (a *Account) ListAccessKeys(in json.RawMessage) (any, *StatesError, error) {
+	var p struct {
+		UserName *string `json:"UserName"`
+		MaxItems *int    `json:"MaxItems"`
+		Marker   *string `json:"Marker"`
+	}
+	if err := decodeStrict(in, &p); err != nil {
+		return nil, nil, fmt.Errorf("listAccessKeys parameters %s: %w", in, err)
+	}
+	if p.UserName == nil {
+		// Without UserName IAM lists the caller's own keys: never what keyage means.
+		return nil, nil, fmt.Errorf("listAccessKeys parameters %s: no UserName", in)
+	}
+	if p.Marker != nil {
+		return nil, nil, fmt.Errorf("listAccessKeys: Marker %q was never issued (a user has at most 2 keys, one page)", *p.Marker)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	name := *p.UserName
+	call := a.keyCalls[name]
+	a.keyCalls[name]++
+	u := a.byName[strings.ToLower(name)]
+	if u == nil || u.DeletedAfterListing {
+		return nil, &StatesError{Error: ErrIAMNoSuchEntity, Cause: fmt.Sprintf("The user with name %s cannot be found. (Service: Iam, Status Code: 404, Request ID: %s)", name, requestID(call))}, nil
+	}
+	if u.Throttle == Forever || call < u.Throttle {
+		return nil, throttled(call), nil
+	}
+	type key struct {
+		AccessKeyID string `json:"AccessKeyId"`
+		CreateDate  string `json:"CreateDate"`
+		Status      string `json:"Status"`
+		UserName    string `json:"UserName"`
+	}
+	out := struct {
+		AccessKeyMetadata []key `json:"AccessKeyMetadata"`
+		IsTruncated       bool  `json:"IsTruncated"`
+	}{AccessKeyMetadata: []key{}}
+	for _, k := range u.Keys {
+		out.AccessKeyMetadata = append(out.AccessKeyMetadata, key{AccessKeyID: k.ID, CreateDate: k.Created.UTC().Format(IAMDateFormat), Status: k.Status, UserName: u.Name})
+	}
+	return out, nil, nil
+}
+
+// ServeQuery starts an httptest server speaking the IAM query protocol for the function's
+// GetAccessKeyLastUsed calls; point AWS_ENDPOINT_URL at its URL. Any other action fails the
+// call with an error the function logs.
+func (a *Account) ServeQuery() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(a.serveQuery))
+}
+
+func (a *Account) serveQuery(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		queryError(w, http.StatusBadRequest, "MalformedQueryString", err.Error())
+		return
+	}
+	if action := r.PostForm.Get("Action"); action != "GetAccessKeyLastUsed" {
+		queryError(w, http.StatusBadRequest, "InvalidAction", "the synthetic account answers GetAccessKeyLastUsed only, not "+action)
+		return
+	}
+	id := r.PostForm.Get("AccessKeyId")
+	a.mu.Lock()
+	a.lastCalls[id]++
+	k := a.byKey[id]
+	var userName string
+	if k != nil {
+		for _, u := range a.users {
+			for _, uk := range u.Keys {
+				if uk == k {
+					userName = u.Name
+				}
+			}
+		}
+	}
+	a.mu.Unlock()
+	if k == nil {
+		queryError(w, http.StatusForbidden, "AccessDenied", "no access key "+id)
+		return
+	}
+	type lastUsed struct {
+		LastUsedDate string `xml:"LastUsedDate,omitempty"`
+		ServiceName  string `xml:"ServiceName"`
+		Region       string `xml:"Region"`
+	}
+	lu := lastUsed{ServiceName: "N/A", Region: "N/A"}
+	if !k.LastUsed.IsZero() {
+		lu = lastUsed{LastUsedDate: k.LastUsed.UTC().Format(IAMDateFormat), ServiceName: k.LastService, Region: k.LastRegion}
+	}
+	resp := struct {
+		XMLName xml.Name `xml:"GetAccessKeyLastUsedResponse"`
+		NS      string   `xml:"xmlns,attr"`
+		Result  struct {
+			AccessKeyLastUsed lastUsed `xml:"AccessKeyLastUsed"`
+			UserName          string   `xml:"UserName"`
+		} `xml:"GetAccessKeyLastUsedResult"`
+		RequestID string `xml:"ResponseMetadata>RequestId"`
+	}{NS: "https://iam.amazonaws.com/doc/2010-05-08/", RequestID: requestID(0)}
+	resp.Result.AccessKeyLastUsed = lu
+	resp.Result.UserName = userName
+	w.Header().Set("Content-Type", "text/xml")
+	_ = xml.NewEncoder(w).Encode(resp)
+}
+
+func queryError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_ = xml.NewEncoder(w).Encode(struct {
+		XMLName   xml.Name `xml:"ErrorResponse"`
+		Type      string   `xml:"Error>Type"`
+		Code      string   `xml:"Error>Code"`
+		Message   string   `xml:"Error>Message"`
+		RequestID string   `xml:"RequestId"`
+	}{Type: "Sender", Code: code, Message: msg, RequestID: requestID(0)})
+}

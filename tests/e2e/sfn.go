@@ -1,0 +1,308 @@
+// Package e2e executes keyage's state machine end to end, offline: the definition runs in
+// aws-local-stepfunctions (driven by tests/node/run-sfn.mjs, which reproduces Distributed Map
+// batching and child executions as AWS runs them), every Task is answered by a loopback server in
+// this package (a synthetic IAM account for the aws-sdk tasks, the real age-check function binary
+// behind lambda:invoke through the Lambda Runtime API, a recorder for sns:publish), and the
+// function's own IAM calls go to an httptest server speaking the IAM query protocol.
+//
+// It is test support, not a simulator of AWS at large: it answers exactly the calls keyage makes
+// and fails loudly on anything else.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
+// result and a child execution's input.
+const PayloadLimit = 262144
+
+// Request is one execution for the harness.
+type Request struct {
+	Definition json.RawMessage `json:"definition"`
+	Input      any             `json:"input"`
+	Context    ContextObject   `json:"context"`
+	// RetryWaitMs replaces every Retry's pause (0: retry at once); attempts still count.
+	RetryWaitMs int `json:"retryWaitMs"`
+	// Parallelism bounds the child executions run at once locally (0: 16).
+	Parallelism int `json:"parallelism,omitempty"`
+}
+
+// ContextObject is the execution's Context Object as the definition may read it ($$).
+type ContextObject struct {
+	Execution    ExecutionContext    `json:"Execution"`
+	StateMachine StateMachineContext `json:"StateMachine"`
+}
+
+// ExecutionContext is $$.Execution (Input is always the execution's input).
+type ExecutionContext struct {
+	ID        string `json:"Id"`
+	Name      string `json:"Name"`
+	RoleARN   string `json:"RoleArn"`
+	StartTime string `json:"StartTime"`
+}
+
+// StateMachineContext is $$.StateMachine.
+type StateMachineContext struct {
+	ID   string `json:"Id"`
+	Name string `json:"Name"`
+}
+
+// NewContext returns a Context Object for an execution named name of state machine smName in
+// the account and region, started at start.
+func NewContext(region, account, smName, name string, start time.Time) ContextObject {
+	sm := "arn:aws:states:" + region + ":" + account + ":stateMachine:" + smName
+	return ContextObject{
+		Execution: ExecutionContext{
+			ID:        "arn:aws:states:" + region + ":" + account + ":execution:" + smName + ":" + name,
+			Name:      name,
+			RoleARN:   "arn:aws:iam::" + account + ":role/" + smName + "-states",
+			StartTime: start.UTC().Format("2006-01-02T15:04:05.000Z"),
+		},
+		StateMachine: StateMachineContext{ID: sm, Name: smName},
+	}
+}
+
+// Result is what run-sfn.mjs reports about one execution.
+type Result struct {
+	Status     string          `json:"status"` // SUCCEEDED, FAILED or TIMED_OUT
+	Output     json.RawMessage `json:"output"`
+	Error      *StatesError    `json:"error"`
+	Limit      int             `json:"limit"`
+	Largest    Largest         `json:"largest"`
+	States     []StateSizes    `json:"states"`
+	Violations []Violation     `json:"violations"`
+	Tasks      []TaskSizes     `json:"tasks"`
+	Maps       []MapRun        `json:"distributedMaps"`
+	// Transitions counts states entered: in the root execution (inline Map iterations
+	// included) and in all child executions, and the child executions started.
+	Transitions struct {
+		Root            int `json:"root"`
+		Children        int `json:"children"`
+		ChildExecutions int `json:"childExecutions"`
+	} `json:"transitions"`
+	Retries    Retries `json:"retries"`
+	DurationMs int     `json:"durationMs"`
+}
+
+// StatesError is an execution's or a state's Error and Cause.
+type StatesError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// Largest is the largest state input or output measured.
+type Largest struct {
+	Scope     string `json:"scope"`
+	Name      string `json:"name"`
+	Direction string `json:"direction"`
+	Bytes     int    `json:"bytes"`
+}
+
+func (l Largest) String() string {
+	return fmt.Sprintf("%d bytes (%s of %s%s)", l.Bytes, l.Direction, l.Scope, l.Name)
+}
+
+// StateSizes are the largest input and output of one state in one scope ("" for the root
+// execution, "<Map>/child" for a Distributed Map's children).
+type StateSizes struct {
+	Scope          string `json:"scope"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	Entered        int    `json:"entered"`
+	MaxInputBytes  int    `json:"maxInputBytes"`
+	MaxOutputBytes int    `json:"maxOutputBytes"`
+}
+
+// Violation is a payload over PayloadLimit.
+type Violation struct {
+	What  string `json:"what"`
+	Scope string `json:"scope"`
+	Name  string `json:"name"`
+	Bytes int    `json:"bytes"`
+}
+
+// TaskSizes are one Task state's calls: how many, how many failed, the largest parameters and
+// result.
+type TaskSizes struct {
+	State          string `json:"state"`
+	Resource       string `json:"resource"`
+	Calls          int    `json:"calls"`
+	Failures       int    `json:"failures"`
+	MaxInputBytes  int    `json:"maxInputBytes"`
+	MaxResultBytes int    `json:"maxResultBytes"`
+}
+
+// MapRun is one run of a Distributed Map.
+type MapRun struct {
+	State               string `json:"state"`
+	Scope               string `json:"scope"`
+	Items               int    `json:"items"`
+	Children            int    `json:"children"`
+	MinBatchItems       int    `json:"minBatchItems"`
+	MaxBatchItems       int    `json:"maxBatchItems"`
+	MaxChildInputBytes  int    `json:"maxChildInputBytes"`
+	MaxChildOutputBytes int    `json:"maxChildOutputBytes"`
+	FailedChildren      int    `json:"failedChildren"`
+}
+
+// Retries summarises the retries taken and the waits AWS would have spent on them (before
+// jitter), per retried call and per child execution.
+type Retries struct {
+	Count                         int            `json:"count"`
+	ByState                       map[string]int `json:"byState"`
+	MaxNominalWaitSecondsPerCall  float64        `json:"maxNominalWaitSecondsPerCall"`
+	MaxNominalWaitSecondsPerChild float64        `json:"maxNominalWaitSecondsPerChild"`
+}
+
+// State returns the sizes of the named state in scope, or false.
+func (r *Result) State(scope, name string) (StateSizes, bool) {
+	for _, s := range r.States {
+		if s.Scope == scope && s.Name == name {
+			return s, true
+		}
+	}
+	return StateSizes{}, false
+}
+
+// HarnessError is a failure of the harness itself (not of the execution): node missing, a bad
+// request, the task server unreachable. Its Stderr is run-sfn.mjs's.
+type HarnessError struct {
+	Op     string
+	Stderr string
+	Err    error
+}
+
+func (e *HarnessError) Error() string {
+	msg := "run-sfn.mjs " + e.Op + ": " + e.Err.Error()
+	if e.Stderr != "" {
+		msg += "\n" + e.Stderr
+	}
+	return msg
+}
+
+func (e *HarnessError) Unwrap() error { return e.Err }
+
+// RepoRoot returns the directory holding go.mod, walking up from the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("find repository root: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// ErrNodeModulesMissing means tests/node has not been installed.
+var ErrNodeModulesMissing = errors.New("tests/node/node_modules/aws-local-stepfunctions is missing: run `npm ci --prefix tests/node`")
+
+// Harness runs run-sfn.mjs.
+type Harness struct {
+	script string
+}
+
+// NewHarness finds run-sfn.mjs and checks that node and the npm packages are installed.
+func NewHarness() (*Harness, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	nodeDir := filepath.Join(root, "tests", "node")
+	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
+		return nil, ErrNodeModulesMissing
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		return nil, fmt.Errorf("node is not on PATH (needed for aws-local-stepfunctions): %w", err)
+	}
+	return &Harness{script: filepath.Join(nodeDir, "run-sfn.mjs")}, nil
+}
+
+// Run executes req, sending every Task to taskURL, and returns the harness's report. An error
+// means the harness failed; an execution that fails is a Result with Status "FAILED".
+func (h *Harness) Run(ctx context.Context, req Request, taskURL string) (*Result, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &HarnessError{Op: "run", Err: fmt.Errorf("encode request: %w", err)}
+	}
+	f, err := os.CreateTemp("", "keyage-sfn-*.json")
+	if err != nil {
+		return nil, &HarnessError{Op: "run", Err: err}
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return nil, &HarnessError{Op: "run", Err: err}
+	}
+	if err := f.Close(); err != nil {
+		return nil, &HarnessError{Op: "run", Err: err}
+	}
+	out, err := h.node(ctx, []string{"run", f.Name()}, nil, "KEYAGE_TASK_URL="+taskURL)
+	if err != nil {
+		return nil, err
+	}
+	var res Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, &HarnessError{Op: "run", Err: fmt.Errorf("decode report: %w", err)}
+	}
+	return &res, nil
+}
+
+// BatchSpec is an ItemBatcher problem for run-sfn.mjs's batch mode.
+type BatchSpec struct {
+	Items                 []any `json:"items"`
+	BatchInput            any   `json:"batchInput,omitempty"`
+	MaxItemsPerBatch      int   `json:"maxItemsPerBatch,omitempty"`
+	MaxInputBytesPerBatch int   `json:"maxInputBytesPerBatch,omitempty"`
+}
+
+// Batches returns the batches the harness hands a Distributed Map's children for spec, or the
+// States error it fails the Map with.
+func (h *Harness) Batches(ctx context.Context, spec BatchSpec) ([]json.RawMessage, *StatesError, error) {
+	in, err := json.Marshal(spec)
+	if err != nil {
+		return nil, nil, &HarnessError{Op: "batch", Err: err}
+	}
+	out, err := h.node(ctx, []string{"batch"}, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	var res struct {
+		Batches []json.RawMessage `json:"batches"`
+		Error   *StatesError      `json:"error"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, nil, &HarnessError{Op: "batch", Err: fmt.Errorf("decode: %w", err)}
+	}
+	return res.Batches, res.Error, nil
+}
+
+func (h *Harness) node(ctx context.Context, args []string, stdin []byte, env ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "node", append([]string{h.script}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, &HarnessError{Op: args[0], Stderr: stderr.String(), Err: err}
+	}
+	return stdout.Bytes(), nil
+}

@@ -1,0 +1,282 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Task resources keyage's definition uses.
+const (
+	ResourceListUsers      = "arn:aws:states:::aws-sdk:iam:listUsers"
+	ResourceListAccessKeys = "arn:aws:states:::aws-sdk:iam:listAccessKeys"
+	ResourceLambdaInvoke   = "arn:aws:states:::lambda:invoke"
+	ResourceSNSPublish     = "arn:aws:states:::sns:publish"
+)
+
+// TaskServer answers run-sfn.mjs's Task calls on a loopback address: IAM from Account, the
+// function from Function, and sns:publish recorded. A call it cannot answer (unknown resource,
+// parameters Step Functions would have rejected when the machine was created) is a harness
+// failure, never an execution error: a test cannot pass by accident.
+type TaskServer struct {
+	Account  *Account
+	Function *Function
+	TopicARN string
+
+	server *httptest.Server
+	mu     sync.Mutex
+	calls  []Call
+	pubs   []Publish
+	broken []string
+}
+
+// Call is one Task call as the harness made it.
+type Call struct {
+	Execution string
+	State     string
+	Resource  string
+	Input     json.RawMessage
+	Error     *StatesError // nil when it succeeded
+}
+
+// Publish is one sns:publish call that SNS accepted.
+type Publish struct {
+	TopicARN         string
+	Subject          string
+	Message          string
+	MessageStructure string
+	Attributes       map[string]string // StringValue by name
+}
+
+// NewTaskServer starts a server; Close it when done.
+func NewTaskServer(account *Account, fn *Function, topicARN string) *TaskServer {
+	s := &TaskServer{Account: account, Function: fn, TopicARN: topicARN}
+	s.server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// URL is the address for KEYAGE_TASK_URL.
+func (s *TaskServer) URL() string { return s.server.URL + "/task" }
+
+// Close stops the server.
+func (s *TaskServer) Close() { s.server.Close() }
+
+// Calls returns every call so far, in arrival order.
+func (s *TaskServer) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CallsTo returns the calls to one resource.
+func (s *TaskServer) CallsTo(resource string) []Call {
+	var out []Call
+	for _, c := range s.Calls() {
+		if c.Resource == resource {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Published returns the messages SNS accepted.
+func (s *TaskServer) Published() []Publish {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Publish(nil), s.pubs...)
+}
+
+// Problems returns the calls the server refused as harness failures.
+func (s *TaskServer) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.broken...)
+}
+
+func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Execution string          `json:"execution"`
+		State     string          `json:"state"`
+		Resource  string          `json:"resource"`
+		Input     json.RawMessage `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, "decode task call: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	result, serr, err := s.answer(r.Context(), req.Resource, req.Input)
+	if err != nil {
+		msg := fmt.Sprintf("state %s (%s): %v", req.State, req.Resource, err)
+		s.mu.Lock()
+		s.broken = append(s.broken, msg)
+		s.mu.Unlock()
+		http.Error(w, msg, http.StatusInternalServerError)
+		return
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Execution: req.Execution, State: req.State, Resource: req.Resource, Input: req.Input, Error: serr})
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if serr != nil {
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": serr.Error, "cause": serr.Cause})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"result": result})
+}
+
+func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMessage) (any, *StatesError, error) {
+	switch resource {
+	case ResourceListUsers:
+		return s.Account.ListUsers(in)
+	case ResourceListAccessKeys:
+		return s.Account.ListAccessKeys(in)
+	case ResourceLambdaInvoke:
+		return s.invoke(ctx, in)
+	case ResourceSNSPublish:
+		return s.publish(in)
+	}
+	return nil, nil, fmt.Errorf("no fake for resource %q", resource)
+}
+
+// sdkMetadata is what the optimized integrations add around a response; it counts toward the
+// state's payload like the rest.
+func sdkMetadata(requestID string, contentLength int) map[string]any {
+	headers := map[string]string{
+		"Connection":                     "keep-alive",
+		"Content-Length":                 fmt.Sprint(contentLength),
+		"Content-Type":                   "application/json",
+		"Date":                           "Mon, 02 Mar 2026 08:00:00 GMT",
+		"X-Amz-Executed-Version":         "$LATEST",
+		"x-amzn-Remapped-Content-Length": "0",
+		"x-amzn-RequestId":               requestID,
+		"X-Amzn-Trace-Id":                "root=1-00000000-000000000000000000000000;sampled=0",
+	}
+	all := make(map[string][]string, len(headers))
+	for k, v := range headers {
+		all[k] = []string{v}
+	}
+	return map[string]any{"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": 200}
+}
+
+// invoke answers lambda:invoke as the optimized integration does: the function's JSON response
+// as Payload with StatusCode 200, or its error named after errorType with the error document as
+// Cause.
+func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *StatesError, error) {
+	var p struct {
+		FunctionName string          `json:"FunctionName"`
+		Payload      json.RawMessage `json:"Payload"`
+	}
+	if err := decodeStrict(in, &p); err != nil {
+		return nil, nil, fmt.Errorf("lambda:invoke parameters: %w", err)
+	}
+	if s.Function == nil {
+		return nil, nil, errors.New("lambda:invoke: no function configured")
+	}
+	if p.FunctionName != s.Function.ARN && !strings.HasPrefix(p.FunctionName, s.Function.ARN+":") {
+		return nil, nil, fmt.Errorf("lambda:invoke FunctionName %q, want the function %q", p.FunctionName, s.Function.ARN)
+	}
+	if len(p.Payload) == 0 {
+		return nil, nil, errors.New("lambda:invoke without Payload")
+	}
+	resp, err := s.Function.Invoke(ctx, p.Payload)
+	var ferr *FunctionError
+	switch {
+	case errors.As(err, &ferr):
+		return nil, &StatesError{Error: ferr.ErrorType, Cause: string(ferr.Payload)}, nil
+	case errors.Is(err, ErrFunctionTimeout):
+		return nil, &StatesError{Error: "Lambda.Unknown", Cause: "The cause could not be determined because Lambda did not return an error type. " + err.Error()}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	var payload any = string(resp)
+	if json.Valid(resp) {
+		payload = json.RawMessage(resp)
+	}
+	id := fmt.Sprintf("00000000-0000-4000-9000-%012d", s.Function.seq.Load())
+	return map[string]any{
+		"ExecutedVersion":     "$LATEST",
+		"Payload":             payload,
+		"SdkHttpMetadata":     sdkMetadata(id, len(resp)),
+		"SdkResponseMetadata": map[string]string{"RequestId": id},
+		"StatusCode":          200,
+	}, nil, nil
+}
+
+// publish answers sns:publish, refusing what SNS refuses with SNS.InvalidParameterException.
+func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
+	var p struct {
+		TopicArn          string `json:"TopicArn"`
+		Subject           string `json:"Subject"`
+		Message           string `json:"Message"`
+		MessageStructure  string `json:"MessageStructure"`
+		MessageAttributes map[string]struct {
+			DataType    string `json:"DataType"`
+			StringValue string `json:"StringValue"`
+		} `json:"MessageAttributes"`
+	}
+	if err := decodeStrict(in, &p); err != nil {
+		return nil, nil, fmt.Errorf("sns:publish parameters: %w", err)
+	}
+	if s.TopicARN != "" && p.TopicArn != s.TopicARN {
+		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %q", p.TopicArn, s.TopicARN)
+	}
+	invalid := func(format string, args ...any) (any, *StatesError, error) {
+		return nil, &StatesError{Error: "SNS.InvalidParameterException", Cause: "Invalid parameter: " + fmt.Sprintf(format, args...) + " (Service: Sns, Status Code: 400)"}, nil
+	}
+	if p.Message == "" {
+		return invalid("Message is empty")
+	}
+	if p.Subject != "" {
+		if utf8.RuneCountInString(p.Subject) >= 100 {
+			return invalid("Subject has %d characters, must be under 100", utf8.RuneCountInString(p.Subject))
+		}
+		for _, r := range p.Subject {
+			if r > unicode.MaxASCII || unicode.IsControl(r) {
+				return invalid("Subject must be ASCII without line breaks or control characters, has %q", r)
+			}
+		}
+	}
+	size := len(p.Message) + len(p.Subject)
+	attrs := map[string]string{}
+	for name, a := range p.MessageAttributes {
+		if a.DataType != "String" || a.StringValue == "" {
+			return invalid("MessageAttributes %s: DataType %q, StringValue %q", name, a.DataType, a.StringValue)
+		}
+		attrs[name] = a.StringValue
+		size += len(name) + len(a.DataType) + len(a.StringValue)
+	}
+	if size > PayloadLimit {
+		return invalid("message of %d bytes, over %d", size, PayloadLimit)
+	}
+	switch p.MessageStructure {
+	case "":
+	case "json":
+		var bodies map[string]any
+		if err := json.Unmarshal([]byte(p.Message), &bodies); err != nil {
+			return invalid("Message Structure - JSON message body failed to parse")
+		}
+		if _, ok := bodies["default"].(string); !ok {
+			return invalid("Message Structure - No default entry in JSON message body")
+		}
+		for k, v := range bodies {
+			if _, ok := v.(string); !ok {
+				return invalid("Message Structure - the %q entry is not a string", k)
+			}
+		}
+	default:
+		return invalid("MessageStructure %q, want json or none", p.MessageStructure)
+	}
+	s.mu.Lock()
+	n := len(s.pubs)
+	s.pubs = append(s.pubs, Publish{TopicARN: p.TopicArn, Subject: p.Subject, Message: p.Message, MessageStructure: p.MessageStructure, Attributes: attrs})
+	s.mu.Unlock()
+	id := fmt.Sprintf("00000000-0000-4000-a000-%012d", n)
+	return map[string]any{"MessageId": id, "SdkHttpMetadata": sdkMetadata(id, 0), "SdkResponseMetadata": map[string]string{"RequestId": id}}, nil, nil
+}
