@@ -1,0 +1,51 @@
+package infra
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Physical name limits of the resources keyage names itself.
+const (
+	maxFunctionName      = 64 // Lambda function names
+	maxStateMachineName  = 80 // Step Functions state machine names
+	maxScheduleName      = 64 // EventBridge Scheduler schedule and group names
+	maxAlarmNamePrefix   = 200 // of 255 for alarm names, leaving room for each alarm's suffix
+	physicalHashLength   = 8
+	physicalNameSafeRune = '-'
+)
+
+// physicalName returns a deterministic AWS name for a child resource: base ("<component>-<stack>")
+// plus a suffix, limited to the characters every service here accepts (letters, digits, - and _)
+// and to max bytes. A name that had to be changed (cut, or characters replaced) ends with a hash
+// of the original, so two different components or stacks do not share a name. Deterministic names let a role's policy name the
+// resource's ARN before the resource exists (no dependency cycle) and keep two stacks or two
+// component instances in one account from colliding.
+func physicalName(base, suffix string, max int) string {
+	full := base
+	if suffix != "" {
+		full += "-" + suffix
+	}
+	safe := sanitize(full)
+	if safe == full && len(full) <= max {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	h := hex.EncodeToString(sum[:])[:physicalHashLength]
+	keep := min(len(safe), max-physicalHashLength-1)
+	return strings.TrimRight(safe[:keep], "-_") + "-" + h
+}
+
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteRune(physicalNameSafeRune)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,54 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/keyage/keyage/config"
+)
+
+// ComponentName is the name the keyage program gives its one notifier.
+const ComponentName = "keyage"
+
+// ProgramOptions change what Program reads; the zero value is the deployed program.
+type ProgramOptions struct {
+	// Settings, when set, are used instead of the stack's configuration (the command line
+	// renders a stack file this way).
+	Settings *config.Settings
+	// Function, when set, is used instead of building the function (tests pass a prebuilt
+	// package).
+	Function FunctionPackage
+}
+
+// Program is keyage's Pulumi program, the one main.go runs: load the stack's settings, build the
+// notifier, export its outputs. Invalid settings fail it before any resource is registered.
+func Program(opts ProgramOptions) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		var s config.Settings
+		if opts.Settings != nil {
+			s = *opts.Settings
+		} else {
+			var err error
+			if s, err = config.Load(ctx); err != nil {
+				return fmt.Errorf("stack %s settings: %w", ctx.Stack(), err)
+			}
+		}
+		n, err := NewKeyAgeNotifier(ctx, ComponentName, &KeyAgeNotifierArgs{Settings: s, Function: opts.Function})
+		if err != nil {
+			return err
+		}
+		ctx.Export("topicArn", n.TopicArn)
+		ctx.Export("alarmTopicArn", n.AlarmTopicArn)
+		ctx.Export("keyArn", n.KeyArn)
+		ctx.Export("stateMachineArn", n.StateMachineArn)
+		ctx.Export("stateMachineName", n.StateMachineName)
+		ctx.Export("functionName", n.FunctionName)
+		ctx.Export("scheduleName", n.ScheduleName)
+		ctx.Export("scheduleGroupName", n.ScheduleGroupName)
+		ctx.Export("functionLogGroupName", n.FunctionLogGroupName)
+		ctx.Export("stateMachineLogGroupName", n.StateMachineLogGroupName)
+		ctx.Export("deadLetterQueueUrl", n.DeadLetterQueueURL)
+		return nil
+	}
+}
