@@ -8,9 +8,9 @@ import (
 
 // Physical name limits of the resources keyage names itself.
 const (
-	maxFunctionName      = 64 // Lambda function names
-	maxStateMachineName  = 80 // Step Functions state machine names
-	maxScheduleName      = 64 // EventBridge Scheduler schedule and group names
+	maxFunctionName      = 64  // Lambda function names
+	maxStateMachineName  = 80  // Step Functions state machine names
+	maxScheduleName      = 64  // EventBridge Scheduler schedule and group names
 	maxAlarmNamePrefix   = 200 // of 255 for alarm names, leaving room for each alarm's suffix
 	physicalHashLength   = 8
 	physicalNameSafeRune = '-'
