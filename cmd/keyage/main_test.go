@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// repoRoot walks up from the test's directory to the directory holding go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// runCLI runs the command line in-process.
+func runCLI(args ...string) (status int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	status = run(args, &out, &errOut)
+	return status, out.String(), errOut.String()
+}
+
+func TestUsageListsCommandsSorted(t *testing.T) {
+	status, stdout, stderr := runCLI("help")
+	if status != exitOK || stderr != "" {
+		t.Fatalf("keyage help = %d, stderr %q; want 0 and nothing on stderr", status, stderr)
+	}
+	var listed []string
+	inCommands := false
+	for _, line := range strings.Split(stdout, "\n") {
+		switch {
+		case line == "Commands:":
+			inCommands = true
+		case inCommands && strings.HasPrefix(line, "  "):
+			listed = append(listed, strings.Fields(line)[0])
+		case inCommands:
+			inCommands = false
+		}
+	}
+	if len(listed) != len(commands) || !slices.IsSorted(listed) || !slices.Contains(listed, "validate") {
+		t.Errorf("usage lists %v, want all %d commands sorted, validate among them:\n%s", listed, len(commands), stdout)
+	}
+	for name, cmd := range commands {
+		if !strings.Contains(stdout, cmd.summary) {
+			t.Errorf("usage lacks the summary of %s (%q)", name, cmd.summary)
+		}
+	}
+}
+
+func TestNoCommandIsAUsageError(t *testing.T) {
+	status, stdout, stderr := runCLI()
+	if status != exitUsage || stdout != "" || !strings.HasPrefix(stderr, "Usage: keyage <command> [flags]\n") {
+		t.Errorf("keyage = %d, stdout %q, stderr %q; want 2 and the usage on stderr", status, stdout, stderr)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	status, stdout, stderr := runCLI("deploy", "--stack", "dev")
+	if status != exitUsage || stdout != "" || !strings.HasPrefix(stderr, "keyage: unknown command \"deploy\"\n\nUsage: keyage") {
+		t.Errorf("keyage deploy = %d, stdout %q, stderr %q; want 2, the name and the usage on stderr", status, stdout, stderr)
+	}
+}
+
+// TestGoRun runs the real command once, as the README tells people to.
+func TestGoRun(t *testing.T) {
+	root := repoRoot(t)
+	cmd := exec.Command("go", "run", "./cmd/keyage", "validate", "--stack", "prod")
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go run ./cmd/keyage validate --stack prod: %v\n%s", err, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "Pulumi.prod.yaml: OK\n") {
+		t.Errorf("go run ./cmd/keyage validate --stack prod printed %q, want Pulumi.prod.yaml: OK first", stdout.String())
+	}
+}

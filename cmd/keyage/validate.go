@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/keyage/keyage/config"
+)
+
+func init() {
+	commands["validate"] = command{
+		summary: "check a stack's settings (Pulumi.NAME.yaml) with the program's own code",
+		run:     runValidate,
+	}
+}
+
+// alarmSpan is the longest span a CloudWatch alarm can evaluate (Period x EvaluationPeriods).
+const alarmSpan = 7 * 24 * time.Hour
+
+// runValidate implements `keyage validate --stack NAME [--dir DIR]`.
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	var sf stackFlags
+	fs := newFlagSet("validate", "validate --stack NAME [--dir DIR]", &sf, stderr)
+	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
+		return status
+	}
+	s, ok := loadSettings(sf, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", filepath.Base(config.StackFile(sf.dir, sf.stack)))
+	for _, line := range summarize(s) {
+		fmt.Fprintf(stdout, "  %s\n", line)
+	}
+	return exitOK
+}
+
+// summarize describes the effective settings (defaults applied) in a few lines.
+func summarize(s config.Settings) []string {
+	policy := fmt.Sprintf("stale after %d days", s.MaxAgeDays)
+	if s.WarnAgeDays > 0 {
+		policy += fmt.Sprintf(", due soon after %d", s.WarnAgeDays)
+	}
+	if len(s.ExemptUsers) > 0 {
+		policy += fmt.Sprintf("; exempt: %s", strings.Join(s.ExemptUsers, ", "))
+	}
+
+	state := "enabled"
+	if !s.ScheduleEnabled {
+		state = "disabled"
+	}
+	sched := fmt.Sprintf("schedule: %s in %s, %s", s.Schedule, s.ScheduleTimezone, state)
+	lines := []string{"policy: " + policy}
+	gap, err := s.MaxScheduleGap()
+	switch {
+	case errors.Is(err, config.ErrOneShotSchedule):
+		sched += "; runs once, so no alarm watches for missing runs"
+	case err != nil:
+		sched += "; " + err.Error()
+	default:
+		sched += "; longest gap between runs " + formatDuration(gap)
+		if gap > alarmSpan {
+			sched += " (warning: CloudWatch alarms watch at most 7 days, so the no-run alarm cannot cover it)"
+		}
+	}
+	lines = append(lines, sched,
+		"findings to: "+describeSubscriptions(s.Subscriptions),
+		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions),
+		fmt.Sprintf("scan: at most %d IAM calls in flight; function %d MB", s.MaxConcurrency, s.FunctionMemoryMB),
+		fmt.Sprintf("logs: level %s, execution data %s, kept %d days", s.LogLevel, included(s.IncludeExecutionData), s.LogRetentionDays),
+		fmt.Sprintf("start retries: %d attempts within %s, then the dead-letter queue", s.ScheduleRetryAttempts,
+			formatDuration(time.Duration(s.ScheduleMaxEventAgeSec)*time.Second)),
+	)
+	if len(s.Tags) > 0 {
+		lines = append(lines, fmt.Sprintf("tags: %d extra", len(s.Tags)))
+	}
+	return lines
+}
+
+func describeSubscriptions(subs []config.Subscription) string {
+	if len(subs) == 0 {
+		return "nobody (no subscriptions)"
+	}
+	parts := make([]string, len(subs))
+	for i, sub := range subs {
+		parts[i] = sub.Protocol + " " + sub.Endpoint
+		if sub.FilterPolicy != "" {
+			parts[i] += " filtered by " + sub.FilterPolicy
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func included(b bool) string {
+	if b {
+		return "included"
+	}
+	return "excluded"
+}
+
+// formatDuration prints whole days and hours the way people read schedules ("3d1h", "25h", "15m").
+func formatDuration(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= 2*day && d%time.Hour == 0:
+		s := fmt.Sprintf("%dd", d/day)
+		if h := (d % day) / time.Hour; h > 0 {
+			s += fmt.Sprintf("%dh", h)
+		}
+		return s
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}

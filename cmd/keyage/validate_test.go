@@ -1,0 +1,139 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidateStackFiles(t *testing.T) {
+	root := repoRoot(t)
+	status, stdout, stderr := runCLI("validate", "--stack", "prod", "--dir", root)
+	want := `Pulumi.prod.yaml: OK
+  policy: stale after 90 days, due soon after 75; exempt: break-glass-*
+  schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d1h
+  findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
+  alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
+  scan: at most 10 IAM calls in flight; function 256 MB
+  logs: level ERROR, execution data excluded, kept 365 days
+  start retries: 10 attempts within 2h, then the dead-letter queue
+  tags: 3 extra
+`
+	if status != exitOK || stdout != want || stderr != "" {
+		t.Errorf("validate --stack prod = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and stdout:\n%s", status, stdout, stderr, want)
+	}
+
+	// Without --dir, the project is found upwards from the working directory (cmd/keyage).
+	status, stdout, stderr = runCLI("validate", "--stack", "dev")
+	if status != exitOK || !strings.HasPrefix(stdout, "Pulumi.dev.yaml: OK\n") || stderr != "" {
+		t.Errorf("validate --stack dev = %d, stdout %q, stderr %q; want 0 and Pulumi.dev.yaml: OK", status, stdout, stderr)
+	}
+}
+
+func writeStack(t *testing.T, stack, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range map[string]string{"Pulumi.yaml": "name: keyage\nruntime: go\n", "Pulumi." + stack + ".yaml": body} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	dir := writeStack(t, "bad", `config:
+  aws:region: eu-west-1
+  keyage:maxAgeDays: 0
+  keyage:schedule: cron(0 8 * * * *)
+  keyage:subscriptions:
+    - protocol: https
+      endpoint: http://hooks.example.com/keyage
+  keyage:logLevl: ALL
+`)
+	status, stdout, stderr := runCLI("validate", "--stack", "bad", "--dir", dir)
+	want := `Pulumi.bad.yaml: 4 problems
+  maxAgeDays: 0 is out of range: want an integer from 1 to 3650
+  schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
+  subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
+  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, warnAgeDays
+`
+	if status != exitInvalid || stdout != "" || stderr != want {
+		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)
+	}
+}
+
+func TestValidateSecret(t *testing.T) {
+	dir := writeStack(t, "s", "config:\n  keyage:schedule:\n    secure: v1:AAAA\n")
+	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
+	want := "Pulumi.s.yaml: 1 problem\n  schedule is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+		"or check the stack with `pulumi preview`, which decrypts it\n"
+	if status != exitInvalid || stderr != want {
+		t.Errorf("validate secret = %d, stderr %q; want 1 and %q", status, stderr, want)
+	}
+}
+
+func TestValidateSummaryNotes(t *testing.T) {
+	tests := []struct{ name, config, want string }{
+		{"one-shot schedule", "  keyage:schedule: at(2030-01-01T08:00:00)\n  keyage:scheduleEnabled: false\n",
+			"  schedule: at(2030-01-01T08:00:00) in UTC, disabled; runs once, so no alarm watches for missing runs\n"},
+		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
+			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d (warning: CloudWatch alarms watch at most 7 days, so the no-run alarm cannot cover it)\n"},
+		{"defaults", "  aws:region: us-east-1\n",
+			"  findings to: nobody (no subscriptions)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeStack(t, "x", "config:\n"+tt.config)
+			status, stdout, stderr := runCLI("validate", "--stack", "x", "--dir", dir)
+			if status != exitOK || !strings.Contains(stdout, tt.want) {
+				t.Errorf("validate = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateCommandLine(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStatus int
+		wantStderr string // a prefix
+	}{
+		{"no stack", []string{"validate"}, exitUsage, "keyage validate: --stack is required\nUsage: keyage validate --stack NAME [--dir DIR]\n"},
+		{"stray argument", []string{"validate", "--stack", "dev", "prod"}, exitUsage, "keyage validate: unexpected argument \"prod\"\n"},
+		{"unknown flag", []string{"validate", "--stak", "dev"}, exitUsage, "flag provided but not defined: -stak\n"},
+		{"help", []string{"validate", "-h"}, exitOK, "Usage: keyage validate --stack NAME [--dir DIR]\n"},
+		{"missing stack file", []string{"validate", "--stack", "nope", "--dir", "/nonexistent"}, exitInvalid,
+			"Pulumi.nope.yaml: 1 problem\n  read stack file: open /nonexistent/Pulumi.nope.yaml: no such file or directory\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, stdout, stderr := runCLI(tt.args...)
+			if status != tt.wantStatus || stdout != "" || !strings.HasPrefix(stderr, tt.wantStderr) {
+				t.Errorf("keyage %v = %d, stdout %q, stderr %q; want %d and stderr starting %q", tt.args, status, stdout, stderr, tt.wantStatus, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestFindProjectDirOutsideAProject(t *testing.T) {
+	t.Chdir(t.TempDir())
+	status, _, stderr := runCLI("validate", "--stack", "dev")
+	if status != exitUsage || !strings.Contains(stderr, "Pulumi.yaml") || !strings.Contains(stderr, "pass --dir") {
+		t.Errorf("validate outside a project = %d, stderr %q; want 2 and a hint to pass --dir", status, stderr)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		73 * time.Hour: "3d1h", 48 * time.Hour: "2d", 25 * time.Hour: "25h", time.Hour: "1h",
+		15 * time.Minute: "15m", 90 * time.Second: "1m30s",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
