@@ -67,8 +67,8 @@ type snsMessage struct {
 
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
 // is stale or due soon, and also when some user could not be checked, so a scan that could not
-// read everyone is never silent. The message fits MaxMessageBytes: rows beyond it are left out
-// and the message says how many it shows of how many.
+// read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
+// are left out and the message says how many it shows of how many.
 func NewReport(s Summary, p Policy, account string, now time.Time) Report {
 	if s.Stale+s.Warning+s.Unchecked <= 0 {
 		return Report{Publish: false, Account: account}
@@ -83,15 +83,18 @@ func NewReport(s Summary, p Policy, account string, now time.Time) Report {
 	render := func(nFindings, nUnchecked int) string {
 		return renderMessage(s, p, account, nowText, r.Severity, nFindings, nUnchecked)
 	}
+	// The message travels JSON-encoded, as a string inside the function's result and the state
+	// machine's state, where quotes and backslashes double: it is that encoding that must fit.
+	size := func(m string) int { return jsonSize(m) }
 	nF, nU := len(s.Findings), len(s.UncheckedUsers)
 	msg := render(nF, nU)
-	if len(msg) > MaxMessageBytes {
+	if size(msg) > MaxMessageBytes {
 		// The size grows with the rows shown: find the most findings that fit with every
 		// listed unchecked user, else the most unchecked users that fit with no finding.
-		nF = sort.Search(nF+1, func(n int) bool { return len(render(n, nU)) > MaxMessageBytes }) - 1
+		nF = sort.Search(nF+1, func(n int) bool { return size(render(n, nU)) > MaxMessageBytes }) - 1
 		if nF < 0 {
 			nF = 0
-			nU = sort.Search(nU+1, func(n int) bool { return len(render(0, n)) > MaxMessageBytes }) - 1
+			nU = sort.Search(nU+1, func(n int) bool { return size(render(0, n)) > MaxMessageBytes }) - 1
 			nU = max(nU, 0)
 		}
 		msg = render(nF, nU)

@@ -205,7 +205,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	if n := len(body.Findings); n == 0 || n >= 10000 || !body.Truncated {
 		t.Errorf("got %d findings shown, truncated=%v; want some of 10000 and truncated", n, body.Truncated)
 	}
-	if grown := len(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
+	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
 		t.Errorf("report showed %d findings though %d fit (%d bytes)", len(body.Findings), len(body.Findings)+1, grown)
 	}
 }
