@@ -213,7 +213,7 @@ func (b builder) child() asl.Branch {
 				Common:         asl.Common{Comment: "Reads the batch's users' keys, Inner at a time."},
 				ItemsPath:      "$.Items",
 				MaxConcurrency: b.plan.Inner,
-				ResultPath:     "$.users",
+				ResultPath:     "$.batch.users",
 				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
 					StartAt: StateListAccessKeys,
 					States: asl.States{
@@ -242,7 +242,7 @@ func (b builder) child() asl.Branch {
 				ItemsPath: "$.Items",
 				ItemSelector: map[string]any{
 					"userName.$": "$$.Map.Item.Value.UserName",
-					"error.$":    "$.checkError.Error",
+					"error.$":    "$.batch.Error",
 					"cause":      batchFailedCause,
 				},
 				ResultPath: "$.uncheckedUsers",
@@ -310,10 +310,16 @@ func checkTask(partition, functionARN string) *asl.Task {
 		"policy.$":  "$.BatchInput.policy",
 		"now.$":     "$.BatchInput.now",
 		"account.$": "$.BatchInput.account",
-		"users.$":   "$.users",
+		"users.$":   "$.batch.users",
 	}, childLambdaMaxDelaySeconds)
 	t.OutputPath = "$.Payload"
-	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.checkError", Next: stateMarkBatch}}
+	t.Catch = []asl.Catcher{{
+		Comment: "The error replaces the batch's keys, which are no longer needed and, with a long Cause per " +
+			"unreadable user, the largest part of the child's state.",
+		ErrorEquals: []string{asl.ErrAll},
+		ResultPath:  "$.batch",
+		Next:        stateMarkBatch,
+	}}
 	return t
 }
 
