@@ -25,7 +25,10 @@ type iamAPI interface {
 	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
 }
 
-var _ iamAPI = (*iam.Client)(nil)
+var (
+	_ iamAPI         = (*iam.Client)(nil)
+	_ lambda.Handler = (*agecheck.Handler)(nil)
+)
 
 // lastUsed adapts the IAM client to agecheck.LastUsedFunc.
 func lastUsed(client iamAPI) agecheck.LastUsedFunc {
@@ -70,5 +73,5 @@ func main() {
 		slog.Error("init", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(h) // a lambda.Handler: the payload reaches agecheck undecoded
 }

@@ -250,6 +250,7 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 		{`{"op":"check","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":0}}`, "policy.maxAgeDays is 0"},
 		{`{"op":"purge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90}}`, `op is "purge"`},
 		{`[1,2]`, "event is a JSON array"},
+		{`not JSON at all`, "event is not valid JSON"},
 	} {
 		_, errType, errMsg, err := rt.Invoke(ctx, []byte(tt.payload))
 		if err != nil {

@@ -151,7 +151,8 @@ func isAccountID(s string) bool {
 // users, policy and now give the same Summary. Only Active keys count; a key is stale when it
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
 // than WarnAgeDays*24h but not stale. Deleted users are counted and skipped; exempt users'
-// keys are counted as Exempt; users with an Error are unchecked. Findings are sorted oldest
+// keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
+// its keys would not have been judged); other users with an Error are unchecked. Findings are sorted oldest
 // first, then by user name and key ID. The Summary is complete, not trimmed (causes are whole
 // too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key gives
 // *InvalidInputError.

@@ -26,10 +26,14 @@ type Handler struct {
 	Logger   *slog.Logger // nil: slog.Default()
 }
 
-// Handle processes one event. Its errors are *InvalidInputError, returned as they are (never
-// wrapped) so that the Lambda runtime reports ErrorTypeInvalidInput as the errorType. The
-// result is a Summary (check, merge) or a Report (report) as JSON.
-func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+// Invoke processes one event, given as the raw payload. Its errors are *InvalidInputError,
+// returned as they are (never wrapped) so that the Lambda runtime reports ErrorTypeInvalidInput
+// as the errorType. The result is a Summary (check, merge) or a Report (report) as JSON.
+//
+// Invoke makes *Handler an aws-lambda-go lambda.Handler: the runtime passes the payload
+// through undecoded, so that even a payload that is not JSON fails as InvalidInputError
+// rather than as the runtime's own decoding error.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	ev, err := Decode(payload)
 	if err != nil {
 		return nil, err

@@ -63,9 +63,9 @@ func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
 			{UserName: "carol", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("x", 400)}},
 		}}
 	payload, _ := json.Marshal(ev)
-	out, err := h.Handle(context.Background(), payload)
+	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {
-		t.Fatalf("Handle: %v", err)
+		t.Fatalf("Invoke: %v", err)
 	}
 	var s Summary
 	if err := json.Unmarshal(out, &s); err != nil {
@@ -117,9 +117,9 @@ func TestHandlerCheckLogsFindingsBeyondTheTrimmedSummary(t *testing.T) {
 	var buf bytes.Buffer
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
 	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Users: users})
-	out, err := h.Handle(context.Background(), payload)
+	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {
-		t.Fatalf("Handle: %v", err)
+		t.Fatalf("Invoke: %v", err)
 	}
 	if len(out) > MaxSummaryBytes {
 		t.Errorf("check result is %d bytes, want <= %d", len(out), MaxSummaryBytes)
@@ -149,9 +149,9 @@ func TestHandlerStopsLookupsWhenOutOfTime(t *testing.T) {
 	}
 	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K1", ago(days(200))), activeKey("K2", ago(days(100)))}}}})
-	out, err := h.Handle(ctx, payload)
+	out, err := h.Invoke(ctx, payload)
 	if err != nil {
-		t.Fatalf("Handle: %v", err)
+		t.Fatalf("Invoke: %v", err)
 	}
 	var s Summary
 	_ = json.Unmarshal(out, &s)
@@ -164,7 +164,7 @@ func TestHandlerMergeAndReport(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	merge := `{"op":"merge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012",
 		"summary":{"users":1,"compliant":1},"results":[{"users":2,"stale":1,"findings":[{"userName":"a","accessKeyId":"K","createDate":"2020-01-01T00:00:00Z","ageDays":2518,"severity":"stale"}]}]}`
-	out, err := h.Handle(context.Background(), json.RawMessage(merge))
+	out, err := h.Invoke(context.Background(), []byte(merge))
 	if err != nil {
 		t.Fatalf("merge: %v", err)
 	}
@@ -173,7 +173,7 @@ func TestHandlerMergeAndReport(t *testing.T) {
 		t.Fatalf("got %s (%v), want 3 users, 1 stale finding", out, err)
 	}
 	report, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount, Summary: &s})
-	out, err = h.Handle(context.Background(), report)
+	out, err = h.Invoke(context.Background(), report)
 	if err != nil {
 		t.Fatalf("report: %v", err)
 	}
@@ -190,14 +190,14 @@ func TestHandlerReturnsTheTypedErrorItself(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	for _, payload := range []string{`{"op":"nope"}`, `not json`,
 		`{"op":"check","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"users":[{"userName":""}]}`} {
-		_, err := h.Handle(context.Background(), json.RawMessage(payload))
+		_, err := h.Invoke(context.Background(), []byte(payload))
 		if _, ok := err.(*InvalidInputError); !ok { // not errors.As: the dynamic type is the contract
-			t.Errorf("Handle(%s) returned %T (%v), want *InvalidInputError itself", payload, err, err)
+			t.Errorf("Invoke(%s) returned %T (%v), want *InvalidInputError itself", payload, err, err)
 		}
 	}
 }
 
-func FuzzHandle(f *testing.F) {
+func FuzzInvoke(f *testing.F) {
 	seeds := []string{
 		`{"op":"check","now":"2026-11-23T08:00:00Z","account":"123456789012","policy":{"maxAgeDays":90,"warnAgeDays":60,"exemptUsers":["svc-*"]},
 		  "users":[{"userName":"a","keys":[{"AccessKeyId":"K1","Status":"Active","CreateDate":"2021-11-27T20:15:43.000+0000"}]},
@@ -219,15 +219,15 @@ func FuzzHandle(f *testing.F) {
 		},
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		out, err := h.Handle(context.Background(), payload)
+		out, err := h.Invoke(context.Background(), payload)
 		if err != nil {
 			if _, ok := err.(*InvalidInputError); !ok {
-				t.Fatalf("Handle returned %T (%v), want *InvalidInputError", err, err)
+				t.Fatalf("Invoke returned %T (%v), want *InvalidInputError", err, err)
 			}
 			return
 		}
 		if !json.Valid(out) {
-			t.Fatalf("Handle returned invalid JSON %q", out)
+			t.Fatalf("Invoke returned invalid JSON %q", out)
 		}
 	})
 }
