@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+
+	"github.com/keyage/keyage/bundle"
 )
 
 // FunctionPackage is the age-check function's deployment package: a zip with an executable
@@ -33,8 +35,14 @@ func (p FunctionPackage) Validate() error {
 	return nil
 }
 
-// BuildFunction builds the age-check function from the module's lambda/ directory for
-// linux/arm64, reproducibly (same source, same zip), and returns its package.
+// BuildFunction builds the age-check function from the module's lambda/ directory (the module
+// found by walking up from the working directory, as `pulumi up` runs in the project) for
+// linux/arm64, reproducibly (same source, same zip), and returns its package. A failed build is
+// a *bundle.BuildError carrying the compiler's output.
 func BuildFunction(ctx context.Context) (FunctionPackage, error) {
-	return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", context.Cause(ctx))
+	res, err := bundle.Build(ctx, bundle.Options{GOARCH: FunctionArchitecture})
+	if err != nil {
+		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
+	}
+	return FunctionPackage{ZipPath: res.ZipPath, SHA256Base64: res.SHA256Base64}, nil
 }

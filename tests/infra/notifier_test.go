@@ -1,0 +1,574 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/workflow"
+)
+
+// Resource types, as registered.
+const (
+	tRole         = "aws:iam/role:Role"
+	tRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
+	tKey          = "aws:kms/key:Key"
+	tTopic        = "aws:sns/topic:Topic"
+	tTopicPolicy  = "aws:sns/topicPolicy:TopicPolicy"
+	tSubscription = "aws:sns/topicSubscription:TopicSubscription"
+	tLogGroup     = "aws:cloudwatch/logGroup:LogGroup"
+	tFunction     = "aws:lambda/function:Function"
+	tMachine      = "aws:sfn/stateMachine:StateMachine"
+	tQueue        = "aws:sqs/queue:Queue"
+	tQueuePolicy  = "aws:sqs/queuePolicy:QueuePolicy"
+	tGroup        = "aws:scheduler/scheduleGroup:ScheduleGroup"
+	tSchedule     = "aws:scheduler/schedule:Schedule"
+	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+)
+
+// Physical names for component "keyage" in stack "dev".
+const (
+	functionName = "keyage-dev-agecheck"
+	machineName  = "keyage-dev"
+)
+
+var (
+	machineARN  = arn("aws", "states", "stateMachine:"+machineName)
+	functionARN = arn("aws", "lambda", "function:"+functionName)
+	findingsARN = arn("aws", "sns", "keyage-findings")
+	alarmsARN   = arn("aws", "sns", "keyage-alarms")
+	roleARN     = func(name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+)
+
+// fullSettings sets every key to a value other than its default.
+var fullSettings = map[string]string{
+	"maxAgeDays":                 "60",
+	"warnAgeDays":                "45",
+	"exemptUsers":                `["break-glass","svc-*"]`,
+	"schedule":                   "cron(30 7 ? * MON-FRI *)",
+	"scheduleTimezone":           "Europe/Berlin",
+	"scheduleEnabled":            "false",
+	"maxConcurrency":             "20",
+	"logLevel":                   "ALL",
+	"includeExecutionData":       "true",
+	"logRetentionDays":           "90",
+	"functionMemoryMB":           "512",
+	"scheduleRetryAttempts":      "5",
+	"scheduleMaxEventAgeSeconds": "7200",
+	"tags":                       `{"team":"security","cost-center":"42"}`,
+	"subscriptions": `[
+		{"protocol":"email","endpoint":"security@example.com","filterPolicy":{"severity":["stale"]}},
+		{"protocol":"https","endpoint":"https://hooks.example.com/keyage","rawMessageDelivery":true},
+		{"protocol":"sqs","endpoint":"arn:aws:sqs:eu-west-1:111122223333:findings","filterPolicy":{"severity":[{"anything-but":"warning"}]},"filterPolicyScope":"MessageAttributes"},
+		{"protocol":"firehose","endpoint":"arn:aws:firehose:eu-west-1:111122223333:deliverystream/keyage","subscriptionRoleArn":"arn:aws:iam::111122223333:role/sns-firehose"}
+	]`,
+	"alarmSubscriptions": `[{"protocol":"email","endpoint":"oncall@example.com"}]`,
+}
+
+func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	c := d.component()
+	if c.Parent == "" || !strings.HasSuffix(c.Parent, "pulumi:pulumi:Stack::keyage-dev") {
+		t.Errorf("component's parent is %q, want the stack", c.Parent)
+	}
+	counts := map[string]int{}
+	for _, r := range d.res {
+		if r.Type == infra.TypeToken {
+			continue
+		}
+		counts[r.Type]++
+		if r.Parent != c.URN {
+			t.Errorf("%s %q: parent is %q, want the component %q", r.Type, r.Name, r.Parent, c.URN)
+		}
+		if !r.Custom {
+			t.Errorf("%s %q: registered as a component, want a custom resource", r.Type, r.Name)
+		}
+		if !strings.HasPrefix(r.Name, infra.ComponentName+"-") {
+			t.Errorf("%s %q: logical name does not start with the component's name", r.Type, r.Name)
+		}
+	}
+	want := map[string]int{
+		tRole: 3, tRolePolicy: 3, tKey: 1, tTopic: 2, tTopicPolicy: 2, tSubscription: 5, tLogGroup: 2,
+		tFunction: 1, tMachine: 1, tQueue: 1, tQueuePolicy: 1, tGroup: 1, tSchedule: 1,
+		// 4 execution alarms, function errors, dead letters, and the dead-man's switch
+		tAlarm: 7,
+	}
+	for typ, n := range want {
+		if counts[typ] != n {
+			t.Errorf("%s: registered %d, want %d", typ, counts[typ], n)
+		}
+	}
+	for typ, n := range counts {
+		if _, ok := want[typ]; !ok {
+			t.Errorf("%s: registered %d, want none", typ, n)
+		}
+	}
+}
+
+func TestFunction(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	fn := d.one(tFunction, "keyage-function")
+	wantInput(t, fn, "name", functionName)
+	wantInput(t, fn, "runtime", "provided.al2023")
+	wantInput(t, fn, "architectures", []string{"arm64"})
+	wantInput(t, fn, "handler", "bootstrap")
+	wantInput(t, fn, "memorySize", 512)
+	wantInput(t, fn, "timeout", workflow.FunctionTimeoutSeconds)
+	wantInput(t, fn, "tracingConfig.mode", "Active")
+	wantInput(t, fn, "role", roleARN("keyage-function-role"))
+	wantInput(t, fn, "code", map[string]string{"archive": dummyFunction.ZipPath})
+	wantInput(t, fn, "sourceCodeHash", dummyFunction.SHA256Base64)
+	wantInput(t, fn, "loggingConfig.logGroup", "/aws/lambda/"+functionName)
+	if hasInput(fn, "environment") {
+		t.Errorf("%s %q: has environment variables, want none (the function reads its policy from each event)", fn.Type, fn.Name)
+	}
+
+	logs := d.one(tLogGroup, "keyage-function-logs")
+	wantInput(t, logs, "name", "/aws/lambda/"+functionName)
+	wantInput(t, logs, "retentionInDays", 90)
+	// The log group and the role's policy exist before the function runs or logs.
+	for _, dep := range []string{logs.URN, d.one(tRolePolicy, "keyage-function-policy").URN} {
+		if !slices.Contains(fn.DependsOn, dep) {
+			t.Errorf("%s %q: does not depend on %s", fn.Type, fn.Name, dep)
+		}
+	}
+}
+
+func TestFunctionRole(t *testing.T) {
+	d := mustRun(t, nil)
+	role := d.one(tRole, "keyage-function-role")
+	wantTrust(t, role, "lambda.amazonaws.com", functionARN)
+
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	wantInput(t, rp, "role", "keyage-function-role")
+	doc := policy(t, rp, "policy")
+	wantStatements(t, rp, doc, map[string][2][]string{
+		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
+			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
+		"ReadKeysLastUse": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
+		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
+			{"*"}},
+	})
+}
+
+// wantStatements checks that a policy has exactly these Allow statements (by Sid: actions and
+// resources).
+func wantStatements(t *testing.T, r infratest.Resource, doc infra.PolicyDocument, want map[string][2][]string) {
+	t.Helper()
+	var wantSids []string
+	for sid, ar := range want {
+		wantSids = append(wantSids, sid)
+		s := statement(t, r, doc, sid)
+		if s.Effect != "Allow" {
+			t.Errorf("%s %q: statement %s has Effect %s, want Allow", r.Type, r.Name, sid, s.Effect)
+		}
+		if !equalStrings(s.Action, ar[0]) {
+			t.Errorf("%s %q: statement %s allows %v, want %v", r.Type, r.Name, sid, s.Action, ar[0])
+		}
+		if !equalStrings(s.Resource, ar[1]) {
+			t.Errorf("%s %q: statement %s is on %v, want %v", r.Type, r.Name, sid, s.Resource, ar[1])
+		}
+	}
+	slices.Sort(wantSids)
+	if got := sids(doc); !slices.Equal(got, wantSids) {
+		t.Errorf("%s %q: statements %v, want %v", r.Type, r.Name, got, wantSids)
+	}
+}
+
+// wantTrust checks that a role can be assumed only by one service, for this account and one
+// source ARN.
+func wantTrust(t *testing.T, role infratest.Resource, principal, sourceARN string) {
+	t.Helper()
+	doc := policy(t, role, "assumeRolePolicy")
+	if len(doc.Statement) != 1 {
+		t.Fatalf("%s %q: trust policy has %d statements, want 1", role.Type, role.Name, len(doc.Statement))
+	}
+	s := doc.Statement[0]
+	if s.Effect != "Allow" || !slices.Equal(s.Action, []string{"sts:AssumeRole"}) {
+		t.Errorf("%s %q: trust statement is %s %v, want Allow [sts:AssumeRole]", role.Type, role.Name, s.Effect, s.Action)
+	}
+	if s.Principal == nil || !slices.Equal(s.Principal.Service, []string{principal}) || len(s.Principal.AWS) != 0 || s.Principal.Everyone {
+		t.Errorf("%s %q: trust principal is %+v, want service %s only", role.Type, role.Name, s.Principal, principal)
+	}
+	if got := s.Condition["StringEquals"]["aws:SourceAccount"]; got != account {
+		t.Errorf("%s %q: trust condition aws:SourceAccount is %q, want %q", role.Type, role.Name, got, account)
+	}
+	if got := s.Condition["ArnLike"]["aws:SourceArn"]; got != sourceARN {
+		t.Errorf("%s %q: trust condition aws:SourceArn is %q, want %q", role.Type, role.Name, got, sourceARN)
+	}
+}
+
+// settingsFor parses settings the way the program does.
+func settingsFor(t *testing.T, values map[string]string) config.Settings {
+	t.Helper()
+	s, err := config.Parse(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestStateMachine(t *testing.T) {
+	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
+		t.Run(name, func(t *testing.T) {
+			d := mustRun(t, values)
+			s := settingsFor(t, values)
+			m := d.one(tMachine, "keyage-machine")
+			wantInput(t, m, "name", machineName)
+			wantInput(t, m, "type", "STANDARD")
+			wantInput(t, m, "roleArn", roleARN("keyage-machine-role"))
+			wantInput(t, m, "tracingConfiguration.enabled", true)
+			wantInput(t, m, "loggingConfiguration.level", s.LogLevel)
+			wantInput(t, m, "loggingConfiguration.includeExecutionData", s.IncludeExecutionData)
+			wantInput(t, m, "loggingConfiguration.logDestination",
+				arn("aws", "logs", "log-group:/aws/vendedlogs/states/"+machineName+":*"))
+
+			def, err := workflow.Definition(s, workflow.Resources{Partition: "aws", Region: region, AccountID: account,
+				FunctionARN: functionARN, TopicARN: findingsARN})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := def.Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := inputString(t, m, "definition"); got != string(want) {
+				t.Errorf("%s %q: definition differs from the workflow's render with the deployed ARNs:\n got %s\nwant %s", m.Type, m.Name, got, want)
+			}
+
+			logs := d.one(tLogGroup, "keyage-machine-logs")
+			wantInput(t, logs, "name", "/aws/vendedlogs/states/"+machineName)
+			wantInput(t, logs, "retentionInDays", s.LogRetentionDays)
+			// CreateStateMachine fails unless the role can already deliver logs.
+			rp := d.one(tRolePolicy, "keyage-machine-policy")
+			if !slices.Contains(m.DependsOn, rp.URN) {
+				t.Errorf("%s %q: does not depend on its role policy %s", m.Type, m.Name, rp.URN)
+			}
+		})
+	}
+}
+
+func TestStateMachineRole(t *testing.T) {
+	d := mustRun(t, nil)
+	role := d.one(tRole, "keyage-machine-role")
+	wantTrust(t, role, "states.amazonaws.com", machineARN)
+
+	rp := d.one(tRolePolicy, "keyage-machine-policy")
+	doc := policy(t, rp, "policy")
+	def, err := workflow.Definition(config.Defaults(), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
+		FunctionARN: functionARN, TopicARN: findingsARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived := def.IAMStatements(machineARN)
+	// Every statement the definition needs is in the policy, unchanged.
+	for _, want := range derived {
+		if !slices.ContainsFunc(doc.Statement, func(s infra.Statement) bool {
+			return s.Sid == want.Sid && s.Effect == want.Effect && slices.Equal(s.Action, want.Action) &&
+				slices.Equal(s.Resource, want.Resource) && s.Condition == nil
+		}) {
+			t.Errorf("%s %q: misses the definition's statement %+v", rp.Type, rp.Name, want)
+		}
+	}
+	if got, want := len(doc.Statement), len(derived)+3; got != want {
+		t.Errorf("%s %q: has %d statements, want %d (the definition's %d, key use, log delivery, X-Ray)", rp.Type, rp.Name, got, want, len(derived))
+	}
+	// What the definition's statements must add up to, spelled out.
+	grants := map[string][]string{}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			grants[a] = append(grants[a], s.Resource...)
+		}
+	}
+	for action, resources := range map[string][]string{
+		"iam:ListUsers":                 {"*"},
+		"iam:ListAccessKeys":            {"arn:aws:iam::" + account + ":user/*"},
+		"sns:Publish":                   {findingsARN},
+		"states:StartExecution":         {machineARN},
+		"states:DescribeExecution":      {arn("aws", "states", "execution:"+machineName+"/*")},
+		"states:StopExecution":          {arn("aws", "states", "execution:"+machineName+"/*")},
+		"kms:GenerateDataKey":           {arn("aws", "kms", "key/")},
+		"kms:Decrypt":                   {arn("aws", "kms", "key/")},
+		"logs:CreateLogDelivery":        {"*"},
+		"xray:PutTraceSegments":         {"*"},
+		"lambda:InvokeFunction":         {functionARN},
+		"logs:DescribeLogGroups":        {"*"},
+		"logs:PutResourcePolicy":        {"*"},
+		"logs:ListLogDeliveries":        {"*"},
+		"xray:GetSamplingTargets":       {"*"},
+		"logs:UpdateLogDelivery":        {"*"},
+		"logs:DeleteLogDelivery":        {"*"},
+		"logs:GetLogDelivery":           {"*"},
+		"logs:DescribeResourcePolicies": {"*"},
+	} {
+		got := grants[action]
+		for _, want := range resources {
+			if !slices.ContainsFunc(got, func(g string) bool {
+				return g == want || strings.HasPrefix(want, arn("aws", "kms", "")) && strings.HasPrefix(g, want)
+			}) {
+				t.Errorf("%s %q: %s is granted on %v, want %s", rp.Type, rp.Name, action, got, want)
+			}
+		}
+	}
+	if lambdaRes := grants["lambda:InvokeFunction"]; slices.ContainsFunc(lambdaRes, func(r string) bool {
+		return r != functionARN && r != functionARN+":*"
+	}) {
+		t.Errorf("%s %q: lambda:InvokeFunction on %v, want only the age-check function (and its versions)", rp.Type, rp.Name, lambdaRes)
+	}
+	keyUse := statement(t, rp, doc, "UseTopicKeyThroughSNS")
+	if got := keyUse.Condition["StringEquals"]["kms:ViaService"]; got != "sns."+region+".amazonaws.com" {
+		t.Errorf("%s %q: key use through %q, want SNS in %s", rp.Type, rp.Name, got, region)
+	}
+}
+
+func TestKeyPolicy(t *testing.T) {
+	d := mustRun(t, nil)
+	key := d.one(tKey, "keyage-key")
+	wantInput(t, key, "enableKeyRotation", true)
+	wantInput(t, key, "deletionWindowInDays", 30)
+	doc := policy(t, key, "policy")
+	if got, want := sids(doc), []string{"AccountAdministersKey", "CloudWatchAlarmsPublish", "StateMachinePublishesThroughSNS"}; !slices.Equal(got, want) {
+		t.Fatalf("%s %q: statements %v, want %v", key.Type, key.Name, got, want)
+	}
+	for _, s := range doc.Statement {
+		if !slices.Equal(s.Resource, []string{"*"}) {
+			t.Errorf("%s %q: statement %s is on %v, want \"*\" (this key)", key.Type, key.Name, s.Sid, s.Resource)
+		}
+		if s.Effect != "Allow" {
+			t.Errorf("%s %q: statement %s has Effect %s, want Allow", key.Type, key.Name, s.Sid, s.Effect)
+		}
+	}
+	admin := statement(t, key, doc, "AccountAdministersKey")
+	if !slices.Equal(admin.Principal.AWS, []string{"arn:aws:iam::" + account + ":root"}) || !slices.Equal(admin.Action, []string{"kms:*"}) || admin.Condition != nil {
+		t.Errorf("%s %q: administration statement %+v, want the account root with kms:* and no condition", key.Type, key.Name, admin)
+	}
+	use := []string{"kms:Decrypt", "kms:GenerateDataKey*"}
+	machine := statement(t, key, doc, "StateMachinePublishesThroughSNS")
+	if !slices.Equal(machine.Principal.AWS, []string{roleARN("keyage-machine-role")}) || !equalStrings(machine.Action, use) {
+		t.Errorf("%s %q: state machine statement %+v, want the machine role with %v", key.Type, key.Name, machine, use)
+	}
+	if got := machine.Condition["StringEquals"]["kms:ViaService"]; got != "sns."+region+".amazonaws.com" {
+		t.Errorf("%s %q: state machine may use the key through %q, want SNS", key.Type, key.Name, got)
+	}
+	cw := statement(t, key, doc, "CloudWatchAlarmsPublish")
+	if !slices.Equal(cw.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || !equalStrings(cw.Action, use) ||
+		cw.Condition["StringEquals"]["aws:SourceAccount"] != account {
+		t.Errorf("%s %q: CloudWatch statement %+v, want cloudwatch.amazonaws.com with %v for account %s", key.Type, key.Name, cw, use, account)
+	}
+}
+
+func TestTopics(t *testing.T) {
+	d := mustRun(t, nil)
+	key := arn("aws", "kms", "key/")
+	for _, name := range []string{"keyage-findings", "keyage-alarms"} {
+		topic := d.one(tTopic, name)
+		if got := inputString(t, topic, "kmsMasterKeyId"); !strings.HasPrefix(got, key) {
+			t.Errorf("%s %q: encrypted with %q, want the stack's key", topic.Type, topic.Name, got)
+		}
+	}
+	check := func(name, topicARN string, allow func(infra.Statement) string) {
+		p := d.one(tTopicPolicy, name)
+		wantInput(t, p, "arn", topicARN)
+		doc := policy(t, p, "policy")
+		var allows int
+		for _, s := range doc.Statement {
+			switch s.Effect {
+			case "Allow":
+				allows++
+				if !slices.Equal(s.Action, []string{"sns:Publish"}) || !slices.Equal(s.Resource, []string{topicARN}) {
+					t.Errorf("%s %q: allows %v on %v, want sns:Publish on the topic only", p.Type, p.Name, s.Action, s.Resource)
+				}
+				if problem := allow(s); problem != "" {
+					t.Errorf("%s %q: %s", p.Type, p.Name, problem)
+				}
+			case "Deny":
+				if !s.Principal.Everyone || s.Condition["Bool"]["aws:SecureTransport"] != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
+					t.Errorf("%s %q: deny statement %+v, want everyone denied without TLS", p.Type, p.Name, s)
+				}
+			}
+		}
+		if allows != 1 || len(doc.Statement) != 2 {
+			t.Errorf("%s %q: %d statements with %d allows, want one allow and the TLS deny", p.Type, p.Name, len(doc.Statement), allows)
+		}
+	}
+	check("keyage-findings-policy", findingsARN, func(s infra.Statement) string {
+		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-machine-role")}) || len(s.Principal.Service) != 0 {
+			return "publisher is not the state machine's role alone"
+		}
+		return ""
+	})
+	check("keyage-alarms-policy", alarmsARN, func(s infra.Statement) string {
+		if !slices.Equal(s.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || len(s.Principal.AWS) != 0 {
+			return "publisher is not CloudWatch alone"
+		}
+		if s.Condition["StringEquals"]["aws:SourceAccount"] != account {
+			return "CloudWatch may publish for other accounts"
+		}
+		if got := s.Condition["ArnLike"]["aws:SourceArn"]; got != arn("aws", "cloudwatch", "alarm:keyage-dev-*") {
+			return "CloudWatch source is " + got + ", want this stack's alarms"
+		}
+		return ""
+	})
+}
+
+func TestSubscriptions(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	s := settingsFor(t, fullSettings)
+	type sub struct {
+		topic, protocol, endpoint, filter, scope, role string
+		raw                                            bool
+	}
+	var got []sub
+	for _, r := range d.ofType(tSubscription) {
+		plain := infratest.PlainMap(r.Inputs)
+		str := func(k string) string { v, _ := plain[k].(string); return v }
+		raw, _ := plain["rawMessageDelivery"].(bool)
+		got = append(got, sub{str("topic"), str("protocol"), str("endpoint"), str("filterPolicy"), str("filterPolicyScope"), str("subscriptionRoleArn"), raw})
+	}
+	var want []sub
+	for _, x := range s.Subscriptions {
+		want = append(want, sub{findingsARN, x.Protocol, x.Endpoint, x.FilterPolicy, x.FilterPolicyScope, x.SubscriptionRoleARN, x.RawMessageDelivery})
+	}
+	for _, x := range s.AlarmSubscriptions {
+		want = append(want, sub{alarmsARN, x.Protocol, x.Endpoint, x.FilterPolicy, x.FilterPolicyScope, x.SubscriptionRoleARN, x.RawMessageDelivery})
+	}
+	key := func(a sub) string {
+		b, _ := json.Marshal([]any{a.topic, a.protocol, a.endpoint, a.filter, a.scope, a.role, a.raw})
+		return string(b)
+	}
+	gotKeys, wantKeys := make([]string, len(got)), make([]string, len(want))
+	for i := range got {
+		gotKeys[i] = key(got[i])
+	}
+	for i := range want {
+		wantKeys[i] = key(want[i])
+	}
+	if !equalStrings(gotKeys, wantKeys) {
+		t.Errorf("subscriptions:\n got %v\nwant %v", gotKeys, wantKeys)
+	}
+	// The filter policy reaches SNS as the settings give it.
+	email := s.Subscriptions[0]
+	if email.FilterPolicy != `{"severity":["stale"]}` {
+		t.Errorf("settings: email filter policy is %q", email.FilterPolicy)
+	}
+}
+
+func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
+	a := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com"},{"protocol":"email","endpoint":"b@example.com"}]`})
+	b := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"b@example.com"},{"protocol":"email","endpoint":"a@example.com"}]`})
+	names := func(d *deployment) map[string]string {
+		out := map[string]string{}
+		for _, r := range d.ofType(tSubscription) {
+			out[r.Name] = inputString(t, r, "endpoint")
+		}
+		return out
+	}
+	na, nb := names(a), names(b)
+	if len(na) != 2 || len(nb) != 2 {
+		t.Fatalf("subscriptions: %v and %v, want 2 each", na, nb)
+	}
+	for name, endpoint := range na {
+		if nb[name] != endpoint {
+			t.Errorf("subscription %q is %q in one order and %q in the other: reordering would replace it", name, endpoint, nb[name])
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
+		t.Run(name, func(t *testing.T) {
+			d := mustRun(t, values)
+			s := settingsFor(t, values)
+			sched := d.one(tSchedule, "keyage-schedule")
+			wantInput(t, sched, "name", "keyage-dev-scan")
+			wantInput(t, sched, "groupName", "keyage-dev")
+			wantInput(t, sched, "scheduleExpression", s.Schedule)
+			wantInput(t, sched, "scheduleExpressionTimezone", s.ScheduleTimezone)
+			wantInput(t, sched, "flexibleTimeWindow", map[string]string{"mode": "OFF"})
+			state := "ENABLED"
+			if !s.ScheduleEnabled {
+				state = "DISABLED"
+			}
+			wantInput(t, sched, "state", state)
+			wantInput(t, sched, "target.arn", machineARN)
+			wantInput(t, sched, "target.roleArn", roleARN("keyage-scheduler-role"))
+			wantInput(t, sched, "target.retryPolicy.maximumRetryAttempts", s.ScheduleRetryAttempts)
+			wantInput(t, sched, "target.retryPolicy.maximumEventAgeInSeconds", s.ScheduleMaxEventAgeSec)
+			wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", "keyage-schedule-dlq"))
+			var in map[string]any
+			if err := json.Unmarshal([]byte(inputString(t, sched, "target.input")), &in); err != nil {
+				t.Fatalf("%s %q: target input is not JSON: %v", sched.Type, sched.Name, err)
+			}
+			if want := map[string]any{workflow.ScheduledTimeField: "<aws.scheduler.scheduled-time>"}; !jsonEqual(in, want) {
+				t.Errorf("%s %q: target input %v, want %v", sched.Type, sched.Name, in, want)
+			}
+
+			group := d.one(tGroup, "keyage-schedules")
+			wantInput(t, group, "name", "keyage-dev")
+			if !slices.Contains(sched.DependsOn, d.one(tRolePolicy, "keyage-scheduler-policy").URN) {
+				t.Errorf("%s %q: does not depend on its role's policy", sched.Type, sched.Name)
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
+	d := mustRun(t, nil)
+	dlqARN := arn("aws", "sqs", "keyage-schedule-dlq")
+	role := d.one(tRole, "keyage-scheduler-role")
+	// The scheduler's source is the schedule group, never the schedule.
+	wantTrust(t, role, "scheduler.amazonaws.com", arn("aws", "scheduler", "schedule-group/keyage-dev"))
+	rp := d.one(tRolePolicy, "keyage-scheduler-policy")
+	wantStatements(t, rp, policy(t, rp, "policy"), map[string][2][]string{
+		"StartThisStateMachine":     {{"states:StartExecution"}, {machineARN}},
+		"DeadLetterUndeliveredRuns": {{"sqs:SendMessage"}, {dlqARN}},
+	})
+
+	q := d.one(tQueue, "keyage-schedule-dlq")
+	wantInput(t, q, "kmsMasterKeyId", "alias/aws/sqs")
+	wantInput(t, q, "messageRetentionSeconds", 14*24*3600)
+	if hasInput(q, "fifoQueue") && input(t, q, "fifoQueue") == true {
+		t.Errorf("%s %q: is FIFO, want a standard queue (EventBridge Scheduler's dead-letter queues are standard)", q.Type, q.Name)
+	}
+	qp := d.one(tQueuePolicy, "keyage-schedule-dlq-policy")
+	wantInput(t, qp, "queueUrl", "https://sqs."+region+".amazonaws.com/"+account+"/keyage-schedule-dlq")
+	doc := policy(t, qp, "policy")
+	send := statement(t, qp, doc, "OnlyTheSchedulerSends")
+	if !slices.Equal(send.Principal.AWS, []string{roleARN("keyage-scheduler-role")}) || !slices.Equal(send.Action, []string{"sqs:SendMessage"}) || !slices.Equal(send.Resource, []string{dlqARN}) {
+		t.Errorf("%s %q: send statement %+v, want the scheduler role sending to the queue", qp.Type, qp.Name, send)
+	}
+	deny := statement(t, qp, doc, "DenyInsecureTransport")
+	if deny.Effect != "Deny" || !deny.Principal.Everyone || deny.Condition["Bool"]["aws:SecureTransport"] != "false" {
+		t.Errorf("%s %q: TLS statement %+v, want everyone denied without TLS", qp.Type, qp.Name, deny)
+	}
+}
+
+func TestTags(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	// A Schedule cannot carry tags in pulumi-aws v6 (its group does); policies and
+	// subscriptions are not taggable in AWS.
+	untaggable := []string{tSchedule, tRolePolicy, tTopicPolicy, tQueuePolicy, tSubscription}
+	want := map[string]any{"team": "security", "cost-center": "42", infra.TagStack: testStack, infra.TagComponent: infra.ComponentName}
+	for _, r := range d.res {
+		if !r.Custom || slices.Contains(untaggable, r.Type) {
+			continue
+		}
+		if !hasInput(r, "tags") {
+			t.Errorf("%s %q: has no tags", r.Type, r.Name)
+			continue
+		}
+		if got := input(t, r, "tags"); !jsonEqual(got, want) {
+			t.Errorf("%s %q: tags %v, want %v", r.Type, r.Name, got, want)
+		}
+	}
+}
