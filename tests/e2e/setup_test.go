@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
 // Identity of the synthetic deployment the tests run against.
@@ -37,15 +39,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// harness returns the node harness or fails the test: node_modules missing is a failure with
-// the command that fixes it, never a skip.
+var (
+	harnessOnce sync.Once
+	harnessVal  *Harness
+	harnessErr  error
+)
+
+// harness returns the node harness, shared by the tests so that each definition is validated
+// once, or fails the test: node_modules missing is a failure with the command that fixes it,
+// never a skip.
 func harness(t testing.TB) *Harness {
 	t.Helper()
-	h, err := NewHarness()
-	if err != nil {
-		t.Fatalf("aws-local-stepfunctions harness: %v", err)
+	harnessOnce.Do(func() { harnessVal, harnessErr = NewHarness() })
+	if harnessErr != nil {
+		t.Fatalf("aws-local-stepfunctions harness: %v", harnessErr)
 	}
-	return h
+	return harnessVal
 }
 
 // functionBinary builds the real function once per test binary.
@@ -56,9 +65,7 @@ func functionBinary(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		buildBin, buildErr = BuildFunction(ctx, buildDir)
+		buildBin, buildErr = lambdatest.BuildTo(buildDir)
 	})
 	if buildErr != nil {
 		t.Fatalf("%v", buildErr)
@@ -80,18 +87,11 @@ func newEnv(t testing.TB, account *Account) *env {
 	bin := functionBinary(t)
 	iam := account.ServeQuery()
 	t.Cleanup(iam.Close)
-	fn, err := StartFunction(bin, testFunction, 2, 30*time.Second, []string{
-		"AWS_REGION=" + testRegion,
-		"AWS_ACCESS_KEY_ID=AKIAE2ETESTEXAMPLE00",
-		"AWS_SECRET_ACCESS_KEY=e2e-secret",
-		"AWS_ENDPOINT_URL=" + iam.URL,
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_MAX_ATTEMPTS=1",
+	fn := StartFunction(t, bin, testFunction, 2, 30*time.Second, map[string]string{
+		"AWS_REGION":       testRegion,
+		"AWS_ENDPOINT_URL": iam.URL,
+		"AWS_MAX_ATTEMPTS": "1",
 	})
-	if err != nil {
-		t.Fatalf("start function: %v", err)
-	}
-	t.Cleanup(fn.Close)
 	tasks := NewTaskServer(account, fn, testTopic)
 	t.Cleanup(tasks.Close)
 	return &env{account: account, fn: fn, tasks: tasks, h: h}

@@ -12,13 +12,17 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
 // PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
@@ -34,6 +38,9 @@ type Request struct {
 	RetryWaitMs int `json:"retryWaitMs"`
 	// Parallelism bounds the child executions run at once locally (0: 16).
 	Parallelism int `json:"parallelism,omitempty"`
+	// Validate has the interpreter validate the definition (asl-validator, ARNs, paths) before
+	// running it. Harness.Run sets it for the first run of each definition only.
+	Validate bool `json:"validate"`
 }
 
 // ContextObject is the execution's Context Object as the definition may read it ($$).
@@ -191,35 +198,20 @@ func (e *HarnessError) Error() string {
 
 func (e *HarnessError) Unwrap() error { return e.Err }
 
-// RepoRoot returns the directory holding go.mod, walking up from the working directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repository root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find repository root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // ErrNodeModulesMissing means tests/node has not been installed.
 var ErrNodeModulesMissing = errors.New("tests/node/node_modules/aws-local-stepfunctions is missing: run `npm ci --prefix tests/node`")
 
 // Harness runs run-sfn.mjs.
 type Harness struct {
 	script string
+
+	mu        sync.Mutex
+	validated map[[sha256.Size]byte]bool
 }
 
 // NewHarness finds run-sfn.mjs and checks that node and the npm packages are installed.
 func NewHarness() (*Harness, error) {
-	root, err := RepoRoot()
+	root, err := lambdatest.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -230,12 +222,17 @@ func NewHarness() (*Harness, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, fmt.Errorf("node is not on PATH (needed for aws-local-stepfunctions): %w", err)
 	}
-	return &Harness{script: filepath.Join(nodeDir, "run-sfn.mjs")}, nil
+	return &Harness{script: filepath.Join(nodeDir, "run-sfn.mjs"), validated: map[[sha256.Size]byte]bool{}}, nil
 }
 
 // Run executes req, sending every Task to taskURL, and returns the harness's report. An error
-// means the harness failed; an execution that fails is a Result with Status "FAILED".
+// means the harness failed; an execution that fails is a Result with Status "FAILED". The first
+// run of each definition has the interpreter validate it; an invalid one is a harness error.
 func (h *Harness) Run(ctx context.Context, req Request, taskURL string) (*Result, error) {
+	sum := sha256.Sum256(req.Definition)
+	h.mu.Lock()
+	req.Validate = !h.validated[sum]
+	h.mu.Unlock()
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, &HarnessError{Op: "run", Err: fmt.Errorf("encode request: %w", err)}
@@ -260,6 +257,9 @@ func (h *Harness) Run(ctx context.Context, req Request, taskURL string) (*Result
 	if err := json.Unmarshal(out, &res); err != nil {
 		return nil, &HarnessError{Op: "run", Err: fmt.Errorf("decode report: %w", err)}
 	}
+	h.mu.Lock()
+	h.validated[sum] = true
+	h.mu.Unlock()
 	return &res, nil
 }
 

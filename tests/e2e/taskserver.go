@@ -199,7 +199,7 @@ func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *Stat
 	if json.Valid(resp) {
 		payload = json.RawMessage(resp)
 	}
-	id := fmt.Sprintf("00000000-0000-4000-9000-%012d", s.Function.seq.Load())
+	id := fmt.Sprintf("00000000-0000-4000-9000-%012d", s.Function.Invocations())
 	return map[string]any{
 		"ExecutedVersion":     "$LATEST",
 		"Payload":             payload,

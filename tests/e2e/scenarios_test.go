@@ -1,0 +1,646 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+	"github.com/keyage/keyage/workflow"
+)
+
+// definition renders the real workflow for the settings, against the test's function and topic.
+func definition(t testing.TB, s config.Settings) []byte {
+	t.Helper()
+	m, err := workflow.Definition(s, workflow.Resources{
+		Partition: "aws", Region: testRegion, AccountID: testAccount,
+		FunctionARN: testFunction, TopicARN: testTopic,
+	})
+	if err != nil {
+		t.Fatalf("workflow.Definition: %v", err)
+	}
+	b, err := m.Render()
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return b
+}
+
+// scheduled is the input the schedule sends.
+func scheduled(now time.Time) map[string]any {
+	return map[string]any{workflow.ScheduledTimeField: now.UTC().Format(time.RFC3339)}
+}
+
+// expectation is what a scan of an account must report, computed here from the account's keys
+// with the policy's rules (independently of package agecheck).
+type expectation struct {
+	counts    agecheck.Counts
+	findings  map[string]agecheck.Finding // by access key ID
+	unchecked []string                    // user names, sorted
+}
+
+// expect judges the account as of now. unchecked names users whose keys cannot be read.
+func expect(a *Account, p agecheck.Policy, now time.Time) expectation {
+	e := expectation{findings: map[string]agecheck.Finding{}}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, u := range a.users {
+		e.counts.Users++
+		switch {
+		case u.DeletedAfterListing:
+			e.counts.Deleted++
+			continue
+		case u.Throttle == Forever:
+			e.counts.Unchecked++
+			e.unchecked = append(e.unchecked, u.Name)
+			continue
+		}
+		exempt := false
+		for _, pat := range p.ExemptUsers {
+			if globFold(pat, u.Name) {
+				exempt = true
+			}
+		}
+		for _, k := range u.Keys {
+			age := now.Sub(k.Created)
+			switch {
+			case exempt:
+				e.counts.Exempt++
+			case k.Status != "Active":
+				e.counts.Inactive++
+			case age > days(p.MaxAgeDays):
+				e.counts.Stale++
+				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityStale}
+			case p.WarnAgeDays > 0 && age > days(p.WarnAgeDays):
+				e.counts.Warning++
+				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityWarning}
+			default:
+				e.counts.Compliant++
+			}
+		}
+	}
+	sort.Strings(e.unchecked)
+	return e
+}
+
+// globFold matches a name against an exemptUsers pattern: "*" is any run, case-insensitive.
+func globFold(pattern, name string) bool {
+	pattern, name = strings.ToLower(pattern), strings.ToLower(name)
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, mid)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(mid):]
+	}
+	return strings.HasSuffix(name, parts[len(parts)-1])
+}
+
+// message decodes a published message's two bodies.
+func message(t testing.TB, p Publish) (agecheck.MessageBody, string) {
+	t.Helper()
+	if p.MessageStructure != "json" {
+		t.Fatalf("MessageStructure = %q, want json", p.MessageStructure)
+	}
+	var bodies struct {
+		Default string `json:"default"`
+		Email   string `json:"email"`
+	}
+	if err := json.Unmarshal([]byte(p.Message), &bodies); err != nil {
+		t.Fatalf("message is not a JSON document: %v", err)
+	}
+	var body agecheck.MessageBody
+	if err := json.Unmarshal([]byte(bodies.Default), &body); err != nil {
+		t.Fatalf("default body is not the MessageBody JSON: %v\n%s", err, bodies.Default)
+	}
+	if bodies.Email == "" {
+		t.Fatal("the message has no email body")
+	}
+	return body, bodies.Email
+}
+
+// checkMessage asserts one published message against the expectation: subject, attributes,
+// exact counts, listed findings (the oldest, oldest first, each exactly as expected), unchecked
+// users, truncation, and that the email names every listed key.
+func checkMessage(t *testing.T, e *env, want expectation, p agecheck.Policy, subject, severity string) agecheck.MessageBody {
+	t.Helper()
+	pubs := e.tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	pub := pubs[0]
+	if pub.Subject != subject {
+		t.Errorf("subject = %q, want %q", pub.Subject, subject)
+	}
+	if len(pub.Subject) >= 100 || strings.ContainsAny(pub.Subject, "\r\n") {
+		t.Errorf("subject %q is not one line under 100 characters", pub.Subject)
+	}
+	if got := pub.Attributes["severity"]; got != severity {
+		t.Errorf("severity attribute = %q, want %q", got, severity)
+	}
+	if got := pub.Attributes["account"]; got != testAccount {
+		t.Errorf("account attribute = %q, want %q", got, testAccount)
+	}
+	body, email := message(t, pub)
+	if body.Counts != want.counts {
+		t.Errorf("counts = %+v, want %+v", body.Counts, want.counts)
+	}
+	if body.Severity != severity || body.Account != testAccount || body.Now != testNow.Format(time.RFC3339) {
+		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, testNow.Format(time.RFC3339))
+	}
+	if body.Policy.MaxAgeDays != p.MaxAgeDays || body.Policy.WarnAgeDays != p.WarnAgeDays {
+		t.Errorf("body policy = %+v, want %+v", body.Policy, p)
+	}
+	flagged := want.counts.Stale + want.counts.Warning
+	if wantTrunc := len(body.Findings) < flagged || len(body.UncheckedUsers) < want.counts.Unchecked; body.Truncated != wantTrunc {
+		t.Errorf("truncated = %v with %d of %d findings and %d of %d unchecked listed", body.Truncated, len(body.Findings), flagged, len(body.UncheckedUsers), want.counts.Unchecked)
+	}
+	seen := map[string]bool{}
+	var newestListed time.Time
+	for i, f := range body.Findings {
+		w, ok := want.findings[f.AccessKeyID]
+		switch {
+		case !ok:
+			t.Errorf("finding %d: key %s of %q is not stale or due soon", i, f.AccessKeyID, f.UserName)
+			continue
+		case seen[f.AccessKeyID]:
+			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
+		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity:
+			t.Errorf("finding %d = %s/%s %d days %s, want %s/%s %d days %s", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity)
+		}
+		seen[f.AccessKeyID] = true
+		created, err := agecheck.ParseTime(f.CreateDate)
+		if err != nil {
+			t.Errorf("finding %d: createDate %q: %v", i, f.CreateDate, err)
+		}
+		if created.Before(newestListed) {
+			t.Errorf("finding %d (%s, created %s) is listed after a newer key: want oldest first", i, f.AccessKeyID, f.CreateDate)
+		}
+		newestListed = created
+		if i < 50 && !strings.Contains(email, f.AccessKeyID) {
+			t.Errorf("the email body does not show key %s", f.AccessKeyID)
+		}
+	}
+	// Listed findings are the oldest: no key left out is older than one listed.
+	for id, w := range want.findings {
+		if seen[id] {
+			continue
+		}
+		created := e.account.byKey[id].Created
+		if created.Before(newestListed) {
+			t.Errorf("key %s of %q (created %s) is left out while a newer one is listed", id, w.UserName, created.Format(time.RFC3339))
+		}
+	}
+	if !body.Truncated && len(seen) != flagged {
+		t.Errorf("listed %d findings, want all %d", len(seen), flagged)
+	}
+	var unchecked []string
+	for _, u := range body.UncheckedUsers {
+		unchecked = append(unchecked, u.UserName)
+	}
+	sort.Strings(unchecked)
+	if !body.Truncated && !slices.Equal(unchecked, want.unchecked) {
+		t.Errorf("unchecked users = %v, want %v", unchecked, want.unchecked)
+	}
+	return body
+}
+
+// checkEveryUserOnce asserts that ListAccessKeys was called for every user of the account and
+// for no one else; retried users may be called more than once.
+func checkEveryUserOnce(t *testing.T, e *env, retried map[string]int) {
+	t.Helper()
+	calls := e.account.ListAccessKeysCalls()
+	e.account.mu.Lock()
+	users := append([]*User(nil), e.account.users...)
+	e.account.mu.Unlock()
+	for _, u := range users {
+		want := 1
+		if n, ok := retried[u.Name]; ok {
+			want = n
+		}
+		if calls[u.Name] != want {
+			t.Errorf("ListAccessKeys called %d times for %q, want %d", calls[u.Name], u.Name, want)
+		}
+		delete(calls, u.Name)
+	}
+	for name, n := range calls {
+		t.Errorf("ListAccessKeys called %d times for %q, who is not in the account", n, name)
+	}
+}
+
+func checkPayloads(t *testing.T, res *Result) {
+	t.Helper()
+	if res.Largest.Bytes > PayloadLimit || res.Largest.Bytes == 0 {
+		t.Errorf("largest state payload %v: want 1..%d bytes", res.Largest, PayloadLimit)
+	}
+	for _, m := range res.Maps {
+		if m.MaxChildInputBytes > PayloadLimit || m.MaxChildOutputBytes > PayloadLimit {
+			t.Errorf("map run %s: child input %d, output %d bytes: over %d", m.State, m.MaxChildInputBytes, m.MaxChildOutputBytes, PayloadLimit)
+		}
+	}
+	for _, tk := range res.Tasks {
+		if tk.MaxInputBytes > PayloadLimit || tk.MaxResultBytes > PayloadLimit {
+			t.Errorf("task %s: parameters %d, result %d bytes: over %d", tk.State, tk.MaxInputBytes, tk.MaxResultBytes, PayloadLimit)
+		}
+	}
+}
+
+func wantStatus(t *testing.T, res *Result, status string) {
+	t.Helper()
+	if res.Status != status {
+		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
+	}
+}
+
+func activeKey(user, n int, created time.Time) *AccessKey {
+	return &AccessKey{ID: keyID(user, n), Status: "Active", Created: created}
+}
+
+func TestOneUser(t *testing.T) {
+	a := NewAccount(testAccount)
+	stale := activeKey(0, 1, testNow.Add(-days(90)-time.Second)) // one second past the limit
+	stale.LastUsed, stale.LastService, stale.LastRegion = testNow.Add(-days(3)), "s3", "eu-west-1"
+	a.Add(&User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*AccessKey{
+		stale,
+		activeKey(0, 2, testNow.Add(-days(90))), // exactly the limit: compliant
+	}})
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkPayloads(t, res)
+	p := workflow.Policy(s)
+	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	if len(body.Findings) == 1 {
+		f := body.Findings[0]
+		if f.LastUsedDate != "2026-02-27T08:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "eu-west-1" {
+			t.Errorf("last used = %q %q %q, want 2026-02-27T08:00:00Z s3 eu-west-1", f.LastUsedDate, f.LastUsedService, f.LastUsedRegion)
+		}
+	}
+	if got := e.account.LastUsedCalls(); len(got) != 1 || got[stale.ID] != 1 {
+		t.Errorf("GetAccessKeyLastUsed calls = %v, want one for the flagged key %s only", got, stale.ID)
+	}
+	checkEveryUserOnce(t, e, nil)
+	t.Logf("largest state payload: %v", res.Largest)
+}
+
+// TestManualExecutionWithoutScheduledTime runs with input {}: "now" is the execution's start.
+func TestManualExecutionWithoutScheduledTime(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(&User{Name: "bob", Created: testNow.Add(-days(800)), Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(120)))}})
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), map[string]any{})
+	wantStatus(t, res, "SUCCEEDED")
+	p := workflow.Policy(s)
+	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+}
+
+// mixedAccount has n users with every kind of key: stale, due soon, compliant, inactive, none;
+// users named svc-* are exempt under the test policy.
+func mixedAccount(n int) *Account {
+	a := NewAccount(testAccount)
+	for i := 0; i < n; i++ {
+		u := &User{Name: fmt.Sprintf("user-%04d", i), Created: testNow.Add(-days(1000))}
+		if i%17 == 0 {
+			u.Name = fmt.Sprintf("SVC-deploy-%04d", i)
+		}
+		switch i % 5 {
+		case 0: // stale and compliant
+			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(91+i%400)-time.Duration(i)*time.Minute)), activeKey(i, 2, testNow.Add(-days(5)))}
+		case 1: // due soon
+			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(81)-time.Duration(i)*time.Minute))}
+		case 2: // inactive and old, and one compliant
+			u.Keys = []*AccessKey{{ID: keyID(i, 1), Status: "Inactive", Created: testNow.Add(-days(700))}, activeKey(i, 2, testNow.Add(-days(30)))}
+		case 3: // no keys
+		case 4: // compliant at the exact boundaries
+			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(80))), activeKey(i, 2, testNow.Add(-days(1)))}
+		}
+		a.Add(u)
+	}
+	return a
+}
+
+func mixedSettings() config.Settings {
+	s := config.Defaults()
+	s.WarnAgeDays = 80
+	s.ExemptUsers = []string{"svc-*", "break-glass"}
+	return s
+}
+
+// Test250UsersShortPages: IAM returns short pages while IsTruncated is true; every user must be
+// checked exactly once.
+func Test250UsersShortPages(t *testing.T) {
+	a := mixedAccount(250)
+	sizes := []int{40, 7, 1, 33, 12, 40, 3}
+	a.PageSize = func(page, maxItems int) int { return sizes[page%len(sizes)] }
+	s := mixedSettings()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkPayloads(t, res)
+	checkEveryUserOnce(t, e, nil)
+	// Pages: 250 users in short pages of the cycle above.
+	pages, left := 0, 250
+	for left > 0 {
+		left -= min(sizes[pages%len(sizes)], workflow.PageSize)
+		pages++
+	}
+	if got := a.ListUsersCalls(); got != pages {
+		t.Errorf("ListUsers called %d times, want %d pages", got, pages)
+	}
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
+	if want.counts.Exempt == 0 || want.counts.Inactive == 0 || want.counts.Warning == 0 {
+		t.Fatalf("the account does not exercise exemptions, inactive keys and warnings: %+v", want.counts)
+	}
+	t.Logf("counts %+v; %d ListUsers pages; largest state payload %v", want.counts, pages, res.Largest)
+}
+
+// Test5000UsersTwoStaleKeys is the worst case of the payload limits: 5,000 users with 64-character
+// names and 512-character paths, every one with two stale keys.
+func Test5000UsersTwoStaleKeys(t *testing.T) {
+	if testing.Short() {
+		t.Log("-short: running the 5,000-user scan anyway; it is the point of this package")
+	}
+	a := NewAccount(testAccount)
+	path := longPath(512)
+	for i := 0; i < 5000; i++ {
+		name := fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i) // 64 characters
+		a.Add(&User{Name: name, Path: path, Created: testNow.Add(-days(2000)), Keys: []*AccessKey{
+			activeKey(i, 1, testNow.Add(-days(91+i%1500)-time.Duration(i)*time.Second)),
+			activeKey(i, 2, testNow.Add(-days(91+(i*7)%1500)-time.Duration(i)*time.Second-time.Hour)),
+		}})
+	}
+	s := config.Defaults()
+	e := newEnv(t, a)
+	start := time.Now()
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	elapsed := time.Since(start)
+	wantStatus(t, res, "SUCCEEDED")
+	checkPayloads(t, res)
+	checkEveryUserOnce(t, e, nil)
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	if want.counts.Stale != 10000 {
+		t.Fatalf("expected 10,000 stale keys, have %d", want.counts.Stale)
+	}
+	body := checkMessage(t, e, want, p, "10000 IAM access keys older than 90 days, in 123456789012", agecheck.SeverityStale)
+	if !body.Truncated || len(body.Findings) == 0 {
+		t.Errorf("truncated = %v with %d findings listed, want a truncated, non-empty list", body.Truncated, len(body.Findings))
+	}
+	if pub := e.tasks.Published(); len(pub) == 1 && len(pub[0].Message) > agecheck.MaxMessageBytes {
+		t.Errorf("message has %d bytes, over agecheck.MaxMessageBytes %d", len(pub[0].Message), agecheck.MaxMessageBytes)
+	}
+	// Nothing is lost: every finding is one JSON log line of the function.
+	logged := map[string]bool{}
+	for _, line := range e.fn.Logs() {
+		var l struct {
+			Msg         string `json:"msg"`
+			AccessKeyID string `json:"accessKeyId"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == agecheck.FindingLogMessage {
+			logged[l.AccessKeyID] = true
+		}
+	}
+	for id := range want.findings {
+		if !logged[id] {
+			t.Errorf("finding %s was not logged by the function", id)
+			break
+		}
+	}
+	if len(logged) != len(want.findings) {
+		t.Errorf("function logged %d distinct findings, want %d", len(logged), len(want.findings))
+	}
+	children := 0
+	for _, m := range res.Maps {
+		children += m.Children
+	}
+	t.Logf("5,000 users x 2 stale keys: %v wall, harness %d ms; largest state payload %v; %d map runs, %d child executions; %d findings listed of %d; message %d bytes",
+		elapsed, res.DurationMs, res.Largest, len(res.Maps), children, len(body.Findings), want.counts.Stale, len(e.tasks.Published()[0].Message))
+	for _, st := range res.States {
+		t.Logf("  %-22s %-28s %-18s entered %6d  max input %7d  max output %7d", st.Scope, st.Name, st.Type, st.Entered, st.MaxInputBytes, st.MaxOutputBytes)
+	}
+}
+
+// longPath returns an IAM path ("/.../") of exactly n characters.
+func longPath(n int) string {
+	var b strings.Builder
+	b.WriteString("/")
+	for b.Len() < n-1 {
+		seg := fmt.Sprintf("division-%03d/", b.Len())
+		if b.Len()+len(seg) > n {
+			seg = strings.Repeat("x", n-1-b.Len()) + "/"
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// TestThrottledUsers: throttling that ends is retried and the user is checked; throttling that
+// does not end makes the user unchecked, named in the message, never compliant.
+func TestThrottledUsers(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(
+		&User{Name: "transient", Throttle: 2, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(200)))}},
+		&User{Name: "persistent", Throttle: Forever, Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
+		&User{Name: "fine", Keys: []*AccessKey{activeKey(2, 1, testNow.Add(-days(10)))}},
+	)
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkPayloads(t, res)
+	attempts := listAccessKeysAttempts(t, s)
+	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
+	p := workflow.Policy(s)
+	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
+	if len(body.UncheckedUsers) == 1 {
+		u := body.UncheckedUsers[0]
+		if u.Error != ErrIAMGeneric || !strings.Contains(u.Cause, "Rate exceeded") {
+			t.Errorf("unchecked user error = %q %q, want %s with the throttling cause", u.Error, u.Cause, ErrIAMGeneric)
+		}
+	}
+	if res.Retries.Count != 2+(attempts-1) {
+		t.Errorf("retries = %d, want %d", res.Retries.Count, 2+(attempts-1))
+	}
+	limit := float64(workflow.ExpressLimitSeconds)
+	if res.Retries.MaxNominalWaitSecondsPerChild >= limit {
+		t.Errorf("a child would wait %.0f s in retries, over the Express limit of %.0f s", res.Retries.MaxNominalWaitSecondsPerChild, limit)
+	}
+	t.Logf("retries %+v", res.Retries)
+}
+
+// TestOnlyUncheckedIsNotAllClear: when the only problem is a user that could not be read, the
+// scan still publishes (severity unchecked): it never says "all clear" about users it did not read.
+func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(
+		&User{Name: "persistent", Throttle: Forever, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
+		&User{Name: "fine", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
+	)
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	p := workflow.Policy(s)
+	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM user not checked for old access keys, in 123456789012", agecheck.SeverityUnchecked)
+}
+
+// listAccessKeysAttempts is 1 + the MaxAttempts of the definition's retrier for Iam.IamException
+// on the ListAccessKeys task.
+func listAccessKeysAttempts(t *testing.T, s config.Settings) int {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(definition(t, s), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var found *int
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["Type"] == "Task" && v["Resource"] == ResourceListAccessKeys {
+				retry, _ := v["Retry"].([]any)
+				for _, r := range retry {
+					r := r.(map[string]any)
+					for _, e := range r["ErrorEquals"].([]any) {
+						if e == ErrIAMGeneric || e == "States.ALL" {
+							n := 3
+							if m, ok := r["MaxAttempts"].(float64); ok {
+								n = int(m)
+							}
+							n++
+							found = &n
+							return
+						}
+					}
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	if found == nil {
+		t.Fatal("the definition does not retry Iam.IamException on ListAccessKeys")
+	}
+	return *found
+}
+
+// TestUserDeletedMidScan: a user listed by ListUsers but gone by ListAccessKeys is skipped, not
+// unchecked, and the run succeeds.
+func TestUserDeletedMidScan(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(
+		&User{Name: "gone", DeletedAfterListing: true, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
+		&User{Name: "old", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
+	)
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	if want.counts.Deleted != 1 || want.counts.Unchecked != 0 {
+		t.Fatalf("expectation %+v", want.counts)
+	}
+	checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+}
+
+// TestNoFindingsPublishesNothing: compliant keys, inactive old keys, exempt users and a deleted
+// user are no findings: no sns:publish call at all.
+func TestNoFindingsPublishesNothing(t *testing.T) {
+	a := NewAccount(testAccount)
+	for i := 0; i < 30; i++ {
+		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+	}
+	a.Add(
+		&User{Name: "retired", Keys: []*AccessKey{{ID: keyID(90, 1), Status: "Inactive", Created: testNow.Add(-days(900))}}},
+		&User{Name: "Break-Glass", Keys: []*AccessKey{activeKey(91, 1, testNow.Add(-days(900)))}},
+		&User{Name: "gone", DeletedAfterListing: true},
+	)
+	s := mixedSettings()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+	var report agecheck.Report
+	if err := json.Unmarshal(res.Output, &report); err != nil || report.Publish {
+		t.Errorf("execution output %s: want the report with publish false (%v)", res.Output, err)
+	}
+	checkEveryUserOnce(t, e, nil)
+}
+
+// TestExemptUsers: exempt users' keys are counted as exempt and never listed, whatever the case
+// of their names.
+func TestExemptUsers(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(
+		&User{Name: "SVC-Deploy", Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(500))), activeKey(0, 2, testNow.Add(-days(85)))}},
+		&User{Name: "break-GLASS", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(400)))}},
+		&User{Name: "svcuser", Keys: []*AccessKey{activeKey(2, 1, testNow.Add(-days(95)))}}, // not "svc-*"
+	)
+	s := mixedSettings()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
+		t.Fatalf("expectation %+v", want.counts)
+	}
+	body := checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	for _, f := range body.Findings {
+		if f.UserName != "svcuser" {
+			t.Errorf("exempt user %q listed", f.UserName)
+		}
+	}
+}
+
+// TestListUsersFailsPersistently: a ListUsers failure after the retries fails the execution (the
+// alarm's signal), and nothing is judged or published.
+func TestListUsersFailsPersistently(t *testing.T) {
+	a := mixedAccount(10)
+	a.ListUsersFailures = Forever
+	s := config.Defaults()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "FAILED")
+	if res.Error.Error != ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
+		t.Errorf("error = %+v, want %s with the throttling cause", res.Error, ErrIAMGeneric)
+	}
+	if n := a.ListUsersCalls(); n < 2 {
+		t.Errorf("ListUsers called %d times: want retries before failing", n)
+	}
+	if calls := e.tasks.CallsTo(ResourceLambdaInvoke); len(calls) != 0 {
+		t.Errorf("the function was invoked %d times, want none", len(calls))
+	}
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+	t.Logf("ListUsers calls: %d; retries %+v", a.ListUsersCalls(), res.Retries)
+}
