@@ -168,15 +168,9 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	now = now.UTC()
 
 	var s Summary
-	// created[i] is Findings[i]'s creation time in whole Unix seconds: sorting indices by it
-	// is several times faster than sorting the findings' strings and moving the structs.
-	// Sized for the worst case (every key flagged) so that appends never copy.
-	nKeys := 0
-	for i := range users {
-		nKeys += len(users[i].Keys)
-	}
-	s.Findings = make([]Finding, 0, nKeys)
-	created := make([]int64, 0, nKeys)
+	// Flagged keys are collected as small pointer-free records and sorted before any Finding
+	// exists: several times faster than sorting the findings themselves (benchmark).
+	var flagged []flaggedKey
 	for i := range users {
 		u := &users[i]
 		s.Users++
@@ -238,48 +232,56 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 				s.Compliant++
 				continue
 			}
-			created = append(created, createdAt.Unix())
-			s.Findings = append(s.Findings, Finding{
-				UserName:    u.UserName,
-				AccessKeyID: k.AccessKeyID,
-				CreateDate:  formatTime(createdAt),
-				AgeDays:     ageDays(age),
-				Severity:    severity,
-			})
+			flagged = append(flagged, flaggedKey{created: createdAt.Unix(), ageDays: ageDays(age),
+				user: int32(i), key: int32(j), stale: severity == SeverityStale})
 		}
 	}
 	if err := ps.err(OpCheck); err != nil {
 		return Summary{}, err
 	}
-	s.Findings = sortFindings(s.Findings, created)
-	if len(s.Findings) == 0 {
-		s.Findings = nil // an empty list is omitted from the JSON, like an absent one
-	}
+	s.Findings = findingsOf(users, flagged)
 	slices.SortFunc(s.UncheckedUsers, compareUnchecked)
 	return s, nil
 }
 
-// sortFindings orders findings as compareFindings does, given each one's creation time in
-// Unix seconds (which orders as their whole-second CreateDate strings do).
-func sortFindings(findings []Finding, created []int64) []Finding {
-	if len(findings) < 2 {
-		return findings
+// flaggedKey is a stale or warning key: users[user].Keys[key], created at Unix second created.
+type flaggedKey struct {
+	created   int64
+	ageDays   int
+	user, key int32
+	stale     bool
+}
+
+// findingsOf sorts the flagged keys as compareFindings orders findings (whole Unix seconds
+// order as the whole-second CreateDate strings do) and returns their Findings, nil if none.
+func findingsOf(users []UserKeys, flagged []flaggedKey) []Finding {
+	if len(flagged) == 0 {
+		return nil
 	}
-	order := make([]int32, len(findings))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := cmp.Compare(created[a], created[b]); c != 0 {
+	slices.SortFunc(flagged, func(a, b flaggedKey) int {
+		if c := cmp.Compare(a.created, b.created); c != 0 {
 			return c
 		}
-		return compareFindings(findings[a], findings[b])
+		if c := strings.Compare(users[a.user].UserName, users[b.user].UserName); c != 0 {
+			return c
+		}
+		return strings.Compare(users[a.user].Keys[a.key].AccessKeyID, users[b.user].Keys[b.key].AccessKeyID)
 	})
-	sorted := make([]Finding, len(findings))
-	for i, j := range order {
-		sorted[i] = findings[j]
+	findings := make([]Finding, len(flagged))
+	for i, fk := range flagged {
+		severity := SeverityWarning
+		if fk.stale {
+			severity = SeverityStale
+		}
+		findings[i] = Finding{
+			UserName:    users[fk.user].UserName,
+			AccessKeyID: users[fk.user].Keys[fk.key].AccessKeyID,
+			CreateDate:  formatTime(time.Unix(fk.created, 0)),
+			AgeDays:     fk.ageDays,
+			Severity:    severity,
+		}
 	}
-	return sorted
+	return findings
 }
 
 // ageDays is an age in whole days, rounded down; a key created after now is 0 days old.
