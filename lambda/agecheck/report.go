@@ -235,6 +235,10 @@ func emailText(s Summary, p Policy, account, now string, findings []Finding, unc
 	}
 	b.WriteString(strings.Join(headline, "; "))
 	b.WriteString(".\n")
+	if truncated {
+		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of %d flagged keys; see the note at the end.\n",
+			len(findings), s.Stale+s.Warning)
+	}
 
 	if len(findings) > 0 {
 		b.WriteString("\n")
