@@ -1,0 +1,200 @@
+package infra_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/infra/infratest"
+)
+
+// policyInputs names every input that holds a policy document, by resource type.
+var policyInputs = map[string]string{
+	tRole:        "assumeRolePolicy",
+	tRolePolicy:  "policy",
+	tKey:         "policy",
+	tTopicPolicy: "policy",
+	tQueuePolicy: "policy",
+}
+
+type recordedPolicy struct {
+	r   infratest.Resource
+	doc infra.PolicyDocument
+}
+
+func allPolicies(t *testing.T, d *deployment) []recordedPolicy {
+	t.Helper()
+	var out []recordedPolicy
+	for _, r := range d.res {
+		if key, ok := policyInputs[r.Type]; ok {
+			out = append(out, recordedPolicy{r, policy(t, r, key)})
+		}
+	}
+	if len(out) != 3+3+1+2+1 {
+		t.Fatalf("%d policy documents, want 10 (3 trust, 3 role, key, 2 topic, queue)", len(out))
+	}
+	return out
+}
+
+// TestIdentityPoliciesAreLeastPrivilege holds every role policy to: Allow only, no wildcard in
+// any action, and Resource "*" only for actions that support no resource-level permissions.
+func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	wildcardOK := infra.ResourceWildcardActions()
+	if want := []string{"iam:ListUsers", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+		"logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+		"logs:UpdateLogDelivery", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",
+		"xray:PutTraceSegments"}; !slices.Equal(wildcardOK, want) {
+		t.Fatalf("ResourceWildcardActions() = %v, want exactly %v", wildcardOK, want)
+	}
+	for _, p := range allPolicies(t, d) {
+		if p.r.Type != tRolePolicy {
+			continue
+		}
+		for i, s := range p.doc.Statement {
+			if s.Effect != "Allow" || s.Principal != nil {
+				t.Errorf("%s %q: statement %d is %s with principal %+v, want Allow without principal", p.r.Type, p.r.Name, i, s.Effect, s.Principal)
+			}
+			for _, a := range s.Action {
+				if strings.ContainsAny(a, "*?") {
+					t.Errorf("%s %q: statement %d grants the wildcard action %q", p.r.Type, p.r.Name, i, a)
+				}
+				if slices.Contains(s.Resource, "*") && !slices.Contains(wildcardOK, a) {
+					t.Errorf("%s %q: statement %d grants %s on Resource \"*\", but it supports resource-level permissions", p.r.Type, p.r.Name, i, a)
+				}
+			}
+			if len(s.Resource) == 0 {
+				t.Errorf("%s %q: statement %d has no Resource", p.r.Type, p.r.Name, i)
+			}
+		}
+	}
+}
+
+// TestResourcePoliciesDenyNothingByAccident checks the resource policies' shape: Allow
+// statements name a principal that is not everyone; Deny statements are the TLS rule.
+func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
+	d := mustRun(t, nil)
+	for _, p := range allPolicies(t, d) {
+		if p.r.Type == tRolePolicy {
+			continue
+		}
+		for i, s := range p.doc.Statement {
+			switch {
+			case s.Principal == nil:
+				t.Errorf("%s %q: statement %d has no principal", p.r.Type, p.r.Name, i)
+			case s.Effect == "Allow" && s.Principal.Everyone:
+				t.Errorf("%s %q: statement %d allows everyone", p.r.Type, p.r.Name, i)
+			case s.Effect == "Deny" && (s.Sid != "DenyInsecureTransport" || s.Condition["Bool"]["aws:SecureTransport"] != "false"):
+				t.Errorf("%s %q: statement %d denies %+v, want only the TLS rule", p.r.Type, p.r.Name, i, s)
+			}
+		}
+	}
+}
+
+// TestEveryActionExists collects every action of every policy and has
+// tests/node/iam-actions.mjs check it against AWS's service authorization data.
+func TestEveryActionExists(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	seen := map[string]bool{}
+	var actions []string
+	for _, p := range allPolicies(t, d) {
+		for _, s := range p.doc.Statement {
+			for _, a := range s.Action {
+				if !seen[a] {
+					seen[a] = true
+					actions = append(actions, a)
+				}
+			}
+		}
+	}
+	slices.Sort(actions)
+	root := repoRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "@cloud-copilot", "iam-data")); err != nil {
+		t.Fatalf("tests/node/node_modules is missing (%v): run `npm ci --prefix tests/node` first", err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is not installed (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
+	}
+	in, err := json.Marshal(actions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join(root, "tests", "node", "iam-actions.mjs"), "-")
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	var exit *exec.ExitError
+	if runErr != nil && (!errors.As(runErr, &exit) || exit.ExitCode() != 1) {
+		t.Fatalf("iam-actions.mjs could not check the actions: %v\n%s", runErr, stderr.String())
+	}
+	var report struct {
+		Checked int `json:"checked"`
+		Unknown []struct {
+			Action  string `json:"action"`
+			Problem string `json:"problem"`
+		} `json:"unknown"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("iam-actions.mjs output %q: %v", stdout.String(), err)
+	}
+	if report.Checked != len(actions) {
+		t.Errorf("iam-actions.mjs checked %d actions, want %d", report.Checked, len(actions))
+	}
+	for _, u := range report.Unknown {
+		t.Errorf("policy action %s %s", u.Action, u.Problem)
+	}
+	if len(actions) < 25 {
+		t.Errorf("only %d distinct actions collected (%v): the collection is broken", len(actions), actions)
+	}
+}
+
+// TestPartitions deploys to the China and GovCloud partitions: every ARN, in policies and in
+// the definition, is built for the stack's partition.
+func TestPartitions(t *testing.T) {
+	for _, partition := range []string{"aws-cn", "aws-us-gov"} {
+		t.Run(partition, func(t *testing.T) {
+			d, err := runProgram(t, partition, fullSettings)
+			if err != nil {
+				t.Fatalf("program failed: %v", err)
+			}
+			var arns int
+			for _, r := range d.res {
+				inputs := infratest.PlainMap(r.Inputs)
+				if r.Type == tSubscription {
+					// The endpoints are the settings' own ARNs; the topic is keyage's.
+					inputs = map[string]any{"topic": inputs["topic"]}
+				}
+				b, err := json.Marshal(inputs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := strings.ReplaceAll(string(b), `\"`, `"`)
+				if strings.Contains(text, "arn:aws:") {
+					t.Errorf("%s %q: inputs name an arn:aws: ARN in partition %s: %s", r.Type, r.Name, partition, text)
+				}
+				arns += strings.Count(text, "arn:"+partition+":")
+			}
+			if arns < 30 {
+				t.Errorf("only %d ARNs of partition %s in the inputs: the check is not looking at them", arns, partition)
+			}
+			m := d.one(tMachine, "keyage-machine")
+			if def := inputString(t, m, "definition"); !strings.Contains(def, "arn:"+partition+":lambda:") {
+				t.Errorf("%s %q: definition does not invoke the function by its %s ARN", m.Type, m.Name, partition)
+			}
+			role := d.one(tRole, "keyage-machine-role")
+			doc := policy(t, role, "assumeRolePolicy")
+			if got := doc.Statement[0].Principal.Service[0]; got != "states."+d.mocks.DNSSuffix() {
+				t.Errorf("%s %q: trusts %q, want the provider's principal for %s", role.Type, role.Name, got, partition)
+			}
+		})
+	}
+}
