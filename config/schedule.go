@@ -136,8 +136,11 @@ var (
 
 func parseCron(body string) (*cronSpec, error) {
 	parts := strings.Fields(body)
-	if len(parts) != 6 || strings.Join(parts, " ") != body {
+	switch {
+	case len(parts) != 6:
 		return nil, fmt.Errorf("has %d fields, want 6 separated by single spaces", len(parts))
+	case strings.Join(parts, " ") != body:
+		return nil, fmt.Errorf("has space other than single spaces between its 6 fields")
 	}
 	c := &cronSpec{}
 	var err error

@@ -175,6 +175,7 @@ func TestScheduleSyntax(t *testing.T) {
 		"at(2026-01-01 08:00:00)":   "is not a valid at expression",
 		"at(2026-13-01T08:00:00)":   "no such date or time",
 		"cron(0 8 * * ? *) ":        "missing the closing parenthesis",
+		"cron( 0 8 * * ? *)":        "has space other than single spaces between its 6 fields",
 		"CRON(0 8 * * ? *)":         "is not a schedule expression",
 		"cron(0 8 15W,16W * ? *)":   `day-of-month "15W,16W": W takes one day`,
 		"cron(0 8 ? * MON#1,2 *)":   `the week after # is not from 1 to 5`,
