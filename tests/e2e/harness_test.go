@@ -1,18 +1,427 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 )
 
-func TestHarnessSmoke(t *testing.T) {
+// TestBatches pins the ItemBatcher reproduction to hand-computed batches. Sizes: an item
+// {"n":1} is 7 bytes; {"Items":[]} is 12; each further item adds a comma; ,"BatchInput":{"b":1}
+// adds 21.
+func TestBatches(t *testing.T) {
+	h := harness(t)
+	items := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = map[string]any{"n": i + 1}
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		spec    BatchSpec
+		want    string // the batches' JSON
+		wantErr string // or the States error name
+	}{
+		{
+			name: "count limit, BatchInput in every batch",
+			spec: BatchSpec{Items: items(5), BatchInput: map[string]any{"b": 1}, MaxItemsPerBatch: 2},
+			want: `[{"Items":[{"n":1},{"n":2}],"BatchInput":{"b":1}},{"Items":[{"n":3},{"n":4}],"BatchInput":{"b":1}},{"Items":[{"n":5}],"BatchInput":{"b":1}}]`,
+		},
+		{
+			name: "byte limit met exactly: 12+7*3+2 = 35",
+			spec: BatchSpec{Items: items(5), MaxInputBytesPerBatch: 35},
+			want: `[{"Items":[{"n":1},{"n":2},{"n":3}]},{"Items":[{"n":4},{"n":5}]}]`,
+		},
+		{
+			name: "one byte less splits",
+			spec: BatchSpec{Items: items(5), MaxInputBytesPerBatch: 34},
+			want: `[{"Items":[{"n":1},{"n":2}]},{"Items":[{"n":3},{"n":4}]},{"Items":[{"n":5}]}]`,
+		},
+		{
+			name: "BatchInput counts toward the byte limit: 35+21 = 56",
+			spec: BatchSpec{Items: items(4), BatchInput: map[string]any{"b": 1}, MaxInputBytesPerBatch: 56},
+			want: `[{"Items":[{"n":1},{"n":2},{"n":3}],"BatchInput":{"b":1}},{"Items":[{"n":4}],"BatchInput":{"b":1}}]`,
+		},
+		{
+			name: "BatchInput counts toward the byte limit: 55 splits",
+			spec: BatchSpec{Items: items(4), BatchInput: map[string]any{"b": 1}, MaxInputBytesPerBatch: 55},
+			want: `[{"Items":[{"n":1},{"n":2}],"BatchInput":{"b":1}},{"Items":[{"n":3},{"n":4}],"BatchInput":{"b":1}}]`,
+		},
+		{
+			name: "both limits: the count is reached first",
+			spec: BatchSpec{Items: items(3), MaxItemsPerBatch: 2, MaxInputBytesPerBatch: 1000},
+			want: `[{"Items":[{"n":1},{"n":2}]},{"Items":[{"n":3}]}]`,
+		},
+		{
+			name: "no limit but the payload limit",
+			spec: BatchSpec{Items: items(3)},
+			want: `[{"Items":[{"n":1},{"n":2},{"n":3}]}]`,
+		},
+		{
+			name: "no items, no batches",
+			spec: BatchSpec{Items: []any{}, MaxItemsPerBatch: 5},
+			want: `[]`,
+		},
+		{
+			name: "bytes, not characters: é is 2 bytes, 12+10 = 22",
+			spec: BatchSpec{Items: []any{map[string]any{"s": "é"}}, MaxInputBytesPerBatch: 22},
+			want: `[{"Items":[{"s":"é"}]}]`,
+		},
+		{
+			name:    "an item too large for an empty batch",
+			spec:    BatchSpec{Items: []any{map[string]any{"s": "é"}}, MaxInputBytesPerBatch: 21},
+			wantErr: "States.DataLimitExceeded",
+		},
+		{
+			name:    "an item over the payload limit",
+			spec:    BatchSpec{Items: []any{strings.Repeat("x", PayloadLimit)}},
+			wantErr: "States.DataLimitExceeded",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			batches, serr, err := h.Batches(context.Background(), tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr != "" {
+				if serr == nil || serr.Error != tc.wantErr {
+					t.Fatalf("got error %+v and %d batches, want %s", serr, len(batches), tc.wantErr)
+				}
+				return
+			}
+			if serr != nil {
+				t.Fatalf("got error %+v, want batches", serr)
+			}
+			if batches == nil {
+				batches = []json.RawMessage{}
+			}
+			got := string(mustJSON(t, batches))
+			if got != tc.want {
+				t.Errorf("got %s\nwant %s", got, tc.want)
+			}
+			for i, b := range batches {
+				limit := tc.spec.MaxInputBytesPerBatch
+				if limit == 0 {
+					limit = PayloadLimit
+				}
+				if len(b) > limit {
+					t.Errorf("batch %d has %d bytes, over %d", i, len(b), limit)
+				}
+			}
+		})
+	}
+}
+
+// TestDistributedMapAsAWS checks what a Distributed Map's children receive and what the Map
+// outputs: ItemSelector with $$.Map.Item, BatchInput from the Map's input, each child its own
+// execution context, results in batch order under the Map's ResultPath.
+func TestDistributedMapAsAWS(t *testing.T) {
+	def := `{
+  "StartAt": "Fan",
+  "States": {
+    "Fan": {
+      "Type": "Map",
+      "InputPath": "$.in",
+      "ItemsPath": "$.list",
+      "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "tag.$": "$.tag"},
+      "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"tag.$": "$.tag", "run.$": "$$.Execution.Input.name"}},
+      "Label": "Fan",
+      "MaxConcurrency": 1,
+      "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "Echo",
+        "States": {
+          "Echo": {
+            "Type": "Pass",
+            "Parameters": {
+              "input.$": "$$.Execution.Input",
+              "id.$": "$$.Execution.Id",
+              "start.$": "$$.Execution.StartTime",
+              "count.$": "States.ArrayLength($.Items)"
+            },
+            "End": true
+          }
+        }
+      },
+      "ResultPath": "$.in.out",
+      "End": true
+    }
+  }
+}`
+	e := newBareEnv(t, NewAccount(testAccount))
+	res := e.run(t, []byte(def), map[string]any{"name": "run1", "in": map[string]any{"tag": "T", "list": []string{"a", "b", "c"}}})
+	wantStatus(t, res, "SUCCEEDED")
+	var out struct {
+		Name string `json:"name"`
+		In   struct {
+			Tag  string   `json:"tag"`
+			List []string `json:"list"`
+			Out  []struct {
+				Input json.RawMessage `json:"input"`
+				ID    string          `json:"id"`
+				Start string          `json:"start"`
+				Count int             `json:"count"`
+			} `json:"out"`
+		} `json:"in"`
+	}
+	if err := json.Unmarshal(res.Output, &out); err != nil {
+		t.Fatalf("output %s: %v", res.Output, err)
+	}
+	if out.Name != "run1" || out.In.Tag != "T" || len(out.In.List) != 3 {
+		t.Errorf("ResultPath did not keep the input: %s", res.Output)
+	}
+	wantInputs := []string{
+		`{"Items":[{"v":"a","i":0,"tag":"T"},{"v":"b","i":1,"tag":"T"}],"BatchInput":{"tag":"T","run":"run1"}}`,
+		`{"Items":[{"v":"c","i":2,"tag":"T"}],"BatchInput":{"tag":"T","run":"run1"}}`,
+	}
+	if len(out.In.Out) != len(wantInputs) {
+		t.Fatalf("map output has %d entries, want %d: %s", len(out.In.Out), len(wantInputs), res.Output)
+	}
+	ids := map[string]bool{}
+	for i, c := range out.In.Out {
+		if !jsonEqual(t, c.Input, []byte(wantInputs[i])) {
+			t.Errorf("child %d input = %s, want %s", i, c.Input, wantInputs[i])
+		}
+		if c.Count != 2-i {
+			t.Errorf("child %d counted %d items, want %d", i, c.Count, 2-i)
+		}
+		if !strings.HasPrefix(c.ID, "arn:aws:states:us-east-1:123456789012:express:keyage/Fan:") || ids[c.ID] {
+			t.Errorf("child %d execution ID %q: want a distinct express execution of keyage/Fan", i, c.ID)
+		}
+		ids[c.ID] = true
+		if c.Start != testNow.Format("2006-01-02T15:04:05.000Z") {
+			t.Errorf("child %d StartTime = %q, want %s", i, c.Start, testNow)
+		}
+	}
+	want := MapRun{State: "Fan", Items: 3, Children: 2, MinBatchItems: 1, MaxBatchItems: 2}
+	if len(res.Maps) != 1 {
+		t.Fatalf("map runs = %+v, want one", res.Maps)
+	}
+	got := res.Maps[0]
+	got.MaxChildInputBytes, got.MaxChildOutputBytes = 0, 0
+	if got != want {
+		t.Errorf("map run = %+v, want %+v", got, want)
+	}
+	if res.Transitions.ChildExecutions != 2 || res.Transitions.Children != 2 {
+		t.Errorf("transitions = %+v, want 2 child executions of one state each", res.Transitions)
+	}
+}
+
+func jsonEqual(t testing.TB, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// failingMap is a Distributed Map over $.list whose children fail for items "bad".
+func failingMap(tolerated int, catch bool) string {
+	c, caught := "", ""
+	if catch {
+		c = `"Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],`
+		caught = `, "Caught": {"Type": "Pass", "End": true}`
+	}
+	return fmt.Sprintf(`{
+  "StartAt": "Fan",
+  "States": {
+    "Fan": {
+      "Type": "Map",
+      "ItemsPath": "$.list",
+      "ToleratedFailureCount": %d,
+      "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "Judge",
+        "States": {
+          "Judge": {"Type": "Choice", "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "Boom"}], "Default": "Fine"},
+          "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "a bad item"},
+          "Fine": {"Type": "Succeed"}
+        }
+      },
+      %s
+      "ResultPath": "$.out",
+      "End": true
+    }%s
+  }
+}`, tolerated, c, caught)
+}
+
+// TestDistributedMapChildFailure: failed children beyond the tolerance fail the Map with
+// States.ExceedToleratedFailureThreshold, which a Catch on the Map handles.
+func TestDistributedMapChildFailure(t *testing.T) {
+	e := newBareEnv(t, NewAccount(testAccount))
+	input := map[string]any{"list": []string{"ok", "bad", "ok", "bad"}}
+
+	res := e.run(t, []byte(failingMap(1, false)), input)
+	wantStatus(t, res, "FAILED")
+	if res.Error.Error != "States.ExceedToleratedFailureThreshold" || !strings.Contains(res.Error.Cause, "Boom") {
+		t.Errorf("error = %+v, want States.ExceedToleratedFailureThreshold naming the child's Boom", res.Error)
+	}
+
+	res = e.run(t, []byte(failingMap(0, true)), input)
+	wantStatus(t, res, "SUCCEEDED")
+	var out struct {
+		Error StatesError `json:"error"`
+	}
+	if err := json.Unmarshal(res.Output, &out); err != nil || out.Error.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Errorf("caught %s (%v), want States.ExceedToleratedFailureThreshold", res.Output, err)
+	}
+
+	// Within the tolerance AWS's output shape for the failed children is not documented: the
+	// harness refuses to guess.
+	_, err := e.runRaw([]byte(failingMap(2, false)), input, t.Name())
+	var herr *HarnessError
+	if !errors.As(err, &herr) || !strings.Contains(herr.Error(), "not reproduced") {
+		t.Errorf("got %v, want a harness error saying tolerated failures are not reproduced", err)
+	}
+}
+
+// TestTaskResultOverLimit: a ListUsers page of 1,000 users with 512-character paths is over
+// 256 KiB; the execution fails with States.DataLimitExceeded, which States.ALL does not catch.
+func TestTaskResultOverLimit(t *testing.T) {
+	a := NewAccount(testAccount)
+	path := longPath(512)
+	for i := 0; i < 1000; i++ {
+		a.Add(&User{Name: fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i), Path: path})
+	}
+	def := `{
+  "StartAt": "ListUsers",
+  "States": {
+    "ListUsers": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
+      "Parameters": {"MaxItems": 1000},
+      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+      "End": true
+    },
+    "Caught": {"Type": "Pass", "End": true}
+  }
+}`
+	e := newBareEnv(t, a)
+	res, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, res, "FAILED")
+	if res.Error.Error != "States.DataLimitExceeded" {
+		t.Errorf("error = %+v, want States.DataLimitExceeded", res.Error)
+	}
+	if len(res.Violations) != 1 || res.Violations[0].What != "task result" || res.Violations[0].Bytes <= PayloadLimit {
+		t.Errorf("violations = %+v, want the task result over %d bytes", res.Violations, PayloadLimit)
+	}
+	t.Logf("a page of 1,000 worst-case users: %d bytes", res.Violations[0].Bytes)
+}
+
+// TestStateOutputOverLimit: a state output over 256 KiB is reported and fails the execution,
+// as AWS would fail it there.
+func TestStateOutputOverLimit(t *testing.T) {
+	def := fmt.Sprintf(`{"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"s": %q}, "End": true}}}`, strings.Repeat("x", PayloadLimit))
+	e := newBareEnv(t, NewAccount(testAccount))
+	res, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, res, "FAILED")
+	if res.Error.Error != "States.DataLimitExceeded" || len(res.Violations) != 1 || res.Violations[0].What != "state output" {
+		t.Errorf("error %+v, violations %+v: want States.DataLimitExceeded for Big's output", res.Error, res.Violations)
+	}
+	if res.Largest.Name != "Big" || res.Largest.Bytes != PayloadLimit+8 {
+		t.Errorf("largest = %v, want Big's output of %d bytes", res.Largest, PayloadLimit+8)
+	}
+}
+
+// TestRetriesDoNotWait: retries happen (attempts count against MaxAttempts) without sleeping,
+// and the waits AWS would take are reported: 1 + 2 + 4 s for three retries.
+func TestRetriesDoNotWait(t *testing.T) {
+	a := NewAccount(testAccount)
+	a.Add(&User{Name: "u"})
+	a.ListUsersFailures = 3
+	def := `{
+  "StartAt": "ListUsers",
+  "States": {
+    "ListUsers": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
+      "Retry": [{"ErrorEquals": ["Iam.IamException"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 3, "JitterStrategy": "FULL"}],
+      "End": true
+    }
+  }
+}`
+	e := newBareEnv(t, a)
+	res := e.run(t, []byte(def), map[string]any{})
+	wantStatus(t, res, "SUCCEEDED")
+	if a.ListUsersCalls() != 4 || res.Retries.Count != 3 || res.Retries.MaxNominalWaitSecondsPerCall != 7 {
+		t.Errorf("calls %d, retries %+v: want 4 calls, 3 retries, 7 s of nominal waits", a.ListUsersCalls(), res.Retries)
+	}
+	a.ListUsersFailures = 4 + 4 // one more failure than the retries allow
+	res = e.run(t, []byte(def), map[string]any{})
+	wantStatus(t, res, "FAILED")
+	if res.Error.Error != ErrIAMGeneric {
+		t.Errorf("error = %+v, want %s", res.Error, ErrIAMGeneric)
+	}
+}
+
+// TestHandWrittenDefinition runs the harness's own machine (testdata), independent of package
+// workflow: pages of users, batched children, the function, a publish.
+func TestHandWrittenDefinition(t *testing.T) {
 	a := NewAccount(testAccount)
 	for i := 0; i < 90; i++ {
-		a.Add(&User{Name: "user" + string(rune('a'+i%26)) + keyID(i, 0), Created: testNow.Add(-days(400)), Keys: []*AccessKey{{ID: keyID(i, 1), Status: "Active", Created: testNow.Add(-days(100 + i))}}})
+		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(85+i%10)))}})
 	}
-	a.PageSize = func(page, max int) int { return 30 }
+	a.PageSize = func(page, maxItems int) int { return 30 }
 	e := newEnv(t, a)
-	res := e.run(t, readFile(t, filepath.Join("testdata", "harness.asl.json")), map[string]any{"scheduledTime": testNow.Format("2006-01-02T15:04:05Z")})
-	t.Logf("%+v %+v", res, res.Error)
-	t.Logf("%+v", e.tasks.Published())
+	res := e.run(t, readFile(t, filepath.Join("testdata", "harness.asl.json")), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	if len(res.Maps) != 3 || res.Transitions.ChildExecutions != 3 {
+		t.Errorf("map runs %+v, %d children: want 3 pages of one batch each", res.Maps, res.Transitions.ChildExecutions)
+	}
+	pubs := e.tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, _ := message(t, pubs[0])
+	// Ages 85..94 days, ten users each: 85..90 compliant or due soon (warnAgeDays 80), 91..94 stale.
+	if body.Counts.Stale != 36 || body.Counts.Warning != 54 || body.Counts.Users != 90 {
+		t.Errorf("counts = %+v, want 36 stale, 54 warning of 90 users", body.Counts)
+	}
+}
+
+// TestHarnessErrors: what the harness cannot answer is its error, never the execution's.
+func TestHarnessErrors(t *testing.T) {
+	e := newBareEnv(t, NewAccount(testAccount))
+	for name, def := range map[string]string{
+		"unknown resource":   `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listRoles", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
+		"unknown parameter":  `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItem": 5}, "End": true}}}`,
+		"invalid definition": `{"StartAt": "Missing", "States": {"T": {"Type": "Pass", "End": true}}}`,
+		"JSONata":            `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+			var herr *HarnessError
+			if !errors.As(err, &herr) {
+				t.Errorf("got %v, want a *HarnessError", err)
+			}
+		})
+	}
+}
+
+// TestNodeModulesMissing: without `npm ci` the harness refuses with the command to run.
+func TestNodeModulesMissing(t *testing.T) {
+	_, err := newHarness(t.TempDir())
+	if !errors.Is(err, ErrNodeModulesMissing) || !strings.Contains(err.Error(), "npm ci --prefix tests/node") {
+		t.Errorf("got %v, want ErrNodeModulesMissing naming npm ci --prefix tests/node", err)
+	}
 }

@@ -97,20 +97,26 @@ func newEnv(t testing.TB, account *Account) *env {
 	return &env{account: account, fn: fn, tasks: tasks, h: h}
 }
 
+// newBareEnv is an env without the function, for machines that do not invoke it.
+func newBareEnv(t testing.TB, account *Account) *env {
+	t.Helper()
+	h := harness(t)
+	tasks := NewTaskServer(account, nil, testTopic)
+	t.Cleanup(tasks.Close)
+	return &env{account: account, tasks: tasks, h: h}
+}
+
 // run executes the definition with the input and checks what every execution must satisfy:
 // the harness and the task server saw no problem, and no payload went over the limit.
 func (e *env) run(t testing.TB, definition []byte, input any) *Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	req := Request{
-		Definition: definition,
-		Input:      input,
-		Context:    NewContext(testRegion, testAccount, "keyage", "e2e-"+strings.ReplaceAll(t.Name(), "/", "-"), testNow),
-	}
-	res, err := e.h.Run(ctx, req, e.tasks.URL())
+	res, err := e.runRaw(definition, input, t.Name())
 	if err != nil {
-		t.Fatalf("run: %v\ntask server problems: %v\nfunction stderr: %s", err, e.tasks.Problems(), e.fn.Stderr())
+		stderr := ""
+		if e.fn != nil {
+			stderr = e.fn.Stderr()
+		}
+		t.Fatalf("run: %v\ntask server problems: %v\nfunction stderr: %s", err, e.tasks.Problems(), stderr)
 	}
 	if p := e.tasks.Problems(); len(p) > 0 {
 		t.Fatalf("task server refused calls: %v", p)
@@ -121,6 +127,18 @@ func (e *env) run(t testing.TB, definition []byte, input any) *Result {
 	t.Logf("status %s in %d ms; largest state payload %v; %d child executions; transitions root %d, children %d",
 		res.Status, res.DurationMs, res.Largest, res.Transitions.ChildExecutions, res.Transitions.Root, res.Transitions.Children)
 	return res
+}
+
+// runRaw executes the definition and returns the harness's report as it is.
+func (e *env) runRaw(definition []byte, input any, name string) (*Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	req := Request{
+		Definition: definition,
+		Input:      input,
+		Context:    NewContext(testRegion, testAccount, "keyage", "e2e-"+strings.ReplaceAll(name, "/", "-"), testNow),
+	}
+	return e.h.Run(ctx, req, e.tasks.URL())
 }
 
 func readFile(t testing.TB, path string) []byte {

@@ -215,6 +215,10 @@ func NewHarness() (*Harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newHarness(root)
+}
+
+func newHarness(root string) (*Harness, error) {
 	nodeDir := filepath.Join(root, "tests", "node")
 	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
 		return nil, ErrNodeModulesMissing

@@ -228,6 +228,13 @@ function rewriteGraph(graph, plan, scope) {
       s.Branches = s.Branches.map((b, i) => rewriteGraph(b, plan, `${scope}${name}[${i}]/`));
     }
     if (s.Type === "Map") {
+      if (s.ItemBatcher) {
+        const b = {};
+        for (const [k, v] of Object.entries(s.ItemBatcher)) {
+          b[k] = k === "BatchInput" ? rewriteTemplate(v) : k.endsWith("Path") ? rewriteContextPaths(v) : v;
+        }
+        s.ItemBatcher = b;
+      }
       const proc = s.ItemProcessor ?? s.Iterator;
       const child = rewriteGraph(proc, plan, `${scope}${name}/`);
       if (isDistributed(s)) {
@@ -482,8 +489,14 @@ async function runDistributedMap(exec, name, input) {
   const mapRunId = randomUUID();
   const outputs = new Array(inputs.length);
   const failures = [];
-  const tolerated = () =>
-    failures.length <= toleratedCount && (inputs.length === 0 || (100 * failures.length) / inputs.length <= toleratedPercentage);
+  // Only the thresholds the Map sets apply; with neither, no failure is tolerated.
+  const hasCount = map.ToleratedFailureCount !== undefined || map.ToleratedFailureCountPath !== undefined;
+  const hasPercentage = map.ToleratedFailurePercentage !== undefined || map.ToleratedFailurePercentagePath !== undefined;
+  const tolerated = () => {
+    if (!hasCount && !hasPercentage) return failures.length === 0;
+    if (hasCount && failures.length > toleratedCount) return false;
+    return !hasPercentage || (100 * failures.length) / inputs.length <= toleratedPercentage;
+  };
 
   const runChild = async (index) => {
     const childInput = inputs[index];
@@ -583,6 +596,9 @@ async function runRequest(request) {
   const taskURL = process.env.KEYAGE_TASK_URL;
   if (!taskURL) throw new HarnessError("KEYAGE_TASK_URL is not set: the loopback server that answers Tasks");
   if (!request || typeof request.definition !== "object") throw new HarnessError("the request has no definition object");
+  if (request.definition.QueryLanguage === "JSONata") {
+    throw new HarnessError("the machine's QueryLanguage is JSONata, which aws-local-stepfunctions does not support");
+  }
   const plan = { names: new Set(), tasks: new Map(), distributedMaps: new Map(), retrying: new Set() };
   const definition = rewriteGraph(request.definition, plan, "");
   const given = request.context ?? {};
@@ -632,7 +648,6 @@ async function runRequest(request) {
   }
   await consumed;
   if (fatal) throw fatal;
-  if (status === "SUCCEEDED" && jsonBytes(output) > PAYLOAD_LIMIT) violation("execution output", "", "", jsonBytes(output));
   if (status === "SUCCEEDED" && report.violations.length > 0) {
     const v = report.violations[0];
     status = "FAILED";
