@@ -19,6 +19,9 @@ type ProgramOptions struct {
 	// Function, when set, is used instead of building the function (tests pass a prebuilt
 	// package).
 	Function FunctionPackage
+	// Observe, when set, is called with the notifier once it is built (the command line reads
+	// its warnings this way).
+	Observe func(*KeyAgeNotifier)
 }
 
 // Program is keyage's Pulumi program, the one main.go runs: load the stack's settings, build the
@@ -37,6 +40,9 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 		n, err := NewKeyAgeNotifier(ctx, ComponentName, &KeyAgeNotifierArgs{Settings: s, Function: opts.Function})
 		if err != nil {
 			return err
+		}
+		if opts.Observe != nil {
+			opts.Observe(n)
 		}
 		ctx.Export("topicArn", n.TopicArn)
 		ctx.Export("alarmTopicArn", n.AlarmTopicArn)

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/workflow"
+)
+
+func init() {
+	commands["render"] = command{
+		summary: "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)",
+		run:     runRender,
+	}
+}
+
+// Rendered is what `keyage render` prints: the environment the mocks stood in for, the
+// program's warnings, and every resource it registered, sorted by URN.
+type Rendered struct {
+	Stack     string             `json:"stack"`
+	Partition string             `json:"partition"`
+	Region    string             `json:"region"`
+	AccountID string             `json:"accountId"`
+	Warnings  []string           `json:"warnings"`
+	Resources []RenderedResource `json:"resources"`
+}
+
+// RenderedResource is one registered resource. Inputs that hold JSON documents (policies, the
+// state machine's definition, filter policies, the schedule's input) are shown decoded, so
+// that they can be read and diffed.
+type RenderedResource struct {
+	Type      string         `json:"type"`
+	Name      string         `json:"name"`
+	URN       string         `json:"urn"`
+	Parent    string         `json:"parent,omitempty"`
+	DependsOn []string       `json:"dependsOn,omitempty"`
+	Inputs    map[string]any `json:"inputs"`
+}
+
+var (
+	partitionFlag = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	regionFlag    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountFlag   = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// runRender implements `keyage render --stack NAME [--dir DIR] [--partition P] [--region R]
+// [--account A]`.
+func runRender(args []string, stdout, stderr io.Writer) int {
+	var sf stackFlags
+	fs := newFlagSet("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]", &sf, stderr)
+	partition := fs.String("partition", "aws", "the AWS partition the mocks stand in for (aws, aws-cn, aws-us-gov)")
+	region := fs.String("region", workflow.PlaceholderRegion, "the region the mocks stand in for")
+	account := fs.String("account", workflow.PlaceholderAccountID, "the account ID the mocks stand in for")
+	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
+		return status
+	}
+	for _, f := range []struct {
+		name, value string
+		re          *regexp.Regexp
+		allowed     string
+	}{
+		{"partition", *partition, partitionFlag, "aws, aws-cn or aws-us-gov"},
+		{"region", *region, regionFlag, "a region such as us-east-1"},
+		{"account", *account, accountFlag, "12 digits"},
+	} {
+		if !f.re.MatchString(f.value) {
+			fmt.Fprintf(stderr, "keyage render: --%s %q: want %s\n", f.name, f.value, f.allowed)
+			return exitUsage
+		}
+	}
+	s, ok := loadSettings(sf, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	out, err := render(s, sf.stack, *partition, *region, *account)
+	if err != nil {
+		fmt.Fprintf(stderr, "keyage render: %v\n", err)
+		return exitInvalid
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "keyage render: write: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// render runs keyage's Pulumi program (the one `pulumi up` runs, function build included) with
+// the settings under mocks, and collects what it registered.
+func render(s config.Settings, stack, partition, region, account string) (Rendered, error) {
+	mocks := infratest.New(partition, region, account)
+	out := Rendered{Stack: stack, Partition: partition, Region: region, AccountID: account, Warnings: []string{}}
+	program := infra.Program(infra.ProgramOptions{
+		Settings: &s,
+		Observe:  func(n *infra.KeyAgeNotifier) { out.Warnings = append(out.Warnings, n.Warnings...) },
+	})
+	if err := mocks.Run(config.Namespace, stack, program); err != nil {
+		return Rendered{}, fmt.Errorf("run the program under mocks: %w", err)
+	}
+	for _, r := range mocks.Resources() {
+		out.Resources = append(out.Resources, RenderedResource{
+			Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent, DependsOn: r.DependsOn,
+			Inputs: decodeDocuments(infratest.PlainMap(r.Inputs)).(map[string]any),
+		})
+	}
+	// The SDK registers resources from several goroutines: sort, so that output diffs well.
+	slices.SortFunc(out.Resources, func(a, b RenderedResource) int { return strings.Compare(a.URN, b.URN) })
+	return out, nil
+}
+
+// decodeDocuments replaces string values that hold a JSON object with the object.
+func decodeDocuments(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[k] = decodeDocuments(item)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = decodeDocuments(item)
+		}
+		return out
+	case string:
+		if strings.HasPrefix(v, "{") {
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(v), &doc); err == nil {
+				return doc
+			}
+		}
+	}
+	return v
+}
