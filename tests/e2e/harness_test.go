@@ -15,6 +15,7 @@ import (
 // {"n":1} is 7 bytes; {"Items":[]} is 12; each further item adds a comma; ,"BatchInput":{"b":1}
 // adds 21.
 func TestBatches(t *testing.T) {
+	t.Parallel()
 	h := harness(t)
 	items := func(n int) []any {
 		out := make([]any, n)
@@ -85,12 +86,17 @@ func TestBatches(t *testing.T) {
 			wantErr: "States.DataLimitExceeded",
 		},
 	}
-	for _, tc := range tests {
+	specs := make([]BatchSpec, len(tests))
+	for i, tc := range tests {
+		specs[i] = tc.spec
+	}
+	results, err := h.Batches(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			batches, serr, err := h.Batches(context.Background(), tc.spec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			batches, serr := results[i].Batches, results[i].Error
 			if tc.wantErr != "" {
 				if serr == nil || serr.Error != tc.wantErr {
 					t.Fatalf("got error %+v and %d batches, want %s", serr, len(batches), tc.wantErr)
@@ -124,6 +130,7 @@ func TestBatches(t *testing.T) {
 // outputs: ItemSelector with $$.Map.Item, BatchInput from the Map's input, each child its own
 // execution context, results in batch order under the Map's ResultPath.
 func TestDistributedMapAsAWS(t *testing.T) {
+	t.Parallel()
 	def := `{
   "StartAt": "Fan",
   "States": {
@@ -261,6 +268,7 @@ func failingMap(tolerated int, catch bool) string {
 // TestDistributedMapChildFailure: failed children beyond the tolerance fail the Map with
 // States.ExceedToleratedFailureThreshold, which a Catch on the Map handles.
 func TestDistributedMapChildFailure(t *testing.T) {
+	t.Parallel()
 	e := newBareEnv(t, NewAccount(testAccount))
 	input := map[string]any{"list": []string{"ok", "bad", "ok", "bad"}}
 
@@ -291,6 +299,7 @@ func TestDistributedMapChildFailure(t *testing.T) {
 // TestTaskResultOverLimit: a ListUsers page of 1,000 users with 512-character paths is over
 // 256 KiB; the execution fails with States.DataLimitExceeded, which States.ALL does not catch.
 func TestTaskResultOverLimit(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	path := longPath(512)
 	for i := 0; i < 1000; i++ {
@@ -327,6 +336,7 @@ func TestTaskResultOverLimit(t *testing.T) {
 // TestStateOutputOverLimit: a state output over 256 KiB is reported and fails the execution,
 // as AWS would fail it there.
 func TestStateOutputOverLimit(t *testing.T) {
+	t.Parallel()
 	def := fmt.Sprintf(`{"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"s": %q}, "End": true}}}`, strings.Repeat("x", PayloadLimit))
 	e := newBareEnv(t, NewAccount(testAccount))
 	res, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
@@ -345,6 +355,7 @@ func TestStateOutputOverLimit(t *testing.T) {
 // TestRetriesDoNotWait: retries happen (attempts count against MaxAttempts) without sleeping,
 // and the waits AWS would take are reported: 1 + 2 + 4 s for three retries.
 func TestRetriesDoNotWait(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(&User{Name: "u"})
 	a.ListUsersFailures = 3
@@ -376,6 +387,7 @@ func TestRetriesDoNotWait(t *testing.T) {
 // TestHandWrittenDefinition runs the harness's own machine (testdata), independent of package
 // workflow: pages of users, batched children, the function, a publish.
 func TestHandWrittenDefinition(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	for i := 0; i < 90; i++ {
 		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(85+i%10)))}})
@@ -401,6 +413,7 @@ func TestHandWrittenDefinition(t *testing.T) {
 
 // TestHarnessErrors: what the harness cannot answer is its error, never the execution's.
 func TestHarnessErrors(t *testing.T) {
+	t.Parallel()
 	e := newBareEnv(t, NewAccount(testAccount))
 	for name, def := range map[string]string{
 		"unknown resource":   `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listRoles", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
@@ -420,6 +433,7 @@ func TestHarnessErrors(t *testing.T) {
 
 // TestNodeModulesMissing: without `npm ci` the harness refuses with the command to run.
 func TestNodeModulesMissing(t *testing.T) {
+	t.Parallel()
 	_, err := newHarness(t.TempDir())
 	if !errors.Is(err, ErrNodeModulesMissing) || !strings.Contains(err.Error(), "npm ci --prefix tests/node") {
 		t.Errorf("got %v, want ErrNodeModulesMissing naming npm ci --prefix tests/node", err)

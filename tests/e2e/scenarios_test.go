@@ -258,6 +258,31 @@ func checkPayloads(t *testing.T, res *Result) {
 	}
 }
 
+// checkCost compares the run with the cost model the README quotes (workflow.CostFor): the
+// pages, child executions and billed Standard transitions (states entered in the root
+// execution, plus one per child started) it predicts for a run that publishes and retries
+// nothing are the ones the interpreter went through.
+func checkCost(t *testing.T, e *env, res *Result, s config.Settings, users int) {
+	t.Helper()
+	c, err := workflow.CostFor(s, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.account.ListUsersCalls(); got != c.Pages {
+		t.Errorf("ListUsers pages = %d, cost model says %d", got, c.Pages)
+	}
+	if got := res.Transitions.ChildExecutions; got != c.Children {
+		t.Errorf("child executions = %d, cost model says %d", got, c.Children)
+	}
+	if got := res.Transitions.Root + res.Transitions.ChildExecutions; got != c.Transitions {
+		t.Errorf("billed transitions = %d (root %d + children %d), cost model says %d", got, res.Transitions.Root, res.Transitions.ChildExecutions, c.Transitions)
+	}
+	if got := e.fn.Invocations(); got != c.LambdaInvocations {
+		t.Errorf("function invocations = %d, cost model says %d", got, c.LambdaInvocations)
+	}
+	t.Logf("cost model at %d users: %d pages, %d children, %d transitions, $%.4f per run (naive: %d children, $%.4f)", users, c.Pages, c.Children, c.Transitions, c.RunUSD, c.NaiveChildren, c.NaiveRunUSD)
+}
+
 func wantStatus(t *testing.T, res *Result, status string) {
 	t.Helper()
 	if res.Status != status {
@@ -270,6 +295,7 @@ func activeKey(user, n int, created time.Time) *AccessKey {
 }
 
 func TestOneUser(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	stale := activeKey(0, 1, testNow.Add(-days(90)-time.Second)) // one second past the limit
 	stale.LastUsed, stale.LastService, stale.LastRegion = testNow.Add(-days(3)), "s3", "eu-west-1"
@@ -294,11 +320,13 @@ func TestOneUser(t *testing.T) {
 		t.Errorf("GetAccessKeyLastUsed calls = %v, want one for the flagged key %s only", got, stale.ID)
 	}
 	checkEveryUserOnce(t, e, nil)
+	checkCost(t, e, res, s, 1)
 	t.Logf("largest state payload: %v", res.Largest)
 }
 
 // TestManualExecutionWithoutScheduledTime runs with input {}: "now" is the execution's start.
 func TestManualExecutionWithoutScheduledTime(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(&User{Name: "bob", Created: testNow.Add(-days(800)), Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(120)))}})
 	s := config.Defaults()
@@ -344,6 +372,7 @@ func mixedSettings() config.Settings {
 // Test250UsersShortPages: IAM returns short pages while IsTruncated is true; every user must be
 // checked exactly once.
 func Test250UsersShortPages(t *testing.T) {
+	t.Parallel()
 	a := mixedAccount(250)
 	sizes := []int{40, 7, 1, 33, 12, 40, 3}
 	a.PageSize = func(page, maxItems int) int { return sizes[page%len(sizes)] }
@@ -395,6 +424,7 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	wantStatus(t, res, "SUCCEEDED")
 	checkPayloads(t, res)
 	checkEveryUserOnce(t, e, nil)
+	checkCost(t, e, res, s, 5000)
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
 	if want.counts.Stale != 10000 {
@@ -455,6 +485,7 @@ func longPath(n int) string {
 // TestThrottledUsers: throttling that ends is retried and the user is checked; throttling that
 // does not end makes the user unchecked, named in the message, never compliant.
 func TestThrottledUsers(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(
 		&User{Name: "transient", Throttle: 2, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(200)))}},
@@ -489,6 +520,7 @@ func TestThrottledUsers(t *testing.T) {
 // TestOnlyUncheckedIsNotAllClear: when the only problem is a user that could not be read, the
 // scan still publishes (severity unchecked): it never says "all clear" about users it did not read.
 func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(
 		&User{Name: "persistent", Throttle: Forever, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
@@ -551,6 +583,7 @@ func listAccessKeysAttempts(t *testing.T, s config.Settings) int {
 // TestUserDeletedMidScan: a user listed by ListUsers but gone by ListAccessKeys is skipped, not
 // unchecked, and the run succeeds.
 func TestUserDeletedMidScan(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(
 		&User{Name: "gone", DeletedAfterListing: true, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
@@ -572,6 +605,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 // TestNoFindingsPublishesNothing: compliant keys, inactive old keys, exempt users and a deleted
 // user are no findings: no sns:publish call at all.
 func TestNoFindingsPublishesNothing(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	for i := 0; i < 30; i++ {
 		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
@@ -598,6 +632,7 @@ func TestNoFindingsPublishesNothing(t *testing.T) {
 // TestExemptUsers: exempt users' keys are counted as exempt and never listed, whatever the case
 // of their names.
 func TestExemptUsers(t *testing.T) {
+	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(
 		&User{Name: "SVC-Deploy", Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(500))), activeKey(0, 2, testNow.Add(-days(85)))}},
@@ -624,6 +659,7 @@ func TestExemptUsers(t *testing.T) {
 // TestListUsersFailsPersistently: a ListUsers failure after the retries fails the execution (the
 // alarm's signal), and nothing is judged or published.
 func TestListUsersFailsPersistently(t *testing.T) {
+	t.Parallel()
 	a := mixedAccount(10)
 	a.ListUsersFailures = Forever
 	s := config.Defaults()

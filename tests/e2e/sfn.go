@@ -275,25 +275,31 @@ type BatchSpec struct {
 	MaxInputBytesPerBatch int   `json:"maxInputBytesPerBatch,omitempty"`
 }
 
-// Batches returns the batches the harness hands a Distributed Map's children for spec, or the
-// States error it fails the Map with.
-func (h *Harness) Batches(ctx context.Context, spec BatchSpec) ([]json.RawMessage, *StatesError, error) {
-	in, err := json.Marshal(spec)
+// BatchResult is the outcome of one BatchSpec: the batches, or the States error the harness
+// fails the Map with.
+type BatchResult struct {
+	Batches []json.RawMessage `json:"batches"`
+	Error   *StatesError      `json:"error"`
+}
+
+// Batches returns, for each spec, the batches the harness hands a Distributed Map's children.
+func (h *Harness) Batches(ctx context.Context, specs []BatchSpec) ([]BatchResult, error) {
+	in, err := json.Marshal(specs)
 	if err != nil {
-		return nil, nil, &HarnessError{Op: "batch", Err: err}
+		return nil, &HarnessError{Op: "batch", Err: err}
 	}
 	out, err := h.node(ctx, []string{"batch"}, in)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var res struct {
-		Batches []json.RawMessage `json:"batches"`
-		Error   *StatesError      `json:"error"`
-	}
+	var res []BatchResult
 	if err := json.Unmarshal(out, &res); err != nil {
-		return nil, nil, &HarnessError{Op: "batch", Err: fmt.Errorf("decode: %w", err)}
+		return nil, &HarnessError{Op: "batch", Err: fmt.Errorf("decode: %w", err)}
 	}
-	return res.Batches, res.Error, nil
+	if len(res) != len(specs) {
+		return nil, &HarnessError{Op: "batch", Err: fmt.Errorf("%d results for %d specs", len(res), len(specs))}
+	}
+	return res, nil
 }
 
 func (h *Harness) node(ctx context.Context, args []string, stdin []byte, env ...string) ([]byte, error) {
