@@ -117,6 +117,7 @@ type alarmSpec struct {
 	comparison  string
 	threshold   float64
 	missing     string // TreatMissingData
+	muted       bool   // created with its actions disabled
 }
 
 // alarms creates the operational alarms on the alarm topic: runs that failed, timed out, were
@@ -164,6 +165,9 @@ func (b *builder) alarms(watch deadMansSwitch, topic *sns.Topic, machineARN stri
 			comparison: "LessThanThreshold", threshold: 1,
 			// No data means no successful run: that is what this alarm is for.
 			missing: "breaching",
+			// A disabled schedule starts no runs: the alarm would only cry wolf. It stays
+			// deployed, and notifies again once the schedule is enabled.
+			muted: !b.s.ScheduleEnabled,
 			description: fmt.Sprintf("keyage: no key-age scan succeeded in %s (the schedule's largest gap, %s, plus %s of slack): "+
 				"the schedule, the state machine or its role may be broken.",
 				formatDuration(watch.span()), formatDuration(watch.gap), formatDuration(DeadMansSwitchSlack)),
@@ -184,6 +188,7 @@ func (b *builder) alarms(watch deadMansSwitch, topic *sns.Topic, machineARN stri
 			ComparisonOperator: pulumi.String(a.comparison),
 			Threshold:          pulumi.Float64(a.threshold),
 			TreatMissingData:   pulumi.String(a.missing),
+			ActionsEnabled:     pulumi.Bool(!a.muted),
 			AlarmActions:       actions,
 			OkActions:          actions,
 			Tags:               b.tagMap(),

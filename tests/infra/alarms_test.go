@@ -54,12 +54,22 @@ func TestAlarms(t *testing.T) {
 		// attributes (alarm notifications carry none).
 		wantInput(t, a, "alarmActions", []string{alarmsARN})
 		wantInput(t, a, "okActions", []string{alarmsARN})
+		wantInput(t, a, "actionsEnabled", true)
 		if span := w.period * w.periods; span > 7*24*3600 || (w.period < 3600 && span > 24*3600) {
 			t.Errorf("%s %q: watches %d s in periods of %d s, beyond CloudWatch's limits", a.Type, a.Name, span, w.period)
 		}
 		if desc := inputString(t, a, "alarmDescription"); !strings.HasPrefix(desc, "keyage: ") {
 			t.Errorf("%s %q: description %q does not say it is keyage's", a.Type, a.Name, desc)
 		}
+	}
+}
+
+// TestDeadMansSwitchMutedWhileScheduleDisabled: a disabled schedule starts no runs, so the
+// dead-man's switch is deployed with its actions off; the other alarms still notify.
+func TestDeadMansSwitchMutedWhileScheduleDisabled(t *testing.T) {
+	d := mustRun(t, map[string]string{"scheduleEnabled": "false"})
+	for _, a := range d.ofType(tAlarm) {
+		wantInput(t, a, "actionsEnabled", a.Name != "keyage-no-successful-run")
 	}
 }
 

@@ -168,3 +168,17 @@ func BenchmarkProgram(b *testing.B) {
 		}
 	}
 }
+
+// TestFailedFunctionBuild: when the function cannot be built, the program fails with the
+// build's error and registers nothing.
+func TestFailedFunctionBuild(t *testing.T) {
+	setConfig(t, nil)
+	t.Chdir(t.TempDir()) // no go.mod above: the bundle has no module to build
+	d, err := runWith(t, "aws", infra.Program(infra.ProgramOptions{}))
+	if err == nil || !strings.Contains(err.Error(), "build the age-check function") {
+		t.Fatalf("error %v, want the function build's error", err)
+	}
+	if len(d.res) != 0 {
+		t.Errorf("%d resources registered, want none", len(d.res))
+	}
+}
