@@ -28,6 +28,8 @@ const (
 	MaxSubscriptions = 100
 	// MaxUserTags bounds tags: AWS allows 50 per resource and keyage keeps 10 for its own.
 	MaxUserTags = 40
+	// MaxAgeDaysLimit bounds maxAgeDays: ten years, far beyond any rotation policy.
+	MaxAgeDaysLimit = 3650
 	// MaxRateDays bounds a rate() schedule: a key-age check that runs less than once a year is not one.
 	MaxRateDays = 365
 )
@@ -47,9 +49,13 @@ type setting struct {
 // settings is the one table of every key, in the order errors are reported.
 var settings = []setting{
 	{Key{"maxAgeDays", "integer", ""},
-		func(p *problems, s *Settings, v string) { s.MaxAgeDays = parseInt(p, "maxAgeDays", v, 1, 3650) }},
+		func(p *problems, s *Settings, v string) {
+			s.MaxAgeDays = parseInt(p, "maxAgeDays", v, 1, MaxAgeDaysLimit)
+		}},
 	{Key{"warnAgeDays", "integer", ""},
-		func(p *problems, s *Settings, v string) { s.WarnAgeDays = parseInt(p, "warnAgeDays", v, 1, 3649) }},
+		func(p *problems, s *Settings, v string) {
+			s.WarnAgeDays = parseInt(p, "warnAgeDays", v, 1, MaxAgeDaysLimit-1)
+		}},
 	{Key{"exemptUsers", "array", "string"},
 		func(p *problems, s *Settings, v string) { s.ExemptUsers = parseExemptUsers(p, v) }},
 	{Key{"schedule", "string", ""},
@@ -140,7 +146,7 @@ func Parse(values map[string]string) (Settings, error) {
 		}
 	}
 	// warnAgeDays is checked against maxAgeDays only when both are valid on their own.
-	if w, m := s.WarnAgeDays, s.MaxAgeDays; w >= 1 && w <= 3649 && m >= 1 && m <= 3650 && w >= m {
+	if w, m := s.WarnAgeDays, s.MaxAgeDays; w >= 1 && w < MaxAgeDaysLimit && m >= 1 && m <= MaxAgeDaysLimit && w >= m {
 		allowed := fmt.Sprintf("an integer from 1 to %d, or no warnAgeDays", m-1)
 		if m == 1 {
 			allowed = "no warnAgeDays when maxAgeDays is 1"
@@ -287,7 +293,7 @@ var tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
 func parseTags(p *problems, v string) map[string]string {
 	var tags map[string]string
-	if err := decodeJSON(v, &tags); err != nil || tags == nil {
+	if err := decodeJSON(v, &tags); err != nil {
 		p.add("tags", v, "is not an object of string values", `a JSON object of strings such as {"team": "security", "cost-center": "4711"} (quote numbers)`)
 		return nil
 	}

@@ -1,0 +1,330 @@
+package asl
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Mermaid draws the machine as a Mermaid stateDiagram-v2, for documentation: one node per
+// state, Map and Parallel states as composite states holding their nested graphs (a Parallel's
+// branches as concurrent regions), and one edge per transition: Next, End (to [*]), each
+// Choice rule (labelled with its condition), Default, and each Catch (labelled with the errors
+// it catches).
+//
+// Node ids are the state names reduced to letters, digits and underscores (made unique), since
+// Mermaid allows nothing else there; a node whose id is not its name is declared with its name
+// as label. A Task's label adds the call it makes; a composite's label says what kind of Map or
+// Parallel it is. The output is deterministic: each graph is walked from StartAt in order of
+// transitions, then any unreachable states in name order.
+func (m *StateMachine) Mermaid() string {
+	w := &mermaidWriter{used: map[string]bool{}}
+	w.line(0, "stateDiagram-v2")
+	w.graph(1, m.StartAt, m.States)
+	return w.b.String()
+}
+
+type mermaidWriter struct {
+	b    strings.Builder
+	used map[string]bool // ids taken, across all graphs (Mermaid ids are global)
+}
+
+func (w *mermaidWriter) line(depth int, format string, args ...any) {
+	w.b.WriteString(strings.Repeat("    ", depth))
+	fmt.Fprintf(&w.b, format, args...)
+	w.b.WriteByte('\n')
+}
+
+// mermaidReserved are words of the stateDiagram grammar that cannot be ids.
+var mermaidReserved = map[string]bool{
+	"state": true, "note": true, "direction": true, "end": true, "as": true, "classDef": true,
+	"class": true, "style": true, "click": true, "left": true, "right": true, "of": true,
+}
+
+// newID derives a unique Mermaid id from a state name.
+func (w *mermaidWriter) newID(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	id := b.String()
+	if id == "" || (id[0] >= '0' && id[0] <= '9') || mermaidReserved[id] {
+		id = "s_" + id
+	}
+	base := id
+	for n := 2; w.used[id]; n++ {
+		id = base + "_" + strconv.Itoa(n)
+	}
+	w.used[id] = true
+	return id
+}
+
+// mermaidText makes text safe inside a quoted label or after an edge's colon: Mermaid's entity
+// codes for the characters its grammar would read, and one line.
+func mermaidText(s string) string {
+	r := strings.NewReplacer(
+		"#", "#35;", "\"", "#quot;", ";", "#59;", "<", "#lt;", ">", "#gt;",
+		"{", "#123;", "}", "#125;", "\r\n", " ", "\n", " ", "\r", " ", "\t", " ",
+	)
+	return r.Replace(s)
+}
+
+// order returns the names of a graph: reachable ones in the order transitions reach them
+// (breadth first from startAt), then the rest sorted.
+func graphOrder(startAt string, states States) []string {
+	var out []string
+	seen := map[string]bool{}
+	queue := []string{startAt}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seen[name] || states[name] == nil {
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+		queue = append(queue, transitions(states[name])...)
+	}
+	for _, name := range sortedNames(states) {
+		if !seen[name] && states[name] != nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// graph writes one state graph: declarations (composites with their nested graphs), then edges.
+func (w *mermaidWriter) graph(depth int, startAt string, states States) {
+	names := graphOrder(startAt, states)
+	ids := make(map[string]string, len(names))
+	for _, name := range names {
+		ids[name] = w.newID(name)
+	}
+	for _, name := range names {
+		w.declare(depth, name, ids[name], states[name])
+	}
+	if id, ok := ids[startAt]; ok {
+		w.line(depth, "[*] --> %s", id)
+	}
+	for _, name := range names {
+		w.edges(depth, ids[name], states[name], ids)
+	}
+}
+
+// declare writes a state's node: a composite for Map and Parallel, else a labelled state.
+func (w *mermaidWriter) declare(depth int, name, id string, st State) {
+	switch s := st.(type) {
+	case *Map:
+		var b *Branch
+		switch {
+		case s.ItemProcessor != nil:
+			b = &s.ItemProcessor.Branch
+		case s.Iterator != nil:
+			b = s.Iterator
+		}
+		if b != nil {
+			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" ("+mapKind(s)+")"), id)
+			w.graph(depth+1, b.StartAt, b.States)
+			w.line(depth, "}")
+			return
+		}
+	case *Parallel:
+		if len(s.Branches) > 0 {
+			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" (Parallel)"), id)
+			for i, b := range s.Branches {
+				if i > 0 {
+					w.line(depth+1, "--")
+				}
+				w.graph(depth+1, b.StartAt, b.States)
+			}
+			w.line(depth, "}")
+			return
+		}
+	}
+	label := name
+	if t, ok := st.(*Task); ok {
+		if call := taskCall(t.Resource); call != "" {
+			label += " (" + call + ")"
+		}
+	}
+	if label != id {
+		w.line(depth, "state \"%s\" as %s", mermaidText(label), id)
+	} else {
+		w.line(depth, "%s", id)
+	}
+}
+
+// mapKind names the kind of a Map: "inline Map", or "Distributed Map, express children,
+// batches of 5".
+func mapKind(s *Map) string {
+	if !s.IsDistributed() {
+		return "inline Map"
+	}
+	kind := "Distributed Map"
+	if t := s.ItemProcessor.ProcessorConfig.ExecutionType; t != "" {
+		kind += ", " + strings.ToLower(t) + " children"
+	}
+	if s.ItemBatcher != nil && s.ItemBatcher.MaxItemsPerBatch > 0 {
+		kind += ", batches of " + strconv.Itoa(s.ItemBatcher.MaxItemsPerBatch)
+	}
+	return kind
+}
+
+// taskCall shortens a Task's Resource to the call it makes: "aws-sdk:iam:listUsers",
+// "lambda:invoke", "sns:publish"; a function or activity ARN gives its resource part.
+func taskCall(resource string) string {
+	if i := strings.Index(resource, ":states:::"); i >= 0 {
+		return resource[i+len(":states:::"):]
+	}
+	parts := strings.SplitN(resource, ":", 7)
+	if len(parts) == 7 {
+		return parts[5] + ":" + parts[6]
+	}
+	return ""
+}
+
+// edges writes a state's outgoing transitions.
+func (w *mermaidWriter) edges(depth int, id string, st State, ids map[string]string) {
+	to := func(next, label string) {
+		target, ok := ids[next]
+		if !ok {
+			return // a dangling Next: Validate reports it; nothing to draw
+		}
+		if label == "" {
+			w.line(depth, "%s --> %s", id, target)
+		} else {
+			w.line(depth, "%s --> %s : %s", id, target, mermaidText(label))
+		}
+	}
+	switch s := st.(type) {
+	case *Choice:
+		for _, r := range s.Choices {
+			to(r.Next, describeRule(&r))
+		}
+		if s.Default != "" {
+			to(s.Default, "otherwise")
+		}
+	case *Succeed, *Fail:
+		w.line(depth, "%s --> [*]", id)
+	default:
+		if f := flowOf(st); f != nil {
+			if f.End {
+				w.line(depth, "%s --> [*]", id)
+			} else if f.Next != "" {
+				to(f.Next, "")
+			}
+		}
+	}
+	for _, c := range catchers(st) {
+		to(c.Next, "catch "+strings.Join(c.ErrorEquals, ", "))
+	}
+}
+
+func catchers(st State) []Catcher {
+	switch s := st.(type) {
+	case *Task:
+		return s.Catch
+	case *Map:
+		return s.Catch
+	case *Parallel:
+		return s.Catch
+	}
+	return nil
+}
+
+// ruleOperators maps comparison operators to the symbols shown.
+var ruleOperators = []struct{ suffix, symbol string }{
+	{"GreaterThanEquals", ">="}, {"LessThanEquals", "<="}, {"GreaterThan", ">"},
+	{"LessThan", "<"}, {"Equals", "=="}, {"Matches", "matches"},
+}
+
+// describeRule renders a Choice rule as a short condition: "$.n > 3", "$.x is present",
+// "($.a == true and not $.b is null)", or a JSONata Condition as written.
+func describeRule(r *ChoiceRule) string {
+	if r.Condition != "" {
+		return r.Condition
+	}
+	switch {
+	case len(r.And) > 0:
+		return joinRules(r.And, " and ")
+	case len(r.Or) > 0:
+		return joinRules(r.Or, " or ")
+	case r.Not != nil:
+		return "not " + describeRule(r.Not)
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return string(r.Variable)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return string(r.Variable)
+	}
+	var parts []string
+	for _, op := range sortedKeys(fields) {
+		switch op {
+		case "Variable", "Next", "Comment", "Assign", "Output", "Condition":
+			continue
+		}
+		parts = append(parts, describeOperator(op, fields[op]))
+	}
+	return strings.TrimSpace(string(r.Variable) + " " + strings.Join(parts, " "))
+}
+
+func joinRules(rules []ChoiceRule, sep string) string {
+	parts := make([]string, len(rules))
+	for i := range rules {
+		parts[i] = describeRule(&rules[i])
+	}
+	return "(" + strings.Join(parts, sep) + ")"
+}
+
+// describeOperator renders one comparison: IsPresent true -> "is present", NumericLessThan 3 ->
+// "< 3", StringEqualsPath $.x -> "== $.x".
+func describeOperator(op string, value json.RawMessage) string {
+	v := string(value)
+	var s string
+	if json.Unmarshal(value, &s) == nil {
+		v = s
+	}
+	if kind, ok := strings.CutPrefix(op, "Is"); ok {
+		word := strings.ToLower(kind)
+		switch kind {
+		case "Present", "Null":
+		case "Numeric", "String", "Boolean", "Timestamp":
+			word = "a " + word
+		}
+		if v == "false" {
+			return "is not " + word
+		}
+		return "is " + word
+	}
+	base := strings.TrimSuffix(op, "Path")
+	for _, o := range ruleOperators {
+		if strings.HasSuffix(base, o.suffix) {
+			if strings.HasPrefix(base, "String") || strings.HasPrefix(base, "Timestamp") {
+				if op == base { // a literal, not a path: quote it
+					v = strconv.Quote(v)
+				}
+			}
+			return o.symbol + " " + v
+		}
+	}
+	return op + " " + v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
