@@ -401,12 +401,9 @@ func Test250UsersShortPages(t *testing.T) {
 	t.Logf("counts %+v; %d ListUsers pages; largest state payload %v", want.counts, pages, res.Largest)
 }
 
-// Test5000UsersTwoStaleKeys is the worst case of the payload limits: 5,000 users with 64-character
-// names and 512-character paths, every one with two stale keys.
-func Test5000UsersTwoStaleKeys(t *testing.T) {
-	if testing.Short() {
-		t.Log("-short: running the 5,000-user scan anyway; it is the point of this package")
-	}
+// worstCaseAccount has 5,000 users with 64-character names and 512-character paths, every one
+// with two stale keys of distinct ages: the worst case of the payload limits.
+func worstCaseAccount() *Account {
 	a := NewAccount(testAccount)
 	path := longPath(512)
 	for i := 0; i < 5000; i++ {
@@ -416,6 +413,13 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 			activeKey(i, 2, testNow.Add(-days(91+(i*7)%1500)-time.Duration(i)*time.Second-time.Hour)),
 		}})
 	}
+	return a
+}
+
+// Test5000UsersTwoStaleKeys is the worst case of the payload limits: 5,000 users with 64-character
+// names and 512-character paths, every one with two stale keys.
+func Test5000UsersTwoStaleKeys(t *testing.T) {
+	a := worstCaseAccount()
 	s := config.Defaults()
 	e := newEnv(t, a)
 	start := time.Now()
@@ -679,4 +683,25 @@ func TestListUsersFailsPersistently(t *testing.T) {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 	t.Logf("ListUsers calls: %d; retries %+v", a.ListUsersCalls(), res.Retries)
+}
+
+// BenchmarkScan5000Users times the worst-case scan end to end (5,000 users x 2 stale keys, 64-
+// character names, 512-character paths) and reports what AWS would see: the largest state
+// payload, the child executions and the billed transitions. Target: under 2 minutes on 2 cores.
+func BenchmarkScan5000Users(b *testing.B) {
+	s := config.Defaults()
+	def := definition(b, s)
+	var res *Result
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, worstCaseAccount())
+		b.StartTimer()
+		res = e.run(b, def, scheduled(testNow))
+		if res.Status != "SUCCEEDED" {
+			b.Fatalf("execution %s: %+v", res.Status, res.Error)
+		}
+	}
+	b.ReportMetric(float64(res.Largest.Bytes), "max-state-bytes")
+	b.ReportMetric(float64(res.Transitions.ChildExecutions), "children")
+	b.ReportMetric(float64(res.Transitions.Root+res.Transitions.ChildExecutions), "transitions")
 }
