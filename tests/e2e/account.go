@@ -71,6 +71,9 @@ type AccessKey struct {
 	LastUsed    time.Time // zero: never used
 	LastService string
 	LastRegion  string
+	// CreateDateText, when set, is the CreateDate string ListAccessKeys returns instead of
+	// Created in IAMDateFormat: other ISO 8601 forms, or a malformed date.
+	CreateDateText string
 }
 
 // NewAccount returns an empty account with the 12-digit id.
@@ -288,7 +291,11 @@ func (a *Account) ListAccessKeys(in json.RawMessage) (any, *StatesError, error) 
 		IsTruncated       bool  `json:"IsTruncated"`
 	}{AccessKeyMetadata: []key{}}
 	for _, k := range u.Keys {
-		out.AccessKeyMetadata = append(out.AccessKeyMetadata, key{AccessKeyID: k.ID, CreateDate: k.Created.UTC().Format(IAMDateFormat), Status: k.Status, UserName: u.Name})
+		created := k.Created.UTC().Format(IAMDateFormat)
+		if k.CreateDateText != "" {
+			created = k.CreateDateText
+		}
+		out.AccessKeyMetadata = append(out.AccessKeyMetadata, key{AccessKeyID: k.ID, CreateDate: created, Status: k.Status, UserName: u.Name})
 	}
 	return out, nil, nil
 }

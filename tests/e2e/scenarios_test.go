@@ -705,3 +705,65 @@ func BenchmarkScan5000Users(b *testing.B) {
 	b.ReportMetric(float64(res.Transitions.ChildExecutions), "children")
 	b.ReportMetric(float64(res.Transitions.Root+res.Transitions.ChildExecutions), "transitions")
 }
+
+// TestFunctionErrorMarksBatchUnchecked: when the function rejects a batch (here IAM hands over a
+// CreateDate without a time zone, so the event is invalid), the error reaches the state machine
+// named after the function's errorType, the batch's users are reported unchecked with it, and
+// the other batches are judged: nothing is lost and the run succeeds. Dates in other ISO 8601
+// forms are judged like any other.
+func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
+	t.Parallel()
+	s := config.Defaults()
+	batch := workflow.PlanFor(s.MaxConcurrency).BatchSize
+	a := NewAccount(testAccount)
+	var inBadBatch []string
+	for i := 0; i < 2*batch; i++ {
+		u := &User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(100)))}}
+		switch i {
+		case 1:
+			u.Keys[0].CreateDateText = "2025-11-20 08:00:00" // no zone: the function refuses to guess
+		case batch + 1:
+			u.Keys[0].CreateDateText = testNow.Add(-days(100)).Format("2006-01-02T15:04:05.000-0700")
+		}
+		if i < batch {
+			inBadBatch = append(inBadBatch, u.Name)
+		}
+		a.Add(u)
+	}
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	var failed []Call
+	for _, c := range e.tasks.CallsTo(ResourceLambdaInvoke) {
+		if c.Error != nil {
+			failed = append(failed, c)
+		}
+	}
+	if len(failed) != 1 || failed[0].Error.Error != agecheck.ErrorTypeInvalidInput || !strings.Contains(failed[0].Error.Cause, "CreateDate") {
+		t.Fatalf("failed invocations = %+v, want one %s about the CreateDate", failed, agecheck.ErrorTypeInvalidInput)
+	}
+	pubs := e.tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, _ := message(t, pubs[0])
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: batch, Stale: batch}
+	if body.Counts != want {
+		t.Errorf("counts = %+v, want %+v", body.Counts, want)
+	}
+	var unchecked []string
+	for _, u := range body.UncheckedUsers {
+		unchecked = append(unchecked, u.UserName)
+		if u.Error != agecheck.ErrorTypeInvalidInput {
+			t.Errorf("unchecked %s with error %q, want %s", u.UserName, u.Error, agecheck.ErrorTypeInvalidInput)
+		}
+	}
+	sort.Strings(unchecked)
+	if !slices.Equal(unchecked, inBadBatch) {
+		t.Errorf("unchecked users = %v, want the bad batch %v", unchecked, inBadBatch)
+	}
+	if pubs[0].Attributes["severity"] != agecheck.SeverityStale {
+		t.Errorf("severity = %q, want %s", pubs[0].Attributes["severity"], agecheck.SeverityStale)
+	}
+}
