@@ -4,14 +4,15 @@
 //
 // Usage:
 //   KEYAGE_TASK_URL=http://127.0.0.1:PORT/task node tests/node/run-sfn.mjs run REQUEST.json
-//   node tests/node/run-sfn.mjs batch < SPEC.json
+//   node tests/node/run-sfn.mjs batch < SPECS.json
 //
 // REQUEST.json: {"definition": {...}, "input": ..., "context": {...}, "retryWaitMs": 0,
 //                "parallelism": 16, "validate": true}
 //   context is the Context Object of the execution ("Execution": {"Id", "Name", "RoleArn",
 //   "StartTime"}, "StateMachine": {"Id", "Name"}); Execution.Input is always the input.
-// SPEC.json (batch): {"items": [...], "batchInput": {...}, "maxItemsPerBatch": N,
-//                     "maxInputBytesPerBatch": N} -> {"batches": [...]} or {"error": {...}}
+// SPECS.json (batch): [{"items": [...], "batchInput": {...}, "maxItemsPerBatch": N,
+//                       "maxInputBytesPerBatch": N}, ...] -> one {"batches": [...]} or
+//                       {"error": {"Error", "Cause"}} per spec: the ItemBatcher alone, for tests.
 //
 // Each Task is POSTed as {"execution", "state", "resource", "input"} (input after InputPath and
 // Parameters) to KEYAGE_TASK_URL, which answers {"result": ...} or {"error": NAME, "cause": TEXT};
@@ -678,17 +679,20 @@ async function runRequest(request) {
 async function main() {
   const [mode, file] = process.argv.slice(2);
   if (mode === "batch") {
-    const spec = JSON.parse(readFileSync(0, "utf8"));
-    try {
-      return { batches: makeBatches(spec.items, spec.batchInput, spec.maxItemsPerBatch ?? 0, spec.maxInputBytesPerBatch ?? 0) };
-    } catch (err) {
-      return { error: { Error: err.name, Cause: err.message } };
-    }
+    const specs = JSON.parse(readFileSync(0, "utf8"));
+    if (!Array.isArray(specs)) throw new HarnessError("batch: stdin must be a JSON array of specs");
+    return specs.map((spec) => {
+      try {
+        return { batches: makeBatches(spec.items, spec.batchInput, spec.maxItemsPerBatch ?? 0, spec.maxInputBytesPerBatch ?? 0) };
+      } catch (err) {
+        return { error: { Error: err.name, Cause: err.message } };
+      }
+    });
   }
   if (mode === "run" && file) {
     return runRequest(JSON.parse(readFileSync(file, "utf8")));
   }
-  throw new HarnessError("usage: run-sfn.mjs run REQUEST.json | run-sfn.mjs batch < SPEC.json");
+  throw new HarnessError("usage: run-sfn.mjs run REQUEST.json | run-sfn.mjs batch < SPECS.json");
 }
 
 main().then(
