@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -180,5 +181,48 @@ func TestFailedFunctionBuild(t *testing.T) {
 	}
 	if len(d.res) != 0 {
 		t.Errorf("%d resources registered, want none", len(d.res))
+	}
+}
+
+// TestComponentOutputs reads the component's exported outputs as a caller would.
+func TestComponentOutputs(t *testing.T) {
+	setConfig(t, nil)
+	got := map[string]string{}
+	var mu sync.Mutex
+	_, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
+		n, err := infra.NewKeyAgeNotifier(ctx, infra.ComponentName, &infra.KeyAgeNotifierArgs{Settings: config.Defaults(), Function: dummyFunction})
+		if err != nil {
+			return err
+		}
+		for name, o := range map[string]pulumi.StringOutput{
+			"topicArn": n.TopicArn, "alarmTopicArn": n.AlarmTopicArn, "stateMachineArn": n.StateMachineArn,
+			"stateMachineName": n.StateMachineName, "functionName": n.FunctionName, "functionArn": n.FunctionArn,
+			"scheduleName": n.ScheduleName, "scheduleGroupName": n.ScheduleGroupName,
+			"functionLogGroupName": n.FunctionLogGroupName, "stateMachineLogGroupName": n.StateMachineLogGroupName,
+			"deadLetterQueueUrl": n.DeadLetterQueueURL,
+		} {
+			o.ApplyT(func(v string) string {
+				mu.Lock()
+				defer mu.Unlock()
+				got[name] = v
+				return v
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	want := map[string]string{
+		"topicArn": findingsARN, "alarmTopicArn": alarmsARN, "stateMachineArn": machineARN,
+		"stateMachineName": machineName, "functionName": functionName, "functionArn": functionARN,
+		"scheduleName": "keyage-dev-scan", "scheduleGroupName": "keyage-dev",
+		"functionLogGroupName": "/aws/lambda/" + functionName, "stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
+		"deadLetterQueueUrl": "https://sqs." + region + ".amazonaws.com/" + account + "/keyage-schedule-dlq",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("output %s = %q, want %q", k, got[k], w)
+		}
 	}
 }
