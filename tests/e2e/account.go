@@ -39,6 +39,9 @@ type Account struct {
 	// ListUsersFailures makes that many ListUsers calls fail with throttling before answering
 	// (Forever: all).
 	ListUsersFailures int
+	// Latency delays every answer (aws-sdk tasks and the function's calls alike), so that calls
+	// overlap as they do against IAM and MaxInFlight means something.
+	Latency time.Duration
 
 	mu        sync.Mutex
 	users     []*User
@@ -47,6 +50,8 @@ type Account struct {
 	listCalls int
 	keyCalls  map[string]int // ListAccessKeys calls per user name
 	lastCalls map[string]int // GetAccessKeyLastUsed calls per key
+	inFlight  int
+	maxFlight int
 }
 
 // User is one IAM user of the synthetic account.
@@ -115,6 +120,29 @@ func (a *Account) User(name string) *User {
 	return a.byName[strings.ToLower(name)]
 }
 
+// MaxInFlight is the most IAM calls that were being answered at once: what IAM's account-wide
+// throttling sees.
+func (a *Account) MaxInFlight() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.maxFlight
+}
+
+// call counts a call in flight for its Latency; the returned func ends it.
+func (a *Account) call() func() {
+	a.mu.Lock()
+	a.inFlight++
+	a.maxFlight = max(a.maxFlight, a.inFlight)
+	latency := a.Latency
+	a.mu.Unlock()
+	time.Sleep(latency)
+	return func() {
+		a.mu.Lock()
+		a.inFlight--
+		a.mu.Unlock()
+	}
+}
+
 // ListUsersCalls is the number of ListUsers calls answered or failed.
 func (a *Account) ListUsersCalls() int {
 	a.mu.Lock()
@@ -178,6 +206,7 @@ func (a *Account) ListUsers(in json.RawMessage) (any, *StatesError, error) {
 	if p.PathPrefix != nil {
 		return nil, nil, fmt.Errorf("listUsers: PathPrefix %q is not supported by the synthetic account", *p.PathPrefix)
 	}
+	defer a.call()()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	call := a.listCalls
@@ -268,6 +297,7 @@ func (a *Account) ListAccessKeys(in json.RawMessage) (any, *StatesError, error) 
 	if p.Marker != nil {
 		return nil, nil, fmt.Errorf("listAccessKeys: Marker %q was never issued (a user has at most 2 keys, one page)", *p.Marker)
 	}
+	defer a.call()()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	name := *p.UserName
@@ -317,6 +347,7 @@ func (a *Account) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PostForm.Get("AccessKeyId")
+	defer a.call()()
 	a.mu.Lock()
 	a.lastCalls[id]++
 	k := a.byKey[id]

@@ -767,3 +767,27 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 		t.Errorf("severity = %q, want %s", pubs[0].Attributes["severity"], agecheck.SeverityStale)
 	}
 }
+
+// TestIAMConcurrencyBound: the IAM calls in flight at once (ListAccessKeys from the children's
+// inline Maps and the function's GetAccessKeyLastUsed) never exceed maxConcurrency, the setting
+// that stands for IAM's account-wide throttling.
+func TestIAMConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	for _, mc := range []int{3, 10} {
+		t.Run(fmt.Sprintf("maxConcurrency=%d", mc), func(t *testing.T) {
+			a := mixedAccount(120)
+			a.Latency = 5 * time.Millisecond
+			s := mixedSettings()
+			s.MaxConcurrency = mc
+			e := newEnv(t, a)
+			res := e.run(t, definition(t, s), scheduled(testNow))
+			wantStatus(t, res, "SUCCEEDED")
+			checkEveryUserOnce(t, e, nil)
+			got := a.MaxInFlight()
+			if got > mc || got < 2 {
+				t.Errorf("at most %d IAM calls were in flight at once, want 2..%d", got, mc)
+			}
+			t.Logf("maxConcurrency %d: at most %d IAM calls in flight (plan %+v)", mc, got, workflow.PlanFor(mc))
+		})
+	}
+}

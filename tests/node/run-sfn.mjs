@@ -208,7 +208,7 @@ function rewriteChoice(rule) {
  * rewriteGraph returns a copy of a state graph ({StartAt, States}) for the interpreter, and
  * registers into `plan` every Task, every replaced Distributed Map and every state with Retry.
  */
-function rewriteGraph(graph, plan, scope) {
+function rewriteGraph(graph, plan) {
   const states = {};
   for (const [name, original] of Object.entries(graph.States)) {
     if (plan.names.has(name)) {
@@ -226,7 +226,7 @@ function rewriteGraph(graph, plan, scope) {
       throw new HarnessError(`state ${name}: JSONata is not supported by aws-local-stepfunctions`);
     }
     if (s.Type === "Parallel") {
-      s.Branches = s.Branches.map((b, i) => rewriteGraph(b, plan, `${scope}${name}[${i}]/`));
+      s.Branches = s.Branches.map((b) => rewriteGraph(b, plan));
     }
     if (s.Type === "Map") {
       if (s.ItemBatcher) {
@@ -237,13 +237,12 @@ function rewriteGraph(graph, plan, scope) {
         s.ItemBatcher = b;
       }
       const proc = s.ItemProcessor ?? s.Iterator;
-      const child = rewriteGraph(proc, plan, `${scope}${name}/`);
+      const child = rewriteGraph(proc, plan);
       if (isDistributed(s)) {
         if (s.ItemReader || s.ResultWriter) {
           throw new HarnessError(`state ${name}: ItemReader and ResultWriter are not reproduced`);
         }
         plan.distributedMaps.set(name, {
-          name,
           map: s,
           executionType: proc.ProcessorConfig.ExecutionType ?? "STANDARD",
           processor: { StartAt: child.StartAt, States: child.States },
@@ -601,7 +600,7 @@ async function runRequest(request) {
     throw new HarnessError("the machine's QueryLanguage is JSONata, which aws-local-stepfunctions does not support");
   }
   const plan = { names: new Set(), tasks: new Map(), distributedMaps: new Map(), retrying: new Set() };
-  const definition = rewriteGraph(request.definition, plan, "");
+  const definition = rewriteGraph(request.definition, plan);
   const given = request.context ?? {};
   const startTime = given.Execution?.StartTime ?? new Date().toISOString();
   const exec = {
