@@ -1,6 +1,9 @@
 // Runs one state machine execution in aws-local-stepfunctions@3.0.0, with every Task answered by
-// a loopback HTTP server, and prints one JSON document on stdout: the execution's outcome and what
-// it would have cost AWS (state sizes, child executions, transitions, retries).
+// a loopback HTTP server, and prints one JSON document on stdout: the execution's outcome
+// (status, output, error) and what AWS would have seen: the largest input and output of every
+// state per scope, payload-limit violations, per Task state its calls, failures and largest
+// parameters and result (the server records each call itself), every Map Run (items, children,
+// batch sizes, child payloads), states entered (root and children), and retries.
 //
 // Usage:
 //   KEYAGE_TASK_URL=http://127.0.0.1:PORT/task node tests/node/run-sfn.mjs run REQUEST.json
@@ -44,7 +47,8 @@
 //  * $$.Execution.Input and $$.Execution.StartTime. The interpreter sets both anew for every
 //    inline Map iteration and Parallel branch (to the item and the current clock). Paths naming
 //    them are rewritten to fields that keep the execution's input and the StartTime given in the
-//    request, so they read as in AWS, and runs are deterministic.
+//    request, so they read as in AWS, and runs are deterministic. (Reading $$.Execution whole
+//    shows those two extra fields.)
 //  * Payload limits. Every state's input and output, every Task's parameters and result, and
 //    every child's input and output is measured as UTF-8 JSON; a Task's parameters or result or a
 //    child's input over 262,144 bytes fails with States.DataLimitExceeded where AWS would, and any
