@@ -88,22 +88,28 @@ var goldenCases = []struct {
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := mustRender(t, mustDefinition(t, tc.s(), tc.r()))
-			path := filepath.Join("testdata", tc.name+".asl.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run `go test ./workflow -update` to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("rendered definition differs from %s (run `go test ./workflow -update` and review the diff):\n%s",
-					path, firstDifference(got, want))
-			}
+			m := mustDefinition(t, tc.s(), tc.r())
+			compareGolden(t, filepath.Join("testdata", tc.name+".asl.json"), mustRender(t, m))
+			compareGolden(t, filepath.Join("testdata", tc.name+".mmd"), []byte(m.Mermaid()))
 		})
+	}
+}
+
+// compareGolden compares got with the file at path (rewriting it first under -update).
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./workflow -update` to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run `go test ./workflow -update` and review the diff):\n%s",
+			path, firstDifference(got, want))
 	}
 }
 
