@@ -27,18 +27,24 @@ const (
 	stateUserDeleted    = "UserDeleted"
 	stateKeysUnreadable = "KeysUnreadable"
 	// StateCheckBatch invokes the function with op "check" for a child's batch.
-	StateCheckBatch         = "CheckBatch"
-	stateMarkBatch          = "MarkBatchUnchecked"
-	stateMarkUser           = "UncheckedUser"
-	stateBatchUnchecked     = "BatchUnchecked"
-	StateMergeResults       = "MergeResults" // op "merge"
-	stateMorePages          = "MorePages"
-	StateReport             = "Report" // op "report"
-	stateHasFindings        = "HasFindings"
-	StateNotify             = "Notify" // sns:Publish
-	stateNotified           = "Notified"
-	stateNothingToReport    = "NothingToReport"
-	batchFailedCause        = "the age-check function failed for this batch after retries; its error is in the child execution's history"
+	StateCheckBatch      = "CheckBatch"
+	stateMarkBatch       = "MarkBatchUnchecked"
+	stateMarkUser        = "UncheckedUser"
+	stateBatchUnchecked  = "BatchUnchecked"
+	StateMergeResults    = "MergeResults" // op "merge"
+	stateMorePages       = "MorePages"
+	StateReport          = "Report" // op "report"
+	stateHasFindings     = "HasFindings"
+	StateNotify          = "Notify" // sns:Publish
+	stateNotified        = "Notified"
+	stateNothingToReport = "NothingToReport"
+)
+
+// Messages the definition carries.
+const (
+	// batchFailedCause is each user's Cause when a child's check invocation failed for good.
+	batchFailedCause = "the age-check function failed for this batch after retries; its error is in the child execution's history"
+	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
 	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
 )
 
