@@ -623,3 +623,40 @@ func TestPlaceholderResourcesAreValidAndObvious(t *testing.T) {
 		t.Errorf("placeholders are not obvious: %+v", r)
 	}
 }
+
+// TestRunsOffline keeps the definition within what aws-local-stepfunctions executes: JSONPath
+// only, and only intrinsic functions it implements.
+func TestRunsOffline(t *testing.T) {
+	supported := map[string]bool{"States.ArrayLength": true, "States.JsonMerge": true, "States.Format": true,
+		"States.StringToJson": true, "States.ArrayGetItem": true, "States.Array": true}
+	for _, tc := range goldenCases {
+		var doc any
+		if err := json.Unmarshal(mustRender(t, mustDefinition(t, tc.s(), tc.r())), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, x := range v {
+					if k == "QueryLanguage" && x != string(asl.JSONPath) {
+						t.Errorf("%s: %s.QueryLanguage is %v, want JSONPath", tc.name, path, x)
+					}
+					walk(path+"."+k, x)
+				}
+			case []any:
+				for i, x := range v {
+					walk(path+"["+itoa(i)+"]", x)
+				}
+			case string:
+				if strings.Contains(v, "{%") {
+					t.Errorf("%s: %s holds a JSONata expression %q", tc.name, path, v)
+				}
+				if fn, _, ok := strings.Cut(v, "("); ok && strings.HasPrefix(v, "States.") && !strings.Contains(fn, " ") && !supported[fn] {
+					t.Errorf("%s: %s calls %s, which aws-local-stepfunctions does not implement", tc.name, path, fn)
+				}
+			}
+		}
+		walk("$", doc)
+	}
+}
