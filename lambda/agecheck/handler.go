@@ -18,6 +18,10 @@ type LastUsed struct {
 // a failure is logged and the finding goes out without last-used details.
 type LastUsedFunc func(ctx context.Context, userName, accessKeyID string) (LastUsed, error)
 
+// LookupReserve is the time before an invocation's deadline that last-used lookups leave free
+// for logging and returning the batch's summary.
+const LookupReserve = time.Second
+
 // Handler adapts the core to an invocation: it decodes the event, dispatches on Op, looks up
 // last use for flagged keys, and logs every finding and unchecked user as one JSON line, so
 // that nothing is lost when summaries are trimmed. It holds no clock: "now" is the event's.
@@ -85,16 +89,24 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	}
 	log := h.logger()
 	if h.LastUsed != nil {
+		// Lookups stop LookupReserve before the invocation's deadline, so that a lookup still in
+		// flight cannot make the function time out before it has logged and returned the batch.
+		lookupCtx := ctx
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
+			defer cancel()
+		}
 		for i := range s.Findings {
 			f := &s.Findings[i]
-			if ctx.Err() != nil {
+			if lookupCtx.Err() != nil {
 				// Out of time: the remaining findings go out without last-used details rather
 				// than the whole batch failing.
 				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookups skipped", slog.Int("skipped", len(s.Findings)-i),
-					slog.String("error", context.Cause(ctx).Error()))
+					slog.String("error", context.Cause(lookupCtx).Error()))
 				break
 			}
-			lu, err := h.LastUsed(ctx, f.UserName, f.AccessKeyID)
+			lu, err := h.LastUsed(lookupCtx, f.UserName, f.AccessKeyID)
 			if err != nil {
 				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", f.UserName),
 					slog.String("accessKeyId", f.AccessKeyID), slog.String("error", err.Error()))

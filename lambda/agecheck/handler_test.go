@@ -160,6 +160,37 @@ func TestHandlerStopsLookupsWhenOutOfTime(t *testing.T) {
 	}
 }
 
+func TestHandlerLookupsLeaveReserveBeforeDeadline(t *testing.T) {
+	deadline := time.Now().Add(LookupReserve + 200*time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var lookupDeadline time.Time
+	h := &Handler{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		LastUsed: func(ctx context.Context, _, _ string) (LastUsed, error) {
+			lookupDeadline, _ = ctx.Deadline()
+			<-ctx.Done() // a lookup that hangs until its context gives up
+			return LastUsed{}, ctx.Err()
+		},
+	}
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90},
+		Users: []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K1", ago(days(200))), activeKey("K2", ago(days(100)))}}}})
+	out, err := h.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	if want := deadline.Add(-LookupReserve); !lookupDeadline.Equal(want) {
+		t.Errorf("lookup deadline: got %v, want %v (invocation deadline minus LookupReserve)", lookupDeadline, want)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("Invoke returned after the invocation's deadline: %v", ctx.Err())
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil || len(s.Findings) != 2 {
+		t.Errorf("got %s (%v), want a summary with both findings", out, err)
+	}
+}
+
 func TestHandlerMergeAndReport(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	merge := `{"op":"merge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012",
