@@ -633,6 +633,29 @@ func TestNoFindingsPublishesNothing(t *testing.T) {
 	checkEveryUserOnce(t, e, nil)
 }
 
+// TestEmptyAccount: an account with no IAM users (ListUsers returns an empty list): the
+// Distributed Map starts no child, the run succeeds and nothing is published.
+func TestEmptyAccount(t *testing.T) {
+	t.Parallel()
+	a := NewAccount(testAccount)
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+	if n := a.ListUsersCalls(); n != 1 {
+		t.Errorf("ListUsers called %d times, want 1", n)
+	}
+	if calls := a.ListAccessKeysCalls(); len(calls) != 0 {
+		t.Errorf("ListAccessKeys called for %v, want no calls", calls)
+	}
+	var report agecheck.Report
+	if err := json.Unmarshal(res.Output, &report); err != nil || report.Publish {
+		t.Errorf("execution output %s: want the report with publish false (%v)", res.Output, err)
+	}
+}
+
 // TestExemptUsers: exempt users' keys are counted as exempt and never listed, whatever the case
 // of their names.
 func TestExemptUsers(t *testing.T) {
