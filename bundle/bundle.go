@@ -11,13 +11,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/keyage/keyage/internal/modroot"
 )
 
 // FunctionPackage is the Go package built into the bundle, relative to the module root.
@@ -91,8 +92,8 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	root := opts.ModuleRoot
 	if root == "" {
 		var err error
-		if root, err = findModuleRoot(); err != nil {
-			return Result{}, err
+		if root, err = modroot.Find(); err != nil {
+			return Result{}, fmt.Errorf("bundle: %w; set Options.ModuleRoot", err)
 		}
 	}
 	root, err := filepath.Abs(root)
@@ -195,22 +196,4 @@ func zipEntry(path string) ([]byte, error) {
 		return nil, fmt.Errorf("bundle: finish zip: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// findModuleRoot walks up from the working directory to the directory holding go.mod.
-func findModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("bundle: find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("bundle: find module root: no go.mod at or above the working directory; set Options.ModuleRoot")
-		}
-		dir = parent
-	}
 }

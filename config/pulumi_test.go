@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/keyage/keyage/internal/modroot"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
@@ -16,7 +18,7 @@ import (
 // TestPulumiAcceptsProjectFile loads Pulumi.yaml with the Pulumi CLI's own loader, which checks
 // it against Pulumi's project schema and checks each declared default against its type.
 func TestPulumiAcceptsProjectFile(t *testing.T) {
-	project, err := workspace.LoadProject(filepath.Join(repoRoot(t), "Pulumi.yaml"))
+	project, err := workspace.LoadProject(filepath.Join(modroot.MustFind(t), "Pulumi.yaml"))
 	if err != nil {
 		t.Fatalf("Pulumi rejects Pulumi.yaml: %v", err)
 	}
@@ -28,7 +30,7 @@ func TestPulumiAcceptsProjectFile(t *testing.T) {
 // TestStackFilesReadLikePulumi: ReadStackFile must hand Parse the same strings the Pulumi CLI
 // hands the program, for the committed stacks and for a file using every YAML form.
 func TestStackFilesReadLikePulumi(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	project, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,29 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyage/keyage/internal/modroot"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
-
-// repoRoot walks up from the test's directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
 
 // projectConfig is the config section of Pulumi.yaml.
 type projectConfig map[string]struct {
@@ -44,7 +27,7 @@ type projectConfig map[string]struct {
 
 func readProjectConfig(t *testing.T) projectConfig {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "Pulumi.yaml"))
+	data, err := os.ReadFile(filepath.Join(modroot.MustFind(t), "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +108,7 @@ func TestPulumiYAMLDefaultsEqualDefaults(t *testing.T) {
 }
 
 func TestStackFilesLoad(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
 			s, err := LoadStackFile(root, stack)

@@ -11,31 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyage/keyage/internal/modroot"
+
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
-
-// repoRoot walks up from the test's directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
 
 // prodSettings is a production-like stack: a warning threshold, exemptions, more concurrency.
 func prodSettings() config.Settings {
@@ -156,7 +139,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestGoldenFilesPassASLValidator runs the independent asl-validator (npm) over the golden files.
 func TestGoldenFilesPassASLValidator(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "asl-validator", "package.json")); err != nil {
 		t.Fatalf("asl-validator is not installed (%v): run `npm ci --prefix tests/node`", err)
 	}

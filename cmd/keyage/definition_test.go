@@ -4,13 +4,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyage/keyage/internal/modroot"
+
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/workflow"
 )
 
 func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	status, stdout, stderr := runCLI("definition", "--stack", "prod", "--dir", root)
 	if status != exitOK || stderr != "" {
 		t.Fatalf("definition --stack prod = %d, stderr %q; want 0 and nothing on stderr", status, stderr)
@@ -47,7 +49,7 @@ func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
 }
 
 func TestDefinitionMermaid(t *testing.T) {
-	status, stdout, stderr := runCLI("definition", "--stack", "dev", "--dir", repoRoot(t), "--format", "mermaid")
+	status, stdout, stderr := runCLI("definition", "--stack", "dev", "--dir", modroot.MustFind(t), "--format", "mermaid")
 	if status != exitOK || stderr != "" {
 		t.Fatalf("definition --format mermaid = %d, stderr %q", status, stderr)
 	}

@@ -2,31 +2,13 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-// repoRoot walks up from the test's directory to the directory holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
+	"github.com/keyage/keyage/internal/modroot"
+)
 
 // runCLI runs the command line in-process.
 func runCLI(args ...string) (status int, stdout, stderr string) {
@@ -78,7 +60,7 @@ func TestUnknownCommand(t *testing.T) {
 
 // TestGoRun runs the real command once, as the README tells people to.
 func TestGoRun(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	cmd := exec.Command("go", "run", "./cmd/keyage", "validate", "--stack", "prod")
 	cmd.Dir = root
 	var stdout, stderr bytes.Buffer

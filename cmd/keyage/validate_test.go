@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyage/keyage/internal/modroot"
 )
 
 func TestValidateStackFiles(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	status, stdout, stderr := runCLI("validate", "--stack", "prod", "--dir", root)
 	want := `Pulumi.prod.yaml: OK
   policy: stale after 90 days, due soon after 75; exempt: break-glass-*

@@ -11,7 +11,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keyage/keyage/internal/modroot"
 )
 
 // runtimeAPIPrefix is the path of the Runtime API's endpoints (version 2018-06-01).
@@ -33,29 +34,10 @@ const runtimeAPIPrefix = "/2018-06-01/runtime/"
 // and how long Invoke waits for its answer unless Runtime.InvokeTimeout says otherwise.
 const DefaultInvokeTimeout = 60 * time.Second
 
-// RepoRoot returns the module root: the nearest directory at or above the working directory
-// that holds go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // BuildTo builds the function (./lambda, tag lambda.norpc as deployed) for the host into
 // dir/bootstrap and returns that path. Use it from TestMain to build once per test binary.
 func BuildTo(dir string) (string, error) {
-	root, err := RepoRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return "", err
 	}

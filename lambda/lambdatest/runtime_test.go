@@ -38,13 +38,3 @@ func TestInvokeTimesOut(t *testing.T) {
 		t.Errorf("Invoke took %v, want about the 200ms timeout", d)
 	}
 }
-
-func TestRepoRootHoldsGoMod(t *testing.T) {
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil || filepath.Base(root) == "lambdatest" {
-		t.Errorf("RepoRoot() = %s, want the module root", root)
-	}
-}

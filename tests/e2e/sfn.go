@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/keyage/keyage/lambda/lambdatest"
+	"github.com/keyage/keyage/internal/modroot"
 )
 
 // PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
@@ -211,7 +211,7 @@ type Harness struct {
 
 // NewHarness finds run-sfn.mjs and checks that node and the npm packages are installed.
 func NewHarness() (*Harness, error) {
-	root, err := lambdatest.RepoRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyage/keyage/internal/modroot"
+
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 )
@@ -115,7 +117,7 @@ func TestEveryActionExists(t *testing.T) {
 		}
 	}
 	slices.Sort(actions)
-	root := repoRoot(t)
+	root := modroot.MustFind(t)
 	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "@cloud-copilot", "iam-data")); err != nil {
 		t.Fatalf("tests/node/node_modules is missing (%v): run `npm ci --prefix tests/node` first", err)
 	}
