@@ -470,6 +470,21 @@ func TestValidateInvalidMachines(t *testing.T) {
 	}
 }
 
+// parseRejected are definitions that asl-validator rejects and that Parse must refuse, mostly
+// because an explicit empty or zero value would otherwise decode as "absent" and vanish (found
+// by mutating the testdata definitions and comparing verdicts).
+var parseRejected = []string{
+	`{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"","End":true}}}`,
+	`{"StartAt":"P","States":{"P":{"Type":"Pass","OutputPath":"","End":true}}}`,
+	`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"","ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+	`{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true,"Next":"S"}],"Default":""},"S":{"Type":"Succeed"}}}`,
+	`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":0,"End":true}}}`,
+	`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","HeartbeatSeconds":0,"End":true}}}`,
+	`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"MaxItems":0}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+	`{"StartAt":"P","States":{"P":{"Type":"Pass","Nxt":"Q","End":true}}}`,
+	`{"StartAt":"P","States":{"P":{"Type":"Sleep","End":true}}}`,
+}
+
 // TestASLValidator runs asl-validator@4.0.0 once over every definition in testdata, which it
 // must accept, and over every invalid machine: its verdict on each must match the pinned one,
 // and every machine it rejects Validate rejects too (the cross-check table).
@@ -494,7 +509,23 @@ func TestASLValidator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	results := runASLValidator(t, append(slices.Clone(valid), invalid...))
+	var unparsable []string
+	for i, def := range parseRejected {
+		file := filepath.Join(dir, fmt.Sprintf("unparsable-%02d.json", i))
+		if err := os.WriteFile(file, []byte(def), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		unparsable = append(unparsable, file)
+	}
+	results := runASLValidator(t, slices.Concat(valid, invalid, unparsable))
+	for i, def := range parseRejected {
+		if r := results[unparsable[i]]; r.Valid {
+			t.Errorf("asl-validator accepts %s, want it rejected", def)
+		}
+		if _, err := Parse([]byte(def)); err == nil {
+			t.Errorf("Parse accepts %s, which asl-validator rejects", def)
+		}
+	}
 
 	for _, f := range valid {
 		if r := results[f]; !r.Valid {

@@ -106,10 +106,19 @@ func (ss *States) UnmarshalJSON(data []byte) error {
 
 func decodeState(raw json.RawMessage) (State, error) {
 	var probe struct {
-		Type *string `json:"Type"`
+		Type    *string `json:"Type"`
+		Next    *string `json:"Next"`
+		Default *string `json:"Default"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return nil, fmt.Errorf("want a state object: %w", err)
+	}
+	// An empty transition would decode as "absent" and vanish silently.
+	if probe.Next != nil && *probe.Next == "" {
+		return nil, errors.New("Next: empty string; want the name of a state")
+	}
+	if probe.Default != nil && *probe.Default == "" {
+		return nil, errors.New("Default: empty string; want the name of a state")
 	}
 	if probe.Type == nil {
 		return nil, fmt.Errorf("Type is missing; want one of %s", strings.Join(stateTypes, ", "))
@@ -132,7 +141,9 @@ func checkType(got, want string) error {
 }
 
 // intField decodes a field that holds an integer or, in JSONata, a "{% %}" expression string.
-func intField(name string, raw json.RawMessage) (int, string, error) {
+// Since the zero int means "absent", a literal below min (at least 1 where zero is not the
+// default) is refused rather than silently dropped.
+func intField(name string, raw json.RawMessage, min int) (int, string, error) {
 	if len(raw) == 0 {
 		return 0, "", nil
 	}
@@ -150,6 +161,9 @@ func intField(name string, raw json.RawMessage) (int, string, error) {
 	i, err := n.Int64()
 	if err != nil || i > math.MaxInt32 || i < math.MinInt32 {
 		return 0, "", fmt.Errorf("%s: want an integer or a JSONata expression, got %s", name, raw)
+	}
+	if i == 0 && min > 0 {
+		return 0, "", fmt.Errorf("%s: 0 is below the minimum %d; omit the field for the default", name, min)
 	}
 	return int(i), "", nil
 }
@@ -187,8 +201,8 @@ func (s *Task) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	var err1, err2 error
-	s.TimeoutSeconds, s.TimeoutSecondsExpr, err1 = intField("TimeoutSeconds", aux.TimeoutSeconds)
-	s.HeartbeatSeconds, s.HeartbeatSecondsExpr, err2 = intField("HeartbeatSeconds", aux.HeartbeatSeconds)
+	s.TimeoutSeconds, s.TimeoutSecondsExpr, err1 = intField("TimeoutSeconds", aux.TimeoutSeconds, 1)
+	s.HeartbeatSeconds, s.HeartbeatSecondsExpr, err2 = intField("HeartbeatSeconds", aux.HeartbeatSeconds, 1)
 	return errors.Join(checkType(aux.Type, s.Type()), err1, err2)
 }
 
@@ -230,7 +244,7 @@ func (s *Wait) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	var err error
-	s.Seconds, s.SecondsExpr, err = intField("Seconds", aux.Seconds)
+	s.Seconds, s.SecondsExpr, err = intField("Seconds", aux.Seconds, 1)
 	return errors.Join(checkType(aux.Type, s.Type()), err)
 }
 
@@ -290,8 +304,8 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	var err1, err2, err3 error
-	s.MaxConcurrency, s.MaxConcurrencyExpr, err1 = intField("MaxConcurrency", aux.MaxConcurrency)
-	s.ToleratedFailureCount, s.ToleratedFailureCountExpr, err2 = intField("ToleratedFailureCount", aux.ToleratedFailureCount)
+	s.MaxConcurrency, s.MaxConcurrencyExpr, err1 = intField("MaxConcurrency", aux.MaxConcurrency, 0)
+	s.ToleratedFailureCount, s.ToleratedFailureCountExpr, err2 = intField("ToleratedFailureCount", aux.ToleratedFailureCount, 0)
 	s.ToleratedFailurePercentage, s.ToleratedFailurePercentageExpr, err3 = floatField("ToleratedFailurePercentage", aux.ToleratedFailurePercentage)
 	if s.Iterator != nil && s.ItemProcessor == nil {
 		s.ItemProcessor = &ItemProcessor{Branch: *s.Iterator}
@@ -302,4 +316,51 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		s.Parameters = nil
 	}
 	return errors.Join(checkType(aux.Type, s.Type()), err1, err2, err3)
+}
+
+// rejectZero refuses a literal 0 in the named integer fields of a JSON object: the Go zero value
+// means "absent", and these fields have a minimum of 1, so a 0 would otherwise vanish silently.
+func rejectZero(data []byte, fields ...string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return err
+	}
+	var errs []error
+	for _, field := range fields {
+		var n json.Number
+		if raw, ok := obj[field]; ok && json.Unmarshal(raw, &n) == nil {
+			if v, err := n.Float64(); err == nil && v == 0 {
+				errs = append(errs, fmt.Errorf("%s: 0 is below the minimum 1; omit the field for the default", field))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// UnmarshalJSON decodes a Retrier, refusing a literal 0 IntervalSeconds, MaxDelaySeconds or
+// BackoffRate (their minimum is 1; zero means absent here).
+func (r *Retrier) UnmarshalJSON(data []byte) error {
+	type plain Retrier
+	if err := decodeStrict(data, (*plain)(r)); err != nil {
+		return err
+	}
+	return rejectZero(data, "IntervalSeconds", "MaxDelaySeconds", "BackoffRate")
+}
+
+// UnmarshalJSON decodes an ItemBatcher, refusing a literal 0 batch size.
+func (b *ItemBatcher) UnmarshalJSON(data []byte) error {
+	type plain ItemBatcher
+	if err := decodeStrict(data, (*plain)(b)); err != nil {
+		return err
+	}
+	return rejectZero(data, "MaxItemsPerBatch", "MaxInputBytesPerBatch")
+}
+
+// UnmarshalJSON decodes a ReaderConfig, refusing a literal 0 MaxItems.
+func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
+	type plain ReaderConfig
+	if err := decodeStrict(data, (*plain)(c)); err != nil {
+		return err
+	}
+	return rejectZero(data, "MaxItems")
 }

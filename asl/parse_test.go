@@ -36,6 +36,18 @@ func TestParseErrors(t *testing.T) {
 		{"Fail field type", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":1}}}`, "cannot unmarshal number"},
 		{"Succeed field", `{"StartAt":"S","States":{"S":{"Type":"Succeed","End":true}}}`, `unknown field "End"`},
 		{"Parallel field type", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":{}}}}`, "cannot unmarshal object"},
+		{"empty path", `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"","End":true}}}`, "path: empty string; omit the field"},
+		{"empty Next", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":""}}}`, "States.P: Next: empty string; want the name of a state"},
+		{"empty Default", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[],"Default":""}}}`, "States.C: Default: empty string"},
+		{"zero TimeoutSeconds", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","TimeoutSeconds":0,"End":true}}}`, "TimeoutSeconds: 0 is below the minimum 1"},
+		{"zero Wait Seconds", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}}`, "Seconds: 0 is below the minimum 1"},
+		{"zero IntervalSeconds", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":0}],"End":true}}}`, "IntervalSeconds: 0 is below the minimum 1"},
+		{"zero BackoffRate", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"BackoffRate":0.0}],"End":true}}}`, "BackoffRate: 0 is below the minimum 1"},
+		{"zero MaxItemsPerBatch", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxItemsPerBatch":0},"End":true}}}`, "MaxItemsPerBatch: 0 is below the minimum 1"},
+		{"zero MaxItems", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:a","ReaderConfig":{"MaxItems":0}},"End":true}}}`, "MaxItems: 0 is below the minimum 1"},
+		{"Retrier unknown field", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"Jitter":"FULL"}],"End":true}}}`, `unknown field "Jitter"`},
+		{"ItemBatcher wrong type", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":[],"End":true}}}`, "cannot unmarshal array"},
+		{"ReaderConfig wrong type", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:a","ReaderConfig":[]},"End":true}}}`, "cannot unmarshal array"},
 		{"bad expression string", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","TimeoutSeconds":"\u","End":true}}}`, "invalid"},
 	}
 	for _, tc := range tests {

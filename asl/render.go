@@ -3,6 +3,7 @@ package asl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -62,6 +63,10 @@ func (p *Path) UnmarshalJSON(data []byte) error {
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("path: want a string or null, got %s", data)
+	}
+	if s == "" {
+		// The zero Path means "absent", so an empty one would vanish silently.
+		return errors.New("path: empty string; omit the field (or use null where allowed)")
 	}
 	*p = Path(s)
 	return nil

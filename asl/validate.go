@@ -62,6 +62,8 @@ type validator struct {
 	errs  []error
 	names map[string]string // state name -> path where it was first defined
 	top   QueryLanguage
+	// express counts the EXPRESS Distributed Map item processors enclosing the current graph.
+	express int
 }
 
 // ValidationError is one violation found by Validate: where it is and what is wrong.
@@ -424,6 +426,10 @@ func (c stateCtx) task(s *Task) {
 		c.errf("Resource", "missing; want an ARN")
 	case !strings.HasPrefix(s.Resource, "arn:"):
 		c.errf("Resource", "%q is not an ARN", s.Resource)
+	case strings.Contains(s.Resource, ":aws-sdk:") && strings.Contains(s.Resource, ".sync"):
+		c.errf("Resource", "%q: aws-sdk integrations do not support the .sync pattern", s.Resource)
+	case c.express > 0 && (strings.HasSuffix(s.Resource, ".waitForTaskToken") || strings.Contains(s.Resource, ".sync")):
+		c.errf("Resource", "%q: Express child workflows support neither .sync nor .waitForTaskToken", s.Resource)
 	}
 	c.exclusive([]string{"TimeoutSeconds", "TimeoutSeconds (expression)", "TimeoutSecondsPath"},
 		s.TimeoutSeconds != 0, s.TimeoutSecondsExpr != "", s.TimeoutSecondsPath != "")
@@ -823,6 +829,10 @@ func (c stateCtx) mapState(s *Map) {
 			c.errf("ItemProcessor.ProcessorConfig.ExecutionType", "%q is unknown; want %q or %q", exec, ExecutionStandard, ExecutionExpress)
 		case mode != ModeDistributed && exec != "":
 			c.errf("ItemProcessor.ProcessorConfig.ExecutionType", "only a DISTRIBUTED map has an ExecutionType")
+		}
+		if mode == ModeDistributed && exec == ExecutionExpress {
+			c.express++
+			defer func() { c.express-- }()
 		}
 		c.nested(c.path+".ItemProcessor.", &p.Branch)
 	}
