@@ -440,6 +440,140 @@ var invalidMachines = []struct {
 
 		aslValidatorRejects: false,
 	},
+	{
+		name: "JSONPath branch in a JSONata machine",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"QueryLanguage":"JSONPath","StartAt":"X","States":{"X":{"Type":"Succeed"}}}],"End":true}}}`,
+		want: "States.P.Branches[0].QueryLanguage: JSONPath is not allowed in a JSONata state machine",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "waitForTaskToken in an Express child",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}},"End":true}}}`,
+		want: "States.M.ItemProcessor.States.Ask.Resource: \"arn:aws:states:::sqs:sendMessage.waitForTaskToken\": Express child workflows support neither .sync nor .waitForTaskToken",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "aws-sdk integration with .sync",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject.sync","End":true}}}`,
+		want: "States.T.Resource: \"arn:aws:states:::aws-sdk:s3:getObject.sync\": aws-sdk integrations do not support the .sync pattern",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Credentials with RoleArn and RoleArn.$",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Credentials":{"RoleArn":"arn:aws:iam::1:role/r","RoleArn.$":"$.role"},"End":true}}}`,
+		want: "States.T.Credentials: RoleArn and RoleArn.$ are exclusive; set one",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "ItemReader with an unknown InputType",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"XML"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemReader.ReaderConfig.InputType: \"XML\" is unknown; want CSV, JSON, JSONL, MANIFEST or PARQUET",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "CSV headers GIVEN but missing",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"GIVEN"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemReader.ReaderConfig.CSVHeaders: missing; CSVHeaderLocation GIVEN needs the headers",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "ResultWriter without Resource or WriterConfig",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Parameters":{"Bucket":"b"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ResultWriter: want a Resource, a WriterConfig, or both",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "ItemBatcher without a size",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"BatchInput":{"a":1}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ItemBatcher: want MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path forms)",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Items in a JSONPath Map",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","Items":[1,2],"ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.Items: is a JSONata field; this state's query language is JSONPath",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "ItemProcessor and legacy Iterator",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"Iterator":{"StartAt":"T","States":{"T":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.Iterator: ItemProcessor and Iterator are exclusive; Iterator is the legacy name of ItemProcessor",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "JSONata Map Items not an array",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":{"a":1},"ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.Items: want an array or a JSONata expression, got an object",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "ToleratedFailureCount on an inline Map",
+		def:  `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":3,"ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
+		want: "States.M.ToleratedFailureCount: only a DISTRIBUTED map may have ToleratedFailureCount",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "TimeoutSeconds expression in a JSONPath state",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":"{% $t %}","End":true}}}`,
+		want: "States.T.TimeoutSeconds: \"{% $t %}\" is a JSONata expression; this state's query language is JSONPath, which wants a number here",
+
+		aslValidatorRejects: true,
+	},
+	{
+		name: "Catcher Output in a JSONPath state",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Catch":[{"ErrorEquals":["States.ALL"],"Next":"F","Output":{"e":1}}],"End":true},"F":{"Type":"Fail"}}}`,
+		want: "States.T.Catch[0].Output: is a JSONata field; this state's query language is JSONPath",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Choice rule mixing Not and Variable",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","Not":{"Variable":"$.a","IsNull":true},"Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0]: Not cannot be combined with Variable or a comparison operator",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Choice rule with an invalid timestamp",
+		def:  `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.t","TimestampLessThan":"yesterday","Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: "States.C.Choices[0].TimestampLessThan: \"yesterday\" is not an RFC 3339 timestamp",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "JSONPath operator in a JSONata rule",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% true %}","Variable":"$.a","IsPresent":true,"Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+		want: lines("States.C.Choices[0].Variable: is a JSONPath field; this state's query language is JSONata",
+			"States.C.Choices[0].IsPresent: is a JSONPath field; this state's query language is JSONata"),
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "Fail ErrorPath not a path",
+		def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"Error"}}}`,
+		want: "States.F.ErrorPath: path \"Error\" must start with \"$\"",
+
+		aslValidatorRejects: false,
+	},
+	{
+		name: "SecondsPath with a wildcard",
+		def:  `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.delays[*]","End":true}}}`,
+		want: "States.W.SecondsPath: path \"$.delays[*]\" is not a reference path: \"[*]\" is not allowed",
+
+		aslValidatorRejects: true,
+	},
 }
 
 func TestValidateInvalidMachines(t *testing.T) {

@@ -272,7 +272,11 @@ func (c stateCtx) exclusive(fields []string, set ...bool) {
 
 // expr checks a field that holds a JSONata expression.
 func (c stateCtx) expr(field, s string) {
-	if !c.jsonataOnly(field, s != "") {
+	if s == "" {
+		return
+	}
+	if c.lang != JSONata {
+		c.errf(field, "%q is a JSONata expression; this state's query language is JSONPath, which wants a number here", s)
 		return
 	}
 	if err := checkExpression(s); err != nil {
