@@ -574,6 +574,18 @@ var invalidMachines = []struct {
 
 		aslValidatorRejects: true,
 	},
+	{
+		name:                "Parameters not an object",
+		def:                 `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":[1,2],"End":true}}}`,
+		want:                "States.P.Parameters: want an object, got an array",
+		aslValidatorRejects: false,
+	},
+	{
+		name:                "Arguments a number",
+		def:                 `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel","Arguments":-1,"Branches":[{"StartAt":"X","States":{"X":{"Type":"Succeed"}}}],"End":true}}}`,
+		want:                "States.P.Arguments: want an object or a JSONata expression, got a number",
+		aslValidatorRejects: true,
+	},
 }
 
 func TestValidateInvalidMachines(t *testing.T) {
@@ -616,6 +628,8 @@ var parseRejected = []string{
 	`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","HeartbeatSeconds":0,"End":true}}}`,
 	`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"MaxItems":0}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
 	`{"StartAt":"P","States":{"P":{"Type":"Pass","Nxt":"Q","End":true}}}`,
+	`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"QueryLanguage":"","StartAt":"X","States":{"X":{"Type":"Succeed"}}}],"End":true}}}`,
+	`{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":"","End":true}}}`,
 	`{"StartAt":"P","States":{"P":{"Type":"Sleep","End":true}}}`,
 }
 

@@ -152,6 +152,9 @@ func intField(name string, raw json.RawMessage, min int) (int, string, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, "", fmt.Errorf("%s: %w", name, err)
 		}
+		if s == "" {
+			return 0, "", fmt.Errorf("%s: empty string; want a number or a JSONata expression", name)
+		}
 		return 0, s, nil
 	}
 	var n json.Number
@@ -177,6 +180,9 @@ func floatField(name string, raw json.RawMessage) (float64, string, error) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, "", fmt.Errorf("%s: %w", name, err)
+		}
+		if s == "" {
+			return 0, "", fmt.Errorf("%s: empty string; want a number or a JSONata expression", name)
 		}
 		return 0, s, nil
 	}
@@ -363,4 +369,18 @@ func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	return rejectZero(data, "MaxItems")
+}
+
+// UnmarshalJSON refuses an empty QueryLanguage, which would otherwise mean "inherit" silently.
+// Unknown values are kept for Validate to report.
+func (q *QueryLanguage) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("QueryLanguage: want %q or %q, got %s", JSONPath, JSONata, data)
+	}
+	if s == "" {
+		return fmt.Errorf("QueryLanguage: empty string; want %q or %q, or omit the field", JSONPath, JSONata)
+	}
+	*q = QueryLanguage(s)
+	return nil
 }

@@ -48,6 +48,10 @@ func TestParseErrors(t *testing.T) {
 		{"Retrier unknown field", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"Jitter":"FULL"}],"End":true}}}`, `unknown field "Jitter"`},
 		{"ItemBatcher wrong type", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":[],"End":true}}}`, "cannot unmarshal array"},
 		{"ReaderConfig wrong type", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:a","ReaderConfig":[]},"End":true}}}`, "cannot unmarshal array"},
+		{"empty expression", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","HeartbeatSeconds":"","End":true}}}`, "HeartbeatSeconds: empty string; want a number or a JSONata expression"},
+		{"empty percentage expression", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":"","End":true}}}`, "ToleratedFailurePercentage: empty string"},
+		{"empty QueryLanguage", `{"QueryLanguage":"","StartAt":"P","States":{}}`, "QueryLanguage: empty string"},
+		{"QueryLanguage not a string", `{"QueryLanguage":1,"StartAt":"P","States":{}}`, `QueryLanguage: want "JSONPath" or "JSONata", got 1`},
 		{"bad expression string", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","TimeoutSeconds":"\u","End":true}}}`, "invalid"},
 	}
 	for _, tc := range tests {

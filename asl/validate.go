@@ -369,7 +369,7 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 		c.io(s.IO)
 		c.pathField("ResultPath", s.ResultPath, true, true)
 		if c.jsonPathOnly("Parameters", s.Parameters != nil) {
-			c.template("Parameters", s.Parameters)
+			c.object("Parameters", s.Parameters)
 		}
 	case *Wait:
 		c.io(s.IO)
@@ -411,15 +411,41 @@ func (c stateCtx) io(io IO) {
 // results checks the JSONPath result fields and the JSONata Arguments of Task and Parallel.
 func (c stateCtx) results(params, args, selector any, resultPath Path) {
 	if c.jsonPathOnly("Parameters", params != nil) {
-		c.template("Parameters", params)
+		c.object("Parameters", params)
 	}
 	if c.jsonataOnly("Arguments", args != nil) {
-		c.template("Arguments", args)
+		c.objectOrExpression("Arguments", args)
 	}
 	if c.jsonPathOnly("ResultSelector", selector != nil) {
-		c.template("ResultSelector", selector)
+		c.object("ResultSelector", selector)
 	}
 	c.pathField("ResultPath", resultPath, true, true)
+}
+
+// object checks a payload template that must be a JSON object (Parameters, ResultSelector,
+// ItemSelector in JSONPath).
+func (c stateCtx) object(field string, v any) {
+	if _, ok := v.(map[string]any); !ok {
+		c.errf(field, "want an object, got %s", jsonKind(v))
+		return
+	}
+	c.template(field, v)
+}
+
+// objectOrExpression checks a JSONata field that must be an object or a "{% %}" expression
+// (Arguments, ItemSelector).
+func (c stateCtx) objectOrExpression(field string, v any) {
+	if s, ok := v.(string); ok {
+		if err := checkExpression(s); err != nil {
+			c.errf(field, "%v", err)
+		}
+		return
+	}
+	if _, ok := v.(map[string]any); !ok {
+		c.errf(field, "want an object or a JSONata expression, got %s", jsonKind(v))
+		return
+	}
+	c.template(field, v)
 }
 
 func (c stateCtx) task(s *Task) {
@@ -857,13 +883,17 @@ func (c stateCtx) mapState(s *Map) {
 		}
 	}
 	if s.ItemSelector != nil {
-		c.template("ItemSelector", s.ItemSelector)
+		if c.lang == JSONata {
+			c.objectOrExpression("ItemSelector", s.ItemSelector)
+		} else {
+			c.object("ItemSelector", s.ItemSelector)
+		}
 	}
 	if c.jsonPathOnly("Parameters", s.Parameters != nil) {
-		c.template("Parameters", s.Parameters)
+		c.object("Parameters", s.Parameters)
 	}
 	if c.jsonPathOnly("ResultSelector", s.ResultSelector != nil) {
-		c.template("ResultSelector", s.ResultSelector)
+		c.object("ResultSelector", s.ResultSelector)
 	}
 	c.pathField("ResultPath", s.ResultPath, true, true)
 
