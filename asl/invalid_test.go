@@ -633,9 +633,29 @@ var parseRejected = []string{
 	`{"StartAt":"P","States":{"P":{"Type":"Sleep","End":true}}}`,
 }
 
-// TestASLValidator runs asl-validator@4.0.0 once over every definition in testdata, which it
-// must accept, and over every invalid machine: its verdict on each must match the pinned one,
-// and every machine it rejects Validate rejects too (the cross-check table).
+// stricterThanASLValidator lists the mutants of mutationSeed that asl-validator accepts and
+// this package refuses, with the reason.
+var stricterThanASLValidator = map[string]string{
+	"delete $.States.T.Catch[0].ErrorEquals[0]": "the spec: ErrorEquals MUST be a non-empty array",
+	"empty $.States.T.Catch[0].ErrorEquals[0]":  "an empty error name matches nothing",
+	"delete $.States.T.Retry[0].ErrorEquals[0]": "the spec: ErrorEquals MUST be a non-empty array",
+	"empty $.States.T.Retry[0].ErrorEquals[0]":  "an empty error name matches nothing",
+	"0 $.States.T.Retry[0].BackoffRate":         "the spec: BackoffRate MUST be at least 1.0",
+	"0 $.States.T.Retry[0].IntervalSeconds":     "the spec: IntervalSeconds MUST be a positive integer",
+	"1.5 $.States.T.Retry[0].IntervalSeconds":   "the spec: IntervalSeconds MUST be a positive integer",
+	"1.5 $.States.T.Retry[0].MaxAttempts":       "the spec: MaxAttempts MUST be a non-negative integer",
+	"1.5 $.States.W.Seconds":                    "the spec: Seconds MUST be an integer",
+	// AWS accepts a Wait of 0 seconds, but Wait.Seconds is an int whose zero value means
+	// "absent", so Parse refuses it instead of dropping it.
+	"0 $.States.W.Seconds": "a 0-second Wait cannot be represented",
+}
+
+// TestASLValidator runs asl-validator@4.0.0 once (one Node process) over every definition in
+// testdata, which it must accept; over every invalid machine, where its verdict must match the
+// pinned one and every machine it rejects Validate rejects too (the cross-check table); over
+// parseRejected; and over every single-change mutant of mutationSeed, where each mutant it
+// rejects Parse or Validate rejects too, and each it accepts is accepted here unless listed in
+// stricterThanASLValidator.
 func TestASLValidator(t *testing.T) {
 	valid, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
@@ -665,7 +685,48 @@ func TestASLValidator(t *testing.T) {
 		}
 		unparsable = append(unparsable, file)
 	}
-	results := runASLValidator(t, slices.Concat(valid, invalid, unparsable))
+	muts, err := mutants(mutationSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutFiles := make([]string, len(muts))
+	for i, m := range muts {
+		mutFiles[i] = filepath.Join(dir, fmt.Sprintf("mutant-%03d.json", i))
+		if err := os.WriteFile(mutFiles[i], m.def, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results := runASLValidator(t, slices.Concat(valid, invalid, unparsable, mutFiles))
+	mutRejected := 0
+	for i, m := range muts {
+		r := results[mutFiles[i]]
+		if r.Valid {
+			parsed, err := Parse(m.def)
+			if err == nil {
+				err = parsed.Validate()
+			}
+			_, known := stricterThanASLValidator[m.desc]
+			switch {
+			case err != nil && !known:
+				t.Errorf("mutant %q: asl-validator accepts it, Parse or Validate rejects it (%v); if that is right, add it to stricterThanASLValidator", m.desc, err)
+			case err == nil && known:
+				t.Errorf("mutant %q is listed in stricterThanASLValidator but is accepted", m.desc)
+			}
+			continue
+		}
+		mutRejected++
+		parsed, err := Parse(m.def)
+		if err == nil {
+			err = parsed.Validate()
+		}
+		if err == nil {
+			t.Errorf("mutant %q: asl-validator rejects it (%v) but Parse and Validate accept it: %s", m.desc, r.Errors, canonical(m.def))
+		}
+	}
+	if mutRejected < len(muts)/4 {
+		t.Errorf("asl-validator rejected only %d of %d mutants; the mutation cross-check is not exercising it", mutRejected, len(muts))
+	}
+	t.Logf("mutants: %d, rejected by asl-validator: %d (all also rejected here)", len(muts), mutRejected)
 	for i, def := range parseRejected {
 		if r := results[unparsable[i]]; r.Valid {
 			t.Errorf("asl-validator accepts %s, want it rejected", def)

@@ -112,7 +112,8 @@ type Pass struct {
 }
 
 // Wait delays for a time. Exactly one of Seconds, SecondsExpr, Timestamp, SecondsPath or
-// TimestampPath is set.
+// TimestampPath is set. Seconds is at least 1: its zero value means absent, so a 0-second
+// Wait (which AWS accepts, and which does nothing) cannot be expressed, and Parse refuses one.
 type Wait struct {
 	Common
 	IO
