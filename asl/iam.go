@@ -194,34 +194,35 @@ func eachInGraph(prefix string, states States, fn func(string, State)) {
 		st := states[name]
 		path := prefix + "." + name
 		fn(path, st)
-		for sub, g := range nestedGraphs(st) {
-			eachInGraph(path+"."+sub+".States", g.States, fn)
+		for _, g := range nestedGraphs(st) {
+			eachInGraph(path+"."+g.segment+".States", g.branch.States, fn)
 		}
 	}
 }
 
-// nestedGraphs returns the nested state graphs of a Parallel or Map state keyed by their
-// path segment ("Branches[0]", "ItemProcessor"), in order.
-func nestedGraphs(st State) func(yield func(string, *Branch) bool) {
-	return func(yield func(string, *Branch) bool) {
-		switch s := st.(type) {
-		case *Parallel:
-			for i := range s.Branches {
-				if !yield("Branches["+strconv.Itoa(i)+"]", &s.Branches[i]) {
-					return
-				}
-			}
-		case *Map:
-			if s.ItemProcessor != nil {
-				if !yield("ItemProcessor", &s.ItemProcessor.Branch) {
-					return
-				}
-			}
-			if s.Iterator != nil {
-				yield("Iterator", s.Iterator)
-			}
+// nestedGraph is a nested state graph with its path segment ("Branches[0]", "ItemProcessor").
+type nestedGraph struct {
+	segment string
+	branch  *Branch
+}
+
+// nestedGraphs returns the nested state graphs of a Parallel or Map state, in order.
+func nestedGraphs(st State) []nestedGraph {
+	var out []nestedGraph
+	switch s := st.(type) {
+	case *Parallel:
+		for i := range s.Branches {
+			out = append(out, nestedGraph{"Branches[" + strconv.Itoa(i) + "]", &s.Branches[i]})
+		}
+	case *Map:
+		if s.ItemProcessor != nil {
+			out = append(out, nestedGraph{"ItemProcessor", &s.ItemProcessor.Branch})
+		}
+		if s.Iterator != nil {
+			out = append(out, nestedGraph{"Iterator", s.Iterator})
 		}
 	}
+	return out
 }
 
 func sortedNames(states States) []string {

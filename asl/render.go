@@ -120,8 +120,7 @@ func (s *Pass) MarshalJSON() ([]byte, error) {
 	}{s.Type(), (*plain)(s)})
 }
 
-// MarshalJSON renders the state with its "Type" key. Choices always renders, even when empty,
-// so that an invalid machine marshalled without Render stays recognisable.
+// MarshalJSON renders the state with its "Type" key.
 func (s *Choice) MarshalJSON() ([]byte, error) {
 	type plain Choice
 	return json.Marshal(struct {

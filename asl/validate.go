@@ -85,13 +85,6 @@ func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, &ValidationError{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-func join(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
-}
-
 // bound reports an integer field outside lo..hi; zero means absent and is not checked.
 func (v *validator) bound(path string, n, lo, hi int) {
 	if n != 0 && (n < lo || n > hi) {
@@ -216,7 +209,7 @@ type stateCtx struct {
 	siblings States
 }
 
-func (c stateCtx) at(field string) string { return join(c.path, field) }
+func (c stateCtx) at(field string) string { return c.path + "." + field }
 
 func (c stateCtx) errf(field, format string, args ...any) {
 	c.add(c.at(field), format, args...)
@@ -486,8 +479,23 @@ func (c stateCtx) task(s *Task) {
 				c.errf("Credentials.RoleArn.$", "%v", err)
 			}
 		}
-		if cr.RoleArn != "" {
-			c.stringValue("Credentials.RoleArn", cr.RoleArn)
+		switch {
+		case cr.RoleArn == "":
+		case c.lang == JSONata && isExpression(cr.RoleArn):
+		case !strings.HasPrefix(cr.RoleArn, "arn:"):
+			c.errf("Credentials.RoleArn", "%q is not an ARN", cr.RoleArn)
+		}
+	}
+	for i, p := range s.Permissions {
+		field := "Permissions[" + strconv.Itoa(i) + "]"
+		if p.Effect != "Allow" && p.Effect != "Deny" {
+			c.errf(field+".Effect", "%q is not an IAM effect; want \"Allow\" or \"Deny\"", p.Effect)
+		}
+		if len(p.Action) == 0 || slices.Contains(p.Action, "") {
+			c.errf(field+".Action", "want one or more non-empty IAM actions")
+		}
+		if len(p.Resource) == 0 || slices.Contains(p.Resource, "") {
+			c.errf(field+".Resource", "want one or more non-empty resources")
 		}
 	}
 	c.retry(s.Retry)
