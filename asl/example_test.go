@@ -1,0 +1,81 @@
+package asl_test
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/keyage/keyage/asl"
+)
+
+// A two-state machine built from the task helpers, chained, rendered and turned into the
+// role's policy statements.
+func Example() {
+	const partition = "aws"
+	list := asl.SDKTask(partition, "iam", "listUsers")
+	list.Parameters = map[string]any{"MaxItems": 100}
+	list.ResultSelector = map[string]any{"users.$": "$.Users[*].UserName"}
+	list.TimeoutSeconds = 30
+
+	notify := asl.SNSPublishTask(partition, "arn:aws:sns:us-east-1:123456789012:alerts")
+	notify.Parameters = map[string]any{
+		"TopicArn":  "arn:aws:sns:us-east-1:123456789012:alerts",
+		"Message.$": "States.JsonToString($.users)",
+	}
+	notify.TimeoutSeconds = 30
+
+	m := &asl.StateMachine{StartAt: "ListUsers", States: asl.States{"ListUsers": list, "Notify": notify}}
+	if err := asl.Chain(m.States, "ListUsers", "Notify"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := m.Render()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	policy, _ := json.Marshal(m.IAMStatements("arn:aws:states:us-east-1:123456789012:stateMachine:example"))
+	fmt.Println(string(policy))
+	// Output:
+	// {
+	//   "StartAt": "ListUsers",
+	//   "States": {
+	//     "ListUsers": {
+	//       "Next": "Notify",
+	//       "Parameters": {
+	//         "MaxItems": 100
+	//       },
+	//       "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
+	//       "ResultSelector": {
+	//         "users.$": "$.Users[*].UserName"
+	//       },
+	//       "TimeoutSeconds": 30,
+	//       "Type": "Task"
+	//     },
+	//     "Notify": {
+	//       "End": true,
+	//       "Parameters": {
+	//         "Message.$": "States.JsonToString($.users)",
+	//         "TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts"
+	//       },
+	//       "Resource": "arn:aws:states:::sns:publish",
+	//       "TimeoutSeconds": 30,
+	//       "Type": "Task"
+	//     }
+	//   }
+	// }
+	// [{"Effect":"Allow","Action":["iam:ListUsers"],"Resource":["*"]},{"Effect":"Allow","Action":["sns:Publish"],"Resource":["arn:aws:sns:us-east-1:123456789012:alerts"]}]
+}
+
+// Validate reports every violation at once, each with the path of the state.
+func ExampleStateMachine_Validate() {
+	m := &asl.StateMachine{StartAt: "Wait", States: asl.States{
+		"Wait": &asl.Wait{Seconds: 10, SecondsPath: "$.delay", Flow: asl.Flow{Next: "Missing"}},
+		"Done": &asl.Succeed{},
+	}}
+	fmt.Println(m.Validate())
+	// Output:
+	// States.Wait.Next: "Missing" is not a state of this graph
+	// States.Wait.Seconds: Seconds and SecondsPath are exclusive; set one
+	// States.Done: unreachable from StartAt "Wait"
+}
