@@ -429,7 +429,7 @@ var invalidMachines = []struct {
 	{
 		name: "negative machine TimeoutSeconds",
 		def:  `{"StartAt":"P","TimeoutSeconds":-5,"States":{"P":{"Type":"Pass","End":true}}}`,
-		want: "TimeoutSeconds: -5 is outside 0..99999999",
+		want: "TimeoutSeconds: -5 is outside 1..99999999",
 
 		aslValidatorRejects: true,
 	},

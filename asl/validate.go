@@ -53,7 +53,7 @@ func (m *StateMachine) Validate() error {
 	if m.Version != "" && m.Version != "1.0" {
 		v.add("Version", "%q is not supported; want \"1.0\"", m.Version)
 	}
-	v.bound("TimeoutSeconds", m.TimeoutSeconds, 0, MaxTimeoutSeconds)
+	v.bound("TimeoutSeconds", m.TimeoutSeconds, 1, MaxTimeoutSeconds)
 	v.graph("", m.StartAt, m.States, lang)
 	return errors.Join(v.errs...)
 }
@@ -74,6 +74,7 @@ type ValidationError struct {
 	Message string
 }
 
+// Error returns "path: message".
 func (e *ValidationError) Error() string {
 	if e.Path == "" {
 		return e.Message
