@@ -586,6 +586,21 @@ var invalidMachines = []struct {
 		want:                "States.P.Arguments: want an object or a JSONata expression, got a number",
 		aslValidatorRejects: true,
 	},
+	{
+		name: "Assign to an invalid variable name",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"1st":1,"ok.$":"$.a","bad-name.$":"$.b"},"End":true}}}`,
+		want: lines(
+			`States.P.Assign.1st: "1st" is not a variable name: want a letter or "_" followed by letters, digits or "_"`,
+			`States.P.Assign.bad-name.$: "bad-name" is not a variable name: want a letter or "_" followed by letters, digits or "_"`,
+		),
+		aslValidatorRejects: false,
+	},
+	{
+		name:                "Assign to the reserved states variable",
+		def:                 `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"states":"{% 1 %}"},"End":true}}}`,
+		want:                `States.P.Assign.states: "states" is reserved for the $states variable`,
+		aslValidatorRejects: false,
+	},
 }
 
 func TestValidateInvalidMachines(t *testing.T) {

@@ -168,6 +168,15 @@ func TestRenderDeterministic(t *testing.T) {
 	}
 }
 
+func TestRenderRefusesOversizedDefinition(t *testing.T) {
+	big := strings.Repeat("x", MaxDefinitionBytes)
+	m := &StateMachine{StartAt: "P", States: States{"P": &Pass{Result: big, Flow: Flow{End: true}}}}
+	_, err := m.Render()
+	if err == nil || !strings.Contains(err.Error(), "Step Functions accepts at most 1048576") {
+		t.Fatalf("Render = %v, want a definition-size error", err)
+	}
+}
+
 func TestRenderRefusesInvalid(t *testing.T) {
 	m := &StateMachine{StartAt: "A", States: States{"A": &Pass{}}}
 	_, err := m.Render()

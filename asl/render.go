@@ -18,8 +18,14 @@ func (m *StateMachine) Render() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render state machine: %w", err)
 	}
+	if len(out) > MaxDefinitionBytes {
+		return nil, fmt.Errorf("render state machine: the definition is %d bytes; Step Functions accepts at most %d", len(out), MaxDefinitionBytes)
+	}
 	return out, nil
 }
+
+// MaxDefinitionBytes is the largest definition Step Functions accepts (1 MiB).
+const MaxDefinitionBytes = 1 << 20
 
 // canonicalJSON marshals v, then re-encodes the generic tree so that every object's keys are
 // sorted (struct fields marshal in declaration order, maps sorted) and numbers keep their exact

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,6 +309,33 @@ func (c stateCtx) template(field string, value any) {
 	})
 }
 
+// assign checks an Assign block: its values as a payload template of the state's query
+// language, and each key (less a JSONPath ".$" suffix) as a variable name: a letter or "_"
+// followed by letters, digits and "_", and not the reserved "states".
+func (c stateCtx) assign(field string, vars map[string]any) {
+	for _, key := range slices.Sorted(maps.Keys(vars)) {
+		name := key
+		if c.lang != JSONata {
+			name = strings.TrimSuffix(key, ".$")
+		}
+		if !isVariableName(name) {
+			c.errf(field+"."+key, "%q is not a variable name: want a letter or \"_\" followed by letters, digits or \"_\"", name)
+		} else if name == "states" {
+			c.errf(field+"."+key, "\"states\" is reserved for the $states variable")
+		}
+	}
+	c.template(field, map[string]any(vars))
+}
+
+func isVariableName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r))) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // walkTemplate calls fn for every value of a payload template with its path and the object
 // key it sits under ("" for array elements and the root), in sorted key order.
 func walkTemplate(path string, value any, fn func(path, key string, val any)) {
@@ -398,7 +426,7 @@ func (c stateCtx) io(io IO) {
 		c.template("Output", io.Output)
 	}
 	if io.Assign != nil {
-		c.template("Assign", map[string]any(io.Assign))
+		c.assign("Assign", io.Assign)
 	}
 }
 
@@ -622,7 +650,7 @@ func (c stateCtx) catch(cs []Catcher) {
 			c.template(field+".Output", k.Output)
 		}
 		if k.Assign != nil {
-			c.template(field+".Assign", map[string]any(k.Assign))
+			c.assign(field+".Assign", k.Assign)
 		}
 	}
 }
@@ -662,7 +690,7 @@ func (c stateCtx) choice(s *Choice) {
 			c.template(field+".Output", r.Output)
 		}
 		if r.Assign != nil {
-			c.template(field+".Assign", map[string]any(r.Assign))
+			c.assign(field+".Assign", r.Assign)
 		}
 		c.rule(field, r)
 	}
