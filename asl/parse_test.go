@@ -204,6 +204,7 @@ func FuzzParseRender(f *testing.F) {
 	for _, tc := range invalidMachines {
 		f.Add([]byte(tc.def))
 	}
+	f.Add([]byte(mutationSeed))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(data)
 		if err != nil {
