@@ -3,8 +3,22 @@
 // catchers. It builds, validates, parses and renders state machine definitions deterministically,
 // and derives the IAM statements a definition's tasks need.
 //
+// States are plain data and transitions are names: build a StateMachine from the state types
+// (helped by SDKTask, LambdaInvokeTask, SNSPublishTask and Chain), then Render it; Render
+// validates first and returns canonical JSON (sorted keys, two-space indentation), so the same
+// machine always renders the same bytes. Parse reads an existing definition back. Validate
+// reports every violation at once, each prefixed by the path of its state. IAMStatements
+// derives the role's policy from the tasks' Permissions, so the role cannot drift from the
+// definition.
+//
+// Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a 0
+// TimeoutSeconds), so fields whose JSON zero would mean something else are pointers
+// (Retrier.MaxAttempts, the ChoiceRule operators), NullPath stands for JSON null, and Parse
+// refuses an explicit empty string or zero where that would silently vanish.
+//
 // It is not tied to any particular workflow: nothing in this package knows about IAM keys, Pulumi
-// or any caller.
+// or any caller. It does not execute definitions or evaluate JSONPath and JSONata expressions; it
+// checks their syntax only.
 package asl
 
 // QueryLanguage selects how a state's fields are interpreted.
@@ -90,8 +104,8 @@ type Task struct {
 	HeartbeatSecondsPath Path   `json:"HeartbeatSecondsPath,omitempty"`
 
 	// Permissions are the IAM statements this task needs from the state machine's role. They
-	// are not rendered; StateMachine.IAMStatements collects them. Helpers such as AWSSDKTask
-	// fill in the actions; callers narrow the resources.
+	// are not rendered (so Parse cannot restore them); StateMachine.IAMStatements collects
+	// them. Helpers such as SDKTask fill in the actions; callers narrow the resources.
 	Permissions []PolicyStatement `json:"-"`
 }
 
