@@ -51,15 +51,27 @@ var (
 )
 
 // runRender implements `keyage render --stack NAME [--dir DIR] [--partition P] [--region R]
-// [--account A]`.
+// [--account A]`. The region defaults to the stack file's aws:region (as `pulumi up` deploys
+// there), the partition to that region's.
 func runRender(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
 	fs := newFlagSet("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]", &sf, stderr)
-	partition := fs.String("partition", "aws", "the AWS partition the mocks stand in for (aws, aws-cn, aws-us-gov)")
-	region := fs.String("region", workflow.PlaceholderRegion, "the region the mocks stand in for")
+	partition := fs.String("partition", "", "the AWS partition the mocks stand in for (aws, aws-cn, aws-us-gov; default: the region's)")
+	region := fs.String("region", "", "the region the mocks stand in for (default: the stack's aws:region, else "+workflow.PlaceholderRegion+")")
 	account := fs.String("account", workflow.PlaceholderAccountID, "the account ID the mocks stand in for")
 	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
 		return status
+	}
+	if *region == "" {
+		r, err := stackRegion(sf.dir, sf.stack)
+		if err != nil {
+			fmt.Fprintf(stderr, "keyage render: %v\n", err)
+			return exitInvalid
+		}
+		*region = r
+	}
+	if *partition == "" {
+		*partition = partitionOf(*region)
 	}
 	for _, f := range []struct {
 		name, value string
