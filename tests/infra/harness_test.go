@@ -106,6 +106,12 @@ func runProgram(t testing.TB, partition string, values map[string]string) (*depl
 
 func runWith(t testing.TB, partition string, program pulumi.RunFunc) (*deployment, error) {
 	t.Helper()
+	return runIn(t, partition, region, account, program)
+}
+
+// runIn is runWith in another region and account.
+func runIn(t testing.TB, partition, region, account string, program pulumi.RunFunc) (*deployment, error) {
+	t.Helper()
 	m := infratest.New(partition, region, account)
 	err := m.Run(project, testStack, program)
 	return &deployment{t: t, mocks: m, res: m.Resources()}, err
