@@ -43,7 +43,9 @@ const (
 // Messages the definition carries.
 const (
 	// batchFailedCause is each user's Cause when a child's check invocation failed for good.
-	batchFailedCause = "the age-check function failed for this batch after retries; its error is in the child execution's history"
+	// Express children keep no execution history, so the full error is only in the execution
+	// log (the state machine's log group logs task failures at level ERROR and ALL).
+	batchFailedCause = "the age-check function failed for this batch after retries; its full error is in the state machine's execution log (Express children keep no history)"
 	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
 	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
 )
