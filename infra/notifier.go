@@ -428,6 +428,8 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 					Action:    []string{"sns:Publish"},
 					Resource:  []string{topic},
 				},
+				// A session of the role has the role's ARN as aws:PrincipalArn.
+				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": role}}),
 				denyInsecureTransport([]string{"sns:Publish"}, topic),
 			)
 		}),
@@ -460,6 +462,10 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 						"ArnLike":      {"aws:SourceArn": alarmARNs},
 					},
 				},
+				// Every signed request carries aws:PrincipalIsAWSService: false for IAM
+				// principals, true for CloudWatch's service principal (which the Allow above
+				// narrows to this stack's alarms), so the Deny can never stop an alarm.
+				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": "false"}}),
 				denyInsecureTransport([]string{"sns:Publish"}, topic),
 			)
 		}),

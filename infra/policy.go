@@ -145,6 +145,20 @@ func denyInsecureTransport(actions []string, resource string) Statement {
 	}
 }
 
+// denyOtherPublishers refuses sns:Publish on a topic to every request that matches unless: a
+// topic policy's Allow alone does not stop principals of the same account whose identity
+// policies allow sns:Publish, so the Allow statements only say "only" with this Deny beside them.
+func denyOtherPublishers(topic string, unless Condition) Statement {
+	return Statement{
+		Sid:       "DenyOtherPublishers",
+		Effect:    "Deny",
+		Principal: &Principal{Everyone: true},
+		Action:    []string{"sns:Publish"},
+		Resource:  []string{topic},
+		Condition: unless,
+	}
+}
+
 // Actions that support no resource-level permissions, so their statements say Resource "*".
 var (
 	// logDeliveryActions are what Step Functions needs to send execution logs to CloudWatch

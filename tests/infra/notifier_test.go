@@ -370,14 +370,17 @@ func TestTopics(t *testing.T) {
 			t.Errorf("%s %q: encrypted with %q, want the stack's key", topic.Type, topic.Name, got)
 		}
 	}
-	check := func(name, topicARN string, allow func(infra.Statement) string) {
+	// others is the condition under which everyone else is denied sns:Publish: an Allow alone
+	// would leave publishing open to principals of the account with sns:Publish in their own
+	// policies.
+	check := func(name, topicARN string, others infra.Condition, allow func(infra.Statement) string) {
 		p := d.one(tTopicPolicy, name)
 		wantInput(t, p, "arn", topicARN)
 		doc := policy(t, p, "policy")
 		var allows int
 		for _, s := range doc.Statement {
-			switch s.Effect {
-			case "Allow":
+			switch {
+			case s.Effect == "Allow":
 				allows++
 				if !slices.Equal(s.Action, []string{"sns:Publish"}) || !slices.Equal(s.Resource, []string{topicARN}) {
 					t.Errorf("%s %q: allows %v on %v, want sns:Publish on the topic only", p.Type, p.Name, s.Action, s.Resource)
@@ -385,23 +388,28 @@ func TestTopics(t *testing.T) {
 				if problem := allow(s); problem != "" {
 					t.Errorf("%s %q: %s", p.Type, p.Name, problem)
 				}
-			case "Deny":
-				if !s.Principal.Everyone || s.Condition["Bool"]["aws:SecureTransport"] != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
+			case s.Sid == "DenyOtherPublishers":
+				if s.Effect != "Deny" || !s.Principal.Everyone || !slices.Equal(s.Action, []string{"sns:Publish"}) ||
+					!slices.Equal(s.Resource, []string{topicARN}) || !jsonEqual(s.Condition, others) {
+					t.Errorf("%s %q: other publishers' statement %+v, want everyone denied sns:Publish on the topic when %v", p.Type, p.Name, s, others)
+				}
+			default:
+				if s.Effect != "Deny" || !s.Principal.Everyone || s.Condition["Bool"]["aws:SecureTransport"] != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
 					t.Errorf("%s %q: deny statement %+v, want everyone denied without TLS", p.Type, p.Name, s)
 				}
 			}
 		}
-		if allows != 1 || len(doc.Statement) != 2 {
-			t.Errorf("%s %q: %d statements with %d allows, want one allow and the TLS deny", p.Type, p.Name, len(doc.Statement), allows)
+		if got, want := sids(doc), []string{"DenyInsecureTransport", "DenyOtherPublishers"}; allows != 1 || len(doc.Statement) != 3 || !slices.Equal(got[:2], want) {
+			t.Errorf("%s %q: statements %v with %d allows, want one allow, the other publishers' deny and the TLS deny", p.Type, p.Name, got, allows)
 		}
 	}
-	check("keyage-findings-policy", findingsARN, func(s infra.Statement) string {
+	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": roleARN("keyage-machine-role")}}, func(s infra.Statement) string {
 		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-machine-role")}) || len(s.Principal.Service) != 0 {
 			return "publisher is not the state machine's role alone"
 		}
 		return ""
 	})
-	check("keyage-alarms-policy", alarmsARN, func(s infra.Statement) string {
+	check("keyage-alarms-policy", alarmsARN, infra.Condition{"Bool": {"aws:PrincipalIsAWSService": "false"}}, func(s infra.Statement) string {
 		if !slices.Equal(s.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || len(s.Principal.AWS) != 0 {
 			return "publisher is not CloudWatch alone"
 		}

@@ -80,7 +80,9 @@ func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
 }
 
 // TestResourcePoliciesDenyNothingByAccident checks the resource policies' shape: Allow
-// statements name a principal that is not everyone; Deny statements are the TLS rule.
+// statements name a principal that is not everyone; Deny statements are the TLS rule, or, on a
+// topic, the rule that keeps everyone but its publishers from publishing (TestTopics checks its
+// condition).
 func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
 	d := mustRun(t, nil)
 	for _, p := range allPolicies(t, d) {
@@ -93,6 +95,10 @@ func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
 				t.Errorf("%s %q: statement %d has no principal", p.r.Type, p.r.Name, i)
 			case s.Effect == "Allow" && s.Principal.Everyone:
 				t.Errorf("%s %q: statement %d allows everyone", p.r.Type, p.r.Name, i)
+			case s.Effect == "Deny" && p.r.Type == tTopicPolicy && s.Sid == "DenyOtherPublishers":
+				if !slices.Equal(s.Action, []string{"sns:Publish"}) || len(s.Condition) != 1 {
+					t.Errorf("%s %q: statement %d denies %+v, want sns:Publish under one condition", p.r.Type, p.r.Name, i, s)
+				}
 			case s.Effect == "Deny" && (s.Sid != "DenyInsecureTransport" || s.Condition["Bool"]["aws:SecureTransport"] != "false"):
 				t.Errorf("%s %q: statement %d denies %+v, want only the TLS rule", p.r.Type, p.r.Name, i, s)
 			}
