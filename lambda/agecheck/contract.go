@@ -123,7 +123,7 @@ type UncheckedUser struct {
 type Report struct {
 	Publish  bool   `json:"publish"`
 	Subject  string `json:"subject,omitempty"`
-	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email
+	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
 	Severity string `json:"severity,omitempty"`
 	Account  string `json:"account,omitempty"`
 }

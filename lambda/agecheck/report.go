@@ -59,10 +59,13 @@ type MessageBody struct {
 	Truncated bool `json:"truncated"`
 }
 
-// snsMessage is the MessageStructure "json" document: one body per protocol.
+// snsMessage is the MessageStructure "json" document: one body per protocol. SMS subscribers
+// (an accepted protocol) would otherwise get the default body, a JSON document of up to
+// MaxMessageBytes, split into dozens of billed text messages: they get the subject line alone.
 type snsMessage struct {
 	Default string `json:"default"`
 	Email   string `json:"email"`
+	SMS     string `json:"sms"`
 }
 
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
@@ -81,7 +84,7 @@ func NewReport(s Summary, p Policy, account string, now time.Time) Report {
 	}
 	nowText := formatTime(now)
 	render := func(nFindings, nUnchecked int) string {
-		return renderMessage(s, p, account, nowText, r.Severity, nFindings, nUnchecked)
+		return renderMessage(s, p, account, nowText, r.Severity, r.Subject, nFindings, nUnchecked)
 	}
 	// The message travels JSON-encoded, as a string inside the function's result and the state
 	// machine's state, where quotes and backslashes double: it is that encoding that must fit.
@@ -171,8 +174,8 @@ func oneLine(s string) string {
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // renderMessage builds the SNS message showing the first nFindings findings and nUnchecked
-// unchecked users of s.
-func renderMessage(s Summary, p Policy, account, now, severity string, nFindings, nUnchecked int) string {
+// unchecked users of s; subject is the SMS body.
+func renderMessage(s Summary, p Policy, account, now, severity, subject string, nFindings, nUnchecked int) string {
 	findings := s.Findings[:nFindings]
 	unchecked := s.UncheckedUsers[:nUnchecked]
 	truncated := nFindings < s.Stale+s.Warning || nUnchecked < s.Unchecked
@@ -195,6 +198,7 @@ func renderMessage(s Summary, p Policy, account, now, severity string, nFindings
 	msg := snsMessage{
 		Default: string(marshalNoEscape(body)),
 		Email:   emailText(s, p, account, now, findings, unchecked, truncated),
+		SMS:     subject,
 	}
 	return string(marshalNoEscape(msg))
 }

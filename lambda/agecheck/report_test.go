@@ -87,8 +87,11 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 				if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 					t.Fatalf("message is not a MessageStructure json document: %v", err)
 				}
-				if m["default"] == "" || m["email"] == "" || len(m) != 2 {
-					t.Errorf("got message keys %v, want default and email", m)
+				if m["default"] == "" || m["email"] == "" || len(m) != 3 {
+					t.Errorf("got message keys %v, want default, email and sms", m)
+				}
+				if m["sms"] != r.Subject {
+					t.Errorf("got sms body %q, want the subject %q (SMS would otherwise get the JSON default body)", m["sms"], r.Subject)
 				}
 				if strings.Contains(strings.ToLower(m["email"]), "all clear") {
 					t.Errorf("email claims all clear: %s", m["email"])
@@ -205,7 +208,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	if n := len(body.Findings); n == 0 || n >= 10000 || !body.Truncated {
 		t.Errorf("got %d findings shown, truncated=%v; want some of 10000 and truncated", n, body.Truncated)
 	}
-	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
+	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, Subject(big, Policy{MaxAgeDays: 90}, testAccount), len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
 		t.Errorf("report showed %d findings though %d fit (%d bytes)", len(body.Findings), len(body.Findings)+1, grown)
 	}
 }

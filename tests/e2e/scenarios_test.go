@@ -118,6 +118,7 @@ func message(t testing.TB, p Publish) (agecheck.MessageBody, string) {
 	var bodies struct {
 		Default string `json:"default"`
 		Email   string `json:"email"`
+		SMS     string `json:"sms"`
 	}
 	if err := json.Unmarshal([]byte(p.Message), &bodies); err != nil {
 		t.Fatalf("message is not a JSON document: %v", err)
@@ -128,6 +129,9 @@ func message(t testing.TB, p Publish) (agecheck.MessageBody, string) {
 	}
 	if bodies.Email == "" {
 		t.Fatal("the message has no email body")
+	}
+	if bodies.SMS != p.Subject {
+		t.Errorf("sms body = %q, want the subject %q (SMS would otherwise get the JSON default body)", bodies.SMS, p.Subject)
 	}
 	return body, bodies.Email
 }
