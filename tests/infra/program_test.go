@@ -60,6 +60,10 @@ func TestInvalidSettingsRegisterNothing(t *testing.T) {
 			if !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%s = %s: error %q, want it to contain %q", c.key, c.value, err, c.want)
 			}
+			// Every message names the setting (above) and says what is allowed.
+			if !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), ": want ") {
+				t.Errorf("%s = %s: error %q does not name the setting and what is allowed (\": want ...\")", c.key, c.value, err)
+			}
 			if len(d.res) != 0 {
 				t.Errorf("%s = %s: %d resources registered (first %s %q), want none", c.key, c.value, len(d.res), d.res[0].Type, d.res[0].Name)
 			}
