@@ -20,10 +20,12 @@ const (
 	maxPatternLength = 128
 )
 
-// Key statuses as IAM reports them.
+// Key statuses as IAM reports them. IAM's AccessKeyMetadata declares Expired a valid status
+// too: like Inactive, such a key cannot sign requests, so only Active keys are judged.
 const (
 	StatusActive   = "Active"
 	StatusInactive = "Inactive"
+	StatusExpired  = "Expired"
 )
 
 const day = 24 * time.Hour
@@ -204,10 +206,10 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 			switch {
 			case strings.EqualFold(k.Status, StatusActive):
 				active = true
-			case strings.EqualFold(k.Status, StatusInactive):
+			case strings.EqualFold(k.Status, StatusInactive), strings.EqualFold(k.Status, StatusExpired):
 			default:
 				ps.add(fmt.Sprintf("users[%d].keys[%d].Status", i, j), quote(k.Status),
-					fmt.Sprintf("%q or %q", StatusActive, StatusInactive))
+					fmt.Sprintf("%q, %q or %q", StatusActive, StatusInactive, StatusExpired))
 				continue
 			}
 			createdAt, err := ParseTime(k.CreateDate)

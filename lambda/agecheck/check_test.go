@@ -202,6 +202,9 @@ func TestCheckCounts(t *testing.T) {
 	users := []UserKeys{
 		{UserName: "nokeys"},
 		{UserName: "inactive", Keys: []AccessKey{{AccessKeyID: "AKIAI", Status: "Inactive", CreateDate: ago(days(900))}}},
+		// IAM declares Expired a valid AccessKeyMetadata status: not active, so not judged (and
+		// not a malformed event, which would leave the whole batch unchecked).
+		{UserName: "expired", Keys: []AccessKey{{AccessKeyID: "AKIAE", Status: "Expired", CreateDate: ago(days(900))}}},
 		{UserName: "gone", Deleted: true, Keys: []AccessKey{activeKey("AKIAG", ago(days(900)))}},
 		{UserName: "throttled", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("Rate exceeded ", 40)}},
 		{UserName: "denied", Error: &ScanError{Error: "States.TaskFailed"}},
@@ -215,7 +218,7 @@ func TestCheckCounts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	want := Counts{Users: 7, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 1, Compliant: 1, Warning: 0, Stale: 1}
+	want := Counts{Users: 8, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 2, Compliant: 1, Warning: 0, Stale: 1}
 	if got := CountsOf(&s); got != want {
 		t.Errorf("got counts %+v, want %+v", got, want)
 	}
@@ -314,8 +317,8 @@ func TestCheckMalformedUsers(t *testing.T) {
 	}{
 		{"empty user name", []UserKeys{{UserName: ""}}, `users[0].userName is ""`},
 		{"empty key ID", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("", ago(0))}}}, `users[0].keys[0].AccessKeyId is ""`},
-		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Expired", CreateDate: ago(0)}}}},
-			`users[0].keys[0].Status is "Expired", want "Active" or "Inactive"`},
+		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Revoked", CreateDate: ago(0)}}}},
+			`users[0].keys[0].Status is "Revoked", want "Active", "Inactive" or "Expired"`},
 		{"bad create date", []UserKeys{{UserName: "a"}, {UserName: "b", Keys: []AccessKey{activeKey("K", "2021-11-27")}}},
 			`users[1].keys[0].CreateDate is "2021-11-27", want an ISO 8601 timestamp`},
 		{"create date without zone", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K", "2021-11-27T20:15:43")}}},

@@ -88,7 +88,7 @@ type Summary struct {
 	Deleted   int `json:"deleted"`   // users gone before their keys were listed
 	Unchecked int `json:"unchecked"` // users whose keys could not be read
 	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
-	Inactive  int `json:"inactive"`  // inactive keys of non-exempt users
+	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
 	Compliant int `json:"compliant"` // active keys within policy
 	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
 	Stale     int `json:"stale"`     // active keys past MaxAgeDays
