@@ -52,7 +52,7 @@ func Defaults() Settings {
 
 // Subscription is one SNS subscription.
 type Subscription struct {
-	Protocol            string // email, email-json, http, https, sqs, lambda, firehose, sms, application
+	Protocol            string // one of Protocols (http is refused: it would send findings unencrypted)
 	Endpoint            string
 	FilterPolicy        string // a JSON document, "" for none
 	FilterPolicyScope   string // MessageAttributes (default) or MessageBody
