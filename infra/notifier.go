@@ -13,10 +13,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -192,37 +190,6 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: register outputs: %w", name, err)
 	}
 	return c, nil
-}
-
-// checkSettings guards the settings this package turns into resource inputs, for callers that
-// build Settings in Go rather than through config.Parse (which checks every setting).
-func checkSettings(s config.Settings) error {
-	var errs []error
-	bad := func(key string, value any, allowed string) {
-		errs = append(errs, fmt.Errorf("settings: %s is %v, want %s", key, value, allowed))
-	}
-	if !slices.Contains(config.LogLevels, s.LogLevel) {
-		bad("logLevel", fmt.Sprintf("%q", s.LogLevel), "one of ALL, ERROR or FATAL")
-	}
-	if !slices.Contains(config.LogRetentionDays, s.LogRetentionDays) {
-		bad("logRetentionDays", s.LogRetentionDays, "a retention period CloudWatch Logs accepts")
-	}
-	if s.FunctionMemoryMB < 128 || s.FunctionMemoryMB > 10240 {
-		bad("functionMemoryMB", s.FunctionMemoryMB, "128 to 10240")
-	}
-	if s.ScheduleRetryAttempts < 0 || s.ScheduleRetryAttempts > 185 {
-		bad("scheduleRetryAttempts", s.ScheduleRetryAttempts, "0 to 185")
-	}
-	if s.ScheduleMaxEventAgeSec < 60 || s.ScheduleMaxEventAgeSec > 86400 {
-		bad("scheduleMaxEventAgeSeconds", s.ScheduleMaxEventAgeSec, "60 to 86400")
-	}
-	if s.Schedule == "" {
-		bad("schedule", `""`, "an EventBridge Scheduler expression")
-	}
-	if s.ScheduleTimezone == "" {
-		bad("scheduleTimezone", `""`, "an IANA time zone name")
-	}
-	return errors.Join(errs...)
 }
 
 func tagsFor(extra map[string]string, stack, component string) map[string]string {

@@ -74,15 +74,22 @@ func TestInvalidSettingsRegisterNothing(t *testing.T) {
 	}
 }
 
-// TestInvalidGoSettings: settings built in Go without config.Parse are checked too.
+// TestInvalidGoSettings: settings built in Go without config.Parse are held to the same checks
+// and messages as a stack file, subscriptions and tags included.
 func TestInvalidGoSettings(t *testing.T) {
 	s := config.Defaults()
 	s.LogLevel, s.FunctionMemoryMB = "OFF", 0
+	s.Subscriptions = []config.Subscription{{Protocol: "http", Endpoint: "http://hooks.example.com/x"}}
+	s.AlarmSubscriptions = []config.Subscription{{Protocol: "email", Endpoint: "a@example.com", FilterPolicy: `{"severity":["stale"]}`}}
+	s.Tags = map[string]string{"aws:owner": "me"}
 	d, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
 		_, err := infra.NewKeyAgeNotifier(ctx, "keyage", &infra.KeyAgeNotifierArgs{Settings: s, Function: dummyFunction})
 		return err
 	})
-	for _, want := range []string{"logLevel is \"OFF\"", "functionMemoryMB is 0"} {
+	for _, want := range []string{
+		`logLevel: "OFF" is not allowed`, "functionMemoryMB: 0 is out of range: want",
+		`subscriptions[0].protocol: "http" is not allowed`, "alarmSubscriptions[0].filterPolicy", `tags["aws:owner"]`,
+	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}
