@@ -21,7 +21,8 @@ const (
 	MaxLabelLength = 40
 	// MaxTimeoutSeconds bounds TimeoutSeconds, HeartbeatSeconds and IntervalSeconds.
 	MaxTimeoutSeconds = 99999999
-	// MaxRetryDelaySeconds bounds a Retrier's MaxDelaySeconds (one year).
+	// MaxRetryDelaySeconds is the largest MaxDelaySeconds of a Retrier (366 days; AWS wants
+	// more than 0 and less than 31622401).
 	MaxRetryDelaySeconds = 31622400
 	// MaxPayloadBytes is the largest state input or output, and the largest batch.
 	MaxPayloadBytes = 262144
@@ -628,7 +629,7 @@ func (c stateCtx) retry(rs []Retrier) {
 		if r.BackoffRate != 0 && r.BackoffRate < 1 {
 			c.errf(field+".BackoffRate", "%g is less than 1", r.BackoffRate)
 		}
-		c.bound(c.at(field+".MaxDelaySeconds"), r.MaxDelaySeconds, 1, MaxRetryDelaySeconds-1)
+		c.bound(c.at(field+".MaxDelaySeconds"), r.MaxDelaySeconds, 1, MaxRetryDelaySeconds)
 		switch r.JitterStrategy {
 		case "", JitterFull, JitterNone:
 		default:

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -103,7 +104,7 @@ func TestValidateGoValues(t *testing.T) {
 				ItemReader:    &ItemReader{Resource: "arn:aws:states:::s3:getObject", Parameters: map[string]any{}},
 				ResultWriter:  &ResultWriter{Resource: "arn:aws:states:::s3:putObject", Parameters: map[string]any{}},
 				ItemSelector:  42,
-				Retry:         []Retrier{{ErrorEquals: []string{"X"}, IntervalSeconds: -1, MaxDelaySeconds: MaxRetryDelaySeconds}},
+				Retry:         []Retrier{{ErrorEquals: []string{"X"}, IntervalSeconds: -1, MaxDelaySeconds: MaxRetryDelaySeconds + 1}},
 				Flow:          end,
 			}}},
 			want: lines(
@@ -112,7 +113,7 @@ func TestValidateGoValues(t *testing.T) {
 				"States.M.ItemReader.Parameters: is a JSONPath field; this state's query language is JSONata",
 				"States.M.ResultWriter.Parameters: is a JSONPath field; this state's query language is JSONata",
 				"States.M.Retry[0].IntervalSeconds: -1 is outside 1..99999999",
-				"States.M.Retry[0].MaxDelaySeconds: 31622400 is outside 1..31622399",
+				"States.M.Retry[0].MaxDelaySeconds: 31622401 is outside 1..31622400",
 			),
 		},
 		{
@@ -189,5 +190,36 @@ func TestValidateGoValues(t *testing.T) {
 				t.Errorf("errors.As(*ValidationError) = %v, %+v; want a path and a message", errors.As(err, &ve), ve)
 			}
 		})
+	}
+}
+
+// TestValidateAcceptsLimits builds a machine at every upper limit Step Functions documents, so
+// an off-by-one in a bound is caught in the accepting direction too.
+func TestValidateAcceptsLimits(t *testing.T) {
+	name := strings.Repeat("n", MaxStateNameLength)
+	m := &StateMachine{StartAt: name, TimeoutSeconds: MaxTimeoutSeconds, States: States{
+		name: &Task{
+			Resource:         "arn:aws:states:::lambda:invoke",
+			TimeoutSeconds:   MaxTimeoutSeconds,
+			HeartbeatSeconds: MaxTimeoutSeconds - 1,
+			Retry: []Retrier{{
+				ErrorEquals: []string{ErrAll}, IntervalSeconds: MaxTimeoutSeconds,
+				MaxAttempts: new(MaxTimeoutSeconds), MaxDelaySeconds: MaxRetryDelaySeconds,
+			}},
+			Flow: Flow{Next: "M"},
+		},
+		"M": &Map{
+			Label:                      strings.Repeat("l", MaxLabelLength),
+			ToleratedFailurePercentage: 100,
+			ItemBatcher:                &ItemBatcher{MaxInputBytesPerBatch: MaxPayloadBytes},
+			ItemProcessor: &ItemProcessor{
+				ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionExpress},
+				Branch:          Branch{StartAt: "S", States: States{"S": &Succeed{}}},
+			},
+			Flow: Flow{End: true},
+		},
+	}}
+	if err := m.Validate(); err != nil {
+		t.Errorf("Validate at the documented limits: got %v, want nil", err)
 	}
 }
