@@ -596,6 +596,12 @@ var invalidMachines = []struct {
 		aslValidatorRejects: false,
 	},
 	{
+		name:                "Succeed with Assign",
+		def:                 `{"StartAt":"S","States":{"S":{"Type":"Succeed","Assign":{"done":true}}}}`,
+		want:                "States.S.Assign: a Succeed state cannot assign variables; Assign belongs in a Pass, Task, Map, Parallel, Choice or Wait state",
+		aslValidatorRejects: true,
+	},
+	{
 		name:                "Assign to the reserved states variable",
 		def:                 `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"states":"{% 1 %}"},"End":true}}}`,
 		want:                `States.P.Assign.states: "states" is reserved for the $states variable`,

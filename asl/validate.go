@@ -398,7 +398,12 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 		c.io(s.IO)
 		c.wait(s)
 	case *Succeed:
-		c.io(s.IO)
+		io := s.IO
+		if io.Assign != nil {
+			c.errf("Assign", "a Succeed state cannot assign variables; Assign belongs in a Pass, Task, Map, Parallel, Choice or Wait state")
+			io.Assign = nil
+		}
+		c.io(io)
 	case *Fail:
 		c.fail(s)
 	case *Choice:
