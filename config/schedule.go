@@ -20,6 +20,7 @@ const (
 // scheduleError is a schedule expression that EventBridge Scheduler would refuse.
 type scheduleError struct{ problem, allowed string }
 
+// Error says what is wrong and what EventBridge Scheduler accepts.
 func (e *scheduleError) Error() string { return e.problem + ": want " + e.allowed }
 
 // schedule is a parsed EventBridge Scheduler expression: exactly one of its fields is set.

@@ -25,6 +25,7 @@ type FieldProblem struct {
 	Allowed string // what the field may hold
 }
 
+// String renders the problem as "FIELD is VALUE, want ALLOWED".
 func (p FieldProblem) String() string {
 	return fmt.Sprintf("%s is %s, want %s", p.Field, p.Value, p.Allowed)
 }
@@ -36,6 +37,7 @@ type InvalidInputError struct {
 	Problems []FieldProblem // every problem found, in the order of the event
 }
 
+// Error lists the problems, at most maxProblemsListed of them, then how many more there are.
 func (e *InvalidInputError) Error() string {
 	var b strings.Builder
 	b.WriteString("invalid ")

@@ -21,6 +21,7 @@ type FunctionError struct {
 	Payload   json.RawMessage
 }
 
+// Error is the errorType and errorMessage, as Step Functions would show them.
 func (e *FunctionError) Error() string { return e.ErrorType + ": " + e.Message }
 
 // ErrFunctionTimeout is an invocation that outlived the function's timeout.

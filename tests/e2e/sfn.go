@@ -114,6 +114,7 @@ type Largest struct {
 	Bytes     int    `json:"bytes"`
 }
 
+// String says how large the payload was and where it was measured.
 func (l Largest) String() string {
 	return fmt.Sprintf("%d bytes (%s of %s%s)", l.Bytes, l.Direction, l.Scope, l.Name)
 }
@@ -188,6 +189,7 @@ type HarnessError struct {
 	Err    error
 }
 
+// Error names the harness operation and its cause, then run-sfn.mjs's stderr if any.
 func (e *HarnessError) Error() string {
 	msg := "run-sfn.mjs " + e.Op + ": " + e.Err.Error()
 	if e.Stderr != "" {
@@ -196,6 +198,7 @@ func (e *HarnessError) Error() string {
 	return msg
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *HarnessError) Unwrap() error { return e.Err }
 
 // ErrNodeModulesMissing means tests/node has not been installed.
