@@ -596,6 +596,15 @@ var invalidMachines = []struct {
 		aslValidatorRejects: false,
 	},
 	{
+		name: "field named twice once .$ is removed",
+		def:  `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a":1,"a.$":"$.b","n":{"c.$":"$.c","c":2}},"End":true}}}`,
+		want: lines(
+			`States.P.Parameters.a.$: "a.$" and "a" both name the field "a" once ".$" is removed; keep one`,
+			`States.P.Parameters.n.c.$: "c.$" and "c" both name the field "c" once ".$" is removed; keep one`,
+		),
+		aslValidatorRejects: true,
+	},
+	{
 		name:                "Succeed with Assign",
 		def:                 `{"StartAt":"S","States":{"S":{"Type":"Succeed","Assign":{"done":true}}}}`,
 		want:                "States.S.Assign: a Succeed state cannot assign variables; Assign belongs in a Pass, Task, Map, Parallel, Choice or Wait state",

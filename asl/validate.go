@@ -296,6 +296,15 @@ func (c stateCtx) template(field string, value any) {
 			}
 			return
 		}
+		if obj, ok := val.(map[string]any); ok {
+			for _, k := range slices.Sorted(maps.Keys(obj)) {
+				if base, dynamic := strings.CutSuffix(k, ".$"); dynamic {
+					if _, dup := obj[base]; dup {
+						c.add(path+"."+k, "%q and %q both name the field %q once \".$\" is removed; keep one", k, base, base)
+					}
+				}
+			}
+		}
 		if !strings.HasSuffix(key, ".$") {
 			return
 		}
