@@ -605,6 +605,15 @@ var invalidMachines = []struct {
 		aslValidatorRejects: true,
 	},
 	{
+		name: "ResultPath naming a variable",
+		def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","ResultPath":"$result","Catch":[{"ErrorEquals":["States.ALL"],"Next":"S","ResultPath":"$err.cause"}],"End":true},"S":{"Type":"Succeed"}}}`,
+		want: lines(
+			`States.T.ResultPath: path "$result" names a variable; ResultPath places the result in the state's input, so it starts with "$" (set variables with Assign)`,
+			`States.T.Catch[0].ResultPath: path "$err.cause" names a variable; ResultPath places the result in the state's input, so it starts with "$" (set variables with Assign)`,
+		),
+		aslValidatorRejects: true,
+	},
+	{
 		name:                "Succeed with Assign",
 		def:                 `{"StartAt":"S","States":{"S":{"Type":"Succeed","Assign":{"done":true}}}}`,
 		want:                "States.S.Assign: a Succeed state cannot assign variables; Assign belongs in a Pass, Task, Map, Parallel, Choice or Wait state",

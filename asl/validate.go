@@ -253,6 +253,16 @@ func (c stateCtx) pathField(field string, p Path, ref, nullOK bool) {
 	}
 }
 
+// resultPath checks a ResultPath (of a Task, Pass, Parallel, Map or Catcher): null or a
+// reference path into the state's input. A variable ("$name") is refused: a result cannot be
+// written into a variable (Assign does that).
+func (c stateCtx) resultPath(field string, p Path) {
+	c.pathField(field, p, true, true)
+	if c.lang != JSONata && len(p) > 1 && p[0] == '$' && isIdentStart(p[1]) {
+		c.errf(field, "path %q names a variable; ResultPath places the result in the state's input, so it starts with \"$\" (set variables with Assign)", p)
+	}
+}
+
 // exclusive reports when more than one of the named fields is set.
 func (c stateCtx) exclusive(fields []string, set ...bool) {
 	var on []string
@@ -399,7 +409,7 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 		c.task(s)
 	case *Pass:
 		c.io(s.IO)
-		c.pathField("ResultPath", s.ResultPath, true, true)
+		c.resultPath("ResultPath", s.ResultPath)
 		if c.jsonPathOnly("Parameters", s.Parameters != nil) {
 			c.object("Parameters", s.Parameters)
 		}
@@ -456,7 +466,7 @@ func (c stateCtx) results(params, args, selector any, resultPath Path) {
 	if c.jsonPathOnly("ResultSelector", selector != nil) {
 		c.object("ResultSelector", selector)
 	}
-	c.pathField("ResultPath", resultPath, true, true)
+	c.resultPath("ResultPath", resultPath)
 }
 
 // object checks a payload template that must be a JSON object (Parameters, ResultSelector,
@@ -660,7 +670,7 @@ func (c stateCtx) catch(cs []Catcher) {
 			c.errf(field+".Next", "missing; want the state to move to")
 		}
 		c.target(field+".Next", k.Next)
-		c.pathField(field+".ResultPath", k.ResultPath, true, true)
+		c.resultPath(field+".ResultPath", k.ResultPath)
 		if c.jsonataOnly(field+".Output", k.Output != nil) {
 			c.template(field+".Output", k.Output)
 		}
@@ -947,7 +957,7 @@ func (c stateCtx) mapState(s *Map) {
 	if c.jsonPathOnly("ResultSelector", s.ResultSelector != nil) {
 		c.object("ResultSelector", s.ResultSelector)
 	}
-	c.pathField("ResultPath", s.ResultPath, true, true)
+	c.resultPath("ResultPath", s.ResultPath)
 
 	c.exclusive([]string{"MaxConcurrency", "MaxConcurrency (expression)", "MaxConcurrencyPath"},
 		s.MaxConcurrency != 0, s.MaxConcurrencyExpr != "", s.MaxConcurrencyPath != "")
