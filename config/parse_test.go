@@ -64,9 +64,11 @@ func TestParseInvalid(t *testing.T) {
 		{"http endpoint where https is required", map[string]string{"subscriptions": `[{"protocol":"https","endpoint":"http://hooks.example.com/x"}]`},
 			[]string{`subscriptions[0].endpoint: "http://hooks.example.com/x" is an http URL, which sends findings unencrypted: want an https:// URL`}},
 		{"protocol http", map[string]string{"subscriptions": `[{"protocol":"http","endpoint":"http://hooks.example.com/x"}]`},
-			[]string{`subscriptions[0].protocol: "http" is not allowed: it sends findings unencrypted: want https (or another of application, email, email-json, firehose, https, lambda, sms, sqs)`}},
+			[]string{`subscriptions[0].protocol: "http" is not allowed: it sends findings unencrypted: want https (or another of email, email-json, firehose, https, lambda, sms, sqs)`}},
+		{"mobile push protocol", map[string]string{"subscriptions": `[{"protocol":"application","endpoint":"arn:aws:sns:eu-central-1:123456789012:endpoint/GCM/keyage/5d2c9b0e"}]`},
+			[]string{`subscriptions[0].protocol: "application" is not supported: mobile push payloads are limited to about 4 KB and need per-platform bodies, which keyage's messages are not: want one of email, email-json, firehose, https, lambda, sms, sqs (forward to a push service from an sqs or lambda subscriber)`}},
 		{"unknown protocol", map[string]string{"subscriptions": `[{"protocol":"slack","endpoint":"#security"}]`},
-			[]string{`subscriptions[0].protocol: "slack" is not an SNS protocol: want one of application, email, email-json, firehose, https, lambda, sms, sqs`}},
+			[]string{`subscriptions[0].protocol: "slack" is not an SNS protocol: want one of email, email-json, firehose, https, lambda, sms, sqs`}},
 		{"missing endpoint", map[string]string{"subscriptions": `[{"protocol":"email"}]`},
 			[]string{`subscriptions[0].endpoint: "" is missing: want the address, URL, ARN or phone number the protocol delivers to`}},
 		{"sqs endpoint not an ARN", map[string]string{"subscriptions": `[{"protocol":"sqs","endpoint":"https://sqs.eu-central-1.amazonaws.com/123456789012/q"}]`},
@@ -223,8 +225,7 @@ func TestParseValid(t *testing.T) {
 			{"protocol":"sqs","endpoint":"arn:aws-us-gov:sqs:us-gov-west-1:123456789012:findings.fifo","filterPolicy":"{\"severity\": [\"stale\"]}"},
 			{"protocol":"lambda","endpoint":"arn:aws:lambda:eu-central-1:123456789012:function:ticket:live"},
 			{"protocol":"firehose","endpoint":"arn:aws-cn:firehose:cn-north-1:123456789012:deliverystream/keyage","subscriptionRoleArn":"arn:aws-cn:iam::123456789012:role/service/sns-firehose","rawMessageDelivery":true},
-			{"protocol":"sms","endpoint":"+4915112345678"},
-			{"protocol":"application","endpoint":"arn:aws:sns:eu-central-1:123456789012:endpoint/GCM/keyage/5d2c9b0e-1f4a-3b6c-8d7e-9f0a1b2c3d4e"}]`},
+			{"protocol":"sms","endpoint":"+4915112345678"}]`},
 			withDefaults(func(s *Settings) {
 				s.Subscriptions = []Subscription{
 					{Protocol: "email", Endpoint: "security@example.com"},
@@ -235,7 +236,6 @@ func TestParseValid(t *testing.T) {
 					{Protocol: "firehose", Endpoint: "arn:aws-cn:firehose:cn-north-1:123456789012:deliverystream/keyage",
 						SubscriptionRoleARN: "arn:aws-cn:iam::123456789012:role/service/sns-firehose", RawMessageDelivery: true},
 					{Protocol: "sms", Endpoint: "+4915112345678"},
-					{Protocol: "application", Endpoint: "arn:aws:sns:eu-central-1:123456789012:endpoint/GCM/keyage/5d2c9b0e-1f4a-3b6c-8d7e-9f0a1b2c3d4e"},
 				}
 			})},
 		{"filter policies SNS accepts", map[string]string{"subscriptions": `[

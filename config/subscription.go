@@ -13,7 +13,7 @@ import (
 
 // Protocols lists the SNS subscription protocols keyage accepts: every one SNS accepts except
 // http, which would carry findings (user names, key IDs) unencrypted.
-var Protocols = []string{"application", "email", "email-json", "firehose", "https", "lambda", "sms", "sqs"}
+var Protocols = []string{"email", "email-json", "firehose", "https", "lambda", "sms", "sqs"}
 
 // MessageAttributes are the SNS message attributes keyage's notifications carry (issue 3):
 // an attribute filter policy on any other name would drop every message.
@@ -39,12 +39,11 @@ const (
 )
 
 var (
-	sqsARN         = regexp.MustCompile(`^arn:` + partitionRE + `:sqs:` + regionRE + `:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
-	lambdaARN      = regexp.MustCompile(`^arn:` + partitionRE + `:lambda:` + regionRE + `:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
-	firehoseARN    = regexp.MustCompile(`^arn:` + partitionRE + `:firehose:` + regionRE + `:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}$`)
-	applicationARN = regexp.MustCompile(`^arn:` + partitionRE + `:sns:` + regionRE + `:\d{12}:endpoint/[A-Za-z_]+/[A-Za-z0-9_.-]{1,256}/[A-Za-z0-9-]{1,64}$`)
-	roleARN        = regexp.MustCompile(`^arn:` + partitionRE + `:iam::\d{12}:role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
-	e164           = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+	sqsARN      = regexp.MustCompile(`^arn:` + partitionRE + `:sqs:` + regionRE + `:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
+	lambdaARN   = regexp.MustCompile(`^arn:` + partitionRE + `:lambda:` + regionRE + `:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
+	firehoseARN = regexp.MustCompile(`^arn:` + partitionRE + `:firehose:` + regionRE + `:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}$`)
+	roleARN     = regexp.MustCompile(`^arn:` + partitionRE + `:iam::\d{12}:role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
+	e164        = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 )
 
 // subscriptionFields are the fields a subscription object may have, in the JSON's spelling.
@@ -109,6 +108,9 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 		}
 	case proto == "http":
 		p.add(path+".protocol", proto, "is not allowed: it sends findings unencrypted", "https (or another of "+strings.Join(Protocols, ", ")+")")
+	case proto == "application":
+		p.add(path+".protocol", proto, "is not supported: mobile push payloads are limited to about 4 KB and need per-platform bodies, which keyage's messages are not",
+			"one of "+strings.Join(Protocols, ", ")+" (forward to a push service from an sqs or lambda subscriber)")
 	case !slices.Contains(Protocols, proto):
 		p.add(path+".protocol", proto, "is not an SNS protocol", "one of "+strings.Join(Protocols, ", "))
 	}
@@ -201,10 +203,6 @@ func checkEndpoint(proto, endpoint string) (problem, allowed string) {
 	case "sms":
 		if !e164.MatchString(endpoint) {
 			return "is not an E.164 phone number", "+ and 2 to 15 digits, such as +14155550100"
-		}
-	case "application":
-		if !applicationARN.MatchString(endpoint) {
-			return "is not an SNS platform application endpoint ARN", "arn:aws:sns:REGION:ACCOUNT:endpoint/PLATFORM/APPLICATION/ID"
 		}
 	}
 	return "", ""
