@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -294,6 +295,10 @@ func (c stateCtx) expr(field, s string) {
 // state's query language: in JSONPath, each key ending in ".$" must hold a path or intrinsic;
 // in JSONata, strings must have balanced "{% %}" delimiters and no key ends in ".$".
 func (c stateCtx) template(field string, value any) {
+	value, ok := c.decoded(field, value)
+	if !ok {
+		return
+	}
 	walkTemplate(c.at(field), value, func(path, key string, val any) {
 		if c.lang == JSONata {
 			if strings.HasSuffix(key, ".$") {
@@ -356,6 +361,52 @@ func isVariableName(s string) bool {
 	return s != ""
 }
 
+// decoded returns v as encoding/json decodes what Render writes for it (objects as
+// map[string]any, arrays as []any), so the checks see the rendered document whatever Go types
+// a caller built a payload from (a map[string]string, a struct); it reports the field and
+// returns false when v cannot be rendered as JSON.
+func (c stateCtx) decoded(field string, v any) (any, bool) {
+	if isDecoded(v) {
+		return v, true
+	}
+	raw, err := json.Marshal(v)
+	var out any
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		err = dec.Decode(&out)
+	}
+	if err != nil {
+		c.errf(field, "cannot be rendered as JSON: %v", err)
+		return nil, false
+	}
+	return out, true
+}
+
+// isDecoded reports whether v is already made of the types encoding/json decodes into (or
+// plain Go numbers), so decoded can skip the round trip.
+func isDecoded(v any) bool {
+	switch t := v.(type) {
+	case nil, string, bool, json.Number, float64, int:
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !isDecoded(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range t {
+			if !isDecoded(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // walkTemplate calls fn for every value of a payload template with its path and the object
 // key it sits under ("" for array elements and the root), in sorted key order.
 func walkTemplate(path string, value any, fn func(path, key string, val any)) {
@@ -409,6 +460,7 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 		c.task(s)
 	case *Pass:
 		c.io(s.IO)
+		c.decoded("Result", s.Result)
 		c.resultPath("ResultPath", s.ResultPath)
 		if c.jsonPathOnly("Parameters", s.Parameters != nil) {
 			c.object("Parameters", s.Parameters)
@@ -472,6 +524,10 @@ func (c stateCtx) results(params, args, selector any, resultPath Path) {
 // object checks a payload template that must be a JSON object (Parameters, ResultSelector,
 // ItemSelector in JSONPath).
 func (c stateCtx) object(field string, v any) {
+	v, ok := c.decoded(field, v)
+	if !ok {
+		return
+	}
 	if _, ok := v.(map[string]any); !ok {
 		c.errf(field, "want an object, got %s", jsonKind(v))
 		return
@@ -482,6 +538,10 @@ func (c stateCtx) object(field string, v any) {
 // objectOrExpression checks a JSONata field that must be an object or a "{% %}" expression
 // (Arguments, ItemSelector).
 func (c stateCtx) objectOrExpression(field string, v any) {
+	v, ok := c.decoded(field, v)
+	if !ok {
+		return
+	}
 	if s, ok := v.(string); ok {
 		if err := checkExpression(s); err != nil {
 			c.errf(field, "%v", err)
@@ -932,8 +992,8 @@ func (c stateCtx) mapState(s *Map) {
 		c.nested(c.path+".Iterator.", s.Iterator)
 	}
 	c.pathField("ItemsPath", s.ItemsPath, true, false)
-	if c.jsonataOnly("Items", s.Items != nil) {
-		switch it := s.Items.(type) {
+	if items, ok := c.decoded("Items", s.Items); ok && c.jsonataOnly("Items", items != nil) {
+		switch it := items.(type) {
 		case string:
 			if err := checkExpression(it); err != nil {
 				c.errf("Items", "%v", err)
@@ -941,7 +1001,7 @@ func (c stateCtx) mapState(s *Map) {
 		case []any:
 			c.template("Items", it)
 		default:
-			c.errf("Items", "want an array or a JSONata expression, got %s", jsonKind(s.Items))
+			c.errf("Items", "want an array or a JSONata expression, got %s", jsonKind(items))
 		}
 	}
 	if s.ItemSelector != nil {

@@ -42,6 +42,21 @@ func TestValidateGoValues(t *testing.T) {
 			),
 		},
 		{
+			name: "payloads built from typed Go values are checked as rendered",
+			m: &StateMachine{StartAt: "P", States: States{
+				"P": &Pass{
+					Parameters: map[string]any{"Payload": map[string]string{"x.$": "bad", "y.$": "$.y"}},
+					Flow:       Flow{Next: "Q"},
+				},
+				"Q": &Pass{Parameters: map[string]string{"a.$": "$.a"}, Flow: Flow{Next: "R"}},
+				"R": &Pass{Result: func() {}, Flow: end},
+			}},
+			want: lines(
+				`States.P.Parameters.Payload.x.$: path "bad" must start with "$"`,
+				"States.R.Result: cannot be rendered as JSON: json: unsupported type: func()",
+			),
+		},
+		{
 			name: "nil state",
 			m:    &StateMachine{StartAt: "A", States: States{"A": &Pass{Flow: Flow{Next: "B"}}, "B": nil, "C": &Succeed{}}},
 			want: lines(
