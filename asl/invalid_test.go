@@ -670,6 +670,7 @@ var parseRejected = []string{
 	`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"QueryLanguage":"","StartAt":"X","States":{"X":{"Type":"Succeed"}}}],"End":true}}}`,
 	`{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":"","End":true}}}`,
 	`{"StartAt":"P","States":{"P":{"Type":"Sleep","End":true}}}`,
+	`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":""},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`,
 }
 
 // stricterThanASLValidator lists the mutants of mutationSeed that asl-validator accepts and

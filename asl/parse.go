@@ -321,7 +321,7 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		s.ItemSelector = s.Parameters
 		s.Parameters = nil
 	}
-	return errors.Join(checkType(aux.Type, s.Type()), err1, err2, err3)
+	return errors.Join(checkType(aux.Type, s.Type()), err1, err2, err3, rejectEmpty(data, "Label"))
 }
 
 // rejectZero refuses a literal 0 in the named integer fields of a JSON object: the Go zero value
@@ -343,14 +343,58 @@ func rejectZero(data []byte, fields ...string) error {
 	return errors.Join(errs...)
 }
 
+// rejectEmpty refuses an explicit "" in the named string fields of a JSON object: the Go zero
+// value means "absent", and none of these fields accepts an empty value, so a "" would otherwise
+// vanish silently (and an invalid definition would render as a valid one).
+func rejectEmpty(data []byte, fields ...string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return err
+	}
+	var errs []error
+	for _, field := range fields {
+		if raw, ok := obj[field]; ok && string(bytes.TrimSpace(raw)) == `""` {
+			errs = append(errs, fmt.Errorf("%s: empty string; set a value or omit the field", field))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // UnmarshalJSON decodes a Retrier, refusing a literal 0 IntervalSeconds, MaxDelaySeconds or
-// BackoffRate (their minimum is 1; zero means absent here).
+// BackoffRate (their minimum is 1; zero means absent here) and an empty JitterStrategy.
 func (r *Retrier) UnmarshalJSON(data []byte) error {
 	type plain Retrier
 	if err := decodeStrict(data, (*plain)(r)); err != nil {
 		return err
 	}
-	return rejectZero(data, "IntervalSeconds", "MaxDelaySeconds", "BackoffRate")
+	return errors.Join(rejectZero(data, "IntervalSeconds", "MaxDelaySeconds", "BackoffRate"), rejectEmpty(data, "JitterStrategy"))
+}
+
+// UnmarshalJSON decodes a ProcessorConfig, refusing an empty Mode or ExecutionType.
+func (p *ProcessorConfig) UnmarshalJSON(data []byte) error {
+	type plain ProcessorConfig
+	if err := decodeStrict(data, (*plain)(p)); err != nil {
+		return err
+	}
+	return rejectEmpty(data, "Mode", "ExecutionType")
+}
+
+// UnmarshalJSON decodes a ResultWriter, refusing an empty Resource.
+func (w *ResultWriter) UnmarshalJSON(data []byte) error {
+	type plain ResultWriter
+	if err := decodeStrict(data, (*plain)(w)); err != nil {
+		return err
+	}
+	return rejectEmpty(data, "Resource")
+}
+
+// UnmarshalJSON decodes a WriterConfig, refusing an empty OutputType or Transformation.
+func (w *WriterConfig) UnmarshalJSON(data []byte) error {
+	type plain WriterConfig
+	if err := decodeStrict(data, (*plain)(w)); err != nil {
+		return err
+	}
+	return rejectEmpty(data, "OutputType", "Transformation")
 }
 
 // UnmarshalJSON decodes an ItemBatcher, refusing a literal 0 batch size.
@@ -362,13 +406,14 @@ func (b *ItemBatcher) UnmarshalJSON(data []byte) error {
 	return rejectZero(data, "MaxItemsPerBatch", "MaxInputBytesPerBatch")
 }
 
-// UnmarshalJSON decodes a ReaderConfig, refusing a literal 0 MaxItems.
+// UnmarshalJSON decodes a ReaderConfig, refusing a literal 0 MaxItems and an empty InputType,
+// CSVHeaderLocation or CSVDelimiter.
 func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
 	type plain ReaderConfig
 	if err := decodeStrict(data, (*plain)(c)); err != nil {
 		return err
 	}
-	return rejectZero(data, "MaxItems")
+	return errors.Join(rejectZero(data, "MaxItems"), rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
 }
 
 // UnmarshalJSON refuses an empty QueryLanguage, which would otherwise mean "inherit" silently.

@@ -52,6 +52,13 @@ func TestParseErrors(t *testing.T) {
 		{"empty percentage expression", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":"","End":true}}}`, "ToleratedFailurePercentage: empty string"},
 		{"empty QueryLanguage", `{"QueryLanguage":"","StartAt":"P","States":{}}`, "QueryLanguage: empty string"},
 		{"QueryLanguage not a string", `{"QueryLanguage":1,"StartAt":"P","States":{}}`, `QueryLanguage: want "JSONPath" or "JSONata", got 1`},
+		{"empty Mode", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":""},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`, "Mode: empty string; set a value or omit the field"},
+		{"empty ExecutionType", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":""},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`, "ExecutionType: empty string"},
+		{"empty JitterStrategy", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"JitterStrategy":""}],"End":true}}}`, "JitterStrategy: empty string"},
+		{"empty Label", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"","End":true}}}`, "Label: empty string"},
+		{"empty reader enums", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:a","ReaderConfig":{"InputType":"","CSVHeaderLocation":"","CSVDelimiter":""}},"End":true}}}`, "InputType: empty string; set a value or omit the field\nCSVHeaderLocation: empty string; set a value or omit the field\nCSVDelimiter: empty string"},
+		{"empty writer fields", `{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"","WriterConfig":{"OutputType":"","Transformation":""}},"End":true}}}`, "OutputType: empty string; set a value or omit the field\nTransformation: empty string"},
+		{"empty writer Resource", `{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"","WriterConfig":{"OutputType":"JSON"}},"End":true}}}`, "Resource: empty string; set a value or omit the field"},
 		{"bad expression string", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","TimeoutSeconds":"\u","End":true}}}`, "invalid"},
 	}
 	for _, tc := range tests {
