@@ -25,10 +25,8 @@ var sdkServiceIAMPrefix = map[string]string{
 	"apigatewayv2":             "apigateway",
 	"apigatewaymanagementapi":  "execute-api",
 	"applicationautoscaling":   "application-autoscaling",
-	"autoscaling":              "autoscaling",
 	"costexplorer":             "ce",
 	"databasemigration":        "dms",
-	"directconnect":            "directconnect",
 	"elasticsearch":            "es",
 	"opensearch":               "es",
 	"lexmodelsv2":              "lex",
@@ -43,12 +41,9 @@ var sdkServiceIAMPrefix = map[string]string{
 	"kinesisanalyticsv2":       "kinesisanalytics",
 	"mediastoredata":           "mediastore",
 	"redshiftdata":             "redshift-data",
-	"route53domains":           "route53domains",
-	"servicediscovery":         "servicediscovery",
 	"ssmincidents":             "ssm-incidents",
 	"timestreamwrite":          "timestream",
 	"timestreamquery":          "timestream",
-	"wafv2":                    "wafv2",
 }
 
 // sdkActionIAMName maps "<service>:<Action>" SDK operations whose IAM action has another name.

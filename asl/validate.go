@@ -415,12 +415,7 @@ func walkTemplate(path string, value any, fn func(path, key string, val any)) {
 		fn(path, key, val)
 		switch t := val.(type) {
 		case map[string]any:
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(t)) {
 				walk(path+"."+k, k, t[k])
 			}
 		case []any:
@@ -844,8 +839,6 @@ func (c stateCtx) rule(field string, r *ChoiceRule) {
 			if _, err := time.Parse(time.RFC3339, *op.timestamp); err != nil {
 				c.errf(field+"."+op.name, "%q is not an RFC 3339 timestamp", *op.timestamp)
 			}
-		case op.flag != nil && !*op.flag && op.name != "BooleanEquals":
-			// IsPresent: false and friends are meaningful; nothing to check.
 		}
 	}
 	for i, list := range [][]ChoiceRule{r.And, r.Or} {
@@ -876,7 +869,6 @@ type choiceOperator struct {
 	name      string
 	path      Path
 	timestamp *string
-	flag      *bool
 }
 
 // operators lists the comparison operators set on the rule.
@@ -899,7 +891,7 @@ func (r *ChoiceRule) operators() []choiceOperator {
 	}
 	flag := func(name string, v *bool) {
 		if v != nil {
-			ops = append(ops, choiceOperator{name: name, flag: v})
+			ops = append(ops, choiceOperator{name: name})
 		}
 	}
 	path := func(name string, p Path) {
