@@ -614,6 +614,14 @@ var invalidMachines = []struct {
 		aslValidatorRejects: true,
 	},
 	{
+		name: "Pass Result in a JSONata state",
+		def:  `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"End":true}}}`,
+		want: "States.P.Result: is a JSONPath field; this state's query language is JSONata",
+		// AWS documents Result as "JSONPath only" (a JSONata Pass writes Output instead);
+		// asl-validator@4.0.0 accepts it.
+		aslValidatorRejects: false,
+	},
+	{
 		name:                "Succeed with Assign",
 		def:                 `{"StartAt":"S","States":{"S":{"Type":"Succeed","Assign":{"done":true}}}}`,
 		want:                "States.S.Assign: a Succeed state cannot assign variables; Assign belongs in a Pass, Task, Map, Parallel, Choice or Wait state",

@@ -455,7 +455,9 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 		c.task(s)
 	case *Pass:
 		c.io(s.IO)
-		c.decoded("Result", s.Result)
+		if c.jsonPathOnly("Result", s.Result != nil) {
+			c.decoded("Result", s.Result)
+		}
 		c.resultPath("ResultPath", s.ResultPath)
 		if c.jsonPathOnly("Parameters", s.Parameters != nil) {
 			c.object("Parameters", s.Parameters)
