@@ -7,7 +7,9 @@ import (
 )
 
 // IAMStatements returns the IAM statements the state machine's role needs for this definition,
-// so the role cannot drift from it: every task's Permissions in every nested graph; sts:AssumeRole
+// so the role cannot drift from it: every task's Permissions in every nested graph (for a task
+// without Permissions, such as one from Parse, what its Resource implies: see
+// inferredPermissions); sts:AssumeRole
 // on each literal Credentials.RoleArn; and, when any Map is DISTRIBUTED, states:StartExecution
 // on machineARN plus states:DescribeExecution and states:StopExecution on its child executions
 // (machineARN with ":stateMachine:" replaced by ":execution:", then "/*"), and the S3 access its
@@ -24,7 +26,11 @@ func (m *StateMachine) IAMStatements(machineARN string) []PolicyStatement {
 	m.eachState(func(_ string, st State) {
 		switch s := st.(type) {
 		case *Task:
-			stmts = append(stmts, s.Permissions...)
+			if len(s.Permissions) > 0 {
+				stmts = append(stmts, s.Permissions...)
+			} else {
+				stmts = append(stmts, inferredPermissions(s)...)
+			}
 			if s.Credentials != nil && s.Credentials.RoleArn != "" && !isExpression(s.Credentials.RoleArn) {
 				stmts = append(stmts, allow([]string{"sts:AssumeRole"}, s.Credentials.RoleArn))
 			}
@@ -44,6 +50,39 @@ func (m *StateMachine) IAMStatements(machineARN string) []PolicyStatement {
 		)
 	}
 	return mergeStatements(stmts)
+}
+
+// inferredPermissions derives a task's statements from its Resource when the task carries no
+// Permissions (a parsed definition, or a Task built by hand): an aws-sdk integration needs its
+// IAM action (on "*": the resource it acts on is in the call's parameters); lambda:invoke needs
+// lambda:InvokeFunction on a literal FunctionName ARN (and its versions and aliases), sns:publish
+// sns:Publish on a literal TopicArn, each on "*" when the target is only known at run time; a
+// function ARN as Resource needs lambda:InvokeFunction on that function. Other integrations
+// yield nothing: give such tasks Permissions.
+func inferredPermissions(t *Task) []PolicyStatement {
+	res := strings.TrimSuffix(strings.TrimSuffix(t.Resource, ".waitForTaskToken"), ".sync")
+	parts := strings.Split(res, ":")
+	if len(parts) < 6 || parts[0] != "arn" {
+		return nil
+	}
+	tmpl := readerWriterTemplate(t.Parameters, t.Arguments)
+	switch {
+	case parts[2] == "states" && parts[5] == "aws-sdk" && len(parts) == 8:
+		return []PolicyStatement{allow([]string{SDKIAMAction(parts[6], parts[7])}, "*")}
+	case parts[2] == "states" && len(parts) == 7 && parts[5] == "lambda" && parts[6] == "invoke":
+		if fn, ok := literalString(tmpl, "FunctionName"); ok && strings.HasPrefix(fn, "arn:") {
+			return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, fn, fn+":*")}
+		}
+		return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, "*")}
+	case parts[2] == "states" && len(parts) == 7 && parts[5] == "sns" && parts[6] == "publish":
+		if topic, ok := literalString(tmpl, "TopicArn"); ok {
+			return []PolicyStatement{allow([]string{"sns:Publish"}, topic)}
+		}
+		return []PolicyStatement{allow([]string{"sns:Publish"}, "*")}
+	case parts[2] == "lambda" && len(parts) >= 7 && parts[5] == "function":
+		return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, res)}
+	}
+	return nil
 }
 
 // IsDistributed reports whether the Map runs its items as child executions (Distributed Map).

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -212,5 +213,60 @@ func TestIAMStatementsInlineOnly(t *testing.T) {
 	}
 	if got := arnPartition("not-an-arn"); got != "aws" {
 		t.Errorf("arnPartition(not-an-arn) = %q, want aws", got)
+	}
+}
+
+func TestIAMStatementsInferredForParsedTasks(t *testing.T) {
+	m, err := Parse([]byte(`{
+  "StartAt": "Sdk",
+  "States": {
+    "Sdk": {"Type": "Task", "Resource": "arn:aws-cn:states:::aws-sdk:iam:listUsers", "Next": "Invoke"},
+    "Invoke": {"Type": "Task", "Resource": "arn:aws-cn:states:::lambda:invoke",
+      "Parameters": {"FunctionName": "arn:aws-cn:lambda:cn-north-1:123456789012:function:check", "Payload.$": "$"}, "Next": "InvokeDynamic"},
+    "InvokeDynamic": {"Type": "Task", "Resource": "arn:aws-cn:states:::lambda:invoke",
+      "Parameters": {"FunctionName.$": "$.fn"}, "Next": "Legacy"},
+    "Legacy": {"Type": "Task", "Resource": "arn:aws-cn:lambda:cn-north-1:123456789012:function:legacy", "Next": "Publish"},
+    "Publish": {"Type": "Task", "Resource": "arn:aws-cn:states:::sns:publish",
+      "Parameters": {"TopicArn": "arn:aws-cn:sns:cn-north-1:123456789012:t", "Message": "hi"}, "Next": "Activity"},
+    "Activity": {"Type": "Task", "Resource": "arn:aws-cn:states:cn-north-1:123456789012:activity:a", "End": true}
+  }
+}`))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	got := m.IAMStatements("arn:aws-cn:states:cn-north-1:123456789012:stateMachine:m")
+	want := map[string][]string{
+		"iam:ListUsers": {"*"},
+		"lambda:InvokeFunction": {
+			"*", // FunctionName.$: known only at run time
+			"arn:aws-cn:lambda:cn-north-1:123456789012:function:check",
+			"arn:aws-cn:lambda:cn-north-1:123456789012:function:check:*",
+			"arn:aws-cn:lambda:cn-north-1:123456789012:function:legacy",
+		},
+		"sns:Publish": {"arn:aws-cn:sns:cn-north-1:123456789012:t"},
+	}
+	pairs := map[string][]string{}
+	for _, s := range got {
+		for _, a := range s.Action {
+			pairs[a] = append(pairs[a], s.Resource...)
+		}
+	}
+	for a := range pairs {
+		slices.Sort(pairs[a])
+	}
+	if !reflect.DeepEqual(pairs, want) {
+		t.Errorf("IAMStatements of a parsed definition:\ngot  %v\nwant %v", pairs, want)
+	}
+}
+
+func TestIAMStatementsPreferExplicitPermissions(t *testing.T) {
+	task := SDKTask("aws", "iam", "listAccessKeys")
+	task.Permissions[0].Resource = []string{"arn:aws:iam::123456789012:user/*"}
+	task.End = true
+	m := &StateMachine{StartAt: "T", States: States{"T": task}}
+	got := m.IAMStatements(testMachineARN)
+	want := []PolicyStatement{{Effect: "Allow", Action: []string{"iam:ListAccessKeys"}, Resource: []string{"arn:aws:iam::123456789012:user/*"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want only the task's narrowed Permissions %+v", got, want)
 	}
 }
