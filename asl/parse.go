@@ -397,23 +397,38 @@ func (w *WriterConfig) UnmarshalJSON(data []byte) error {
 	return rejectEmpty(data, "OutputType", "Transformation")
 }
 
-// UnmarshalJSON decodes an ItemBatcher, refusing a literal 0 batch size.
+// UnmarshalJSON decodes an ItemBatcher, refusing a literal 0 batch size; a string batch size
+// goes to the ...Expr field.
 func (b *ItemBatcher) UnmarshalJSON(data []byte) error {
 	type plain ItemBatcher
-	if err := decodeStrict(data, (*plain)(b)); err != nil {
+	aux := struct {
+		*plain
+		MaxItemsPerBatch      json.RawMessage `json:"MaxItemsPerBatch"`
+		MaxInputBytesPerBatch json.RawMessage `json:"MaxInputBytesPerBatch"`
+	}{plain: (*plain)(b)}
+	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	return rejectZero(data, "MaxItemsPerBatch", "MaxInputBytesPerBatch")
+	var err1, err2 error
+	b.MaxItemsPerBatch, b.MaxItemsPerBatchExpr, err1 = intField("MaxItemsPerBatch", aux.MaxItemsPerBatch, 1)
+	b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchExpr, err2 = intField("MaxInputBytesPerBatch", aux.MaxInputBytesPerBatch, 1)
+	return errors.Join(err1, err2)
 }
 
 // UnmarshalJSON decodes a ReaderConfig, refusing a literal 0 MaxItems and an empty InputType,
-// CSVHeaderLocation or CSVDelimiter.
+// CSVHeaderLocation or CSVDelimiter; a string MaxItems goes to MaxItemsExpr.
 func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
 	type plain ReaderConfig
-	if err := decodeStrict(data, (*plain)(c)); err != nil {
+	aux := struct {
+		*plain
+		MaxItems json.RawMessage `json:"MaxItems"`
+	}{plain: (*plain)(c)}
+	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	return errors.Join(rejectZero(data, "MaxItems"), rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
+	var err error
+	c.MaxItems, c.MaxItemsExpr, err = intField("MaxItems", aux.MaxItems, 1)
+	return errors.Join(err, rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
 }
 
 // UnmarshalJSON refuses an empty QueryLanguage, which would otherwise mean "inherit" silently.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,6 +123,75 @@ func TestParseExpressionFields(t *testing.T) {
 	}
 	if err := m.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestBatcherAndReaderExpressionFields(t *testing.T) {
+	def := `{"QueryLanguage":"JSONata","StartAt":"M","States":{
+		"M":{"Type":"Map","Items":"{% $states.input.items %}",
+			"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Arguments":{"Bucket":"b","Key":"k.json"},
+				"ReaderConfig":{"InputType":"JSON","MaxItems":"{% $max %}"}},
+			"ItemBatcher":{"MaxItemsPerBatch":"{% $n %}","MaxInputBytesPerBatch":"{% $bytes %}"},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"S","States":{"S":{"Type":"Succeed"}}},"End":true}}}`
+	m, err := Parse([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := m.States["M"].(*Map)
+	got := []string{mp.ItemReader.ReaderConfig.MaxItemsExpr, mp.ItemBatcher.MaxItemsPerBatchExpr, mp.ItemBatcher.MaxInputBytesPerBatchExpr}
+	want := []string{"{% $max %}", "{% $n %}", "{% $bytes %}"}
+	if !slices.Equal(got, want) {
+		t.Errorf("expression fields: got %q, want %q", got, want)
+	}
+	out, err := m.Render()
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	for _, w := range []string{`"MaxItems": "{% $max %}"`, `"MaxItemsPerBatch": "{% $n %}"`, `"MaxInputBytesPerBatch": "{% $bytes %}"`} {
+		if !bytes.Contains(out, []byte(w)) {
+			t.Errorf("rendered output lacks %s:\n%s", w, out)
+		}
+	}
+	again, err := Parse(out)
+	if err != nil {
+		t.Fatalf("Parse(Render): %v", err)
+	}
+	if !reflect.DeepEqual(again.States["M"].(*Map).ItemBatcher, mp.ItemBatcher) {
+		t.Errorf("round trip changed the batcher: got %+v, want %+v", again.States["M"].(*Map).ItemBatcher, mp.ItemBatcher)
+	}
+}
+
+func TestBatcherExpressionRules(t *testing.T) {
+	build := func(lang QueryLanguage, b *ItemBatcher) *StateMachine {
+		return &StateMachine{QueryLanguage: lang, StartAt: "M", States: States{"M": &Map{
+			Flow:        Flow{End: true},
+			ItemBatcher: b,
+			ItemProcessor: &ItemProcessor{ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionExpress},
+				Branch: Branch{StartAt: "S", States: States{"S": &Succeed{}}}},
+		}}}
+	}
+	tests := []struct {
+		name string
+		m    *StateMachine
+		want string
+	}{
+		{"expression in a JSONPath state", build(JSONPath, &ItemBatcher{MaxItemsPerBatchExpr: "{% 5 %}"}),
+			`States.M.ItemBatcher.MaxItemsPerBatch: "{% 5 %}" is a JSONata expression; this state's query language is JSONPath, which wants a number here`},
+		{"number and expression", build(JSONata, &ItemBatcher{MaxItemsPerBatch: 5, MaxItemsPerBatchExpr: "{% 5 %}"}),
+			"States.M.ItemBatcher.MaxItemsPerBatch: ItemBatcher.MaxItemsPerBatch and ItemBatcher.MaxItemsPerBatch (expression) are exclusive; set one"},
+		{"unbalanced expression", build(JSONata, &ItemBatcher{MaxInputBytesPerBatchExpr: "{% $n"}),
+			`States.M.ItemBatcher.MaxInputBytesPerBatch: "{% $n" is not a JSONata expression: want "{% ... %}"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.m.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate: got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	if err := build(JSONata, &ItemBatcher{MaxItemsPerBatchExpr: "{% $n %}"}).Validate(); err != nil {
+		t.Errorf("Validate of a JSONata batcher with an expression: got %v, want nil", err)
 	}
 }
 

@@ -172,6 +172,30 @@ func (s *Parallel) MarshalJSON() ([]byte, error) {
 	}{s.Type(), (*plain)(s)})
 }
 
+// MarshalJSON renders the batcher; the ...Expr fields render under MaxItemsPerBatch and
+// MaxInputBytesPerBatch.
+func (b *ItemBatcher) MarshalJSON() ([]byte, error) {
+	type plain ItemBatcher
+	return json.Marshal(struct {
+		*plain
+		MaxItemsPerBatch      any `json:"MaxItemsPerBatch,omitempty"`
+		MaxInputBytesPerBatch any `json:"MaxInputBytesPerBatch,omitempty"`
+	}{
+		plain:                 (*plain)(b),
+		MaxItemsPerBatch:      intOrExpr(b.MaxItemsPerBatch, b.MaxItemsPerBatchExpr),
+		MaxInputBytesPerBatch: intOrExpr(b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchExpr),
+	})
+}
+
+// MarshalJSON renders the reader's config; MaxItemsExpr renders under MaxItems.
+func (c *ReaderConfig) MarshalJSON() ([]byte, error) {
+	type plain ReaderConfig
+	return json.Marshal(struct {
+		*plain
+		MaxItems any `json:"MaxItems,omitempty"`
+	}{(*plain)(c), intOrExpr(c.MaxItems, c.MaxItemsExpr)})
+}
+
 // MarshalJSON renders the state with its "Type" key; the ...Expr fields render under
 // MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage.
 func (s *Map) MarshalJSON() ([]byte, error) {

@@ -311,17 +311,23 @@ type ReaderConfig struct {
 	CSVHeaders        []string `json:"CSVHeaders,omitempty"`
 	CSVDelimiter      string   `json:"CSVDelimiter,omitempty"`
 	MaxItems          int      `json:"MaxItems,omitempty"`
-	MaxItemsPath      Path     `json:"MaxItemsPath,omitempty"`
+	// MaxItemsExpr is a JSONata expression ("{% ... %}") rendered as MaxItems.
+	MaxItemsExpr string `json:"-"`
+	MaxItemsPath Path   `json:"MaxItemsPath,omitempty"`
 }
 
 // ItemBatcher groups a Distributed Map's items into batches; a child then receives
 // {"Items": [...], "BatchInput": ...}.
 type ItemBatcher struct {
-	MaxItemsPerBatch          int  `json:"MaxItemsPerBatch,omitempty"`
-	MaxItemsPerBatchPath      Path `json:"MaxItemsPerBatchPath,omitempty"`
-	MaxInputBytesPerBatch     int  `json:"MaxInputBytesPerBatch,omitempty"`
-	MaxInputBytesPerBatchPath Path `json:"MaxInputBytesPerBatchPath,omitempty"`
-	BatchInput                any  `json:"BatchInput,omitempty"`
+	MaxItemsPerBatch int `json:"MaxItemsPerBatch,omitempty"`
+	// MaxItemsPerBatchExpr is a JSONata expression ("{% ... %}") rendered as MaxItemsPerBatch.
+	MaxItemsPerBatchExpr  string `json:"-"`
+	MaxItemsPerBatchPath  Path   `json:"MaxItemsPerBatchPath,omitempty"`
+	MaxInputBytesPerBatch int    `json:"MaxInputBytesPerBatch,omitempty"`
+	// MaxInputBytesPerBatchExpr is a JSONata expression rendered as MaxInputBytesPerBatch.
+	MaxInputBytesPerBatchExpr string `json:"-"`
+	MaxInputBytesPerBatchPath Path   `json:"MaxInputBytesPerBatchPath,omitempty"`
+	BatchInput                any    `json:"BatchInput,omitempty"`
 }
 
 // ResultWriter writes a Distributed Map's child results to S3.

@@ -1098,8 +1098,10 @@ func (c stateCtx) itemReader(r *ItemReader) {
 	if !oneOf(rc.CSVDelimiter, "COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB") {
 		c.errf("ItemReader.ReaderConfig.CSVDelimiter", "%q is unknown; want COMMA, PIPE, SEMICOLON, SPACE or TAB", rc.CSVDelimiter)
 	}
-	c.exclusive([]string{"ItemReader.ReaderConfig.MaxItems", "ItemReader.ReaderConfig.MaxItemsPath"}, rc.MaxItems != 0, rc.MaxItemsPath != "")
+	c.exclusive([]string{"ItemReader.ReaderConfig.MaxItems", "ItemReader.ReaderConfig.MaxItems (expression)", "ItemReader.ReaderConfig.MaxItemsPath"},
+		rc.MaxItems != 0, rc.MaxItemsExpr != "", rc.MaxItemsPath != "")
 	c.bound(c.at("ItemReader.ReaderConfig.MaxItems"), rc.MaxItems, 1, MaxTimeoutSeconds)
+	c.expr("ItemReader.ReaderConfig.MaxItems", rc.MaxItemsExpr)
 	c.pathField("ItemReader.ReaderConfig.MaxItemsPath", rc.MaxItemsPath, true, false)
 }
 
@@ -1107,13 +1109,19 @@ func (c stateCtx) itemBatcher(b *ItemBatcher) {
 	if b == nil {
 		return
 	}
-	if b.MaxItemsPerBatch == 0 && b.MaxItemsPerBatchPath == "" && b.MaxInputBytesPerBatch == 0 && b.MaxInputBytesPerBatchPath == "" {
+	items := b.MaxItemsPerBatch != 0 || b.MaxItemsPerBatchExpr != "" || b.MaxItemsPerBatchPath != ""
+	bySize := b.MaxInputBytesPerBatch != 0 || b.MaxInputBytesPerBatchExpr != "" || b.MaxInputBytesPerBatchPath != ""
+	if !items && !bySize {
 		c.errf("ItemBatcher", "want MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path forms)")
 	}
-	c.exclusive([]string{"ItemBatcher.MaxItemsPerBatch", "ItemBatcher.MaxItemsPerBatchPath"}, b.MaxItemsPerBatch != 0, b.MaxItemsPerBatchPath != "")
-	c.exclusive([]string{"ItemBatcher.MaxInputBytesPerBatch", "ItemBatcher.MaxInputBytesPerBatchPath"}, b.MaxInputBytesPerBatch != 0, b.MaxInputBytesPerBatchPath != "")
+	c.exclusive([]string{"ItemBatcher.MaxItemsPerBatch", "ItemBatcher.MaxItemsPerBatch (expression)", "ItemBatcher.MaxItemsPerBatchPath"},
+		b.MaxItemsPerBatch != 0, b.MaxItemsPerBatchExpr != "", b.MaxItemsPerBatchPath != "")
+	c.exclusive([]string{"ItemBatcher.MaxInputBytesPerBatch", "ItemBatcher.MaxInputBytesPerBatch (expression)", "ItemBatcher.MaxInputBytesPerBatchPath"},
+		b.MaxInputBytesPerBatch != 0, b.MaxInputBytesPerBatchExpr != "", b.MaxInputBytesPerBatchPath != "")
 	c.bound(c.at("ItemBatcher.MaxItemsPerBatch"), b.MaxItemsPerBatch, 1, MaxTimeoutSeconds)
 	c.bound(c.at("ItemBatcher.MaxInputBytesPerBatch"), b.MaxInputBytesPerBatch, 1, MaxPayloadBytes)
+	c.expr("ItemBatcher.MaxItemsPerBatch", b.MaxItemsPerBatchExpr)
+	c.expr("ItemBatcher.MaxInputBytesPerBatch", b.MaxInputBytesPerBatchExpr)
 	c.pathField("ItemBatcher.MaxItemsPerBatchPath", b.MaxItemsPerBatchPath, true, false)
 	c.pathField("ItemBatcher.MaxInputBytesPerBatchPath", b.MaxInputBytesPerBatchPath, true, false)
 	if b.BatchInput != nil {
