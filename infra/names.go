@@ -12,6 +12,7 @@ const (
 	maxStateMachineName  = 80  // Step Functions state machine names
 	maxScheduleName      = 64  // EventBridge Scheduler schedule and group names
 	maxAlarmNamePrefix   = 200 // of 255 for alarm names, leaving room for each alarm's suffix
+	maxKeyAliasName      = 250 // of 256 for KMS alias names, after "alias/"
 	physicalHashLength   = 8
 	physicalNameSafeRune = '-'
 )

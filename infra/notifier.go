@@ -107,6 +107,7 @@ func (e environment) arn(service, resource string) string {
 type names struct {
 	function, machine, scheduleGroup, schedule, alarmPrefix string
 	functionLogGroup, machineLogGroup                       string
+	keyAlias                                                string
 }
 
 func namesFor(component, stack string) names {
@@ -118,6 +119,8 @@ func namesFor(component, stack string) names {
 		schedule:      physicalName(base, "scan", maxScheduleName),
 		alarmPrefix:   physicalName(base, "", maxAlarmNamePrefix),
 	}
+	// An alias lets operators find the key by name (KMS aliases allow 256 characters).
+	n.keyAlias = "alias/" + physicalName(base, "", maxKeyAliasName)
 	n.functionLogGroup = "/aws/lambda/" + n.function
 	// /aws/vendedlogs/ keeps the log group under the prefix CloudWatch Logs' resource policy
 	// for vended logs covers, so many state machines do not outgrow its size limit.
@@ -304,6 +307,12 @@ func (b *builder) build(watch deadMansSwitch) error {
 		return fmt.Errorf("topic key: %w", err)
 	}
 	b.c.KeyArn = key.Arn
+	if _, err := kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
+		Name:        pulumi.String(n.keyAlias),
+		TargetKeyId: key.KeyId,
+	}, b.parent); err != nil {
+		return fmt.Errorf("topic key alias: %w", err)
+	}
 
 	findings, alarmTopic, err := b.topics(key, machineRole)
 	if err != nil {

@@ -17,6 +17,7 @@ const (
 	tRole         = "aws:iam/role:Role"
 	tRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
 	tKey          = "aws:kms/key:Key"
+	tKeyAlias     = "aws:kms/alias:Alias"
 	tTopic        = "aws:sns/topic:Topic"
 	tTopicPolicy  = "aws:sns/topicPolicy:TopicPolicy"
 	tSubscription = "aws:sns/topicSubscription:TopicSubscription"
@@ -92,7 +93,7 @@ func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		tRole: 3, tRolePolicy: 3, tKey: 1, tTopic: 2, tTopicPolicy: 2, tSubscription: 5, tLogGroup: 2,
+		tRole: 3, tRolePolicy: 3, tKey: 1, tKeyAlias: 1, tTopic: 2, tTopicPolicy: 2, tSubscription: 5, tLogGroup: 2,
 		tFunction: 1, tMachine: 1, tQueue: 1, tQueuePolicy: 1, tGroup: 1, tSchedule: 1,
 		// 4 execution alarms, function errors, dead letters, and the dead-man's switch
 		tAlarm: 7,
@@ -322,6 +323,19 @@ func TestStateMachineRole(t *testing.T) {
 	keyUse := statement(t, rp, doc, "UseTopicKeyThroughSNS")
 	if got := keyUse.Condition["StringEquals"]["kms:ViaService"]; got != "sns."+region+".amazonaws.com" {
 		t.Errorf("%s %q: key use through %q, want SNS in %s", rp.Type, rp.Name, got, region)
+	}
+}
+
+func TestKeyAlias(t *testing.T) {
+	d := mustRun(t, nil)
+	alias := d.one(tKeyAlias, "keyage-key-alias")
+	wantInput(t, alias, "name", "alias/"+machineName)
+	key := d.one(tKey, "keyage-key")
+	if !slices.Contains(alias.DependsOn, key.URN) {
+		t.Errorf("%s %q: depends on %v, want the topic key %s (its targetKeyId)", alias.Type, alias.Name, alias.DependsOn, key.URN)
+	}
+	if id := inputString(t, alias, "targetKeyId"); len(id) != 36 || strings.Count(id, "-") != 4 {
+		t.Errorf("%s %q: targetKeyId %q, want the key's ID (a UUID)", alias.Type, alias.Name, id)
 	}
 }
 
@@ -564,8 +578,8 @@ func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 func TestTags(t *testing.T) {
 	d := mustRun(t, fullSettings)
 	// A Schedule cannot carry tags in pulumi-aws v6 (its group does); policies and
-	// subscriptions are not taggable in AWS.
-	untaggable := []string{tSchedule, tRolePolicy, tTopicPolicy, tQueuePolicy, tSubscription}
+	// subscriptions and KMS aliases are not taggable in AWS.
+	untaggable := []string{tSchedule, tRolePolicy, tTopicPolicy, tQueuePolicy, tSubscription, tKeyAlias}
 	want := map[string]any{"team": "security", "cost-center": "42", infra.TagStack: testStack, infra.TagComponent: infra.ComponentName}
 	for _, r := range d.res {
 		if !r.Custom || slices.Contains(untaggable, r.Type) {
