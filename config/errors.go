@@ -18,8 +18,12 @@ type SettingError struct {
 	Allowed string // what would be accepted, e.g. "an integer from 1 to 3650"
 }
 
-// Error renders the problem as `key: value problem: want allowed`.
+// Error renders the problem as `key: value problem: want allowed`, or `key is missing: want
+// allowed` for a required field that is not there.
 func (e *SettingError) Error() string {
+	if e.Value == "" && e.Problem == problemMissing {
+		return fmt.Sprintf("%s %s: want %s", e.Key, e.Problem, e.Allowed)
+	}
 	return fmt.Sprintf("%s: %s %s: want %s", e.Key, displayValue(e.Value), e.Problem, e.Allowed)
 }
 
@@ -59,6 +63,9 @@ func (e *UnknownKeyError) Error() string {
 // ErrOneShotSchedule is returned by MaxScheduleGap for an at() expression: a schedule that fires
 // once has no gap between runs to watch.
 var ErrOneShotSchedule = errors.New("one-shot schedule")
+
+// problemMissing is the Problem of a required field that is not there.
+const problemMissing = "is missing"
 
 // problems collects SettingErrors in the order they are found.
 type problems []error

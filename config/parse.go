@@ -86,8 +86,10 @@ var settings = []setting{
 		func(p *problems, s *Settings, v string) {
 			s.LogLevel = v
 			switch {
-			case v == "OFF":
+			case strings.ToUpper(v) == "OFF":
 				p.add("logLevel", v, "is not allowed: it turns execution logging off, which fails Security Hub control StepFunctions.1", "ALL, ERROR or FATAL")
+			case slices.Contains(LogLevels, strings.ToUpper(v)) && !slices.Contains(LogLevels, v):
+				p.add("logLevel", v, "is not a log level (they are upper case)", "ALL, ERROR or FATAL")
 			case !slices.Contains(LogLevels, v):
 				p.add("logLevel", v, "is not a log level", "ALL, ERROR or FATAL")
 			}
@@ -260,7 +262,7 @@ func decodeJSON(v string, out any) error {
 var userNamePattern = regexp.MustCompile(`^[\w+=,.@*-]+$`)
 
 func parseExemptUsers(p *problems, v string) []string {
-	const allowed = "a JSON list of IAM user names or * glob patterns (letters, digits and +=,.@_-*, 1 to 64 characters each)"
+	const allowed = "a list of IAM user names or * glob patterns (letters, digits and +=,.@_-*, 1 to 64 characters each), such as [break-glass-*]"
 	var names []string
 	if err := decodeJSON(v, &names); err != nil {
 		p.add("exemptUsers", v, "is not a list of strings", allowed)
@@ -294,7 +296,17 @@ var tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 func parseTags(p *problems, v string) map[string]string {
 	var tags map[string]string
 	if err := decodeJSON(v, &tags); err != nil {
-		p.add("tags", v, "is not an object of string values", `a JSON object of strings such as {"team": "security", "cost-center": "4711"} (quote numbers)`)
+		var values map[string]json.RawMessage
+		if decodeJSON(v, &values) != nil || values == nil {
+			p.add("tags", v, "is not an object of string values", `an object of strings such as {"team": "security", "cost-center": "4711"}`)
+			return nil
+		}
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			var s string
+			if json.Unmarshal(values[k], &s) != nil {
+				p.add(fmt.Sprintf("tags[%q]", k), string(values[k]), "is not a string", `a string: quote numbers and booleans, such as "4711"`)
+			}
+		}
 		return nil
 	}
 	if len(tags) > MaxUserTags {

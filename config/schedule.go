@@ -138,6 +138,8 @@ var (
 func parseCron(body string) (*cronSpec, error) {
 	parts := strings.Fields(body)
 	switch {
+	case len(parts) == 5:
+		return nil, fmt.Errorf("has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *)")
 	case len(parts) != 6:
 		return nil, fmt.Errorf("has %d fields, want 6 separated by single spaces", len(parts))
 	case strings.Join(parts, " ") != body:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -101,6 +102,9 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	}
 	path := StackFile(projectDir, stack)
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("stack file %s: %w: want %s", path, fs.ErrNotExist, existingStacks(projectDir))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read stack file: %w", err)
 	}
@@ -138,6 +142,19 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		return nil, err
 	}
 	return values, nil
+}
+
+// existingStacks says which stacks have a file in projectDir, for a stack name that has none.
+func existingStacks(projectDir string) string {
+	files, _ := filepath.Glob(filepath.Join(projectDir, "Pulumi.*.yaml")) // the pattern is valid
+	var stacks []string
+	for _, f := range files {
+		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	if len(stacks) == 0 {
+		return "a Pulumi.NAME.yaml next to Pulumi.yaml (see the README's settings)"
+	}
+	return "the name of a stack that has one (" + strings.Join(stacks, ", ") + "), or create it (copy " + filepath.Base(files[0]) + ")"
 }
 
 // findSecret returns the path of the first encrypted value ({secure: ciphertext}) in v, or "".

@@ -190,13 +190,13 @@ config:
 
 	// A tag value must be a string: YAML's 4711 is a number, as Pulumi would pass it.
 	_, err = LoadStackFile(dir, "test")
-	wantErr := `Pulumi.test.yaml: tags: {"cost":4711,"team":"security"} is not an object of string values: want a JSON object of strings such as {"team": "security", "cost-center": "4711"} (quote numbers)`
+	wantErr := `Pulumi.test.yaml: tags["cost"]: 4711 is not a string: want a string: quote numbers and booleans, such as "4711"`
 	if err == nil || err.Error() != wantErr {
 		t.Errorf("LoadStackFile error = %v, want %q", err, wantErr)
 	}
 	var se *SettingError
-	if !errors.As(err, &se) || se.Key != "tags" {
-		t.Errorf("errors.As(%v, *SettingError) = %v, want the tags error", err, se)
+	if !errors.As(err, &se) || se.Key != `tags["cost"]` {
+		t.Errorf("errors.As(%v, *SettingError) = %v, want the error of tags[\"cost\"]", err, se)
 	}
 }
 
@@ -207,6 +207,20 @@ func TestReadStackFileErrors(t *testing.T) {
 		path := filepath.Join(dir, "Pulumi.staging.yaml")
 		if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("LoadStackFile(missing) error = %v, want one naming %s and wrapping os.ErrNotExist", err, path)
+		}
+	})
+	t.Run("missing file lists the stacks that have one", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, stack := range []string{"dev", "prod"} {
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi."+stack+".yaml"), []byte("config: {}\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := ReadStackFile(dir, "prdo")
+		want := "stack file " + filepath.Join(dir, "Pulumi.prdo.yaml") + ": file does not exist: " +
+			"want the name of a stack that has one (dev, prod), or create it (copy Pulumi.dev.yaml)"
+		if err == nil || err.Error() != want {
+			t.Errorf("ReadStackFile(missing) error = %v, want %q", err, want)
 		}
 	})
 	t.Run("stack name with a path", func(t *testing.T) {

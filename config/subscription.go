@@ -49,8 +49,18 @@ var (
 // subscriptionFields are the fields a subscription object may have, in the JSON's spelling.
 var subscriptionFields = []string{"endpoint", "filterPolicy", "filterPolicyScope", "protocol", "rawMessageDelivery", "subscriptionRoleArn"}
 
+// rawText shows a raw JSON value as a setting's value: a JSON string as its text (displayValue
+// quotes it once), anything else as its JSON.
+func rawText(r json.RawMessage) string {
+	var s string
+	if err := json.Unmarshal(r, &s); err == nil {
+		return s
+	}
+	return string(r)
+}
+
 func parseSubscriptions(p *problems, key, v string) []Subscription {
-	const allowed = `a JSON list of objects such as [{"protocol": "email", "endpoint": "security@example.com"}]`
+	const allowed = `a list of objects such as [{"protocol": "email", "endpoint": "security@example.com"}]`
 	var raws []map[string]json.RawMessage
 	if err := decodeJSON(v, &raws); err != nil {
 		p.add(key, v, "is not a list of objects", allowed)
@@ -83,7 +93,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 	var s Subscription
 	for _, f := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(subscriptionFields, f) {
-			p.add(path+"."+f, string(raw[f]), "is not a subscription field", "one of "+strings.Join(subscriptionFields, ", "))
+			p.add(path+"."+f, rawText(raw[f]), "is not a subscription field", "one of "+strings.Join(subscriptionFields, ", "))
 		}
 	}
 	str := func(field string) (string, bool) {
@@ -93,7 +103,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 		}
 		var v string
 		if err := json.Unmarshal(r, &v); err != nil {
-			p.add(path+"."+field, string(r), "is not a string", "a JSON string")
+			p.add(path+"."+field, string(r), "is not a string", "a string")
 			return "", false
 		}
 		return v, true
@@ -104,7 +114,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 	switch {
 	case !ok:
 		if _, present := raw["protocol"]; !present {
-			p.add(path+".protocol", "", "is missing", "one of "+strings.Join(Protocols, ", "))
+			p.add(path+".protocol", "", problemMissing, "one of "+strings.Join(Protocols, ", "))
 		}
 	case proto == "http":
 		p.add(path+".protocol", proto, "is not allowed: it sends findings unencrypted", "https (or another of "+strings.Join(Protocols, ", ")+")")
@@ -119,7 +129,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 	s.Endpoint = endpoint
 	if !ok {
 		if _, present := raw["endpoint"]; !present {
-			p.add(path+".endpoint", "", "is missing", "the address, URL, ARN or phone number the protocol delivers to")
+			p.add(path+".endpoint", "", problemMissing, "the address, URL, ARN or phone number the protocol delivers to")
 		}
 	} else if problem, allowed := checkEndpoint(proto, endpoint); problem != "" {
 		p.add(path+".endpoint", endpoint, problem, allowed)
@@ -127,7 +137,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 
 	if r, present := raw["rawMessageDelivery"]; present {
 		if err := json.Unmarshal(r, &s.RawMessageDelivery); err != nil {
-			p.add(path+".rawMessageDelivery", string(r), "is not a boolean", "true or false")
+			p.add(path+".rawMessageDelivery", rawText(r), "is not a boolean", "true or false")
 		} else if s.RawMessageDelivery && slices.Contains(Protocols, proto) && !slices.Contains([]string{"firehose", "https", "sqs"}, proto) {
 			p.add(path+".rawMessageDelivery", "true", "is not supported for protocol "+proto, "false, or protocol sqs, https or firehose")
 		}
@@ -138,7 +148,7 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 	switch {
 	case proto == "firehose" && !hasRole:
 		if _, present := raw["subscriptionRoleArn"]; !present {
-			p.add(path+".subscriptionRoleArn", "", "is missing", "the ARN of the IAM role SNS assumes to write to the delivery stream (protocol firehose needs one)")
+			p.add(path+".subscriptionRoleArn", "", problemMissing, "the ARN of the IAM role SNS assumes to write to the delivery stream (protocol firehose needs one)")
 		}
 	case proto == "firehose" && !roleARN.MatchString(roleARNValue):
 		p.add(path+".subscriptionRoleArn", roleARNValue, "is not an IAM role ARN", "arn:aws:iam::123456789012:role/NAME")

@@ -109,7 +109,7 @@ func TestValidateCommandLine(t *testing.T) {
 		{"unknown flag", []string{"validate", "--stak", "dev"}, exitUsage, "flag provided but not defined: -stak\n"},
 		{"help", []string{"validate", "-h"}, exitOK, "Usage: keyage validate --stack NAME [--dir DIR]\n"},
 		{"missing stack file", []string{"validate", "--stack", "nope", "--dir", "/nonexistent"}, exitInvalid,
-			"Pulumi.nope.yaml: 1 problem\n  read stack file: open /nonexistent/Pulumi.nope.yaml: no such file or directory\n"},
+			"Pulumi.nope.yaml: 1 problem\n  stack file /nonexistent/Pulumi.nope.yaml: file does not exist: want a Pulumi.NAME.yaml next to Pulumi.yaml (see the README's settings)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
