@@ -96,6 +96,8 @@ func LoadStackFile(projectDir, stack string) (Settings, error) {
 }
 
 // ReadStackFile returns the keyage settings of Pulumi.<stack>.yaml as raw values for Parse.
+// When single keys cannot be read (secrets, keys without namespace), it returns the other keys'
+// values with the error, so that callers can check those too.
 func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	if stack == "" || strings.ContainsAny(stack, `/\`) {
 		return nil, fmt.Errorf("stack name %q: want a name such as dev, without path separators", stack)
@@ -138,10 +140,7 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		}
 		values[key] = text
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return values, nil
+	return values, errors.Join(errs...)
 }
 
 // existingStacks says which stacks have a file in projectDir, for a stack name that has none.

@@ -146,17 +146,24 @@ func findProjectDir() (string, error) {
 }
 
 // loadSettings reads and validates the stack's settings. On failure it prints every problem,
-// one a line, under the stack file's name, and returns false.
+// one a line, under the stack file's name, and returns false. Keys the file reader could not
+// read (a secret) do not stop the others from being checked, so one run shows every problem.
 func loadSettings(sf stackFlags, stderr io.Writer) (config.Settings, bool) {
 	name := filepath.Base(config.StackFile(sf.dir, sf.stack))
-	values, err := config.ReadStackFile(sf.dir, sf.stack)
-	if err == nil {
+	values, readErr := config.ReadStackFile(sf.dir, sf.stack)
+	var parseErr error
+	if values != nil && !hidesAgeDays(readErr) {
 		var s config.Settings
-		if s, err = config.Parse(values); err == nil {
+		if s, parseErr = config.Parse(values); readErr == nil && parseErr == nil {
 			return s, true
 		}
 	}
-	problems := unjoin(err)
+	var problems []error
+	for _, err := range []error{readErr, parseErr} {
+		if err != nil {
+			problems = append(problems, unjoin(err)...)
+		}
+	}
 	noun := "problems"
 	if len(problems) == 1 {
 		noun = "problem"
@@ -166,6 +173,18 @@ func loadSettings(sf stackFlags, stderr io.Writer) (config.Settings, bool) {
 		fmt.Fprintf(stderr, "  %s\n", strings.TrimPrefix(p.Error(), name+": "))
 	}
 	return config.Settings{}, false
+}
+
+// hidesAgeDays reports whether err is about a secret maxAgeDays or warnAgeDays: checking the
+// other against the default in its place could report a problem the stack does not have.
+func hidesAgeDays(err error) bool {
+	for _, e := range unjoin(err) {
+		var secret *config.SecretError
+		if errors.As(e, &secret) && (secret.Key == "maxAgeDays" || secret.Key == "warnAgeDays") {
+			return true
+		}
+	}
+	return false
 }
 
 // unjoin splits an errors.Join error into its parts.

@@ -77,6 +77,28 @@ func TestValidateSecret(t *testing.T) {
 	}
 }
 
+func TestValidateSecretDoesNotHideOtherProblems(t *testing.T) {
+	dir := writeStack(t, "s", "config:\n  keyage:maxAgeDays: 0\n  keyage:subscriptions:\n    - protocol: https\n      endpoint:\n        secure: v1:AAAA\n")
+	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
+	want := "Pulumi.s.yaml: 2 problems\n  subscriptions[0].endpoint is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+		"or check the stack with `pulumi preview`, which decrypts it\n  maxAgeDays: 0 is out of range: want an integer from 1 to 3650\n"
+	if status != exitInvalid || stderr != want {
+		t.Errorf("validate = %d, stderr %q; want 1 and %q", status, stderr, want)
+	}
+}
+
+func TestValidateSecretAgeDaysSkipsTheCrossCheck(t *testing.T) {
+	// A secret maxAgeDays of 120 stands behind warnAgeDays 100: checking 100 against the
+	// default 90 would report a problem the stack does not have.
+	dir := writeStack(t, "s", "config:\n  keyage:maxAgeDays:\n    secure: v1:AAAA\n  keyage:warnAgeDays: 100\n")
+	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
+	want := "Pulumi.s.yaml: 1 problem\n  maxAgeDays is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+		"or check the stack with `pulumi preview`, which decrypts it\n"
+	if status != exitInvalid || stderr != want {
+		t.Errorf("validate = %d, stderr %q; want 1 and %q", status, stderr, want)
+	}
+}
+
 func TestValidateSummaryNotes(t *testing.T) {
 	tests := []struct{ name, config, want string }{
 		{"one-shot schedule", "  keyage:schedule: at(2030-01-01T08:00:00)\n  keyage:scheduleEnabled: false\n",
