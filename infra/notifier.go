@@ -10,11 +10,13 @@
 package infra
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -634,14 +636,25 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	return machine, nil
 }
 
+// ScheduledTimePlaceholder is the EventBridge Scheduler context attribute that the scheduler
+// replaces, in the target's Input text, with the run's scheduled time (2022-03-22T18:59:43Z).
+const ScheduledTimePlaceholder = "<aws.scheduler.scheduled-time>"
+
 // ScheduleInput is the execution input the schedule sends: the scheduled time under the
 // workflow's input key, filled in by EventBridge Scheduler at each run.
+//
+// The scheduler substitutes its keywords in the Input as text, so the placeholder must appear
+// literally: json.Marshal would escape its angle brackets as \u003c and \u003e, the scheduler
+// would pass the keyword through unreplaced, and every scheduled run would fail its
+// scheduledTime check.
 func ScheduleInput() (string, error) {
-	b, err := json.Marshal(map[string]string{workflow.ScheduledTimeField: "<aws.scheduler.scheduled-time>"})
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]string{workflow.ScheduledTimeField: ScheduledTimePlaceholder}); err != nil {
 		return "", fmt.Errorf("marshal schedule input: %w", err)
 	}
-	return string(b), nil
+	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
 // schedule creates the stack's own schedule group (tagged, and the precise aws:SourceArn of

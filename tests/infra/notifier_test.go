@@ -521,8 +521,14 @@ func TestSchedule(t *testing.T) {
 			wantInput(t, sched, "target.retryPolicy.maximumRetryAttempts", s.ScheduleRetryAttempts)
 			wantInput(t, sched, "target.retryPolicy.maximumEventAgeInSeconds", s.ScheduleMaxEventAgeSec)
 			wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", "keyage-schedule-dlq"))
+			// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
+			// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
+			rawInput := inputString(t, sched, "target.input")
+			if want := `"` + workflow.ScheduledTimeField + `":"` + infra.ScheduledTimePlaceholder + `"`; !strings.Contains(rawInput, want) {
+				t.Errorf("%s %q: target input %s does not carry %s literally", sched.Type, sched.Name, rawInput, want)
+			}
 			var in map[string]any
-			if err := json.Unmarshal([]byte(inputString(t, sched, "target.input")), &in); err != nil {
+			if err := json.Unmarshal([]byte(rawInput), &in); err != nil {
 				t.Fatalf("%s %q: target input is not JSON: %v", sched.Type, sched.Name, err)
 			}
 			if want := map[string]any{workflow.ScheduledTimeField: "<aws.scheduler.scheduled-time>"}; !jsonEqual(in, want) {
