@@ -66,6 +66,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: keyage <command> [flags]")
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Checks and shows, offline, what `pulumi up --stack NAME` would deploy for a stack: no AWS")
+	fmt.Fprintln(w, "account or Pulumi CLI needed. Deploying is pulumi's job.")
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	names := slices.Sorted(maps.Keys(commands))
 	width := 0
@@ -76,7 +79,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, name, commands[name].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `Run "keyage <command> -h" for a command's flags.`)
+	fmt.Fprintln(w, `Run "keyage <command> -h" for a command's flags. Example: keyage validate --stack dev`)
+	fmt.Fprintln(w, "Exit status: 0 done, 1 the stack or its settings are invalid, 2 the command line is wrong.")
 }
 
 // stackFlags are the flags of every command that reads a stack: --stack NAME and --dir DIR.
