@@ -143,9 +143,14 @@ func (b builder) addPages(st asl.States) {
 	st[StateMergeResults] = merge
 
 	st[stateMorePages] = &asl.Choice{
-		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may return short pages."},
+		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may " +
+			"return short pages. IsTruncated is optional in IAM's model, so an absent one ends the loop rather than the run."},
 		Choices: []asl.ChoiceRule{{
-			Variable: "$.page.IsTruncated", BooleanEquals: ptr(true), Next: StateListMoreUsers,
+			And: []asl.ChoiceRule{
+				{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+				{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+			},
+			Next: StateListMoreUsers,
 		}},
 		Default: StateReport,
 	}
@@ -213,8 +218,9 @@ func (b builder) child() asl.Branch {
 		"are reported unchecked instead of the child failing."
 	check.End = true
 
+	// One batch: read each user's keys (errors caught per user), then judge them in one invocation.
+	// No Comment on the ItemProcessor itself: AWS documents none there.
 	return asl.Branch{
-		Comment: "One batch: read each user's keys (errors caught per user), then judge them in one invocation.",
 		StartAt: StateListKeysOfBatch,
 		States: asl.States{
 			StateListKeysOfBatch: &asl.Map{

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -383,9 +384,16 @@ func TestPageSize(t *testing.T) {
 		}
 	}
 	loop := m.States[stateMorePages].(*asl.Choice)
-	if len(loop.Choices) != 1 || loop.Choices[0].Variable != "$.page.IsTruncated" || loop.Choices[0].BooleanEquals == nil ||
-		!*loop.Choices[0].BooleanEquals || loop.Choices[0].Next != StateListMoreUsers {
-		t.Errorf("page loop is %+v, want: IsTruncated true -> %s", loop.Choices, StateListMoreUsers)
+	wantRule := asl.ChoiceRule{
+		And: []asl.ChoiceRule{
+			{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+			{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+		},
+		Next: StateListMoreUsers,
+	}
+	if len(loop.Choices) != 1 || !reflect.DeepEqual(loop.Choices[0], wantRule) || loop.Default != StateReport {
+		got, _ := json.Marshal(loop)
+		t.Errorf("page loop is %s, want: IsTruncated present and true -> %s, else %s", got, StateListMoreUsers, StateReport)
 	}
 }
 
