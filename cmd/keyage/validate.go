@@ -68,8 +68,8 @@ func summarize(s config.Settings) []string {
 		}
 	}
 	lines = append(lines, sched,
-		"findings to: "+describeSubscriptions(s.Subscriptions),
-		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions),
+		"findings to: "+describeSubscriptions(s.Subscriptions, "subscriptions", "findings are only in the function's log"),
+		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions, "alarmSubscriptions", "alarms are only in CloudWatch"),
 		fmt.Sprintf("scan: at most %d IAM calls in flight; function %d MB", s.MaxConcurrency, s.FunctionMemoryMB),
 		fmt.Sprintf("logs: level %s, execution data %s, kept %d days", s.LogLevel, included(s.IncludeExecutionData), s.LogRetentionDays),
 		fmt.Sprintf("start retries: %d attempts within %s, then the dead-letter queue", s.ScheduleRetryAttempts,
@@ -81,9 +81,11 @@ func summarize(s config.Settings) []string {
 	return lines
 }
 
-func describeSubscriptions(subs []config.Subscription) string {
+// describeSubscriptions lists subscribers; with none, it names the setting to add them to and
+// where the messages can still be found.
+func describeSubscriptions(subs []config.Subscription, key, meanwhile string) string {
 	if len(subs) == 0 {
-		return "nobody (no subscriptions)"
+		return fmt.Sprintf("nobody (no %s: %s)", key, meanwhile)
 	}
 	parts := make([]string, len(subs))
 	for i, sub := range subs {

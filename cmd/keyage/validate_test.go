@@ -106,7 +106,7 @@ func TestValidateSummaryNotes(t *testing.T) {
 		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
 			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d (warning: CloudWatch alarms watch at most 7 days, so the no-run alarm cannot cover it)\n"},
 		{"defaults", "  aws:region: us-east-1\n",
-			"  findings to: nobody (no subscriptions)\n"},
+			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
