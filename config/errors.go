@@ -28,10 +28,14 @@ func (e *SettingError) Error() string {
 }
 
 // displayValue quotes a value unless it reads unambiguously on its own (a number, a boolean,
-// or JSON text of a list or object), so that empty strings and spaces stay visible.
+// or JSON text of a list or object), so that empty strings and spaces stay visible. null is what
+// Pulumi passes for a key written without a value ("maxAgeDays:"), so it says so.
 func displayValue(v string) string {
-	if v == "true" || v == "false" {
+	switch v {
+	case "true", "false":
 		return v
+	case "null":
+		return "null (the key has no value)"
 	}
 	if _, err := strconv.ParseFloat(v, 64); err == nil && strings.TrimSpace(v) == v {
 		return v

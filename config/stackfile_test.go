@@ -270,7 +270,7 @@ config:
 		dir := writeStack(t, "config:\n  keyage:maxAgeDays: 0\n  keyage:logLevel: OFF\n  keyage:warnAgeDays:\n")
 		_, err := LoadStackFile(dir, "test")
 		want := "Pulumi.test.yaml: maxAgeDays: 0 is out of range: want an integer from 1 to 3650\n" +
-			`warnAgeDays: "null" is not an integer: want an integer from 1 to 3649` + "\n" +
+			`warnAgeDays: null (the key has no value) is not an integer: want an integer from 1 to 3649` + "\n" +
 			`logLevel: "OFF" is not allowed: it turns execution logging off, which fails Security Hub control StepFunctions.1: want ALL, ERROR or FATAL`
 		if err == nil || err.Error() != want {
 			t.Errorf("error:\n got %v\nwant %s", err, want)
