@@ -100,7 +100,7 @@ func LoadStackFile(projectDir, stack string) (Settings, error) {
 // values with the error, so that callers can check those too.
 func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	if stack == "" || strings.ContainsAny(stack, `/\`) {
-		return nil, fmt.Errorf("stack name %q: want a name such as dev, without path separators", stack)
+		return nil, fmt.Errorf("stack name %q: want the short name of the stack, such as dev (also for org/project/dev), without path separators", stack)
 	}
 	path := StackFile(projectDir, stack)
 	data, err := os.ReadFile(path)

@@ -225,7 +225,7 @@ func TestReadStackFileErrors(t *testing.T) {
 	})
 	t.Run("stack name with a path", func(t *testing.T) {
 		_, err := LoadStackFile(t.TempDir(), "../prod")
-		if err == nil || err.Error() != `stack name "../prod": want a name such as dev, without path separators` {
+		if err == nil || err.Error() != `stack name "../prod": want the short name of the stack, such as dev (also for org/project/dev), without path separators` {
 			t.Errorf("error = %v", err)
 		}
 	})
