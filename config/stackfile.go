@@ -122,7 +122,11 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	for _, k := range slices.Sorted(maps.Keys(file.Config)) {
 		ns, key, ok := strings.Cut(k, ":")
 		if !ok || ns == "" || key == "" {
-			errs = append(errs, fmt.Errorf("%s: config key %q is not of the form namespace:name (such as %s:maxAgeDays)", name, k, Namespace))
+			example := "a key such as " + Namespace + ":maxAgeDays or aws:region"
+			if isKnown(k) {
+				example = Namespace + ":" + k
+			}
+			errs = append(errs, fmt.Errorf("%s: config key %q is not of the form namespace:name: want %s", name, k, example))
 			continue
 		}
 		if ns != Namespace {

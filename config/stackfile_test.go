@@ -255,7 +255,15 @@ config:
 	t.Run("key without namespace", func(t *testing.T) {
 		dir := writeStack(t, "config:\n  maxAgeDays: 30\n")
 		_, err := ReadStackFile(dir, "test")
-		want := `Pulumi.test.yaml: config key "maxAgeDays" is not of the form namespace:name (such as keyage:maxAgeDays)`
+		want := `Pulumi.test.yaml: config key "maxAgeDays" is not of the form namespace:name: want keyage:maxAgeDays`
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %q", err, want)
+		}
+	})
+	t.Run("unknown key without namespace", func(t *testing.T) {
+		dir := writeStack(t, "config:\n  region: eu-west-1\n")
+		_, err := ReadStackFile(dir, "test")
+		want := `Pulumi.test.yaml: config key "region" is not of the form namespace:name: want a key such as keyage:maxAgeDays or aws:region`
 		if err == nil || err.Error() != want {
 			t.Errorf("error = %v, want %q", err, want)
 		}
