@@ -3,8 +3,13 @@
 package docs
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,5 +59,53 @@ func TestREADMECostTableIsCOSTmd(t *testing.T) {
 	got := between(t, "README.md", readme, header, "\n\n")
 	if got = header + "\n" + got; got != want {
 		t.Errorf("README.md's cost table differs from workflow/COST.md's:\ngot\n%s\nwant\n%s", got, want)
+	}
+}
+
+// exports returns the names infra/program.go passes to ctx.Export, in order.
+func exports(t *testing.T) []string {
+	t.Helper()
+	path := filepath.Join(modroot.MustFind(t), "infra", "program.go")
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 {
+			return true
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Export" {
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				name, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+		}
+		return true
+	})
+	if len(names) == 0 {
+		t.Fatalf("%s: no ctx.Export calls found", path)
+	}
+	return names
+}
+
+func TestREADMEListsEveryStackOutput(t *testing.T) {
+	readme := read(t, "README.md")
+	list := between(t, "README.md", readme, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
+	var listed []string
+	for _, part := range strings.Split(list, "`")[1:] {
+		if part != "" && !strings.ContainsAny(part, " ,.()\n") {
+			listed = append(listed, part)
+		}
+	}
+	want := exports(t)
+	slices.Sort(listed)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("README.md lists the stack outputs %v, want what infra/program.go exports: %v", listed, want)
 	}
 }
