@@ -263,3 +263,19 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 		t.Errorf("got findings %+v, want the newer key's last use (s3) and none for the failed lookup", s.Findings)
 	}
 }
+
+func TestDecodeAccountIsExactlyTwelveDigits(t *testing.T) {
+	for account, ok := range map[string]bool{
+		"123456789012": true, "1234567890123": false, "12345678901": false, "12345678901a": false, "12345678901２": false,
+	} {
+		ev := fmt.Sprintf(`{"op":"check","policy":{"maxAgeDays":90},"now":"2026-11-23T08:00:00Z","account":%q}`, account)
+		_, err := Decode([]byte(ev))
+		var inv *InvalidInputError
+		switch {
+		case ok && err != nil:
+			t.Errorf("account %q: %v", account, err)
+		case !ok && (!errors.As(err, &inv) || !strings.Contains(err.Error(), "12-digit")):
+			t.Errorf("account %q: got %v, want an *InvalidInputError asking for a 12-digit account ID", account, err)
+		}
+	}
+}
