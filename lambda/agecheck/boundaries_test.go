@@ -165,14 +165,7 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 	if size := jsonSize(r.Message); size > MaxMessageBytes {
 		t.Errorf("JSON-encoded message is %d bytes, want <= %d", size, MaxMessageBytes)
 	}
-	var m snsMessage
-	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
-		t.Fatal(err)
-	}
-	var body MessageBody
-	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
-		t.Fatal(err)
-	}
+	_, body := decodeMessage(t, r)
 	if !body.Truncated || len(body.Findings) == 0 || len(body.Findings) >= 300 {
 		t.Errorf("got %d findings shown, truncated=%v; want some of 300 and truncated", len(body.Findings), body.Truncated)
 	}
@@ -185,14 +178,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
 	}
 	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
-	var m snsMessage
-	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
-		t.Fatal(err)
-	}
-	var body MessageBody
-	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
-		t.Fatal(err)
-	}
+	m, body := decodeMessage(t, r)
 	if !body.Truncated {
 		t.Error("default body: truncated is false though 2 of 5 unchecked users are listed")
 	}
@@ -247,15 +233,7 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
 			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
 		}}}}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var s Summary
-	if err := json.Unmarshal(out, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := invokeSummary(t, h, ev)
 	if strings.Join(looked, ",") != "AKIAOLDEST,AKIANEWER" {
 		t.Errorf("looked up %v, want both keys: one failed lookup must not stop the others", looked)
 	}

@@ -62,15 +62,7 @@ func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
 			{UserName: "bob", Keys: []AccessKey{activeKey("AKIAWARN", ago(days(70)))}},
 			{UserName: "carol", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("x", 400)}},
 		}}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var s Summary
-	if err := json.Unmarshal(out, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := invokeSummary(t, h, ev)
 	if strings.Join(looked, ",") != "AKIASTALE,AKIAWARN" {
 		t.Errorf("looked up %v, want the flagged keys only: AKIASTALE, AKIAWARN", looked)
 	}
@@ -261,4 +253,22 @@ func FuzzInvoke(f *testing.F) {
 			t.Fatalf("Invoke returned invalid JSON %q", out)
 		}
 	})
+}
+
+// invokeSummary runs the handler on ev and decodes the Summary it returns.
+func invokeSummary(t *testing.T, h *Handler, ev Event) Summary {
+	t.Helper()
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatalf("summary %s: %v", out, err)
+	}
+	return s
 }

@@ -168,14 +168,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	if len(r.Message) > MaxMessageBytes {
 		t.Fatalf("message is %d bytes, want <= %d", len(r.Message), MaxMessageBytes)
 	}
-	var m snsMessage
-	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
-		t.Fatal(err)
-	}
-	var body MessageBody
-	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
-		t.Fatal(err)
-	}
+	m, body := decodeMessage(t, r)
 	if !body.Truncated || body.Counts.Stale != 10000 || body.Counts.Unchecked != 200 {
 		t.Errorf("got truncated=%v stale=%d unchecked=%d, want true, 10000, 200", body.Truncated, body.Counts.Stale, body.Counts.Unchecked)
 	}
@@ -226,4 +219,18 @@ func TestEmailKeepsCellsOnOneLine(t *testing.T) {
 	if !strings.Contains(m.Email, "evil name") || !strings.Contains(m.Email, "  u: E: line1 line2  \n") {
 		t.Errorf("control characters were not flattened:\n%s", m.Email)
 	}
+}
+
+// decodeMessage decodes a report's SNS message document and its machine-readable default body.
+func decodeMessage(t *testing.T, r Report) (snsMessage, MessageBody) {
+	t.Helper()
+	var m snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatalf("SNS message %q: %v", r.Message, err)
+	}
+	var body MessageBody
+	if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
+		t.Fatalf("default body %q: %v", m.Default, err)
+	}
+	return m, body
 }
