@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -571,33 +572,32 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	if err != nil {
 		return nil, fmt.Errorf("state machine log group: %w", err)
 	}
-	resources := func(v []any) workflow.Resources {
-		return workflow.Resources{Partition: env.partition, Region: env.region, AccountID: env.accountID,
-			FunctionARN: v[0].(string), TopicARN: v[1].(string)}
+	// The definition is built once from the real ARNs; its rendering and its statements both
+	// come from that one value, so the role cannot be derived from another definition.
+	type builtMachine struct {
+		definition string
+		statements []Statement
 	}
-	definition := pulumi.All(fn.Arn, topic.Arn).ApplyT(func(v []any) (string, error) {
-		m, err := workflow.Definition(s, resources(v))
+	built := pulumi.All(fn.Arn, topic.Arn).ApplyT(func(v []any) (builtMachine, error) {
+		m, err := workflow.Definition(s, workflow.Resources{Partition: env.partition, Region: env.region,
+			AccountID: env.accountID, FunctionARN: v[0].(string), TopicARN: v[1].(string)})
 		if err != nil {
-			return "", err
+			return builtMachine{}, err
 		}
 		out, err := m.Render()
 		if err != nil {
-			return "", fmt.Errorf("render the definition: %w", err)
+			return builtMachine{}, fmt.Errorf("render the definition: %w", err)
 		}
-		return string(out), nil
-	}).(pulumi.StringOutput)
-	policy := pulumi.All(fn.Arn, topic.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
-		m, err := workflow.Definition(s, resources(v))
-		if err != nil {
-			return "", err
-		}
-		stmts := fromASL(m.IAMStatements(machineARN))
-		stmts = append(stmts,
+		return builtMachine{definition: string(out), statements: fromASL(m.IAMStatements(machineARN))}, nil
+	})
+	definition := built.ApplyT(func(m any) string { return m.(builtMachine).definition }).(pulumi.StringOutput)
+	policy := pulumi.All(built, key.Arn).ApplyT(func(v []any) (string, error) {
+		stmts := append(slices.Clone(v[0].(builtMachine).statements),
 			// The topic is encrypted: publishing needs a data key, through SNS only.
 			Statement{
 				Sid: "UseTopicKeyThroughSNS", Effect: "Allow",
 				Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
-				Resource:  []string{v[2].(string)},
+				Resource:  []string{v[1].(string)},
 				Condition: Condition{"StringEquals": {"kms:ViaService": "sns." + env.region + "." + env.dnsSuffix}},
 			},
 			// Log delivery actions support no resource-level permissions.
