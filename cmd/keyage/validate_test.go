@@ -67,35 +67,28 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestValidateSecret(t *testing.T) {
-	dir := writeStack(t, "s", "config:\n  keyage:schedule:\n    secure: v1:AAAA\n")
-	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
-	want := "Pulumi.s.yaml: 1 problem\n  schedule is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
+func TestValidateSecrets(t *testing.T) {
+	const secret = " is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
 		"or check the stack with `pulumi preview`, which decrypts it\n"
-	if status != exitInvalid || stderr != want {
-		t.Errorf("validate secret = %d, stderr %q; want 1 and %q", status, stderr, want)
+	tests := []struct{ name, config, want string }{
+		{"secret schedule", "config:\n  keyage:schedule:\n    secure: v1:AAAA\n",
+			"Pulumi.s.yaml: 1 problem\n  schedule" + secret},
+		{"a secret does not hide other problems",
+			"config:\n  keyage:maxAgeDays: 0\n  keyage:subscriptions:\n    - protocol: https\n      endpoint:\n        secure: v1:AAAA\n",
+			"Pulumi.s.yaml: 2 problems\n  subscriptions[0].endpoint" + secret + "  maxAgeDays: 0 is out of range: want an integer from 1 to 3650\n"},
+		// A secret maxAgeDays of 120 stands behind warnAgeDays 100: checking 100 against the
+		// default 90 would report a problem the stack does not have.
+		{"secret maxAgeDays skips the cross-check", "config:\n  keyage:maxAgeDays:\n    secure: v1:AAAA\n  keyage:warnAgeDays: 100\n",
+			"Pulumi.s.yaml: 1 problem\n  maxAgeDays" + secret},
 	}
-}
-
-func TestValidateSecretDoesNotHideOtherProblems(t *testing.T) {
-	dir := writeStack(t, "s", "config:\n  keyage:maxAgeDays: 0\n  keyage:subscriptions:\n    - protocol: https\n      endpoint:\n        secure: v1:AAAA\n")
-	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
-	want := "Pulumi.s.yaml: 2 problems\n  subscriptions[0].endpoint is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
-		"or check the stack with `pulumi preview`, which decrypts it\n  maxAgeDays: 0 is out of range: want an integer from 1 to 3650\n"
-	if status != exitInvalid || stderr != want {
-		t.Errorf("validate = %d, stderr %q; want 1 and %q", status, stderr, want)
-	}
-}
-
-func TestValidateSecretAgeDaysSkipsTheCrossCheck(t *testing.T) {
-	// A secret maxAgeDays of 120 stands behind warnAgeDays 100: checking 100 against the
-	// default 90 would report a problem the stack does not have.
-	dir := writeStack(t, "s", "config:\n  keyage:maxAgeDays:\n    secure: v1:AAAA\n  keyage:warnAgeDays: 100\n")
-	status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
-	want := "Pulumi.s.yaml: 1 problem\n  maxAgeDays is a secret (secure:), which offline commands cannot decrypt: store it in clear text, " +
-		"or check the stack with `pulumi preview`, which decrypts it\n"
-	if status != exitInvalid || stderr != want {
-		t.Errorf("validate = %d, stderr %q; want 1 and %q", status, stderr, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeStack(t, "s", tt.config)
+			status, _, stderr := runCLI("validate", "--stack", "s", "--dir", dir)
+			if status != exitInvalid || stderr != tt.want {
+				t.Errorf("validate = %d, stderr %q; want 1 and %q", status, stderr, tt.want)
+			}
+		})
 	}
 }
 
