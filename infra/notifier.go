@@ -367,7 +367,7 @@ func keyPolicy(env environment, machineRoleARN string) PolicyDocument {
 			Principal: &Principal{AWS: []string{machineRoleARN}},
 			Action:    use,
 			Resource:  []string{"*"},
-			Condition: Condition{"StringEquals": {"kms:ViaService": "sns." + env.region + "." + env.dnsSuffix}},
+			Condition: Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
 		},
 		Statement{
 			Sid:       "CloudWatchAlarmsPublish",
@@ -375,7 +375,7 @@ func keyPolicy(env environment, machineRoleARN string) PolicyDocument {
 			Principal: &Principal{Service: []string{env.cloudwatchPrincipal}},
 			Action:    use,
 			Resource:  []string{"*"},
-			Condition: Condition{"StringEquals": {"aws:SourceAccount": env.accountID}},
+			Condition: Condition{"StringEquals": {"aws:SourceAccount": {env.accountID}}},
 		},
 	)
 }
@@ -408,7 +408,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 					Resource:  []string{topic},
 				},
 				// A session of the role has the role's ARN as aws:PrincipalArn.
-				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": role}}),
+				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
 				denyInsecureTransport([]string{"sns:Publish"}, topic),
 			)
 		}),
@@ -437,14 +437,14 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 					Action:    []string{"sns:Publish"},
 					Resource:  []string{topic},
 					Condition: Condition{
-						"StringEquals": {"aws:SourceAccount": env.accountID},
-						"ArnLike":      {"aws:SourceArn": alarmARNs},
+						"StringEquals": {"aws:SourceAccount": {env.accountID}},
+						"ArnLike":      {"aws:SourceArn": {alarmARNs}},
 					},
 				},
 				// Every signed request carries aws:PrincipalIsAWSService: false for IAM
 				// principals, true for CloudWatch's service principal (which the Allow above
 				// narrows to this stack's alarms), so the Deny can never stop an alarm.
-				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": "false"}}),
+				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}),
 				denyInsecureTransport([]string{"sns:Publish"}, topic),
 			)
 		}),
@@ -598,7 +598,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 				Sid: "UseTopicKeyThroughSNS", Effect: "Allow",
 				Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
 				Resource:  []string{v[1].(string)},
-				Condition: Condition{"StringEquals": {"kms:ViaService": "sns." + env.region + "." + env.dnsSuffix}},
+				Condition: Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
 			},
 			// Log delivery actions support no resource-level permissions.
 			allowStatement("DeliverExecutionLogs", logDeliveryActions, "*"),

@@ -85,9 +85,55 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Condition maps a condition operator ("StringEquals", "ArnLike", "Bool") to its keys and
-// values.
-type Condition map[string]map[string]string
+// Condition maps a condition operator ("StringEquals", "ArnLike", "Bool") to its keys, each
+// with the values it may take (a request matches when it matches any of them). A key with one
+// value renders as a string, with several as a list, as in AWS's examples.
+type Condition map[string]map[string][]string
+
+// MarshalJSON renders a key's single value as a string and several values as a list.
+func (c Condition) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	out := make(map[string]map[string]any, len(c))
+	for op, keys := range c {
+		m := make(map[string]any, len(keys))
+		for key, values := range keys {
+			if len(values) == 0 {
+				return nil, fmt.Errorf("condition %s %s: no value", op, key)
+			}
+			if len(values) == 1 {
+				m[key] = values[0]
+			} else {
+				m[key] = values
+			}
+		}
+		out[op] = m
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a key's value as a string or a list of strings, so tests can read
+// recorded documents back.
+func (c *Condition) UnmarshalJSON(b []byte) error {
+	var raw map[string]map[string]stringList
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("condition: %w", err)
+	}
+	if raw == nil {
+		*c = nil
+		return nil
+	}
+	out := make(Condition, len(raw))
+	for op, keys := range raw {
+		out[op] = make(map[string][]string, len(keys))
+		for key, values := range keys {
+			out[op][key] = []string(values)
+		}
+	}
+	*c = out
+	return nil
+}
 
 // policyVersion is the current IAM policy language version.
 const policyVersion = "2012-10-17"
@@ -127,8 +173,8 @@ func trustPolicy(servicePrincipal, accountID, sourceARN string) PolicyDocument {
 		Principal: &Principal{Service: []string{servicePrincipal}},
 		Action:    []string{"sts:AssumeRole"},
 		Condition: Condition{
-			"StringEquals": {"aws:SourceAccount": accountID},
-			"ArnLike":      {"aws:SourceArn": sourceARN},
+			"StringEquals": {"aws:SourceAccount": {accountID}},
+			"ArnLike":      {"aws:SourceArn": {sourceARN}},
 		},
 	})
 }
@@ -141,7 +187,7 @@ func denyInsecureTransport(actions []string, resource string) Statement {
 		Principal: &Principal{Everyone: true},
 		Action:    actions,
 		Resource:  []string{resource},
-		Condition: Condition{"Bool": {"aws:SecureTransport": "false"}},
+		Condition: Condition{"Bool": {"aws:SecureTransport": {"false"}}},
 	}
 }
 

@@ -251,3 +251,12 @@ func equalStrings(a, b []string) bool {
 func arn(partition, service, res string) string {
 	return "arn:" + partition + ":" + service + ":" + region + ":" + account + ":" + res
 }
+
+// one returns a condition key's value when it has exactly one, else all of them printed, so
+// that a comparison with one expected value fails.
+func one(values []string) string {
+	if len(values) == 1 {
+		return values[0]
+	}
+	return fmt.Sprint(values)
+}

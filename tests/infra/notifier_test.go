@@ -195,10 +195,10 @@ func wantTrust(t *testing.T, role infratest.Resource, principal, sourceARN strin
 	if s.Principal == nil || !slices.Equal(s.Principal.Service, []string{principal}) || len(s.Principal.AWS) != 0 || s.Principal.Everyone {
 		t.Errorf("%s %q: trust principal is %+v, want service %s only", role.Type, role.Name, s.Principal, principal)
 	}
-	if got := s.Condition["StringEquals"]["aws:SourceAccount"]; got != account {
+	if got := one(s.Condition["StringEquals"]["aws:SourceAccount"]); got != account {
 		t.Errorf("%s %q: trust condition aws:SourceAccount is %q, want %q", role.Type, role.Name, got, account)
 	}
-	if got := s.Condition["ArnLike"]["aws:SourceArn"]; got != sourceARN {
+	if got := one(s.Condition["ArnLike"]["aws:SourceArn"]); got != sourceARN {
 		t.Errorf("%s %q: trust condition aws:SourceArn is %q, want %q", role.Type, role.Name, got, sourceARN)
 	}
 }
@@ -321,7 +321,7 @@ func TestStateMachineRole(t *testing.T) {
 		t.Errorf("%s %q: lambda:InvokeFunction on %v, want only the age-check function (and its versions)", rp.Type, rp.Name, lambdaRes)
 	}
 	keyUse := statement(t, rp, doc, "UseTopicKeyThroughSNS")
-	if got := keyUse.Condition["StringEquals"]["kms:ViaService"]; got != "sns."+region+".amazonaws.com" {
+	if got := one(keyUse.Condition["StringEquals"]["kms:ViaService"]); got != "sns."+region+".amazonaws.com" {
 		t.Errorf("%s %q: key use through %q, want SNS in %s", rp.Type, rp.Name, got, region)
 	}
 }
@@ -365,12 +365,12 @@ func TestKeyPolicy(t *testing.T) {
 	if !slices.Equal(machine.Principal.AWS, []string{roleARN("keyage-machine-role")}) || !equalStrings(machine.Action, use) {
 		t.Errorf("%s %q: state machine statement %+v, want the machine role with %v", key.Type, key.Name, machine, use)
 	}
-	if got := machine.Condition["StringEquals"]["kms:ViaService"]; got != "sns."+region+".amazonaws.com" {
+	if got := one(machine.Condition["StringEquals"]["kms:ViaService"]); got != "sns."+region+".amazonaws.com" {
 		t.Errorf("%s %q: state machine may use the key through %q, want SNS", key.Type, key.Name, got)
 	}
 	cw := statement(t, key, doc, "CloudWatchAlarmsPublish")
 	if !slices.Equal(cw.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || !equalStrings(cw.Action, use) ||
-		cw.Condition["StringEquals"]["aws:SourceAccount"] != account {
+		one(cw.Condition["StringEquals"]["aws:SourceAccount"]) != account {
 		t.Errorf("%s %q: CloudWatch statement %+v, want cloudwatch.amazonaws.com with %v for account %s", key.Type, key.Name, cw, use, account)
 	}
 }
@@ -408,7 +408,7 @@ func TestTopics(t *testing.T) {
 					t.Errorf("%s %q: other publishers' statement %+v, want everyone denied sns:Publish on the topic when %v", p.Type, p.Name, s, others)
 				}
 			default:
-				if s.Effect != "Deny" || !s.Principal.Everyone || s.Condition["Bool"]["aws:SecureTransport"] != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
+				if s.Effect != "Deny" || !s.Principal.Everyone || one(s.Condition["Bool"]["aws:SecureTransport"]) != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
 					t.Errorf("%s %q: deny statement %+v, want everyone denied without TLS", p.Type, p.Name, s)
 				}
 			}
@@ -417,20 +417,20 @@ func TestTopics(t *testing.T) {
 			t.Errorf("%s %q: statements %v with %d allows, want one allow, the other publishers' deny and the TLS deny", p.Type, p.Name, got, allows)
 		}
 	}
-	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": roleARN("keyage-machine-role")}}, func(s infra.Statement) string {
+	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": {roleARN("keyage-machine-role")}}}, func(s infra.Statement) string {
 		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-machine-role")}) || len(s.Principal.Service) != 0 {
 			return "publisher is not the state machine's role alone"
 		}
 		return ""
 	})
-	check("keyage-alarms-policy", alarmsARN, infra.Condition{"Bool": {"aws:PrincipalIsAWSService": "false"}}, func(s infra.Statement) string {
+	check("keyage-alarms-policy", alarmsARN, infra.Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}, func(s infra.Statement) string {
 		if !slices.Equal(s.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || len(s.Principal.AWS) != 0 {
 			return "publisher is not CloudWatch alone"
 		}
-		if s.Condition["StringEquals"]["aws:SourceAccount"] != account {
+		if one(s.Condition["StringEquals"]["aws:SourceAccount"]) != account {
 			return "CloudWatch may publish for other accounts"
 		}
-		if got := s.Condition["ArnLike"]["aws:SourceArn"]; got != arn("aws", "cloudwatch", "alarm:keyage-dev-*") {
+		if got := one(s.Condition["ArnLike"]["aws:SourceArn"]); got != arn("aws", "cloudwatch", "alarm:keyage-dev-*") {
 			return "CloudWatch source is " + got + ", want this stack's alarms"
 		}
 		return ""
@@ -576,7 +576,7 @@ func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 		t.Errorf("%s %q: send statement %+v, want the scheduler role sending to the queue", qp.Type, qp.Name, send)
 	}
 	deny := statement(t, qp, doc, "DenyInsecureTransport")
-	if deny.Effect != "Deny" || !deny.Principal.Everyone || deny.Condition["Bool"]["aws:SecureTransport"] != "false" {
+	if deny.Effect != "Deny" || !deny.Principal.Everyone || one(deny.Condition["Bool"]["aws:SecureTransport"]) != "false" {
 		t.Errorf("%s %q: TLS statement %+v, want everyone denied without TLS", qp.Type, qp.Name, deny)
 	}
 }

@@ -99,7 +99,7 @@ func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
 				if !slices.Equal(s.Action, []string{"sns:Publish"}) || len(s.Condition) != 1 {
 					t.Errorf("%s %q: statement %d denies %+v, want sns:Publish under one condition", p.r.Type, p.r.Name, i, s)
 				}
-			case s.Effect == "Deny" && (s.Sid != "DenyInsecureTransport" || s.Condition["Bool"]["aws:SecureTransport"] != "false"):
+			case s.Effect == "Deny" && (s.Sid != "DenyInsecureTransport" || one(s.Condition["Bool"]["aws:SecureTransport"]) != "false"):
 				t.Errorf("%s %q: statement %d denies %+v, want only the TLS rule", p.r.Type, p.r.Name, i, s)
 			}
 		}
