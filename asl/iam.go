@@ -11,9 +11,8 @@ import (
 // without Permissions, such as one from Parse, what its Resource implies: see
 // inferredPermissions); sts:AssumeRole
 // on each literal Credentials.RoleArn; and, when any Map is DISTRIBUTED, states:StartExecution
-// on machineARN plus states:DescribeExecution and states:StopExecution on its child executions
-// (machineARN with ":stateMachine:" replaced by ":execution:", then "/*"), and the S3 access its
-// ItemReader and ResultWriter need. A role reached through a RoleArn.$ path is not known
+// on machineARN plus states:DescribeExecution and states:StopExecution on its executions (see
+// executionARNPatterns), and the S3 access its ItemReader and ResultWriter need. A role reached through a RoleArn.$ path is not known
 // statically: add a statement for it to the task's Permissions.
 //
 // Statements are merged exactly (same resources: actions united; then same actions: resources
@@ -46,7 +45,7 @@ func (m *StateMachine) IAMStatements(machineARN string) []PolicyStatement {
 	if distributed {
 		stmts = append(stmts,
 			allow([]string{"states:StartExecution"}, machineARN),
-			allow([]string{"states:DescribeExecution", "states:StopExecution"}, executionARNPattern(machineARN)),
+			allow([]string{"states:DescribeExecution", "states:StopExecution"}, executionARNPatterns(machineARN)...),
 		)
 	}
 	return mergeStatements(stmts)
@@ -104,9 +103,15 @@ func arnPartition(arn string) string {
 	return "aws"
 }
 
-// executionARNPattern turns a state machine ARN into the pattern of its executions' ARNs.
-func executionARNPattern(machineARN string) string {
-	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + "/*"
+// executionARNPatterns turns a state machine ARN into the patterns of the execution ARNs a
+// Distributed Map needs to describe and stop: "execution:<name>:*", what AWS's page "IAM
+// policies for using Distributed Map states" grants
+// (https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html), and
+// "execution:<name>/*", the child executions' own ARNs ("<name>/<label>:<id>"), which the
+// first pattern does not match.
+func executionARNPatterns(machineARN string) []string {
+	executions := strings.Replace(machineARN, ":stateMachine:", ":execution:", 1)
+	return []string{executions + ":*", executions + "/*"}
 }
 
 // literalString returns the value of key in a payload template when it is a literal string

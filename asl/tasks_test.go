@@ -143,7 +143,9 @@ func TestIAMStatements(t *testing.T) {
 		{Effect: "Allow", Action: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, Resource: []string{"arn:aws:s3:::keyage-results/runs/*"}},
 		{Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::keyage-input/users.csv"}},
 		{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{testTopic}},
-		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{"arn:aws:states:us-east-1:123456789012:execution:everything/*"}},
+		// AWS's documented "execution:<name>:*" and the children's "execution:<name>/<label>:<id>".
+		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{
+			"arn:aws:states:us-east-1:123456789012:execution:everything/*", "arn:aws:states:us-east-1:123456789012:execution:everything:*"}},
 		{Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{testMachineARN}},
 		{Effect: "Allow", Action: []string{"sts:AssumeRole"}, Resource: []string{testRole}},
 	}
@@ -188,7 +190,8 @@ func TestIAMStatementsPartitionAndMerge(t *testing.T) {
 		{Effect: "Allow", Action: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}, Resource: []string{"*"}},
 		{Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws-cn:s3:::in"}},
 		{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{"arn:aws-cn:sns:cn-north-1:123456789012:a", "arn:aws-cn:sns:cn-north-1:123456789012:b"}},
-		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{"arn:aws-cn:states:cn-north-1:123456789012:execution:m/*"}},
+		{Effect: "Allow", Action: []string{"states:DescribeExecution", "states:StopExecution"}, Resource: []string{
+			"arn:aws-cn:states:cn-north-1:123456789012:execution:m/*", "arn:aws-cn:states:cn-north-1:123456789012:execution:m:*"}},
 		{Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{machine}},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -505,8 +505,8 @@ func TestPermissionsNarrowed(t *testing.T) {
 		"lambda:InvokeFunction":    {r.FunctionARN, r.FunctionARN + ":*"},
 		"sns:Publish":              {r.TopicARN},
 		"states:StartExecution":    {machine},
-		"states:DescribeExecution": {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*"},
-		"states:StopExecution":     {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*"},
+		"states:DescribeExecution": {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*", "arn:aws:states:eu-west-1:111122223333:execution:keyage-prod:*"},
+		"states:StopExecution":     {"arn:aws:states:eu-west-1:111122223333:execution:keyage-prod/*", "arn:aws:states:eu-west-1:111122223333:execution:keyage-prod:*"},
 	}
 	for action, res := range want {
 		if strings.Join(byAction[action], ",") != strings.Join(res, ",") {
