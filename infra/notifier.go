@@ -271,13 +271,24 @@ func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.St
 func (b *builder) build(watch deadMansSwitch) error {
 	env, n := b.env, b.names
 	machineARN := env.arn("states", "stateMachine:"+n.machine)
-	functionARN := env.arn("lambda", "function:"+n.function)
 
-	machineTrust, err := jsonInput(trustPolicy(env.statesPrincipal, env.accountID, machineARN))
+	// Step Functions assumes the role for this machine's executions and for its Distributed
+	// Map's runs, whose ARNs are the machine's qualified by the map's label
+	// ("stateMachine:<name>/<label>", see StartExecution in the Step Functions API reference:
+	// https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+	// AWS's confused-deputy example scopes aws:SourceArn to "stateMachine:*"
+	// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html);
+	// the machine's ARN and "<machineARN>/*" are the part of that which is this machine.
+	machineTrust, err := jsonInput(trustPolicy(env.statesPrincipal, env.accountID, machineARN, machineARN+"/*"))
 	if err != nil {
 		return fmt.Errorf("state machine role: %w", err)
 	}
-	functionTrust, err := jsonInput(trustPolicy(env.lambdaPrincipal, env.accountID, functionARN))
+	// AWS documents no aws:SourceArn for Lambda assuming an execution role, and CreateFunction
+	// refuses a role Lambda cannot assume: the trust names Lambda and this account only
+	// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). What binds
+	// the role to a function is iam:PassRole: only a principal allowed to pass it can give it
+	// to a function.
+	functionTrust, err := jsonInput(trustPolicy(env.lambdaPrincipal, env.accountID))
 	if err != nil {
 		return fmt.Errorf("function role: %w", err)
 	}

@@ -164,19 +164,22 @@ func fromASL(stmts []asl.PolicyStatement) []Statement {
 	return out
 }
 
-// trustPolicy lets one AWS service assume a role, only on behalf of this account and only for
-// the one resource given (the confused-deputy conditions AWS recommends).
-func trustPolicy(servicePrincipal, accountID, sourceARN string) PolicyDocument {
-	return document(Statement{
-		Sid:       "AssumedByServiceForThisResourceOnly",
+// trustPolicy lets one AWS service assume a role, only on behalf of this account and, when
+// sourceARNs are given, only for those resources (aws:SourceArn, ArnLike, so a pattern may end
+// in "*"): the confused-deputy conditions AWS recommends where the service documents the key.
+func trustPolicy(servicePrincipal, accountID string, sourceARNs ...string) PolicyDocument {
+	st := Statement{
+		Sid:       "AssumedByServiceForThisAccountOnly",
 		Effect:    "Allow",
 		Principal: &Principal{Service: []string{servicePrincipal}},
 		Action:    []string{"sts:AssumeRole"},
-		Condition: Condition{
-			"StringEquals": {"aws:SourceAccount": {accountID}},
-			"ArnLike":      {"aws:SourceArn": {sourceARN}},
-		},
-	})
+		Condition: Condition{"StringEquals": {"aws:SourceAccount": {accountID}}},
+	}
+	if len(sourceARNs) > 0 {
+		st.Sid = "AssumedByServiceForThisResourceOnly"
+		st.Condition["ArnLike"] = map[string][]string{"aws:SourceArn": slices.Clone(sourceARNs)}
+	}
+	return document(st)
 }
 
 // denyInsecureTransport refuses every request to a resource that does not use TLS.

@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -142,7 +143,8 @@ func TestFunction(t *testing.T) {
 func TestFunctionRole(t *testing.T) {
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-function-role")
-	wantTrust(t, role, "lambda.amazonaws.com", functionARN)
+	// AWS documents no aws:SourceArn for Lambda's AssumeRole: the account is the condition.
+	wantTrust(t, role, "lambda.amazonaws.com")
 
 	rp := d.one(tRolePolicy, "keyage-function-policy")
 	wantInput(t, rp, "role", "keyage-function-role")
@@ -180,9 +182,9 @@ func wantStatements(t *testing.T, r infratest.Resource, doc infra.PolicyDocument
 	}
 }
 
-// wantTrust checks that a role can be assumed only by one service, for this account and one
-// source ARN.
-func wantTrust(t *testing.T, role infratest.Resource, principal, sourceARN string) {
+// wantTrust checks that a role can be assumed only by one service, for this account and, when
+// sourceARNs are given, only for those sources: the condition is exactly that.
+func wantTrust(t *testing.T, role infratest.Resource, principal string, sourceARNs ...string) {
 	t.Helper()
 	doc := policy(t, role, "assumeRolePolicy")
 	if len(doc.Statement) != 1 {
@@ -195,11 +197,12 @@ func wantTrust(t *testing.T, role infratest.Resource, principal, sourceARN strin
 	if s.Principal == nil || !slices.Equal(s.Principal.Service, []string{principal}) || len(s.Principal.AWS) != 0 || s.Principal.Everyone {
 		t.Errorf("%s %q: trust principal is %+v, want service %s only", role.Type, role.Name, s.Principal, principal)
 	}
-	if got := one(s.Condition["StringEquals"]["aws:SourceAccount"]); got != account {
-		t.Errorf("%s %q: trust condition aws:SourceAccount is %q, want %q", role.Type, role.Name, got, account)
+	want := infra.Condition{"StringEquals": {"aws:SourceAccount": {account}}}
+	if len(sourceARNs) > 0 {
+		want["ArnLike"] = map[string][]string{"aws:SourceArn": sourceARNs}
 	}
-	if got := one(s.Condition["ArnLike"]["aws:SourceArn"]); got != sourceARN {
-		t.Errorf("%s %q: trust condition aws:SourceArn is %q, want %q", role.Type, role.Name, got, sourceARN)
+	if !reflect.DeepEqual(s.Condition, want) {
+		t.Errorf("%s %q: trust condition is %v, want %v", role.Type, role.Name, s.Condition, want)
 	}
 }
 
@@ -256,7 +259,8 @@ func TestStateMachine(t *testing.T) {
 func TestStateMachineRole(t *testing.T) {
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-machine-role")
-	wantTrust(t, role, "states.amazonaws.com", machineARN)
+	// The machine's executions, and its Distributed Map's runs (stateMachine:<name>/<label>).
+	wantTrust(t, role, "states.amazonaws.com", machineARN, machineARN+"/*")
 
 	rp := d.one(tRolePolicy, "keyage-machine-policy")
 	doc := policy(t, rp, "policy")
