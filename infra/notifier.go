@@ -391,6 +391,13 @@ func keyPolicy(env environment, machineRoleARN string) PolicyDocument {
 	)
 }
 
+// snsActions is every SNS action: a topic refuses all of them without TLS. AWS's SNS security
+// best practices ("Enforce encryption of data in transit",
+// https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit)
+// deny sns:Publish when aws:SecureTransport is false; subscribing, reading attributes and
+// managing the topic carry endpoints and policies too, so the deny covers them as well.
+var snsActions = []string{"sns:*"}
+
 // topics creates the findings topic (the state machine publishes) and the alarm topic
 // (CloudWatch alarms publish), both encrypted with the key, and their subscriptions. Alarm
 // notifications carry no message attributes, so they go to a topic of their own whose
@@ -420,7 +427,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 				},
 				// A session of the role has the role's ARN as aws:PrincipalArn.
 				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
-				denyInsecureTransport([]string{"sns:Publish"}, topic),
+				denyInsecureTransport(snsActions, topic),
 			)
 		}),
 	}, b.parent); err != nil {
@@ -456,7 +463,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 				// principals, true for CloudWatch's service principal (which the Allow above
 				// narrows to this stack's alarms), so the Deny can never stop an alarm.
 				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}),
-				denyInsecureTransport([]string{"sns:Publish"}, topic),
+				denyInsecureTransport(snsActions, topic),
 			)
 		}),
 	}, b.parent); err != nil {

@@ -412,8 +412,11 @@ func TestTopics(t *testing.T) {
 					t.Errorf("%s %q: other publishers' statement %+v, want everyone denied sns:Publish on the topic when %v", p.Type, p.Name, s, others)
 				}
 			default:
-				if s.Effect != "Deny" || !s.Principal.Everyone || one(s.Condition["Bool"]["aws:SecureTransport"]) != "false" || !slices.Equal(s.Resource, []string{topicARN}) {
-					t.Errorf("%s %q: deny statement %+v, want everyone denied without TLS", p.Type, p.Name, s)
+				// Every SNS action, not only sns:Publish: the README says the topics refuse
+				// requests without TLS.
+				if s.Effect != "Deny" || !s.Principal.Everyone || one(s.Condition["Bool"]["aws:SecureTransport"]) != "false" ||
+					!slices.Equal(s.Resource, []string{topicARN}) || !slices.Equal(s.Action, []string{"sns:*"}) || len(s.Condition) != 1 {
+					t.Errorf("%s %q: deny statement %+v, want everyone denied every SNS action without TLS", p.Type, p.Name, s)
 				}
 			}
 		}
