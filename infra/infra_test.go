@@ -44,6 +44,57 @@ func TestPhysicalName(t *testing.T) {
 	}
 }
 
+// TestNamesForKeepsEachServicesLimit: with a component and stack far too long for any service,
+// every name is within its service's limit, starts with as much of "<component>-<stack>" as
+// fits, and ends with a hash; the names of one stack stay distinct.
+func TestNamesForKeepsEachServicesLimit(t *testing.T) {
+	component, stack := "keyage", strings.Repeat("s", 300)
+	n := namesFor(component, stack)
+	// Names must differ within a service; across services they may be the same.
+	seen := map[string]string{}
+	for _, c := range []struct {
+		service, what, name string
+		max                 int
+	}{
+		{"lambda", "function", n.function, maxFunctionName},
+		{"states", "state machine", n.machine, maxStateMachineName},
+		{"scheduler", "schedule group", n.scheduleGroup, maxScheduleName},
+		{"scheduler", "schedule", n.schedule, maxScheduleName},
+		{"cloudwatch", "alarm prefix", n.alarmPrefix, maxAlarmNamePrefix},
+		{"kms", "key alias", strings.TrimPrefix(n.keyAlias, "alias/"), maxKeyAliasName},
+		{"iam", "machine role", n.machineRole, 64},
+		{"iam", "function role", n.functionRole, 64},
+		{"iam", "scheduler role", n.schedulerRole, 64},
+		{"iam policy", "machine policy", n.machinePolicy, 128},
+		{"iam policy", "function policy", n.functionPolicy, 128},
+		{"iam policy", "scheduler policy", n.schedulerPolicy, 128},
+		{"sns", "findings topic", n.findingsTopic, 256},
+		{"sns", "alarm topic", n.alarmTopic, 256},
+		{"sqs", "dead-letter queue", n.deadLetterQueue, 80},
+	} {
+		if len(c.name) > c.max {
+			t.Errorf("%s: %q is %d bytes, over %d", c.what, c.name, len(c.name), c.max)
+		}
+		if keep := c.max - physicalHashLength - 1; !strings.HasPrefix(c.name, (component + "-" + stack)[:keep]) {
+			t.Errorf("%s: %q does not start with the first %d bytes of %s-<stack>", c.what, c.name, keep, component)
+		}
+		if i := strings.LastIndexByte(c.name, '-'); i < 0 || len(c.name)-i-1 != physicalHashLength {
+			t.Errorf("%s: %q does not end with a hash", c.what, c.name)
+		}
+		key := c.service + " " + c.name
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share the name %q", c.what, other, c.name)
+		}
+		seen[key] = c.what
+	}
+	short := namesFor("keyage", "prod")
+	got := []string{short.machineRole, short.functionPolicy, short.findingsTopic, short.alarmTopic, short.deadLetterQueue}
+	want := []string{"keyage-prod-machine-role", "keyage-prod-function-policy", "keyage-prod-findings", "keyage-prod-alarms", "keyage-prod-schedule-dlq"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("names for keyage-prod: %v, want %v", got, want)
+	}
+}
+
 func hash8(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:8]

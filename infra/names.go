@@ -6,13 +6,28 @@ import (
 	"strings"
 )
 
-// Physical name limits of the resources keyage names itself.
+// Physical name limits of the resources keyage names itself. physicalName keeps to letters,
+// digits, "-" and "_", which every one of these services accepts.
 const (
-	maxFunctionName      = 64  // Lambda function names
-	maxStateMachineName  = 80  // Step Functions state machine names
-	maxScheduleName      = 64  // EventBridge Scheduler schedule and group names
-	maxAlarmNamePrefix   = 200 // of 255 for alarm names, leaving room for each alarm's suffix
-	maxKeyAliasName      = 250 // of 256 for KMS alias names, after "alias/"
+	maxFunctionName     = 64  // Lambda function names
+	maxStateMachineName = 80  // Step Functions state machine names
+	maxScheduleName     = 64  // EventBridge Scheduler schedule and group names
+	maxAlarmNamePrefix  = 200 // of 255 for alarm names, leaving room for each alarm's suffix
+	maxKeyAliasName     = 250 // of 256 for KMS alias names, after "alias/"
+	// maxRoleName: IAM role names, 1..64 of [\w+=,.@-], unique in the account without regard to
+	// case and not regional (CreateRole, RoleName:
+	// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+	maxRoleName = 64
+	// maxRolePolicyName: inline role policy names, 1..128 of [\w+=,.@-] (PutRolePolicy,
+	// PolicyName: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html).
+	maxRolePolicyName = 128
+	// maxTopicName: SNS topic names, 1..256 ASCII letters, digits, "_" and "-" (CreateTopic,
+	// Name: https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html).
+	maxTopicName = 256
+	// maxQueueName: SQS queue names, up to 80 letters, digits, "-" and "_" (CreateQueue,
+	// QueueName: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html).
+	maxQueueName = 80
+
 	physicalHashLength   = 8
 	physicalNameSafeRune = '-'
 )

@@ -106,21 +106,34 @@ func (e environment) arn(service, resource string) string {
 }
 
 // names are the physical names keyage chooses itself, all derived from the component's name
-// and the stack.
+// and the stack, so that a console user can tell two stacks in one account apart: none is left
+// to Pulumi's auto-naming, which would drop the stack.
 type names struct {
 	function, machine, scheduleGroup, schedule, alarmPrefix string
 	functionLogGroup, machineLogGroup                       string
 	keyAlias                                                string
+	machineRole, functionRole, schedulerRole                string
+	machinePolicy, functionPolicy, schedulerPolicy          string
+	findingsTopic, alarmTopic, deadLetterQueue              string
 }
 
 func namesFor(component, stack string) names {
 	base := component + "-" + stack
 	n := names{
-		function:      physicalName(base, "agecheck", maxFunctionName),
-		machine:       physicalName(base, "", maxStateMachineName),
-		scheduleGroup: physicalName(base, "", maxScheduleName),
-		schedule:      physicalName(base, "scan", maxScheduleName),
-		alarmPrefix:   physicalName(base, "", maxAlarmNamePrefix),
+		function:        physicalName(base, "agecheck", maxFunctionName),
+		machine:         physicalName(base, "", maxStateMachineName),
+		scheduleGroup:   physicalName(base, "", maxScheduleName),
+		schedule:        physicalName(base, "scan", maxScheduleName),
+		alarmPrefix:     physicalName(base, "", maxAlarmNamePrefix),
+		machineRole:     physicalName(base, "machine-role", maxRoleName),
+		functionRole:    physicalName(base, "function-role", maxRoleName),
+		schedulerRole:   physicalName(base, "scheduler-role", maxRoleName),
+		machinePolicy:   physicalName(base, "machine-policy", maxRolePolicyName),
+		functionPolicy:  physicalName(base, "function-policy", maxRolePolicyName),
+		schedulerPolicy: physicalName(base, "scheduler-policy", maxRolePolicyName),
+		findingsTopic:   physicalName(base, "findings", maxTopicName),
+		alarmTopic:      physicalName(base, "alarms", maxTopicName),
+		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
 	}
 	// An alias lets operators find the key by name (KMS aliases allow 256 characters).
 	n.keyAlias = "alias/" + physicalName(base, "", maxKeyAliasName)
@@ -294,6 +307,7 @@ func (b *builder) build(watch deadMansSwitch) error {
 	}
 	// Roles first: the key policy and the topic policy name the state machine's role.
 	machineRole, err := iam.NewRole(b.ctx, b.child("machine-role"), &iam.RoleArgs{
+		Name:             pulumi.String(n.machineRole),
 		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
 		AssumeRolePolicy: machineTrust,
 		Tags:             b.tagMap(),
@@ -302,6 +316,7 @@ func (b *builder) build(watch deadMansSwitch) error {
 		return fmt.Errorf("state machine role: %w", err)
 	}
 	functionRole, err := iam.NewRole(b.ctx, b.child("function-role"), &iam.RoleArgs{
+		Name:             pulumi.String(n.functionRole),
 		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
 		AssumeRolePolicy: functionTrust,
 		Tags:             b.tagMap(),
@@ -406,6 +421,7 @@ var snsActions = []string{"sns:*"}
 func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms *sns.Topic, err error) {
 	env := b.env
 	findings, err = sns.NewTopic(b.ctx, b.child("findings"), &sns.TopicArgs{
+		Name:           pulumi.String(b.names.findingsTopic),
 		DisplayName:    pulumi.String("keyage"),
 		KmsMasterKeyId: key.Arn,
 		Tags:           b.tagMap(),
@@ -435,6 +451,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 	}
 
 	alarms, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
+		Name:           pulumi.String(b.names.alarmTopic),
 		DisplayName:    pulumi.String("keyage alarms"),
 		KmsMasterKeyId: key.Arn,
 		Tags:           b.tagMap(),
@@ -542,6 +559,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
 		return nil, fmt.Errorf("function role policy: %w", err)
 	}
 	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("function-policy"), &iam.RolePolicyArgs{
+		Name:   pulumi.String(n.functionPolicy),
 		Role:   role.ID(),
 		Policy: policy,
 	}, b.parent)
@@ -626,6 +644,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		return document(stmts...).JSON()
 	}).(pulumi.StringOutput)
 	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("machine-policy"), &iam.RolePolicyArgs{
+		Name:   pulumi.String(n.machinePolicy),
 		Role:   role.ID(),
 		Policy: policy,
 	}, b.parent)
@@ -685,6 +704,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		return nil, err
 	}
 	dlq, err := sqs.NewQueue(b.ctx, b.child("schedule-dlq"), &sqs.QueueArgs{
+		Name:                    pulumi.String(n.deadLetterQueue),
 		KmsMasterKeyId:          pulumi.String(sqsManagedKey),
 		MessageRetentionSeconds: pulumi.Int(DeadLetterRetentionSeconds),
 		Tags:                    b.tagMap(),
@@ -700,6 +720,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		return nil, fmt.Errorf("schedule group: %w", err)
 	}
 	role, err := iam.NewRole(b.ctx, b.child("scheduler-role"), &iam.RoleArgs{
+		Name:        pulumi.String(n.schedulerRole),
 		Description: pulumi.String("keyage: assumed by EventBridge Scheduler to start " + n.machine),
 		AssumeRolePolicy: policyOutput([]any{group.Arn}, func(v []any) PolicyDocument {
 			// The scheduler's source is the schedule group, never the schedule.
@@ -711,6 +732,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		return nil, fmt.Errorf("scheduler role: %w", err)
 	}
 	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("scheduler-policy"), &iam.RolePolicyArgs{
+		Name: pulumi.String(n.schedulerPolicy),
 		Role: role.ID(),
 		Policy: policyOutput([]any{dlq.Arn}, func(v []any) PolicyDocument {
 			return document(

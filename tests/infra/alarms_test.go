@@ -28,7 +28,7 @@ func TestAlarms(t *testing.T) {
 		"executions-aborted":   execution("ExecutionsAborted"),
 		"executions-throttled": execution("ExecutionThrottled"),
 		"function-errors":      {"AWS/Lambda", "Errors", "Sum", "FunctionName", functionName, "GreaterThanOrEqualToThreshold", "notBreaching", 1, 300, 1},
-		"schedule-dead-letters": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName", "keyage-schedule-dlq",
+		"schedule-dead-letters": {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName", deadLetterQueue,
 			"GreaterThanThreshold", "notBreaching", 0, 300, 1},
 		// 24 h + 1 h of slack, in hourly periods (over a day, periods must be an hour or more),
 		// every one of which must have no success; no data is no success.

@@ -27,7 +27,7 @@ func TestDefinitionEqualsGoldenFile(t *testing.T) {
 	prefix := "arn:aws:%s:" + workflow.PlaceholderRegion + ":" + workflow.PlaceholderAccountID + ":"
 	deployed := strings.NewReplacer(
 		strings.Replace(prefix, "%s", "lambda", 1)+"function:"+functionName, placeholders.FunctionARN,
-		strings.Replace(prefix, "%s", "sns", 1)+"keyage-findings", placeholders.TopicARN,
+		strings.Replace(prefix, "%s", "sns", 1)+findingsTopic, placeholders.TopicARN,
 	)
 	m := d.one(tMachine, "keyage-machine")
 	got := deployed.Replace(inputString(t, m, "definition"))

@@ -34,15 +34,18 @@ const (
 
 // Physical names for component "keyage" in stack "dev".
 const (
-	functionName = "keyage-dev-agecheck"
-	machineName  = "keyage-dev"
+	functionName    = "keyage-dev-agecheck"
+	machineName     = "keyage-dev"
+	findingsTopic   = "keyage-dev-findings"
+	alarmTopic      = "keyage-dev-alarms"
+	deadLetterQueue = "keyage-dev-schedule-dlq"
 )
 
 var (
 	machineARN  = arn("aws", "states", "stateMachine:"+machineName)
 	functionARN = arn("aws", "lambda", "function:"+functionName)
-	findingsARN = arn("aws", "sns", "keyage-findings")
-	alarmsARN   = arn("aws", "sns", "keyage-alarms")
+	findingsARN = arn("aws", "sns", findingsTopic)
+	alarmsARN   = arn("aws", "sns", alarmTopic)
 	roleARN     = func(name string) string { return "arn:aws:iam::" + account + ":role/" + name }
 )
 
@@ -121,7 +124,7 @@ func TestFunction(t *testing.T) {
 	wantInput(t, fn, "memorySize", 512)
 	wantInput(t, fn, "timeout", workflow.FunctionTimeoutSeconds)
 	wantInput(t, fn, "tracingConfig.mode", "Active")
-	wantInput(t, fn, "role", roleARN("keyage-function-role"))
+	wantInput(t, fn, "role", roleARN("keyage-dev-function-role"))
 	wantInput(t, fn, "code", map[string]string{"archive": dummyFunction.ZipPath})
 	wantInput(t, fn, "sourceCodeHash", dummyFunction.SHA256Base64)
 	wantInput(t, fn, "loggingConfig.logGroup", "/aws/lambda/"+functionName)
@@ -147,7 +150,7 @@ func TestFunctionRole(t *testing.T) {
 	wantTrust(t, role, "lambda.amazonaws.com")
 
 	rp := d.one(tRolePolicy, "keyage-function-policy")
-	wantInput(t, rp, "role", "keyage-function-role")
+	wantInput(t, rp, "role", "keyage-dev-function-role")
 	doc := policy(t, rp, "policy")
 	wantStatements(t, rp, doc, map[string][2][]string{
 		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -224,7 +227,7 @@ func TestStateMachine(t *testing.T) {
 			m := d.one(tMachine, "keyage-machine")
 			wantInput(t, m, "name", machineName)
 			wantInput(t, m, "type", "STANDARD")
-			wantInput(t, m, "roleArn", roleARN("keyage-machine-role"))
+			wantInput(t, m, "roleArn", roleARN("keyage-dev-machine-role"))
 			wantInput(t, m, "tracingConfiguration.enabled", true)
 			wantInput(t, m, "loggingConfiguration.level", s.LogLevel)
 			wantInput(t, m, "loggingConfiguration.includeExecutionData", s.IncludeExecutionData)
@@ -366,7 +369,7 @@ func TestKeyPolicy(t *testing.T) {
 	}
 	use := []string{"kms:Decrypt", "kms:GenerateDataKey*"}
 	machine := statement(t, key, doc, "StateMachinePublishesThroughSNS")
-	if !slices.Equal(machine.Principal.AWS, []string{roleARN("keyage-machine-role")}) || !equalStrings(machine.Action, use) {
+	if !slices.Equal(machine.Principal.AWS, []string{roleARN("keyage-dev-machine-role")}) || !equalStrings(machine.Action, use) {
 		t.Errorf("%s %q: state machine statement %+v, want the machine role with %v", key.Type, key.Name, machine, use)
 	}
 	if got := one(machine.Condition["StringEquals"]["kms:ViaService"]); got != "sns."+region+".amazonaws.com" {
@@ -424,8 +427,8 @@ func TestTopics(t *testing.T) {
 			t.Errorf("%s %q: statements %v with %d allows, want one allow, the other publishers' deny and the TLS deny", p.Type, p.Name, got, allows)
 		}
 	}
-	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": {roleARN("keyage-machine-role")}}}, func(s infra.Statement) string {
-		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-machine-role")}) || len(s.Principal.Service) != 0 {
+	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": {roleARN("keyage-dev-machine-role")}}}, func(s infra.Statement) string {
+		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-dev-machine-role")}) || len(s.Principal.Service) != 0 {
 			return "publisher is not the state machine's role alone"
 		}
 		return ""
@@ -524,10 +527,10 @@ func TestSchedule(t *testing.T) {
 			}
 			wantInput(t, sched, "state", state)
 			wantInput(t, sched, "target.arn", machineARN)
-			wantInput(t, sched, "target.roleArn", roleARN("keyage-scheduler-role"))
+			wantInput(t, sched, "target.roleArn", roleARN("keyage-dev-scheduler-role"))
 			wantInput(t, sched, "target.retryPolicy.maximumRetryAttempts", s.ScheduleRetryAttempts)
 			wantInput(t, sched, "target.retryPolicy.maximumEventAgeInSeconds", s.ScheduleMaxEventAgeSec)
-			wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", "keyage-schedule-dlq"))
+			wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", deadLetterQueue))
 			// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
 			// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
 			rawInput := inputString(t, sched, "target.input")
@@ -559,7 +562,7 @@ func jsonEqual(a, b any) bool {
 
 func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 	d := mustRun(t, nil)
-	dlqARN := arn("aws", "sqs", "keyage-schedule-dlq")
+	dlqARN := arn("aws", "sqs", deadLetterQueue)
 	role := d.one(tRole, "keyage-scheduler-role")
 	// The scheduler's source is the schedule group, never the schedule.
 	wantTrust(t, role, "scheduler.amazonaws.com", arn("aws", "scheduler", "schedule-group/keyage-dev"))
@@ -576,10 +579,10 @@ func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 		t.Errorf("%s %q: is FIFO, want a standard queue (EventBridge Scheduler's dead-letter queues are standard)", q.Type, q.Name)
 	}
 	qp := d.one(tQueuePolicy, "keyage-schedule-dlq-policy")
-	wantInput(t, qp, "queueUrl", "https://sqs."+region+".amazonaws.com/"+account+"/keyage-schedule-dlq")
+	wantInput(t, qp, "queueUrl", "https://sqs."+region+".amazonaws.com/"+account+"/"+deadLetterQueue)
 	doc := policy(t, qp, "policy")
 	send := statement(t, qp, doc, "OnlyTheSchedulerSends")
-	if !slices.Equal(send.Principal.AWS, []string{roleARN("keyage-scheduler-role")}) || !slices.Equal(send.Action, []string{"sqs:SendMessage"}) || !slices.Equal(send.Resource, []string{dlqARN}) {
+	if !slices.Equal(send.Principal.AWS, []string{roleARN("keyage-dev-scheduler-role")}) || !slices.Equal(send.Action, []string{"sqs:SendMessage"}) || !slices.Equal(send.Resource, []string{dlqARN}) {
 		t.Errorf("%s %q: send statement %+v, want the scheduler role sending to the queue", qp.Type, qp.Name, send)
 	}
 	deny := statement(t, qp, doc, "DenyInsecureTransport")
@@ -605,5 +608,50 @@ func TestTags(t *testing.T) {
 		if got := input(t, r, "tags"); !jsonEqual(got, want) {
 			t.Errorf("%s %q: tags %v, want %v", r.Type, r.Name, got, want)
 		}
+	}
+}
+
+// TestPhysicalNames: every resource AWS names carries a name keyage chose, starting with
+// "<component>-<stack>" (after the service's fixed prefix), so two stacks in one account can be
+// told apart in the console; none is left to Pulumi's auto-naming, which drops the stack.
+func TestPhysicalNames(t *testing.T) {
+	d := mustRun(t, fullSettings)
+	// Types whose AWS resources have names; subscriptions, keys and resource policies do not.
+	named := []string{tRole, tRolePolicy, tTopic, tQueue, tFunction, tMachine, tGroup, tSchedule, tAlarm, tLogGroup, tKeyAlias}
+	prefix := infra.ComponentName + "-" + testStack
+	var checked int
+	for _, r := range d.res {
+		if !slices.Contains(named, r.Type) {
+			continue
+		}
+		if !hasInput(r, "name") {
+			t.Errorf("%s %q: has no name, want one starting with %q", r.Type, r.Name, prefix)
+			continue
+		}
+		checked++
+		name := inputString(t, r, "name")
+		for _, fixed := range []string{"/aws/lambda/", "/aws/vendedlogs/states/", "alias/"} {
+			name = strings.TrimPrefix(name, fixed)
+		}
+		if name != prefix && !strings.HasPrefix(name, prefix+"-") {
+			t.Errorf("%s %q: named %q, want %q or %q-...", r.Type, r.Name, inputString(t, r, "name"), prefix, prefix)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d named resources checked", checked)
+	}
+	for logical, want := range map[string]string{
+		tRole + " keyage-machine-role":           "keyage-dev-machine-role",
+		tRole + " keyage-function-role":          "keyage-dev-function-role",
+		tRole + " keyage-scheduler-role":         "keyage-dev-scheduler-role",
+		tRolePolicy + " keyage-machine-policy":   "keyage-dev-machine-policy",
+		tRolePolicy + " keyage-function-policy":  "keyage-dev-function-policy",
+		tRolePolicy + " keyage-scheduler-policy": "keyage-dev-scheduler-policy",
+		tTopic + " keyage-findings":              findingsTopic,
+		tTopic + " keyage-alarms":                alarmTopic,
+		tQueue + " keyage-schedule-dlq":          deadLetterQueue,
+	} {
+		typ, name, _ := strings.Cut(logical, " ")
+		wantInput(t, d.one(typ, name), "name", want)
 	}
 }

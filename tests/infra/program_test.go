@@ -229,7 +229,7 @@ func TestComponentOutputs(t *testing.T) {
 		"stateMachineName": machineName, "functionName": functionName, "functionArn": functionARN,
 		"scheduleName": "keyage-dev-scan", "scheduleGroupName": "keyage-dev",
 		"functionLogGroupName": "/aws/lambda/" + functionName, "stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
-		"deadLetterQueueUrl": "https://sqs." + region + ".amazonaws.com/" + account + "/keyage-schedule-dlq",
+		"deadLetterQueueUrl": "https://sqs." + region + ".amazonaws.com/" + account + "/" + deadLetterQueue,
 	}
 	for k, w := range want {
 		if got[k] != w {
