@@ -7,14 +7,15 @@ import (
 	"github.com/keyage/keyage/asl"
 )
 
-// A two-state machine built from the task helpers, chained, rendered and turned into the
-// role's policy statements.
+// A two-state machine built from the task helpers, rendered and turned into the role's policy
+// statements.
 func Example() {
 	const partition = "aws"
 	list := asl.SDKTask(partition, "iam", "listUsers")
 	list.Parameters = map[string]any{"MaxItems": 100}
 	list.ResultSelector = map[string]any{"users.$": "$.Users[*].UserName"}
 	list.TimeoutSeconds = 30
+	list.Next = "Notify"
 
 	notify := asl.SNSPublishTask(partition, "arn:aws:sns:us-east-1:123456789012:alerts")
 	notify.Parameters = map[string]any{
@@ -22,12 +23,9 @@ func Example() {
 		"Message.$": "States.JsonToString($.users)",
 	}
 	notify.TimeoutSeconds = 30
+	notify.End = true
 
 	m := &asl.StateMachine{StartAt: "ListUsers", States: asl.States{"ListUsers": list, "Notify": notify}}
-	if err := asl.Chain(m.States, "ListUsers", "Notify"); err != nil {
-		fmt.Println(err)
-		return
-	}
 	out, err := m.Render()
 	if err != nil {
 		fmt.Println(err)

@@ -76,21 +76,13 @@ func mermaidText(s string) string {
 	return r.Replace(s)
 }
 
-// order returns the names of a graph: reachable ones in the order transitions reach them
+// graphOrder returns the names of a graph: reachable ones in the order transitions reach them
 // (breadth first from startAt), then the rest sorted.
 func graphOrder(startAt string, states States) []string {
-	var out []string
-	seen := map[string]bool{}
-	queue := []string{startAt}
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		if seen[name] || states[name] == nil {
-			continue
-		}
+	out := reachable(startAt, states)
+	seen := make(map[string]bool, len(out))
+	for _, name := range out {
 		seen[name] = true
-		out = append(out, name)
-		queue = append(queue, transitions(states[name])...)
 	}
 	for _, name := range sortedNames(states) {
 		if !seen[name] && states[name] != nil {
@@ -120,33 +112,20 @@ func (w *mermaidWriter) graph(depth int, startAt string, states States) {
 
 // declare writes a state's node: a composite for Map and Parallel, else a labelled state.
 func (w *mermaidWriter) declare(depth int, name, id string, st State) {
-	switch s := st.(type) {
-	case *Map:
-		var b *Branch
-		switch {
-		case s.ItemProcessor != nil:
-			b = &s.ItemProcessor.Branch
-		case s.Iterator != nil:
-			b = s.Iterator
+	if gs := st.graphs(); len(gs) > 0 {
+		kind := "Parallel"
+		if m, ok := st.(*Map); ok {
+			kind = mapKind(m)
 		}
-		if b != nil {
-			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" ("+mapKind(s)+")"), id)
-			w.graph(depth+1, b.StartAt, b.States)
-			w.line(depth, "}")
-			return
-		}
-	case *Parallel:
-		if len(s.Branches) > 0 {
-			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" (Parallel)"), id)
-			for i, b := range s.Branches {
-				if i > 0 {
-					w.line(depth+1, "--")
-				}
-				w.graph(depth+1, b.StartAt, b.States)
+		w.line(depth, "state \"%s\" as %s {", mermaidText(name+" ("+kind+")"), id)
+		for i, g := range gs {
+			if i > 0 {
+				w.line(depth+1, "--")
 			}
-			w.line(depth, "}")
-			return
+			w.graph(depth+1, g.branch.StartAt, g.branch.States)
 		}
+		w.line(depth, "}")
+		return
 	}
 	label := name
 	if t, ok := st.(*Task); ok {
@@ -203,40 +182,21 @@ func (w *mermaidWriter) edges(depth int, id string, st State, ids map[string]str
 			w.line(depth, "%s --> %s : %s", id, target, mermaidText(label))
 		}
 	}
-	switch s := st.(type) {
-	case *Choice:
+	if s, ok := st.(*Choice); ok {
 		for _, r := range s.Choices {
 			to(r.Next, describeRule(&r))
 		}
 		if s.Default != "" {
 			to(s.Default, "otherwise")
 		}
-	case *Succeed, *Fail:
+	} else if endsGraph(st) {
 		w.line(depth, "%s --> [*]", id)
-	default:
-		if f := flowOf(st); f != nil {
-			if f.End {
-				w.line(depth, "%s --> [*]", id)
-			} else if f.Next != "" {
-				to(f.Next, "")
-			}
-		}
+	} else if f := st.flow(); f.Next != "" {
+		to(f.Next, "")
 	}
-	for _, c := range catchers(st) {
+	for _, c := range st.catchers() {
 		to(c.Next, "catch "+strings.Join(c.ErrorEquals, ", "))
 	}
-}
-
-func catchers(st State) []Catcher {
-	switch s := st.(type) {
-	case *Task:
-		return s.Catch
-	case *Map:
-		return s.Catch
-	case *Parallel:
-		return s.Catch
-	}
-	return nil
 }
 
 // ruleOperators maps comparison operators to the symbols shown.

@@ -4,7 +4,7 @@
 // and derives the IAM statements a definition's tasks need.
 //
 // States are plain data and transitions are names: build a StateMachine from the state types
-// (helped by SDKTask, LambdaInvokeTask, SNSPublishTask and Chain), then Render it; Render
+// (helped by SDKTask, LambdaInvokeTask and SNSPublishTask), then Render it; Render
 // validates first and returns canonical JSON (sorted keys, two-space indentation), so the same
 // machine always renders the same bytes. Parse reads an existing definition back. Validate
 // reports every violation at once, each prefixed by the path of its state. IAMStatements
@@ -20,6 +20,8 @@
 // or any caller. It does not execute definitions or evaluate JSONPath and JSONata expressions; it
 // checks their syntax only.
 package asl
+
+import "strconv"
 
 // QueryLanguage selects how a state's fields are interpreted.
 type QueryLanguage string
@@ -57,6 +59,16 @@ type State interface {
 	// Type is the ASL "Type" value of the state ("Task", "Pass", ...).
 	Type() string
 	common() *Common
+	// flow returns the state's Next and End, or nil for a Choice, Succeed or Fail.
+	flow() *Flow
+	// ruleTargets returns the names a Choice can move to by its rules and Default, in order.
+	ruleTargets() []string
+	// catchers returns the state's Catch list.
+	catchers() []Catcher
+	// graphs returns the state's nested state graphs, in order.
+	graphs() []nestedGraph
+	// terminal reports whether the state ends its graph by its type (Succeed, Fail).
+	terminal() bool
 }
 
 // Common holds the fields every state type may carry.
@@ -432,3 +444,80 @@ func (s *Succeed) common() *Common  { return &s.Common }
 func (s *Fail) common() *Common     { return &s.Common }
 func (s *Parallel) common() *Common { return &s.Common }
 func (s *Map) common() *Common      { return &s.Common }
+
+// flow is promoted to every state type that embeds Flow.
+func (f *Flow) flow() *Flow  { return f }
+func (*Choice) flow() *Flow  { return nil }
+func (*Succeed) flow() *Flow { return nil }
+func (*Fail) flow() *Flow    { return nil }
+
+func (s *Choice) ruleTargets() []string {
+	var out []string
+	for _, r := range s.Choices {
+		if r.Next != "" {
+			out = append(out, r.Next)
+		}
+	}
+	if s.Default != "" {
+		out = append(out, s.Default)
+	}
+	return out
+}
+func (*Task) ruleTargets() []string     { return nil }
+func (*Pass) ruleTargets() []string     { return nil }
+func (*Wait) ruleTargets() []string     { return nil }
+func (*Succeed) ruleTargets() []string  { return nil }
+func (*Fail) ruleTargets() []string     { return nil }
+func (*Parallel) ruleTargets() []string { return nil }
+func (*Map) ruleTargets() []string      { return nil }
+
+func (s *Task) catchers() []Catcher     { return s.Catch }
+func (s *Parallel) catchers() []Catcher { return s.Catch }
+func (s *Map) catchers() []Catcher      { return s.Catch }
+func (*Pass) catchers() []Catcher       { return nil }
+func (*Choice) catchers() []Catcher     { return nil }
+func (*Wait) catchers() []Catcher       { return nil }
+func (*Succeed) catchers() []Catcher    { return nil }
+func (*Fail) catchers() []Catcher       { return nil }
+
+func (s *Parallel) graphs() []nestedGraph {
+	out := make([]nestedGraph, len(s.Branches))
+	for i := range s.Branches {
+		out[i] = nestedGraph{"Branches[" + strconv.Itoa(i) + "]", &s.Branches[i]}
+	}
+	return out
+}
+
+// graphs returns the ItemProcessor, and the legacy Iterator when a caller set it (Parse moves
+// it into ItemProcessor unless both are present, which Validate reports).
+func (s *Map) graphs() []nestedGraph {
+	var out []nestedGraph
+	if s.ItemProcessor != nil {
+		out = append(out, nestedGraph{"ItemProcessor", &s.ItemProcessor.Branch})
+	}
+	if s.Iterator != nil {
+		out = append(out, nestedGraph{"Iterator", s.Iterator})
+	}
+	return out
+}
+func (*Task) graphs() []nestedGraph    { return nil }
+func (*Pass) graphs() []nestedGraph    { return nil }
+func (*Choice) graphs() []nestedGraph  { return nil }
+func (*Wait) graphs() []nestedGraph    { return nil }
+func (*Succeed) graphs() []nestedGraph { return nil }
+func (*Fail) graphs() []nestedGraph    { return nil }
+
+func (*Succeed) terminal() bool  { return true }
+func (*Fail) terminal() bool     { return true }
+func (*Task) terminal() bool     { return false }
+func (*Pass) terminal() bool     { return false }
+func (*Choice) terminal() bool   { return false }
+func (*Wait) terminal() bool     { return false }
+func (*Parallel) terminal() bool { return false }
+func (*Map) terminal() bool      { return false }
+
+// IsDistributed reports whether the Map runs its items as child executions (Distributed Map).
+func (s *Map) IsDistributed() bool {
+	return s.ItemProcessor != nil && s.ItemProcessor.ProcessorConfig != nil &&
+		s.ItemProcessor.ProcessorConfig.Mode == ModeDistributed
+}

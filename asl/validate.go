@@ -139,70 +139,15 @@ func (v *validator) graph(prefix, startAt string, states States, lang QueryLangu
 	if states[startAt] == nil {
 		return
 	}
-	seen := map[string]bool{startAt: true}
-	queue := []string{startAt}
-	for len(queue) > 0 {
-		st := states[queue[0]]
-		queue = queue[1:]
-		for _, next := range transitions(st) {
-			if states[next] != nil && !seen[next] {
-				seen[next] = true
-				queue = append(queue, next)
-			}
-		}
+	seen := map[string]bool{}
+	for _, name := range reachable(startAt, states) {
+		seen[name] = true
 	}
 	for _, name := range names {
 		if !seen[name] && states[name] != nil {
 			v.add(prefix+"States."+name, "unreachable from StartAt %q", startAt)
 		}
 	}
-}
-
-func endsGraph(st State) bool {
-	switch s := st.(type) {
-	case *Succeed, *Fail:
-		return true
-	case *Choice:
-		return false
-	default:
-		f := flowOf(s)
-		return f != nil && f.End
-	}
-}
-
-// transitions lists the names a state can move to: Next, Choice rules and Default, Catch.
-func transitions(st State) []string {
-	var out []string
-	if f := flowOf(st); f != nil && f.Next != "" {
-		out = append(out, f.Next)
-	}
-	switch s := st.(type) {
-	case *Choice:
-		for _, r := range s.Choices {
-			if r.Next != "" {
-				out = append(out, r.Next)
-			}
-		}
-		if s.Default != "" {
-			out = append(out, s.Default)
-		}
-	case *Task:
-		out = appendCatchNext(out, s.Catch)
-	case *Parallel:
-		out = appendCatchNext(out, s.Catch)
-	case *Map:
-		out = appendCatchNext(out, s.Catch)
-	}
-	return out
-}
-
-func appendCatchNext(out []string, cs []Catcher) []string {
-	for _, c := range cs {
-		if c.Next != "" {
-			out = append(out, c.Next)
-		}
-	}
-	return out
 }
 
 // stateCtx carries what the checks of one state need.
@@ -441,7 +386,7 @@ func (v *validator) state(path string, st State, inherited QueryLanguage, graph 
 	default:
 		c.errf("QueryLanguage", "%q is unknown; want %q or %q", ql, JSONPath, JSONata)
 	}
-	if f := flowOf(st); f != nil {
+	if f := st.flow(); f != nil {
 		switch {
 		case f.End && f.Next != "":
 			c.errf("Next", "Next and End are exclusive; set one")
