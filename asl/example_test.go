@@ -14,7 +14,7 @@ func Example() {
 	list := asl.SDKTask(partition, "iam", "listUsers")
 	list.Parameters = map[string]any{"MaxItems": 100}
 	list.ResultSelector = map[string]any{"users.$": "$.Users[*].UserName"}
-	list.TimeoutSeconds = 30
+	list.TimeoutSeconds = asl.Count{N: 30}
 	list.Next = "Notify"
 
 	notify := asl.SNSPublishTask(partition, "arn:aws:sns:us-east-1:123456789012:alerts")
@@ -22,7 +22,7 @@ func Example() {
 		"TopicArn":  "arn:aws:sns:us-east-1:123456789012:alerts",
 		"Message.$": "States.JsonToString($.users)",
 	}
-	notify.TimeoutSeconds = 30
+	notify.TimeoutSeconds = asl.Count{N: 30}
 	notify.End = true
 
 	m := &asl.StateMachine{StartAt: "ListUsers", States: asl.States{"ListUsers": list, "Notify": notify}}
@@ -68,7 +68,7 @@ func Example() {
 // Validate reports every violation at once, each with the path of the state.
 func ExampleStateMachine_Validate() {
 	m := &asl.StateMachine{StartAt: "Wait", States: asl.States{
-		"Wait": &asl.Wait{Seconds: 10, SecondsPath: "$.delay", Flow: asl.Flow{Next: "Missing"}},
+		"Wait": &asl.Wait{Seconds: asl.Count{N: 10, Path: "$.delay"}, Flow: asl.Flow{Next: "Missing"}},
 		"Done": &asl.Succeed{},
 	}}
 	fmt.Println(m.Validate())

@@ -150,8 +150,8 @@ func mapKind(s *Map) string {
 	if t := s.ItemProcessor.ProcessorConfig.ExecutionType; t != "" {
 		kind += ", " + strings.ToLower(t) + " children"
 	}
-	if s.ItemBatcher != nil && s.ItemBatcher.MaxItemsPerBatch > 0 {
-		kind += ", batches of " + strconv.Itoa(s.ItemBatcher.MaxItemsPerBatch)
+	if s.ItemBatcher != nil && s.ItemBatcher.MaxItemsPerBatch.N > 0 {
+		kind += ", batches of " + strconv.Itoa(s.ItemBatcher.MaxItemsPerBatch.N)
 	}
 	return kind
 }

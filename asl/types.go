@@ -11,8 +11,8 @@
 // derives the role's policy from the tasks' Permissions, so the role cannot drift from the
 // definition.
 //
-// Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a 0
-// TimeoutSeconds), so fields whose JSON zero would mean something else are pointers
+// Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a
+// zero Count), so fields whose JSON zero would mean something else are pointers
 // (Retrier.MaxAttempts, the ChoiceRule operators), NullPath stands for JSON null, and Parse
 // refuses an explicit empty string or zero where that would silently vanish.
 //
@@ -107,13 +107,10 @@ type Task struct {
 	Credentials    *Credentials `json:"Credentials,omitempty"`
 	Retry          []Retrier    `json:"Retry,omitempty"`
 	Catch          []Catcher    `json:"Catch,omitempty"`
-	TimeoutSeconds int          `json:"TimeoutSeconds,omitempty"`
-	// TimeoutSecondsExpr is a JSONata expression ("{% ... %}") rendered as TimeoutSeconds.
-	TimeoutSecondsExpr   string `json:"-"`
-	TimeoutSecondsPath   Path   `json:"TimeoutSecondsPath,omitempty"`
-	HeartbeatSeconds     int    `json:"HeartbeatSeconds,omitempty"`
-	HeartbeatSecondsExpr string `json:"-"`
-	HeartbeatSecondsPath Path   `json:"HeartbeatSecondsPath,omitempty"`
+	// TimeoutSeconds and HeartbeatSeconds render as TimeoutSeconds (a number or, in JSONata,
+	// an expression) or TimeoutSecondsPath, and the same for HeartbeatSeconds.
+	TimeoutSeconds   Count `json:"-"`
+	HeartbeatSeconds Count `json:"-"`
 
 	// Permissions are the IAM statements this task needs from the state machine's role. They
 	// are not rendered (so Parse cannot restore them); StateMachine.IAMStatements collects
@@ -137,17 +134,16 @@ type Pass struct {
 	ResultPath Path `json:"ResultPath,omitempty"`
 }
 
-// Wait delays for a time. Exactly one of Seconds, SecondsExpr, Timestamp, SecondsPath or
-// TimestampPath is set. Seconds is at least 1: its zero value means absent, so a 0-second
-// Wait (which AWS accepts, and which does nothing) cannot be expressed, and Parse refuses one.
+// Wait delays for a time. Exactly one of Seconds (a number, a JSONata expression or
+// SecondsPath), Timestamp or TimestampPath is set. A literal Seconds is at least 1: its zero
+// value means absent, so a 0-second Wait (which AWS accepts, and which does nothing) cannot be
+// expressed, and Parse refuses one.
 type Wait struct {
 	Common
 	IO
 	Flow
-	Seconds       int    `json:"Seconds,omitempty"`
-	SecondsExpr   string `json:"-"`
+	Seconds       Count  `json:"-"`
 	Timestamp     string `json:"Timestamp,omitempty"`
-	SecondsPath   Path   `json:"SecondsPath,omitempty"`
 	TimestampPath Path   `json:"TimestampPath,omitempty"`
 }
 
@@ -275,16 +271,11 @@ type Map struct {
 	Retry          []Retrier     `json:"Retry,omitempty"`
 	Catch          []Catcher     `json:"Catch,omitempty"`
 
-	MaxConcurrency                 int     `json:"MaxConcurrency,omitempty"`
-	MaxConcurrencyExpr             string  `json:"-"`
-	MaxConcurrencyPath             Path    `json:"MaxConcurrencyPath,omitempty"`
-	ToleratedFailureCount          int     `json:"ToleratedFailureCount,omitempty"`
-	ToleratedFailureCountExpr      string  `json:"-"`
-	ToleratedFailureCountPath      Path    `json:"ToleratedFailureCountPath,omitempty"`
-	ToleratedFailurePercentage     float64 `json:"ToleratedFailurePercentage,omitempty"`
-	ToleratedFailurePercentageExpr string  `json:"-"`
-	ToleratedFailurePercentagePath Path    `json:"ToleratedFailurePercentagePath,omitempty"`
-	Label                          string  `json:"Label,omitempty"`
+	// Each Number renders under its own name or its name plus "Path".
+	MaxConcurrency             Count    `json:"-"`
+	ToleratedFailureCount      Count    `json:"-"`
+	ToleratedFailurePercentage Fraction `json:"-"`
+	Label                      string   `json:"Label,omitempty"`
 }
 
 // Processing modes and child execution types of a Map's ProcessorConfig.
@@ -322,24 +313,17 @@ type ReaderConfig struct {
 	CSVHeaderLocation string   `json:"CSVHeaderLocation,omitempty"`
 	CSVHeaders        []string `json:"CSVHeaders,omitempty"`
 	CSVDelimiter      string   `json:"CSVDelimiter,omitempty"`
-	MaxItems          int      `json:"MaxItems,omitempty"`
-	// MaxItemsExpr is a JSONata expression ("{% ... %}") rendered as MaxItems.
-	MaxItemsExpr string `json:"-"`
-	MaxItemsPath Path   `json:"MaxItemsPath,omitempty"`
+	// MaxItems renders as MaxItems or MaxItemsPath.
+	MaxItems Count `json:"-"`
 }
 
 // ItemBatcher groups a Distributed Map's items into batches; a child then receives
 // {"Items": [...], "BatchInput": ...}.
 type ItemBatcher struct {
-	MaxItemsPerBatch int `json:"MaxItemsPerBatch,omitempty"`
-	// MaxItemsPerBatchExpr is a JSONata expression ("{% ... %}") rendered as MaxItemsPerBatch.
-	MaxItemsPerBatchExpr  string `json:"-"`
-	MaxItemsPerBatchPath  Path   `json:"MaxItemsPerBatchPath,omitempty"`
-	MaxInputBytesPerBatch int    `json:"MaxInputBytesPerBatch,omitempty"`
-	// MaxInputBytesPerBatchExpr is a JSONata expression rendered as MaxInputBytesPerBatch.
-	MaxInputBytesPerBatchExpr string `json:"-"`
-	MaxInputBytesPerBatchPath Path   `json:"MaxInputBytesPerBatchPath,omitempty"`
-	BatchInput                any    `json:"BatchInput,omitempty"`
+	// MaxItemsPerBatch and MaxInputBytesPerBatch render under their names or with "Path".
+	MaxItemsPerBatch      Count `json:"-"`
+	MaxInputBytesPerBatch Count `json:"-"`
+	BatchInput            any   `json:"BatchInput,omitempty"`
 }
 
 // ResultWriter writes a Distributed Map's child results to S3.

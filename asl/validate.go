@@ -510,19 +510,11 @@ func (c stateCtx) task(s *Task) {
 	case c.express > 0 && (strings.HasSuffix(s.Resource, ".waitForTaskToken") || strings.Contains(s.Resource, ".sync")):
 		c.errf("Resource", "%q: Express child workflows support neither .sync nor .waitForTaskToken", s.Resource)
 	}
-	c.exclusive([]string{"TimeoutSeconds", "TimeoutSeconds (expression)", "TimeoutSecondsPath"},
-		s.TimeoutSeconds != 0, s.TimeoutSecondsExpr != "", s.TimeoutSecondsPath != "")
-	c.exclusive([]string{"HeartbeatSeconds", "HeartbeatSeconds (expression)", "HeartbeatSecondsPath"},
-		s.HeartbeatSeconds != 0, s.HeartbeatSecondsExpr != "", s.HeartbeatSecondsPath != "")
-	c.bound(c.at("TimeoutSeconds"), s.TimeoutSeconds, 1, MaxTimeoutSeconds)
-	c.bound(c.at("HeartbeatSeconds"), s.HeartbeatSeconds, 1, MaxTimeoutSeconds)
-	if s.HeartbeatSeconds > 0 && s.TimeoutSeconds > 0 && s.HeartbeatSeconds >= s.TimeoutSeconds {
-		c.errf("HeartbeatSeconds", "%d must be less than TimeoutSeconds %d", s.HeartbeatSeconds, s.TimeoutSeconds)
+	number(c, "TimeoutSeconds", s.TimeoutSeconds, 1, MaxTimeoutSeconds)
+	number(c, "HeartbeatSeconds", s.HeartbeatSeconds, 1, MaxTimeoutSeconds)
+	if h, t := s.HeartbeatSeconds.N, s.TimeoutSeconds.N; h > 0 && t > 0 && h >= t {
+		c.errf("HeartbeatSeconds", "%d must be less than TimeoutSeconds %d", h, t)
 	}
-	c.expr("TimeoutSeconds", s.TimeoutSecondsExpr)
-	c.expr("HeartbeatSeconds", s.HeartbeatSecondsExpr)
-	c.pathField("TimeoutSecondsPath", s.TimeoutSecondsPath, true, false)
-	c.pathField("HeartbeatSecondsPath", s.HeartbeatSecondsPath, true, false)
 	if cr := s.Credentials; cr != nil {
 		switch {
 		case cr.RoleArn == "" && cr.RoleArnPath == "":
@@ -569,7 +561,7 @@ func (c stateCtx) stringValue(field, s string) {
 
 func (c stateCtx) wait(s *Wait) {
 	fields := []string{"Seconds", "Seconds (expression)", "Timestamp", "SecondsPath", "TimestampPath"}
-	set := []bool{s.Seconds != 0, s.SecondsExpr != "", s.Timestamp != "", s.SecondsPath != "", s.TimestampPath != ""}
+	set := []bool{s.Seconds.N != 0, s.Seconds.Expr != "", s.Timestamp != "", s.Seconds.Path != "", s.TimestampPath != ""}
 	n := 0
 	for _, b := range set {
 		if b {
@@ -580,9 +572,7 @@ func (c stateCtx) wait(s *Wait) {
 		c.add(c.path, "a Wait needs one of Seconds, Timestamp, SecondsPath or TimestampPath")
 	}
 	c.exclusive(fields, set...)
-	c.bound(c.at("Seconds"), s.Seconds, 0, MaxTimeoutSeconds)
-	c.expr("Seconds", s.SecondsExpr)
-	c.pathField("SecondsPath", s.SecondsPath, true, false)
+	numberValue(c, "Seconds", s.Seconds, 0, MaxTimeoutSeconds)
 	c.pathField("TimestampPath", s.TimestampPath, true, false)
 	if s.Timestamp != "" && !(c.lang == JSONata && isExpression(s.Timestamp)) {
 		c.stringValue("Timestamp", s.Timestamp)
@@ -958,11 +948,7 @@ func (c stateCtx) mapState(s *Map) {
 	}
 	c.resultPath("ResultPath", s.ResultPath)
 
-	c.exclusive([]string{"MaxConcurrency", "MaxConcurrency (expression)", "MaxConcurrencyPath"},
-		s.MaxConcurrency != 0, s.MaxConcurrencyExpr != "", s.MaxConcurrencyPath != "")
-	c.bound(c.at("MaxConcurrency"), s.MaxConcurrency, 0, MaxTimeoutSeconds)
-	c.expr("MaxConcurrency", s.MaxConcurrencyExpr)
-	c.pathField("MaxConcurrencyPath", s.MaxConcurrencyPath, true, false)
+	number(c, "MaxConcurrency", s.MaxConcurrency, 0, MaxTimeoutSeconds)
 
 	distributedOnly := func(field string, set bool) {
 		if set && !distributed {
@@ -972,22 +958,12 @@ func (c stateCtx) mapState(s *Map) {
 	distributedOnly("ItemReader", s.ItemReader != nil)
 	distributedOnly("ItemBatcher", s.ItemBatcher != nil)
 	distributedOnly("ResultWriter", s.ResultWriter != nil)
-	distributedOnly("ToleratedFailureCount", s.ToleratedFailureCount != 0 || s.ToleratedFailureCountExpr != "" || s.ToleratedFailureCountPath != "")
-	distributedOnly("ToleratedFailurePercentage", s.ToleratedFailurePercentage != 0 || s.ToleratedFailurePercentageExpr != "" || s.ToleratedFailurePercentagePath != "")
+	distributedOnly("ToleratedFailureCount", !s.ToleratedFailureCount.IsZero())
+	distributedOnly("ToleratedFailurePercentage", !s.ToleratedFailurePercentage.IsZero())
 	distributedOnly("Label", s.Label != "")
 
-	c.exclusive([]string{"ToleratedFailureCount", "ToleratedFailureCount (expression)", "ToleratedFailureCountPath"},
-		s.ToleratedFailureCount != 0, s.ToleratedFailureCountExpr != "", s.ToleratedFailureCountPath != "")
-	c.bound(c.at("ToleratedFailureCount"), s.ToleratedFailureCount, 0, MaxTimeoutSeconds)
-	c.expr("ToleratedFailureCount", s.ToleratedFailureCountExpr)
-	c.pathField("ToleratedFailureCountPath", s.ToleratedFailureCountPath, true, false)
-	c.exclusive([]string{"ToleratedFailurePercentage", "ToleratedFailurePercentage (expression)", "ToleratedFailurePercentagePath"},
-		s.ToleratedFailurePercentage != 0, s.ToleratedFailurePercentageExpr != "", s.ToleratedFailurePercentagePath != "")
-	if p := s.ToleratedFailurePercentage; p < 0 || p > 100 {
-		c.errf("ToleratedFailurePercentage", "%g is outside 0..100", p)
-	}
-	c.expr("ToleratedFailurePercentage", s.ToleratedFailurePercentageExpr)
-	c.pathField("ToleratedFailurePercentagePath", s.ToleratedFailurePercentagePath, true, false)
+	number(c, "ToleratedFailureCount", s.ToleratedFailureCount, 0, MaxTimeoutSeconds)
+	number(c, "ToleratedFailurePercentage", s.ToleratedFailurePercentage, 0, 100)
 
 	if n := utf8.RuneCountInString(s.Label); n > MaxLabelLength {
 		c.errf("Label", "%q is %d characters; the limit is %d", s.Label, n, MaxLabelLength)
@@ -1043,32 +1019,18 @@ func (c stateCtx) itemReader(r *ItemReader) {
 	if !oneOf(rc.CSVDelimiter, "COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB") {
 		c.errf("ItemReader.ReaderConfig.CSVDelimiter", "%q is unknown; want COMMA, PIPE, SEMICOLON, SPACE or TAB", rc.CSVDelimiter)
 	}
-	c.exclusive([]string{"ItemReader.ReaderConfig.MaxItems", "ItemReader.ReaderConfig.MaxItems (expression)", "ItemReader.ReaderConfig.MaxItemsPath"},
-		rc.MaxItems != 0, rc.MaxItemsExpr != "", rc.MaxItemsPath != "")
-	c.bound(c.at("ItemReader.ReaderConfig.MaxItems"), rc.MaxItems, 1, MaxTimeoutSeconds)
-	c.expr("ItemReader.ReaderConfig.MaxItems", rc.MaxItemsExpr)
-	c.pathField("ItemReader.ReaderConfig.MaxItemsPath", rc.MaxItemsPath, true, false)
+	number(c, "ItemReader.ReaderConfig.MaxItems", rc.MaxItems, 1, MaxTimeoutSeconds)
 }
 
 func (c stateCtx) itemBatcher(b *ItemBatcher) {
 	if b == nil {
 		return
 	}
-	items := b.MaxItemsPerBatch != 0 || b.MaxItemsPerBatchExpr != "" || b.MaxItemsPerBatchPath != ""
-	bySize := b.MaxInputBytesPerBatch != 0 || b.MaxInputBytesPerBatchExpr != "" || b.MaxInputBytesPerBatchPath != ""
-	if !items && !bySize {
+	if b.MaxItemsPerBatch.IsZero() && b.MaxInputBytesPerBatch.IsZero() {
 		c.errf("ItemBatcher", "want MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path forms)")
 	}
-	c.exclusive([]string{"ItemBatcher.MaxItemsPerBatch", "ItemBatcher.MaxItemsPerBatch (expression)", "ItemBatcher.MaxItemsPerBatchPath"},
-		b.MaxItemsPerBatch != 0, b.MaxItemsPerBatchExpr != "", b.MaxItemsPerBatchPath != "")
-	c.exclusive([]string{"ItemBatcher.MaxInputBytesPerBatch", "ItemBatcher.MaxInputBytesPerBatch (expression)", "ItemBatcher.MaxInputBytesPerBatchPath"},
-		b.MaxInputBytesPerBatch != 0, b.MaxInputBytesPerBatchExpr != "", b.MaxInputBytesPerBatchPath != "")
-	c.bound(c.at("ItemBatcher.MaxItemsPerBatch"), b.MaxItemsPerBatch, 1, MaxTimeoutSeconds)
-	c.bound(c.at("ItemBatcher.MaxInputBytesPerBatch"), b.MaxInputBytesPerBatch, 1, MaxPayloadBytes)
-	c.expr("ItemBatcher.MaxItemsPerBatch", b.MaxItemsPerBatchExpr)
-	c.expr("ItemBatcher.MaxInputBytesPerBatch", b.MaxInputBytesPerBatchExpr)
-	c.pathField("ItemBatcher.MaxItemsPerBatchPath", b.MaxItemsPerBatchPath, true, false)
-	c.pathField("ItemBatcher.MaxInputBytesPerBatchPath", b.MaxInputBytesPerBatchPath, true, false)
+	number(c, "ItemBatcher.MaxItemsPerBatch", b.MaxItemsPerBatch, 1, MaxTimeoutSeconds)
+	number(c, "ItemBatcher.MaxInputBytesPerBatch", b.MaxInputBytesPerBatch, 1, MaxPayloadBytes)
 	if b.BatchInput != nil {
 		c.template("ItemBatcher.BatchInput", b.BatchInput)
 	}

@@ -104,7 +104,7 @@ func (p Plan) ChildWorstCaseSeconds() int {
 // them) and every retry waits its full capped delay (FULL jitter only shortens waits). A Task
 // without TimeoutSeconds has no bound: the result is math.MaxInt.
 func TaskWorstCaseSeconds(t *asl.Task) int {
-	if t.TimeoutSeconds <= 0 {
+	if t.TimeoutSeconds.N <= 0 {
 		return math.MaxInt
 	}
 	attempts := 1
@@ -131,7 +131,7 @@ func TaskWorstCaseSeconds(t *asl.Task) int {
 		}
 		attempts += n
 	}
-	return attempts*t.TimeoutSeconds + int(math.Ceil(delays))
+	return attempts*t.TimeoutSeconds.N + int(math.Ceil(delays))
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
