@@ -199,12 +199,6 @@ func (w *mermaidWriter) edges(depth int, id string, st State, ids map[string]str
 	}
 }
 
-// ruleOperators maps comparison operators to the symbols shown.
-var ruleOperators = []struct{ suffix, symbol string }{
-	{"GreaterThanEquals", ">="}, {"LessThanEquals", "<="}, {"GreaterThan", ">"},
-	{"LessThan", "<"}, {"Equals", "=="}, {"Matches", "matches"},
-}
-
 // describeRule renders a Choice rule as a short condition: "$.n > 3", "$.x is present",
 // "($.a == true and not $.b is null)", or a JSONata Condition as written.
 func describeRule(r *ChoiceRule) string {
@@ -219,21 +213,11 @@ func describeRule(r *ChoiceRule) string {
 	case r.Not != nil:
 		return "not " + describeRule(r.Not)
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return string(r.Variable)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return string(r.Variable)
-	}
-	var parts []string
-	for _, op := range sortedKeys(fields) {
-		switch op {
-		case "Variable", "Next", "Comment", "Assign", "Output", "Condition":
-			continue
-		}
-		parts = append(parts, describeOperator(op, fields[op]))
+	ops := r.operands()
+	slices.SortFunc(ops, func(a, b ruleOperand) int { return strings.Compare(a.name, b.name) })
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = describeOperand(op)
 	}
 	return strings.TrimSpace(string(r.Variable) + " " + strings.Join(parts, " "))
 }
@@ -246,45 +230,25 @@ func joinRules(rules []ChoiceRule, sep string) string {
 	return "(" + strings.Join(parts, sep) + ")"
 }
 
-// describeOperator renders one comparison: IsPresent true -> "is present", NumericLessThan 3 ->
-// "< 3", StringEqualsPath $.x -> "== $.x".
-func describeOperator(op string, value json.RawMessage) string {
-	v := string(value)
-	var s string
-	if json.Unmarshal(value, &s) == nil {
-		v = s
-	}
-	if kind, ok := strings.CutPrefix(op, "Is"); ok {
-		word := strings.ToLower(kind)
-		switch kind {
-		case "Present", "Null":
-		case "Numeric", "String", "Boolean", "Timestamp":
-			word = "a " + word
+// describeOperand renders one comparison: IsPresent true -> "is present", NumericLessThan 3 ->
+// "< 3", StringEqualsPath $.x -> "== $.x", StringEquals "a" -> `== "a"`.
+func describeOperand(o ruleOperand) string {
+	if o.op.kind == operandType {
+		if o.value == false {
+			return "is not " + o.op.symbol
 		}
-		if v == "false" {
-			return "is not " + word
-		}
-		return "is " + word
+		return "is " + o.op.symbol
 	}
-	base := strings.TrimSuffix(op, "Path")
-	for _, o := range ruleOperators {
-		if strings.HasSuffix(base, o.suffix) {
-			if strings.HasPrefix(base, "String") || strings.HasPrefix(base, "Timestamp") {
-				if op == base { // a literal, not a path: quote it
-					v = strconv.Quote(v)
-				}
-			}
-			return o.symbol + " " + v
-		}
+	if o.path != "" {
+		return o.op.symbol + " " + string(o.path)
 	}
-	return op + " " + v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var v string
+	switch x := o.value.(type) {
+	case string:
+		v = strconv.Quote(x)
+	default: // a number as JSON writes it, or a boolean
+		raw, _ := json.Marshal(x)
+		v = string(raw)
 	}
-	slices.Sort(keys)
-	return keys
+	return o.op.symbol + " " + v
 }

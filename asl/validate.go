@@ -576,7 +576,7 @@ func (c stateCtx) wait(s *Wait) {
 	c.pathField("TimestampPath", s.TimestampPath, true, false)
 	if s.Timestamp != "" && !(c.lang == JSONata && isExpression(s.Timestamp)) {
 		c.stringValue("Timestamp", s.Timestamp)
-		if _, err := time.Parse(time.RFC3339, s.Timestamp); err != nil {
+		if !isRFC3339(s.Timestamp) {
 			c.errf("Timestamp", "%q is not an RFC 3339 timestamp", s.Timestamp)
 		}
 	}
@@ -717,7 +717,7 @@ func (c stateCtx) choice(s *Choice) {
 // rule checks one Choice rule: in JSONata a Condition; in JSONPath either exactly one of And,
 // Or, Not, or a Variable with exactly one comparison operator.
 func (c stateCtx) rule(field string, r *ChoiceRule) {
-	ops := r.operators()
+	ops := r.operands()
 	if c.lang == JSONata {
 		switch {
 		case r.Condition == "":
@@ -772,9 +772,9 @@ func (c stateCtx) rule(field string, r *ChoiceRule) {
 		switch {
 		case op.path != "":
 			c.pathField(field+"."+op.name, op.path, false, false)
-		case op.timestamp != nil:
-			if _, err := time.Parse(time.RFC3339, *op.timestamp); err != nil {
-				c.errf(field+"."+op.name, "%q is not an RFC 3339 timestamp", *op.timestamp)
+		case op.op.kind == operandTimestamp:
+			if ts := op.value.(string); !isRFC3339(ts) {
+				c.errf(field+"."+op.name, "%q is not an RFC 3339 timestamp", ts)
 			}
 		}
 	}
@@ -800,82 +800,6 @@ func (c stateCtx) nestedRule(field string, r *ChoiceRule) {
 		c.errf(field, "only a top-level rule may have Assign or Output")
 	}
 	c.rule(field, r)
-}
-
-type choiceOperator struct {
-	name      string
-	path      Path
-	timestamp *string
-}
-
-// operators lists the comparison operators set on the rule.
-func (r *ChoiceRule) operators() []choiceOperator {
-	var ops []choiceOperator
-	str := func(name string, v *string) {
-		if v != nil {
-			ops = append(ops, choiceOperator{name: name})
-		}
-	}
-	ts := func(name string, v *string) {
-		if v != nil {
-			ops = append(ops, choiceOperator{name: name, timestamp: v})
-		}
-	}
-	num := func(name string, v *float64) {
-		if v != nil {
-			ops = append(ops, choiceOperator{name: name})
-		}
-	}
-	flag := func(name string, v *bool) {
-		if v != nil {
-			ops = append(ops, choiceOperator{name: name})
-		}
-	}
-	path := func(name string, p Path) {
-		if p != "" {
-			ops = append(ops, choiceOperator{name: name, path: p})
-		}
-	}
-	str("StringEquals", r.StringEquals)
-	path("StringEqualsPath", r.StringEqualsPath)
-	str("StringLessThan", r.StringLessThan)
-	path("StringLessThanPath", r.StringLessThanPath)
-	str("StringGreaterThan", r.StringGreaterThan)
-	path("StringGreaterThanPath", r.StringGreaterThanPath)
-	str("StringLessThanEquals", r.StringLessThanEquals)
-	path("StringLessThanEqualsPath", r.StringLessThanEqualsPath)
-	str("StringGreaterThanEquals", r.StringGreaterThanEquals)
-	path("StringGreaterThanEqualsPath", r.StringGreaterThanEqualsPath)
-	str("StringMatches", r.StringMatches)
-	num("NumericEquals", r.NumericEquals)
-	path("NumericEqualsPath", r.NumericEqualsPath)
-	num("NumericLessThan", r.NumericLessThan)
-	path("NumericLessThanPath", r.NumericLessThanPath)
-	num("NumericGreaterThan", r.NumericGreaterThan)
-	path("NumericGreaterThanPath", r.NumericGreaterThanPath)
-	num("NumericLessThanEquals", r.NumericLessThanEquals)
-	path("NumericLessThanEqualsPath", r.NumericLessThanEqualsPath)
-	num("NumericGreaterThanEquals", r.NumericGreaterThanEquals)
-	path("NumericGreaterThanEqualsPath", r.NumericGreaterThanEqualsPath)
-	flag("BooleanEquals", r.BooleanEquals)
-	path("BooleanEqualsPath", r.BooleanEqualsPath)
-	ts("TimestampEquals", r.TimestampEquals)
-	path("TimestampEqualsPath", r.TimestampEqualsPath)
-	ts("TimestampLessThan", r.TimestampLessThan)
-	path("TimestampLessThanPath", r.TimestampLessThanPath)
-	ts("TimestampGreaterThan", r.TimestampGreaterThan)
-	path("TimestampGreaterThanPath", r.TimestampGreaterThanPath)
-	ts("TimestampLessThanEquals", r.TimestampLessThanEquals)
-	path("TimestampLessThanEqualsPath", r.TimestampLessThanEqualsPath)
-	ts("TimestampGreaterThanEquals", r.TimestampGreaterThanEquals)
-	path("TimestampGreaterThanEqualsPath", r.TimestampGreaterThanEqualsPath)
-	flag("IsNull", r.IsNull)
-	flag("IsPresent", r.IsPresent)
-	flag("IsNumeric", r.IsNumeric)
-	flag("IsString", r.IsString)
-	flag("IsBoolean", r.IsBoolean)
-	flag("IsTimestamp", r.IsTimestamp)
-	return ops
 }
 
 // labelForbidden lists the characters the AWS CDK refuses in a Distributed Map Label, besides
@@ -1058,6 +982,12 @@ func (c stateCtx) resultWriter(w *ResultWriter) {
 			c.errf("ResultWriter.WriterConfig.Transformation", "%q is unknown; want NONE, COMPACT or FLATTEN", wc.Transformation)
 		}
 	}
+}
+
+// isRFC3339 reports whether s is a timestamp as Wait and the Timestamp operators want it.
+func isRFC3339(s string) bool {
+	_, err := time.Parse(time.RFC3339, s)
+	return err == nil
 }
 
 // jsonKind names the JSON type of a decoded or Go-built value, for messages.
