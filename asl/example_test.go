@@ -77,3 +77,77 @@ func ExampleStateMachine_Validate() {
 	// States.Wait.Seconds: Seconds and SecondsPath are exclusive; set one
 	// States.Done: unreachable from StartAt "Wait"
 }
+
+// A Distributed Map that reads a CSV object from S3 in batches and runs Express children, built,
+// validated and rendered with only the exported API (this file is package asl_test).
+func ExampleMap_distributed() {
+	scan := &asl.Map{
+		Label:          "Scan",
+		MaxConcurrency: asl.Count{N: 10},
+		ItemReader: &asl.ItemReader{
+			Resource:     "arn:aws:states:::s3:getObject",
+			Parameters:   map[string]any{"Bucket": "inventory", "Key": "users.csv"},
+			ReaderConfig: &asl.ReaderConfig{InputType: "CSV", CSVHeaderLocation: "FIRST_ROW"},
+		},
+		ItemBatcher:                &asl.ItemBatcher{MaxItemsPerBatch: asl.Count{N: 50}},
+		ToleratedFailurePercentage: asl.Fraction{Path: "$.tolerance"},
+		ItemProcessor: &asl.ItemProcessor{
+			ProcessorConfig: &asl.ProcessorConfig{Mode: asl.ModeDistributed, ExecutionType: asl.ExecutionExpress},
+			Branch: asl.Branch{StartAt: "Check", States: asl.States{
+				"Check": &asl.Pass{Flow: asl.Flow{End: true}},
+			}},
+		},
+		Flow: asl.Flow{End: true},
+	}
+	m := &asl.StateMachine{StartAt: "Scan", States: asl.States{"Scan": scan}}
+	if err := m.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := m.Render()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	// Output:
+	// {
+	//   "StartAt": "Scan",
+	//   "States": {
+	//     "Scan": {
+	//       "End": true,
+	//       "ItemBatcher": {
+	//         "MaxItemsPerBatch": 50
+	//       },
+	//       "ItemProcessor": {
+	//         "ProcessorConfig": {
+	//           "ExecutionType": "EXPRESS",
+	//           "Mode": "DISTRIBUTED"
+	//         },
+	//         "StartAt": "Check",
+	//         "States": {
+	//           "Check": {
+	//             "End": true,
+	//             "Type": "Pass"
+	//           }
+	//         }
+	//       },
+	//       "ItemReader": {
+	//         "Parameters": {
+	//           "Bucket": "inventory",
+	//           "Key": "users.csv"
+	//         },
+	//         "ReaderConfig": {
+	//           "CSVHeaderLocation": "FIRST_ROW",
+	//           "InputType": "CSV"
+	//         },
+	//         "Resource": "arn:aws:states:::s3:getObject"
+	//       },
+	//       "Label": "Scan",
+	//       "MaxConcurrency": 10,
+	//       "ToleratedFailurePercentagePath": "$.tolerance",
+	//       "Type": "Map"
+	//     }
+	//   }
+	// }
+}

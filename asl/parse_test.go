@@ -310,3 +310,14 @@ func FuzzParseRender(f *testing.F) {
 		}
 	})
 }
+
+func TestPathIsNull(t *testing.T) {
+	for _, tc := range []struct {
+		p    Path
+		want bool
+	}{{NullPath, true}, {"", false}, {"$", false}, {"null", false}} {
+		if got := tc.p.IsNull(); got != tc.want {
+			t.Errorf("Path(%q).IsNull() = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func canonicalJSON(v any) ([]byte, error) {
 
 // MarshalJSON renders NullPath as JSON null and any other Path as a string.
 func (p Path) MarshalJSON() ([]byte, error) {
-	if p == NullPath {
+	if p.IsNull() {
 		return []byte("null"), nil
 	}
 	return json.Marshal(string(p))

@@ -40,6 +40,9 @@ type Path string
 // NullPath is the Path that renders as JSON null.
 const NullPath Path = "\x00null"
 
+// IsNull reports whether p is NullPath (JSON null), as opposed to an absent ("") or a real path.
+func (p Path) IsNull() bool { return p == NullPath }
+
 // StateMachine is a whole definition (the top level of an ASL document).
 type StateMachine struct {
 	Comment        string        `json:"Comment,omitempty"`

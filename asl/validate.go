@@ -128,7 +128,7 @@ func (c stateCtx) pathField(field string, p Path, ref, nullOK bool) {
 	if !c.jsonPathOnly(field, p != "") {
 		return
 	}
-	if p == NullPath {
+	if p.IsNull() {
 		if !nullOK {
 			c.errf(field, "null is not allowed; want a path")
 		}

@@ -63,7 +63,7 @@ func (c stateCtx) fail(s *Fail) {
 		if !c.jsonPathOnly(f.name, f.p != "") {
 			continue
 		}
-		if f.p == NullPath {
+		if f.p.IsNull() {
 			c.errf(f.name, "null is not allowed; want a path or an intrinsic function")
 		} else if err := checkPathOrIntrinsic(string(f.p)); err != nil {
 			c.errf(f.name, "%v", err)
