@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -13,13 +14,51 @@ import (
 // Arguments, Result, Assign, ...) are kept as json.Number, so they render back exactly. Unknown
 // fields are rejected, since a misspelt field would otherwise vanish silently. The legacy Map
 // fields Iterator and Parameters are accepted and converted to ItemProcessor and ItemSelector.
-// Parse does not validate; call Validate (or Render) for that.
+// Parse does not validate; call Validate (or Render) for that. Its errors are
+// *ValidationError values (joined when there are several), located like Validate's: a
+// violation inside a state carries the state's path ("States.Scan.ItemProcessor.States.List").
 func Parse(data []byte) (*StateMachine, error) {
 	var m StateMachine
 	if err := decodeStrict(data, &m); err != nil {
-		return nil, fmt.Errorf("parse state machine: %w", err)
+		return nil, fmt.Errorf("parse state machine: %w", located("", err))
 	}
 	return &m, nil
+}
+
+// located returns err as *ValidationError values under path: a *ValidationError gets path
+// prefixed to its own; errors joined with errors.Join that hold any *ValidationError are
+// located one by one; any other error becomes one ValidationError whose Message is its text.
+func located(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ve, ok := err.(*ValidationError); ok {
+		return &ValidationError{Path: joinPath(path, ve.Path), Message: ve.Message}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok && holdsValidationError(err) {
+		errs := j.Unwrap()
+		out := make([]error, len(errs))
+		for i, e := range errs {
+			out[i] = located(path, e)
+		}
+		return errors.Join(out...)
+	}
+	return &ValidationError{Path: path, Message: err.Error()}
+}
+
+func holdsValidationError(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
 }
 
 // decodeStrict decodes exactly one JSON value into v, with numbers kept exact and unknown
@@ -71,27 +110,27 @@ func (ss *States) UnmarshalJSON(data []byte) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("States: want an object of states, got %.40s", data)
+		return &ValidationError{Path: "States", Message: fmt.Sprintf("want an object of states, got %.40s", data)}
 	}
 	out := make(States)
 	var errs []error
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("States: %w", err)
+			return located("States", err)
 		}
 		name := tok.(string) // object keys are always strings
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("States.%s: %w", name, err)
+			return located("States."+name, err)
 		}
 		if _, dup := out[name]; dup {
-			errs = append(errs, fmt.Errorf("States.%s: state name appears twice in one States object", name))
+			errs = append(errs, &ValidationError{Path: "States." + name, Message: "state name appears twice in one States object"})
 			continue
 		}
 		st, err := decodeState(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("States.%s: %w", name, err))
+			errs = append(errs, located("States."+name, err))
 			continue
 		}
 		out[name] = st
@@ -225,17 +264,33 @@ func (s *Fail) UnmarshalJSON(data []byte) error {
 	return checkType(aux.Type, s.Type())
 }
 
-// UnmarshalJSON decodes a Parallel state.
+// UnmarshalJSON decodes a Parallel state; errors inside a branch are located under
+// "Branches[i]".
 func (s *Parallel) UnmarshalJSON(data []byte) error {
 	type plain Parallel
 	aux := struct {
 		Type string `json:"Type"`
 		*plain
+		Branches []json.RawMessage `json:"Branches"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	return checkType(aux.Type, s.Type())
+	s.Branches = nil
+	if aux.Branches != nil {
+		s.Branches = make([]Branch, len(aux.Branches))
+	}
+	errs := []error{checkType(aux.Type, s.Type())}
+	for i, raw := range aux.Branches {
+		errs = append(errs, located("Branches["+strconv.Itoa(i)+"]", decodeStrict(raw, &s.Branches[i])))
+	}
+	return errors.Join(errs...)
+}
+
+// UnmarshalJSON decodes an ItemProcessor; errors inside it are located under "ItemProcessor".
+func (p *ItemProcessor) UnmarshalJSON(data []byte) error {
+	type plain ItemProcessor
+	return located("ItemProcessor", decodeStrict(data, (*plain)(p)))
 }
 
 // UnmarshalJSON decodes a Map state and its Numbers. The legacy Iterator becomes
@@ -252,9 +307,17 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		ToleratedFailureCountPath      Path            `json:"ToleratedFailureCountPath"`
 		ToleratedFailurePercentage     json.RawMessage `json:"ToleratedFailurePercentage"`
 		ToleratedFailurePercentagePath Path            `json:"ToleratedFailurePercentagePath"`
+		Iterator                       json.RawMessage `json:"Iterator"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
+	}
+	s.Iterator = nil
+	if len(aux.Iterator) > 0 && string(aux.Iterator) != "null" {
+		s.Iterator = new(Branch)
+		if err := decodeStrict(aux.Iterator, s.Iterator); err != nil {
+			return located("Iterator", err)
+		}
 	}
 	err1 := s.MaxConcurrency.decode("MaxConcurrency", aux.MaxConcurrency, aux.MaxConcurrencyPath, 0)
 	err2 := s.ToleratedFailureCount.decode("ToleratedFailureCount", aux.ToleratedFailureCount, aux.ToleratedFailureCountPath, 0)

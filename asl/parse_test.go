@@ -3,6 +3,7 @@ package asl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -70,6 +71,37 @@ func TestParseErrors(t *testing.T) {
 			_, err := Parse([]byte(tc.def))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Parse = %v, want an error containing %q", err, tc.want)
+			}
+			if ve := (*ValidationError)(nil); !errors.As(err, &ve) {
+				t.Errorf("Parse error %v is a %T, want a *ValidationError (one error type with Validate)", err, err)
+			}
+		})
+	}
+}
+
+// TestParseErrorPaths: a parse error inside a nested graph carries the path Validate would give
+// it, through ItemProcessor, the legacy Iterator and Parallel branches.
+func TestParseErrorPaths(t *testing.T) {
+	tests := []struct {
+		name, def, wantPath string
+	}{
+		{"top level", `{"StartAt":"A","States":{"A":{"Type":"Nope"}}}`, "States.A"},
+		{"item processor", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Nope"}}},"End":true}}}`,
+			"States.M.ItemProcessor.States.X"},
+		{"iterator", `{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"X","States":{"X":{"Type":"Pass","Nxt":"Y"}}},"End":true}}}`,
+			"States.M.Iterator.States.X"},
+		{"parallel branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":0,"End":true}}}],"End":true}}}`,
+			"States.P.Branches[1].States.B"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.def))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Parse = %v, want a *ValidationError", err)
+			}
+			if ve.Path != tc.wantPath {
+				t.Errorf("error path = %q, want %q (error: %v)", ve.Path, tc.wantPath, err)
 			}
 		})
 	}
