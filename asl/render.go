@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Render validates the machine and renders it as canonical JSON: object keys sorted, two-space
@@ -95,22 +96,30 @@ func (s *Task) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// withType marshals plain (a state's fields, as a type without MarshalJSON) as a JSON object
+// with the state's "Type" key added; canonicalJSON sorts the keys afterwards.
+func withType(typ string, plain any) ([]byte, error) {
+	raw, err := json.Marshal(plain)
+	if err != nil {
+		return nil, err
+	}
+	head := []byte(`{"Type":` + strconv.Quote(typ))
+	if len(raw) == 2 { // {}
+		return append(head, '}'), nil
+	}
+	return append(append(head, ','), raw[1:]...), nil
+}
+
 // MarshalJSON renders the state with its "Type" key.
 func (s *Pass) MarshalJSON() ([]byte, error) {
 	type plain Pass
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Choice) MarshalJSON() ([]byte, error) {
 	type plain Choice
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key and its Seconds.
@@ -127,28 +136,19 @@ func (s *Wait) MarshalJSON() ([]byte, error) {
 // MarshalJSON renders the state with its "Type" key.
 func (s *Succeed) MarshalJSON() ([]byte, error) {
 	type plain Succeed
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Fail) MarshalJSON() ([]byte, error) {
 	type plain Fail
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Parallel) MarshalJSON() ([]byte, error) {
 	type plain Parallel
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the batcher and its Numbers.
