@@ -55,6 +55,31 @@ var choiceOperators = []choiceOperator{
 	{"IsTimestamp", operandType, false, "a timestamp"},
 }
 
+// operatorFields holds, for each entry of choiceOperators, the index of its ChoiceRule field
+// and of its Path form's, looked up once so that reading a rule costs no search by name.
+var operatorFields = indexOperators()
+
+// indexOperators looks up the fields of choiceOperators. A name without a field is a bug in the
+// table, which TestChoiceOperatorTable reports by name.
+func indexOperators() []struct{ field, pathField int } {
+	typ := reflect.TypeFor[ChoiceRule]()
+	index := func(name string) int {
+		f, ok := typ.FieldByName(name)
+		if !ok {
+			panic("asl: choiceOperators names " + name + ", which is not a ChoiceRule field")
+		}
+		return f.Index[0]
+	}
+	out := make([]struct{ field, pathField int }, len(choiceOperators))
+	for i, op := range choiceOperators {
+		out[i].field = index(op.name)
+		if op.withPath {
+			out[i].pathField = index(op.name + "Path")
+		}
+	}
+	return out
+}
+
 // ruleOperand is one operator set on a rule, with its operand: value holds a literal (a
 // string, float64 or bool), path the path of a ...Path form.
 type ruleOperand struct {
@@ -71,11 +96,11 @@ func (r *ChoiceRule) operands() []ruleOperand {
 	var out []ruleOperand
 	for i := range choiceOperators {
 		op := &choiceOperators[i]
-		if f := rv.FieldByName(op.name); !f.IsNil() {
+		if f := rv.Field(operatorFields[i].field); !f.IsNil() {
 			out = append(out, ruleOperand{op: op, name: op.name, value: f.Elem().Interface()})
 		}
 		if op.withPath {
-			if p := rv.FieldByName(op.name + "Path").Interface().(Path); p != "" {
+			if p := Path(rv.Field(operatorFields[i].pathField).String()); p != "" {
 				out = append(out, ruleOperand{op: op, name: op.name + "Path", path: p})
 			}
 		}

@@ -7,14 +7,16 @@
 // (helped by SDKTask, LambdaInvokeTask and SNSPublishTask), then Render it; Render
 // validates first and returns canonical JSON (sorted keys, two-space indentation), so the same
 // machine always renders the same bytes. Parse reads an existing definition back. Validate
-// reports every violation at once, each prefixed by the path of its state. IAMStatements
+// reports every violation at once, each prefixed by the path of its state; Parse's errors have
+// the same type (*ValidationError). IAMStatements
 // derives the role's policy from the tasks' Permissions, so the role cannot drift from the
 // definition.
 //
 // Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a
 // zero Count), so fields whose JSON zero would mean something else are pointers
 // (Retrier.MaxAttempts, the ChoiceRule operators), NullPath stands for JSON null, and Parse
-// refuses an explicit empty string or zero where that would silently vanish.
+// refuses an explicit empty string or zero where that would silently vanish. A number that ASL
+// lets a definition give as a literal, a JSONata expression or a path is one Number field.
 //
 // It is not tied to any particular workflow: nothing in this package knows about IAM keys, Pulumi
 // or any caller. It does not execute definitions or evaluate JSONPath and JSONata expressions; it
