@@ -19,7 +19,7 @@ func machine200() *StateMachine {
 			t.Parameters = map[string]any{"UserName.$": "$.user", "MaxItems": 100, "Marker.$": "$.marker"}
 			t.ResultSelector = map[string]any{"keys.$": "$.AccessKeyMetadata", "more.$": "$.IsTruncated"}
 			t.ResultPath = "$.result"
-			t.TimeoutSeconds = 30
+			t.TimeoutSeconds = Count{N: 30}
 			t.Retry = []Retrier{{ErrorEquals: []string{"Iam.IamException"}, IntervalSeconds: 1, MaxAttempts: new(5), BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: JitterFull}}
 			t.Catch = []Catcher{{ErrorEquals: []string{ErrAll}, Next: name(n - 1), ResultPath: "$.error"}}
 			t.Next = next
@@ -35,7 +35,7 @@ func machine200() *StateMachine {
 				Default: next,
 			}
 		case 3:
-			states[name(i)] = &Wait{Seconds: 1, Flow: Flow{Next: next}}
+			states[name(i)] = &Wait{Seconds: Count{N: 1}, Flow: Flow{Next: next}}
 		}
 	}
 	states[name(n-2)] = &Succeed{}

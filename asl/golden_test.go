@@ -40,8 +40,8 @@ func everythingJSONPath() *StateMachine {
 	invoke.ResultPath = "$.result"
 	invoke.OutputPath = "$"
 	invoke.Assign = map[string]any{"attempt": 1, "resultId.$": "$.result.body.id"}
-	invoke.TimeoutSeconds = 300
-	invoke.HeartbeatSeconds = 60
+	invoke.TimeoutSeconds = Count{N: 300}
+	invoke.HeartbeatSeconds = Count{N: 60}
 	invoke.Credentials = &Credentials{RoleArn: testRole}
 	invoke.Retry = []Retrier{
 		{
@@ -63,8 +63,8 @@ func everythingJSONPath() *StateMachine {
 
 	list := SDKTask(testPartition, "iam", "listUsers")
 	list.Parameters = map[string]any{"MaxItems": 100}
-	list.TimeoutSecondsPath = "$.limits.timeout"
-	list.HeartbeatSecondsPath = "$.limits.heartbeat"
+	list.TimeoutSeconds = Count{Path: "$.limits.timeout"}
+	list.HeartbeatSeconds = Count{Path: "$.limits.heartbeat"}
 	list.Credentials = &Credentials{RoleArnPath: "$.roleArn"}
 	list.ResultPath = NullPath
 	list.Next = "Decide"
@@ -154,9 +154,9 @@ func everythingJSONPath() *StateMachine {
 				},
 				Default: "Publish",
 			},
-			"WaitSeconds":   &Wait{Seconds: 5, Flow: Flow{Next: "WaitUntil"}},
+			"WaitSeconds":   &Wait{Seconds: Count{N: 5}, Flow: Flow{Next: "WaitUntil"}},
 			"WaitUntil":     &Wait{Timestamp: "2030-01-01T08:00:00Z", Flow: Flow{Next: "WaitPath"}},
-			"WaitPath":      &Wait{SecondsPath: "$.delay", IO: IO{InputPath: "$", OutputPath: "$"}, Flow: Flow{Next: "WaitStampPath"}},
+			"WaitPath":      &Wait{Seconds: Count{Path: "$.delay"}, IO: IO{InputPath: "$", OutputPath: "$"}, Flow: Flow{Next: "WaitStampPath"}},
 			"WaitStampPath": &Wait{TimestampPath: "$.when", Flow: Flow{Next: "Done"}},
 			"Done":          &Succeed{IO: IO{InputPath: "$", OutputPath: "$.result"}, Common: Common{Comment: "all good"}},
 			"Failed":        &Fail{Error: "Worker.Failed", Cause: "the worker gave up"},
@@ -168,20 +168,20 @@ func everythingJSONPath() *StateMachine {
 				ResultPath:     "$.fan",
 				Branches: []Branch{
 					{StartAt: "Left", States: States{"Left": &Pass{Flow: Flow{End: true}}}},
-					{Comment: "right branch", StartAt: "Right", States: States{"Right": &Wait{Seconds: 1, Flow: Flow{End: true}}}},
+					{Comment: "right branch", StartAt: "Right", States: States{"Right": &Wait{Seconds: Count{N: 1}, Flow: Flow{End: true}}}},
 				},
 				Retry: []Retrier{{ErrorEquals: []string{ErrBranchFailed}, IntervalSeconds: 1, MaxAttempts: new(2), BackoffRate: 1.5}},
 				Catch: []Catcher{{ErrorEquals: []string{ErrAll}, Next: "Failed", ResultPath: NullPath}},
 				Flow:  Flow{Next: "Publish"},
 			},
 			"Scan": &Map{
-				Common:             Common{Comment: "inline map over users"},
-				IO:                 IO{InputPath: "$", OutputPath: "$"},
-				ItemsPath:          "$.users",
-				ItemSelector:       map[string]any{"user.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
-				MaxConcurrencyPath: "$.limits.concurrency",
-				ResultSelector:     map[string]any{"count.$": "States.ArrayLength($)"},
-				ResultPath:         "$.scanned",
+				Common:         Common{Comment: "inline map over users"},
+				IO:             IO{InputPath: "$", OutputPath: "$"},
+				ItemsPath:      "$.users",
+				ItemSelector:   map[string]any{"user.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+				MaxConcurrency: Count{Path: "$.limits.concurrency"},
+				ResultSelector: map[string]any{"count.$": "States.ArrayLength($)"},
+				ResultPath:     "$.scanned",
 				ItemProcessor: &ItemProcessor{
 					ProcessorConfig: &ProcessorConfig{Mode: ModeInline},
 					Branch: Branch{StartAt: "CheckOne", States: States{
@@ -194,20 +194,20 @@ func everythingJSONPath() *StateMachine {
 			},
 			"Bulk": &Map{
 				Label:                      "BulkScan",
-				MaxConcurrency:             50,
-				ToleratedFailureCount:      10,
-				ToleratedFailurePercentage: 5,
+				MaxConcurrency:             Count{N: 50},
+				ToleratedFailureCount:      Count{N: 10},
+				ToleratedFailurePercentage: Fraction{N: 5},
 				ItemReader: &ItemReader{
 					Resource:   "arn:aws:states:::s3:getObject",
 					Parameters: map[string]any{"Bucket": "keyage-input", "Key": "users.csv"},
 					ReaderConfig: &ReaderConfig{
 						InputType: "CSV", CSVHeaderLocation: "GIVEN", CSVHeaders: []string{"user", "team"},
-						CSVDelimiter: "COMMA", MaxItems: 5000,
+						CSVDelimiter: "COMMA", MaxItems: Count{N: 5000},
 					},
 				},
 				ItemBatcher: &ItemBatcher{
-					MaxItemsPerBatch:      100,
-					MaxInputBytesPerBatch: 131072,
+					MaxItemsPerBatch:      Count{N: 100},
+					MaxInputBytesPerBatch: Count{N: 131072},
 					BatchInput:            map[string]any{"threshold.$": "$.config.threshold"},
 				},
 				ResultWriter: &ResultWriter{
@@ -225,15 +225,15 @@ func everythingJSONPath() *StateMachine {
 				Flow:       Flow{Next: "BulkByPath"},
 			},
 			"BulkByPath": &Map{
-				ItemsPath:                      "$.users",
-				ToleratedFailureCountPath:      "$.limits.failures",
-				ToleratedFailurePercentagePath: "$.limits.percentage",
+				ItemsPath:                  "$.users",
+				ToleratedFailureCount:      Count{Path: "$.limits.failures"},
+				ToleratedFailurePercentage: Fraction{Path: "$.limits.percentage"},
 				ItemReader: &ItemReader{
 					Resource:     "arn:aws:states:::s3:listObjectsV2",
 					Parameters:   map[string]any{"Bucket.$": "$.bucket", "Prefix": "in/"},
-					ReaderConfig: &ReaderConfig{MaxItemsPath: "$.limits.items"},
+					ReaderConfig: &ReaderConfig{MaxItems: Count{Path: "$.limits.items"}},
 				},
-				ItemBatcher: &ItemBatcher{MaxItemsPerBatchPath: "$.limits.batch", MaxInputBytesPerBatchPath: "$.limits.bytes"},
+				ItemBatcher: &ItemBatcher{MaxItemsPerBatch: Count{Path: "$.limits.batch"}, MaxInputBytesPerBatch: Count{Path: "$.limits.bytes"}},
 				ItemProcessor: &ItemProcessor{
 					ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionStandard},
 					Branch: Branch{StartAt: "Nested", States: States{
@@ -259,8 +259,8 @@ func everythingJSONata() *StateMachine {
 	invoke.Arguments = map[string]any{"FunctionName": testFunction, "Payload": "{% $states.input %}"}
 	invoke.Output = "{% $states.result.Payload %}"
 	invoke.Assign = map[string]any{"started": "{% $states.context.Execution.StartTime %}", "fixed": 1}
-	invoke.TimeoutSecondsExpr = "{% $timeout %}"
-	invoke.HeartbeatSecondsExpr = "{% $heartbeat %}"
+	invoke.TimeoutSeconds = Count{Expr: "{% $timeout %}"}
+	invoke.HeartbeatSeconds = Count{Expr: "{% $heartbeat %}"}
 	invoke.Credentials = &Credentials{RoleArn: "{% $roleArn %}"}
 	invoke.Retry = []Retrier{{ErrorEquals: []string{"Lambda.ServiceException"}, IntervalSeconds: 2, MaxAttempts: new(6), BackoffRate: 2}}
 	invoke.Catch = []Catcher{{
@@ -271,7 +271,7 @@ func everythingJSONata() *StateMachine {
 
 	publish := SNSPublishTask(testPartition, testTopic)
 	publish.Arguments = map[string]any{"TopicArn": testTopic, "Message": "{% $string($states.input) %}", "Subject": "plain text"}
-	publish.TimeoutSeconds = 30
+	publish.TimeoutSeconds = Count{N: 30}
 	publish.End = true
 
 	return &StateMachine{
@@ -295,7 +295,7 @@ func everythingJSONata() *StateMachine {
 				Default: "Fan",
 				IO:      IO{Output: "{% $states.input %}"},
 			},
-			"WaitSeconds": &Wait{SecondsExpr: "{% $states.input.delay %}", Flow: Flow{Next: "WaitUntil"}},
+			"WaitSeconds": &Wait{Seconds: Count{Expr: "{% $states.input.delay %}"}, Flow: Flow{Next: "WaitUntil"}},
 			"WaitUntil":   &Wait{Timestamp: "{% $states.input.when %}", Flow: Flow{Next: "WaitFixed"}},
 			"WaitFixed":   &Wait{Timestamp: "2030-01-01T08:00:00Z", IO: IO{Output: "{% $states.input %}"}, Flow: Flow{Next: "Done"}},
 			"Done":        &Succeed{IO: IO{Output: "{% $states.input.result %}"}},
@@ -311,25 +311,25 @@ func everythingJSONata() *StateMachine {
 				Flow:  Flow{Next: "Publish"},
 			},
 			"Scan": &Map{
-				Items:              "{% $states.input.items %}",
-				ItemSelector:       map[string]any{"item": "{% $states.context.Map.Item.Value %}"},
-				MaxConcurrencyExpr: "{% $concurrency %}",
+				Items:          "{% $states.input.items %}",
+				ItemSelector:   map[string]any{"item": "{% $states.context.Map.Item.Value %}"},
+				MaxConcurrency: Count{Expr: "{% $concurrency %}"},
 				ItemProcessor: &ItemProcessor{Branch: Branch{StartAt: "One", States: States{
 					"One": &Pass{Flow: Flow{End: true}},
 				}}},
 				Flow: Flow{Next: "Bulk"},
 			},
 			"Bulk": &Map{
-				Items:                          []any{1, 2, "{% $three %}"},
-				ToleratedFailureCountExpr:      "{% $failures %}",
-				ToleratedFailurePercentageExpr: "{% $percentage %}",
-				Label:                          "Bulk",
+				Items:                      []any{1, 2, "{% $three %}"},
+				ToleratedFailureCount:      Count{Expr: "{% $failures %}"},
+				ToleratedFailurePercentage: Fraction{Expr: "{% $percentage %}"},
+				Label:                      "Bulk",
 				ItemReader: &ItemReader{
 					Resource:     "arn:aws:states:::s3:getObject",
 					Arguments:    map[string]any{"Bucket": "keyage-input", "Key": "{% $key %}"},
 					ReaderConfig: &ReaderConfig{InputType: "JSON"},
 				},
-				ItemBatcher: &ItemBatcher{MaxItemsPerBatch: 10, BatchInput: map[string]any{"at": "{% $now() %}"}},
+				ItemBatcher: &ItemBatcher{MaxItemsPerBatch: Count{N: 10}, BatchInput: map[string]any{"at": "{% $now() %}"}},
 				ResultWriter: &ResultWriter{
 					Resource:  "arn:aws:states:::s3:putObject",
 					Arguments: map[string]any{"Bucket": "keyage-results", "Prefix": "{% $prefix %}"},

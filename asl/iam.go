@@ -2,7 +2,6 @@ package asl
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -82,12 +81,6 @@ func inferredPermissions(t *Task) []PolicyStatement {
 		return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, res)}
 	}
 	return nil
-}
-
-// IsDistributed reports whether the Map runs its items as child executions (Distributed Map).
-func (s *Map) IsDistributed() bool {
-	return s.ItemProcessor != nil && s.ItemProcessor.ProcessorConfig != nil &&
-		s.ItemProcessor.ProcessorConfig.Mode == ModeDistributed
 }
 
 func allow(actions []string, resources ...string) PolicyStatement {
@@ -225,55 +218,4 @@ func sortedUnique(in []string) []string {
 	out := slices.Clone(in)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// eachState calls fn for every state in every graph of the machine, depth first in sorted name
-// order, with the state's path ("States.Scan.ItemProcessor.States.ListKeys").
-func (m *StateMachine) eachState(fn func(path string, st State)) {
-	eachInGraph("States", m.States, fn)
-}
-
-func eachInGraph(prefix string, states States, fn func(string, State)) {
-	for _, name := range sortedNames(states) {
-		st := states[name]
-		path := prefix + "." + name
-		fn(path, st)
-		for _, g := range nestedGraphs(st) {
-			eachInGraph(path+"."+g.segment+".States", g.branch.States, fn)
-		}
-	}
-}
-
-// nestedGraph is a nested state graph with its path segment ("Branches[0]", "ItemProcessor").
-type nestedGraph struct {
-	segment string
-	branch  *Branch
-}
-
-// nestedGraphs returns the nested state graphs of a Parallel or Map state, in order.
-func nestedGraphs(st State) []nestedGraph {
-	var out []nestedGraph
-	switch s := st.(type) {
-	case *Parallel:
-		for i := range s.Branches {
-			out = append(out, nestedGraph{"Branches[" + strconv.Itoa(i) + "]", &s.Branches[i]})
-		}
-	case *Map:
-		if s.ItemProcessor != nil {
-			out = append(out, nestedGraph{"ItemProcessor", &s.ItemProcessor.Branch})
-		}
-		if s.Iterator != nil {
-			out = append(out, nestedGraph{"Iterator", s.Iterator})
-		}
-	}
-	return out
-}
-
-func sortedNames(states States) []string {
-	names := make([]string, 0, len(states))
-	for name := range states {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
 }

@@ -76,21 +76,13 @@ func mermaidText(s string) string {
 	return r.Replace(s)
 }
 
-// order returns the names of a graph: reachable ones in the order transitions reach them
+// graphOrder returns the names of a graph: reachable ones in the order transitions reach them
 // (breadth first from startAt), then the rest sorted.
 func graphOrder(startAt string, states States) []string {
-	var out []string
-	seen := map[string]bool{}
-	queue := []string{startAt}
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		if seen[name] || states[name] == nil {
-			continue
-		}
+	out := reachable(startAt, states)
+	seen := make(map[string]bool, len(out))
+	for _, name := range out {
 		seen[name] = true
-		out = append(out, name)
-		queue = append(queue, transitions(states[name])...)
 	}
 	for _, name := range sortedNames(states) {
 		if !seen[name] && states[name] != nil {
@@ -120,33 +112,20 @@ func (w *mermaidWriter) graph(depth int, startAt string, states States) {
 
 // declare writes a state's node: a composite for Map and Parallel, else a labelled state.
 func (w *mermaidWriter) declare(depth int, name, id string, st State) {
-	switch s := st.(type) {
-	case *Map:
-		var b *Branch
-		switch {
-		case s.ItemProcessor != nil:
-			b = &s.ItemProcessor.Branch
-		case s.Iterator != nil:
-			b = s.Iterator
+	if gs := st.graphs(); len(gs) > 0 {
+		kind := "Parallel"
+		if m, ok := st.(*Map); ok {
+			kind = mapKind(m)
 		}
-		if b != nil {
-			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" ("+mapKind(s)+")"), id)
-			w.graph(depth+1, b.StartAt, b.States)
-			w.line(depth, "}")
-			return
-		}
-	case *Parallel:
-		if len(s.Branches) > 0 {
-			w.line(depth, "state \"%s\" as %s {", mermaidText(name+" (Parallel)"), id)
-			for i, b := range s.Branches {
-				if i > 0 {
-					w.line(depth+1, "--")
-				}
-				w.graph(depth+1, b.StartAt, b.States)
+		w.line(depth, "state \"%s\" as %s {", mermaidText(name+" ("+kind+")"), id)
+		for i, g := range gs {
+			if i > 0 {
+				w.line(depth+1, "--")
 			}
-			w.line(depth, "}")
-			return
+			w.graph(depth+1, g.branch.StartAt, g.branch.States)
 		}
+		w.line(depth, "}")
+		return
 	}
 	label := name
 	if t, ok := st.(*Task); ok {
@@ -171,8 +150,8 @@ func mapKind(s *Map) string {
 	if t := s.ItemProcessor.ProcessorConfig.ExecutionType; t != "" {
 		kind += ", " + strings.ToLower(t) + " children"
 	}
-	if s.ItemBatcher != nil && s.ItemBatcher.MaxItemsPerBatch > 0 {
-		kind += ", batches of " + strconv.Itoa(s.ItemBatcher.MaxItemsPerBatch)
+	if s.ItemBatcher != nil && s.ItemBatcher.MaxItemsPerBatch.N > 0 {
+		kind += ", batches of " + strconv.Itoa(s.ItemBatcher.MaxItemsPerBatch.N)
 	}
 	return kind
 }
@@ -203,46 +182,21 @@ func (w *mermaidWriter) edges(depth int, id string, st State, ids map[string]str
 			w.line(depth, "%s --> %s : %s", id, target, mermaidText(label))
 		}
 	}
-	switch s := st.(type) {
-	case *Choice:
+	if s, ok := st.(*Choice); ok {
 		for _, r := range s.Choices {
 			to(r.Next, describeRule(&r))
 		}
 		if s.Default != "" {
 			to(s.Default, "otherwise")
 		}
-	case *Succeed, *Fail:
+	} else if endsGraph(st) {
 		w.line(depth, "%s --> [*]", id)
-	default:
-		if f := flowOf(st); f != nil {
-			if f.End {
-				w.line(depth, "%s --> [*]", id)
-			} else if f.Next != "" {
-				to(f.Next, "")
-			}
-		}
+	} else if f := st.flow(); f.Next != "" {
+		to(f.Next, "")
 	}
-	for _, c := range catchers(st) {
+	for _, c := range st.catchers() {
 		to(c.Next, "catch "+strings.Join(c.ErrorEquals, ", "))
 	}
-}
-
-func catchers(st State) []Catcher {
-	switch s := st.(type) {
-	case *Task:
-		return s.Catch
-	case *Map:
-		return s.Catch
-	case *Parallel:
-		return s.Catch
-	}
-	return nil
-}
-
-// ruleOperators maps comparison operators to the symbols shown.
-var ruleOperators = []struct{ suffix, symbol string }{
-	{"GreaterThanEquals", ">="}, {"LessThanEquals", "<="}, {"GreaterThan", ">"},
-	{"LessThan", "<"}, {"Equals", "=="}, {"Matches", "matches"},
 }
 
 // describeRule renders a Choice rule as a short condition: "$.n > 3", "$.x is present",
@@ -259,21 +213,11 @@ func describeRule(r *ChoiceRule) string {
 	case r.Not != nil:
 		return "not " + describeRule(r.Not)
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return string(r.Variable)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return string(r.Variable)
-	}
-	var parts []string
-	for _, op := range sortedKeys(fields) {
-		switch op {
-		case "Variable", "Next", "Comment", "Assign", "Output", "Condition":
-			continue
-		}
-		parts = append(parts, describeOperator(op, fields[op]))
+	ops := r.operands()
+	slices.SortFunc(ops, func(a, b ruleOperand) int { return strings.Compare(a.name, b.name) })
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = describeOperand(op)
 	}
 	return strings.TrimSpace(string(r.Variable) + " " + strings.Join(parts, " "))
 }
@@ -286,45 +230,25 @@ func joinRules(rules []ChoiceRule, sep string) string {
 	return "(" + strings.Join(parts, sep) + ")"
 }
 
-// describeOperator renders one comparison: IsPresent true -> "is present", NumericLessThan 3 ->
-// "< 3", StringEqualsPath $.x -> "== $.x".
-func describeOperator(op string, value json.RawMessage) string {
-	v := string(value)
-	var s string
-	if json.Unmarshal(value, &s) == nil {
-		v = s
-	}
-	if kind, ok := strings.CutPrefix(op, "Is"); ok {
-		word := strings.ToLower(kind)
-		switch kind {
-		case "Present", "Null":
-		case "Numeric", "String", "Boolean", "Timestamp":
-			word = "a " + word
+// describeOperand renders one comparison: IsPresent true -> "is present", NumericLessThan 3 ->
+// "< 3", StringEqualsPath $.x -> "== $.x", StringEquals "a" -> `== "a"`.
+func describeOperand(o ruleOperand) string {
+	if o.op.kind == operandType {
+		if o.value == false {
+			return "is not " + o.op.symbol
 		}
-		if v == "false" {
-			return "is not " + word
-		}
-		return "is " + word
+		return "is " + o.op.symbol
 	}
-	base := strings.TrimSuffix(op, "Path")
-	for _, o := range ruleOperators {
-		if strings.HasSuffix(base, o.suffix) {
-			if strings.HasPrefix(base, "String") || strings.HasPrefix(base, "Timestamp") {
-				if op == base { // a literal, not a path: quote it
-					v = strconv.Quote(v)
-				}
-			}
-			return o.symbol + " " + v
-		}
+	if o.path != "" {
+		return o.op.symbol + " " + string(o.path)
 	}
-	return op + " " + v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var v string
+	switch x := o.value.(type) {
+	case string:
+		v = strconv.Quote(x)
+	default: // a number as JSON writes it, or a boolean
+		raw, _ := json.Marshal(x)
+		v = string(raw)
 	}
-	slices.Sort(keys)
-	return keys
+	return o.op.symbol + " " + v
 }

@@ -177,7 +177,7 @@ func TestMermaidChoiceCatchAndNesting(t *testing.T) {
 					ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionExpress},
 					Branch:          Branch{StartAt: "Work", States: States{"Work": &Task{Resource: "arn:aws:states:::aws-sdk:s3:getObject", Flow: Flow{End: true}}}},
 				},
-				ItemBatcher: &ItemBatcher{MaxItemsPerBatch: 7},
+				ItemBatcher: &ItemBatcher{MaxItemsPerBatch: Count{N: 7}},
 				Flow:        Flow{Next: "Done"},
 			},
 			"Done": &Succeed{},

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"strconv"
 	"strings"
 )
 
@@ -14,13 +14,51 @@ import (
 // Arguments, Result, Assign, ...) are kept as json.Number, so they render back exactly. Unknown
 // fields are rejected, since a misspelt field would otherwise vanish silently. The legacy Map
 // fields Iterator and Parameters are accepted and converted to ItemProcessor and ItemSelector.
-// Parse does not validate; call Validate (or Render) for that.
+// Parse does not validate; call Validate (or Render) for that. Its errors are
+// *ValidationError values (joined when there are several), located like Validate's: a
+// violation inside a state carries the state's path ("States.Scan.ItemProcessor.States.List").
 func Parse(data []byte) (*StateMachine, error) {
 	var m StateMachine
 	if err := decodeStrict(data, &m); err != nil {
-		return nil, fmt.Errorf("parse state machine: %w", err)
+		return nil, fmt.Errorf("parse state machine: %w", located("", err))
 	}
 	return &m, nil
+}
+
+// located returns err as *ValidationError values under path: a *ValidationError gets path
+// prefixed to its own; errors joined with errors.Join that hold any *ValidationError are
+// located one by one; any other error becomes one ValidationError whose Message is its text.
+func located(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ve, ok := err.(*ValidationError); ok {
+		return &ValidationError{Path: joinPath(path, ve.Path), Message: ve.Message}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok && holdsValidationError(err) {
+		errs := j.Unwrap()
+		out := make([]error, len(errs))
+		for i, e := range errs {
+			out[i] = located(path, e)
+		}
+		return errors.Join(out...)
+	}
+	return &ValidationError{Path: path, Message: err.Error()}
+}
+
+func holdsValidationError(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
 }
 
 // decodeStrict decodes exactly one JSON value into v, with numbers kept exact and unknown
@@ -72,27 +110,27 @@ func (ss *States) UnmarshalJSON(data []byte) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("States: want an object of states, got %.40s", data)
+		return &ValidationError{Path: "States", Message: fmt.Sprintf("want an object of states, got %.40s", data)}
 	}
 	out := make(States)
 	var errs []error
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("States: %w", err)
+			return located("States", err)
 		}
 		name := tok.(string) // object keys are always strings
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("States.%s: %w", name, err)
+			return located("States."+name, err)
 		}
 		if _, dup := out[name]; dup {
-			errs = append(errs, fmt.Errorf("States.%s: state name appears twice in one States object", name))
+			errs = append(errs, &ValidationError{Path: "States." + name, Message: "state name appears twice in one States object"})
 			continue
 		}
 		st, err := decodeState(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("States.%s: %w", name, err))
+			errs = append(errs, located("States."+name, err))
 			continue
 		}
 		out[name] = st
@@ -140,76 +178,23 @@ func checkType(got, want string) error {
 	return nil
 }
 
-// intField decodes a field that holds an integer or, in JSONata, a "{% %}" expression string.
-// Since the zero int means "absent", a literal below min (at least 1 where zero is not the
-// default) is refused rather than silently dropped.
-func intField(name string, raw json.RawMessage, min int) (int, string, error) {
-	if len(raw) == 0 {
-		return 0, "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, "", fmt.Errorf("%s: %w", name, err)
-		}
-		if s == "" {
-			return 0, "", fmt.Errorf("%s: empty string; want a number or a JSONata expression", name)
-		}
-		return 0, s, nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, "", fmt.Errorf("%s: want an integer or a JSONata expression, got %s", name, raw)
-	}
-	i, err := n.Int64()
-	if err != nil || i > math.MaxInt32 || i < math.MinInt32 {
-		return 0, "", fmt.Errorf("%s: want an integer or a JSONata expression, got %s", name, raw)
-	}
-	if i == 0 && min > 0 {
-		return 0, "", fmt.Errorf("%s: 0 is below the minimum %d; omit the field for the default", name, min)
-	}
-	return int(i), "", nil
-}
-
-// floatField is intField for fractional numbers.
-func floatField(name string, raw json.RawMessage) (float64, string, error) {
-	if len(raw) == 0 {
-		return 0, "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, "", fmt.Errorf("%s: %w", name, err)
-		}
-		if s == "" {
-			return 0, "", fmt.Errorf("%s: empty string; want a number or a JSONata expression", name)
-		}
-		return 0, s, nil
-	}
-	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return 0, "", fmt.Errorf("%s: want a number or a JSONata expression, got %s", name, raw)
-	}
-	return f, "", nil
-}
-
-// UnmarshalJSON decodes a Task; a string TimeoutSeconds or HeartbeatSeconds goes to the
-// matching ...Expr field.
+// UnmarshalJSON decodes a Task and its Numbers.
 func (s *Task) UnmarshalJSON(data []byte) error {
 	type plain Task
 	aux := struct {
 		Type string `json:"Type"`
 		*plain
-		TimeoutSeconds   json.RawMessage `json:"TimeoutSeconds"`
-		HeartbeatSeconds json.RawMessage `json:"HeartbeatSeconds"`
+		TimeoutSeconds       json.RawMessage `json:"TimeoutSeconds"`
+		TimeoutSecondsPath   Path            `json:"TimeoutSecondsPath"`
+		HeartbeatSeconds     json.RawMessage `json:"HeartbeatSeconds"`
+		HeartbeatSecondsPath Path            `json:"HeartbeatSecondsPath"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	var err1, err2 error
-	s.TimeoutSeconds, s.TimeoutSecondsExpr, err1 = intField("TimeoutSeconds", aux.TimeoutSeconds, 1)
-	s.HeartbeatSeconds, s.HeartbeatSecondsExpr, err2 = intField("HeartbeatSeconds", aux.HeartbeatSeconds, 1)
-	return errors.Join(checkType(aux.Type, s.Type()), err1, err2)
+	return errors.Join(checkType(aux.Type, s.Type()),
+		s.TimeoutSeconds.decode("TimeoutSeconds", aux.TimeoutSeconds, aux.TimeoutSecondsPath, 1),
+		s.HeartbeatSeconds.decode("HeartbeatSeconds", aux.HeartbeatSeconds, aux.HeartbeatSecondsPath, 1))
 }
 
 // UnmarshalJSON decodes a Pass state.
@@ -238,20 +223,19 @@ func (s *Choice) UnmarshalJSON(data []byte) error {
 	return checkType(aux.Type, s.Type())
 }
 
-// UnmarshalJSON decodes a Wait state; a string Seconds goes to SecondsExpr.
+// UnmarshalJSON decodes a Wait state and its Seconds.
 func (s *Wait) UnmarshalJSON(data []byte) error {
 	type plain Wait
 	aux := struct {
 		Type string `json:"Type"`
 		*plain
-		Seconds json.RawMessage `json:"Seconds"`
+		Seconds     json.RawMessage `json:"Seconds"`
+		SecondsPath Path            `json:"SecondsPath"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	var err error
-	s.Seconds, s.SecondsExpr, err = intField("Seconds", aux.Seconds, 1)
-	return errors.Join(checkType(aux.Type, s.Type()), err)
+	return errors.Join(checkType(aux.Type, s.Type()), s.Seconds.decode("Seconds", aux.Seconds, aux.SecondsPath, 1))
 }
 
 // UnmarshalJSON decodes a Succeed state.
@@ -280,21 +264,36 @@ func (s *Fail) UnmarshalJSON(data []byte) error {
 	return checkType(aux.Type, s.Type())
 }
 
-// UnmarshalJSON decodes a Parallel state.
+// UnmarshalJSON decodes a Parallel state; errors inside a branch are located under
+// "Branches[i]".
 func (s *Parallel) UnmarshalJSON(data []byte) error {
 	type plain Parallel
 	aux := struct {
 		Type string `json:"Type"`
 		*plain
+		Branches []json.RawMessage `json:"Branches"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	return checkType(aux.Type, s.Type())
+	s.Branches = nil
+	if aux.Branches != nil {
+		s.Branches = make([]Branch, len(aux.Branches))
+	}
+	errs := []error{checkType(aux.Type, s.Type())}
+	for i, raw := range aux.Branches {
+		errs = append(errs, located("Branches["+strconv.Itoa(i)+"]", decodeStrict(raw, &s.Branches[i])))
+	}
+	return errors.Join(errs...)
 }
 
-// UnmarshalJSON decodes a Map state. String MaxConcurrency, ToleratedFailureCount and
-// ToleratedFailurePercentage go to the ...Expr fields. The legacy Iterator becomes
+// UnmarshalJSON decodes an ItemProcessor; errors inside it are located under "ItemProcessor".
+func (p *ItemProcessor) UnmarshalJSON(data []byte) error {
+	type plain ItemProcessor
+	return located("ItemProcessor", decodeStrict(data, (*plain)(p)))
+}
+
+// UnmarshalJSON decodes a Map state and its Numbers. The legacy Iterator becomes
 // ItemProcessor and the legacy Parameters becomes ItemSelector, unless the modern field is also
 // present (Validate then reports the conflict).
 func (s *Map) UnmarshalJSON(data []byte) error {
@@ -302,17 +301,27 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 	aux := struct {
 		Type string `json:"Type"`
 		*plain
-		MaxConcurrency             json.RawMessage `json:"MaxConcurrency"`
-		ToleratedFailureCount      json.RawMessage `json:"ToleratedFailureCount"`
-		ToleratedFailurePercentage json.RawMessage `json:"ToleratedFailurePercentage"`
+		MaxConcurrency                 json.RawMessage `json:"MaxConcurrency"`
+		MaxConcurrencyPath             Path            `json:"MaxConcurrencyPath"`
+		ToleratedFailureCount          json.RawMessage `json:"ToleratedFailureCount"`
+		ToleratedFailureCountPath      Path            `json:"ToleratedFailureCountPath"`
+		ToleratedFailurePercentage     json.RawMessage `json:"ToleratedFailurePercentage"`
+		ToleratedFailurePercentagePath Path            `json:"ToleratedFailurePercentagePath"`
+		Iterator                       json.RawMessage `json:"Iterator"`
 	}{plain: (*plain)(s)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	var err1, err2, err3 error
-	s.MaxConcurrency, s.MaxConcurrencyExpr, err1 = intField("MaxConcurrency", aux.MaxConcurrency, 0)
-	s.ToleratedFailureCount, s.ToleratedFailureCountExpr, err2 = intField("ToleratedFailureCount", aux.ToleratedFailureCount, 0)
-	s.ToleratedFailurePercentage, s.ToleratedFailurePercentageExpr, err3 = floatField("ToleratedFailurePercentage", aux.ToleratedFailurePercentage)
+	s.Iterator = nil
+	if len(aux.Iterator) > 0 && string(aux.Iterator) != "null" {
+		s.Iterator = new(Branch)
+		if err := decodeStrict(aux.Iterator, s.Iterator); err != nil {
+			return located("Iterator", err)
+		}
+	}
+	err1 := s.MaxConcurrency.decode("MaxConcurrency", aux.MaxConcurrency, aux.MaxConcurrencyPath, 0)
+	err2 := s.ToleratedFailureCount.decode("ToleratedFailureCount", aux.ToleratedFailureCount, aux.ToleratedFailureCountPath, 0)
+	err3 := s.ToleratedFailurePercentage.decode("ToleratedFailurePercentage", aux.ToleratedFailurePercentage, aux.ToleratedFailurePercentagePath, 0)
 	if s.Iterator != nil && s.ItemProcessor == nil {
 		s.ItemProcessor = &ItemProcessor{Branch: *s.Iterator}
 		s.Iterator = nil
@@ -397,38 +406,38 @@ func (w *WriterConfig) UnmarshalJSON(data []byte) error {
 	return rejectEmpty(data, "OutputType", "Transformation")
 }
 
-// UnmarshalJSON decodes an ItemBatcher, refusing a literal 0 batch size; a string batch size
-// goes to the ...Expr field.
+// UnmarshalJSON decodes an ItemBatcher and its Numbers, refusing a literal 0 batch size.
 func (b *ItemBatcher) UnmarshalJSON(data []byte) error {
 	type plain ItemBatcher
 	aux := struct {
 		*plain
-		MaxItemsPerBatch      json.RawMessage `json:"MaxItemsPerBatch"`
-		MaxInputBytesPerBatch json.RawMessage `json:"MaxInputBytesPerBatch"`
+		MaxItemsPerBatch          json.RawMessage `json:"MaxItemsPerBatch"`
+		MaxItemsPerBatchPath      Path            `json:"MaxItemsPerBatchPath"`
+		MaxInputBytesPerBatch     json.RawMessage `json:"MaxInputBytesPerBatch"`
+		MaxInputBytesPerBatchPath Path            `json:"MaxInputBytesPerBatchPath"`
 	}{plain: (*plain)(b)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	var err1, err2 error
-	b.MaxItemsPerBatch, b.MaxItemsPerBatchExpr, err1 = intField("MaxItemsPerBatch", aux.MaxItemsPerBatch, 1)
-	b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchExpr, err2 = intField("MaxInputBytesPerBatch", aux.MaxInputBytesPerBatch, 1)
-	return errors.Join(err1, err2)
+	return errors.Join(
+		b.MaxItemsPerBatch.decode("MaxItemsPerBatch", aux.MaxItemsPerBatch, aux.MaxItemsPerBatchPath, 1),
+		b.MaxInputBytesPerBatch.decode("MaxInputBytesPerBatch", aux.MaxInputBytesPerBatch, aux.MaxInputBytesPerBatchPath, 1))
 }
 
 // UnmarshalJSON decodes a ReaderConfig, refusing a literal 0 MaxItems and an empty InputType,
-// CSVHeaderLocation or CSVDelimiter; a string MaxItems goes to MaxItemsExpr.
+// CSVHeaderLocation or CSVDelimiter.
 func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
 	type plain ReaderConfig
 	aux := struct {
 		*plain
-		MaxItems json.RawMessage `json:"MaxItems"`
+		MaxItems     json.RawMessage `json:"MaxItems"`
+		MaxItemsPath Path            `json:"MaxItemsPath"`
 	}{plain: (*plain)(c)}
 	if err := decodeStrict(data, &aux); err != nil {
 		return err
 	}
-	var err error
-	c.MaxItems, c.MaxItemsExpr, err = intField("MaxItems", aux.MaxItems, 1)
-	return errors.Join(err, rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
+	return errors.Join(c.MaxItems.decode("MaxItems", aux.MaxItems, aux.MaxItemsPath, 1),
+		rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
 }
 
 // UnmarshalJSON refuses an empty QueryLanguage, which would otherwise mean "inherit" silently.

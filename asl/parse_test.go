@@ -3,6 +3,7 @@ package asl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,6 +42,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty path", `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"","End":true}}}`, "path: empty string; omit the field"},
 		{"empty Next", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":""}}}`, "States.P: Next: empty string; want the name of a state"},
 		{"empty Default", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[],"Default":""}}}`, "States.C: Default: empty string"},
+		{"ToleratedFailurePercentage not a number", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":true,"End":true}}}`, "ToleratedFailurePercentage: want a number or a JSONata expression, got true"},
+		{"MaxConcurrency as a string path", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"","End":true}}}`, "path: empty string"},
 		{"zero TimeoutSeconds", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","TimeoutSeconds":0,"End":true}}}`, "TimeoutSeconds: 0 is below the minimum 1"},
 		{"zero Wait Seconds", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}}`, "Seconds: 0 is below the minimum 1"},
 		{"zero IntervalSeconds", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:a","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":0}],"End":true}}}`, "IntervalSeconds: 0 is below the minimum 1"},
@@ -68,6 +71,37 @@ func TestParseErrors(t *testing.T) {
 			_, err := Parse([]byte(tc.def))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Parse = %v, want an error containing %q", err, tc.want)
+			}
+			if ve := (*ValidationError)(nil); !errors.As(err, &ve) {
+				t.Errorf("Parse error %v is a %T, want a *ValidationError (one error type with Validate)", err, err)
+			}
+		})
+	}
+}
+
+// TestParseErrorPaths: a parse error inside a nested graph carries the path Validate would give
+// it, through ItemProcessor, the legacy Iterator and Parallel branches.
+func TestParseErrorPaths(t *testing.T) {
+	tests := []struct {
+		name, def, wantPath string
+	}{
+		{"top level", `{"StartAt":"A","States":{"A":{"Type":"Nope"}}}`, "States.A"},
+		{"item processor", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Nope"}}},"End":true}}}`,
+			"States.M.ItemProcessor.States.X"},
+		{"iterator", `{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"X","States":{"X":{"Type":"Pass","Nxt":"Y"}}},"End":true}}}`,
+			"States.M.Iterator.States.X"},
+		{"parallel branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":0,"End":true}}}],"End":true}}}`,
+			"States.P.Branches[1].States.B"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.def))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Parse = %v, want a *ValidationError", err)
+			}
+			if ve.Path != tc.wantPath {
+				t.Errorf("error path = %q, want %q (error: %v)", ve.Path, tc.wantPath, err)
 			}
 		})
 	}
@@ -114,7 +148,7 @@ func TestParseExpressionFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	task, wait, mp := m.States["T"].(*Task), m.States["W"].(*Wait), m.States["M"].(*Map)
-	got := []string{task.TimeoutSecondsExpr, task.HeartbeatSecondsExpr, wait.SecondsExpr, mp.MaxConcurrencyExpr, mp.ToleratedFailureCountExpr, mp.ToleratedFailurePercentageExpr}
+	got := []string{task.TimeoutSeconds.Expr, task.HeartbeatSeconds.Expr, wait.Seconds.Expr, mp.MaxConcurrency.Expr, mp.ToleratedFailureCount.Expr, mp.ToleratedFailurePercentage.Expr}
 	want := []string{"{% $t %}", "{% $h %}", "{% $s %}", "{% $c %}", "{% $f %}", "{% $p %}"}
 	for i := range want {
 		if got[i] != want[i] {
@@ -138,7 +172,7 @@ func TestBatcherAndReaderExpressionFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	mp := m.States["M"].(*Map)
-	got := []string{mp.ItemReader.ReaderConfig.MaxItemsExpr, mp.ItemBatcher.MaxItemsPerBatchExpr, mp.ItemBatcher.MaxInputBytesPerBatchExpr}
+	got := []string{mp.ItemReader.ReaderConfig.MaxItems.Expr, mp.ItemBatcher.MaxItemsPerBatch.Expr, mp.ItemBatcher.MaxInputBytesPerBatch.Expr}
 	want := []string{"{% $max %}", "{% $n %}", "{% $bytes %}"}
 	if !slices.Equal(got, want) {
 		t.Errorf("expression fields: got %q, want %q", got, want)
@@ -175,11 +209,11 @@ func TestBatcherExpressionRules(t *testing.T) {
 		m    *StateMachine
 		want string
 	}{
-		{"expression in a JSONPath state", build(JSONPath, &ItemBatcher{MaxItemsPerBatchExpr: "{% 5 %}"}),
+		{"expression in a JSONPath state", build(JSONPath, &ItemBatcher{MaxItemsPerBatch: Count{Expr: "{% 5 %}"}}),
 			`States.M.ItemBatcher.MaxItemsPerBatch: "{% 5 %}" is a JSONata expression; this state's query language is JSONPath, which wants a number here`},
-		{"number and expression", build(JSONata, &ItemBatcher{MaxItemsPerBatch: 5, MaxItemsPerBatchExpr: "{% 5 %}"}),
+		{"number and expression", build(JSONata, &ItemBatcher{MaxItemsPerBatch: Count{N: 5, Expr: "{% 5 %}"}}),
 			"States.M.ItemBatcher.MaxItemsPerBatch: ItemBatcher.MaxItemsPerBatch and ItemBatcher.MaxItemsPerBatch (expression) are exclusive; set one"},
-		{"unbalanced expression", build(JSONata, &ItemBatcher{MaxInputBytesPerBatchExpr: "{% $n"}),
+		{"unbalanced expression", build(JSONata, &ItemBatcher{MaxInputBytesPerBatch: Count{Expr: "{% $n"}}),
 			`States.M.ItemBatcher.MaxInputBytesPerBatch: "{% $n" is not a JSONata expression: want "{% ... %}"`},
 	}
 	for _, tt := range tests {
@@ -190,7 +224,7 @@ func TestBatcherExpressionRules(t *testing.T) {
 			}
 		})
 	}
-	if err := build(JSONata, &ItemBatcher{MaxItemsPerBatchExpr: "{% $n %}"}).Validate(); err != nil {
+	if err := build(JSONata, &ItemBatcher{MaxItemsPerBatch: Count{Expr: "{% $n %}"}}).Validate(); err != nil {
 		t.Errorf("Validate of a JSONata batcher with an expression: got %v, want nil", err)
 	}
 }
@@ -198,7 +232,7 @@ func TestBatcherExpressionRules(t *testing.T) {
 func TestRenderPathNullAndExprKeys(t *testing.T) {
 	task := LambdaInvokeTask("aws", "arn:aws:lambda:r:1:function:f")
 	task.QueryLanguage = JSONata
-	task.TimeoutSecondsExpr = "{% $timeout %}"
+	task.TimeoutSeconds = Count{Expr: "{% $timeout %}"}
 	task.Arguments = map[string]any{"FunctionName": "f", "Payload": "{% $states.input.a < $states.input.b & 'x' %}"}
 	task.End = true
 	m := &StateMachine{StartAt: "T", States: States{"T": task, "Discard": &Pass{ResultPath: NullPath, IO: IO{InputPath: NullPath}, Flow: Flow{End: true}}}}
@@ -223,7 +257,7 @@ func TestRenderPathNullAndExprKeys(t *testing.T) {
 	if p := back.States["Discard"].(*Pass); p.ResultPath != NullPath || p.InputPath != NullPath {
 		t.Errorf("null paths parsed as %q and %q, want NullPath", p.ResultPath, p.InputPath)
 	}
-	if back.States["T"].(*Task).TimeoutSecondsExpr != "{% $timeout %}" {
+	if back.States["T"].(*Task).TimeoutSeconds.Expr != "{% $timeout %}" {
 		t.Errorf("TimeoutSeconds expression lost in the round trip")
 	}
 }
@@ -307,4 +341,15 @@ func FuzzParseRender(f *testing.F) {
 			t.Fatalf("parse -> render is not stable:\nfirst:\n%s\nsecond:\n%s", out, out2)
 		}
 	})
+}
+
+func TestPathIsNull(t *testing.T) {
+	for _, tc := range []struct {
+		p    Path
+		want bool
+	}{{NullPath, true}, {"", false}, {"$", false}, {"null", false}} {
+		if got := tc.p.IsNull(); got != tc.want {
+			t.Errorf("Path(%q).IsNull() = %v, want %v", tc.p, got, tc.want)
+		}
+	}
 }

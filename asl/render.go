@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Render validates the machine and renders it as canonical JSON: object keys sorted, two-space
@@ -54,7 +55,7 @@ func canonicalJSON(v any) ([]byte, error) {
 
 // MarshalJSON renders NullPath as JSON null and any other Path as a string.
 func (p Path) MarshalJSON() ([]byte, error) {
-	if p == NullPath {
+	if p.IsNull() {
 		return []byte("null"), nil
 	}
 	return json.Marshal(string(p))
@@ -78,139 +79,120 @@ func (p *Path) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// intOrExpr is the rendered value of a field that is either a literal integer or, in JSONata,
-// a "{% %}" expression string; nil (omitted) when neither is set.
-func intOrExpr(n int, expr string) any {
-	if expr != "" {
-		return expr
-	}
-	if n != 0 {
-		return n
-	}
-	return nil
-}
-
-func floatOrExpr(f float64, expr string) any {
-	if expr != "" {
-		return expr
-	}
-	if f != 0 {
-		return f
-	}
-	return nil
-}
-
-// MarshalJSON renders the state with its "Type" key; TimeoutSecondsExpr and
-// HeartbeatSecondsExpr render under TimeoutSeconds and HeartbeatSeconds.
+// MarshalJSON renders the state with its "Type" key and its Numbers.
 func (s *Task) MarshalJSON() ([]byte, error) {
 	type plain Task
 	return json.Marshal(struct {
 		Type string `json:"Type"`
 		*plain
-		TimeoutSeconds   any `json:"TimeoutSeconds,omitempty"`
-		HeartbeatSeconds any `json:"HeartbeatSeconds,omitempty"`
+		TimeoutSeconds       any  `json:"TimeoutSeconds,omitempty"`
+		TimeoutSecondsPath   Path `json:"TimeoutSecondsPath,omitempty"`
+		HeartbeatSeconds     any  `json:"HeartbeatSeconds,omitempty"`
+		HeartbeatSecondsPath Path `json:"HeartbeatSecondsPath,omitempty"`
 	}{
-		Type:             s.Type(),
-		plain:            (*plain)(s),
-		TimeoutSeconds:   intOrExpr(s.TimeoutSeconds, s.TimeoutSecondsExpr),
-		HeartbeatSeconds: intOrExpr(s.HeartbeatSeconds, s.HeartbeatSecondsExpr),
+		s.Type(), (*plain)(s),
+		s.TimeoutSeconds.literal(), s.TimeoutSeconds.Path,
+		s.HeartbeatSeconds.literal(), s.HeartbeatSeconds.Path,
 	})
+}
+
+// withType marshals plain (a state's fields, as a type without MarshalJSON) as a JSON object
+// with the state's "Type" key added; canonicalJSON sorts the keys afterwards.
+func withType(typ string, plain any) ([]byte, error) {
+	raw, err := json.Marshal(plain)
+	if err != nil {
+		return nil, err
+	}
+	head := []byte(`{"Type":` + strconv.Quote(typ))
+	if len(raw) == 2 { // {}
+		return append(head, '}'), nil
+	}
+	return append(append(head, ','), raw[1:]...), nil
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Pass) MarshalJSON() ([]byte, error) {
 	type plain Pass
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Choice) MarshalJSON() ([]byte, error) {
 	type plain Choice
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
-// MarshalJSON renders the state with its "Type" key; SecondsExpr renders under Seconds.
+// MarshalJSON renders the state with its "Type" key and its Seconds.
 func (s *Wait) MarshalJSON() ([]byte, error) {
 	type plain Wait
 	return json.Marshal(struct {
 		Type string `json:"Type"`
 		*plain
-		Seconds any `json:"Seconds,omitempty"`
-	}{s.Type(), (*plain)(s), intOrExpr(s.Seconds, s.SecondsExpr)})
+		Seconds     any  `json:"Seconds,omitempty"`
+		SecondsPath Path `json:"SecondsPath,omitempty"`
+	}{s.Type(), (*plain)(s), s.Seconds.literal(), s.Seconds.Path})
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Succeed) MarshalJSON() ([]byte, error) {
 	type plain Succeed
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Fail) MarshalJSON() ([]byte, error) {
 	type plain Fail
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
 // MarshalJSON renders the state with its "Type" key.
 func (s *Parallel) MarshalJSON() ([]byte, error) {
 	type plain Parallel
-	return json.Marshal(struct {
-		Type string `json:"Type"`
-		*plain
-	}{s.Type(), (*plain)(s)})
+	return withType(s.Type(), (*plain)(s))
 }
 
-// MarshalJSON renders the batcher; the ...Expr fields render under MaxItemsPerBatch and
-// MaxInputBytesPerBatch.
+// MarshalJSON renders the batcher and its Numbers.
 func (b *ItemBatcher) MarshalJSON() ([]byte, error) {
 	type plain ItemBatcher
 	return json.Marshal(struct {
 		*plain
-		MaxItemsPerBatch      any `json:"MaxItemsPerBatch,omitempty"`
-		MaxInputBytesPerBatch any `json:"MaxInputBytesPerBatch,omitempty"`
+		MaxItemsPerBatch          any  `json:"MaxItemsPerBatch,omitempty"`
+		MaxItemsPerBatchPath      Path `json:"MaxItemsPerBatchPath,omitempty"`
+		MaxInputBytesPerBatch     any  `json:"MaxInputBytesPerBatch,omitempty"`
+		MaxInputBytesPerBatchPath Path `json:"MaxInputBytesPerBatchPath,omitempty"`
 	}{
-		plain:                 (*plain)(b),
-		MaxItemsPerBatch:      intOrExpr(b.MaxItemsPerBatch, b.MaxItemsPerBatchExpr),
-		MaxInputBytesPerBatch: intOrExpr(b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchExpr),
+		(*plain)(b),
+		b.MaxItemsPerBatch.literal(), b.MaxItemsPerBatch.Path,
+		b.MaxInputBytesPerBatch.literal(), b.MaxInputBytesPerBatch.Path,
 	})
 }
 
-// MarshalJSON renders the reader's config; MaxItemsExpr renders under MaxItems.
+// MarshalJSON renders the reader's config and its MaxItems.
 func (c *ReaderConfig) MarshalJSON() ([]byte, error) {
 	type plain ReaderConfig
 	return json.Marshal(struct {
 		*plain
-		MaxItems any `json:"MaxItems,omitempty"`
-	}{(*plain)(c), intOrExpr(c.MaxItems, c.MaxItemsExpr)})
+		MaxItems     any  `json:"MaxItems,omitempty"`
+		MaxItemsPath Path `json:"MaxItemsPath,omitempty"`
+	}{(*plain)(c), c.MaxItems.literal(), c.MaxItems.Path})
 }
 
-// MarshalJSON renders the state with its "Type" key; the ...Expr fields render under
-// MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage.
+// MarshalJSON renders the state with its "Type" key and its Numbers.
 func (s *Map) MarshalJSON() ([]byte, error) {
 	type plain Map
 	return json.Marshal(struct {
 		Type string `json:"Type"`
 		*plain
-		MaxConcurrency             any `json:"MaxConcurrency,omitempty"`
-		ToleratedFailureCount      any `json:"ToleratedFailureCount,omitempty"`
-		ToleratedFailurePercentage any `json:"ToleratedFailurePercentage,omitempty"`
+		MaxConcurrency                 any  `json:"MaxConcurrency,omitempty"`
+		MaxConcurrencyPath             Path `json:"MaxConcurrencyPath,omitempty"`
+		ToleratedFailureCount          any  `json:"ToleratedFailureCount,omitempty"`
+		ToleratedFailureCountPath      Path `json:"ToleratedFailureCountPath,omitempty"`
+		ToleratedFailurePercentage     any  `json:"ToleratedFailurePercentage,omitempty"`
+		ToleratedFailurePercentagePath Path `json:"ToleratedFailurePercentagePath,omitempty"`
 	}{
-		Type:                       s.Type(),
-		plain:                      (*plain)(s),
-		MaxConcurrency:             intOrExpr(s.MaxConcurrency, s.MaxConcurrencyExpr),
-		ToleratedFailureCount:      intOrExpr(s.ToleratedFailureCount, s.ToleratedFailureCountExpr),
-		ToleratedFailurePercentage: floatOrExpr(s.ToleratedFailurePercentage, s.ToleratedFailurePercentageExpr),
+		s.Type(), (*plain)(s),
+		s.MaxConcurrency.literal(), s.MaxConcurrency.Path,
+		s.ToleratedFailureCount.literal(), s.ToleratedFailureCount.Path,
+		s.ToleratedFailurePercentage.literal(), s.ToleratedFailurePercentage.Path,
 	})
 }

@@ -75,63 +75,6 @@ func TestTaskHelpers(t *testing.T) {
 	}
 }
 
-func TestChain(t *testing.T) {
-	states := States{
-		"A": &Pass{}, "B": &Task{Resource: "arn:aws:states:::lambda:invoke"}, "C": &Wait{Seconds: 1},
-		"D": &Succeed{},
-	}
-	if err := Chain(states, "A", "B", "C", "D"); err != nil {
-		t.Fatalf("Chain: %v", err)
-	}
-	if got := states["A"].(*Pass).Next; got != "B" {
-		t.Errorf("A.Next = %q, want B", got)
-	}
-	if got := states["C"].(*Wait).Next; got != "D" {
-		t.Errorf("C.Next = %q, want D", got)
-	}
-	// Chaining the same sequence again is idempotent; ending on a non-terminal state sets End.
-	if err := Chain(states, "A", "B", "C", "D"); err != nil {
-		t.Fatalf("Chain again: %v", err)
-	}
-	tail := States{"X": &Parallel{}, "Y": &Map{}}
-	if err := Chain(tail, "X", "Y"); err != nil {
-		t.Fatalf("Chain: %v", err)
-	}
-	if !tail["Y"].(*Map).End || tail["X"].(*Parallel).Next != "Y" {
-		t.Errorf("got X.Next %q, Y.End %v; want Y and true", tail["X"].(*Parallel).Next, tail["Y"].(*Map).End)
-	}
-
-	bad := []struct {
-		name   string
-		states States
-		names  []string
-		want   string
-	}{
-		{"no names", States{}, nil, "chain: no state names given"},
-		{"unknown state", States{"A": &Pass{}}, []string{"A", "Z"}, `chain: state "Z" is not in the graph`},
-		{"after Succeed", States{"S": &Succeed{}, "A": &Pass{}}, []string{"S", "A"}, `chain: cannot chain "A" after Succeed state "S": it ends its graph`},
-		{"after Fail", States{"F": &Fail{}, "A": &Pass{}}, []string{"F", "A"}, `chain: cannot chain "A" after Fail state "F": it ends its graph`},
-		{"after Choice", States{"C": &Choice{}, "A": &Pass{}}, []string{"C", "A"}, `chain: cannot chain "A" after Choice state "C": a Choice moves by its rules and Default`},
-		{"ending on Choice", States{"A": &Pass{}, "C": &Choice{}}, []string{"A", "C"}, `chain: Choice state "C" cannot end a chain: it has no End`},
-		{"rewiring Next", States{"A": &Pass{Flow: Flow{Next: "Other"}}, "B": &Pass{}}, []string{"A", "B"}, `chain: state "A" already has Next "Other"; cannot set Next "B"`},
-		{"rewiring End", States{"A": &Pass{Flow: Flow{End: true}}, "B": &Pass{}}, []string{"A", "B"}, `chain: state "A" already has End; cannot set Next "B"`},
-		{"End over Next", States{"A": &Pass{Flow: Flow{Next: "X"}}}, []string{"A"}, `chain: state "A" already has Next "X"; cannot set End`},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			err := Chain(tc.states, tc.names...)
-			if err == nil || err.Error() != tc.want {
-				t.Fatalf("Chain = %v, want %q", err, tc.want)
-			}
-			for name, st := range tc.states {
-				if f := flowOf(st); f != nil && name == "B" && (f.Next != "" || f.End) {
-					t.Errorf("Chain changed %q although it failed", name)
-				}
-			}
-		})
-	}
-}
-
 func TestIAMStatements(t *testing.T) {
 	m := everythingJSONPath()
 	got := m.IAMStatements(testMachineARN)

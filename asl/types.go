@@ -4,22 +4,26 @@
 // and derives the IAM statements a definition's tasks need.
 //
 // States are plain data and transitions are names: build a StateMachine from the state types
-// (helped by SDKTask, LambdaInvokeTask, SNSPublishTask and Chain), then Render it; Render
+// (helped by SDKTask, LambdaInvokeTask and SNSPublishTask), then Render it; Render
 // validates first and returns canonical JSON (sorted keys, two-space indentation), so the same
 // machine always renders the same bytes. Parse reads an existing definition back. Validate
-// reports every violation at once, each prefixed by the path of its state. IAMStatements
+// reports every violation at once, each prefixed by the path of its state; Parse's errors have
+// the same type (*ValidationError). IAMStatements
 // derives the role's policy from the tasks' Permissions, so the role cannot drift from the
 // definition.
 //
-// Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a 0
-// TimeoutSeconds), so fields whose JSON zero would mean something else are pointers
+// Optional fields follow one convention: the Go zero value means "absent" (an empty Path, a
+// zero Count), so fields whose JSON zero would mean something else are pointers
 // (Retrier.MaxAttempts, the ChoiceRule operators), NullPath stands for JSON null, and Parse
-// refuses an explicit empty string or zero where that would silently vanish.
+// refuses an explicit empty string or zero where that would silently vanish. A number that ASL
+// lets a definition give as a literal, a JSONata expression or a path is one Number field.
 //
 // It is not tied to any particular workflow: nothing in this package knows about IAM keys, Pulumi
 // or any caller. It does not execute definitions or evaluate JSONPath and JSONata expressions; it
 // checks their syntax only.
 package asl
+
+import "strconv"
 
 // QueryLanguage selects how a state's fields are interpreted.
 type QueryLanguage string
@@ -37,6 +41,9 @@ type Path string
 
 // NullPath is the Path that renders as JSON null.
 const NullPath Path = "\x00null"
+
+// IsNull reports whether p is NullPath (JSON null), as opposed to an absent ("") or a real path.
+func (p Path) IsNull() bool { return p == NullPath }
 
 // StateMachine is a whole definition (the top level of an ASL document).
 type StateMachine struct {
@@ -57,6 +64,16 @@ type State interface {
 	// Type is the ASL "Type" value of the state ("Task", "Pass", ...).
 	Type() string
 	common() *Common
+	// flow returns the state's Next and End, or nil for a Choice, Succeed or Fail.
+	flow() *Flow
+	// ruleTargets returns the names a Choice can move to by its rules and Default, in order.
+	ruleTargets() []string
+	// catchers returns the state's Catch list.
+	catchers() []Catcher
+	// graphs returns the state's nested state graphs, in order.
+	graphs() []nestedGraph
+	// terminal reports whether the state ends its graph by its type (Succeed, Fail).
+	terminal() bool
 }
 
 // Common holds the fields every state type may carry.
@@ -95,13 +112,10 @@ type Task struct {
 	Credentials    *Credentials `json:"Credentials,omitempty"`
 	Retry          []Retrier    `json:"Retry,omitempty"`
 	Catch          []Catcher    `json:"Catch,omitempty"`
-	TimeoutSeconds int          `json:"TimeoutSeconds,omitempty"`
-	// TimeoutSecondsExpr is a JSONata expression ("{% ... %}") rendered as TimeoutSeconds.
-	TimeoutSecondsExpr   string `json:"-"`
-	TimeoutSecondsPath   Path   `json:"TimeoutSecondsPath,omitempty"`
-	HeartbeatSeconds     int    `json:"HeartbeatSeconds,omitempty"`
-	HeartbeatSecondsExpr string `json:"-"`
-	HeartbeatSecondsPath Path   `json:"HeartbeatSecondsPath,omitempty"`
+	// TimeoutSeconds and HeartbeatSeconds render as TimeoutSeconds (a number or, in JSONata,
+	// an expression) or TimeoutSecondsPath, and the same for HeartbeatSeconds.
+	TimeoutSeconds   Count `json:"-"`
+	HeartbeatSeconds Count `json:"-"`
 
 	// Permissions are the IAM statements this task needs from the state machine's role. They
 	// are not rendered (so Parse cannot restore them); StateMachine.IAMStatements collects
@@ -125,17 +139,16 @@ type Pass struct {
 	ResultPath Path `json:"ResultPath,omitempty"`
 }
 
-// Wait delays for a time. Exactly one of Seconds, SecondsExpr, Timestamp, SecondsPath or
-// TimestampPath is set. Seconds is at least 1: its zero value means absent, so a 0-second
-// Wait (which AWS accepts, and which does nothing) cannot be expressed, and Parse refuses one.
+// Wait delays for a time. Exactly one of Seconds (a number, a JSONata expression or
+// SecondsPath), Timestamp or TimestampPath is set. A literal Seconds is at least 1: its zero
+// value means absent, so a 0-second Wait (which AWS accepts, and which does nothing) cannot be
+// expressed, and Parse refuses one.
 type Wait struct {
 	Common
 	IO
 	Flow
-	Seconds       int    `json:"Seconds,omitempty"`
-	SecondsExpr   string `json:"-"`
+	Seconds       Count  `json:"-"`
 	Timestamp     string `json:"Timestamp,omitempty"`
-	SecondsPath   Path   `json:"SecondsPath,omitempty"`
 	TimestampPath Path   `json:"TimestampPath,omitempty"`
 }
 
@@ -263,16 +276,11 @@ type Map struct {
 	Retry          []Retrier     `json:"Retry,omitempty"`
 	Catch          []Catcher     `json:"Catch,omitempty"`
 
-	MaxConcurrency                 int     `json:"MaxConcurrency,omitempty"`
-	MaxConcurrencyExpr             string  `json:"-"`
-	MaxConcurrencyPath             Path    `json:"MaxConcurrencyPath,omitempty"`
-	ToleratedFailureCount          int     `json:"ToleratedFailureCount,omitempty"`
-	ToleratedFailureCountExpr      string  `json:"-"`
-	ToleratedFailureCountPath      Path    `json:"ToleratedFailureCountPath,omitempty"`
-	ToleratedFailurePercentage     float64 `json:"ToleratedFailurePercentage,omitempty"`
-	ToleratedFailurePercentageExpr string  `json:"-"`
-	ToleratedFailurePercentagePath Path    `json:"ToleratedFailurePercentagePath,omitempty"`
-	Label                          string  `json:"Label,omitempty"`
+	// Each Number renders under its own name or its name plus "Path".
+	MaxConcurrency             Count    `json:"-"`
+	ToleratedFailureCount      Count    `json:"-"`
+	ToleratedFailurePercentage Fraction `json:"-"`
+	Label                      string   `json:"Label,omitempty"`
 }
 
 // Processing modes and child execution types of a Map's ProcessorConfig.
@@ -310,24 +318,17 @@ type ReaderConfig struct {
 	CSVHeaderLocation string   `json:"CSVHeaderLocation,omitempty"`
 	CSVHeaders        []string `json:"CSVHeaders,omitempty"`
 	CSVDelimiter      string   `json:"CSVDelimiter,omitempty"`
-	MaxItems          int      `json:"MaxItems,omitempty"`
-	// MaxItemsExpr is a JSONata expression ("{% ... %}") rendered as MaxItems.
-	MaxItemsExpr string `json:"-"`
-	MaxItemsPath Path   `json:"MaxItemsPath,omitempty"`
+	// MaxItems renders as MaxItems or MaxItemsPath.
+	MaxItems Count `json:"-"`
 }
 
 // ItemBatcher groups a Distributed Map's items into batches; a child then receives
 // {"Items": [...], "BatchInput": ...}.
 type ItemBatcher struct {
-	MaxItemsPerBatch int `json:"MaxItemsPerBatch,omitempty"`
-	// MaxItemsPerBatchExpr is a JSONata expression ("{% ... %}") rendered as MaxItemsPerBatch.
-	MaxItemsPerBatchExpr  string `json:"-"`
-	MaxItemsPerBatchPath  Path   `json:"MaxItemsPerBatchPath,omitempty"`
-	MaxInputBytesPerBatch int    `json:"MaxInputBytesPerBatch,omitempty"`
-	// MaxInputBytesPerBatchExpr is a JSONata expression rendered as MaxInputBytesPerBatch.
-	MaxInputBytesPerBatchExpr string `json:"-"`
-	MaxInputBytesPerBatchPath Path   `json:"MaxInputBytesPerBatchPath,omitempty"`
-	BatchInput                any    `json:"BatchInput,omitempty"`
+	// MaxItemsPerBatch and MaxInputBytesPerBatch render under their names or with "Path".
+	MaxItemsPerBatch      Count `json:"-"`
+	MaxInputBytesPerBatch Count `json:"-"`
+	BatchInput            any   `json:"BatchInput,omitempty"`
 }
 
 // ResultWriter writes a Distributed Map's child results to S3.
@@ -432,3 +433,80 @@ func (s *Succeed) common() *Common  { return &s.Common }
 func (s *Fail) common() *Common     { return &s.Common }
 func (s *Parallel) common() *Common { return &s.Common }
 func (s *Map) common() *Common      { return &s.Common }
+
+// flow is promoted to every state type that embeds Flow.
+func (f *Flow) flow() *Flow  { return f }
+func (*Choice) flow() *Flow  { return nil }
+func (*Succeed) flow() *Flow { return nil }
+func (*Fail) flow() *Flow    { return nil }
+
+func (s *Choice) ruleTargets() []string {
+	var out []string
+	for _, r := range s.Choices {
+		if r.Next != "" {
+			out = append(out, r.Next)
+		}
+	}
+	if s.Default != "" {
+		out = append(out, s.Default)
+	}
+	return out
+}
+func (*Task) ruleTargets() []string     { return nil }
+func (*Pass) ruleTargets() []string     { return nil }
+func (*Wait) ruleTargets() []string     { return nil }
+func (*Succeed) ruleTargets() []string  { return nil }
+func (*Fail) ruleTargets() []string     { return nil }
+func (*Parallel) ruleTargets() []string { return nil }
+func (*Map) ruleTargets() []string      { return nil }
+
+func (s *Task) catchers() []Catcher     { return s.Catch }
+func (s *Parallel) catchers() []Catcher { return s.Catch }
+func (s *Map) catchers() []Catcher      { return s.Catch }
+func (*Pass) catchers() []Catcher       { return nil }
+func (*Choice) catchers() []Catcher     { return nil }
+func (*Wait) catchers() []Catcher       { return nil }
+func (*Succeed) catchers() []Catcher    { return nil }
+func (*Fail) catchers() []Catcher       { return nil }
+
+func (s *Parallel) graphs() []nestedGraph {
+	out := make([]nestedGraph, len(s.Branches))
+	for i := range s.Branches {
+		out[i] = nestedGraph{"Branches[" + strconv.Itoa(i) + "]", &s.Branches[i]}
+	}
+	return out
+}
+
+// graphs returns the ItemProcessor, and the legacy Iterator when a caller set it (Parse moves
+// it into ItemProcessor unless both are present, which Validate reports).
+func (s *Map) graphs() []nestedGraph {
+	var out []nestedGraph
+	if s.ItemProcessor != nil {
+		out = append(out, nestedGraph{"ItemProcessor", &s.ItemProcessor.Branch})
+	}
+	if s.Iterator != nil {
+		out = append(out, nestedGraph{"Iterator", s.Iterator})
+	}
+	return out
+}
+func (*Task) graphs() []nestedGraph    { return nil }
+func (*Pass) graphs() []nestedGraph    { return nil }
+func (*Choice) graphs() []nestedGraph  { return nil }
+func (*Wait) graphs() []nestedGraph    { return nil }
+func (*Succeed) graphs() []nestedGraph { return nil }
+func (*Fail) graphs() []nestedGraph    { return nil }
+
+func (*Succeed) terminal() bool  { return true }
+func (*Fail) terminal() bool     { return true }
+func (*Task) terminal() bool     { return false }
+func (*Pass) terminal() bool     { return false }
+func (*Choice) terminal() bool   { return false }
+func (*Wait) terminal() bool     { return false }
+func (*Parallel) terminal() bool { return false }
+func (*Map) terminal() bool      { return false }
+
+// IsDistributed reports whether the Map runs its items as child executions (Distributed Map).
+func (s *Map) IsDistributed() bool {
+	return s.ItemProcessor != nil && s.ItemProcessor.ProcessorConfig != nil &&
+		s.ItemProcessor.ProcessorConfig.Mode == ModeDistributed
+}

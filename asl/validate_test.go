@@ -84,14 +84,13 @@ func TestValidateGoValues(t *testing.T) {
 		{
 			name: "map bounds and JSONata fields in JSONPath",
 			m: &StateMachine{StartAt: "M", States: States{"M": &Map{
-				ItemProcessor:                  &ItemProcessor{ProcessorConfig: &ProcessorConfig{Mode: "PARALLEL"}, Branch: leaf("A").Branch},
-				MaxConcurrency:                 -1,
-				MaxConcurrencyPath:             "$.c",
-				ToleratedFailurePercentageExpr: "{% $p %}",
-				ResultWriter:                   &ResultWriter{Resource: "s3", WriterConfig: &WriterConfig{OutputType: "CSV", Transformation: "ZIP"}},
-				ItemReader:                     &ItemReader{ReaderConfig: &ReaderConfig{CSVHeaderLocation: "LAST_ROW", CSVDelimiter: "DASH", MaxItems: 5, MaxItemsPath: "$.n"}},
-				ItemBatcher:                    &ItemBatcher{MaxItemsPerBatch: 1, MaxItemsPerBatchPath: "$.b"},
-				Flow:                           end,
+				ItemProcessor:              &ItemProcessor{ProcessorConfig: &ProcessorConfig{Mode: "PARALLEL"}, Branch: leaf("A").Branch},
+				MaxConcurrency:             Count{N: -1, Path: "$.c"},
+				ToleratedFailurePercentage: Fraction{Expr: "{% $p %}"},
+				ResultWriter:               &ResultWriter{Resource: "s3", WriterConfig: &WriterConfig{OutputType: "CSV", Transformation: "ZIP"}},
+				ItemReader:                 &ItemReader{ReaderConfig: &ReaderConfig{CSVHeaderLocation: "LAST_ROW", CSVDelimiter: "DASH", MaxItems: Count{N: 5, Path: "$.n"}}},
+				ItemBatcher:                &ItemBatcher{MaxItemsPerBatch: Count{N: 1, Path: "$.b"}},
+				Flow:                       end,
 			}}},
 			want: lines(
 				`States.M.ItemProcessor.ProcessorConfig.Mode: "PARALLEL" is unknown; want "INLINE" or "DISTRIBUTED"`,
@@ -161,8 +160,8 @@ func TestValidateGoValues(t *testing.T) {
 		{
 			name: "null where a path is required, bad Wait expression",
 			m: &StateMachine{QueryLanguage: JSONata, StartAt: "W", States: States{
-				"W": &Wait{SecondsExpr: "5", Flow: Flow{Next: "X"}},
-				"X": &Wait{Common: Common{QueryLanguage: JSONPath}, SecondsPath: NullPath, Flow: end},
+				"W": &Wait{Seconds: Count{Expr: "5"}, Flow: Flow{Next: "X"}},
+				"X": &Wait{Common: Common{QueryLanguage: JSONPath}, Seconds: Count{Path: NullPath}, Flow: end},
 			}},
 			want: lines(
 				`States.W.Seconds: "5" is not a JSONata expression: want "{% ... %}"`,
@@ -215,8 +214,8 @@ func TestValidateAcceptsLimits(t *testing.T) {
 	m := &StateMachine{StartAt: name, TimeoutSeconds: MaxTimeoutSeconds, States: States{
 		name: &Task{
 			Resource:         "arn:aws:states:::lambda:invoke",
-			TimeoutSeconds:   MaxTimeoutSeconds,
-			HeartbeatSeconds: MaxTimeoutSeconds - 1,
+			TimeoutSeconds:   Count{N: MaxTimeoutSeconds},
+			HeartbeatSeconds: Count{N: MaxTimeoutSeconds - 1},
 			Retry: []Retrier{{
 				ErrorEquals: []string{ErrAll}, IntervalSeconds: MaxTimeoutSeconds,
 				MaxAttempts: new(MaxTimeoutSeconds), MaxDelaySeconds: MaxRetryDelaySeconds,
@@ -225,8 +224,8 @@ func TestValidateAcceptsLimits(t *testing.T) {
 		},
 		"M": &Map{
 			Label:                      strings.Repeat("l", MaxLabelLength),
-			ToleratedFailurePercentage: 100,
-			ItemBatcher:                &ItemBatcher{MaxInputBytesPerBatch: MaxPayloadBytes},
+			ToleratedFailurePercentage: Fraction{N: 100},
+			ItemBatcher:                &ItemBatcher{MaxInputBytesPerBatch: Count{N: MaxPayloadBytes}},
 			ItemProcessor: &ItemProcessor{
 				ProcessorConfig: &ProcessorConfig{Mode: ModeDistributed, ExecutionType: ExecutionExpress},
 				Branch:          Branch{StartAt: "S", States: States{"S": &Succeed{}}},

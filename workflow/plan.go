@@ -99,39 +99,14 @@ func (p Plan) ChildWorstCaseSeconds() int {
 	return p.Rounds()*perUser + check
 }
 
-// TaskWorstCaseSeconds is the longest a Task can take with its retries: every attempt runs to
-// TimeoutSeconds (each retrier's attempts are counted separately, as Step Functions counts
-// them) and every retry waits its full capped delay (FULL jitter only shortens waits). A Task
-// without TimeoutSeconds has no bound: the result is math.MaxInt.
+// TaskWorstCaseSeconds is the longest a Task can take with its retries
+// ((*asl.Task).WorstCaseSeconds); a Task without a literal TimeoutSeconds has no bound: the
+// result is math.MaxInt.
 func TaskWorstCaseSeconds(t *asl.Task) int {
-	if t.TimeoutSeconds <= 0 {
-		return math.MaxInt
+	if s, ok := t.WorstCaseSeconds(); ok {
+		return s
 	}
-	attempts := 1
-	delays := 0.0
-	for _, r := range t.Retry {
-		n := 3 // the ASL default
-		if r.MaxAttempts != nil {
-			n = *r.MaxAttempts
-		}
-		interval := float64(r.IntervalSeconds)
-		if r.IntervalSeconds == 0 {
-			interval = 1
-		}
-		rate := r.BackoffRate
-		if rate == 0 {
-			rate = 2
-		}
-		for k := range n {
-			d := interval * math.Pow(rate, float64(k))
-			if r.MaxDelaySeconds > 0 {
-				d = math.Min(d, float64(r.MaxDelaySeconds))
-			}
-			delays += d
-		}
-		attempts += n
-	}
-	return attempts*t.TimeoutSeconds + int(math.Ceil(delays))
+	return math.MaxInt
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

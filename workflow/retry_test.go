@@ -21,7 +21,7 @@ func TestIAMTasksRetryThrottlingAndTransientErrors(t *testing.T) {
 			return
 		}
 		found = append(found, name)
-		if task.TimeoutSeconds <= 0 {
+		if task.TimeoutSeconds.N <= 0 {
 			t.Errorf("%s has no TimeoutSeconds: a hung call would stall the run", name)
 		}
 		if len(task.Retry) == 0 {

@@ -165,7 +165,7 @@ func listUsersTask(partition string, marker asl.Path) *asl.Task {
 	}
 	t.Parameters = params
 	t.ResultPath = "$.page"
-	t.TimeoutSeconds = ListUsersTimeoutSeconds
+	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
 	// iam:ListUsers supports no resource-level permissions: its statement keeps Resource "*".
 	t.Retry = []asl.Retrier{{
 		Comment:         "Throttling and transient failures. Bounded: a ListUsers failure after these retries fails the run (and the alarm fires).",
@@ -188,14 +188,14 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemsPath:    "$.page.Users",
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
-			MaxItemsPerBatch: b.plan.BatchSize,
+			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
 			BatchInput: map[string]any{
 				"policy.$":  "$.run.policy",
 				"now.$":     "$.run.now",
 				"account.$": "$.run.account",
 			},
 		},
-		MaxConcurrency: b.plan.Outer,
+		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          MapLabel,
 		ResultPath:     "$.page.Users",
 		ItemProcessor: &asl.ItemProcessor{
@@ -226,7 +226,7 @@ func (b builder) child() asl.Branch {
 			StateListKeysOfBatch: &asl.Map{
 				Common:         asl.Common{Comment: "Reads the batch's users' keys, Inner at a time."},
 				ItemsPath:      "$.Items",
-				MaxConcurrency: b.plan.Inner,
+				MaxConcurrency: asl.Count{N: b.plan.Inner},
 				ResultPath:     "$.batch.users",
 				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
 					StartAt: StateListAccessKeys,
@@ -293,7 +293,7 @@ func listAccessKeysTask(partition, account string) *asl.Task {
 	t.Parameters = map[string]any{"UserName.$": "$.UserName"}
 	t.ResultSelector = map[string]any{"keys.$": "$.AccessKeyMetadata"}
 	t.ResultPath = "$.listed"
-	t.TimeoutSeconds = ListAccessKeysTimeoutSeconds
+	t.TimeoutSeconds = asl.Count{N: ListAccessKeysTimeoutSeconds}
 	t.Retry = []asl.Retrier{{
 		Comment: "Throttling (it arrives as Iam.IamException, like AccessDenied, so attempts are bounded) and transient " +
 			"failures, with full jitter; the worst case fits the Express limit (MaxChildRounds).",
@@ -351,7 +351,7 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 	}
 	t := asl.LambdaInvokeTask(partition, functionARN)
 	t.Parameters = map[string]any{"FunctionName": functionARN, "Payload": payload}
-	t.TimeoutSeconds = LambdaTaskTimeoutSeconds
+	t.TimeoutSeconds = asl.Count{N: LambdaTaskTimeoutSeconds}
 	t.Retry = []asl.Retrier{{
 		Comment:         "As AWS recommends for Lambda tasks (2 s, 6 attempts, backoff 2), plus throttling, with a delay cap and full jitter.",
 		ErrorEquals:     lambdaRetryErrors,
@@ -394,7 +394,7 @@ func (b builder) addReport(st asl.States) {
 		},
 	}
 	notify.ResultPath = asl.NullPath
-	notify.TimeoutSeconds = PublishTimeoutSeconds
+	notify.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
 	notify.Retry = []asl.Retrier{{
 		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
 			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",

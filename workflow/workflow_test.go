@@ -221,8 +221,8 @@ func TestEveryTaskHasTimeoutAndBoundedRetry(t *testing.T) {
 				return
 			}
 			tasks++
-			if task.TimeoutSeconds <= 0 {
-				t.Errorf("%s: task %s has TimeoutSeconds %d, want > 0", name, state, task.TimeoutSeconds)
+			if task.TimeoutSeconds.N <= 0 {
+				t.Errorf("%s: task %s has TimeoutSeconds %d, want > 0", name, state, task.TimeoutSeconds.N)
 			}
 			if len(task.Retry) == 0 {
 				t.Errorf("%s: task %s has no Retry", name, state)
@@ -314,13 +314,13 @@ func distributedMap(t *testing.T, m *asl.StateMachine) (outer, inner *asl.Map, l
 func TestConcurrencyProductWithinSetting(t *testing.T) {
 	for name, s := range settingsMatrix() {
 		outer, inner, _, _ := distributedMap(t, mustDefinition(t, s, PlaceholderResources()))
-		product := outer.MaxConcurrency * inner.MaxConcurrency
-		if outer.MaxConcurrency < 1 || inner.MaxConcurrency < 1 {
-			t.Errorf("%s: MaxConcurrency outer %d, inner %d; 0 would mean unlimited", name, outer.MaxConcurrency, inner.MaxConcurrency)
+		product := outer.MaxConcurrency.N * inner.MaxConcurrency.N
+		if outer.MaxConcurrency.N < 1 || inner.MaxConcurrency.N < 1 {
+			t.Errorf("%s: MaxConcurrency outer %d, inner %d; 0 would mean unlimited", name, outer.MaxConcurrency.N, inner.MaxConcurrency.N)
 		}
 		if product > s.MaxConcurrency {
 			t.Errorf("%s: outer %d x inner %d = %d IAM calls in flight, want <= maxConcurrency %d",
-				name, outer.MaxConcurrency, inner.MaxConcurrency, product, s.MaxConcurrency)
+				name, outer.MaxConcurrency.N, inner.MaxConcurrency.N, product, s.MaxConcurrency)
 		}
 		// The setting is used, not squandered: at least half of it, up to what a page can use.
 		useful := MaxBatchSize * ceilDiv(PageSize, MaxBatchSize)
@@ -336,10 +336,10 @@ func TestDistributedMapShape(t *testing.T) {
 	if outer.ItemProcessor.ProcessorConfig.ExecutionType != asl.ExecutionExpress {
 		t.Errorf("children are %q, want EXPRESS", outer.ItemProcessor.ProcessorConfig.ExecutionType)
 	}
-	if outer.ToleratedFailurePercentage != 0 || outer.ToleratedFailureCount != 0 {
-		t.Errorf("tolerated failures %g%% / %d, want 0: children must not fail", outer.ToleratedFailurePercentage, outer.ToleratedFailureCount)
+	if outer.ToleratedFailurePercentage.N != 0 || outer.ToleratedFailureCount.N != 0 {
+		t.Errorf("tolerated failures %g%% / %d, want 0: children must not fail", outer.ToleratedFailurePercentage.N, outer.ToleratedFailureCount.N)
 	}
-	if outer.Label != MapLabel || outer.ItemBatcher == nil || outer.ItemBatcher.MaxItemsPerBatch != PlanFor(10).BatchSize {
+	if outer.Label != MapLabel || outer.ItemBatcher == nil || outer.ItemBatcher.MaxItemsPerBatch.N != PlanFor(10).BatchSize {
 		t.Errorf("label %q, batcher %+v; want %q and MaxItemsPerBatch %d", outer.Label, outer.ItemBatcher, MapLabel, PlanFor(10).BatchSize)
 	}
 	if inner.ItemsPath != "$.Items" {
