@@ -128,6 +128,8 @@ func describeDecodeError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return fmt.Errorf("%s: want only the fields account, now and users; a user's userName, path, keys, deleted, "+
 			"unreadable; a key's accessKeyId, status, createDate, lastUsed", strings.TrimPrefix(err.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("not valid JSON: it ends before the object is complete")
 	case errors.Is(err, io.EOF):
 		return errors.New("empty: want one JSON object {\"account\", \"now\", \"users\"}")
 	}
