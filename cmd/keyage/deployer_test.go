@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestDeployerPolicy(t *testing.T) {
+	status, stdout, stderr := runCLI("deployer-policy", "--stack", "prod", "--account", "111122223333")
+	if status != exitOK || stderr != "" {
+		t.Fatalf("deployer-policy --stack prod = %d, stderr %q; want 0", status, stderr)
+	}
+	var doc struct {
+		Version   string
+		Statement []struct{ Resource []string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("output is not a policy document: %v\n%s", err, stdout)
+	}
+	if doc.Version != "2012-10-17" || len(doc.Statement) == 0 {
+		t.Fatalf("document %+v, want version 2012-10-17 and statements", doc)
+	}
+	// The stack's region (Pulumi.prod.yaml's aws:region) and the account given.
+	if !strings.Contains(stdout, `"arn:aws:states:eu-central-1:111122223333:stateMachine:keyage-prod"`) {
+		t.Errorf("no statement on prod's state machine in eu-central-1, account 111122223333:\n%s", stdout)
+	}
+}
+
+func TestDeployerPolicyUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"deployer-policy", "--stack", "prod", "--account", "12"}, `keyage deployer-policy: --account "12": want 12 digits`},
+		{[]string{"deployer-policy", "--stack", "prod", "--partition", "azure"}, `keyage deployer-policy: --partition "azure": want aws, aws-cn or aws-us-gov`},
+		{[]string{"deployer-policy"}, "keyage deployer-policy: --stack is required"},
+	} {
+		status, _, stderr := runCLI(tt.args...)
+		if status != exitUsage || !strings.HasPrefix(stderr, tt.want) {
+			t.Errorf("%v = %d, stderr %q; want 2 and %q", tt.args, status, stderr, tt.want)
+		}
+	}
+}

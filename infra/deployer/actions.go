@@ -1,0 +1,136 @@
+package deployer
+
+// Access is what the AWS provider calls to create, read, update and delete one kind of
+// resource: the IAM actions each operation needs. They follow the calls of the Terraform AWS
+// provider that pulumi-aws v6 wraps (create also reads the resource back; delete may list what
+// must go first); a first real deploy confirms them (an AccessDenied in CloudTrail names what
+// is missing). Tagging on create is listed under Create: every keyage resource carries tags.
+type Access struct {
+	Create, Read, Update, Delete []string
+}
+
+// all returns every action of the four operations.
+func (a Access) all() []string {
+	var out []string
+	for _, list := range [][]string{a.Create, a.Read, a.Update, a.Delete} {
+		out = append(out, list...)
+	}
+	return out
+}
+
+// unscoped are the actions IAM authorizes on Resource "*" only (AWS's service authorization
+// reference lists no resource type for them; tests/node/iam-scope.mjs checks it).
+var unscoped = map[string]bool{
+	"kms:CreateKey":          true,
+	"kms:ListAliases":        true,
+	"logs:DescribeLogGroups": true,
+}
+
+// passRole is the action that lets a resource be created or updated with a role: Lambda,
+// Step Functions and EventBridge Scheduler check it against the role passed.
+const passRole = "iam:PassRole"
+
+// Table maps each pulumi-aws resource type keyage registers to the actions the provider needs
+// for it. The actions act on the resource's own ARN (see arns), except the unscoped ones and
+// iam:PassRole, which acts on the role the resource is given.
+var Table = map[string]Access{
+	"aws:iam/role:Role": {
+		Create: []string{"iam:CreateRole", "iam:TagRole", "iam:GetRole"},
+		Read:   []string{"iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"},
+		Update: []string{"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"},
+		Delete: []string{"iam:DeleteRole", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
+			"iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"},
+	},
+	"aws:iam/rolePolicy:RolePolicy": { // an inline policy: the actions act on its role
+		Create: []string{"iam:PutRolePolicy", "iam:GetRolePolicy"},
+		Read:   []string{"iam:GetRolePolicy"},
+		Update: []string{"iam:PutRolePolicy"},
+		Delete: []string{"iam:DeleteRolePolicy"},
+	},
+	"aws:kms/key:Key": {
+		// CreateKey with tags needs kms:TagResource on every key of the account and region
+		// (https://docs.aws.amazon.com/kms/latest/developerguide/manage-tags-api.html), which
+		// the key/* ARN is. Once the key exists, its policy lets the account's IAM policies
+		// (this one) administer it.
+		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy"},
+		Read: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
+			"kms:ListAliases"},
+		Update: []string{"kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription",
+			"kms:TagResource", "kms:UntagResource"},
+		Delete: []string{"kms:ScheduleKeyDeletion"},
+	},
+	"aws:kms/alias:Alias": { // acts on the alias and on the key it points to
+		Create: []string{"kms:CreateAlias", "kms:ListAliases"},
+		Read:   []string{"kms:ListAliases"},
+		Update: []string{"kms:UpdateAlias"},
+		Delete: []string{"kms:DeleteAlias"},
+	},
+	"aws:sns/topic:Topic": {
+		Create: []string{"sns:CreateTopic", "sns:TagResource", "sns:SetTopicAttributes", "sns:GetTopicAttributes"},
+		Read:   []string{"sns:GetTopicAttributes", "sns:ListTagsForResource"},
+		Update: []string{"sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource"},
+		Delete: []string{"sns:DeleteTopic"},
+	},
+	"aws:sns/topicPolicy:TopicPolicy": { // the topic's Policy attribute
+		Create: []string{"sns:SetTopicAttributes", "sns:GetTopicAttributes"},
+		Read:   []string{"sns:GetTopicAttributes"},
+		Update: []string{"sns:SetTopicAttributes"},
+		Delete: []string{"sns:SetTopicAttributes"},
+	},
+	"aws:sns/topicSubscription:TopicSubscription": { // on the topic and its subscriptions
+		Create: []string{"sns:Subscribe", "sns:SetSubscriptionAttributes", "sns:GetSubscriptionAttributes"},
+		Read:   []string{"sns:GetSubscriptionAttributes"},
+		Update: []string{"sns:SetSubscriptionAttributes"},
+		Delete: []string{"sns:Unsubscribe"},
+	},
+	"aws:sqs/queue:Queue": {
+		Create: []string{"sqs:CreateQueue", "sqs:TagQueue", "sqs:GetQueueAttributes"},
+		Read:   []string{"sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:GetQueueUrl"},
+		Update: []string{"sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"},
+		Delete: []string{"sqs:DeleteQueue"},
+	},
+	"aws:sqs/queuePolicy:QueuePolicy": { // the queue's Policy attribute
+		Create: []string{"sqs:SetQueueAttributes", "sqs:GetQueueAttributes"},
+		Read:   []string{"sqs:GetQueueAttributes"},
+		Update: []string{"sqs:SetQueueAttributes"},
+		Delete: []string{"sqs:SetQueueAttributes"},
+	},
+	"aws:cloudwatch/logGroup:LogGroup": {
+		Create: []string{"logs:CreateLogGroup", "logs:TagResource", "logs:TagLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups"},
+		Read:   []string{"logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"},
+		Update: []string{"logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource"},
+		Delete: []string{"logs:DeleteLogGroup"},
+	},
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {
+		Create: []string{"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:DescribeAlarms"},
+		Read:   []string{"cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"},
+		Update: []string{"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"},
+		Delete: []string{"cloudwatch:DeleteAlarms"},
+	},
+	"aws:lambda/function:Function": {
+		Create: []string{"lambda:CreateFunction", "lambda:TagResource", "lambda:GetFunction", passRole},
+		Read: []string{"lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction",
+			"lambda:GetFunctionRecursionConfig", "lambda:ListTags"},
+		Update: []string{"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:TagResource",
+			"lambda:UntagResource", passRole},
+		Delete: []string{"lambda:DeleteFunction"},
+	},
+	"aws:sfn/stateMachine:StateMachine": {
+		Create: []string{"states:CreateStateMachine", "states:TagResource", "states:DescribeStateMachine", passRole},
+		Read:   []string{"states:DescribeStateMachine", "states:ListTagsForResource"},
+		Update: []string{"states:UpdateStateMachine", "states:TagResource", "states:UntagResource", passRole},
+		Delete: []string{"states:DeleteStateMachine", "states:DescribeStateMachine"},
+	},
+	"aws:scheduler/scheduleGroup:ScheduleGroup": {
+		Create: []string{"scheduler:CreateScheduleGroup", "scheduler:TagResource", "scheduler:GetScheduleGroup"},
+		Read:   []string{"scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"},
+		Update: []string{"scheduler:TagResource", "scheduler:UntagResource"},
+		Delete: []string{"scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup"},
+	},
+	"aws:scheduler/schedule:Schedule": {
+		Create: []string{"scheduler:CreateSchedule", "scheduler:GetSchedule", passRole},
+		Read:   []string{"scheduler:GetSchedule"},
+		Update: []string{"scheduler:UpdateSchedule", passRole},
+		Delete: []string{"scheduler:DeleteSchedule"},
+	},
+}

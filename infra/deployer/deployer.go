@@ -1,0 +1,177 @@
+// Package deployer derives the IAM policy the identity that runs `pulumi up` needs for a keyage
+// stack: it runs the program under mocks (package infratest), takes every resource it registers,
+// looks up the actions that resource type needs (Table) and scopes them to the resource's ARN,
+// built from the names the program gives (or Pulumi's auto-naming would give) its resources.
+//
+// It is not the runtime roles' policies (package infra derives those) and it grants nothing
+// itself: it prints a document for an administrator to attach.
+package deployer
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/infra/infratest"
+)
+
+// Env is the partition, region and account the stack deploys to.
+type Env struct {
+	Partition, Region, AccountID string
+}
+
+// noPermission are the provider functions keyage calls that need no IAM permission: the
+// partition, region and service principals are the provider's own data, and
+// sts:GetCallerIdentity is allowed to every identity
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+var noPermission = map[string]bool{
+	"aws:index/getPartition:getPartition":               true,
+	"aws:index/getRegion:getRegion":                     true,
+	"aws:index/getServicePrincipal:getServicePrincipal": true,
+	"aws:index/getCallerIdentity:getCallerIdentity":     true,
+}
+
+// ForStack runs keyage's program for stack with settings s under mocks standing in for env, and
+// returns the policy the deploying identity needs for what it registers.
+func ForStack(s config.Settings, stack string, env Env) (infra.PolicyDocument, error) {
+	mocks := infratest.New(env.Partition, env.Region, env.AccountID)
+	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s})); err != nil {
+		return infra.PolicyDocument{}, fmt.Errorf("run the program under mocks: %w", err)
+	}
+	for _, token := range mocks.Invokes() {
+		if !noPermission[token] {
+			return infra.PolicyDocument{}, fmt.Errorf("the program calls provider function %s: say in deployer.noPermission "+
+				"that it needs no permission, or add the actions it needs", token)
+		}
+	}
+	return Policy(mocks.Resources(), env, infra.ComponentName+"-"+stack)
+}
+
+// Policy returns the policy that lets a deployer create, read, update and delete resources
+// (as registered under infratest's mocks) in env. Resources are scoped to their names: a name
+// that starts with or contains prefix ("<component>-<stack>") is widened to every name of the
+// stack (prefix or prefix-*), an auto-named one to the logical name's auto-names (name-*).
+func Policy(resources []infratest.Resource, env Env, prefix string) (infra.PolicyDocument, error) {
+	p := planner{env: env, prefix: prefix, byName: map[string]map[string]infratest.Resource{}}
+	for _, r := range resources {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
+			continue // components and providers make no AWS calls of their own
+		}
+		if p.byName[r.Type] == nil {
+			p.byName[r.Type] = map[string]infratest.Resource{}
+		}
+		p.byName[r.Type][physical(r)] = r
+	}
+	// Collect the actions each ARN pattern needs, then give one statement to each set of ARNs
+	// that need the same actions. Resources are visited in URN order: the SDK registers them
+	// from several goroutines, and the statements' names must not depend on it.
+	resources = slices.Clone(resources)
+	slices.SortFunc(resources, func(a, b infratest.Resource) int { return strings.Compare(a.URN, b.URN) })
+	actionsOf := map[string]map[string]bool{} // ARN pattern -> actions
+	sidFor := map[string]string{}             // ARN pattern -> a statement name: its own resource type's
+	owned := map[string]bool{}                // ARN patterns that are some resource's own (arns' first)
+	grant := func(arn, sid string, own bool, actions ...string) {
+		if actionsOf[arn] == nil {
+			actionsOf[arn] = map[string]bool{}
+		}
+		if sidFor[arn] == "" || own && !owned[arn] {
+			sidFor[arn] = sid
+			owned[arn] = owned[arn] || own
+		}
+		for _, a := range actions {
+			actionsOf[arn][a] = true
+		}
+	}
+	var passes []infra.Statement
+	for _, r := range resources {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
+			continue
+		}
+		access, ok := Table[r.Type]
+		if !ok {
+			return infra.PolicyDocument{}, fmt.Errorf("resource %s has type %s, which deployer.Table does not list: "+
+				"add the actions its create, read, update and delete need", r.Name, r.Type)
+		}
+		arns, err := p.arns(r)
+		if err != nil {
+			return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
+		}
+		for _, action := range access.all() {
+			switch {
+			case unscoped[action]:
+				grant("*", "NoResourceLevelPermissions", true, action)
+			case action == passRole:
+				role, services, err := p.passedRole(r)
+				if err != nil {
+					return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
+				}
+				for _, service := range services {
+					st := infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]), Effect: "Allow",
+						Action: []string{passRole}, Resource: role,
+						Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}}
+					if !slices.ContainsFunc(passes, func(o infra.Statement) bool { return o.Sid == st.Sid && slices.Equal(o.Resource, st.Resource) }) {
+						passes = append(passes, st)
+					}
+				}
+			default:
+				for i, arn := range arns {
+					grant(arn, sidOf(r.Type), i == 0, action)
+				}
+			}
+		}
+	}
+	bySet := map[string]*infra.Statement{}
+	for _, arn := range slices.Sorted(maps.Keys(actionsOf)) {
+		actions := slices.Sorted(maps.Keys(actionsOf[arn]))
+		key := strings.Join(actions, " ")
+		if st, ok := bySet[key]; ok {
+			st.Resource = append(st.Resource, arn)
+			continue
+		}
+		bySet[key] = &infra.Statement{Sid: sidFor[arn], Effect: "Allow", Action: actions, Resource: []string{arn}}
+	}
+	doc := infra.PolicyDocument{Version: "2012-10-17", Statement: passes}
+	for _, st := range bySet {
+		doc.Statement = append(doc.Statement, *st)
+	}
+	slices.SortFunc(doc.Statement, func(a, b infra.Statement) int {
+		return cmp.Or(strings.Compare(a.Sid, b.Sid), strings.Compare(strings.Join(a.Resource, " "), strings.Join(b.Resource, " ")))
+	})
+	// Sids must be unique within a policy: number repeated ones.
+	seen := map[string]int{}
+	for i := range doc.Statement {
+		sid := doc.Statement[i].Sid
+		if seen[sid]++; seen[sid] > 1 {
+			doc.Statement[i].Sid = fmt.Sprintf("%s%d", sid, seen[sid])
+		}
+	}
+	return doc, nil
+}
+
+// sidOf names a statement after a resource type: "aws:sns/topic:Topic" gives "SnsTopic".
+func sidOf(typ string) string {
+	parts := strings.Split(typ, ":")
+	if len(parts) != 3 {
+		return sidPart(typ)
+	}
+	module, _, _ := strings.Cut(parts[1], "/")
+	return sidPart(module) + sidPart(parts[2])
+}
+
+// sidPart keeps the letters and digits of s, the first one upper case.
+func sidPart(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			if b.Len() == 0 && r >= 'a' && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,71 @@
+package preview
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Formats are the values of `keyage preview --format`.
+var Formats = []string{"all", "email", "json", "sms"}
+
+// Write prints the result in format (one of Formats): "email" the subject and the email body,
+// "json" the default body (indented), "sms" the SMS text, "all" the subject, the message
+// attributes and every body under a heading naming who receives it. When the run would publish
+// nothing, every format says so and gives the counts.
+func (r Result) Write(w io.Writer, format string) error {
+	if !slices.Contains(Formats, format) {
+		return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats, ", "))
+	}
+	if r.Publish == nil {
+		s := r.Summary
+		_, err := fmt.Fprintf(w, "Nothing would be published: no key is stale or due soon and every user's keys were read "+
+			"(%d users: %d compliant active keys, %d keys of exempt users, %d inactive keys, %d users deleted during the scan).\n",
+			s.Users, s.Compliant, s.Exempt, s.Inactive, s.Deleted)
+		return err
+	}
+	p := r.Publish
+	var b strings.Builder
+	switch format {
+	case "email":
+		fmt.Fprintf(&b, "Subject: %s\n\n%s", p.Subject, p.Bodies["email"])
+	case "json":
+		body, err := indent(p.Bodies["default"])
+		if err != nil {
+			return err
+		}
+		b.WriteString(body)
+	case "sms":
+		b.WriteString(p.Bodies["sms"] + "\n")
+	case "all":
+		body, err := indent(p.Bodies["default"])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "Subject: %s\n", p.Subject)
+		var attrs []string
+		for _, name := range slices.Sorted(maps.Keys(p.Attributes)) {
+			attrs = append(attrs, name+"="+p.Attributes[name])
+		}
+		fmt.Fprintf(&b, "Message attributes: %s\n", strings.Join(attrs, ", "))
+		fmt.Fprintf(&b, "\n--- email body (email subscribers)\n%s", p.Bodies["email"])
+		fmt.Fprintf(&b, "\n--- JSON body (the default: email-json, https, sqs, lambda and firehose subscribers)\n%s", body)
+		fmt.Fprintf(&b, "\n--- SMS text (sms subscribers)\n%s\n", p.Bodies["sms"])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// indent returns a JSON document indented by two spaces, ending with a newline.
+func indent(doc string) (string, error) {
+	var out bytes.Buffer
+	if err := json.Indent(&out, []byte(doc), "", "  "); err != nil {
+		return "", fmt.Errorf("the default body is not JSON: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.String(), nil
+}

@@ -1,0 +1,176 @@
+package preview
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+	"github.com/keyage/keyage/workflow"
+)
+
+func devLike() config.Settings {
+	s := config.Defaults()
+	s.WarnAgeDays = 60
+	s.ExemptUsers = []string{"break-glass-*"}
+	return s
+}
+
+var sampleNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // never used: the sample names its own now
+
+func TestRunSample(t *testing.T) {
+	r, err := Run(devLike(), Sample(), sampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Now.Format(time.RFC3339), "2026-12-01T08:00:00Z"; got != want {
+		t.Errorf("now = %s, want the sample's %s", got, want)
+	}
+	want := agecheck.Summary{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2}
+	got := r.Summary
+	got.Findings, got.UncheckedUsers = nil, nil
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("counts %+v, want %+v (every kind of key and user in the sample)", got, want)
+	}
+	p := r.Publish
+	if p == nil {
+		t.Fatal("the sample publishes nothing, want a notification")
+	}
+	if want := "2 IAM access keys older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"; p.Subject != want {
+		t.Errorf("subject %q, want %q", p.Subject, want)
+	}
+	if p.Attributes["severity"] != agecheck.SeverityStale || p.Attributes["account"] != SampleAccountID || len(p.Attributes) != 2 {
+		t.Errorf("attributes %v, want severity=stale and account=%s (the Notify state's)", p.Attributes, SampleAccountID)
+	}
+	if p.Bodies["sms"] != p.Subject {
+		t.Errorf("SMS text %q, want the subject", p.Bodies["sms"])
+	}
+	var body agecheck.MessageBody
+	if err := json.Unmarshal([]byte(p.Bodies["default"]), &body); err != nil {
+		t.Fatalf("default body is not a MessageBody: %v", err)
+	}
+	if len(body.Findings) != 3 || body.Findings[0].UserName != "legacy-batch" || body.Findings[0].LastUsedService != "N/A" ||
+		body.Findings[1].LastUsedService != "s3" || len(body.UncheckedUsers) != 1 {
+		t.Errorf("default body findings %+v, unchecked %+v; want the oldest (never used) first, then alice's (used in s3), and contractor-jane",
+			body.Findings, body.UncheckedUsers)
+	}
+	for _, line := range []string{
+		"stale     legacy-batch  AKIAIOSFODNN7EXAMPLE  1415        2023-01-15  never",
+		"stale     alice         AKIAI44QH8DHBEXAMPLE  213         2026-05-01  2026-11-20 (s3, eu-west-1)",
+		"contractor-jane: Iam.IamException: Rate exceeded",
+	} {
+		if !strings.Contains(p.Bodies["email"], line) {
+			t.Errorf("email body lacks %q:\n%s", line, p.Bodies["email"])
+		}
+	}
+}
+
+// TestRunPagesLikeTheStateMachine: an account larger than a page goes through several checks
+// and merges, and the counts stay exact.
+func TestRunPagesLikeTheStateMachine(t *testing.T) {
+	n := 3*workflow.PageSize + 1
+	a := Account{Now: "2026-12-01T00:00:00Z", Users: make([]User, n)}
+	for i := range a.Users {
+		a.Users[i] = User{UserName: fmt.Sprintf("user-%03d", i), Keys: []Key{{
+			AccessKeyID: fmt.Sprintf("AKIA%016d", i), Status: "Active",
+			CreateDate: time.Date(2025, 1, 1, 0, 0, i, 0, time.UTC).Format(time.RFC3339),
+		}}}
+	}
+	r, err := Run(config.Defaults(), a, sampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Summary.Users != n || r.Summary.Stale != n || len(r.Summary.Findings) != n {
+		t.Fatalf("users %d, stale %d, findings %d; want %d of each", r.Summary.Users, r.Summary.Stale, len(r.Summary.Findings), n)
+	}
+	if r.Summary.Findings[0].UserName != "user-000" || r.Summary.Findings[n-1].UserName != fmt.Sprintf("user-%03d", n-1) {
+		t.Errorf("findings from %s to %s, want oldest first across pages", r.Summary.Findings[0].UserName, r.Summary.Findings[n-1].UserName)
+	}
+	if r.Account != SampleAccountID {
+		t.Errorf("account %q, want %s when the file names none", r.Account, SampleAccountID)
+	}
+}
+
+func TestRunNothingToPublish(t *testing.T) {
+	a := Account{Users: []User{{UserName: "fresh", Keys: []Key{{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", Status: "Active",
+		CreateDate: "2026-11-01T00:00:00Z"}}}}}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	r, err := Run(config.Defaults(), a, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Publish != nil || r.Report.Publish || !r.Now.Equal(now) {
+		t.Fatalf("publish %+v at %v, want nothing published, judged at the fallback %v", r.Publish, r.Now, now)
+	}
+	var out bytes.Buffer
+	if err := r.Write(&out, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Nothing would be published: no key is stale or due soon and every user's keys were read (1 users: 1 compliant"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("output %q, want it to start with %q", out.String(), want)
+	}
+	// A month later the same key is stale.
+	if r, err = Run(config.Defaults(), a, now.AddDate(0, 3, 0)); err != nil || r.Publish == nil {
+		t.Errorf("three months later: publish %v, err %v; want a notification", r.Publish, err)
+	}
+}
+
+func TestWriteFormats(t *testing.T) {
+	r, err := Run(devLike(), Sample(), sampleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(format string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := r.Write(&out, format); err != nil {
+			t.Fatalf("Write(%s): %v", format, err)
+		}
+		return out.String()
+	}
+	if got, want := write("email"), "Subject: "+r.Publish.Subject+"\n\n"+r.Publish.Bodies["email"]; got != want {
+		t.Errorf("email:\n%s\nwant\n%s", got, want)
+	}
+	var fromJSON, fromBody any
+	if err := json.Unmarshal([]byte(write("json")), &fromJSON); err != nil {
+		t.Fatalf("--format json is not JSON: %v", err)
+	}
+	_ = json.Unmarshal([]byte(r.Publish.Bodies["default"]), &fromBody)
+	if fmt.Sprint(fromJSON) != fmt.Sprint(fromBody) {
+		t.Errorf("--format json prints %v, want the default body %v", fromJSON, fromBody)
+	}
+	if got := write("sms"); got != r.Publish.Subject+"\n" {
+		t.Errorf("sms: %q, want the subject", got)
+	}
+	all := write("all")
+	for _, part := range []string{"Subject: " + r.Publish.Subject + "\n", "Message attributes: account=123456789012, severity=stale\n",
+		r.Publish.Bodies["email"], `"truncated": false`, "--- SMS text (sms subscribers)\n" + r.Publish.Subject + "\n"} {
+		if !strings.Contains(all, part) {
+			t.Errorf("--format all lacks %q", part)
+		}
+	}
+	if err := r.Write(&bytes.Buffer{}, "html"); err == nil || !strings.Contains(err.Error(), `format "html": want one of all, email, json, sms`) {
+		t.Errorf("Write(html) = %v, want the formats named", err)
+	}
+}
+
+func TestResolveRefusesOtherPaths(t *testing.T) {
+	input := map[string]any{"subject": "s", "nested": map[string]any{"x": 1}}
+	got, err := resolve(map[string]any{"A": map[string]any{"B.$": "$.subject"}, "L": []any{"c"}}, input, "P")
+	if err != nil || fmt.Sprint(got) != "map[A:map[B:s] L:[c]]" {
+		t.Errorf("resolve = %v, %v; want the subject at A.B", got, err)
+	}
+	for tmpl, want := range map[string]string{
+		"$.nested.x": `P.X.$: path "$.nested.x": want $.<field>`,
+		"$":          `P.X.$: path "$": want $.<field>`,
+		"$.absent":   `P.X.$: path "$.absent" selects nothing in the report`,
+	} {
+		if _, err := resolve(map[string]any{"X.$": tmpl}, input, "P"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("resolve(%s) = %v, want %q", tmpl, err, want)
+		}
+	}
+}

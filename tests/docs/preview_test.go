@@ -1,0 +1,72 @@
+package docs
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/internal/preview"
+)
+
+// TestREADMENotificationIsThePreview keeps the README's example notification equal to what
+// `keyage preview --stack dev --format email` prints.
+func TestREADMENotificationIsThePreview(t *testing.T) {
+	readme := read(t, "README.md")
+	block := between(t, "README.md", readme, "`go run ./cmd/keyage preview --stack dev --format\nemail` prints what `Pulumi.dev.yaml`'s policy sends for the built-in sample account:\n", "\n\n`stale` keys")
+	var lines []string
+	for _, l := range strings.Split(block, "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "    "))
+	}
+	got := strings.Join(lines, "\n")
+
+	s, err := config.LoadStackFile(modroot.MustFind(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := preview.Run(s, preview.Sample(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := r.Write(&out, "email"); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSpace(out.String()); got != want {
+		t.Errorf("README.md's example notification differs from `go run ./cmd/keyage preview --stack dev --format email`:\ngot\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestREADMEDocumentsTheAccountFile: the README's table of the account file names every field
+// ParseAccount accepts, and its example error is the one ParseAccount gives.
+func TestREADMEDocumentsTheAccountFile(t *testing.T) {
+	readme := read(t, "README.md")
+	table := between(t, "README.md", readme, "| field | meaning |", "\n\n")
+	var walk func(typ reflect.Type, at string)
+	walk = func(typ reflect.Type, at string) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct {
+			return
+		}
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !strings.Contains(table, "`"+name) {
+				t.Errorf("README.md's account file table does not name %s%s", at, name)
+			}
+			walk(f.Type, at+name+".")
+		}
+	}
+	walk(reflect.TypeFor[preview.Account](), "")
+
+	example := between(t, "README.md", readme, "is allowed, such as `", "`.\n")
+	_, err := preview.ParseAccount([]byte(`{"users":[{"userName":"u","keys":[{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","status":"on","createDate":"2020-01-01T00:00:00Z"}]}]}`))
+	if err == nil || !strings.HasSuffix(err.Error(), "\n  "+example) {
+		t.Errorf("ParseAccount with status \"on\" = %v, want README.md's example %q", err, example)
+	}
+}
