@@ -17,13 +17,17 @@ const (
 	// StateListUsers lists the first page of users; StateListMoreUsers the following ones.
 	StateListUsers     = "ListUsers"
 	StateListMoreUsers = "ListMoreUsers"
+	// stateHasUsers skips the check of a page whose response has no Users.
+	stateHasUsers = "HasUsers"
 	// StateCheckKeys is the Distributed Map over a page's users.
 	StateCheckKeys = "CheckKeys"
 	// StateListKeysOfBatch is a child's inline Map over its batch.
 	StateListKeysOfBatch = "ListKeysOfBatch"
 	// StateListAccessKeys calls iam:ListAccessKeys for one user.
 	StateListAccessKeys = "ListAccessKeys"
+	stateHasKeys        = "HasKeys"
 	stateKeysListed     = "KeysListed"
+	stateNoKeys         = "NoKeys"
 	stateUserDeleted    = "UserDeleted"
 	stateKeysUnreadable = "KeysUnreadable"
 	// StateCheckBatch invokes the function with op "check" for a child's batch.
@@ -33,6 +37,7 @@ const (
 	stateBatchUnchecked  = "BatchUnchecked"
 	StateMergeResults    = "MergeResults" // op "merge"
 	stateMorePages       = "MorePages"
+	stateNoMarker        = "ListingIncomplete"
 	StateReport          = "Report" // op "report"
 	stateHasFindings     = "HasFindings"
 	StateNotify          = "Notify" // sns:Publish
@@ -48,6 +53,9 @@ const (
 	batchFailedCause = "the age-check function failed for this batch after retries; its full error is in the state machine's execution log (Express children keep no history)"
 	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
 	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
+	// noMarkerMsg is the Cause of ErrorIncompleteListing.
+	noMarkerMsg = "ListUsers answered IsTruncated true without a Marker, so the remaining users cannot be listed; " +
+		"the run stops rather than report a partial scan as complete"
 )
 
 // Error names the definition retries.
@@ -121,14 +129,23 @@ func (b builder) addPages(st asl.States) {
 	first := listUsersTask(b.r.Partition, "")
 	first.Comment = "The first page. The whole response goes to $.page: its Marker is absent on the last page, which " +
 		"a ResultSelector could not tolerate, and the Distributed Map replaces its Users right away."
-	first.Next = StateCheckKeys
+	first.Next = stateHasUsers
 	st[StateListUsers] = first
 
 	more := listUsersTask(b.r.Partition, asl.Path("$.page.Marker"))
-	more.Comment = "A following page, from the previous page's Marker (present whenever IsTruncated is true)."
-	more.Next = StateCheckKeys
+	more.Comment = "A following page, from the previous page's Marker (MorePages checked it is present)."
+	more.Next = stateHasUsers
 	st[StateListMoreUsers] = more
 
+	// IAM's model marks Users, IsTruncated and Marker optional, and a path to an absent field
+	// is States.Runtime, which no Catch handles: each is read only once present.
+	// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
+	st[stateHasUsers] = &asl.Choice{
+		Common: asl.Common{Comment: "A response without Users (IAM's model makes the list optional) is an empty page: " +
+			"nothing to check or merge."},
+		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: ptr(true), Next: StateCheckKeys}},
+		Default: stateMorePages,
+	}
 	st[StateCheckKeys] = b.checkKeysMap()
 
 	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
@@ -145,15 +162,26 @@ func (b builder) addPages(st asl.States) {
 	st[stateMorePages] = &asl.Choice{
 		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may " +
 			"return short pages. IsTruncated is optional in IAM's model, so an absent one ends the loop rather than the run."},
-		Choices: []asl.ChoiceRule{{
-			And: []asl.ChoiceRule{
-				{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-				{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+		Choices: []asl.ChoiceRule{
+			{
+				And: []asl.ChoiceRule{
+					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+					{Variable: "$.page.Marker", IsPresent: ptr(true)},
+				},
+				Next: StateListMoreUsers,
 			},
-			Next: StateListMoreUsers,
-		}},
+			{
+				And: []asl.ChoiceRule{
+					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+				},
+				Next: stateNoMarker,
+			},
+		},
 		Default: StateReport,
 	}
+	st[stateNoMarker] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
 }
 
 // listUsersTask calls iam:ListUsers; marker is the path of the Marker, empty for the first page.
@@ -211,7 +239,7 @@ func (b builder) checkKeysMap() *asl.Map {
 func (b builder) child() asl.Branch {
 	p := b.r.Partition
 	list := listAccessKeysTask(p, b.r.AccountID)
-	list.Next = stateKeysListed
+	list.Next = stateHasKeys
 
 	check := checkTask(p, b.r.FunctionARN)
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
@@ -232,8 +260,19 @@ func (b builder) child() asl.Branch {
 					StartAt: StateListAccessKeys,
 					States: asl.States{
 						StateListAccessKeys: list,
+						stateHasKeys: &asl.Choice{
+							Common: asl.Common{Comment: "IAM's model makes AccessKeyMetadata optional: a response without it is a user without keys."},
+							Choices: []asl.ChoiceRule{{
+								Variable: "$.listed.AccessKeyMetadata", IsPresent: ptr(true), Next: stateKeysListed,
+							}},
+							Default: stateNoKeys,
+						},
 						stateKeysListed: &asl.Pass{
-							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.keys"},
+							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.AccessKeyMetadata"},
+							Flow:       asl.Flow{End: true},
+						},
+						stateNoKeys: &asl.Pass{
+							Parameters: map[string]any{"userName.$": "$.UserName"},
 							Flow:       asl.Flow{End: true},
 						},
 						stateUserDeleted: &asl.Pass{
@@ -289,9 +328,9 @@ func (b builder) child() asl.Branch {
 func listAccessKeysTask(partition, account string) *asl.Task {
 	t := asl.SDKTask(partition, "iam", "listAccessKeys")
 	t.Permissions[0].Resource = []string{"arn:" + partition + ":iam::" + account + ":user/*"}
-	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all."
+	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all. The response goes " +
+		"to $.listed whole: a ResultSelector could not tolerate an absent AccessKeyMetadata."
 	t.Parameters = map[string]any{"UserName.$": "$.UserName"}
-	t.ResultSelector = map[string]any{"keys.$": "$.AccessKeyMetadata"}
 	t.ResultPath = "$.listed"
 	t.TimeoutSeconds = ListAccessKeysTimeoutSeconds
 	t.Retry = []asl.Retrier{{

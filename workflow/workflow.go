@@ -31,6 +31,9 @@ const (
 	ScheduledTimeField = "scheduledTime"
 	// ErrorInvalidInput is the error an execution fails with when its input is malformed.
 	ErrorInvalidInput = "Keyage.InvalidInput"
+	// ErrorIncompleteListing is the error an execution fails with when ListUsers says more users
+	// follow but gives no Marker to list them with.
+	ErrorIncompleteListing = "Keyage.IncompleteListing"
 )
 
 // Resources are the ARNs and identity of what the state machine calls. They exist only once

@@ -384,16 +384,21 @@ func TestPageSize(t *testing.T) {
 		}
 	}
 	loop := m.States[stateMorePages].(*asl.Choice)
-	wantRule := asl.ChoiceRule{
-		And: []asl.ChoiceRule{
-			{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-			{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
-		},
-		Next: StateListMoreUsers,
+	truncated := []asl.ChoiceRule{
+		{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+		{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
 	}
-	if len(loop.Choices) != 1 || !reflect.DeepEqual(loop.Choices[0], wantRule) || loop.Default != StateReport {
+	wantRules := []asl.ChoiceRule{
+		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: ptr(true)}), Next: StateListMoreUsers},
+		{And: truncated, Next: stateNoMarker},
+	}
+	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateReport {
 		got, _ := json.Marshal(loop)
-		t.Errorf("page loop is %s, want: IsTruncated present and true -> %s, else %s", got, StateListMoreUsers, StateReport)
+		t.Errorf("page loop is %s, want: IsTruncated present and true and Marker present -> %s, IsTruncated present and true -> %s, else %s",
+			got, StateListMoreUsers, stateNoMarker, StateReport)
+	}
+	if f, ok := m.States[stateNoMarker].(*asl.Fail); !ok || f.Error != ErrorIncompleteListing {
+		t.Errorf("%s is %#v, want a Fail with %s", stateNoMarker, m.States[stateNoMarker], ErrorIncompleteListing)
 	}
 }
 

@@ -818,3 +818,64 @@ func TestIAMConcurrencyBound(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionalFieldsAbsent: IAM's model marks Users, AccessKeyMetadata, IsTruncated and Marker
+// optional. Responses that leave them out when they are empty or false (users without keys, the
+// last page) are read as empty lists and "not truncated": the scan is the same as with them.
+func TestOptionalFieldsAbsent(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(90) // every fifth user has no keys; the last of 3 pages is not truncated
+	a.OmitOptional = true
+	s := mixedSettings()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	if got := a.ListUsersCalls(); got != 3 {
+		t.Errorf("ListUsers called %d times, want 3 pages", got)
+	}
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
+	checkCost(t, e, res, s, 90)
+}
+
+// TestEmptyAccountWithoutUsers: an account without users whose ListUsers response has neither
+// Users nor IsTruncated: no child, no publish, the run succeeds.
+func TestEmptyAccountWithoutUsers(t *testing.T) {
+	t.Parallel()
+	a := NewAccount(testAccount)
+	a.OmitOptional = true
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+	if n := res.Transitions.ChildExecutions; n != 0 {
+		t.Errorf("%d child executions, want none", n)
+	}
+	var report agecheck.Report
+	if err := json.Unmarshal(res.Output, &report); err != nil || report.Publish || report.Account != testAccount {
+		t.Errorf("execution output %s: want the report with publish false (%v)", res.Output, err)
+	}
+}
+
+// TestTruncatedPageWithoutMarker: a page that says IsTruncated but gives no Marker leaves users
+// that cannot be listed: the run fails with a clear error (and the alarm fires) instead of
+// reporting a partial scan as complete.
+func TestTruncatedPageWithoutMarker(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(50)
+	a.MarkerMissing = true
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
+	wantStatus(t, res, "FAILED")
+	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
+		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
+	}
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+}
