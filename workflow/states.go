@@ -306,7 +306,8 @@ func (b builder) child() asl.Branch {
 				Flow: asl.Flow{Next: stateBatchUnchecked},
 			},
 			stateBatchUnchecked: &asl.Pass{
-				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged."},
+				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged; " +
+					"batchFailed has the merge log each of them, since the function never saw them."},
 				Parameters: map[string]any{
 					"users.$":          "States.ArrayLength($.Items)",
 					"deleted":          0,
@@ -317,6 +318,8 @@ func (b builder) child() asl.Branch {
 					"warning":          0,
 					"stale":            0,
 					"uncheckedUsers.$": "$.uncheckedUsers",
+					// The function never saw these users: op merge logs them (agecheck.Summary.BatchFailed).
+					"batchFailed": true,
 				},
 				Flow: asl.Flow{End: true},
 			},

@@ -656,3 +656,37 @@ func TestRunsOffline(t *testing.T) {
 		walk("$", doc)
 	}
 }
+
+// TestBatchUncheckedIsASummary: the Summary the child builds when the check invocation failed
+// uses agecheck.Summary's JSON fields only, counts every user of the batch as unchecked, and is
+// marked batchFailed, which makes op merge log its users (the function never saw them).
+func TestBatchUncheckedIsASummary(t *testing.T) {
+	m, err := Definition(config.Defaults(), PlaceholderResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch
+	pass, ok := child.States[stateBatchUnchecked].(*asl.Pass)
+	if !ok {
+		t.Fatalf("%s is %T, want a Pass", stateBatchUnchecked, child.States[stateBatchUnchecked])
+	}
+	params := pass.Parameters.(map[string]any)
+	fields := map[string]bool{}
+	st := reflect.TypeFor[agecheck.Summary]()
+	for i := range st.NumField() {
+		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
+	}
+	for k := range params {
+		if !fields[strings.TrimSuffix(k, ".$")] {
+			t.Errorf("%s sets %q, which is no field of agecheck.Summary", stateBatchUnchecked, k)
+		}
+	}
+	if params["batchFailed"] != true {
+		t.Errorf("%s: batchFailed = %v, want true (op merge then logs the batch's users)", stateBatchUnchecked, params["batchFailed"])
+	}
+	for _, k := range []string{"users.$", "unchecked.$"} {
+		if params[k] != "States.ArrayLength($.Items)" {
+			t.Errorf("%s: %s = %v, want every user of the batch", stateBatchUnchecked, k, params[k])
+		}
+	}
+}

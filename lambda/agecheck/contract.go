@@ -98,6 +98,12 @@ type Summary struct {
 	Findings []Finding `json:"findings,omitempty"`
 	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
+
+	// BatchFailed is set on a child's Summary that the state machine built itself because the
+	// check invocation failed after its retries: all its users are unchecked, listed in full,
+	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
+	// sets it: a merged Summary's unchecked users have all been logged.
+	BatchFailed bool `json:"batchFailed,omitempty"`
 }
 
 // Finding is one flagged key.

@@ -879,3 +879,80 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 }
+
+// TestCheckThrottledForGood: every check invocation is throttled beyond its retries (merge and
+// report succeed). The 150 users are reported unchecked; the message lists MaxUncheckedListed of
+// them and the function logs every one, with its error, so none is named nowhere.
+func TestCheckThrottledForGood(t *testing.T) {
+	t.Parallel()
+	const users = 150
+	a := NewAccount(testAccount)
+	for i := range users {
+		a.Add(&User{Name: fmt.Sprintf("user-%03d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(200)))}})
+	}
+	const throttled = "Lambda.TooManyRequestsException"
+	e := newEnv(t, a)
+	e.tasks.InvokeFault = func(op string) *StatesError {
+		if op == agecheck.OpCheck {
+			return &StatesError{Error: throttled, Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
+		}
+		return nil
+	}
+	s := config.Defaults()
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	pubs := e.tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, _ := message(t, pubs[0])
+	if want := (agecheck.Counts{Users: users, Unchecked: users}); body.Counts != want {
+		t.Errorf("counts = %+v, want %+v", body.Counts, want)
+	}
+	if len(body.UncheckedUsers) != agecheck.MaxUncheckedListed || !body.Truncated {
+		t.Errorf("message lists %d unchecked users (truncated %v), want %d and truncated", len(body.UncheckedUsers), body.Truncated, agecheck.MaxUncheckedListed)
+	}
+	if pubs[0].Attributes["severity"] != agecheck.SeverityUnchecked {
+		t.Errorf("severity = %q, want %s", pubs[0].Attributes["severity"], agecheck.SeverityUnchecked)
+	}
+	named := map[string]bool{}
+	for _, u := range body.UncheckedUsers {
+		named[u.UserName] = true
+		if u.Error != throttled {
+			t.Errorf("message: %s unchecked with error %q, want %s", u.UserName, u.Error, throttled)
+		}
+	}
+	logged := map[string]int{}
+	for _, line := range e.fn.Logs() {
+		var l struct {
+			Msg      string `json:"msg"`
+			UserName string `json:"userName"`
+			Error    string `json:"error"`
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || l.Msg != agecheck.UncheckedLogMessage {
+			continue
+		}
+		logged[l.UserName]++
+		if l.Error != throttled {
+			t.Errorf("log: %s unchecked with error %q, want %s", l.UserName, l.Error, throttled)
+		}
+	}
+	for i := range users {
+		name := fmt.Sprintf("user-%03d", i)
+		if logged[name] != 1 {
+			t.Errorf("%s logged %d times as unchecked, want once (named in the message: %v)", name, logged[name], named[name])
+		}
+	}
+	attempts := 0
+	for _, c := range e.tasks.CallsTo(ResourceLambdaInvoke) {
+		if c.Error != nil && c.Error.Error == throttled {
+			attempts++
+		}
+	}
+	batches := users / workflow.PlanFor(s.MaxConcurrency).BatchSize
+	t.Logf("%d check attempts throttled for %d batches", attempts, batches)
+	if attempts <= batches {
+		t.Errorf("%d throttled check attempts for %d batches: want retries before giving up", attempts, batches)
+	}
+}
