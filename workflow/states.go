@@ -8,6 +8,10 @@ import (
 
 // State names. The end-to-end tests override tasks by these names.
 const (
+	stateCheckTest          = "CheckTest"
+	stateNotATest           = "NotATest"
+	stateKeepTestFlag       = "KeepTestFlag"
+	stateInvalidTest        = "InvalidTest"
 	stateHasScheduledTime   = "HasScheduledTime"
 	stateCheckScheduledTime = "CheckScheduledTime"
 	stateUseStartTime       = "UseStartTime"
@@ -53,6 +57,8 @@ const (
 	batchFailedCause = "the age-check function failed for this batch after retries; its full error is in the state machine's execution log (Express children keep no history)"
 	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
 	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
+	// invalidTestMsg is the Cause of ErrorInvalidInput for a malformed test flag.
+	invalidTestMsg = "the input's " + TestField + " is not a boolean: use {\"" + TestField + "\": true} for a test run, or leave it out"
 	// noMarkerMsg is the Cause of ErrorIncompleteListing.
 	noMarkerMsg = "ListUsers answered IsTruncated true without a Marker, so the remaining users cannot be listed; " +
 		"the run stops rather than report a partial scan as complete"
@@ -92,6 +98,33 @@ func (b builder) states() asl.States {
 
 // addInput adds the states that turn the execution input into the run's context.
 func (b builder) addInput(st asl.States) {
+	test := asl.Path("$." + TestField)
+	st[stateCheckTest] = &asl.Choice{
+		Common: asl.Common{Comment: "A test run (input " + TestField + ": true) always publishes, marked as a test; " +
+			"the schedule never sends the flag, so absent is false. A value that is not a boolean fails the run here."},
+		Choices: []asl.ChoiceRule{
+			// Not IsPresent rather than IsPresent false: the same in AWS, and the local
+			// interpreter the end-to-end tests run (aws-local-stepfunctions 3) never matches the latter.
+			{Not: &asl.ChoiceRule{Variable: test, IsPresent: ptr(true)}, Next: stateNotATest},
+			{Variable: test, IsBoolean: ptr(true), Next: stateKeepTestFlag},
+		},
+		Default: stateInvalidTest,
+	}
+	// Both write the flag to $.run.test, where Init finds it whatever the input held. (Not a
+	// Result of false at $.test: the local interpreter ignores a Result that is false.)
+	st[stateNotATest] = &asl.Pass{
+		Common:     asl.Common{Comment: "Not a test run: run.test is false."},
+		Parameters: map[string]any{TestField: false},
+		ResultPath: "$.run",
+		Flow:       asl.Flow{Next: stateHasScheduledTime},
+	}
+	st[stateKeepTestFlag] = &asl.Pass{
+		Parameters: map[string]any{TestField + ".$": string(test)},
+		ResultPath: "$.run",
+		Flow:       asl.Flow{Next: stateHasScheduledTime},
+	}
+	st[stateInvalidTest] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidTestMsg}
+
 	field := asl.Path("$." + ScheduledTimeField)
 	st[stateHasScheduledTime] = &asl.Choice{
 		Common: asl.Common{Comment: "\"now\" is the schedule's time when the input carries " + ScheduledTimeField +
@@ -106,7 +139,7 @@ func (b builder) addInput(st asl.States) {
 	}
 	st[stateInvalidInput] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidScheduledTimeMsg}
 	st[stateUseStartTime] = &asl.Pass{
-		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime"},
+		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime", "run.$": "$.run"},
 		Flow:       asl.Flow{Next: stateInit},
 	}
 	st[stateInit] = &asl.Pass{
@@ -117,6 +150,7 @@ func (b builder) addInput(st asl.States) {
 				"policy":  Policy(b.s),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
+				"test.$":  "$.run.test",
 			},
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
@@ -410,14 +444,16 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 func (b builder) addReport(st asl.States) {
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, map[string]any{
 		"summary.$": "$.scan.summary",
+		"test.$":    "$.run.test",
 	}, parentLambdaMaxDelaySeconds)
-	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone."
+	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone. " +
+		"A test run's report always publishes."
 	report.OutputPath = "$.Payload"
 	report.Next = stateHasFindings
 	st[StateReport] = report
 
 	st[stateHasFindings] = &asl.Choice{
-		Common:  asl.Common{Comment: "Publishes only when something was found: a stale or warning key, or an unchecked user."},
+		Common:  asl.Common{Comment: "Publishes when something was found (a stale or warning key, or an unchecked user), and on every test run."},
 		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: ptr(true), Next: StateNotify}},
 		Default: stateNothingToReport,
 	}

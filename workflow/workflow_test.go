@@ -549,17 +549,52 @@ func TestPartitions(t *testing.T) {
 
 func TestInputContract(t *testing.T) {
 	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
-	start := m.States[m.StartAt].(*asl.Choice)
-	if start.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || start.Default != stateUseStartTime {
-		t.Errorf("start state %+v does not read $.%s with a start-time default", start, ScheduledTimeField)
+	// test: absent is false, a boolean passes, anything else fails the run.
+	testField := asl.Path("$." + TestField)
+	start, ok := m.States[m.StartAt].(*asl.Choice)
+	wantTest := []asl.ChoiceRule{
+		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: ptr(true)}, Next: stateNotATest},
+		{Variable: testField, IsBoolean: ptr(true), Next: stateKeepTestFlag},
 	}
-	use := m.States[stateUseStartTime].(*asl.Pass)
-	if use.Parameters.(map[string]any)[ScheduledTimeField+".$"] != "$$.Execution.StartTime" {
-		t.Errorf("UseStartTime sets %v", use.Parameters)
+	if !ok || !reflect.DeepEqual(start.Choices, wantTest) || start.Default != stateInvalidTest {
+		got, _ := json.Marshal(m.States[m.StartAt])
+		t.Errorf("start state %s: want $.%s absent -> %s, a boolean -> %s, else %s", got, TestField, stateNotATest, stateHasScheduledTime, stateInvalidTest)
+	}
+	for name, want := range map[string]any{stateNotATest: false, stateKeepTestFlag: string(testField)} {
+		p, ok := m.States[name].(*asl.Pass)
+		key := TestField
+		if want != false {
+			key += ".$"
+		}
+		if !ok || !reflect.DeepEqual(p.Parameters, map[string]any{key: want}) || p.ResultPath != "$.run" || p.Next != stateHasScheduledTime {
+			t.Errorf("%s = %#v, want a Pass setting $.run.%s to %v", name, m.States[name], TestField, want)
+		}
+	}
+	if f, ok := m.States[stateInvalidTest].(*asl.Fail); !ok || f.Error != ErrorInvalidInput || !strings.Contains(f.Cause, TestField) || !strings.Contains(f.Cause, "boolean") {
+		t.Errorf("%s = %#v, want a Fail with %s naming %s and what is allowed", stateInvalidTest, m.States[stateInvalidTest], ErrorInvalidInput, TestField)
+	}
+	has := m.States[stateHasScheduledTime].(*asl.Choice)
+	if has.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || has.Default != stateUseStartTime {
+		t.Errorf("%s %+v does not read $.%s with a start-time default", stateHasScheduledTime, has, ScheduledTimeField)
+	}
+	use := m.States[stateUseStartTime].(*asl.Pass).Parameters.(map[string]any)
+	if use[ScheduledTimeField+".$"] != "$$.Execution.StartTime" || use["run.$"] != "$.run" {
+		t.Errorf("UseStartTime sets %v, want the start time and the test flag kept", use)
 	}
 	fail := m.States[stateInvalidInput].(*asl.Fail)
 	if fail.Error != ErrorInvalidInput || !strings.Contains(fail.Cause, ScheduledTimeField) {
 		t.Errorf("invalid input fails with %q / %q", fail.Error, fail.Cause)
+	}
+	// The flag reaches the run's context and the report's event, nothing else.
+	run := m.States[stateInit].(*asl.Pass).Parameters.(map[string]any)["run"].(map[string]any)
+	if run["test.$"] != "$.run.test" {
+		t.Errorf("Init's run = %v, want test.$ $.run.test", run)
+	}
+	for _, name := range []string{StateMergeResults, StateReport} {
+		payload := m.States[name].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		if _, has := payload["test.$"]; has != (name == StateReport) {
+			t.Errorf("%s's event has test.$: %v, want it in the report's event only", name, has)
+		}
 	}
 	// The policy travels in the definition.
 	out := string(mustRender(t, mustDefinition(t, prodSettings(), prodResources())))

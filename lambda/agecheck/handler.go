@@ -71,7 +71,10 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		out = s
 	case OpReport:
 		r := NewReport(*ev.Summary, ev.Policy, ev.Account, now)
-		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish),
+		if ev.Test {
+			r = NewTestReport(*ev.Summary, ev.Policy, ev.Account, now)
+		}
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))
 		out = r

@@ -258,6 +258,27 @@ func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
 	}
 }
 
+// TestHandlerReportOfATestRun: the event's test flag makes the report publish with nothing
+// found; without it the same summary publishes nothing.
+func TestHandlerReportOfATestRun(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	for _, test := range []bool{false, true} {
+		ev, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
+			Summary: &Summary{Users: 2, Compliant: 2}, Test: test})
+		out, err := h.Invoke(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("report (test %v): %v", test, err)
+		}
+		var r Report
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Publish != test || r.Test != test || (test && !strings.HasPrefix(r.Subject, TestSubjectPrefix)) {
+			t.Errorf("test %v: got %+v, want publish and test %v", test, r, test)
+		}
+	}
+}
+
 func TestHandlerReturnsTheTypedErrorItself(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	for _, payload := range []string{`{"op":"nope"}`, `not json`,

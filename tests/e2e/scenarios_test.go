@@ -956,3 +956,90 @@ func TestCheckThrottledForGood(t *testing.T) {
 		t.Errorf("%d throttled check attempts for %d batches: want retries before giving up", attempts, batches)
 	}
 }
+
+// TestTestRunPublishesWithNothingFound: the input {"test": true} scans as usual and publishes
+// although nothing was found, marked as a test (subject, bodies, severity "none"); the same
+// account scanned on schedule, or with test false, publishes nothing.
+func TestTestRunPublishesWithNothingFound(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		input   map[string]any
+		publish bool
+	}{
+		{"test run", map[string]any{workflow.TestField: true}, true},
+		{"test false", map[string]any{workflow.TestField: false}, false},
+		{"scheduled", scheduled(testNow), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := NewAccount(testAccount)
+			for i := range 12 {
+				a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+			}
+			s := config.Defaults()
+			e := newEnv(t, a)
+			res := e.run(t, definition(t, s), tc.input)
+			wantStatus(t, res, "SUCCEEDED")
+			checkEveryUserOnce(t, e, nil)
+			var report agecheck.Report
+			if err := json.Unmarshal(res.Output, &report); err != nil || report.Test != tc.publish {
+				t.Errorf("execution output %s: want the report with test %v (%v)", res.Output, tc.publish, err)
+			}
+			if !tc.publish {
+				if n := len(e.tasks.Published()); n != 0 {
+					t.Errorf("published %d messages, want none", n)
+				}
+				return
+			}
+			p := workflow.Policy(s)
+			body := checkMessage(t, e, expect(a, p, testNow), p, "Test run: no IAM access keys older than 90 days, in 123456789012", agecheck.SeverityNone)
+			if !body.Test {
+				t.Errorf("the message body does not say it is a test run")
+			}
+			if _, email := message(t, e.tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
+				t.Errorf("the email does not start with TEST RUN:\n%s", email)
+			}
+		})
+	}
+}
+
+// TestTestRunWithFindings: a test run at a scheduled time reports what it finds, as a scheduled
+// run would, with the subject marked.
+func TestTestRunWithFindings(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(30)
+	s := mixedSettings()
+	e := newEnv(t, a)
+	input := scheduled(testNow)
+	input[workflow.TestField] = true
+	res := e.run(t, definition(t, s), input)
+	wantStatus(t, res, "SUCCEEDED")
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	if body := checkMessage(t, e, want, p, subject, agecheck.SeverityStale); !body.Test {
+		t.Errorf("the message body does not say it is a test run")
+	}
+}
+
+// TestTestFlagNotABoolean: a test value that is not a boolean fails the run before anything is
+// listed, with the error naming the field and what is allowed.
+func TestTestFlagNotABoolean(t *testing.T) {
+	t.Parallel()
+	for _, v := range []any{"true", 1, nil, map[string]any{}} {
+		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
+			t.Parallel()
+			a := mixedAccount(3)
+			e := newEnv(t, a)
+			res := e.run(t, definition(t, config.Defaults()), map[string]any{workflow.TestField: v})
+			wantStatus(t, res, "FAILED")
+			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || !strings.Contains(res.Error.Cause, `test is not a boolean`) {
+				t.Errorf("error = %+v, want %s saying test is not a boolean", res.Error, workflow.ErrorInvalidInput)
+			}
+			if n := a.ListUsersCalls(); n != 0 {
+				t.Errorf("ListUsers called %d times, want none", n)
+			}
+		})
+	}
+}
