@@ -558,7 +558,7 @@ func TestInputContract(t *testing.T) {
 	}
 	if !ok || !reflect.DeepEqual(start.Choices, wantTest) || start.Default != stateInvalidTest {
 		got, _ := json.Marshal(m.States[m.StartAt])
-		t.Errorf("start state %s: want $.%s absent -> %s, a boolean -> %s, else %s", got, TestField, stateNotATest, stateHasScheduledTime, stateInvalidTest)
+		t.Errorf("start state %s: want $.%s absent -> %s, a boolean -> %s, else %s", got, TestField, stateNotATest, stateKeepTestFlag, stateInvalidTest)
 	}
 	for name, want := range map[string]any{stateNotATest: false, stateKeepTestFlag: string(testField)} {
 		p, ok := m.States[name].(*asl.Pass)
