@@ -15,7 +15,8 @@ const (
 	stateHasScheduledTime   = "HasScheduledTime"
 	stateCheckScheduledTime = "CheckScheduledTime"
 	stateUseStartTime       = "UseStartTime"
-	stateInvalidInput       = "InvalidScheduledTime"
+	stateInvalidScheduled   = "InvalidScheduledTime"
+	stateInvalidInput       = "InvalidInput"
 	stateInit               = "Init"
 
 	// StateListUsers lists the first page of users; StateListMoreUsers the following ones.
@@ -55,10 +56,10 @@ const (
 	// Express children keep no execution history, so the full error is only in the execution
 	// log (the state machine's log group logs task failures at level ERROR and ALL).
 	batchFailedCause = "the age-check function failed for this batch after retries; its full error is in the state machine's execution log (Express children keep no history)"
-	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
-	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
-	// invalidTestMsg is the Cause of ErrorInvalidInput for a malformed test flag.
-	invalidTestMsg = "the input's " + TestField + " is not a boolean: use {\"" + TestField + "\": true} for a test run, or leave it out"
+	// scheduledTimeAllowed and testAllowed say what the input fields may hold, in the Cause of
+	// ErrorInvalidInput. They go into an intrinsic function's string literal: no ' { } or \.
+	scheduledTimeAllowed = "an RFC 3339 timestamp such as 2026-01-31T08:00:00Z, or no " + ScheduledTimeField + " to use the execution start time"
+	testAllowed          = "true (a test run, which always publishes) or false, or no " + TestField
 	// noMarkerMsg is the Cause of ErrorIncompleteListing.
 	noMarkerMsg = "ListUsers answered IsTruncated true without a Marker, so the remaining users cannot be listed; " +
 		"the run stops rather than report a partial scan as complete"
@@ -123,7 +124,7 @@ func (b builder) addInput(st asl.States) {
 		ResultPath: "$.run",
 		Flow:       asl.Flow{Next: stateHasScheduledTime},
 	}
-	st[stateInvalidTest] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidTestMsg}
+	st[stateInvalidTest] = describeInvalidInput(TestField, testAllowed)
 
 	field := asl.Path("$." + ScheduledTimeField)
 	st[stateHasScheduledTime] = &asl.Choice{
@@ -135,9 +136,14 @@ func (b builder) addInput(st asl.States) {
 	st[stateCheckScheduledTime] = &asl.Choice{
 		Common:  asl.Common{Comment: "A malformed time fails the run here, with a message, rather than in the function."},
 		Choices: []asl.ChoiceRule{{Variable: field, IsTimestamp: ptr(true), Next: stateInit}},
-		Default: stateInvalidInput,
+		Default: stateInvalidScheduled,
 	}
-	st[stateInvalidInput] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidScheduledTimeMsg}
+	st[stateInvalidScheduled] = describeInvalidInput(ScheduledTimeField, scheduledTimeAllowed)
+	st[stateInvalidInput] = &asl.Fail{
+		Common:    asl.Common{Comment: "Fails the run with the description of the malformed input field."},
+		Error:     ErrorInvalidInput,
+		CausePath: "$.cause",
+	}
 	st[stateUseStartTime] = &asl.Pass{
 		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime", "run.$": "$.run"},
 		Flow:       asl.Flow{Next: stateInit},
@@ -155,6 +161,22 @@ func (b builder) addInput(st asl.States) {
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
+	}
+}
+
+// describeInvalidInput is the state that describes a malformed input field (its name, its
+// value as JSON, what is allowed) as $.cause, for the Fail state stateInvalidInput. AWS also
+// accepts States.Format in CausePath itself
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html), but the local
+// interpreter reads CausePath as a path only. allowed must hold none of the characters an
+// intrinsic's string literal reserves (' { } \,
+// https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
+func describeInvalidInput(field, allowed string) *asl.Pass {
+	return &asl.Pass{
+		Parameters: map[string]any{
+			"cause.$": "States.Format('the input field " + field + " is {}: want " + allowed + "', States.JsonToString($." + field + "))",
+		},
+		Flow: asl.Flow{Next: stateInvalidInput},
 	}
 }
 

@@ -570,8 +570,19 @@ func TestInputContract(t *testing.T) {
 			t.Errorf("%s = %#v, want a Pass setting $.run.%s to %v", name, m.States[name], TestField, want)
 		}
 	}
-	if f, ok := m.States[stateInvalidTest].(*asl.Fail); !ok || f.Error != ErrorInvalidInput || !strings.Contains(f.Cause, TestField) || !strings.Contains(f.Cause, "boolean") {
-		t.Errorf("%s = %#v, want a Fail with %s naming %s and what is allowed", stateInvalidTest, m.States[stateInvalidTest], ErrorInvalidInput, TestField)
+	if f, ok := m.States[stateInvalidInput].(*asl.Fail); !ok || f.Error != ErrorInvalidInput || f.CausePath != "$.cause" {
+		t.Errorf("%s = %#v, want a Fail with %s and the cause described before", stateInvalidInput, m.States[stateInvalidInput], ErrorInvalidInput)
+	}
+	for name, field := range map[string]string{stateInvalidTest: TestField, stateInvalidScheduled: ScheduledTimeField} {
+		p, ok := m.States[name].(*asl.Pass)
+		if !ok || p.Next != stateInvalidInput {
+			t.Errorf("%s = %#v, want a Pass describing %s, then %s", name, m.States[name], field, stateInvalidInput)
+			continue
+		}
+		cause, _ := p.Parameters.(map[string]any)["cause.$"].(string)
+		if !strings.Contains(cause, "the input field "+field+" is {}: want ") || !strings.HasSuffix(cause, "States.JsonToString($."+field+"))") {
+			t.Errorf("%s describes %q, want the field, its value and what is allowed", name, cause)
+		}
 	}
 	has := m.States[stateHasScheduledTime].(*asl.Choice)
 	if has.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || has.Default != stateUseStartTime {
@@ -580,10 +591,6 @@ func TestInputContract(t *testing.T) {
 	use := m.States[stateUseStartTime].(*asl.Pass).Parameters.(map[string]any)
 	if use[ScheduledTimeField+".$"] != "$$.Execution.StartTime" || use["run.$"] != "$.run" {
 		t.Errorf("UseStartTime sets %v, want the start time and the test flag kept", use)
-	}
-	fail := m.States[stateInvalidInput].(*asl.Fail)
-	if fail.Error != ErrorInvalidInput || !strings.Contains(fail.Cause, ScheduledTimeField) {
-		t.Errorf("invalid input fails with %q / %q", fail.Error, fail.Cause)
 	}
 	// The flag reaches the run's context and the report's event, nothing else.
 	run := m.States[stateInit].(*asl.Pass).Parameters.(map[string]any)["run"].(map[string]any)
@@ -722,6 +729,16 @@ func TestBatchUncheckedIsASummary(t *testing.T) {
 	for _, k := range []string{"users.$", "unchecked.$"} {
 		if params[k] != "States.ArrayLength($.Items)" {
 			t.Errorf("%s: %s = %v, want every user of the batch", stateBatchUnchecked, k, params[k])
+		}
+	}
+}
+
+// TestInvalidInputCausesNeedNoEscaping: what the causes say is allowed goes into an intrinsic's
+// string literal, where ' { } and \ are reserved.
+func TestInvalidInputCausesNeedNoEscaping(t *testing.T) {
+	for _, s := range []string{testAllowed, scheduledTimeAllowed, TestField, ScheduledTimeField} {
+		if strings.ContainsAny(s, `'{}\`) {
+			t.Errorf("%q holds a character an intrinsic's string literal reserves", s)
 		}
 	}
 }

@@ -1023,19 +1023,35 @@ func TestTestRunWithFindings(t *testing.T) {
 	}
 }
 
-// TestTestFlagNotABoolean: a test value that is not a boolean fails the run before anything is
-// listed, with the error naming the field and what is allowed.
-func TestTestFlagNotABoolean(t *testing.T) {
+// TestMalformedInput: a test flag that is not a boolean, or a scheduledTime that is not a
+// timestamp, fails the run before anything is listed, with a cause naming the field, its value
+// and what is allowed.
+func TestMalformedInput(t *testing.T) {
 	t.Parallel()
-	for _, v := range []any{"true", 1, nil, map[string]any{}} {
-		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
+	const (
+		testAllowed = ": want true (a test run, which always publishes) or false, or no test"
+		timeAllowed = ": want an RFC 3339 timestamp such as 2026-01-31T08:00:00Z, or no scheduledTime to use the execution start time"
+	)
+	for _, tc := range []struct {
+		name  string
+		input map[string]any
+		cause string
+	}{
+		{"test a string", map[string]any{workflow.TestField: "true"}, `the input field test is "true"` + testAllowed},
+		{"test a number", map[string]any{workflow.TestField: 1}, `the input field test is 1` + testAllowed},
+		{"test null", map[string]any{workflow.TestField: nil}, `the input field test is null` + testAllowed},
+		{"test an object", map[string]any{workflow.TestField: map[string]any{"a": 1}}, `the input field test is {"a":1}` + testAllowed},
+		{"scheduledTime not a timestamp", map[string]any{workflow.ScheduledTimeField: "yesterday"}, `the input field scheduledTime is "yesterday"` + timeAllowed},
+		{"scheduledTime a number", map[string]any{workflow.ScheduledTimeField: 1764576000, workflow.TestField: true}, `the input field scheduledTime is 1764576000` + timeAllowed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := mixedAccount(3)
 			e := newEnv(t, a)
-			res := e.run(t, definition(t, config.Defaults()), map[string]any{workflow.TestField: v})
+			res := e.run(t, definition(t, config.Defaults()), tc.input)
 			wantStatus(t, res, "FAILED")
-			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || !strings.Contains(res.Error.Cause, `test is not a boolean`) {
-				t.Errorf("error = %+v, want %s saying test is not a boolean", res.Error, workflow.ErrorInvalidInput)
+			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || res.Error.Cause != tc.cause {
+				t.Errorf("error = %+v, want %s with cause %q", res.Error, workflow.ErrorInvalidInput, tc.cause)
 			}
 			if n := a.ListUsersCalls(); n != 0 {
 				t.Errorf("ListUsers called %d times, want none", n)
