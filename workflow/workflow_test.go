@@ -713,11 +713,7 @@ func TestBatchUncheckedIsASummary(t *testing.T) {
 		t.Fatalf("%s is %T, want a Pass", stateBatchUnchecked, child.States[stateBatchUnchecked])
 	}
 	params := pass.Parameters.(map[string]any)
-	fields := map[string]bool{}
-	st := reflect.TypeFor[agecheck.Summary]()
-	for i := range st.NumField() {
-		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
-	}
+	fields := jsonFields(reflect.TypeFor[agecheck.Summary]())
 	for k := range params {
 		if !fields[strings.TrimSuffix(k, ".$")] {
 			t.Errorf("%s sets %q, which is no field of agecheck.Summary", stateBatchUnchecked, k)
@@ -739,6 +735,44 @@ func TestInvalidInputCausesNeedNoEscaping(t *testing.T) {
 	for _, s := range []string{testAllowed, scheduledTimeAllowed, TestField, ScheduledTimeField} {
 		if strings.ContainsAny(s, `'{}\`) {
 			t.Errorf("%q holds a character an intrinsic's string literal reserves", s)
+		}
+	}
+}
+
+// jsonFields returns the JSON names of a struct type's fields.
+func jsonFields(st reflect.Type) map[string]bool {
+	fields := map[string]bool{}
+	for i := range st.NumField() {
+		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
+	}
+	return fields
+}
+
+// TestFunctionEventsAreEvents: every event the definition sends the function uses only
+// agecheck.Event's JSON fields and names its op, so the contract cannot drift on one side.
+func TestFunctionEventsAreEvents(t *testing.T) {
+	m, err := Definition(config.Defaults(), PlaceholderResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
+	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
+	for name, want := range map[string]struct {
+		state asl.State
+		op    string
+	}{
+		StateCheckBatch:   {child[StateCheckBatch], agecheck.OpCheck},
+		StateMergeResults: {m.States[StateMergeResults], agecheck.OpMerge},
+		StateReport:       {m.States[StateReport], agecheck.OpReport},
+	} {
+		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		if payload["op"] != want.op {
+			t.Errorf("%s sends op %v, want %q", name, payload["op"], want.op)
+		}
+		for k := range payload {
+			if !fields[strings.TrimSuffix(k, ".$")] {
+				t.Errorf("%s sends %q, which is no field of agecheck.Event", name, k)
+			}
 		}
 	}
 }
