@@ -137,8 +137,8 @@ func transitionsPerSection(m *asl.StateMachine) (before, loop, after int, err er
 
 // countStates follows transitions from start, counting the states entered until it comes to
 // stop (not counted; stop may equal start to count a cycle) or leaves a terminal state
-// (counted). At a Choice it takes the first rule: a scheduled time present and valid, another
-// page, something to publish.
+// (counted). At a Choice it takes the first rule: no test flag, a scheduled time present and
+// valid, users on the page, another page, something to publish.
 func countStates(states asl.States, start, stop string) (int, error) {
 	seen := map[string]bool{}
 	n := 0

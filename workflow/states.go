@@ -8,22 +8,31 @@ import (
 
 // State names. The end-to-end tests override tasks by these names.
 const (
+	stateCheckTest          = "CheckTest"
+	stateNotATest           = "NotATest"
+	stateKeepTestFlag       = "KeepTestFlag"
+	stateInvalidTest        = "InvalidTest"
 	stateHasScheduledTime   = "HasScheduledTime"
 	stateCheckScheduledTime = "CheckScheduledTime"
 	stateUseStartTime       = "UseStartTime"
-	stateInvalidInput       = "InvalidScheduledTime"
+	stateInvalidScheduled   = "InvalidScheduledTime"
+	stateInvalidInput       = "InvalidInput"
 	stateInit               = "Init"
 
 	// StateListUsers lists the first page of users; StateListMoreUsers the following ones.
 	StateListUsers     = "ListUsers"
 	StateListMoreUsers = "ListMoreUsers"
+	// stateHasUsers skips the check of a page whose response has no Users.
+	stateHasUsers = "HasUsers"
 	// StateCheckKeys is the Distributed Map over a page's users.
 	StateCheckKeys = "CheckKeys"
 	// StateListKeysOfBatch is a child's inline Map over its batch.
 	StateListKeysOfBatch = "ListKeysOfBatch"
 	// StateListAccessKeys calls iam:ListAccessKeys for one user.
 	StateListAccessKeys = "ListAccessKeys"
+	stateHasKeys        = "HasKeys"
 	stateKeysListed     = "KeysListed"
+	stateNoKeys         = "NoKeys"
 	stateUserDeleted    = "UserDeleted"
 	stateKeysUnreadable = "KeysUnreadable"
 	// StateCheckBatch invokes the function with op "check" for a child's batch.
@@ -33,6 +42,7 @@ const (
 	stateBatchUnchecked  = "BatchUnchecked"
 	StateMergeResults    = "MergeResults" // op "merge"
 	stateMorePages       = "MorePages"
+	stateNoMarker        = "ListingIncomplete"
 	StateReport          = "Report" // op "report"
 	stateHasFindings     = "HasFindings"
 	StateNotify          = "Notify" // sns:Publish
@@ -46,8 +56,13 @@ const (
 	// Express children keep no execution history, so the full error is only in the execution
 	// log (the state machine's log group logs task failures at level ERROR and ALL).
 	batchFailedCause = "the age-check function failed for this batch after retries; its full error is in the state machine's execution log (Express children keep no history)"
-	// invalidScheduledTimeMsg is the Cause of ErrorInvalidInput.
-	invalidScheduledTimeMsg = "the input's " + ScheduledTimeField + " is not an RFC 3339 timestamp (for example 2026-01-31T08:00:00Z); omit it to use the execution's start time"
+	// scheduledTimeAllowed and testAllowed say what the input fields may hold, in the Cause of
+	// ErrorInvalidInput. They go into an intrinsic function's string literal: no ' { } or \.
+	scheduledTimeAllowed = "an RFC 3339 timestamp such as 2026-01-31T08:00:00Z, or no " + ScheduledTimeField + " to use the execution start time"
+	testAllowed          = "true (a test run, which always publishes) or false, or no " + TestField
+	// noMarkerMsg is the Cause of ErrorIncompleteListing.
+	noMarkerMsg = "ListUsers answered IsTruncated true without a Marker, so the remaining users cannot be listed; " +
+		"the run stops rather than report a partial scan as complete"
 )
 
 // Error names the definition retries.
@@ -84,6 +99,33 @@ func (b builder) states() asl.States {
 
 // addInput adds the states that turn the execution input into the run's context.
 func (b builder) addInput(st asl.States) {
+	test := asl.Path("$." + TestField)
+	st[stateCheckTest] = &asl.Choice{
+		Common: asl.Common{Comment: "A test run (input " + TestField + ": true) always publishes, marked as a test; " +
+			"the schedule never sends the flag, so absent is false. A value that is not a boolean fails the run here."},
+		Choices: []asl.ChoiceRule{
+			// Not IsPresent rather than IsPresent false: the same in AWS, and the local
+			// interpreter the end-to-end tests run (aws-local-stepfunctions 3) never matches the latter.
+			{Not: &asl.ChoiceRule{Variable: test, IsPresent: ptr(true)}, Next: stateNotATest},
+			{Variable: test, IsBoolean: ptr(true), Next: stateKeepTestFlag},
+		},
+		Default: stateInvalidTest,
+	}
+	// Both write the flag to $.run.test, where Init finds it whatever the input held. (Not a
+	// Result of false at $.test: the local interpreter ignores a Result that is false.)
+	st[stateNotATest] = &asl.Pass{
+		Common:     asl.Common{Comment: "Not a test run: run.test is false."},
+		Parameters: map[string]any{TestField: false},
+		ResultPath: "$.run",
+		Flow:       asl.Flow{Next: stateHasScheduledTime},
+	}
+	st[stateKeepTestFlag] = &asl.Pass{
+		Parameters: map[string]any{TestField + ".$": string(test)},
+		ResultPath: "$.run",
+		Flow:       asl.Flow{Next: stateHasScheduledTime},
+	}
+	st[stateInvalidTest] = describeInvalidInput(TestField, testAllowed)
+
 	field := asl.Path("$." + ScheduledTimeField)
 	st[stateHasScheduledTime] = &asl.Choice{
 		Common: asl.Common{Comment: "\"now\" is the schedule's time when the input carries " + ScheduledTimeField +
@@ -94,11 +136,16 @@ func (b builder) addInput(st asl.States) {
 	st[stateCheckScheduledTime] = &asl.Choice{
 		Common:  asl.Common{Comment: "A malformed time fails the run here, with a message, rather than in the function."},
 		Choices: []asl.ChoiceRule{{Variable: field, IsTimestamp: ptr(true), Next: stateInit}},
-		Default: stateInvalidInput,
+		Default: stateInvalidScheduled,
 	}
-	st[stateInvalidInput] = &asl.Fail{Error: ErrorInvalidInput, Cause: invalidScheduledTimeMsg}
+	st[stateInvalidScheduled] = describeInvalidInput(ScheduledTimeField, scheduledTimeAllowed)
+	st[stateInvalidInput] = &asl.Fail{
+		Common:    asl.Common{Comment: "Fails the run with the description of the malformed input field."},
+		Error:     ErrorInvalidInput,
+		CausePath: "$.cause",
+	}
 	st[stateUseStartTime] = &asl.Pass{
-		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime"},
+		Parameters: map[string]any{ScheduledTimeField + ".$": "$$.Execution.StartTime", "run.$": "$.run"},
 		Flow:       asl.Flow{Next: stateInit},
 	}
 	st[stateInit] = &asl.Pass{
@@ -109,10 +156,27 @@ func (b builder) addInput(st asl.States) {
 				"policy":  Policy(b.s),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
+				"test.$":  "$.run.test",
 			},
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
+	}
+}
+
+// describeInvalidInput is the state that describes a malformed input field (its name, its
+// value as JSON, what is allowed) as $.cause, for the Fail state stateInvalidInput. AWS also
+// accepts States.Format in CausePath itself
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html), but the local
+// interpreter reads CausePath as a path only. allowed must hold none of the characters an
+// intrinsic's string literal reserves (' { } \,
+// https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
+func describeInvalidInput(field, allowed string) *asl.Pass {
+	return &asl.Pass{
+		Parameters: map[string]any{
+			"cause.$": "States.Format('the input field " + field + " is {}: want " + allowed + "', States.JsonToString($." + field + "))",
+		},
+		Flow: asl.Flow{Next: stateInvalidInput},
 	}
 }
 
@@ -121,14 +185,23 @@ func (b builder) addPages(st asl.States) {
 	first := listUsersTask(b.r.Partition, "")
 	first.Comment = "The first page. The whole response goes to $.page: its Marker is absent on the last page, which " +
 		"a ResultSelector could not tolerate, and the Distributed Map replaces its Users right away."
-	first.Next = StateCheckKeys
+	first.Next = stateHasUsers
 	st[StateListUsers] = first
 
 	more := listUsersTask(b.r.Partition, asl.Path("$.page.Marker"))
-	more.Comment = "A following page, from the previous page's Marker (present whenever IsTruncated is true)."
-	more.Next = StateCheckKeys
+	more.Comment = "A following page, from the previous page's Marker (MorePages checked it is present)."
+	more.Next = stateHasUsers
 	st[StateListMoreUsers] = more
 
+	// IAM's model marks Users, IsTruncated and Marker optional, and a path to an absent field
+	// is States.Runtime, which no Catch handles: each is read only once present.
+	// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
+	st[stateHasUsers] = &asl.Choice{
+		Common: asl.Common{Comment: "A response without Users (IAM's model makes the list optional) is an empty page: " +
+			"nothing to check or merge."},
+		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: ptr(true), Next: StateCheckKeys}},
+		Default: stateMorePages,
+	}
 	st[StateCheckKeys] = b.checkKeysMap()
 
 	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
@@ -145,15 +218,26 @@ func (b builder) addPages(st asl.States) {
 	st[stateMorePages] = &asl.Choice{
 		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may " +
 			"return short pages. IsTruncated is optional in IAM's model, so an absent one ends the loop rather than the run."},
-		Choices: []asl.ChoiceRule{{
-			And: []asl.ChoiceRule{
-				{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-				{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+		Choices: []asl.ChoiceRule{
+			{
+				And: []asl.ChoiceRule{
+					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+					{Variable: "$.page.Marker", IsPresent: ptr(true)},
+				},
+				Next: StateListMoreUsers,
 			},
-			Next: StateListMoreUsers,
-		}},
+			{
+				And: []asl.ChoiceRule{
+					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+				},
+				Next: stateNoMarker,
+			},
+		},
 		Default: StateReport,
 	}
+	st[stateNoMarker] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
 }
 
 // listUsersTask calls iam:ListUsers; marker is the path of the Marker, empty for the first page.
@@ -211,7 +295,7 @@ func (b builder) checkKeysMap() *asl.Map {
 func (b builder) child() asl.Branch {
 	p := b.r.Partition
 	list := listAccessKeysTask(p, b.r.AccountID)
-	list.Next = stateKeysListed
+	list.Next = stateHasKeys
 
 	check := checkTask(p, b.r.FunctionARN)
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
@@ -232,8 +316,19 @@ func (b builder) child() asl.Branch {
 					StartAt: StateListAccessKeys,
 					States: asl.States{
 						StateListAccessKeys: list,
+						stateHasKeys: &asl.Choice{
+							Common: asl.Common{Comment: "IAM's model makes AccessKeyMetadata optional: a response without it is a user without keys."},
+							Choices: []asl.ChoiceRule{{
+								Variable: "$.listed.AccessKeyMetadata", IsPresent: ptr(true), Next: stateKeysListed,
+							}},
+							Default: stateNoKeys,
+						},
 						stateKeysListed: &asl.Pass{
-							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.keys"},
+							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.AccessKeyMetadata"},
+							Flow:       asl.Flow{End: true},
+						},
+						stateNoKeys: &asl.Pass{
+							Parameters: map[string]any{"userName.$": "$.UserName"},
 							Flow:       asl.Flow{End: true},
 						},
 						stateUserDeleted: &asl.Pass{
@@ -267,7 +362,8 @@ func (b builder) child() asl.Branch {
 				Flow: asl.Flow{Next: stateBatchUnchecked},
 			},
 			stateBatchUnchecked: &asl.Pass{
-				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged."},
+				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged; " +
+					"batchFailed has the merge log each of them, since the function never saw them."},
 				Parameters: map[string]any{
 					"users.$":          "States.ArrayLength($.Items)",
 					"deleted":          0,
@@ -278,6 +374,8 @@ func (b builder) child() asl.Branch {
 					"warning":          0,
 					"stale":            0,
 					"uncheckedUsers.$": "$.uncheckedUsers",
+					// The function never saw these users: op merge logs them (agecheck.Summary.BatchFailed).
+					"batchFailed": true,
 				},
 				Flow: asl.Flow{End: true},
 			},
@@ -289,9 +387,9 @@ func (b builder) child() asl.Branch {
 func listAccessKeysTask(partition, account string) *asl.Task {
 	t := asl.SDKTask(partition, "iam", "listAccessKeys")
 	t.Permissions[0].Resource = []string{"arn:" + partition + ":iam::" + account + ":user/*"}
-	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all."
+	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all. The response goes " +
+		"to $.listed whole: a ResultSelector could not tolerate an absent AccessKeyMetadata."
 	t.Parameters = map[string]any{"UserName.$": "$.UserName"}
-	t.ResultSelector = map[string]any{"keys.$": "$.AccessKeyMetadata"}
 	t.ResultPath = "$.listed"
 	t.TimeoutSeconds = asl.Count{N: ListAccessKeysTimeoutSeconds}
 	t.Retry = []asl.Retrier{{
@@ -368,14 +466,16 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 func (b builder) addReport(st asl.States) {
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, map[string]any{
 		"summary.$": "$.scan.summary",
+		"test.$":    "$.run.test",
 	}, parentLambdaMaxDelaySeconds)
-	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone."
+	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone. " +
+		"A test run's report always publishes."
 	report.OutputPath = "$.Payload"
 	report.Next = stateHasFindings
 	st[StateReport] = report
 
 	st[stateHasFindings] = &asl.Choice{
-		Common:  asl.Common{Comment: "Publishes only when something was found: a stale or warning key, or an unchecked user."},
+		Common:  asl.Common{Comment: "Publishes when something was found (a stale or warning key, or an unchecked user), and on every test run."},
 		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: ptr(true), Next: StateNotify}},
 		Default: stateNothingToReport,
 	}

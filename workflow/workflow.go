@@ -29,8 +29,16 @@ const (
 	// the execution's start time is used. A value that is not an RFC 3339 timestamp fails the
 	// execution with ErrorInvalidInput.
 	ScheduledTimeField = "scheduledTime"
+	// TestField marks a test run: {"test": true} scans as usual and always publishes, findings
+	// or not, with the subject marked as a test (agecheck.NewTestReport), so an operator can see
+	// that subscribers receive mail. The schedule never sends it; absent means false. A value
+	// that is not a boolean fails the execution with ErrorInvalidInput.
+	TestField = "test"
 	// ErrorInvalidInput is the error an execution fails with when its input is malformed.
 	ErrorInvalidInput = "Keyage.InvalidInput"
+	// ErrorIncompleteListing is the error an execution fails with when ListUsers says more users
+	// follow but gives no Marker to list them with.
+	ErrorIncompleteListing = "Keyage.IncompleteListing"
 )
 
 // Resources are the ARNs and identity of what the state machine calls. They exist only once
@@ -116,7 +124,7 @@ func Definition(s config.Settings, r Resources) (*asl.StateMachine, error) {
 			"Lists users page by page, reads their keys in batched Express children of a Distributed Map, " +
 			"has the age-check function judge them, and publishes one message when something is found.",
 		QueryLanguage:  asl.JSONPath,
-		StartAt:        stateHasScheduledTime,
+		StartAt:        stateCheckTest,
 		States:         b.states(),
 		TimeoutSeconds: MachineTimeoutSeconds,
 	}

@@ -384,16 +384,21 @@ func TestPageSize(t *testing.T) {
 		}
 	}
 	loop := m.States[stateMorePages].(*asl.Choice)
-	wantRule := asl.ChoiceRule{
-		And: []asl.ChoiceRule{
-			{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-			{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
-		},
-		Next: StateListMoreUsers,
+	truncated := []asl.ChoiceRule{
+		{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
+		{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
 	}
-	if len(loop.Choices) != 1 || !reflect.DeepEqual(loop.Choices[0], wantRule) || loop.Default != StateReport {
+	wantRules := []asl.ChoiceRule{
+		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: ptr(true)}), Next: StateListMoreUsers},
+		{And: truncated, Next: stateNoMarker},
+	}
+	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateReport {
 		got, _ := json.Marshal(loop)
-		t.Errorf("page loop is %s, want: IsTruncated present and true -> %s, else %s", got, StateListMoreUsers, StateReport)
+		t.Errorf("page loop is %s, want: IsTruncated present and true and Marker present -> %s, IsTruncated present and true -> %s, else %s",
+			got, StateListMoreUsers, stateNoMarker, StateReport)
+	}
+	if f, ok := m.States[stateNoMarker].(*asl.Fail); !ok || f.Error != ErrorIncompleteListing {
+		t.Errorf("%s is %#v, want a Fail with %s", stateNoMarker, m.States[stateNoMarker], ErrorIncompleteListing)
 	}
 }
 
@@ -544,17 +549,59 @@ func TestPartitions(t *testing.T) {
 
 func TestInputContract(t *testing.T) {
 	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
-	start := m.States[m.StartAt].(*asl.Choice)
-	if start.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || start.Default != stateUseStartTime {
-		t.Errorf("start state %+v does not read $.%s with a start-time default", start, ScheduledTimeField)
+	// test: absent is false, a boolean passes, anything else fails the run.
+	testField := asl.Path("$." + TestField)
+	start, ok := m.States[m.StartAt].(*asl.Choice)
+	wantTest := []asl.ChoiceRule{
+		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: ptr(true)}, Next: stateNotATest},
+		{Variable: testField, IsBoolean: ptr(true), Next: stateKeepTestFlag},
 	}
-	use := m.States[stateUseStartTime].(*asl.Pass)
-	if use.Parameters.(map[string]any)[ScheduledTimeField+".$"] != "$$.Execution.StartTime" {
-		t.Errorf("UseStartTime sets %v", use.Parameters)
+	if !ok || !reflect.DeepEqual(start.Choices, wantTest) || start.Default != stateInvalidTest {
+		got, _ := json.Marshal(m.States[m.StartAt])
+		t.Errorf("start state %s: want $.%s absent -> %s, a boolean -> %s, else %s", got, TestField, stateNotATest, stateKeepTestFlag, stateInvalidTest)
 	}
-	fail := m.States[stateInvalidInput].(*asl.Fail)
-	if fail.Error != ErrorInvalidInput || !strings.Contains(fail.Cause, ScheduledTimeField) {
-		t.Errorf("invalid input fails with %q / %q", fail.Error, fail.Cause)
+	for name, want := range map[string]any{stateNotATest: false, stateKeepTestFlag: string(testField)} {
+		p, ok := m.States[name].(*asl.Pass)
+		key := TestField
+		if want != false {
+			key += ".$"
+		}
+		if !ok || !reflect.DeepEqual(p.Parameters, map[string]any{key: want}) || p.ResultPath != "$.run" || p.Next != stateHasScheduledTime {
+			t.Errorf("%s = %#v, want a Pass setting $.run.%s to %v", name, m.States[name], TestField, want)
+		}
+	}
+	if f, ok := m.States[stateInvalidInput].(*asl.Fail); !ok || f.Error != ErrorInvalidInput || f.CausePath != "$.cause" {
+		t.Errorf("%s = %#v, want a Fail with %s and the cause described before", stateInvalidInput, m.States[stateInvalidInput], ErrorInvalidInput)
+	}
+	for name, field := range map[string]string{stateInvalidTest: TestField, stateInvalidScheduled: ScheduledTimeField} {
+		p, ok := m.States[name].(*asl.Pass)
+		if !ok || p.Next != stateInvalidInput {
+			t.Errorf("%s = %#v, want a Pass describing %s, then %s", name, m.States[name], field, stateInvalidInput)
+			continue
+		}
+		cause, _ := p.Parameters.(map[string]any)["cause.$"].(string)
+		if !strings.Contains(cause, "the input field "+field+" is {}: want ") || !strings.HasSuffix(cause, "States.JsonToString($."+field+"))") {
+			t.Errorf("%s describes %q, want the field, its value and what is allowed", name, cause)
+		}
+	}
+	has := m.States[stateHasScheduledTime].(*asl.Choice)
+	if has.Choices[0].Variable != asl.Path("$."+ScheduledTimeField) || has.Default != stateUseStartTime {
+		t.Errorf("%s %+v does not read $.%s with a start-time default", stateHasScheduledTime, has, ScheduledTimeField)
+	}
+	use := m.States[stateUseStartTime].(*asl.Pass).Parameters.(map[string]any)
+	if use[ScheduledTimeField+".$"] != "$$.Execution.StartTime" || use["run.$"] != "$.run" {
+		t.Errorf("UseStartTime sets %v, want the start time and the test flag kept", use)
+	}
+	// The flag reaches the run's context and the report's event, nothing else.
+	run := m.States[stateInit].(*asl.Pass).Parameters.(map[string]any)["run"].(map[string]any)
+	if run["test.$"] != "$.run.test" {
+		t.Errorf("Init's run = %v, want test.$ $.run.test", run)
+	}
+	for _, name := range []string{StateMergeResults, StateReport} {
+		payload := m.States[name].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		if _, has := payload["test.$"]; has != (name == StateReport) {
+			t.Errorf("%s's event has test.$: %v, want it in the report's event only", name, has)
+		}
 	}
 	// The policy travels in the definition.
 	out := string(mustRender(t, mustDefinition(t, prodSettings(), prodResources())))
@@ -649,5 +696,83 @@ func TestRunsOffline(t *testing.T) {
 			}
 		}
 		walk("$", doc)
+	}
+}
+
+// TestBatchUncheckedIsASummary: the Summary the child builds when the check invocation failed
+// uses agecheck.Summary's JSON fields only, counts every user of the batch as unchecked, and is
+// marked batchFailed, which makes op merge log its users (the function never saw them).
+func TestBatchUncheckedIsASummary(t *testing.T) {
+	m, err := Definition(config.Defaults(), PlaceholderResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch
+	pass, ok := child.States[stateBatchUnchecked].(*asl.Pass)
+	if !ok {
+		t.Fatalf("%s is %T, want a Pass", stateBatchUnchecked, child.States[stateBatchUnchecked])
+	}
+	params := pass.Parameters.(map[string]any)
+	fields := jsonFields(reflect.TypeFor[agecheck.Summary]())
+	for k := range params {
+		if !fields[strings.TrimSuffix(k, ".$")] {
+			t.Errorf("%s sets %q, which is no field of agecheck.Summary", stateBatchUnchecked, k)
+		}
+	}
+	if params["batchFailed"] != true {
+		t.Errorf("%s: batchFailed = %v, want true (op merge then logs the batch's users)", stateBatchUnchecked, params["batchFailed"])
+	}
+	for _, k := range []string{"users.$", "unchecked.$"} {
+		if params[k] != "States.ArrayLength($.Items)" {
+			t.Errorf("%s: %s = %v, want every user of the batch", stateBatchUnchecked, k, params[k])
+		}
+	}
+}
+
+// TestInvalidInputCausesNeedNoEscaping: what the causes say is allowed goes into an intrinsic's
+// string literal, where ' { } and \ are reserved.
+func TestInvalidInputCausesNeedNoEscaping(t *testing.T) {
+	for _, s := range []string{testAllowed, scheduledTimeAllowed, TestField, ScheduledTimeField} {
+		if strings.ContainsAny(s, `'{}\`) {
+			t.Errorf("%q holds a character an intrinsic's string literal reserves", s)
+		}
+	}
+}
+
+// jsonFields returns the JSON names of a struct type's fields.
+func jsonFields(st reflect.Type) map[string]bool {
+	fields := map[string]bool{}
+	for i := range st.NumField() {
+		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
+	}
+	return fields
+}
+
+// TestFunctionEventsAreEvents: every event the definition sends the function uses only
+// agecheck.Event's JSON fields and names its op, so the contract cannot drift on one side.
+func TestFunctionEventsAreEvents(t *testing.T) {
+	m, err := Definition(config.Defaults(), PlaceholderResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
+	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
+	for name, want := range map[string]struct {
+		state asl.State
+		op    string
+	}{
+		StateCheckBatch:   {child[StateCheckBatch], agecheck.OpCheck},
+		StateMergeResults: {m.States[StateMergeResults], agecheck.OpMerge},
+		StateReport:       {m.States[StateReport], agecheck.OpReport},
+	} {
+		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		if payload["op"] != want.op {
+			t.Errorf("%s sends op %v, want %q", name, payload["op"], want.op)
+		}
+		for k := range payload {
+			if !fields[strings.TrimSuffix(k, ".$")] {
+				t.Errorf("%s sends %q, which is no field of agecheck.Event", name, k)
+			}
+		}
 	}
 }

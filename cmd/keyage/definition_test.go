@@ -53,7 +53,7 @@ func TestDefinitionMermaid(t *testing.T) {
 	if status != exitOK || stderr != "" {
 		t.Fatalf("definition --format mermaid = %d, stderr %q", status, stderr)
 	}
-	for _, want := range []string{"stateDiagram-v2\n", "[*] --> HasScheduledTime\n", `state "CheckKeys (Distributed Map, express children`, "MorePages --> ListMoreUsers : "} {
+	for _, want := range []string{"stateDiagram-v2\n", "[*] --> CheckTest\n", `state "CheckKeys (Distributed Map, express children`, "MorePages --> ListMoreUsers : "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("mermaid output lacks %q:\n%s", want, stdout)
 		}

@@ -84,15 +84,23 @@ func (ev *Event) Validate() error {
 	case OpMerge:
 		if ev.Summary != nil {
 			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
 		}
 		for i := range ev.Results {
-			validateCounts(&ps, fmt.Sprintf("results[%d]", i), &ev.Results[i])
+			field := fmt.Sprintf("results[%d]", i)
+			validateCounts(&ps, field, &ev.Results[i])
+			if r := &ev.Results[i]; r.BatchFailed && len(r.UncheckedUsers) != r.Unchecked {
+				// Merge logs a failed batch's users: a list shorter than the count would lose some.
+				ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(r.UncheckedUsers)),
+					fmt.Sprintf("exactly unchecked = %d when batchFailed is true", r.Unchecked))
+			}
 		}
 	case OpReport:
 		if ev.Summary == nil {
 			ps.add("summary", "absent", "the final Summary of the scan")
 		} else {
 			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
 		}
 	}
 	return ps.err(ev.Op)
@@ -134,6 +142,14 @@ func validateCounts(ps *problems, field string, s *Summary) {
 	if len(s.UncheckedUsers) > s.Unchecked {
 		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
 			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
+	}
+}
+
+// validateNotBatch refuses batchFailed on a running or final Summary: only a child's result
+// carries it, and only Merge's logging reads it.
+func validateNotBatch(ps *problems, field string, s *Summary) {
+	if s.BatchFailed {
+		ps.add(field+".batchFailed", "true", "false or absent (only a child's result in results may carry it)")
 	}
 }
 

@@ -292,6 +292,14 @@ func TestDecodeMalformedEvents(t *testing.T) {
 		{"negative count", `{"op":"merge",` + okPolicy + `,` + okNow + `,"results":[{"stale":-1}]}`, []string{"results[0].stale is -1"}},
 		{"more findings than counted", `{"op":"merge",` + okPolicy + `,` + okNow + `,"summary":{"findings":[{}]}}`, []string{"summary.findings is 1 entries", "at most stale+warning = 0"}},
 		{"several problems", `{"op":"x","policy":{"maxAgeDays":0}}`, []string{`op is "x"`, `now is ""`, "policy.maxAgeDays is 0"}},
+		{"test not a boolean", `{"op":"report",` + okPolicy + `,` + okNow + `,"account":"123456789012","summary":{},"test":"yes"}`,
+			[]string{"event", `a JSON string at "test"`}},
+		{"failed batch listing fewer users than counted", `{"op":"merge",` + okPolicy + `,` + okNow + `,"results":[{"users":2,"unchecked":2,"batchFailed":true,"uncheckedUsers":[{"userName":"a","error":"E"}]}]}`,
+			[]string{"results[0].uncheckedUsers is 1 entries", "exactly unchecked = 2 when batchFailed is true"}},
+		{"batchFailed on the running summary", `{"op":"merge",` + okPolicy + `,` + okNow + `,"summary":{"batchFailed":true}}`,
+			[]string{"summary.batchFailed is true", "only a child's result"}},
+		{"batchFailed on the final summary", `{"op":"report",` + okPolicy + `,` + okNow + `,"account":"123456789012","summary":{"batchFailed":true}}`,
+			[]string{"summary.batchFailed is true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

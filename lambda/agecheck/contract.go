@@ -35,6 +35,7 @@ const (
 	SeverityStale     = "stale"     // at least one active key older than MaxAgeDays
 	SeverityUnchecked = "unchecked" // no stale key, but some users' keys could not be read
 	SeverityWarning   = "warning"   // only keys older than WarnAgeDays
+	SeverityNone      = "none"      // nothing found: only a test run publishes such a message
 )
 
 // Event is what the state machine sends the function.
@@ -47,6 +48,9 @@ type Event struct {
 	Users   []UserKeys `json:"users,omitempty"`   // OpCheck
 	Summary *Summary   `json:"summary,omitempty"` // OpMerge (absent on the first page), OpReport
 	Results []Summary  `json:"results,omitempty"` // OpMerge: one Summary per Distributed Map child
+	// Test marks an OpReport of a test run (execution input {"test": true}): the report always
+	// publishes, findings or not, with the subject and body marked as a test.
+	Test bool `json:"test,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -98,6 +102,12 @@ type Summary struct {
 	Findings []Finding `json:"findings,omitempty"`
 	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
+
+	// BatchFailed is set on a child's Summary that the state machine built itself because the
+	// check invocation failed after its retries: all its users are unchecked, listed in full,
+	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
+	// sets it: a merged Summary's unchecked users have all been logged.
+	BatchFailed bool `json:"batchFailed,omitempty"`
 }
 
 // Finding is one flagged key.
@@ -126,4 +136,5 @@ type Report struct {
 	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
 	Severity string `json:"severity,omitempty"`
 	Account  string `json:"account,omitempty"`
+	Test     bool   `json:"test,omitempty"` // a test run's report
 }

@@ -55,13 +55,26 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		out = s
 	case OpMerge:
+		// A failed batch's users were marked unchecked by the state machine, not the function:
+		// they are logged here, before Merge trims the list to MaxUncheckedListed.
+		nowText := formatTime(now)
+		for i := range ev.Results {
+			if ev.Results[i].BatchFailed {
+				for _, u := range ev.Results[i].UncheckedUsers {
+					h.logUnchecked(ctx, ev.Account, nowText, u)
+				}
+			}
+		}
 		s := Merge(ev.Summary, ev.Results)
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(countAttrs(&s),
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
 		r := NewReport(*ev.Summary, ev.Policy, ev.Account, now)
-		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish),
+		if ev.Test {
+			r = NewTestReport(*ev.Summary, ev.Policy, ev.Account, now)
+		}
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))
 		out = r
@@ -137,21 +150,25 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 			slog.String("now", nowText),
 		)
 	}
-	for i := range s.UncheckedUsers {
-		u := &s.UncheckedUsers[i]
-		log.LogAttrs(ctx, slog.LevelWarn, UncheckedLogMessage,
-			slog.String("account", ev.Account),
-			slog.String("userName", u.UserName),
-			slog.String("error", u.Error),
-			slog.String("cause", u.Cause),
-			slog.String("now", nowText),
-		)
+	for _, u := range s.UncheckedUsers {
+		h.logUnchecked(ctx, ev.Account, nowText, u)
 	}
 	listed := len(s.Findings)
 	trimmed := s.Trim(MaxSummaryBytes)
 	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(countAttrs(&s),
 		slog.Int("findingsListed", len(s.Findings)), slog.Int("findingsLogged", listed), slog.Bool("trimmed", trimmed))...)
 	return s, nil
+}
+
+// logUnchecked writes the UncheckedLogMessage line of one unchecked user.
+func (h *Handler) logUnchecked(ctx context.Context, account, now string, u UncheckedUser) {
+	h.logger().LogAttrs(ctx, slog.LevelWarn, UncheckedLogMessage,
+		slog.String("account", account),
+		slog.String("userName", u.UserName),
+		slog.String("error", u.Error),
+		slog.String("cause", u.Cause),
+		slog.String("now", now),
+	)
 }
 
 func countAttrs(s *Summary) []slog.Attr {

@@ -209,6 +209,76 @@ func TestHandlerMergeAndReport(t *testing.T) {
 	}
 }
 
+// TestHandlerMergeLogsFailedBatchesUsers: users of batches whose check invocation failed were
+// marked unchecked by the state machine, so the function never logged them in op check; merge
+// logs each (with its error) before trimming the list to MaxUncheckedListed, and only those:
+// other children's unchecked users were logged by their check.
+func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
+	var buf bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	const failedBatches, batchSize = 30, 5
+	ev := Event{Op: OpMerge, Now: "2026-11-23T08:00:00Z", Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+		Summary: &Summary{Users: 3, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "earlier", Error: "Iam.IamException"}}}}
+	for b := range failedBatches {
+		r := Summary{Users: batchSize, Unchecked: batchSize, BatchFailed: true}
+		for u := range batchSize {
+			r.UncheckedUsers = append(r.UncheckedUsers, UncheckedUser{
+				UserName: fmt.Sprintf("user-%03d", b*batchSize+u), Error: "Lambda.TooManyRequestsException", Cause: "the function failed"})
+		}
+		ev.Results = append(ev.Results, r)
+	}
+	ev.Results = append(ev.Results, Summary{Users: 1, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
+	s := invokeSummary(t, h, ev)
+
+	want := failedBatches * batchSize
+	if s.Unchecked != want+2 || len(s.UncheckedUsers) != MaxUncheckedListed || s.BatchFailed {
+		t.Errorf("merged: %d unchecked, %d listed, batchFailed %v; want %d, %d, false", s.Unchecked, len(s.UncheckedUsers), s.BatchFailed, want+2, MaxUncheckedListed)
+	}
+	logged := map[string]bool{}
+	for _, l := range withMsg(logLines(t, &buf), UncheckedLogMessage) {
+		name, _ := l["userName"].(string)
+		if logged[name] {
+			t.Errorf("%s logged twice", name)
+		}
+		logged[name] = true
+		if l["error"] != "Lambda.TooManyRequestsException" || l["cause"] != "the function failed" || l["account"] != testAccount || l["now"] != "2026-11-23T08:00:00Z" {
+			t.Errorf("log line %v: want the batch's error and cause, the account and now", l)
+		}
+	}
+	if len(logged) != want {
+		t.Errorf("logged %d unchecked users, want the %d of the failed batches", len(logged), want)
+	}
+	for _, name := range []string{"user-000", "user-149", "user-100"} {
+		if !logged[name] {
+			t.Errorf("%s of a failed batch was not logged", name)
+		}
+	}
+	if logged["earlier"] || logged["checked-elsewhere"] {
+		t.Errorf("merge logged users that their check already logged: %v", logged)
+	}
+}
+
+// TestHandlerReportOfATestRun: the event's test flag makes the report publish with nothing
+// found; without it the same summary publishes nothing.
+func TestHandlerReportOfATestRun(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	for _, test := range []bool{false, true} {
+		ev, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
+			Summary: &Summary{Users: 2, Compliant: 2}, Test: test})
+		out, err := h.Invoke(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("report (test %v): %v", test, err)
+		}
+		var r Report
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Publish != test || r.Test != test || (test && !strings.HasPrefix(r.Subject, TestSubjectPrefix)) {
+			t.Errorf("test %v: got %+v, want publish and test %v", test, r, test)
+		}
+	}
+}
+
 func TestHandlerReturnsTheTypedErrorItself(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	for _, payload := range []string{`{"op":"nope"}`, `not json`,

@@ -57,6 +57,9 @@ type MessageBody struct {
 	// Truncated is set when Findings or UncheckedUsers list fewer entries than the counts:
 	// every finding is still in the function's log group (FindingLogMessage).
 	Truncated bool `json:"truncated"`
+	// Test is set on a test run's message (absent otherwise): the scan is real, but the message
+	// was sent to check delivery, whether or not anything was found.
+	Test bool `json:"test,omitempty"`
 }
 
 // snsMessage is the MessageStructure "json" document: one body per protocol. SMS subscribers
@@ -68,23 +71,42 @@ type snsMessage struct {
 	SMS     string `json:"sms"`
 }
 
+// TestSubjectPrefix starts the subject of a test run's message.
+const TestSubjectPrefix = "Test run: "
+
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
 // is stale or due soon, and also when some user could not be checked, so a scan that could not
 // read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
 // are left out and the message says how many it shows of how many.
 func NewReport(s Summary, p Policy, account string, now time.Time) Report {
-	if s.Stale+s.Warning+s.Unchecked <= 0 {
+	return newReport(s, p, account, now, false)
+}
+
+// NewTestReport is NewReport for a test run: it always publishes, findings or not (severity
+// SeverityNone when there are none), with the subject starting with TestSubjectPrefix and the
+// bodies saying it is a test, so that an operator can see subscribers receive the mail.
+func NewTestReport(s Summary, p Policy, account string, now time.Time) Report {
+	return newReport(s, p, account, now, true)
+}
+
+func newReport(s Summary, p Policy, account string, now time.Time, test bool) Report {
+	if s.Stale+s.Warning+s.Unchecked <= 0 && !test {
 		return Report{Publish: false, Account: account}
+	}
+	prefix := ""
+	if test {
+		prefix = TestSubjectPrefix
 	}
 	r := Report{
 		Publish:  true,
-		Subject:  Subject(s, p, account),
+		Subject:  subject(s, p, account, prefix),
 		Severity: severityOf(s),
 		Account:  account,
+		Test:     test,
 	}
 	nowText := formatTime(now)
 	render := func(nFindings, nUnchecked int) string {
-		return renderMessage(s, p, account, nowText, r.Severity, r.Subject, nFindings, nUnchecked)
+		return renderMessage(s, p, account, nowText, r.Severity, r.Subject, test, nFindings, nUnchecked)
 	}
 	// The message travels JSON-encoded, as a string inside the function's result and the state
 	// machine's state, where quotes and backslashes double: it is that encoding that must fit.
@@ -113,8 +135,10 @@ func severityOf(s Summary) string {
 		return SeverityStale
 	case s.Unchecked > 0:
 		return SeverityUnchecked
-	default:
+	case s.Warning > 0:
 		return SeverityWarning
+	default:
+		return SeverityNone
 	}
 }
 
@@ -129,6 +153,12 @@ func plural(n int, one, many string) string {
 // account, under 100 characters and on one line, e.g.
 // "3 IAM access keys older than 90 days, 2 due soon, in 123456789012".
 func Subject(s Summary, p Policy, account string) string {
+	return subject(s, p, account, "")
+}
+
+// subject is Subject starting with prefix, the whole under 100 characters. With nothing found
+// (a test run) it says so.
+func subject(s Summary, p Policy, account, prefix string) string {
 	var parts []string
 	if s.Stale > 0 {
 		parts = append(parts, fmt.Sprintf("%s older than %d days",
@@ -149,12 +179,15 @@ func Subject(s Summary, p Policy, account string) string {
 			parts = append(parts, plural(s.Unchecked, "IAM user", "IAM users")+" not checked for old access keys")
 		}
 	}
-	subject := strings.Join(parts, ", ") + ", in " + oneLine(account)
-	if len(subject) > maxSubjectLength {
-		subject = fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
+	if len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("no IAM access keys older than %d days", p.MaxAgeDays))
+	}
+	text := prefix + strings.Join(parts, ", ") + ", in " + oneLine(account)
+	if len(text) > maxSubjectLength {
+		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
 			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
 	}
-	return truncateUTF8(subject, maxSubjectLength)
+	return truncateUTF8(text, maxSubjectLength)
 }
 
 // oneLine replaces control characters (line breaks, tabs) with spaces: a subject or a table
@@ -175,7 +208,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 // renderMessage builds the SNS message showing the first nFindings findings and nUnchecked
 // unchecked users of s; subject is the SMS body.
-func renderMessage(s Summary, p Policy, account, now, severity, subject string, nFindings, nUnchecked int) string {
+func renderMessage(s Summary, p Policy, account, now, severity, subject string, test bool, nFindings, nUnchecked int) string {
 	findings := s.Findings[:nFindings]
 	unchecked := s.UncheckedUsers[:nUnchecked]
 	truncated := nFindings < s.Stale+s.Warning || nUnchecked < s.Unchecked
@@ -188,6 +221,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 		Findings:       findings,
 		UncheckedUsers: unchecked,
 		Truncated:      truncated,
+		Test:           test,
 	}
 	if body.Findings == nil {
 		body.Findings = []Finding{}
@@ -197,7 +231,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 	}
 	msg := snsMessage{
 		Default: string(marshalNoEscape(body)),
-		Email:   emailText(s, p, account, now, findings, unchecked, truncated),
+		Email:   emailText(s, p, account, now, test, findings, unchecked, truncated),
 		SMS:     subject,
 	}
 	return string(marshalNoEscape(msg))
@@ -216,8 +250,12 @@ func marshalNoEscape(v any) []byte {
 }
 
 // emailText is the plain-text body for email subscribers.
-func emailText(s Summary, p Policy, account, now string, findings []Finding, unchecked []UncheckedUser, truncated bool) string {
+func emailText(s Summary, p Policy, account, now string, test bool, findings []Finding, unchecked []UncheckedUser, truncated bool) string {
 	var b strings.Builder
+	if test {
+		b.WriteString("TEST RUN: this message was sent because the run was started with the input {\"test\": true}, " +
+			"to check that notifications reach their subscribers. The scan below is real.\n\n")
+	}
 	fmt.Fprintf(&b, "IAM access key age check of AWS account %s at %s.\n", oneLine(account), now)
 	fmt.Fprintf(&b, "Policy: active access keys are rotated within %d days (Security Hub IAM.3)", p.MaxAgeDays)
 	if p.WarnAgeDays > 0 {
@@ -236,6 +274,13 @@ func emailText(s Summary, p Policy, account, now string, findings []Finding, unc
 	}
 	if s.Unchecked > 0 {
 		headline = append(headline, plural(s.Unchecked, "user's keys", "users' keys")+" could not be read")
+	}
+	if len(headline) == 0 { // a test run that found nothing
+		headline = append(headline, fmt.Sprintf("Nothing found: no active key is older than %d days", p.MaxAgeDays))
+		if p.WarnAgeDays > 0 {
+			headline[0] += fmt.Sprintf(" or %d days", p.WarnAgeDays)
+		}
+		headline[0] += ", and every user's keys were read"
 	}
 	b.WriteString(strings.Join(headline, "; "))
 	b.WriteString(".\n")

@@ -201,7 +201,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	if n := len(body.Findings); n == 0 || n >= 10000 || !body.Truncated {
 		t.Errorf("got %d findings shown, truncated=%v; want some of 10000 and truncated", n, body.Truncated)
 	}
-	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, Subject(big, Policy{MaxAgeDays: 90}, testAccount), len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
+	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, Subject(big, Policy{MaxAgeDays: 90}, testAccount), false, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
 		t.Errorf("report showed %d findings though %d fit (%d bytes)", len(body.Findings), len(body.Findings)+1, grown)
 	}
 }
@@ -233,4 +233,76 @@ func decodeMessage(t *testing.T, r Report) (snsMessage, MessageBody) {
 		t.Fatalf("default body %q: %v", m.Default, err)
 	}
 	return m, body
+}
+
+// TestTestReportAlwaysPublishes: a test run publishes whatever it found, with the subject and
+// both bodies marked as a test; with nothing found the severity is SeverityNone (SNS refuses an
+// empty attribute value). A test run's report is otherwise the scheduled run's.
+func TestTestReportAlwaysPublishes(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75}
+	tests := []struct {
+		name     string
+		s        Summary
+		subject  string
+		severity string
+		headline string
+	}{
+		{"nothing found", Summary{Users: 5, Compliant: 8, Exempt: 1},
+			"Test run: no IAM access keys older than 90 days, in 123456789012", SeverityNone,
+			"Nothing found: no active key is older than 90 days or 75 days, and every user's keys were read."},
+		{"stale", Summary{Users: 1, Stale: 1, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: "2020-01-01T00:00:00Z", AgeDays: 2000, Severity: SeverityStale}}},
+			"Test run: 1 IAM access key older than 90 days, in 123456789012", SeverityStale, "1 active key is older than 90 days."},
+		{"only unchecked", Summary{Users: 1, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
+			"Test run: 1 IAM user not checked for old access keys, in 123456789012", SeverityUnchecked, "1 user's keys could not be read."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewTestReport(tt.s, p, testAccount, testNow)
+			if !r.Publish || !r.Test || r.Subject != tt.subject || r.Severity != tt.severity || r.Account != testAccount {
+				t.Errorf("got %+v, want publish and test, subject %q, severity %q", r, tt.subject, tt.severity)
+			}
+			var m snsMessage
+			if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+				t.Fatal(err)
+			}
+			var body MessageBody
+			if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
+				t.Fatal(err)
+			}
+			if !body.Test || body.Severity != tt.severity || body.Counts != CountsOf(&tt.s) {
+				t.Errorf("default body: test %v, severity %q, counts %+v; want true, %q, %+v", body.Test, body.Severity, body.Counts, tt.severity, CountsOf(&tt.s))
+			}
+			if !strings.HasPrefix(m.Email, "TEST RUN: ") || !strings.Contains(m.Email, tt.headline) {
+				t.Errorf("email does not start with TEST RUN or lacks %q:\n%s", tt.headline, m.Email)
+			}
+			if m.SMS != r.Subject {
+				t.Errorf("sms %q, want the subject %q", m.SMS, r.Subject)
+			}
+			// Apart from the marks, the same as a scheduled run's report.
+			if plain := NewReport(tt.s, p, testAccount, testNow); plain.Publish && (plain.Severity != r.Severity || TestSubjectPrefix+plain.Subject != r.Subject) {
+				t.Errorf("scheduled report %+v and test report %+v differ beyond the test marks", plain, r)
+			}
+		})
+	}
+	if r := NewReport(Summary{Users: 5, Compliant: 8}, p, testAccount, testNow); r.Publish || r.Test {
+		t.Errorf("a scheduled run that found nothing: got %+v, want no publish", r)
+	}
+}
+
+func TestTestSubjectStaysShort(t *testing.T) {
+	for _, s := range []Summary{
+		{Stale: 10000, Warning: 10000, Unchecked: 5000},
+		{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt},
+		{Stale: 999, Warning: 999, Unchecked: 999}, // 92 characters without the prefix, 102 with it
+	} {
+		r := NewTestReport(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
+		if len(r.Subject) >= 100 || !strings.HasPrefix(r.Subject, TestSubjectPrefix) || !strings.Contains(r.Subject, testAccount) {
+			t.Errorf("subject %q (%d characters): want under 100, starting with %q, naming the account", r.Subject, len(r.Subject), TestSubjectPrefix)
+		}
+	}
+	// The prefix pushes a subject that fits on its own into the short form, which still fits whole.
+	r := NewTestReport(Summary{Stale: 999, Warning: 999, Unchecked: 999}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
+	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
+		t.Errorf("got subject %q, want %q", r.Subject, want)
+	}
 }

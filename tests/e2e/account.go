@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,13 @@ type Account struct {
 	// ListUsersFailures makes that many ListUsers calls fail with throttling before answering
 	// (Forever: all).
 	ListUsersFailures int
+	// OmitOptional leaves out of the aws-sdk responses every field IAM's API model marks
+	// optional when it has nothing to say: Users on an empty page, AccessKeyMetadata for a user
+	// without keys, IsTruncated when false (Marker is absent on the last page either way).
+	OmitOptional bool
+	// MarkerMissing makes truncated ListUsers pages leave out their Marker: a response the
+	// workflow cannot continue from.
+	MarkerMissing bool
 	// Latency delays every answer (aws-sdk tasks and the function's calls alike), so that calls
 	// overlap as they do against IAM and MaxInFlight means something.
 	Latency time.Duration
@@ -243,18 +251,20 @@ func (a *Account) ListUsers(in json.RawMessage) (any, *StatesError, error) {
 		UserID     string `json:"UserId"`
 		UserName   string `json:"UserName"`
 	}
-	out := struct {
-		IsTruncated bool   `json:"IsTruncated"`
-		Marker      string `json:"Marker,omitempty"`
-		Users       []user `json:"Users"`
-	}{Users: []user{}}
+	users := []user{}
 	for i := start; i < end; i++ {
 		u := a.users[i]
-		out.Users = append(out.Users, user{Arn: a.userARN(u), CreateDate: u.Created.UTC().Format(IAMDateFormat), Path: u.Path, UserID: userID(i), UserName: u.Name})
+		users = append(users, user{Arn: a.userARN(u), CreateDate: u.Created.UTC().Format(IAMDateFormat), Path: u.Path, UserID: userID(i), UserName: u.Name})
 	}
+	out := map[string]any{"Users": users, "IsTruncated": false}
 	if end < len(a.users) {
-		out.IsTruncated = true
-		out.Marker = encodeMarker(end, page+1)
+		out["IsTruncated"] = true
+		if !a.MarkerMissing {
+			out["Marker"] = encodeMarker(end, page+1)
+		}
+	}
+	if a.OmitOptional {
+		omitEmpty(out, "Users", "IsTruncated")
 	}
 	return out, nil, nil
 }
@@ -316,18 +326,35 @@ func (a *Account) ListAccessKeys(in json.RawMessage) (any, *StatesError, error) 
 		Status      string `json:"Status"`
 		UserName    string `json:"UserName"`
 	}
-	out := struct {
-		AccessKeyMetadata []key `json:"AccessKeyMetadata"`
-		IsTruncated       bool  `json:"IsTruncated"`
-	}{AccessKeyMetadata: []key{}}
+	keys := []key{}
 	for _, k := range u.Keys {
 		created := k.Created.UTC().Format(IAMDateFormat)
 		if k.CreateDateText != "" {
 			created = k.CreateDateText
 		}
-		out.AccessKeyMetadata = append(out.AccessKeyMetadata, key{AccessKeyID: k.ID, CreateDate: created, Status: k.Status, UserName: u.Name})
+		keys = append(keys, key{AccessKeyID: k.ID, CreateDate: created, Status: k.Status, UserName: u.Name})
+	}
+	out := map[string]any{"AccessKeyMetadata": keys, "IsTruncated": false}
+	if a.OmitOptional {
+		omitEmpty(out, "AccessKeyMetadata", "IsTruncated")
 	}
 	return out, nil, nil
+}
+
+// omitEmpty deletes the named fields of a response that hold an empty list or false.
+func omitEmpty(out map[string]any, fields ...string) {
+	for _, f := range fields {
+		switch v := out[f].(type) {
+		case bool:
+			if !v {
+				delete(out, f)
+			}
+		default:
+			if reflect.ValueOf(v).Len() == 0 {
+				delete(out, f)
+			}
+		}
+	}
 }
 
 // ServeQuery starts an httptest server speaking the IAM query protocol for the function's

@@ -818,3 +818,244 @@ func TestIAMConcurrencyBound(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionalFieldsAbsent: IAM's model marks Users, AccessKeyMetadata, IsTruncated and Marker
+// optional. Responses that leave them out when they are empty or false (users without keys, the
+// last page) are read as empty lists and "not truncated": the scan is the same as with them.
+func TestOptionalFieldsAbsent(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(90) // every fifth user has no keys; the last of 3 pages is not truncated
+	a.OmitOptional = true
+	s := mixedSettings()
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	if got := a.ListUsersCalls(); got != 3 {
+		t.Errorf("ListUsers called %d times, want 3 pages", got)
+	}
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
+	checkCost(t, e, res, s, 90)
+}
+
+// TestEmptyAccountWithoutUsers: an account without users whose ListUsers response has neither
+// Users nor IsTruncated: no child, no publish, the run succeeds.
+func TestEmptyAccountWithoutUsers(t *testing.T) {
+	t.Parallel()
+	a := NewAccount(testAccount)
+	a.OmitOptional = true
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+	if n := res.Transitions.ChildExecutions; n != 0 {
+		t.Errorf("%d child executions, want none", n)
+	}
+	var report agecheck.Report
+	if err := json.Unmarshal(res.Output, &report); err != nil || report.Publish || report.Account != testAccount {
+		t.Errorf("execution output %s: want the report with publish false (%v)", res.Output, err)
+	}
+}
+
+// TestTruncatedPageWithoutMarker: a page that says IsTruncated but gives no Marker leaves users
+// that cannot be listed: the run fails with a clear error (and the alarm fires) instead of
+// reporting a partial scan as complete.
+func TestTruncatedPageWithoutMarker(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(50)
+	a.MarkerMissing = true
+	e := newEnv(t, a)
+	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
+	wantStatus(t, res, "FAILED")
+	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
+		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
+	}
+	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+}
+
+// TestCheckThrottledForGood: every check invocation is throttled beyond its retries (merge and
+// report succeed). The 150 users are reported unchecked; the message lists MaxUncheckedListed of
+// them and the function logs every one, with its error, so none is named nowhere.
+func TestCheckThrottledForGood(t *testing.T) {
+	t.Parallel()
+	const users = 150
+	a := NewAccount(testAccount)
+	for i := range users {
+		a.Add(&User{Name: fmt.Sprintf("user-%03d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(200)))}})
+	}
+	const throttled = "Lambda.TooManyRequestsException"
+	e := newEnv(t, a)
+	e.tasks.InvokeFault = func(op string) *StatesError {
+		if op == agecheck.OpCheck {
+			return &StatesError{Error: throttled, Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
+		}
+		return nil
+	}
+	s := config.Defaults()
+	res := e.run(t, definition(t, s), scheduled(testNow))
+	wantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	pubs := e.tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, _ := message(t, pubs[0])
+	if want := (agecheck.Counts{Users: users, Unchecked: users}); body.Counts != want {
+		t.Errorf("counts = %+v, want %+v", body.Counts, want)
+	}
+	if len(body.UncheckedUsers) != agecheck.MaxUncheckedListed || !body.Truncated {
+		t.Errorf("message lists %d unchecked users (truncated %v), want %d and truncated", len(body.UncheckedUsers), body.Truncated, agecheck.MaxUncheckedListed)
+	}
+	if pubs[0].Attributes["severity"] != agecheck.SeverityUnchecked {
+		t.Errorf("severity = %q, want %s", pubs[0].Attributes["severity"], agecheck.SeverityUnchecked)
+	}
+	named := map[string]bool{}
+	for _, u := range body.UncheckedUsers {
+		named[u.UserName] = true
+		if u.Error != throttled {
+			t.Errorf("message: %s unchecked with error %q, want %s", u.UserName, u.Error, throttled)
+		}
+	}
+	logged := map[string]int{}
+	for _, line := range e.fn.Logs() {
+		var l struct {
+			Msg      string `json:"msg"`
+			UserName string `json:"userName"`
+			Error    string `json:"error"`
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || l.Msg != agecheck.UncheckedLogMessage {
+			continue
+		}
+		logged[l.UserName]++
+		if l.Error != throttled {
+			t.Errorf("log: %s unchecked with error %q, want %s", l.UserName, l.Error, throttled)
+		}
+	}
+	for i := range users {
+		name := fmt.Sprintf("user-%03d", i)
+		if logged[name] != 1 {
+			t.Errorf("%s logged %d times as unchecked, want once (named in the message: %v)", name, logged[name], named[name])
+		}
+	}
+	attempts := 0
+	for _, c := range e.tasks.CallsTo(ResourceLambdaInvoke) {
+		if c.Error != nil && c.Error.Error == throttled {
+			attempts++
+		}
+	}
+	batches := users / workflow.PlanFor(s.MaxConcurrency).BatchSize
+	t.Logf("%d check attempts throttled for %d batches", attempts, batches)
+	if attempts <= batches {
+		t.Errorf("%d throttled check attempts for %d batches: want retries before giving up", attempts, batches)
+	}
+}
+
+// TestTestRunPublishesWithNothingFound: the input {"test": true} scans as usual and publishes
+// although nothing was found, marked as a test (subject, bodies, severity "none"); the same
+// account scanned on schedule, or with test false, publishes nothing.
+func TestTestRunPublishesWithNothingFound(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		input   map[string]any
+		publish bool
+	}{
+		{"test run", map[string]any{workflow.TestField: true}, true},
+		{"test false", map[string]any{workflow.TestField: false}, false},
+		{"scheduled", scheduled(testNow), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := NewAccount(testAccount)
+			for i := range 12 {
+				a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+			}
+			s := config.Defaults()
+			e := newEnv(t, a)
+			res := e.run(t, definition(t, s), tc.input)
+			wantStatus(t, res, "SUCCEEDED")
+			checkEveryUserOnce(t, e, nil)
+			var report agecheck.Report
+			if err := json.Unmarshal(res.Output, &report); err != nil || report.Test != tc.publish {
+				t.Errorf("execution output %s: want the report with test %v (%v)", res.Output, tc.publish, err)
+			}
+			if !tc.publish {
+				if n := len(e.tasks.Published()); n != 0 {
+					t.Errorf("published %d messages, want none", n)
+				}
+				return
+			}
+			p := workflow.Policy(s)
+			body := checkMessage(t, e, expect(a, p, testNow), p, "Test run: no IAM access keys older than 90 days, in 123456789012", agecheck.SeverityNone)
+			if !body.Test {
+				t.Errorf("the message body does not say it is a test run")
+			}
+			if _, email := message(t, e.tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
+				t.Errorf("the email does not start with TEST RUN:\n%s", email)
+			}
+		})
+	}
+}
+
+// TestTestRunWithFindings: a test run at a scheduled time reports what it finds, as a scheduled
+// run would, with the subject marked.
+func TestTestRunWithFindings(t *testing.T) {
+	t.Parallel()
+	a := mixedAccount(30)
+	s := mixedSettings()
+	e := newEnv(t, a)
+	input := scheduled(testNow)
+	input[workflow.TestField] = true
+	res := e.run(t, definition(t, s), input)
+	wantStatus(t, res, "SUCCEEDED")
+	p := workflow.Policy(s)
+	want := expect(a, p, testNow)
+	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	if body := checkMessage(t, e, want, p, subject, agecheck.SeverityStale); !body.Test {
+		t.Errorf("the message body does not say it is a test run")
+	}
+}
+
+// TestMalformedInput: a test flag that is not a boolean, or a scheduledTime that is not a
+// timestamp, fails the run before anything is listed, with a cause naming the field, its value
+// and what is allowed.
+func TestMalformedInput(t *testing.T) {
+	t.Parallel()
+	const (
+		testAllowed = ": want true (a test run, which always publishes) or false, or no test"
+		timeAllowed = ": want an RFC 3339 timestamp such as 2026-01-31T08:00:00Z, or no scheduledTime to use the execution start time"
+	)
+	for _, tc := range []struct {
+		name  string
+		input map[string]any
+		cause string
+	}{
+		{"test a string", map[string]any{workflow.TestField: "true"}, `the input field test is "true"` + testAllowed},
+		{"test a number", map[string]any{workflow.TestField: 1}, `the input field test is 1` + testAllowed},
+		{"test null", map[string]any{workflow.TestField: nil}, `the input field test is null` + testAllowed},
+		{"test an object", map[string]any{workflow.TestField: map[string]any{"a": 1}}, `the input field test is {"a":1}` + testAllowed},
+		{"scheduledTime not a timestamp", map[string]any{workflow.ScheduledTimeField: "yesterday"}, `the input field scheduledTime is "yesterday"` + timeAllowed},
+		{"scheduledTime a number", map[string]any{workflow.ScheduledTimeField: 1764576000, workflow.TestField: true}, `the input field scheduledTime is 1764576000` + timeAllowed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := mixedAccount(3)
+			e := newEnv(t, a)
+			res := e.run(t, definition(t, config.Defaults()), tc.input)
+			wantStatus(t, res, "FAILED")
+			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || res.Error.Cause != tc.cause {
+				t.Errorf("error = %+v, want %s with cause %q", res.Error, workflow.ErrorInvalidInput, tc.cause)
+			}
+			if n := a.ListUsersCalls(); n != 0 {
+				t.Errorf("ListUsers called %d times, want none", n)
+			}
+		})
+	}
+}

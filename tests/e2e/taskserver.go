@@ -29,6 +29,9 @@ type TaskServer struct {
 	Account  *Account
 	Function *Function
 	TopicARN string
+	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
+	// it returns answers the call instead of the function (e.g. Lambda throttling).
+	InvokeFault func(op string) *StatesError
 
 	server *httptest.Server
 	mu     sync.Mutex
@@ -184,6 +187,17 @@ func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *Stat
 	}
 	if len(p.Payload) == 0 {
 		return nil, nil, errors.New("lambda:invoke without Payload")
+	}
+	if s.InvokeFault != nil {
+		var ev struct {
+			Op string `json:"op"`
+		}
+		if err := json.Unmarshal(p.Payload, &ev); err != nil {
+			return nil, nil, fmt.Errorf("lambda:invoke Payload is not an event: %w", err)
+		}
+		if serr := s.InvokeFault(ev.Op); serr != nil {
+			return nil, serr, nil
+		}
 	}
 	resp, err := s.Function.Invoke(ctx, p.Payload)
 	var ferr *FunctionError
