@@ -3,14 +3,15 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // IANA time zones without the system's zoneinfo (distroless, CI images)
+
+	"github.com/keyage/keyage/schedule"
 )
 
 // Key is one setting's name and type as Pulumi.yaml declares it (Pulumi.yaml also describes it).
@@ -30,8 +31,6 @@ const (
 	MaxUserTags = 40
 	// MaxAgeDaysLimit bounds maxAgeDays: ten years, far beyond any rotation policy.
 	MaxAgeDaysLimit = 3650
-	// MaxRateDays bounds a rate() schedule: a key-age check that runs less than once a year is not one.
-	MaxRateDays = 365
 )
 
 // LogRetentionDays lists the retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -61,14 +60,16 @@ var settings = []setting{
 	{Key{"schedule", "string", ""},
 		func(p *problems, s *Settings, v string) {
 			s.Schedule = v
-			if _, err := parseSchedule(v); err != nil {
-				p.add("schedule", v, err.problem, err.allowed)
+			if _, err := schedule.Parse(v); err != nil {
+				var se *schedule.Error
+				errors.As(err, &se)
+				p.add("schedule", v, se.Problem, se.Allowed)
 			}
 		}},
 	{Key{"scheduleTimezone", "string", ""},
 		func(p *problems, s *Settings, v string) {
 			s.ScheduleTimezone = v
-			if _, err := loadLocation(v); err != nil {
+			if _, err := schedule.LoadLocation(v); err != nil {
 				p.add("scheduleTimezone", v, "is not a known time zone", "an IANA time zone name such as UTC, Europe/Berlin or America/New_York")
 			}
 		}},
@@ -234,15 +235,6 @@ func joinInts(ns []int) string {
 		parts[i] = strconv.Itoa(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// loadLocation is time.LoadLocation without "Local" (which means the deploying machine's zone,
-// not a zone EventBridge Scheduler knows) and without the empty name (UTC in Go, an error in AWS).
-func loadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("time zone %q: not an IANA name", name)
-	}
-	return time.LoadLocation(name)
 }
 
 // decodeJSON decodes v into out, refusing trailing data, and reports why it could not.

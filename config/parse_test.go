@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/keyage/keyage/schedule"
 )
 
 func TestParseInvalid(t *testing.T) {
@@ -30,27 +33,27 @@ func TestParseInvalid(t *testing.T) {
 		{"warn zero", map[string]string{"warnAgeDays": "0"},
 			[]string{"warnAgeDays: 0 is out of range: want an integer from 1 to 3649"}},
 		{"bad cron field count", map[string]string{"schedule": "cron(0 8 * * *)"},
-			[]string{`schedule: "cron(0 8 * * *)" is not a valid cron expression: has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *): want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * *)" is not a valid cron expression: has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *): want ` + schedule.AllowedCron}},
 		{"cron both days", map[string]string{"schedule": "cron(0 8 * * * *)"},
-			[]string{`schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want ` + schedule.AllowedCron}},
 		{"cron minute out of range", map[string]string{"schedule": "cron(60 8 * * ? *)"},
-			[]string{`schedule: "cron(60 8 * * ? *)" is not a valid cron expression: minutes value 60 is out of range 0-59: want ` + allowedCron}},
+			[]string{`schedule: "cron(60 8 * * ? *)" is not a valid cron expression: minutes value 60 is out of range 0-59: want ` + schedule.AllowedCron}},
 		{"cron bad day name", map[string]string{"schedule": "cron(0 8 ? * MON-FRY *)"},
-			[]string{`schedule: "cron(0 8 ? * MON-FRY *)" is not a valid cron expression: day-of-week value "FRY" is neither a number from 1 to 7 nor one of SUN, MON, TUE, WED, THU, FRI, SAT: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 ? * MON-FRY *)" is not a valid cron expression: day-of-week value "FRY" is neither a number from 1 to 7 nor one of SUN, MON, TUE, WED, THU, FRI, SAT: want ` + schedule.AllowedCron}},
 		{"cron year before 1970", map[string]string{"schedule": "cron(0 8 * * ? 1969)"},
-			[]string{`schedule: "cron(0 8 * * ? 1969)" is not a valid cron expression: year value 1969 is out of range 1970-2199: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * ? 1969)" is not a valid cron expression: year value 1969 is out of range 1970-2199: want ` + schedule.AllowedCron}},
 		{"cron impossible date", map[string]string{"schedule": "cron(0 8 30 FEB ? *)"},
-			[]string{`schedule: "cron(0 8 30 FEB ? *)" is not a valid cron expression: day-of-month "30" never falls in month "FEB": want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 30 FEB ? *)" is not a valid cron expression: day-of-month "30" never falls in month "FEB": want ` + schedule.AllowedCron}},
 		{"rate plural for one", map[string]string{"schedule": "rate(1 hours)"},
-			[]string{`schedule: "rate(1 hours)" is not a valid rate expression: a value of 1 takes the singular unit "hour": want ` + allowedRate}},
+			[]string{`schedule: "rate(1 hours)" is not a valid rate expression: a value of 1 takes the singular unit "hour": want ` + schedule.AllowedRate}},
 		{"rate zero", map[string]string{"schedule": "rate(0 minutes)"},
-			[]string{`schedule: "rate(0 minutes)" is not a valid rate expression: value "0" is not a whole number of at least 1: want ` + allowedRate}},
+			[]string{`schedule: "rate(0 minutes)" is not a valid rate expression: value "0" is not a whole number of at least 1: want ` + schedule.AllowedRate}},
 		{"rate seconds", map[string]string{"schedule": "rate(30 seconds)"},
-			[]string{`schedule: "rate(30 seconds)" is not a valid rate expression: unit "seconds" is not minute(s), hour(s) or day(s): want ` + allowedRate}},
+			[]string{`schedule: "rate(30 seconds)" is not a valid rate expression: unit "seconds" is not minute(s), hour(s) or day(s): want ` + schedule.AllowedRate}},
 		{"not an expression", map[string]string{"schedule": "daily"},
-			[]string{`schedule: "daily" is not a schedule expression: want ` + allowedSchedule}},
+			[]string{`schedule: "daily" is not a schedule expression: want ` + schedule.AllowedSchedule}},
 		{"at without a real date", map[string]string{"schedule": "at(2026-02-30T08:00:00)"},
-			[]string{`schedule: "at(2026-02-30T08:00:00)" is not a valid at expression: no such date or time: want ` + allowedAt}},
+			[]string{`schedule: "at(2026-02-30T08:00:00)" is not a valid at expression: no such date or time: want ` + schedule.AllowedAt}},
 		{"unknown time zone", map[string]string{"scheduleTimezone": "Europe/Atlantis"},
 			[]string{`scheduleTimezone: "Europe/Atlantis" is not a known time zone: want an IANA time zone name such as UTC, Europe/Berlin or America/New_York`}},
 		{"Local time zone", map[string]string{"scheduleTimezone": "Local"},
@@ -337,7 +340,7 @@ func FuzzParse(f *testing.F) {
 		}
 		s := Defaults()
 		s.Schedule = v
-		_, _ = s.maxScheduleGapFrom(fuzzFrom)
+		_, _ = s.MaxScheduleGap(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC))
 	})
 }
 
@@ -349,4 +352,17 @@ func unjoin(err error) []error {
 		return nil
 	}
 	return []error{err}
+}
+
+func BenchmarkParse(b *testing.B) {
+	values, err := ReadStackFile("..", "prod")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(values); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/schedule"
 )
 
 // CloudWatch's limits on what one alarm can watch: Period x EvaluationPeriods at most 7 days,
@@ -47,8 +48,8 @@ func (d deadMansSwitch) span() time.Duration {
 // schedule's largest gap plus DeadMansSwitchSlack. A window CloudWatch cannot watch (over 7
 // days), or a one-shot schedule, gives no alarm and a warning that says what to do instead.
 func planDeadMansSwitch(s config.Settings) (deadMansSwitch, error) {
-	gap, err := s.MaxScheduleGap()
-	if errors.Is(err, config.ErrOneShotSchedule) {
+	gap, err := s.MaxScheduleGap(time.Now())
+	if errors.Is(err, schedule.ErrOneShot) {
 		return deadMansSwitch{warning: fmt.Sprintf(
 			"no dead-man's-switch alarm: the schedule %q runs once, so there is no next run to miss; "+
 				"use a cron() or rate() schedule to have missing runs alarmed", s.Schedule)}, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/schedule"
 )
 
 func init() {
@@ -55,9 +56,9 @@ func summarize(s config.Settings) []string {
 	}
 	sched := fmt.Sprintf("schedule: %s in %s, %s", s.Schedule, s.ScheduleTimezone, state)
 	lines := []string{"policy: " + policy}
-	gap, err := s.MaxScheduleGap()
+	gap, err := s.MaxScheduleGap(time.Now())
 	switch {
-	case errors.Is(err, config.ErrOneShotSchedule):
+	case errors.Is(err, schedule.ErrOneShot):
 		sched += "; runs once, so no alarm watches for missing runs"
 	case err != nil:
 		sched += "; " + err.Error()
