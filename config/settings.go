@@ -3,6 +3,8 @@
 // program and the offline command line alike. It returns errors; it never panics.
 package config
 
+import "github.com/keyage/keyage/lambda/agecheck"
+
 // Namespace is the Pulumi project name, the prefix of every key ("keyage:maxAgeDays").
 const Namespace = "keyage"
 
@@ -58,4 +60,14 @@ type Subscription struct {
 	FilterPolicyScope   string // MessageAttributes (default) or MessageBody
 	RawMessageDelivery  bool
 	SubscriptionRoleARN string // firehose only: the role SNS uses to write
+}
+
+// Policy returns the rotation policy the settings describe, as the definition embeds it and the
+// function applies it.
+func (s Settings) Policy() agecheck.Policy {
+	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays}
+	if len(s.ExemptUsers) > 0 {
+		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
+	}
+	return p
 }

@@ -97,7 +97,7 @@ func TestPulumiYAMLDefaultsEqualDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Pulumi.yaml %s default: %v", st.Name, err)
 		}
-		st.parse(&p, &got, text)
+		st.decode(&p, &got, text)
 	}
 	if err := p.err(); err != nil {
 		t.Fatalf("Pulumi.yaml defaults are invalid: %v", err)

@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/keyage/keyage/config"
-	"github.com/keyage/keyage/internal/modroot"
 )
 
 func TestPhysicalName(t *testing.T) {
@@ -144,49 +140,6 @@ func TestFunctionPackageValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, c.want)
-			}
-		})
-	}
-}
-
-// TestStackValuesRoundTrip: the values checkSettings writes parse back to the same settings, for
-// defaults, every setting changed, and the project's stack files; else Go-built settings would
-// be checked as something other than what they are.
-func TestStackValuesRoundTrip(t *testing.T) {
-	full, err := config.Parse(map[string]string{
-		"maxAgeDays": "60", "warnAgeDays": "45", "exemptUsers": `["break-glass","svc-*"]`,
-		"schedule": "cron(30 7 ? * MON-FRI *)", "scheduleTimezone": "Europe/Berlin", "scheduleEnabled": "false",
-		"maxConcurrency": "20", "logLevel": "ALL", "includeExecutionData": "true", "logRetentionDays": "90",
-		"functionMemoryMB": "512", "scheduleRetryAttempts": "5", "scheduleMaxEventAgeSeconds": "7200",
-		"tags": `{"team":"security"}`,
-		"subscriptions": `[{"protocol":"sqs","endpoint":"arn:aws:sqs:eu-west-1:111122223333:q","rawMessageDelivery":true,
-			"filterPolicy":{"severity":[{"anything-but":"warning"}]},"filterPolicyScope":"MessageAttributes"},
-			{"protocol":"firehose","endpoint":"arn:aws:firehose:eu-west-1:111122223333:deliverystream/k","subscriptionRoleArn":"arn:aws:iam::111122223333:role/r"}]`,
-		"alarmSubscriptions": `[{"protocol":"email","endpoint":"oncall@example.com"}]`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := map[string]config.Settings{"defaults": config.Defaults(), "full": full}
-	for _, stack := range []string{"dev", "prod"} {
-		s, err := config.LoadStackFile(modroot.MustFind(t), stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases[stack] = s
-	}
-	for name, want := range cases {
-		t.Run(name, func(t *testing.T) {
-			values, err := stackValues(want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := config.Parse(values)
-			if err != nil {
-				t.Fatalf("config.Parse(stackValues(s)): %v\nvalues %v", err, values)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("settings round trip:\n got %+v\nwant %+v\nvalues %v", got, want, values)
 			}
 		})
 	}

@@ -139,8 +139,8 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: args are required", name)
 	}
 	s := args.Settings
-	if err := checkSettings(s); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("keyage notifier %q: settings: %w", name, err)
 	}
 	// The definition is built once with placeholder ARNs, so that a setting it cannot express
 	// fails the program before anything exists; it is built again below with the real ARNs.
