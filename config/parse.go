@@ -131,11 +131,57 @@ func Keys() []Key {
 // table: values that are not of their key's type and invalid values as *SettingError, unknown
 // keys as *UnknownKeyError.
 func Parse(values map[string]string) (Settings, error) {
+	return parse(values, nil, nil)
+}
+
+// ParseConfig is Parse for a stack's whole configuration as Pulumi hands it to a program:
+// namespaced keys ("keyage:maxAgeDays", "aws:region") with text values. keyage's keys are
+// Parse's; aws:region becomes Settings.Region, checked by the same rule set. Keys of other
+// namespaces belong to other packages and are ignored, except in a namespace that is a
+// misspelling of keyage's ("keyag:maxAgeDays"), which Pulumi would silently ignore too.
+func ParseConfig(all map[string]string) (Settings, error) {
+	values := map[string]string{}
+	var region *string
+	var p problems
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		ns, name, ok := strings.Cut(k, ":")
+		switch {
+		case !ok:
+			p.add(k, all[k], "is not of the form namespace:name", "a key such as "+Namespace+":maxAgeDays or "+RegionKey)
+		case ns == Namespace:
+			values[name] = all[k]
+		case k == RegionKey:
+			v := all[k]
+			region = &v
+		case misspelledNamespace(ns):
+			p.add(k, all[k], fmt.Sprintf("is in namespace %q, which nothing reads (did you mean %s:%s?)", ns, Namespace, name),
+				fmt.Sprintf("%s:%s: keyage's settings live in the %s namespace", Namespace, name, Namespace))
+		}
+	}
+	return parse(values, region, p)
+}
+
+// RegionKey is the AWS provider's region setting, which ParseConfig reads into Settings.Region.
+const RegionKey = "aws:region"
+
+// misspelledNamespace reports whether a config namespace looks like a typo of keyage's.
+func misspelledNamespace(ns string) bool {
+	lower := strings.ToLower(ns)
+	return lower == Namespace || editDistance(lower, Namespace) <= 2
+}
+
+func parse(values map[string]string, region *string, early problems) (Settings, error) {
 	s := Defaults()
-	var decoded problems
+	decoded := early
 	for _, st := range settings {
 		if v, ok := values[st.Name]; ok {
 			st.decode(&decoded, &s, v)
+		}
+	}
+	if region != nil {
+		s.Region = *region
+		if *region == "" {
+			decoded.add(RegionKey, "", "is empty", allowedRegion+", or no "+RegionKey)
 		}
 	}
 	// A value that could not be decoded is not validated: its zero value would only add

@@ -286,30 +286,6 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
-func TestFromPulumiConfigEnv(t *testing.T) {
-	got, err := FromPulumiConfigEnv(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
-	if err != nil {
-		t.Fatalf("FromPulumiConfigEnv error: %v", err)
-	}
-	want := Defaults()
-	want.MaxAgeDays, want.ExemptUsers = 30, []string{"root-*"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("FromPulumiConfigEnv\n got %+v\nwant %+v", got, want)
-	}
-
-	if got, err := FromPulumiConfigEnv(""); err != nil || !reflect.DeepEqual(got, Defaults()) {
-		t.Errorf(`FromPulumiConfigEnv("") = %+v, %v; want Defaults(), nil`, got, err)
-	}
-	if _, err := FromPulumiConfigEnv(`["keyage:maxAgeDays"]`); err == nil || !strings.HasPrefix(err.Error(), "PULUMI_CONFIG: not a JSON object of strings: ") {
-		t.Errorf("FromPulumiConfigEnv(list) error = %v, want PULUMI_CONFIG: not a JSON object of strings: ...", err)
-	}
-	_, err = FromPulumiConfigEnv(`{"keyage:maxAgeDays":"0","keyage:logLevl":"ALL"}`)
-	want2 := "maxAgeDays: 0 is out of range: want an integer from 1 to 3650\nlogLevl: unknown setting (did you mean logLevel?): want one of " + knownKeys
-	if err == nil || err.Error() != want2 {
-		t.Errorf("FromPulumiConfigEnv(invalid) error = %v, want %q", err, want2)
-	}
-}
-
 func TestEditDistance(t *testing.T) {
 	for _, tt := range []struct {
 		a, b string
@@ -361,7 +337,7 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse(values); err != nil {
+		if _, err := ParseConfig(values); err != nil {
 			b.Fatal(err)
 		}
 	}

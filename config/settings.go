@@ -32,6 +32,10 @@ type Settings struct {
 	ScheduleMaxEventAgeSec int // scheduleMaxEventAgeSeconds, default 3600, 60..86400
 
 	Tags map[string]string // tags: extra tags on every taggable resource
+
+	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
+	// region from its environment). Its partition is Partition().
+	Region string
 }
 
 // Defaults returns the settings of a stack that sets nothing. Pulumi.yaml declares the same

@@ -12,8 +12,6 @@ import (
 
 	"github.com/keyage/keyage/internal/modroot"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -177,12 +175,14 @@ config:
 		t.Fatalf("ReadStackFile: %v", err)
 	}
 	want := map[string]string{
-		"maxAgeDays":      "30",
-		"scheduleEnabled": "false",
-		"schedule":        "cron(0 8 * * ? *)",
-		"exemptUsers":     `["alice","bob-*"]`,
-		"tags":            `{"cost":4711,"team":"security"}`,
-		"subscriptions":   `[{"endpoint":"arn:aws:sqs:eu-west-1:123456789012:q","filterPolicy":{"severity":["stale"]},"protocol":"sqs","rawMessageDelivery":true}]`,
+		"aws:region":             "eu-west-1",
+		"aws:secretKey":          `{"secure":"v1:AAAA"}`, // another package's secret: passed on, never read
+		"keyage:maxAgeDays":      "30",
+		"keyage:scheduleEnabled": "false",
+		"keyage:schedule":        "cron(0 8 * * ? *)",
+		"keyage:exemptUsers":     `["alice","bob-*"]`,
+		"keyage:tags":            `{"cost":4711,"team":"security"}`,
+		"keyage:subscriptions":   `[{"endpoint":"arn:aws:sqs:eu-west-1:123456789012:q","filterPolicy":{"severity":["stale"]},"protocol":"sqs","rawMessageDelivery":true}]`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadStackFile\n got %v\nwant %v", got, want)
@@ -284,43 +284,4 @@ config:
 			t.Errorf("error:\n got %v\nwant %s", err, want)
 		}
 	})
-}
-
-type mocks struct{}
-
-func (mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
-func TestLoad(t *testing.T) {
-	run := func(config string) (Settings, error) {
-		t.Setenv(pulumi.EnvConfig, config)
-		var s Settings
-		var loadErr error
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-			s, loadErr = Load(ctx)
-			return nil
-		}, pulumi.WithMocks("keyage", "test", mocks{}))
-		if err != nil {
-			t.Fatalf("pulumi.RunErr: %v", err)
-		}
-		return s, loadErr
-	}
-
-	s, err := run(`{"keyage:maxAgeDays":"45","keyage:scheduleTimezone":"Asia/Tokyo","aws:region":"ap-northeast-1"}`)
-	want := Defaults()
-	want.MaxAgeDays, want.ScheduleTimezone = 45, "Asia/Tokyo"
-	if err != nil || !reflect.DeepEqual(s, want) {
-		t.Errorf("Load = %+v, %v; want %+v", s, err, want)
-	}
-
-	_, err = run(`{"keyage:maxAgeDays":"45","keyage:maxAgeDayz":"30"}`)
-	var unknown *UnknownKeyError
-	if !errors.As(err, &unknown) || unknown.Key != "maxAgeDayz" || unknown.Suggestion != "maxAgeDays" {
-		t.Errorf("Load with a typo: error = %v, want *UnknownKeyError for maxAgeDayz suggesting maxAgeDays", err)
-	}
 }

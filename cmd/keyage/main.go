@@ -158,7 +158,7 @@ func loadSettings(sf stackFlags, stderr io.Writer) (config.Settings, bool) {
 	var parseErr error
 	if values != nil && !hidesAgeDays(readErr) {
 		var s config.Settings
-		if s, parseErr = config.Parse(values); readErr == nil && parseErr == nil {
+		if s, parseErr = config.ParseConfig(values); readErr == nil && parseErr == nil {
 			return s, true
 		}
 	}

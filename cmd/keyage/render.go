@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -62,17 +63,6 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
 		return status
 	}
-	if *region == "" {
-		r, err := stackRegion(sf.dir, sf.stack)
-		if err != nil {
-			fmt.Fprintf(stderr, "keyage render: %v\n", err)
-			return exitInvalid
-		}
-		*region = r
-	}
-	if *partition == "" {
-		*partition = partitionOf(*region)
-	}
 	for _, f := range []struct {
 		name, value string
 		re          *regexp.Regexp
@@ -82,7 +72,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 		{"region", *region, regionFlag, "a region such as us-east-1"},
 		{"account", *account, accountFlag, "12 digits"},
 	} {
-		if !f.re.MatchString(f.value) {
+		if f.value != "" && !f.re.MatchString(f.value) || f.name == "account" && f.value == "" {
 			fmt.Fprintf(stderr, "keyage render: --%s %q: want %s\n", f.name, f.value, f.allowed)
 			return exitUsage
 		}
@@ -90,6 +80,12 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	s, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
+	}
+	if *region == "" {
+		*region = cmp.Or(s.Region, workflow.PlaceholderRegion)
+	}
+	if *partition == "" {
+		*partition = config.PartitionOf(*region)
 	}
 	out, err := render(s, sf.stack, *partition, *region, *account)
 	if err != nil {
