@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPhysicalName(t *testing.T) {
@@ -43,43 +42,6 @@ func TestPhysicalName(t *testing.T) {
 func hash8(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:8]
-}
-
-func TestSizeDeadMansSwitch(t *testing.T) {
-	for gap := time.Minute; gap <= 8*24*time.Hour; gap += 7 * time.Minute {
-		d := sizeDeadMansSwitch("rate(x)", gap)
-		window := gap + DeadMansSwitchSlack
-		if window > MaxAlarmSpan {
-			if d.enabled || d.warning == "" {
-				t.Fatalf("gap %s: enabled %v, warning %q; want no alarm and a warning", gap, d.enabled, d.warning)
-			}
-			continue
-		}
-		if !d.enabled {
-			t.Fatalf("gap %s: no alarm, want one", gap)
-		}
-		span := d.span()
-		if span < window {
-			t.Fatalf("gap %s: the alarm watches %s, less than the gap plus slack (%s)", gap, span, window)
-		}
-		if span >= window+time.Duration(d.period)*time.Second {
-			t.Fatalf("gap %s: the alarm watches %s, a whole period more than needed", gap, span)
-		}
-		if span > MaxAlarmSpan || (d.period < 3600 && span > MaxShortPeriodSpan) {
-			t.Fatalf("gap %s: period %d s x %d is beyond CloudWatch's limits", gap, d.period, d.periods)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0m", 5 * time.Minute: "5m", 25 * time.Hour: "1d 1h", 7 * 24 * time.Hour: "7d", 167 * time.Hour: "6d 23h",
-		24*time.Hour + 30*time.Minute: "1d 30m",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%s) = %q, want %q", d, got, want)
-		}
-	}
 }
 
 func TestPolicyDocumentJSON(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -139,16 +140,13 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: args are required", name)
 	}
 	s := args.Settings
-	if err := s.Validate(); err != nil {
+	checked, err := s.Check(time.Now())
+	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: settings: %w", name, err)
 	}
 	// The definition is built once with placeholder ARNs, so that a setting it cannot express
 	// fails the program before anything exists; it is built again below with the real ARNs.
 	if _, err := workflow.Definition(s, workflow.PlaceholderResources()); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
-	}
-	watch, err := planDeadMansSwitch(s)
-	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	fn := args.Function
@@ -173,10 +171,10 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		parent: pulumi.Parent(c),
 		tags:   tagsFor(s.Tags, ctx.Stack(), name),
 	}
-	if watch.warning != "" {
-		b.warn(watch.warning)
+	for _, w := range checked.Warnings {
+		b.warn(w)
 	}
-	if err := b.build(watch); err != nil {
+	if err := b.build(checked.DeadMansSwitch); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
@@ -268,7 +266,7 @@ func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.St
 	}).(pulumi.StringOutput)
 }
 
-func (b *builder) build(watch deadMansSwitch) error {
+func (b *builder) build(watch config.DeadMansSwitch) error {
 	env, n := b.env, b.names
 	machineARN := env.arn("states", "stateMachine:"+n.machine)
 	functionARN := env.arn("lambda", "function:"+n.function)

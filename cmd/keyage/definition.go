@@ -34,7 +34,7 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "keyage definition: --format %q: want %s or %s\n", *format, formatJSON, formatMermaid)
 		return exitUsage
 	}
-	s, ok := loadSettings(sf, stderr)
+	s, _, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}

@@ -77,7 +77,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	s, ok := loadSettings(sf, stderr)
+	s, _, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
