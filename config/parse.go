@@ -114,6 +114,10 @@ var settings = []setting{
 		}},
 	{Key{"tags", "object", ""},
 		func(p *problems, s *Settings, v string) { s.Tags = decodeTags(p, v) }},
+	{Key{"rolePath", "string", ""},
+		func(p *problems, s *Settings, v string) { s.RolePath = v }},
+	{Key{"rolePermissionsBoundary", "string", ""},
+		func(p *problems, s *Settings, v string) { s.RolePermissionsBoundary = v }},
 }
 
 // Keys returns every setting keyage knows, in a stable order.

@@ -164,7 +164,7 @@ func TestParseInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Parse(tt.values)
+			s, err := ParseConfig(namespace(tt.values))
 			if err == nil {
 				t.Fatalf("Parse(%v) = %+v, want errors %q", tt.values, s, tt.want)
 			}
@@ -181,7 +181,7 @@ func TestParseInvalid(t *testing.T) {
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
 	knownKeys   = "alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"maxAgeDays, maxConcurrency, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, warnAgeDays"
 )
 
@@ -339,6 +339,85 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseConfig(values); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// namespace puts keyage's keys in their namespace and leaves namespaced keys as they are.
+func namespace(values map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range values {
+		if !strings.Contains(k, ":") {
+			k = Namespace + ":" + k
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func TestParseRolesAndRegion(t *testing.T) {
+	const (
+		allowedPath     = `want "/" alone, or a path that starts and ends with "/" and holds printable ASCII without spaces, such as /keyage/`
+		allowedBoundary = "want the ARN of an IAM managed policy, such as arn:aws:iam::123456789012:policy/Boundary"
+	)
+	long := "/" + strings.Repeat("a", 510) + "/" // 512 characters
+	tests := []struct {
+		name   string
+		values map[string]string
+		want   []string // every message, in order; none for valid settings
+	}{
+		{"no role settings", nil, nil},
+		{"root path", map[string]string{"rolePath": "/"}, nil},
+		{"nested path", map[string]string{"rolePath": "/keyage/team-a_1/"}, nil},
+		{"512 characters", map[string]string{"rolePath": long}, nil},
+		{"513 characters", map[string]string{"rolePath": long[:511] + "a/"}, []string{"rolePath: \"/" + strings.Repeat("a", 511) + "/\" is 513 characters long: want at most 512 characters"}},
+		{"no leading slash", map[string]string{"rolePath": "keyage/"}, []string{`rolePath: "keyage/" is not an IAM path: ` + allowedPath}},
+		{"no trailing slash", map[string]string{"rolePath": "/keyage"}, []string{`rolePath: "/keyage" is not an IAM path: ` + allowedPath}},
+		{"two slashes", map[string]string{"rolePath": "//"}, []string{`rolePath: "//" is not an IAM path: ` + allowedPath}},
+		{"a space", map[string]string{"rolePath": "/a b/"}, []string{`rolePath: "/a b/" is not an IAM path: ` + allowedPath}},
+		{"not ASCII", map[string]string{"rolePath": "/ä/"}, []string{`rolePath: "/ä/" is not an IAM path: ` + allowedPath}},
+		{"customer boundary", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/org/Boundary"}, nil},
+		{"AWS managed boundary", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::aws:policy/PowerUserAccess"}, nil},
+		{"boundary in the region's partition", map[string]string{"aws:region": "cn-north-1", "rolePermissionsBoundary": "arn:aws-cn:iam::123456789012:policy/B"}, nil},
+		{"boundary not an ARN", map[string]string{"rolePermissionsBoundary": "Boundary"}, []string{`rolePermissionsBoundary: "Boundary" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary a role", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:role/B"}, []string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:role/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary of another service", map[string]string{"rolePermissionsBoundary": "arn:aws:s3:::policy/B"}, []string{`rolePermissionsBoundary: "arn:aws:s3:::policy/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary with a region", map[string]string{"rolePermissionsBoundary": "arn:aws:iam:eu-west-1:123456789012:policy/B"}, []string{`rolePermissionsBoundary: "arn:aws:iam:eu-west-1:123456789012:policy/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary without a name", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/"}, []string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:policy/" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary in another partition", map[string]string{"aws:region": "us-gov-west-1", "rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/B"},
+			[]string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:policy/B" is in partition aws, but the stack's region us-gov-west-1 is in aws-us-gov: want an IAM policy ARN in partition aws-us-gov, such as arn:aws-us-gov:iam::123456789012:policy/Boundary`}},
+		{"region", map[string]string{"aws:region": "eu-central-1"}, nil},
+		{"region without its last dash", map[string]string{"aws:region": "eu-central1"}, []string{`aws:region: "eu-central1" is not a region name: want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1`}},
+		{"region in upper case", map[string]string{"aws:region": "EU-CENTRAL-1"}, []string{`aws:region: "EU-CENTRAL-1" is not a region name (they are lower case): want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1`}},
+		{"region empty", map[string]string{"aws:region": ""}, []string{`aws:region: "" is empty: want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1, or no aws:region`}},
+		{"misspelt namespace", map[string]string{"keyag:maxAgeDays": "30"}, []string{`keyag:maxAgeDays: 30 is in namespace "keyag", which nothing reads (did you mean keyage:maxAgeDays?): want keyage:maxAgeDays: keyage's settings live in the keyage namespace`}},
+		{"namespace in upper case", map[string]string{"Keyage:maxAgeDays": "30"}, []string{`Keyage:maxAgeDays: 30 is in namespace "Keyage", which nothing reads (did you mean keyage:maxAgeDays?): want keyage:maxAgeDays: keyage's settings live in the keyage namespace`}},
+		{"other namespaces are other packages'", map[string]string{"aws:profile": "x", "pulumi:tags": "{}", "acme:maxAgeDays": "x"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ParseConfig(namespace(tt.values))
+			var got []string
+			if err != nil {
+				got = strings.Split(err.Error(), "\n")
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseConfig(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
+			}
+			if err == nil && (s.RolePath != tt.values["rolePath"] || s.RolePermissionsBoundary != tt.values["rolePermissionsBoundary"] || s.Region != tt.values["aws:region"]) {
+				t.Errorf("ParseConfig(%v) = path %q, boundary %q, region %q; want the values given", tt.values, s.RolePath, s.RolePermissionsBoundary, s.Region)
+			}
+		})
+	}
+}
+
+func TestPartitionOf(t *testing.T) {
+	for region, want := range map[string]string{
+		"": "aws", "us-east-1": "aws", "eu-central-2": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
+	} {
+		if got := PartitionOf(region); got != want {
+			t.Errorf("PartitionOf(%q) = %q, want %q", region, got, want)
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Settings struct {
 
 	Tags map[string]string // tags: extra tags on every taggable resource
 
+	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
+	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
+
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().
 	Region string

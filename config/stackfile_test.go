@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/lambda/agecheck"
 
 	"gopkg.in/yaml.v3"
 )
@@ -284,4 +286,22 @@ config:
 			t.Errorf("error:\n got %v\nwant %s", err, want)
 		}
 	})
+}
+
+// TestPulumiYAMLStatesTheLimits: Pulumi.yaml's description of each bounded list (and of the role
+// path) states its limit, the number the rule set enforces.
+func TestPulumiYAMLStatesTheLimits(t *testing.T) {
+	declared := readProjectConfig(t)
+	for key, limit := range map[string]int{
+		"exemptUsers":        agecheck.MaxExemptUsers,
+		"subscriptions":      MaxSubscriptions,
+		"alarmSubscriptions": MaxSubscriptions,
+		"tags":               MaxUserTags,
+		"rolePath":           MaxRolePathLength,
+	} {
+		d := declared[Namespace+":"+key].Description
+		if !strings.Contains(d, fmt.Sprintf("at most %d", limit)) && !strings.Contains(d, fmt.Sprintf("to %d", limit)) {
+			t.Errorf("Pulumi.yaml %s: description %q does not state the limit %d", key, d, limit)
+		}
+	}
 }

@@ -47,6 +47,7 @@ func (s Settings) validate(now time.Time) problems {
 	checkRange(&p, "scheduleRetryAttempts", s.ScheduleRetryAttempts, 0, MaxScheduleRetryAttempts)
 	checkRange(&p, "scheduleMaxEventAgeSeconds", s.ScheduleMaxEventAgeSec, MinScheduleMaxEventAgeSec, MaxScheduleMaxEventAgeSec)
 	validateTags(&p, s.Tags)
+	s.validateRoles(&p)
 	validateRegion(&p, s.Region)
 	p.sort()
 	return p

@@ -284,6 +284,9 @@ func (b *builder) build(watch config.DeadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
 		AssumeRolePolicy: machineTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("state machine role: %w", err)
@@ -292,6 +295,9 @@ func (b *builder) build(watch config.DeadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
 		AssumeRolePolicy: functionTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("function role: %w", err)
@@ -686,6 +692,9 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 			return trustPolicy(env.schedulerPrincipal, env.accountID, v[0].(string))
 		}),
 		Tags: b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler role: %w", err)
