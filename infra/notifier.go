@@ -66,7 +66,8 @@ const (
 
 // KeyAgeNotifierArgs are the component's inputs: plain Go values known when the program runs.
 type KeyAgeNotifierArgs struct {
-	// Settings are the stack's validated settings (config.Load or config.Parse).
+	// Settings are the stack's settings (LoadSettings, config.Parse or built in Go); the
+	// component checks them with Settings.Check before registering anything.
 	Settings config.Settings
 	// Function is the age-check function's deployment package. Left zero, the component
 	// builds it from the module's lambda/ directory while the program runs (preview or up).
