@@ -64,7 +64,8 @@ var settings = []setting{
 		func(p *problems, s *Settings, v string) {
 			allowed := intRange(1, agecheck.MaxMaxAgeDays-1)
 			s.WarnAgeDays = decodeInt(p, "warnAgeDays", v, allowed)
-			if v == "0" { // 0 is how Settings say "off"; a stack file says it by leaving the key out
+			if n, err := strconv.Atoi(v); err == nil && n == 0 {
+				// 0 is how Settings say "off"; a stack file says it by leaving the key out.
 				p.add("warnAgeDays", v, "is out of range", allowed)
 			}
 		}},

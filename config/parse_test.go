@@ -32,6 +32,8 @@ func TestParseInvalid(t *testing.T) {
 			[]string{"warnAgeDays: 1 is not below maxAgeDays (1): want no warnAgeDays when maxAgeDays is 1"}},
 		{"warn zero", map[string]string{"warnAgeDays": "0"},
 			[]string{"warnAgeDays: 0 is out of range: want an integer from 1 to 3649"}},
+		{"warn minus zero", map[string]string{"warnAgeDays": "-0"},
+			[]string{"warnAgeDays: -0 is out of range: want an integer from 1 to 3649"}},
 		{"bad cron field count", map[string]string{"schedule": "cron(0 8 * * *)"},
 			[]string{`schedule: "cron(0 8 * * *)" is not a valid cron expression: has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *): want ` + schedule.AllowedCron}},
 		{"cron both days", map[string]string{"schedule": "cron(0 8 * * * *)"},
