@@ -36,22 +36,22 @@ type DeadMansSwitch struct {
 // Span is the time the alarm watches.
 func (d DeadMansSwitch) Span() time.Duration { return d.Period * time.Duration(d.Periods) }
 
-// DeadMansSwitch decides, as of now, whether an alarm can fire when no execution succeeded
+// deadMansSwitch decides, as of now, whether an alarm can fire when no execution succeeded
 // within the schedule's largest gap plus DeadMansSwitchSlack, and sizes it. A window CloudWatch
 // cannot watch (over 7 days), a one-shot schedule, or a schedule whose gap cannot be known gives
-// no alarm and a warning that says what to do instead. This is the one place that decides it:
-// the program creates the alarm from it and `keyage validate` reports it.
-func (s Settings) DeadMansSwitch(now time.Time) DeadMansSwitch {
-	gap, err := s.MaxScheduleGap(now)
+// no alarm and a warning that says what to do instead. This is the one place that decides it
+// (through Check): the program creates the alarm from it and `keyage validate` reports it.
+func deadMansSwitch(sched parsedSchedule, now time.Time) DeadMansSwitch {
+	gap, err := sched.expr.MaxGap(sched.loc, now)
 	switch {
 	case errors.Is(err, schedule.ErrOneShot):
 		return DeadMansSwitch{Warning: fmt.Sprintf(
 			"no dead-man's-switch alarm: the schedule %q runs once, so there is no next run to miss; "+
-				"use a cron() or rate() schedule to have missing runs alarmed", s.Schedule)}
+				"use a cron() or rate() schedule to have missing runs alarmed", sched.expr.Text())}
 	case err != nil:
 		return DeadMansSwitch{Warning: fmt.Sprintf("no dead-man's-switch alarm: %v; watch for missing runs outside CloudWatch alarms", err)}
 	}
-	return sizeDeadMansSwitch(s.Schedule, gap)
+	return sizeDeadMansSwitch(sched.expr.Text(), gap)
 }
 
 func sizeDeadMansSwitch(expr string, gap time.Duration) DeadMansSwitch {
@@ -77,10 +77,11 @@ func sizeDeadMansSwitch(expr string, gap time.Duration) DeadMansSwitch {
 // (the same ones for `keyage validate`, `definition`, `render` and the program) and the
 // dead-man's-switch decision. With invalid settings it returns their problems, as Validate.
 func (s Settings) Check(now time.Time) (Checked, error) {
-	if err := s.validate(now).err(); err != nil {
+	p, sched := s.validate(now)
+	if err := p.err(); err != nil {
 		return Checked{}, err
 	}
-	c := Checked{DeadMansSwitch: s.DeadMansSwitch(now)}
+	c := Checked{DeadMansSwitch: deadMansSwitch(sched, now)}
 	if w := c.DeadMansSwitch.Warning; w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}

@@ -192,7 +192,8 @@ func parse(values map[string]string, region *string, early problems) (Settings, 
 	// A value that could not be decoded is not validated: its zero value would only add
 	// a second, misleading problem for the same key.
 	all := decoded
-	for _, e := range s.validate(time.Now()) {
+	validated, _ := s.validate(time.Now())
+	for _, e := range validated {
 		if !decoded.covers(e) {
 			all = append(all, e)
 		}

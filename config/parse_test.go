@@ -318,7 +318,7 @@ func FuzzParse(f *testing.F) {
 		}
 		s := Defaults()
 		s.Schedule = v
-		_, _ = s.MaxScheduleGap(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC))
+		_, _ = s.Check(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)) // must not panic
 	})
 }
 

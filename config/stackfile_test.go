@@ -118,8 +118,8 @@ func TestStackFilesLoad(t *testing.T) {
 			if len(s.Subscriptions) == 0 || len(s.AlarmSubscriptions) == 0 {
 				t.Errorf("%s has %d subscriptions and %d alarm subscriptions, want both", stack, len(s.Subscriptions), len(s.AlarmSubscriptions))
 			}
-			if gap, err := s.MaxScheduleGap(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)); err != nil || gap > 7*24*time.Hour {
-				t.Errorf("%s schedule gap = %v, %v; want at most 7 days, which CloudWatch alarms can watch", stack, gap, err)
+			if c, err := s.Check(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)); err != nil || !c.DeadMansSwitch.Enabled || len(c.Warnings) != 0 {
+				t.Errorf("%s: Check = %+v, %v; want the no-run alarm (a gap CloudWatch can watch) and no warnings", stack, c, err)
 			}
 		})
 	}

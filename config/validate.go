@@ -19,16 +19,24 @@ import (
 // workflow.Definition (settings built in Go) all apply. It returns every problem at once, as
 // *SettingError values joined with errors.Join, or nil.
 func (s Settings) Validate() error {
-	return s.validate(time.Now()).err()
+	p, _ := s.validate(time.Now())
+	return p.err()
 }
 
-// validate is Validate as of now: a schedule with no run after now is a problem.
-func (s Settings) validate(now time.Time) problems {
+// parsedSchedule is the schedule and its time zone as validate parsed them; nil when invalid.
+type parsedSchedule struct {
+	expr *schedule.Expr
+	loc  *time.Location
+}
+
+// validate is Validate as of now (a schedule with no run after now is a problem). It also
+// returns the parsed schedule, so that Check need not parse it again.
+func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	var p problems
 	for _, pp := range s.Policy().Validate() {
 		p.add(pp.Field, pp.Value, pp.Problem, pp.Allowed)
 	}
-	s.validateSchedule(&p, now)
+	sched := s.validateSchedule(&p, now)
 	validateSubscriptions(&p, "subscriptions", s.Subscriptions)
 	validateSubscriptions(&p, "alarmSubscriptions", s.AlarmSubscriptions)
 	checkRange(&p, "maxConcurrency", s.MaxConcurrency, MinMaxConcurrency, MaxMaxConcurrency)
@@ -50,7 +58,7 @@ func (s Settings) validate(now time.Time) problems {
 	s.validateRoles(&p)
 	validateRegion(&p, s.Region)
 	p.sort()
-	return p
+	return p, sched
 }
 
 func checkRange(p *problems, key string, n, lo, hi int) {
@@ -62,7 +70,7 @@ func checkRange(p *problems, key string, n, lo, hi int) {
 // validateSchedule checks the expression and the time zone, and that the schedule still has a
 // run ahead: EventBridge Scheduler accepts an at() time or a cron year in the past, and the
 // schedule then never starts a run.
-func (s Settings) validateSchedule(p *problems, now time.Time) {
+func (s Settings) validateSchedule(p *problems, now time.Time) parsedSchedule {
 	expr, err := schedule.Parse(s.Schedule)
 	if err != nil {
 		var se *schedule.Error
@@ -74,7 +82,7 @@ func (s Settings) validateSchedule(p *problems, now time.Time) {
 		p.add("scheduleTimezone", s.ScheduleTimezone, "is not a known time zone", "an IANA time zone name such as UTC, Europe/Berlin or America/New_York")
 	}
 	if expr == nil || loc == nil {
-		return
+		return parsedSchedule{}
 	}
 	if _, ok := expr.NextRun(loc, now); !ok {
 		when := "its time has passed"
@@ -84,6 +92,7 @@ func (s Settings) validateSchedule(p *problems, now time.Time) {
 		p.add("schedule", s.Schedule, fmt.Sprintf("never runs again (%s, as of %s in %s)", when, now.In(loc).Format("2006-01-02T15:04:05"), s.ScheduleTimezone),
 			"a schedule with a run after now, such as cron(0 8 * * ? *)")
 	}
+	return parsedSchedule{expr, loc}
 }
 
 // tagPattern is the character set AWS allows in tag keys and values.

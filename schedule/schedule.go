@@ -65,6 +65,9 @@ func Parse(expr string) (*Expr, error) {
 	return e, nil
 }
 
+// Text returns the expression as written, which is what Scheduler is given.
+func (e *Expr) Text() string { return e.text }
+
 // OneShot reports whether the expression is an at() schedule, which runs once.
 func (e *Expr) OneShot() bool { return e.at != nil }
 

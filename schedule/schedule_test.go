@@ -10,7 +10,7 @@ import (
 // fuzzFrom is a fixed start for schedule enumeration, so that results do not depend on today.
 var fuzzFrom = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-func TestMaxScheduleGap(t *testing.T) {
+func TestMaxGap(t *testing.T) {
 	const day = 24 * time.Hour
 	tests := []struct {
 		name, schedule, zone string
@@ -42,10 +42,10 @@ func TestMaxScheduleGap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := maxGap(t, tt.schedule, tt.zone)
 			if err != nil {
-				t.Fatalf("MaxScheduleGap(%s in %s) error: %v", tt.schedule, tt.zone, err)
+				t.Fatalf("MaxGap(%s in %s) error: %v", tt.schedule, tt.zone, err)
 			}
 			if got != tt.want {
-				t.Errorf("MaxScheduleGap(%s in %s) = %v, want %v", tt.schedule, tt.zone, got, tt.want)
+				t.Errorf("MaxGap(%s in %s) = %v, want %v", tt.schedule, tt.zone, got, tt.want)
 			}
 		})
 	}
@@ -231,7 +231,7 @@ func TestScheduleSyntax(t *testing.T) {
 	}
 }
 
-func BenchmarkMaxScheduleGap(b *testing.B) {
+func BenchmarkMaxGap(b *testing.B) {
 	for _, expr := range []string{"cron(0 8 ? * MON-FRI *)", "cron(* * * * ? *)"} {
 		b.Run(expr, func(b *testing.B) {
 			e, err := Parse(expr)
