@@ -18,6 +18,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -65,7 +66,8 @@ const (
 
 // KeyAgeNotifierArgs are the component's inputs: plain Go values known when the program runs.
 type KeyAgeNotifierArgs struct {
-	// Settings are the stack's validated settings (config.Load or config.Parse).
+	// Settings are the stack's settings (LoadSettings, config.Parse or built in Go); the
+	// component checks them with Settings.Check before registering anything.
 	Settings config.Settings
 	// Function is the age-check function's deployment package. Left zero, the component
 	// builds it from the module's lambda/ directory while the program runs (preview or up).
@@ -152,16 +154,13 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: args are required", name)
 	}
 	s := args.Settings
-	if err := checkSettings(s); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
+	checked, err := s.Check(time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("keyage notifier %q: settings: %w", name, err)
 	}
 	// The definition is built once with placeholder ARNs, so that a setting it cannot express
 	// fails the program before anything exists; it is built again below with the real ARNs.
 	if _, err := workflow.Definition(s, workflow.PlaceholderResources()); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
-	}
-	watch, err := planDeadMansSwitch(s)
-	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	fn := args.Function
@@ -186,10 +185,10 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		parent: pulumi.Parent(c),
 		tags:   tagsFor(s.Tags, ctx.Stack(), name),
 	}
-	if watch.warning != "" {
-		b.warn(watch.warning)
+	for _, w := range checked.Warnings {
+		b.warn(w)
 	}
-	if err := b.build(watch); err != nil {
+	if err := b.build(checked.DeadMansSwitch); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
@@ -281,7 +280,7 @@ func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.St
 	}).(pulumi.StringOutput)
 }
 
-func (b *builder) build(watch deadMansSwitch) error {
+func (b *builder) build(watch config.DeadMansSwitch) error {
 	env, n := b.env, b.names
 	machineARN := env.arn("states", "stateMachine:"+n.machine)
 
@@ -311,6 +310,9 @@ func (b *builder) build(watch deadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
 		AssumeRolePolicy: machineTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("state machine role: %w", err)
@@ -320,6 +322,9 @@ func (b *builder) build(watch deadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
 		AssumeRolePolicy: functionTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("function role: %w", err)
@@ -727,6 +732,9 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 			return trustPolicy(env.schedulerPrincipal, env.accountID, v[0].(string))
 		}),
 		Tags: b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler role: %w", err)

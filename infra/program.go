@@ -33,7 +33,7 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 			s = *opts.Settings
 		} else {
 			var err error
-			if s, err = config.Load(ctx); err != nil {
+			if s, err = LoadSettings(ctx); err != nil {
 				return fmt.Errorf("stack %s settings: %w", ctx.Stack(), err)
 			}
 		}

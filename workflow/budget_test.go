@@ -94,7 +94,7 @@ func rawPage(t testing.TB, n int, escapeAll bool) []byte {
 // worstPolicy is the largest policy the settings allow.
 func worstPolicy() agecheck.Policy {
 	p := agecheck.Policy{MaxAgeDays: agecheck.MaxMaxAgeDays, WarnAgeDays: agecheck.MaxMaxAgeDays - 1}
-	for i := range config.MaxExemptUsers {
+	for i := range agecheck.MaxExemptUsers {
 		p.ExemptUsers = append(p.ExemptUsers, fmt.Sprintf("%0*d*", maxExemptPattern-1, i))
 	}
 	return p

@@ -189,7 +189,7 @@ func settingsMatrix() map[string]config.Settings {
 		out["maxConcurrency="+itoa(m)] = s
 	}
 	big := config.Defaults()
-	for i := range config.MaxExemptUsers {
+	for i := range agecheck.MaxExemptUsers {
 		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+itoa(i)+"*")
 	}
 	out["maxExemptUsers"] = big
@@ -626,9 +626,10 @@ func TestDefinitionRejects(t *testing.T) {
 			[]string{"FunctionARN is", "arn:aws:lambda:us-east-1:123456789012:function:<name>"}},
 		{"empty topic", nil, func(r *Resources) { r.TopicARN = "" }, []string{`TopicARN is ""`}},
 		{"bad region", nil, func(r *Resources) { r.Region = "mars" }, []string{`Region is "mars"`}},
-		{"zero concurrency", func(s *config.Settings) { s.MaxConcurrency = 0 }, nil, []string{"maxConcurrency is 0, want 1 or more"}},
-		{"max age", func(s *config.Settings) { s.MaxAgeDays = 0 }, nil, []string{"maxAgeDays is 0, want 1..3650"}},
-		{"warn age", func(s *config.Settings) { s.WarnAgeDays = 90 }, nil, []string{"warnAgeDays is 90, want 0 (off) or 1..89"}},
+		{"zero concurrency", func(s *config.Settings) { s.MaxConcurrency = 0 }, nil, []string{"maxConcurrency: 0 is out of range: want an integer from 1 to 1000"}},
+		{"max age", func(s *config.Settings) { s.MaxAgeDays = 0 }, nil, []string{"maxAgeDays: 0 is out of range: want an integer from 1 to 3650"}},
+		{"warn age", func(s *config.Settings) { s.WarnAgeDays = 90 }, nil, []string{"warnAgeDays: 90 is not below maxAgeDays (90): want an integer from 1 to 89"}},
+		{"log level (any rule of config)", func(s *config.Settings) { s.LogLevel = "OFF" }, nil, []string{`logLevel: "OFF" is not allowed`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

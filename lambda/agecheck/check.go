@@ -11,15 +11,6 @@ import (
 	"time"
 )
 
-// Policy bounds, the same as the stack settings' (package config).
-const (
-	MinMaxAgeDays = 1
-	MaxMaxAgeDays = 3650
-	// maxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters,
-	// so a longer pattern is a mistake.
-	maxPatternLength = 128
-)
-
 // Key statuses as IAM reports them. IAM's AccessKeyMetadata declares Expired a valid status
 // too: like Inactive, such a key cannot sign requests, so only Active keys are judged.
 const (
@@ -106,19 +97,14 @@ func (ev *Event) Validate() error {
 	return ps.err(ev.Op)
 }
 
+// validatePolicy adds the policy's problems (Policy.Validate) under the event's "policy" field.
 func validatePolicy(ps *problems, p Policy) {
-	if p.MaxAgeDays < MinMaxAgeDays || p.MaxAgeDays > MaxMaxAgeDays {
-		ps.add("policy.maxAgeDays", strconv.Itoa(p.MaxAgeDays), fmt.Sprintf("%d..%d", MinMaxAgeDays, MaxMaxAgeDays))
-	}
-	if p.WarnAgeDays != 0 && (p.WarnAgeDays < 1 || p.WarnAgeDays >= p.MaxAgeDays) {
-		ps.add("policy.warnAgeDays", strconv.Itoa(p.WarnAgeDays),
-			fmt.Sprintf("0 (off) or 1..%d (below maxAgeDays %d)", max(p.MaxAgeDays-1, 1), p.MaxAgeDays))
-	}
-	for i, pat := range p.ExemptUsers {
-		if pat == "" || len(pat) > maxPatternLength {
-			ps.add(fmt.Sprintf("policy.exemptUsers[%d]", i), quote(pat),
-				fmt.Sprintf("a user name or * glob of 1..%d characters", maxPatternLength))
+	for _, pp := range p.Validate() {
+		value := pp.Value
+		if strings.HasPrefix(pp.Field, "exemptUsers[") {
+			value = quote(value)
 		}
+		ps.add("policy."+pp.Field, value, pp.Allowed)
 	}
 }
 
