@@ -73,27 +73,6 @@ func sizeDeadMansSwitch(expr string, gap time.Duration) DeadMansSwitch {
 	return DeadMansSwitch{Enabled: true, Gap: gap, Period: period, Periods: periods}
 }
 
-// Check is Validate with what the settings imply beyond their validity, as of now: the warnings
-// (the same ones for `keyage validate`, `definition`, `render` and the program) and the
-// dead-man's-switch decision. With invalid settings it returns their problems, as Validate.
-func (s Settings) Check(now time.Time) (Checked, error) {
-	p, sched := s.validate(now)
-	if err := p.err(); err != nil {
-		return Checked{}, err
-	}
-	c := Checked{DeadMansSwitch: deadMansSwitch(sched, now)}
-	if w := c.DeadMansSwitch.Warning; w != "" {
-		c.Warnings = append(c.Warnings, w)
-	}
-	return c, nil
-}
-
-// Checked is what Check found about valid settings.
-type Checked struct {
-	Warnings       []string // things that work, but not as one would expect
-	DeadMansSwitch DeadMansSwitch
-}
-
 // FormatDuration writes a duration in days, hours and minutes ("7d", "1d 1h", "5m"), and
 // seconds only when it has some ("1m 30s"). Every duration keyage shows goes through it.
 func FormatDuration(d time.Duration) string {

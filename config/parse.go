@@ -132,10 +132,10 @@ func Keys() []Key {
 
 // Parse decodes raw settings (keys without namespace, values as Pulumi hands them to a Go
 // program: strings, with lists and objects as JSON text) over Defaults(), and validates the
-// result with Settings.Validate. It reports every problem at once, in the order of the settings
-// table: values that are not of their key's type and invalid values as *SettingError, unknown
-// keys as *UnknownKeyError.
-func Parse(values map[string]string) (Settings, error) {
+// result with the rule set of Settings.Check, whose result it returns. It reports every
+// problem at once, in the order of the settings table: values that are not of their key's type
+// and invalid values as *SettingError, unknown keys as *UnknownKeyError.
+func Parse(values map[string]string) (Checked, error) {
 	return parse(values, nil, nil)
 }
 
@@ -144,7 +144,7 @@ func Parse(values map[string]string) (Settings, error) {
 // Parse's; aws:region becomes Settings.Region, checked by the same rule set. Keys of other
 // namespaces belong to other packages and are ignored, except in a namespace that is a
 // misspelling of keyage's ("keyag:maxAgeDays"), which Pulumi would silently ignore too.
-func ParseConfig(all map[string]string) (Settings, error) {
+func ParseConfig(all map[string]string) (Checked, error) {
 	values := map[string]string{}
 	var region *string
 	var p problems
@@ -175,7 +175,7 @@ func misspelledNamespace(ns string) bool {
 	return lower == Namespace || editDistance(lower, Namespace) <= 2
 }
 
-func parse(values map[string]string, region *string, early problems) (Settings, error) {
+func parse(values map[string]string, region *string, early problems) (Checked, error) {
 	s := Defaults()
 	decoded := early
 	for _, st := range settings {
@@ -192,7 +192,8 @@ func parse(values map[string]string, region *string, early problems) (Settings, 
 	// A value that could not be decoded is not validated: its zero value would only add
 	// a second, misleading problem for the same key.
 	all := decoded
-	validated, _ := s.validate(time.Now())
+	now := time.Now()
+	validated, sched := s.validate(now)
 	for _, e := range validated {
 		if !decoded.covers(e) {
 			all = append(all, e)
@@ -205,9 +206,9 @@ func parse(values map[string]string, region *string, early problems) (Settings, 
 		}
 	}
 	if err := all.err(); err != nil {
-		return Settings{}, err
+		return Checked{}, err
 	}
-	return s, nil
+	return s.checked(sched, now), nil
 }
 
 func isKnown(key string) bool {

@@ -173,8 +173,8 @@ func TestParseInvalid(t *testing.T) {
 			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
 			}
-			if !reflect.DeepEqual(s, Settings{}) {
-				t.Errorf("Parse returned settings %+v with its error, want the zero Settings", s)
+			if !s.IsZero() {
+				t.Errorf("Parse returned settings %+v with its error, want the zero Checked", s)
 			}
 		})
 	}
@@ -277,11 +277,11 @@ func TestParseValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse(tt.values)
+			c, err := Parse(tt.values)
 			if err != nil {
 				t.Fatalf("Parse(%v) error: %v", tt.values, err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if got := c.Settings(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%v)\n got %+v\nwant %+v", tt.values, got, tt.want)
 			}
 		})
@@ -398,7 +398,8 @@ func TestParseRolesAndRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseConfig(namespace(tt.values))
+			c, err := ParseConfig(namespace(tt.values))
+			s := c.Settings()
 			var got []string
 			if err != nil {
 				got = strings.Split(err.Error(), "\n")

@@ -36,16 +36,16 @@ func StackFile(projectDir, stack string) string {
 // LoadStackFile reads and validates Pulumi.<stack>.yaml in projectDir the way the Pulumi CLI
 // would hand it to the program (ReadStackFile, then ParseConfig). An encrypted keyage value is a
 // *SecretError, since offline commands cannot decrypt it.
-func LoadStackFile(projectDir, stack string) (Settings, error) {
+func LoadStackFile(projectDir, stack string) (Checked, error) {
 	values, err := ReadStackFile(projectDir, stack)
 	if err != nil {
-		return Settings{}, err
+		return Checked{}, err
 	}
-	s, err := ParseConfig(values)
+	c, err := ParseConfig(values)
 	if err != nil {
-		return Settings{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
+		return Checked{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
 	}
-	return s, nil
+	return c, nil
 }
 
 // pulumiStackFields are the top-level keys of a stack file that Pulumi reads (its ProjectStack).

@@ -111,10 +111,11 @@ func TestStackFilesLoad(t *testing.T) {
 	root := modroot.MustFind(t)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
-			s, err := LoadStackFile(root, stack)
+			c, err := LoadStackFile(root, stack)
 			if err != nil {
 				t.Fatalf("LoadStackFile(%s): %v", stack, err)
 			}
+			s := c.Settings()
 			if len(s.Subscriptions) == 0 || len(s.AlarmSubscriptions) == 0 {
 				t.Errorf("%s has %d subscriptions and %d alarm subscriptions, want both", stack, len(s.Subscriptions), len(s.AlarmSubscriptions))
 			}
@@ -124,10 +125,11 @@ func TestStackFilesLoad(t *testing.T) {
 		})
 	}
 
-	prod, err := LoadStackFile(root, "prod")
+	checked, err := LoadStackFile(root, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
+	prod := checked.Settings()
 	if prod.MaxAgeDays != 90 || prod.WarnAgeDays != 75 || !slices.Contains(prod.ExemptUsers, "break-glass-*") {
 		t.Errorf("prod = %d/%d days exempting %v, want 90/75 exempting break-glass-*", prod.MaxAgeDays, prod.WarnAgeDays, prod.ExemptUsers)
 	}

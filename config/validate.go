@@ -14,13 +14,10 @@ import (
 	"github.com/keyage/keyage/schedule"
 )
 
-// Validate checks the settings against every rule keyage has, as of now: the one rule set that
-// Parse (a stack file, the Pulumi program's configuration), infra.NewKeyAgeNotifier and
-// workflow.Definition (settings built in Go) all apply. It returns every problem at once, as
-// *SettingError values joined with errors.Join, or nil.
+// Validate is Check as of now, for callers that want only its verdict.
 func (s Settings) Validate() error {
-	p, _ := s.validate(time.Now())
-	return p.err()
+	_, err := s.Check(time.Now())
+	return err
 }
 
 // parsedSchedule is the schedule and its time zone as validate parsed them; nil when invalid.
@@ -29,8 +26,8 @@ type parsedSchedule struct {
 	loc  *time.Location
 }
 
-// validate is Validate as of now (a schedule with no run after now is a problem). It also
-// returns the parsed schedule, so that Check need not parse it again.
+// validate is the one rule set that Check, Parse, ParseConfig and LoadStackFile apply, as of
+// now. It also returns the parsed schedule, so that nothing parses it again.
 func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	var p problems
 	for _, pp := range s.Policy().Validate() {

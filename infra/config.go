@@ -15,10 +15,10 @@ import (
 // config.ParseConfig. The context answers only for keys asked by name, so the rest (misspelt
 // keys, a misspelt namespace) are found in PULUMI_CONFIG, the variable the engine fills the
 // context from: a typo fails the deployment instead of being ignored.
-func LoadSettings(ctx *pulumi.Context) (config.Settings, error) {
+func LoadSettings(ctx *pulumi.Context) (config.Checked, error) {
 	all, err := configEnv(os.Getenv(pulumi.EnvConfig))
 	if err != nil {
-		return config.Settings{}, err
+		return config.Checked{}, err
 	}
 	keys := []string{config.RegionKey}
 	for _, k := range config.Keys() {
@@ -35,10 +35,10 @@ func LoadSettings(ctx *pulumi.Context) (config.Settings, error) {
 // SettingsFromConfigEnv checks the JSON map the Pulumi engine hands a Go program in
 // PULUMI_CONFIG ({"keyage:maxAgeDays": "90", "aws:region": "eu-west-1"}) with
 // config.ParseConfig. An empty text means no settings, so config.Defaults().
-func SettingsFromConfigEnv(env string) (config.Settings, error) {
+func SettingsFromConfigEnv(env string) (config.Checked, error) {
 	all, err := configEnv(env)
 	if err != nil {
-		return config.Settings{}, err
+		return config.Checked{}, err
 	}
 	return config.ParseConfig(all)
 }

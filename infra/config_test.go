@@ -14,7 +14,8 @@ import (
 )
 
 func TestSettingsFromConfigEnv(t *testing.T) {
-	got, err := SettingsFromConfigEnv(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
+	checked, err := SettingsFromConfigEnv(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
+	got := checked.Settings()
 	if err != nil {
 		t.Fatalf("SettingsFromConfigEnv error: %v", err)
 	}
@@ -24,7 +25,7 @@ func TestSettingsFromConfigEnv(t *testing.T) {
 		t.Errorf("SettingsFromConfigEnv\n got %+v\nwant %+v", got, want)
 	}
 
-	if got, err := SettingsFromConfigEnv(""); err != nil || !reflect.DeepEqual(got, config.Defaults()) {
+	if got, err := SettingsFromConfigEnv(""); err != nil || !reflect.DeepEqual(got.Settings(), config.Defaults()) {
 		t.Errorf(`SettingsFromConfigEnv("") = %+v, %v; want config.Defaults(), nil`, got, err)
 	}
 	if _, err := SettingsFromConfigEnv(`["keyage:maxAgeDays"]`); err == nil || !strings.HasPrefix(err.Error(), "PULUMI_CONFIG: not a JSON object of strings: ") {
@@ -53,7 +54,9 @@ func TestLoadSettings(t *testing.T) {
 		var s config.Settings
 		var loadErr error
 		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-			s, loadErr = LoadSettings(ctx)
+			var c config.Checked
+			c, loadErr = LoadSettings(ctx)
+			s = c.Settings()
 			return nil
 		}, pulumi.WithMocks("keyage", "test", mocks{}))
 		if err != nil {

@@ -108,15 +108,17 @@ func (r Resources) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Definition builds the key-age state machine for the settings and resources, validated. The
-// same arguments always give a machine that renders to the same bytes.
-func Definition(s config.Settings, r Resources) (*asl.StateMachine, error) {
+// Definition builds the key-age state machine for checked settings and the resources, validated.
+// The settings were checked once, by whoever made c (config.Settings.Check): they are not checked
+// again here. The same arguments always give a machine that renders to the same bytes.
+func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("workflow definition: %w", err)
 	}
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("workflow definition: settings: %w", err)
+	if c.IsZero() {
+		return nil, fmt.Errorf("workflow definition: %w", config.ErrUnchecked)
 	}
+	s := c.Settings()
 	plan := PlanFor(s.MaxConcurrency)
 	b := builder{s: s, r: r, plan: plan}
 	m := &asl.StateMachine{

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyage/keyage/internal/modroot"
 
@@ -44,11 +45,20 @@ func prodResources() Resources {
 
 func mustDefinition(t testing.TB, s config.Settings, r Resources) *asl.StateMachine {
 	t.Helper()
-	m, err := Definition(s, r)
+	m, err := Definition(mustCheck(t, s), r)
 	if err != nil {
 		t.Fatalf("Definition: %v", err)
 	}
 	return m
+}
+
+func mustCheck(t testing.TB, s config.Settings) config.Checked {
+	t.Helper()
+	c, err := s.Check(time.Now())
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return c
 }
 
 func mustRender(t testing.TB, m *asl.StateMachine) []byte {
@@ -616,7 +626,7 @@ func TestDefinitionRejects(t *testing.T) {
 	good := PlaceholderResources()
 	cases := []struct {
 		name string
-		s    func(*config.Settings)
+		s    func(*config.Checked)
 		r    func(*Resources)
 		want []string
 	}{
@@ -626,14 +636,11 @@ func TestDefinitionRejects(t *testing.T) {
 			[]string{"FunctionARN is", "arn:aws:lambda:us-east-1:123456789012:function:<name>"}},
 		{"empty topic", nil, func(r *Resources) { r.TopicARN = "" }, []string{`TopicARN is ""`}},
 		{"bad region", nil, func(r *Resources) { r.Region = "mars" }, []string{`Region is "mars"`}},
-		{"zero concurrency", func(s *config.Settings) { s.MaxConcurrency = 0 }, nil, []string{"maxConcurrency: 0 is out of range: want an integer from 1 to 1000"}},
-		{"max age", func(s *config.Settings) { s.MaxAgeDays = 0 }, nil, []string{"maxAgeDays: 0 is out of range: want an integer from 1 to 3650"}},
-		{"warn age", func(s *config.Settings) { s.WarnAgeDays = 90 }, nil, []string{"warnAgeDays: 90 is not below maxAgeDays (90): want an integer from 1 to 89"}},
-		{"log level (any rule of config)", func(s *config.Settings) { s.LogLevel = "OFF" }, nil, []string{`logLevel: "OFF" is not allowed`}},
+		{"unchecked settings", func(c *config.Checked) { *c = config.Checked{} }, nil, []string{config.ErrUnchecked.Error()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, r := config.Defaults(), good
+			s, r := mustCheck(t, config.Defaults()), good
 			if c.s != nil {
 				c.s(&s)
 			}
@@ -704,7 +711,7 @@ func TestRunsOffline(t *testing.T) {
 // uses agecheck.Summary's JSON fields only, counts every user of the batch as unchecked, and is
 // marked batchFailed, which makes op merge log its users (the function never saw them).
 func TestBatchUncheckedIsASummary(t *testing.T) {
-	m, err := Definition(config.Defaults(), PlaceholderResources())
+	m, err := Definition(mustCheck(t, config.Defaults()), PlaceholderResources())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -752,7 +759,7 @@ func jsonFields(st reflect.Type) map[string]bool {
 // TestFunctionEventsAreEvents: every event the definition sends the function uses only
 // agecheck.Event's JSON fields and names its op, so the contract cannot drift on one side.
 func TestFunctionEventsAreEvents(t *testing.T) {
-	m, err := Definition(config.Defaults(), PlaceholderResources())
+	m, err := Definition(mustCheck(t, config.Defaults()), PlaceholderResources())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,12 +34,12 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "keyage definition: --format %q: want %s or %s\n", *format, formatJSON, formatMermaid)
 		return exitUsage
 	}
-	s, _, ok := loadSettings(sf, stderr)
+	checked, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	region := cmp.Or(s.Region, workflow.PlaceholderRegion)
-	m, err := workflow.Definition(s, workflow.PlaceholderResourcesIn(config.PartitionOf(region), region))
+	region := cmp.Or(checked.Settings().Region, workflow.PlaceholderRegion)
+	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(config.PartitionOf(region), region))
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage definition: %v\n", err)
 		return exitInvalid

@@ -21,7 +21,7 @@ func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	region := s.Region
+	region := s.Settings().Region
 	m, err := workflow.Definition(s, workflow.PlaceholderResourcesIn("aws", region))
 	if err != nil {
 		t.Fatal(err)

@@ -28,11 +28,11 @@ func runDeployerPolicy(args []string, stdout, stderr io.Writer) int {
 	if status := env.check("deployer-policy", stderr); status >= 0 {
 		return status
 	}
-	s, _, ok := loadSettings(sf, stderr)
+	s, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	partition, region, account := env.resolve(s)
+	partition, region, account := env.resolve(s.Settings())
 	doc, err := deployer.ForStack(s, sf.stack, deployer.Env{Partition: partition, Region: region, AccountID: account})
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage deployer-policy: %v\n", err)

@@ -31,7 +31,7 @@ func runPreview(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "keyage preview: --format %q: want one of %s\n", *format, strings.Join(preview.Formats, ", "))
 		return exitUsage
 	}
-	s, _, ok := loadSettings(sf, stderr)
+	s, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}

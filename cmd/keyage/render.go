@@ -105,11 +105,11 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	if status := env.check("render", stderr); status >= 0 {
 		return status
 	}
-	s, _, ok := loadSettings(sf, stderr)
+	s, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	partition, region, account := env.resolve(s)
+	partition, region, account := env.resolve(s.Settings())
 	out, err := render(s, sf.stack, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage render: %v\n", err)
@@ -127,7 +127,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 
 // render runs keyage's Pulumi program (the one `pulumi up` runs, function build included) with
 // the settings under mocks, and collects what it registered.
-func render(s config.Settings, stack, partition, region, account string) (Rendered, error) {
+func render(s config.Checked, stack, partition, region, account string) (Rendered, error) {
 	mocks := infratest.New(partition, region, account)
 	out := Rendered{Stack: stack, Partition: partition, Region: region, AccountID: account, Warnings: []string{}}
 	program := infra.Program(infra.ProgramOptions{

@@ -24,12 +24,12 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
 		return status
 	}
-	s, checked, ok := loadSettings(sf, stderr)
+	checked, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
 	fmt.Fprintf(stdout, "%s: OK\n", filepath.Base(config.StackFile(sf.dir, sf.stack)))
-	for _, line := range summarize(s, checked) {
+	for _, line := range summarize(checked.Settings(), checked) {
 		fmt.Fprintf(stdout, "  %s\n", line)
 	}
 	return exitOK

@@ -45,11 +45,12 @@ type Publish struct {
 // Run scans the account with settings s as a scheduled run would, through the age-check
 // function's handler, and returns the notification. now is the instant to judge at when the
 // account names none.
-func Run(s config.Settings, a Account, now time.Time) (Result, error) {
-	m, err := workflow.Definition(s, workflow.PlaceholderResources())
+func Run(c config.Checked, a Account, now time.Time) (Result, error) {
+	m, err := workflow.Definition(c, workflow.PlaceholderResources())
 	if err != nil {
 		return Result{}, err
 	}
+	s := c.Settings()
 	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: workflow.Policy(s)}
 	h := &agecheck.Handler{
 		LastUsed: a.lastUsed,
