@@ -3,6 +3,7 @@ package agecheck
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error types the function returns. aws-lambda-go reports a returned error under the name of its
@@ -83,4 +84,16 @@ func quote(s string) string {
 		return fmt.Sprintf("%q (%d bytes)", truncateUTF8(s, max)+"...", len(s))
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// truncateUTF8 shortens s to at most max bytes without splitting a UTF-8 sequence.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }

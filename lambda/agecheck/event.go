@@ -1,10 +1,24 @@
-// Package agecheck is the core of keyage's age-check function: pure functions of (event, now)
-// that judge IAM access keys against a rotation policy, merge partial results and format the
-// notification. It knows nothing about Lambda, Step Functions or Pulumi.
+// Package agecheck is keyage's age-check function apart from the Lambda runtime. An invocation's
+// event goes through its files in this order: handler.go (Handler, the adapter: it decodes the
+// event, dispatches on its op, looks up last use for flagged keys and logs every finding),
+// event.go (the contract with the state machine: the event and result types, Decode, Validate),
+// check.go (Check), merge.go (Merge, Summary.Trim) and report.go (NewReport); time.go reads and
+// writes the contract's timestamps. Check, Merge and NewReport are pure functions of (event,
+// now); the handler does I/O only through its LastUsedFunc and logger. Nothing here imports the
+// Lambda runtime, Step Functions or Pulumi: lambda/main.go wires the IAM client and starts the
+// runtime.
 //
 // The JSON shapes in this file are the contract between the state machine (package workflow)
 // and the function: change them only together.
 package agecheck
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Operations the function performs, chosen by Event.Op.
 const (
@@ -137,4 +151,134 @@ type Report struct {
 	Severity string `json:"severity,omitempty"`
 	Account  string `json:"account,omitempty"`
 	Test     bool   `json:"test,omitempty"` // a test run's report
+}
+
+// Decode parses an event and validates its envelope: op, now, policy, account, and for merge
+// and report the summaries' counts. The users of a check event are validated by Check, which
+// is the one pass over them. Errors are *InvalidInputError.
+func Decode(data []byte) (Event, error) {
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Event{}, &InvalidInputError{Problems: []FieldProblem{{
+			Field: "event", Value: describeJSONError(err), Allowed: "one JSON object matching the agecheck.Event contract",
+		}}}
+	}
+	if err := ev.Validate(); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// describeJSONError names what was wrong with the JSON without echoing the whole input.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("a JSON %s at %q", typeErr.Value, typeErr.Field)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("not valid JSON (offset %d: %v)", syntaxErr.Offset, syntaxErr)
+	default:
+		return fmt.Sprintf("not decodable (%v)", err)
+	}
+}
+
+// Validate checks the event's envelope (see Decode). It returns an *InvalidInputError listing
+// every problem, or nil.
+func (ev *Event) Validate() error {
+	var ps problems
+	switch ev.Op {
+	case OpCheck, OpMerge, OpReport:
+	default:
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
+	}
+	if ev.Now == "" {
+		ps.add("now", `""`, timeAllowed)
+	} else if _, err := ParseTime(ev.Now); err != nil {
+		ps.add("now", quote(ev.Now), timeAllowed)
+	}
+	validatePolicy(&ps, ev.Policy)
+	if ev.Account != "" || ev.Op == OpReport {
+		if !isAccountID(ev.Account) {
+			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
+		}
+	}
+	switch ev.Op {
+	case OpMerge:
+		if ev.Summary != nil {
+			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
+		}
+		for i := range ev.Results {
+			field := fmt.Sprintf("results[%d]", i)
+			validateCounts(&ps, field, &ev.Results[i])
+			if r := &ev.Results[i]; r.BatchFailed && len(r.UncheckedUsers) != r.Unchecked {
+				// Merge logs a failed batch's users: a list shorter than the count would lose some.
+				ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(r.UncheckedUsers)),
+					fmt.Sprintf("exactly unchecked = %d when batchFailed is true", r.Unchecked))
+			}
+		}
+	case OpReport:
+		if ev.Summary == nil {
+			ps.add("summary", "absent", "the final Summary of the scan")
+		} else {
+			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
+		}
+	}
+	return ps.err(ev.Op)
+}
+
+// validatePolicy adds the policy's problems (Policy.Validate) under the event's "policy" field.
+func validatePolicy(ps *problems, p Policy) {
+	for _, pp := range p.Validate() {
+		value := pp.Value
+		if strings.HasPrefix(pp.Field, "exemptUsers[") {
+			value = quote(value)
+		}
+		ps.add("policy."+pp.Field, value, pp.Allowed)
+	}
+}
+
+func validateCounts(ps *problems, field string, s *Summary) {
+	counts := []struct {
+		name string
+		n    int
+	}{
+		{"users", s.Users}, {"deleted", s.Deleted}, {"unchecked", s.Unchecked}, {"exempt", s.Exempt},
+		{"inactive", s.Inactive}, {"compliant", s.Compliant}, {"warning", s.Warning}, {"stale", s.Stale},
+	}
+	for _, c := range counts {
+		if c.n < 0 {
+			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
+		}
+	}
+	if len(s.Findings) > s.Stale+s.Warning {
+		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
+			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
+	}
+	if len(s.UncheckedUsers) > s.Unchecked {
+		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
+			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
+	}
+}
+
+// validateNotBatch refuses batchFailed on a running or final Summary: only a child's result
+// carries it, and only Merge's logging reads it.
+func validateNotBatch(ps *problems, field string, s *Summary) {
+	if s.BatchFailed {
+		ps.add(field+".batchFailed", "true", "false or absent (only a child's result in results may carry it)")
+	}
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
