@@ -163,7 +163,7 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 		t.Fatalf("check response %s: %v", resp, err)
 	}
 	wantCounts := agecheck.Counts{Users: 5, Unchecked: 1, Exempt: 1, Compliant: 1, Warning: 1, Stale: 2}
-	if got := agecheck.CountsOf(&s); got != wantCounts {
+	if got := s.Counts; got != wantCounts {
 		t.Errorf("check counts %+v, want %+v", got, wantCounts)
 	}
 	var ids []string
@@ -212,8 +212,8 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 
 	// merge
 	merge, _ := json.Marshal(agecheck.Event{Op: agecheck.OpMerge, Now: now.Format(time.RFC3339), Account: "123456789012",
-		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Users: 10, Compliant: 20},
-		Results: []agecheck.Summary{s, {Users: 1, Deleted: 1}}})
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Counts: agecheck.Counts{Users: 10, Compliant: 20}},
+		Results: []agecheck.Summary{s, {Counts: agecheck.Counts{Users: 1, Deleted: 1}}}})
 	resp, errType, _, err = rt.Invoke(ctx, merge)
 	if err != nil || errType != "" {
 		t.Fatalf("merge: err=%v errorType=%q", err, errType)

@@ -127,7 +127,7 @@ func worstChildSummary(t testing.TB, n int) int {
 	now := time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
 	stale := make([]agecheck.UserKeys, n)
 	unchecked := make([]agecheck.UserKeys, n)
-	failed := agecheck.Summary{Users: n, Unchecked: n}
+	failed := agecheck.Summary{Counts: agecheck.Counts{Users: n, Unchecked: n}}
 	for i := range n {
 		name := fmt.Sprintf("%0*d", maxUserName, i)
 		k := agecheck.AccessKey{AccessKeyID: strings.Repeat("K", maxAccessKeyID), Status: "Active", CreateDate: "1990-01-01T00:00:00Z"}

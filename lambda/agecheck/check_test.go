@@ -219,7 +219,7 @@ func TestCheckCounts(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 	want := Counts{Users: 8, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 2, Compliant: 1, Warning: 0, Stale: 1}
-	if got := CountsOf(&s); got != want {
+	if got := s.Counts; got != want {
 		t.Errorf("got counts %+v, want %+v", got, want)
 	}
 	wantUnchecked := []UncheckedUser{

@@ -101,15 +101,9 @@ type ScanError struct {
 }
 
 // Summary is the result of judging some users: exact counts and the details of what was found.
+// Its JSON has the counts inline, beside findings and uncheckedUsers.
 type Summary struct {
-	Users     int `json:"users"`     // users seen (deleted ones included)
-	Deleted   int `json:"deleted"`   // users gone before their keys were listed
-	Unchecked int `json:"unchecked"` // users whose keys could not be read
-	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
-	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
-	Compliant int `json:"compliant"` // active keys within policy
-	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
-	Stale     int `json:"stale"`     // active keys past MaxAgeDays
+	Counts
 
 	// Findings are the stale and warning keys, oldest first; possibly fewer than
 	// Stale+Warning when trimmed to MaxSummaryBytes.
@@ -122,6 +116,45 @@ type Summary struct {
 	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
 	// sets it: a merged Summary's unchecked users have all been logged.
 	BatchFailed bool `json:"batchFailed,omitempty"`
+}
+
+// Counts are a Summary's exact counts. The notification's machine-readable body carries them
+// too (MessageBody.Counts).
+type Counts struct {
+	Users     int `json:"users"`     // users seen (deleted ones included)
+	Deleted   int `json:"deleted"`   // users gone before their keys were listed
+	Unchecked int `json:"unchecked"` // users whose keys could not be read
+	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
+	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
+	Compliant int `json:"compliant"` // active keys within policy
+	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
+	Stale     int `json:"stale"`     // active keys past MaxAgeDays
+}
+
+// add adds o's counts to c's.
+func (c *Counts) add(o Counts) {
+	c.Users += o.Users
+	c.Deleted += o.Deleted
+	c.Unchecked += o.Unchecked
+	c.Exempt += o.Exempt
+	c.Inactive += o.Inactive
+	c.Compliant += o.Compliant
+	c.Warning += o.Warning
+	c.Stale += o.Stale
+}
+
+// named lists the counts under their JSON names, in order: what validation and the log lines
+// read.
+func (c *Counts) named() [8]namedCount {
+	return [8]namedCount{
+		{"users", c.Users}, {"deleted", c.Deleted}, {"unchecked", c.Unchecked}, {"exempt", c.Exempt},
+		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"warning", c.Warning}, {"stale", c.Stale},
+	}
+}
+
+type namedCount struct {
+	name string
+	n    int
 }
 
 // Finding is one flagged key.
@@ -240,15 +273,10 @@ func validatePolicy(ps *problems, p Policy) {
 	}
 }
 
+// validateCounts adds the problems of a Summary's counts: none negative, and no more findings
+// or unchecked users listed than counted.
 func validateCounts(ps *problems, field string, s *Summary) {
-	counts := []struct {
-		name string
-		n    int
-	}{
-		{"users", s.Users}, {"deleted", s.Deleted}, {"unchecked", s.Unchecked}, {"exempt", s.Exempt},
-		{"inactive", s.Inactive}, {"compliant", s.Compliant}, {"warning", s.Warning}, {"stale", s.Stale},
-	}
-	for _, c := range counts {
+	for _, c := range s.named() {
 		if c.n < 0 {
 			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
 		}

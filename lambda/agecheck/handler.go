@@ -66,7 +66,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			}
 		}
 		s := Merge(ev.Summary, ev.Results)
-		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(countAttrs(&s),
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(s.attrs(),
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
@@ -155,7 +155,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	}
 	listed := len(s.Findings)
 	trimmed := s.Trim(MaxSummaryBytes)
-	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(countAttrs(&s),
+	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(s.attrs(),
 		slog.Int("findingsListed", len(s.Findings)), slog.Int("findingsLogged", listed), slog.Bool("trimmed", trimmed))...)
 	return s, nil
 }
@@ -171,10 +171,12 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 	)
 }
 
-func countAttrs(s *Summary) []slog.Attr {
-	return []slog.Attr{
-		slog.Int("users", s.Users), slog.Int("deleted", s.Deleted), slog.Int("unchecked", s.Unchecked),
-		slog.Int("exempt", s.Exempt), slog.Int("inactive", s.Inactive), slog.Int("compliant", s.Compliant),
-		slog.Int("warning", s.Warning), slog.Int("stale", s.Stale),
+// attrs are the counts as log attributes, under their JSON names.
+func (c *Counts) attrs() []slog.Attr {
+	named := c.named()
+	out := make([]slog.Attr, len(named), len(named)+3) // room for the callers' own attributes
+	for i, nc := range named {
+		out[i] = slog.Int(nc.name, nc.n)
 	}
+	return out
 }

@@ -218,16 +218,16 @@ func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
 	const failedBatches, batchSize = 30, 5
 	ev := Event{Op: OpMerge, Now: "2026-11-23T08:00:00Z", Account: testAccount, Policy: Policy{MaxAgeDays: 90},
-		Summary: &Summary{Users: 3, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "earlier", Error: "Iam.IamException"}}}}
+		Summary: &Summary{Counts: Counts{Users: 3, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "earlier", Error: "Iam.IamException"}}}}
 	for b := range failedBatches {
-		r := Summary{Users: batchSize, Unchecked: batchSize, BatchFailed: true}
+		r := Summary{Counts: Counts{Users: batchSize, Unchecked: batchSize}, BatchFailed: true}
 		for u := range batchSize {
 			r.UncheckedUsers = append(r.UncheckedUsers, UncheckedUser{
 				UserName: fmt.Sprintf("user-%03d", b*batchSize+u), Error: "Lambda.TooManyRequestsException", Cause: "the function failed"})
 		}
 		ev.Results = append(ev.Results, r)
 	}
-	ev.Results = append(ev.Results, Summary{Users: 1, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
+	ev.Results = append(ev.Results, Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
 	s := invokeSummary(t, h, ev)
 
 	want := failedBatches * batchSize
@@ -264,7 +264,7 @@ func TestHandlerReportOfATestRun(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	for _, test := range []bool{false, true} {
 		ev, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
-			Summary: &Summary{Users: 2, Compliant: 2}, Test: test})
+			Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}}, Test: test})
 		out, err := h.Invoke(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("report (test %v): %v", test, err)

@@ -37,14 +37,7 @@ func Merge(prev *Summary, results []Summary) Summary {
 	}
 	for i := range all {
 		s := &all[i]
-		out.Users += s.Users
-		out.Deleted += s.Deleted
-		out.Unchecked += s.Unchecked
-		out.Exempt += s.Exempt
-		out.Inactive += s.Inactive
-		out.Compliant += s.Compliant
-		out.Warning += s.Warning
-		out.Stale += s.Stale
+		out.Counts.add(s.Counts)
 		out.Findings = append(out.Findings, s.Findings...)
 		out.UncheckedUsers = append(out.UncheckedUsers, s.UncheckedUsers...)
 	}
