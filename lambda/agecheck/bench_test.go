@@ -27,7 +27,7 @@ func benchUsers() []UserKeys {
 			users[i].Keys = append(users[i].Keys, AccessKey{
 				AccessKeyID: fmt.Sprintf("AKIA%016d", i*2+k),
 				Status:      status,
-				CreateDate:  created.Format(forms[(i+k)%len(forms)]),
+				CreateDate:  ParseTimestamp(created.Format(forms[(i+k)%len(forms)])),
 			})
 		}
 	}
@@ -54,7 +54,7 @@ func BenchmarkCheck10000Keys(b *testing.B) {
 // of an invocation before any last-used lookup, reading every CreateDate included.
 func BenchmarkDecodeCheck10000Keys(b *testing.B) {
 	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75, ExemptUsers: []string{"svc-*", "break-glass"}}
-	payload, err := json.Marshal(Event{Op: OpCheck, Now: formatTime(testNow), Account: testAccount, Policy: p, Users: benchUsers()})
+	payload, err := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: p, Users: benchUsers()})
 	if err != nil {
 		b.Fatal(err)
 	}

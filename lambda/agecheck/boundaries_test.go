@@ -229,7 +229,7 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 			return LastUsed{Date: testNow.Add(-time.Hour), ServiceName: "s3", Region: "eu-west-1"}, nil
 		},
 	}
-	ev := Event{Op: OpCheck, Now: formatTime(testNow), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+	ev := Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
 			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
 		}}}}

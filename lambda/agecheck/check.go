@@ -25,14 +25,13 @@ const day = 24 * time.Hour
 // keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
 // its keys would not have been judged); other users with an Error are unchecked. Findings are sorted oldest
 // first, then by user name and key ID. The Summary is complete, not trimmed (causes are whole
-// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key gives
-// *InvalidInputError.
+// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key
+// (a CreateDate that did not parse included) gives *InvalidInputError.
+//
+// p must be valid (Policy.Validate finds nothing): Decode refuses an event whose policy is not,
+// so Check does not check it again.
 func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	var ps problems
-	validatePolicy(&ps, p)
-	if err := ps.err(OpCheck); err != nil {
-		return Summary{}, err
-	}
 	maxAge := time.Duration(p.MaxAgeDays) * day
 	warnAge := time.Duration(p.WarnAgeDays) * day
 	exempt := newExemptions(p.ExemptUsers)
@@ -81,11 +80,11 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 					fmt.Sprintf("%q, %q or %q", StatusActive, StatusInactive, StatusExpired))
 				continue
 			}
-			createdAt, err := ParseTime(k.CreateDate)
-			if err != nil {
-				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate), timeAllowed)
+			if !k.CreateDate.Valid() {
+				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate.String()), timeAllowed)
 				continue
 			}
+			createdAt := k.CreateDate.Time()
 			if !active {
 				s.Inactive++
 				continue

@@ -54,10 +54,10 @@ const (
 
 // Event is what the state machine sends the function.
 type Event struct {
-	Op      string `json:"op"`
-	Policy  Policy `json:"policy"`
-	Now     string `json:"now"`     // RFC 3339: the scheduled time, else the execution's start time
-	Account string `json:"account"` // the AWS account ID, for the message
+	Op      string    `json:"op"`
+	Policy  Policy    `json:"policy"`
+	Now     Timestamp `json:"now"`     // RFC 3339: the scheduled time, else the execution's start time
+	Account string    `json:"account"` // the AWS account ID, for the message
 
 	Users   []UserKeys `json:"users,omitempty"`   // OpCheck
 	Summary *Summary   `json:"summary,omitempty"` // OpMerge (absent on the first page), OpReport
@@ -88,10 +88,10 @@ type UserKeys struct {
 
 // AccessKey is IAM's AccessKeyMetadata as the Step Functions aws-sdk integration returns it.
 type AccessKey struct {
-	AccessKeyID string `json:"AccessKeyId"`
-	Status      string `json:"Status"`
-	CreateDate  string `json:"CreateDate"`
-	UserName    string `json:"UserName,omitempty"`
+	AccessKeyID string    `json:"AccessKeyId"`
+	Status      string    `json:"Status"`
+	CreateDate  Timestamp `json:"CreateDate"`
+	UserName    string    `json:"UserName,omitempty"`
 }
 
 // ScanError is a Step Functions error as a Catch hands it over.
@@ -187,8 +187,9 @@ type Report struct {
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
-// and report the summaries' counts. The users of a check event are validated by Check, which
-// is the one pass over them. Errors are *InvalidInputError.
+// and report the summaries' counts. Every timestamp is parsed here, once (Timestamp); the
+// users of a check event are validated by Check, which is the one pass over them. Errors are
+// *InvalidInputError.
 func Decode(data []byte) (Event, error) {
 	var ev Event
 	if err := json.Unmarshal(data, &ev); err != nil {
@@ -225,10 +226,8 @@ func (ev *Event) Validate() error {
 	default:
 		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
 	}
-	if ev.Now == "" {
-		ps.add("now", `""`, timeAllowed)
-	} else if _, err := ParseTime(ev.Now); err != nil {
-		ps.add("now", quote(ev.Now), timeAllowed)
+	if !ev.Now.Valid() {
+		ps.add("now", quote(ev.Now.String()), timeAllowed)
 	}
 	validatePolicy(&ps, ev.Policy)
 	if ev.Account != "" || ev.Op == OpReport {

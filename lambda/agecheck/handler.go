@@ -42,10 +42,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, err := ParseTime(ev.Now)
-	if err != nil { // Decode validated it; kept so that a change there cannot slip through
-		return nil, &InvalidInputError{Op: ev.Op, Problems: []FieldProblem{{"now", quote(ev.Now), timeAllowed}}}
-	}
+	now := ev.Now.Time() // parsed by Decode, which refuses an event without a valid one
 	var out any
 	switch ev.Op {
 	case OpCheck:

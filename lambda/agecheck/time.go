@@ -5,6 +5,45 @@ import (
 	"time"
 )
 
+// Timestamp is an instant as the contract carries it (Event.Now, AccessKey.CreateDate): ISO 8601
+// text, parsed once, when the event is decoded. It keeps the text it was read from and writes
+// that text back, so that an event encoded again is the event received. A text that does not
+// parse is kept too rather than failing the decoding: Validate and Check report it under its
+// field's path (users[i].keys[j].CreateDate), beside the event's other problems.
+type Timestamp struct {
+	text  string
+	time  time.Time // UTC; the zero time unless valid
+	valid bool
+}
+
+// ParseTimestamp reads text as decoding does: it never fails; Valid reports whether text is a
+// timestamp ParseTime accepts.
+func ParseTimestamp(text string) Timestamp {
+	t, err := ParseTime(text)
+	return Timestamp{text: text, time: t, valid: err == nil}
+}
+
+// Time returns the instant in UTC, or the zero time when the text did not parse.
+func (ts Timestamp) Time() time.Time { return ts.time }
+
+// Valid reports whether the text parsed.
+func (ts Timestamp) Valid() bool { return ts.valid }
+
+// String returns the text as received.
+func (ts Timestamp) String() string { return ts.text }
+
+// MarshalText returns the text as received; encoding/json writes it as a JSON string.
+func (ts Timestamp) MarshalText() ([]byte, error) { return []byte(ts.text), nil }
+
+// UnmarshalText parses text as ParseTimestamp does and never fails. It is UnmarshalText, not
+// UnmarshalJSON, so that encoding/json decodes a Timestamp exactly as it decodes a string: a
+// JSON number, bool, object or array is an *json.UnmarshalTypeError naming the field, decoding
+// goes on to report the first such error, and null leaves the Timestamp as it was.
+func (ts *Timestamp) UnmarshalText(text []byte) error {
+	*ts = ParseTimestamp(string(text))
+	return nil
+}
+
 // timeLayouts are the ISO 8601 forms accepted for CreateDate and Now, tried in order. Go's
 // parser accepts a fractional second after the seconds field in any of them. The forms cover
 // RFC 3339 ("2021-11-27T20:15:43Z", "...43.5+02:00") and the Java style the Step Functions
