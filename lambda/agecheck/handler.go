@@ -3,6 +3,7 @@ package agecheck
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -30,9 +31,10 @@ type Handler struct {
 	Logger   *slog.Logger // nil: slog.Default()
 }
 
-// Invoke processes one event, given as the raw payload. Its errors are *InvalidInputError,
-// returned as they are (never wrapped) so that the Lambda runtime reports ErrorTypeInvalidInput
-// as the errorType. The result is a Summary (check, merge) or a Report (report) as JSON.
+// Invoke processes one event, given as the raw payload. A malformed event is an
+// *InvalidInputError, returned as it is (never wrapped) so that the Lambda runtime reports
+// ErrorTypeInvalidInput as the errorType; the only other error would be a result that cannot
+// be encoded (encodeResult). The result is a Summary (check, merge) or a Report (report) as JSON.
 //
 // Invoke makes *Handler an aws-lambda-go lambda.Handler: the runtime passes the payload
 // through undecoded, so that even a payload that is not JSON fails as InvalidInputError
@@ -76,9 +78,16 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			slog.Int("messageBytes", len(r.Message)))
 		out = r
 	}
-	b, err := json.Marshal(out)
+	return encodeResult(ev.Op, out)
+}
+
+// encodeResult is the invocation's result as JSON. Summaries and reports hold strings, numbers
+// and booleans only, so it should never fail; if it does, the invocation fails with the reason
+// rather than a panic.
+func encodeResult(op string, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic("agecheck: encoding a result failed: " + err.Error()) // strings and ints only
+		return nil, fmt.Errorf("encode the result of op %s: %w", op, err)
 	}
 	return b, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -341,4 +342,16 @@ func invokeSummary(t *testing.T, h *Handler, ev Event) Summary {
 		t.Fatalf("summary %s: %v", out, err)
 	}
 	return s
+}
+
+// TestEncodeResultReturnsAnError: a result that cannot be encoded fails the invocation with an
+// error naming the op, not a panic.
+func TestEncodeResultReturnsAnError(t *testing.T) {
+	var unsupported *json.UnsupportedValueError
+	if _, err := encodeResult(OpMerge, math.Inf(1)); !errors.As(err, &unsupported) || !strings.Contains(err.Error(), "op merge") {
+		t.Errorf("encodeResult(+Inf) error = %v, want a *json.UnsupportedValueError naming op merge", err)
+	}
+	if b, err := encodeResult(OpReport, Report{Account: testAccount}); err != nil || string(b) != `{"publish":false,"account":"123456789012"}` {
+		t.Errorf("encodeResult(Report) = %s, %v; want the report's JSON", b, err)
+	}
 }
