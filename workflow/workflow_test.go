@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -747,11 +748,17 @@ func TestInvalidInputCausesNeedNoEscaping(t *testing.T) {
 	}
 }
 
-// jsonFields returns the JSON names of a struct type's fields.
+// jsonFields returns the JSON names of a struct type's fields; those of an embedded struct
+// without a tag are inlined, as encoding/json inlines them (agecheck.Summary's Counts).
 func jsonFields(st reflect.Type) map[string]bool {
 	fields := map[string]bool{}
 	for i := range st.NumField() {
-		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
+		f := st.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			maps.Copy(fields, jsonFields(f.Type))
+			continue
+		}
+		fields[strings.Split(f.Tag.Get("json"), ",")[0]] = true
 	}
 	return fields
 }

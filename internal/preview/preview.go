@@ -57,7 +57,7 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 		// The function logs every finding; the preview prints the message instead.
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	base := agecheck.Event{Policy: r.Policy, Now: r.Now.Format(time.RFC3339), Account: r.Account}
+	base := agecheck.Event{Policy: r.Policy, Now: agecheck.ParseTimestamp(r.Now.Format(time.RFC3339)), Account: r.Account}
 	users := a.userKeys()
 	plan := workflow.PlanFor(s.MaxConcurrency)
 	var summary *agecheck.Summary
@@ -212,7 +212,7 @@ func (a Account) userKeys() []agecheck.UserKeys {
 		}
 		for _, k := range u.Keys {
 			uk.Keys = append(uk.Keys, agecheck.AccessKey{AccessKeyID: k.AccessKeyID, Status: k.Status,
-				CreateDate: k.CreateDate, UserName: u.UserName})
+				CreateDate: agecheck.ParseTimestamp(k.CreateDate), UserName: u.UserName})
 		}
 		out[i] = uk
 	}

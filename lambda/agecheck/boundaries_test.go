@@ -32,7 +32,7 @@ func TestCheckExemptUserWhoseKeysCouldNotBeReadIsNotUnchecked(t *testing.T) {
 
 func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
 	for _, n := range []int{MaxUncheckedListed, MaxUncheckedListed + 1} {
-		s := Summary{Unchecked: n}
+		s := Summary{Counts: Counts{Unchecked: n}}
 		for i := range n {
 			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%03d", i), Error: "E"})
 		}
@@ -48,7 +48,7 @@ func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
 }
 
 func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
-	s := Summary{Unchecked: 3, UncheckedUsers: []UncheckedUser{
+	s := Summary{Counts: Counts{Unchecked: 3}, UncheckedUsers: []UncheckedUser{
 		{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)},
 		{UserName: "b", Error: "E", Cause: strings.Repeat("y", MaxCauseLength+1)},
 		{UserName: "c", Error: "E", Cause: "short"},
@@ -61,14 +61,14 @@ func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
 			t.Errorf("cause of %s is %d bytes, want %d", s.UncheckedUsers[i].UserName, got, want)
 		}
 	}
-	atLimit := Summary{Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
+	atLimit := Summary{Counts: Counts{Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
 	if atLimit.Trim(MaxSummaryBytes) {
 		t.Error("Trim reported a cause of exactly MaxCauseLength bytes as trimmed")
 	}
 }
 
 func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
-	full := Summary{Users: 10, Stale: 10}
+	full := Summary{Counts: Counts{Users: 10, Stale: 10}}
 	for i := range 10 {
 		full.Findings = append(full.Findings, finding(fmt.Sprintf("user%d", i), fmt.Sprintf("AKIA%d", i), 400-i))
 	}
@@ -99,7 +99,7 @@ func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
 }
 
 func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
-	base := Summary{Unchecked: 20, Stale: 1, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	base := Summary{Counts: Counts{Unchecked: 20, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 20 {
 		base.UncheckedUsers = append(base.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 40)})
 	}
@@ -137,7 +137,7 @@ func TestSubjectAtTheLengthLimit(t *testing.T) {
 	for total := maxSubjectLength - 2; total <= maxSubjectLength+2; total++ {
 		account := strings.Repeat("1", total-len(prefix))
 		natural := prefix + account
-		got := Subject(Summary{Stale: 1}, p, account)
+		got := Subject(Summary{Counts: Counts{Stale: 1}}, p, account)
 		if len(got) > maxSubjectLength {
 			t.Errorf("%d-character natural subject: got %d characters", total, len(got))
 		}
@@ -173,7 +173,7 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 
 func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 	// A merged summary lists at most MaxUncheckedListed users; the count stays exact.
-	s := Summary{Users: 7, Stale: 1, Unchecked: 5,
+	s := Summary{Counts: Counts{Users: 7, Stale: 1, Unchecked: 5},
 		Findings:       []Finding{finding("alice", "AKIA1", 100)},
 		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
 	}
@@ -188,7 +188,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 }
 
 func TestEmailCountsZeroInPlural(t *testing.T) {
-	r := NewReport(Summary{Users: 1, Stale: 1, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r := NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
 	var m snsMessage
 	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 			return LastUsed{Date: testNow.Add(-time.Hour), ServiceName: "s3", Region: "eu-west-1"}, nil
 		},
 	}
-	ev := Event{Op: OpCheck, Now: formatTime(testNow), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+	ev := Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
 			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
 		}}}}

@@ -19,20 +19,20 @@ func finding(user, id string, ageDays int) Finding {
 }
 
 func TestMergeAddsCountsAndOrders(t *testing.T) {
-	prev := &Summary{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3,
+	prev := &Summary{Counts: Counts{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3},
 		Findings: []Finding{finding("a", "AKIA1", 300), finding("b", "AKIA2", 100)},
 	}
 	results := []Summary{
-		{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1,
+		{Counts: Counts{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1},
 			Findings:       []Finding{finding("c", "AKIA3", 200)},
 			UncheckedUsers: []UncheckedUser{{UserName: "z", Error: "Iam.IamException"}}},
-		{Users: 3, Unchecked: 1, Warning: 1,
+		{Counts: Counts{Users: 3, Unchecked: 1, Warning: 1},
 			UncheckedUsers: []UncheckedUser{{UserName: "y", Error: "States.Timeout"}}},
 		{},
 	}
 	got := Merge(prev, results)
 	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3}
-	if c := CountsOf(&got); c != wantCounts {
+	if c := got.Counts; c != wantCounts {
 		t.Errorf("got counts %+v, want %+v", c, wantCounts)
 	}
 	var order []string
@@ -51,7 +51,7 @@ func TestMergeAddsCountsAndOrders(t *testing.T) {
 }
 
 func TestMergeFirstPage(t *testing.T) {
-	got := Merge(nil, []Summary{{Users: 2, Compliant: 2}})
+	got := Merge(nil, []Summary{{Counts: Counts{Users: 2, Compliant: 2}}})
 	if got.Users != 2 || got.Compliant != 2 || got.Findings != nil || got.UncheckedUsers != nil {
 		t.Errorf("got %+v, want 2 users, 2 compliant and no lists", got)
 	}
@@ -67,7 +67,7 @@ func TestMergeFirstPage(t *testing.T) {
 func bigResults() []Summary {
 	var results []Summary
 	for c := range 100 {
-		s := Summary{Users: 52, Stale: 100, Unchecked: 2}
+		s := Summary{Counts: Counts{Users: 52, Stale: 100, Unchecked: 2}}
 		for u := range 50 {
 			name := fmt.Sprintf("user-%03d-%02d-%s", c, u, strings.Repeat("x", 50))
 			for k := range 2 {
@@ -130,7 +130,7 @@ func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
 }
 
 func TestTrimShedsUncheckedWhenTheyAloneAreTooLarge(t *testing.T) {
-	s := Summary{Unchecked: 50, Stale: 1, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	s := Summary{Counts: Counts{Unchecked: 50, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 50 {
 		s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 300)})
 	}
