@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -65,6 +66,9 @@ func summarize(s config.Settings, checked config.Checked) []string {
 		fmt.Sprintf("start retries: %d attempts within %s, then the dead-letter queue", s.ScheduleRetryAttempts,
 			config.FormatDuration(time.Duration(s.ScheduleMaxEventAgeSec)*time.Second)),
 	)
+	if s.RolePath != "" || s.RolePermissionsBoundary != "" {
+		lines = append(lines, fmt.Sprintf("roles: path %s, permissions boundary %s", cmp.Or(s.RolePath, "/"), cmp.Or(s.RolePermissionsBoundary, "none")))
+	}
 	if len(s.Tags) > 0 {
 		lines = append(lines, fmt.Sprintf("tags: %d extra", len(s.Tags)))
 	}

@@ -142,3 +142,18 @@ func TestFindProjectDirOutsideAProject(t *testing.T) {
 		t.Errorf("validate outside a project = %d, stderr %q; want 2 and a hint to pass --dir", status, stderr)
 	}
 }
+
+// TestValidateShowsRoleSettings: the effective settings name the roles' path and boundary when
+// the stack sets either.
+func TestValidateShowsRoleSettings(t *testing.T) {
+	dir := writeStack(t, "roles", `config:
+  aws:region: eu-west-1
+  keyage:rolePath: /security/keyage/
+  keyage:rolePermissionsBoundary: arn:aws:iam::123456789012:policy/boundary
+`)
+	status, stdout, stderr := runCLI("validate", "--stack", "roles", "--dir", dir)
+	want := "  roles: path /security/keyage/, permissions boundary arn:aws:iam::123456789012:policy/boundary\n"
+	if status != exitOK || !strings.Contains(stdout, want) {
+		t.Errorf("validate --stack roles = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
+	}
+}
