@@ -75,20 +75,7 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
 	}
 	name := filepath.Base(path)
-	var errs []error
-	for _, k := range slices.Sorted(maps.Keys(file)) {
-		if slices.Contains(pulumiStackFields, k) {
-			continue
-		}
-		ns, key, namespaced := strings.Cut(k, ":")
-		if isKnown(k) || (namespaced && (ns == Namespace || isKnown(key))) {
-			want := Namespace + ":" + key
-			if !namespaced {
-				want = Namespace + ":" + k
-			}
-			errs = append(errs, fmt.Errorf("%s: %q is at the top level of the file, where Pulumi ignores it: want it under config:, as %s", name, k, want))
-		}
-	}
+	errs := misplaced(file, name)
 	var config map[string]any
 	if c, ok := file["config"]; ok && c != nil {
 		if config, ok = c.(map[string]any); !ok {
@@ -121,6 +108,49 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		values[k] = text
 	}
 	return values, errors.Join(errs...)
+}
+
+// MisplacedSettings reports keyage settings written at the top level of Pulumi.<stack>.yaml in
+// projectDir instead of under config:. Pulumi ignores them and never passes them to the program,
+// so the program calls this to fail as the offline commands do (ReadStackFile reports the same)
+// rather than deploy the defaults. A stack without a file there (its configuration kept
+// elsewhere) has nothing misplaced.
+func MisplacedSettings(projectDir, stack string) error {
+	if stack == "" || strings.ContainsAny(stack, `/\`) {
+		return nil
+	}
+	path := StackFile(projectDir, stack)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read stack file: %w", err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return fmt.Errorf("parse stack file %s: %w", path, err)
+	}
+	return errors.Join(misplaced(file, filepath.Base(path))...)
+}
+
+// misplaced reports keyage settings at the top level of a stack file named name.
+func misplaced(file map[string]any, name string) []error {
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(file)) {
+		if slices.Contains(pulumiStackFields, k) {
+			continue
+		}
+		ns, key, namespaced := strings.Cut(k, ":")
+		if isKnown(k) || (namespaced && (ns == Namespace || isKnown(key))) {
+			want := Namespace + ":" + key
+			if !namespaced {
+				want = Namespace + ":" + k
+			}
+			errs = append(errs, fmt.Errorf("%s: %q is at the top level of the file, where Pulumi ignores it: want it under config:, as %s", name, k, want))
+		}
+	}
+	return errs
 }
 
 // existingStacks says which stacks have a file in projectDir, for a stack name that has none.

@@ -307,3 +307,21 @@ func TestPulumiYAMLStatesTheLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestMisplacedSettings: what the program checks of the stack file itself: a keyage setting at
+// the top level (which Pulumi drops) is an error; a stack without a file has nothing misplaced.
+func TestMisplacedSettings(t *testing.T) {
+	dir := t.TempDir()
+	if err := MisplacedSettings(dir, "absent"); err != nil {
+		t.Errorf("MisplacedSettings(no file) = %v, want nil", err)
+	}
+	body := "maxAgeDays: 30\nconfig:\n  keyage:warnAgeDays: 10\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.x.yaml"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := MisplacedSettings(dir, "x")
+	want := `Pulumi.x.yaml: "maxAgeDays" is at the top level of the file, where Pulumi ignores it: want it under config:, as keyage:maxAgeDays`
+	if err == nil || err.Error() != want {
+		t.Errorf("MisplacedSettings = %v, want %q", err, want)
+	}
+}

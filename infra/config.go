@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // LoadSettings reads the stack's settings in a running Pulumi program and checks them with
 // config.ParseConfig. The context answers only for keys asked by name, so the rest (misspelt
 // keys, a misspelt namespace) are found in PULUMI_CONFIG, the variable the engine fills the
-// context from: a typo fails the deployment instead of being ignored.
+// context from: a typo fails the deployment instead of being ignored. Settings written at the
+// top level of the stack file, which Pulumi drops, are found in the file itself
+// (config.MisplacedSettings, in the project directory the engine names).
 func LoadSettings(ctx *pulumi.Context) (config.Checked, error) {
 	all, err := configEnv(os.Getenv(pulumi.EnvConfig))
 	if err != nil {
@@ -29,7 +32,16 @@ func LoadSettings(ctx *pulumi.Context) (config.Checked, error) {
 			all[k] = v
 		}
 	}
-	return config.ParseConfig(all)
+	// Settings written outside config: never reach the context: the stack file tells.
+	var misplaced error
+	if dir := ctx.RootDirectory(); dir != "" {
+		misplaced = config.MisplacedSettings(dir, ctx.Stack())
+	}
+	checked, err := config.ParseConfig(all)
+	if err := errors.Join(misplaced, err); err != nil {
+		return config.Checked{}, err
+	}
+	return checked, nil
 }
 
 // SettingsFromConfigEnv checks the JSON map the Pulumi engine hands a Go program in
