@@ -9,13 +9,6 @@ import (
 	"github.com/keyage/keyage/workflow"
 )
 
-func init() {
-	commands["definition"] = command{
-		summary: "print the state machine definition `pulumi up` would deploy for a stack (placeholder ARNs), or its Mermaid diagram",
-		run:     runDefinition,
-	}
-}
-
 // Output formats of the definition command.
 const (
 	formatJSON    = "json"

@@ -8,13 +8,6 @@ import (
 	"github.com/keyage/keyage/infra/deployer"
 )
 
-func init() {
-	commands["deployer-policy"] = command{
-		summary: "print the IAM policy the identity running `pulumi up` needs for a stack, derived from what the program registers",
-		run:     runDeployerPolicy,
-	}
-}
-
 // runDeployerPolicy implements `keyage deployer-policy --stack NAME [--dir DIR] [--partition P]
 // [--region R] [--account A]`: the region defaults to the stack's aws:region, the partition to
 // that region's, as for render.

@@ -16,13 +16,6 @@ import (
 	"github.com/keyage/keyage/workflow"
 )
 
-func init() {
-	commands["render"] = command{
-		summary: "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)",
-		run:     runRender,
-	}
-}
-
 // Rendered is what `keyage render` prints: the environment the mocks stood in for, the
 // program's warnings, and every resource it registered, sorted by URN.
 type Rendered struct {
