@@ -13,6 +13,7 @@ import (
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/internal/awsid"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -81,7 +82,7 @@ func (e envFlags) check(cmd string, stderr io.Writer) int {
 // aws:region (as `pulumi up` deploys there), the partition to that region's.
 func (e envFlags) resolve(s config.Settings) (partition, region, account string) {
 	region = cmp.Or(*e.region, s.Region, workflow.PlaceholderRegion)
-	partition = cmp.Or(*e.partition, config.PartitionOf(region))
+	partition = cmp.Or(*e.partition, awsid.PartitionOf(region))
 	return partition, region, *e.account
 }
 
