@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -40,12 +39,6 @@ type RenderedResource struct {
 	Inputs    map[string]any `json:"inputs"`
 }
 
-var (
-	partitionFlag = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionFlag    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountFlag   = regexp.MustCompile(`^[0-9]{12}$`)
-)
-
 // envFlags are the --partition, --region and --account flags of the commands that run the
 // program under mocks (render, deployer-policy).
 type envFlags struct{ partition, region, account *string }
@@ -63,14 +56,14 @@ func addEnvFlags(fs *flag.FlagSet, what string) envFlags {
 func (e envFlags) check(cmd string, stderr io.Writer) int {
 	for _, f := range []struct {
 		name, value string
-		re          *regexp.Regexp
+		valid       func(string) bool
 		allowed     string
 	}{
-		{"partition", *e.partition, partitionFlag, "aws, aws-cn or aws-us-gov"},
-		{"region", *e.region, regionFlag, "a region such as us-east-1"},
-		{"account", *e.account, accountFlag, "12 digits"},
+		{"partition", *e.partition, awsid.IsPartition, "aws, aws-cn or aws-us-gov"},
+		{"region", *e.region, awsid.IsRegion, "a region such as us-east-1"},
+		{"account", *e.account, awsid.IsAccountID, "12 digits"},
 	} {
-		if f.value != "" && !f.re.MatchString(f.value) || f.name == "account" && f.value == "" {
+		if f.value != "" && !f.valid(f.value) || f.name == "account" && f.value == "" {
 			fmt.Fprintf(stderr, "keyage %s: --%s %q: want %s\n", cmd, f.name, f.value, f.allowed)
 			return exitUsage
 		}
