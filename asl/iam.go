@@ -3,6 +3,8 @@ package asl
 import (
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // IAMStatements returns the IAM statements the state machine's role needs for this definition,
@@ -87,13 +89,18 @@ func allow(actions []string, resources ...string) PolicyStatement {
 	return PolicyStatement{Effect: "Allow", Action: actions, Resource: resources}
 }
 
-// arnPartition returns the partition field of an ARN, "aws" when it has none.
-func arnPartition(arn string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
-		return parts[1]
+// arnPartition returns the partition field of an ARN, "aws" when it has none or is no ARN.
+func arnPartition(s string) string {
+	if a, err := arn.Parse(s); err == nil && a.Partition != "" {
+		return a.Partition
 	}
 	return "aws"
+}
+
+// s3ARN is the ARN of an S3 bucket, or of objects in it when resource has a "/key" part: S3's
+// ARNs have neither region nor account.
+func s3ARN(partition, resource string) string {
+	return arn.ARN{Partition: partition, Service: "s3", Resource: resource}.String()
 }
 
 // executionARNPatterns turns a state machine ARN into the patterns of the execution ARNs a
@@ -138,7 +145,7 @@ func itemReaderStatements(partition string, r *ItemReader) []PolicyStatement {
 	case strings.HasSuffix(r.Resource, ":s3:listObjectsV2"):
 		res := "*"
 		if hasBucket {
-			res = "arn:" + partition + ":s3:::" + bucket
+			res = s3ARN(partition, bucket)
 		}
 		return []PolicyStatement{allow([]string{"s3:ListBucket"}, res)}
 	case strings.HasSuffix(r.Resource, ":s3:getObject"):
@@ -148,7 +155,7 @@ func itemReaderStatements(partition string, r *ItemReader) []PolicyStatement {
 			if !hasKey {
 				key = "*"
 			}
-			res = "arn:" + partition + ":s3:::" + bucket + "/" + key
+			res = s3ARN(partition, bucket+"/"+key)
 		}
 		return []PolicyStatement{allow([]string{"s3:GetObject"}, res)}
 	}
@@ -163,7 +170,7 @@ func resultWriterStatements(partition string, w *ResultWriter) []PolicyStatement
 	res := "*"
 	if bucket, ok := literalString(tmpl, "Bucket"); ok {
 		prefix, _ := literalString(tmpl, "Prefix")
-		res = "arn:" + partition + ":s3:::" + bucket + "/" + prefix + "*"
+		res = s3ARN(partition, bucket+"/"+prefix+"*")
 	}
 	return []PolicyStatement{allow([]string{
 		"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject",

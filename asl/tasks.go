@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // sdkServiceIAMPrefix maps the service names of the Step Functions aws-sdk integration
@@ -86,7 +88,7 @@ func upperFirst(s string) string {
 // statement's Resource where the action supports resource-level permissions.
 func SDKTask(partition, service, action string) *Task {
 	return &Task{
-		Resource: "arn:" + partition + ":states:::aws-sdk:" + service + ":" + action,
+		Resource: integrationARN(partition, "aws-sdk:"+service+":"+action),
 		Permissions: []PolicyStatement{{
 			Effect:   "Allow",
 			Action:   []string{SDKIAMAction(service, action)},
@@ -100,7 +102,7 @@ func SDKTask(partition, service, action string) *Task {
 // function and on its versions and aliases. Callers set Parameters (FunctionName, Payload).
 func LambdaInvokeTask(partition, functionARN string) *Task {
 	return &Task{
-		Resource: "arn:" + partition + ":states:::lambda:invoke",
+		Resource: integrationARN(partition, "lambda:invoke"),
 		Permissions: []PolicyStatement{{
 			Effect:   "Allow",
 			Action:   []string{"lambda:InvokeFunction"},
@@ -114,11 +116,16 @@ func LambdaInvokeTask(partition, functionARN string) *Task {
 // Callers set Parameters (TopicArn, Message, ...).
 func SNSPublishTask(partition, topicARN string) *Task {
 	return &Task{
-		Resource: "arn:" + partition + ":states:::sns:publish",
+		Resource: integrationARN(partition, "sns:publish"),
 		Permissions: []PolicyStatement{{
 			Effect:   "Allow",
 			Action:   []string{"sns:Publish"},
 			Resource: []string{topicARN},
 		}},
 	}
+}
+
+// integrationARN is the Resource of a service integration: arn:<partition>:states:::<integration>.
+func integrationARN(partition, integration string) string {
+	return arn.ARN{Partition: partition, Service: "states", Resource: integration}.String()
 }

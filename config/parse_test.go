@@ -413,14 +413,3 @@ func TestParseRolesAndRegion(t *testing.T) {
 		})
 	}
 }
-
-func TestPartitionOf(t *testing.T) {
-	for region, want := range map[string]string{
-		"": "aws", "us-east-1": "aws", "eu-central-2": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
-		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
-	} {
-		if got := PartitionOf(region); got != want {
-			t.Errorf("PartitionOf(%q) = %q, want %q", region, got, want)
-		}
-	}
-}

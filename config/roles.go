@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // MaxRolePathLength is IAM's limit on a role's path (CreateRole, Path: 1 to 512 characters).
@@ -15,13 +15,6 @@ const MaxRolePathLength = 512
 // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, Path). IAM also
 // takes DEL (\u007F); keyage keeps to printable ASCII, ! (\u0021) through ~ (\u007E).
 var rolePathPattern = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
-
-// partitionPattern is the form of an AWS partition name (aws, aws-cn, aws-us-gov, aws-iso-b).
-var partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-
-// managedPolicyAccountPattern is the account of a managed policy's ARN: 12 digits, or "aws" for
-// a policy AWS manages.
-var managedPolicyAccountPattern = regexp.MustCompile(`^([0-9]{12}|aws)$`)
 
 // validateRoles checks rolePath and rolePermissionsBoundary, which every role the stack creates
 // gets (enterprises often require both).
@@ -39,10 +32,11 @@ func (s Settings) validateRoles(p *problems) {
 		return
 	}
 	const allowed = "the ARN of an IAM managed policy, such as arn:aws:iam::123456789012:policy/Boundary"
-	a, err := arn.Parse(boundary)
+	// A managed policy's account is 12 digits, or "aws" for a policy AWS manages.
+	a, ok := awsid.Parse(boundary, "iam")
 	switch {
-	case err != nil || !partitionPattern.MatchString(a.Partition) || a.Service != "iam" || a.Region != "" ||
-		!managedPolicyAccountPattern.MatchString(a.AccountID) || !strings.HasPrefix(a.Resource, "policy/") || len(a.Resource) == len("policy/"):
+	case !ok || a.Region != "" || !awsid.IsAccountID(a.AccountID) && a.AccountID != "aws" ||
+		!strings.HasPrefix(a.Resource, "policy/") || len(a.Resource) == len("policy/"):
 		p.add("rolePermissionsBoundary", boundary, "is not an IAM policy ARN", allowed)
 	case s.Region != "" && a.Partition != s.Partition():
 		p.add("rolePermissionsBoundary", boundary,

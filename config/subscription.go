@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // Protocols lists the SNS subscription protocols keyage accepts: every one SNS accepts except
@@ -33,18 +35,28 @@ const (
 	ScopeMessageBody       = "MessageBody"
 )
 
-const (
-	partitionRE = `aws(-[a-z]+)*`
-	regionRE    = `[a-z]{2}(-[a-z]+)+-\d+`
+// The resource part of the ARNs subscriptions name (after arn:partition:service:region:account:).
+var (
+	sqsQueue       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
+	lambdaFunction = regexp.MustCompile(`^function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
+	deliveryStream = regexp.MustCompile(`^deliverystream/[A-Za-z0-9_.-]{1,64}$`)
+	iamRole        = regexp.MustCompile(`^role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
 )
 
-var (
-	sqsARN      = regexp.MustCompile(`^arn:` + partitionRE + `:sqs:` + regionRE + `:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
-	lambdaARN   = regexp.MustCompile(`^arn:` + partitionRE + `:lambda:` + regionRE + `:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
-	firehoseARN = regexp.MustCompile(`^arn:` + partitionRE + `:firehose:` + regionRE + `:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}$`)
-	roleARN     = regexp.MustCompile(`^arn:` + partitionRE + `:iam::\d{12}:role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
-	e164        = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
-)
+var e164 = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+
+// isRegionalARN reports whether s is the ARN of a regional resource of service (with a region
+// and an account ID) whose resource part matches resource.
+func isRegionalARN(s, service string, resource *regexp.Regexp) bool {
+	a, ok := awsid.ParseRegional(s, service)
+	return ok && resource.MatchString(a.Resource)
+}
+
+// isRoleARN reports whether s is an IAM role's ARN: IAM's have no region.
+func isRoleARN(s string) bool {
+	a, ok := awsid.Parse(s, "iam")
+	return ok && a.Region == "" && awsid.IsAccountID(a.AccountID) && iamRole.MatchString(a.Resource)
+}
 
 // subscriptionFields are the fields a subscription object may have, in the JSON's spelling.
 var subscriptionFields = []string{"endpoint", "filterPolicy", "filterPolicyScope", "protocol", "rawMessageDelivery", "subscriptionRoleArn"}
@@ -165,7 +177,7 @@ func validateSubscription(p *problems, path string, s Subscription, alarms bool)
 	switch role := s.SubscriptionRoleARN; {
 	case proto == "firehose" && role == "":
 		p.add(path+".subscriptionRoleArn", "", problemMissing, "the ARN of the IAM role SNS assumes to write to the delivery stream (protocol firehose needs one)")
-	case proto == "firehose" && !roleARN.MatchString(role):
+	case proto == "firehose" && !isRoleARN(role):
 		p.add(path+".subscriptionRoleArn", role, "is not an IAM role ARN", "arn:aws:iam::123456789012:role/NAME")
 	case proto != "firehose" && role != "":
 		p.add(path+".subscriptionRoleArn", role, "is only used by protocol firehose", "no subscriptionRoleArn for protocol "+proto)
@@ -206,15 +218,15 @@ func checkEndpoint(proto, endpoint string) (problem, allowed string) {
 			return "is not an https URL", "an https:// URL such as https://hooks.example.com/keyage"
 		}
 	case "sqs":
-		if !sqsARN.MatchString(endpoint) {
+		if !isRegionalARN(endpoint, "sqs", sqsQueue) {
 			return "is not an SQS queue ARN", "arn:aws:sqs:REGION:ACCOUNT:QUEUE"
 		}
 	case "lambda":
-		if !lambdaARN.MatchString(endpoint) {
+		if !isRegionalARN(endpoint, "lambda", lambdaFunction) {
 			return "is not a Lambda function ARN", "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]"
 		}
 	case "firehose":
-		if !firehoseARN.MatchString(endpoint) {
+		if !isRegionalARN(endpoint, "firehose", deliveryStream) {
 			return "is not a Firehose delivery stream ARN", "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"
 		}
 	case "sms":

@@ -3,6 +3,7 @@ package workflow
 import (
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/awsid"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
@@ -386,7 +387,7 @@ func (b builder) child() asl.Branch {
 // listAccessKeysTask calls iam:ListAccessKeys for the user in $.UserName.
 func listAccessKeysTask(partition, account string) *asl.Task {
 	t := asl.SDKTask(partition, "iam", "listAccessKeys")
-	t.Permissions[0].Resource = []string{"arn:" + partition + ":iam::" + account + ":user/*"}
+	t.Permissions[0].Resource = []string{awsid.ARN(partition, "iam", "", account, "user/*")}
 	t.Comment = "A user has at most 2 keys, so one call (default MaxItems 100) lists them all. The response goes " +
 		"to $.listed whole: a ResultSelector could not tolerate an absent AccessKeyMetadata."
 	t.Parameters = map[string]any{"UserName.$": "$.UserName"}

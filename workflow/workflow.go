@@ -14,11 +14,13 @@ package workflow
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/awsid"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
@@ -65,21 +67,14 @@ func PlaceholderResources() Resources {
 
 // PlaceholderResourcesIn is PlaceholderResources for another partition and region.
 func PlaceholderResourcesIn(partition, region string) Resources {
-	prefix := "arn:" + partition + ":"
 	return Resources{
 		Partition:   partition,
 		Region:      region,
 		AccountID:   PlaceholderAccountID,
-		FunctionARN: prefix + "lambda:" + region + ":" + PlaceholderAccountID + ":function:PLACEHOLDER-keyage-agecheck",
-		TopicARN:    prefix + "sns:" + region + ":" + PlaceholderAccountID + ":PLACEHOLDER-keyage-findings",
+		FunctionARN: awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
+		TopicARN:    awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
 	}
 }
-
-var (
-	partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
-)
 
 // Validate checks that the resources are well formed and agree with each other: each ARN is in
 // the partition, region and account given. It reports every problem at once.
@@ -88,19 +83,21 @@ func (r Resources) Validate() error {
 	bad := func(field, value, allowed string) {
 		errs = append(errs, fmt.Errorf("resources: %s is %q, want %s", field, value, allowed))
 	}
-	if !partitionPattern.MatchString(r.Partition) {
+	if !awsid.IsPartition(r.Partition) {
 		bad("Partition", r.Partition, `an AWS partition such as "aws", "aws-cn" or "aws-us-gov"`)
 	}
-	if !regionPattern.MatchString(r.Region) {
+	if !awsid.IsRegion(r.Region) {
 		bad("Region", r.Region, `an AWS region such as "us-east-1"`)
 	}
-	if !accountPattern.MatchString(r.AccountID) {
+	if !awsid.IsAccountID(r.AccountID) {
 		bad("AccountID", r.AccountID, "a 12-digit AWS account ID")
 	}
-	check := func(field, arn, service, resourcePrefix string) {
-		want := "arn:" + r.Partition + ":" + service + ":" + r.Region + ":" + r.AccountID + ":" + resourcePrefix
-		if !strings.HasPrefix(arn, want) || len(arn) == len(want) {
-			bad(field, arn, fmt.Sprintf("an ARN of the form %s<name>", want))
+	check := func(field, s, service, resourcePrefix string) {
+		a, err := arn.Parse(s)
+		if err != nil || a.Partition != r.Partition || a.Service != service || a.Region != r.Region || a.AccountID != r.AccountID ||
+			!strings.HasPrefix(a.Resource, resourcePrefix) || len(a.Resource) == len(resourcePrefix) {
+			form := awsid.ARN(r.Partition, service, r.Region, r.AccountID, resourcePrefix)
+			bad(field, s, fmt.Sprintf("an ARN of the form %s<name>", form))
 		}
 	}
 	check("FunctionARN", r.FunctionARN, "lambda", "function:")

@@ -5,16 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/awsid"
 	"github.com/keyage/keyage/workflow"
 )
-
-func init() {
-	commands["definition"] = command{
-		summary: "print the state machine definition `pulumi up` would deploy for a stack (placeholder ARNs), or its Mermaid diagram",
-		run:     runDefinition,
-	}
-}
 
 // Output formats of the definition command.
 const (
@@ -39,7 +32,7 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	region := cmp.Or(checked.Settings().Region, workflow.PlaceholderRegion)
-	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(config.PartitionOf(region), region))
+	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(awsid.PartitionOf(region), region))
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage definition: %v\n", err)
 		return exitInvalid

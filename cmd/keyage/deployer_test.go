@@ -34,6 +34,8 @@ func TestDeployerPolicyUsage(t *testing.T) {
 	}{
 		{[]string{"deployer-policy", "--stack", "prod", "--account", "12"}, `keyage deployer-policy: --account "12": want 12 digits`},
 		{[]string{"deployer-policy", "--stack", "prod", "--partition", "azure"}, `keyage deployer-policy: --partition "azure": want aws, aws-cn or aws-us-gov`},
+		{[]string{"deployer-policy", "--stack", "prod", "--region", "US-EAST-1"}, `keyage deployer-policy: --region "US-EAST-1": want a region such as us-east-1`},
+		{[]string{"deployer-policy", "--stack", "prod", "--account", ""}, `keyage deployer-policy: --account "": want 12 digits`},
 		{[]string{"deployer-policy"}, "keyage deployer-policy: --stack is required"},
 	} {
 		status, _, stderr := runCLI(tt.args...)

@@ -4,7 +4,8 @@
 //
 //	go run ./cmd/keyage <command> [flags]
 //
-// Each command lives in a file of its own and registers itself in commands from init.
+// Each command's code lives in a file of its own; the table of commands, in main.go, names them
+// all (as cmd/go's main.go does).
 package main
 
 import (
@@ -12,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,12 +24,19 @@ import (
 // command is one subcommand. run gets the arguments after the command's name and returns the
 // process exit status: 0 success, 1 the stack or its settings are wrong, 2 the command line is.
 type command struct {
+	name    string
 	summary string
 	run     func(args []string, stdout, stderr io.Writer) int
 }
 
-// commands holds every subcommand by name; each command's file adds itself in init.
-var commands = map[string]command{}
+// commands is every subcommand, sorted by name, in the order usage lists them.
+var commands = []command{
+	{"definition", "print the state machine definition `pulumi up` would deploy for a stack (placeholder ARNs), or its Mermaid diagram", runDefinition},
+	{"deployer-policy", "print the IAM policy the identity running `pulumi up` needs for a stack, derived from what the program registers", runDeployerPolicy},
+	{"preview", "print the notification a stack would send (subject, email, JSON and SMS bodies, attributes) for a sample account or --account FILE", runPreview},
+	{"render", "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)", runRender},
+	{"validate", "check a stack's settings (Pulumi.NAME.yaml) with the program's own code", runValidate},
+}
 
 // Exit statuses.
 const (
@@ -53,16 +60,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
+	if i < 0 {
 		fmt.Fprintf(stderr, "keyage: unknown command %q\n\n", args[0])
 		usage(stderr)
 		return exitUsage
 	}
-	return cmd.run(args[1:], stdout, stderr)
+	return commands[i].run(args[1:], stdout, stderr)
 }
 
-// usage lists the commands, sorted by name.
+// usage lists the commands in the table's order (sorted by name).
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: keyage <command> [flags]")
 	fmt.Fprintln(w)
@@ -70,13 +77,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "account or Pulumi CLI needed. Deploying is pulumi's job.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := slices.Sorted(maps.Keys(commands))
 	width := 0
-	for _, name := range names {
-		width = max(width, len(name))
+	for _, c := range commands {
+		width = max(width, len(c.name))
 	}
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, name, commands[name].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "keyage <command> -h" for a command's flags. Example: keyage validate --stack dev`)

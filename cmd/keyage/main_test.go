@@ -37,9 +37,23 @@ func TestUsageListsCommandsSorted(t *testing.T) {
 	if len(listed) != len(commands) || !slices.IsSorted(listed) || !slices.Contains(listed, "validate") {
 		t.Errorf("usage lists %v, want all %d commands sorted, validate among them:\n%s", listed, len(commands), stdout)
 	}
-	for name, cmd := range commands {
+	for _, cmd := range commands {
 		if !strings.Contains(stdout, cmd.summary) {
-			t.Errorf("usage lacks the summary of %s (%q)", name, cmd.summary)
+			t.Errorf("usage lacks the summary of %s (%q)", cmd.name, cmd.summary)
+		}
+	}
+}
+
+// TestCommandTable pins the table's shape: each name once, in order, and each entry runs the
+// command of its own name (its -h prints that command's usage line).
+func TestCommandTable(t *testing.T) {
+	for i, cmd := range commands {
+		if i > 0 && commands[i-1].name >= cmd.name {
+			t.Errorf("commands[%d] is %q after %q: want each name once, sorted", i, cmd.name, commands[i-1].name)
+		}
+		status, _, stderr := runCLI(cmd.name, "-h")
+		if want := "Usage: keyage " + cmd.name + " "; status != exitOK || !strings.HasPrefix(stderr, want) {
+			t.Errorf("keyage %s -h = %d, stderr %q; want 0 and a usage starting %q", cmd.name, status, stderr, want)
 		}
 	}
 }

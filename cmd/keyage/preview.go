@@ -11,13 +11,6 @@ import (
 	"github.com/keyage/keyage/internal/preview"
 )
 
-func init() {
-	commands["preview"] = command{
-		summary: "print the notification a stack would send (subject, email, JSON and SMS bodies, attributes) for a sample account or --account FILE",
-		run:     runPreview,
-	}
-}
-
 // runPreview implements `keyage preview --stack NAME [--dir DIR] [--account FILE] [--format F]`.
 func runPreview(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags

@@ -1,27 +1,16 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
-	"github.com/keyage/keyage/workflow"
 )
-
-func init() {
-	commands["render"] = command{
-		summary: "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)",
-		run:     runRender,
-	}
-}
 
 // Rendered is what `keyage render` prints: the environment the mocks stood in for, the
 // program's warnings, and every resource it registered, sorted by URN.
@@ -46,83 +35,15 @@ type RenderedResource struct {
 	Inputs    map[string]any `json:"inputs"`
 }
 
-var (
-	partitionFlag = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionFlag    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountFlag   = regexp.MustCompile(`^[0-9]{12}$`)
-)
-
-// envFlags are the --partition, --region and --account flags of the commands that run the
-// program under mocks (render, deployer-policy).
-type envFlags struct{ partition, region, account *string }
-
-func addEnvFlags(fs *flag.FlagSet, what string) envFlags {
-	return envFlags{
-		partition: fs.String("partition", "", "the AWS partition "+what+" (aws, aws-cn, aws-us-gov; default: the region's)"),
-		region:    fs.String("region", "", "the region "+what+" (default: the stack's aws:region, else "+workflow.PlaceholderRegion+")"),
-		account:   fs.String("account", workflow.PlaceholderAccountID, "the account ID "+what),
-	}
-}
-
-// check refuses malformed flags (a wrong command line); empty partition and region mean the
-// stack's.
-func (e envFlags) check(cmd string, stderr io.Writer) int {
-	for _, f := range []struct {
-		name, value string
-		re          *regexp.Regexp
-		allowed     string
-	}{
-		{"partition", *e.partition, partitionFlag, "aws, aws-cn or aws-us-gov"},
-		{"region", *e.region, regionFlag, "a region such as us-east-1"},
-		{"account", *e.account, accountFlag, "12 digits"},
-	} {
-		if f.value != "" && !f.re.MatchString(f.value) || f.name == "account" && f.value == "" {
-			fmt.Fprintf(stderr, "keyage %s: --%s %q: want %s\n", cmd, f.name, f.value, f.allowed)
-			return exitUsage
-		}
-	}
-	return -1
-}
-
-// resolve returns the partition, region and account: the region defaults to the stack file's
-// aws:region (as `pulumi up` deploys there), the partition to that region's.
-func (e envFlags) resolve(s config.Settings) (partition, region, account string) {
-	region = cmp.Or(*e.region, s.Region, workflow.PlaceholderRegion)
-	partition = cmp.Or(*e.partition, config.PartitionOf(region))
-	return partition, region, *e.account
-}
-
 // runRender implements `keyage render --stack NAME [--dir DIR] [--partition P] [--region R]
 // [--account A]`. The region defaults to the stack file's aws:region (as `pulumi up` deploys
 // there), the partition to that region's.
 func runRender(args []string, stdout, stderr io.Writer) int {
-	var sf stackFlags
-	fs := newFlagSet("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]", &sf, stderr)
-	env := addEnvFlags(fs, "the mocks stand in for")
-	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
-		return status
-	}
-	if status := env.check("render", stderr); status >= 0 {
-		return status
-	}
-	s, ok := loadSettings(sf, stderr)
-	if !ok {
-		return exitInvalid
-	}
-	partition, region, account := env.resolve(s.Settings())
-	out, err := render(s, sf.stack, partition, region, account)
-	if err != nil {
-		fmt.Fprintf(stderr, "keyage render: %v\n", err)
-		return exitInvalid
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
-		fmt.Fprintf(stderr, "keyage render: write: %v\n", err)
-		return exitInvalid
-	}
-	return exitOK
+	return runInEnv("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]",
+		"the mocks stand in for", args, stdout, stderr,
+		func(s config.Checked, stack, partition, region, account string) (any, error) {
+			return render(s, stack, partition, region, account)
+		})
 }
 
 // render runs keyage's Pulumi program (the one `pulumi up` runs, function build included) with

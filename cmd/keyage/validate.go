@@ -11,13 +11,6 @@ import (
 	"github.com/keyage/keyage/config"
 )
 
-func init() {
-	commands["validate"] = command{
-		summary: "check a stack's settings (Pulumi.NAME.yaml) with the program's own code",
-		run:     runValidate,
-	}
-}
-
 // runValidate implements `keyage validate --stack NAME [--dir DIR]`.
 func runValidate(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyage/keyage/internal/awsid"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
@@ -86,7 +87,6 @@ const (
 )
 
 var (
-	accountIDPattern   = regexp.MustCompile(`^[0-9]{12}$`)
 	userNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	pathPattern        = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
 	accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
@@ -159,7 +159,7 @@ func (ps *problems) add(field, value, allowed string) {
 
 func (a *Account) validate() error {
 	var ps problems
-	if a.AccountID != "" && !accountIDPattern.MatchString(a.AccountID) {
+	if a.AccountID != "" && !awsid.IsAccountID(a.AccountID) {
 		ps.add("account", fmt.Sprintf("%q", a.AccountID), "a 12-digit AWS account ID")
 	}
 	if a.Now != "" {

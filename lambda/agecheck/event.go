@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // Operations the function performs, chosen by Event.Op.
@@ -231,7 +233,7 @@ func (ev *Event) Validate() error {
 	}
 	validatePolicy(&ps, ev.Policy)
 	if ev.Account != "" || ev.Op == OpReport {
-		if !isAccountID(ev.Account) {
+		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
 	}
@@ -296,16 +298,4 @@ func validateNotBatch(ps *problems, field string, s *Summary) {
 	if s.BatchFailed {
 		ps.add(field+".batchFailed", "true", "false or absent (only a child's result in results may carry it)")
 	}
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -22,12 +22,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/internal/modroot"
 )
 
 // PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
-// result and a child execution's input.
-const PayloadLimit = 262144
+// result and a child execution's input: asl's, so the two cannot drift apart.
+const PayloadLimit = asl.MaxPayloadBytes
 
 // Request is one execution for the harness.
 type Request struct {
