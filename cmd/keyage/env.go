@@ -72,6 +72,13 @@ func runInEnv(name, synopsis, what string, args []string, stdout, stderr io.Writ
 		return exitInvalid
 	}
 	partition, region, account := env.resolve(s.Settings())
+	if want := awsid.PartitionOf(region); partition != want {
+		fmt.Fprintf(stderr, "keyage %s: --partition %q: region %s is in partition %s: want %s, or no --partition\n", name, partition, region, want, want)
+		return exitUsage
+	}
+	if *env.region == "" && s.Settings().Region == "" {
+		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (--region chooses another)\n", name, config.RegionKey, region)
+	}
 	out, err := produce(s, sf.stack, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage %s: %v\n", name, err)

@@ -139,3 +139,23 @@ func TestRenderDefaultsToTheStacksRegion(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvFlagsAgree: a partition that is not the region's is a wrong command line, and a stack
+// without aws:region says which region it is shown in.
+func TestEnvFlagsAgree(t *testing.T) {
+	for _, cmd := range []string{"render", "deployer-policy"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{cmd, "--stack", "prod", "--partition", "aws-cn"}, &stdout, &stderr)
+		want := `--partition "aws-cn": region eu-central-1 is in partition aws: want aws, or no --partition`
+		if code != exitUsage || !strings.Contains(stderr.String(), want) || stdout.Len() != 0 {
+			t.Errorf("%s --partition aws-cn on an eu-central-1 stack: status %d, stderr %q; want %d and %q", cmd, code, stderr.String(), exitUsage, want)
+		}
+	}
+	dir := writeStack(t, "noregion", "config:\n  keyage:maxAgeDays: 60\n")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"deployer-policy", "--stack", "noregion", "--dir", dir}, &stdout, &stderr)
+	want := "keyage deployer-policy: the stack sets no aws:region: showing region us-east-1 (--region chooses another)\n"
+	if code != exitOK || stderr.String() != want {
+		t.Errorf("deployer-policy without aws:region: status %d, stderr %q; want 0 and %q", code, stderr.String(), want)
+	}
+}
