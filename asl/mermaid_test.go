@@ -152,14 +152,13 @@ func TestMermaidIDsAndLabels(t *testing.T) {
 }
 
 func TestMermaidChoiceCatchAndNesting(t *testing.T) {
-	yes, three, name := true, 3.0, "x"
 	m := &StateMachine{
 		StartAt: "Decide",
 		States: States{
 			"Decide": &Choice{
 				Choices: []ChoiceRule{
-					{Variable: "$.n", NumericGreaterThan: &three, Next: "Fan"},
-					{And: []ChoiceRule{{Variable: "$.a", IsPresent: &yes}, {Not: &ChoiceRule{Variable: "$.s", StringEquals: &name}}}, Next: "Each"},
+					{Variable: "$.n", NumericGreaterThan: new(3.0), Next: "Fan"},
+					{And: []ChoiceRule{{Variable: "$.a", IsPresent: new(true)}, {Not: &ChoiceRule{Variable: "$.s", StringEquals: new("x")}}}, Next: "Each"},
 					{Variable: "$.t", TimestampLessThanEqualsPath: "$.limit", Next: "Each"},
 				},
 				Default: "Done",
@@ -203,17 +202,16 @@ func TestMermaidChoiceCatchAndNesting(t *testing.T) {
 }
 
 func TestMermaidDescribeOperators(t *testing.T) {
-	no, s, f := false, "a", 1.5
 	cases := []struct {
 		rule ChoiceRule
 		want string
 	}{
-		{ChoiceRule{Variable: "$.x", IsNull: &no}, "$.x is not null"},
-		{ChoiceRule{Variable: "$.x", IsNumeric: &no}, "$.x is not a numeric"},
-		{ChoiceRule{Variable: "$.x", StringMatches: &s}, `$.x matches "a"`},
-		{ChoiceRule{Variable: "$.x", NumericLessThanEquals: &f}, "$.x <= 1.5"},
+		{ChoiceRule{Variable: "$.x", IsNull: new(false)}, "$.x is not null"},
+		{ChoiceRule{Variable: "$.x", IsNumeric: new(false)}, "$.x is not a numeric"},
+		{ChoiceRule{Variable: "$.x", StringMatches: new("a")}, `$.x matches "a"`},
+		{ChoiceRule{Variable: "$.x", NumericLessThanEquals: new(1.5)}, "$.x <= 1.5"},
 		{ChoiceRule{Variable: "$.x", StringGreaterThanEqualsPath: "$.y"}, "$.x >= $.y"},
-		{ChoiceRule{Or: []ChoiceRule{{Variable: "$.x", NumericEquals: &f}, {Variable: "$.y", BooleanEquals: &no}}}, "($.x == 1.5 or $.y == false)"},
+		{ChoiceRule{Or: []ChoiceRule{{Variable: "$.x", NumericEquals: new(1.5)}, {Variable: "$.y", BooleanEquals: new(false)}}}, "($.x == 1.5 or $.y == false)"},
 		{ChoiceRule{Condition: "{% $states.input.n > 1 %}"}, "{% $states.input.n > 1 %}"},
 	}
 	for _, c := range cases {

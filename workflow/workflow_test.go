@@ -385,11 +385,11 @@ func TestPageSize(t *testing.T) {
 	}
 	loop := m.States[stateMorePages].(*asl.Choice)
 	truncated := []asl.ChoiceRule{
-		{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-		{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+		{Variable: "$.page.IsTruncated", IsPresent: new(true)},
+		{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
 	}
 	wantRules := []asl.ChoiceRule{
-		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: ptr(true)}), Next: StateListMoreUsers},
+		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
 		{And: truncated, Next: stateNoMarker},
 	}
 	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateReport {
@@ -553,8 +553,8 @@ func TestInputContract(t *testing.T) {
 	testField := asl.Path("$." + TestField)
 	start, ok := m.States[m.StartAt].(*asl.Choice)
 	wantTest := []asl.ChoiceRule{
-		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: ptr(true)}, Next: stateNotATest},
-		{Variable: testField, IsBoolean: ptr(true), Next: stateKeepTestFlag},
+		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: new(true)}, Next: stateNotATest},
+		{Variable: testField, IsBoolean: new(true), Next: stateKeepTestFlag},
 	}
 	if !ok || !reflect.DeepEqual(start.Choices, wantTest) || start.Default != stateInvalidTest {
 		got, _ := json.Marshal(m.States[m.StartAt])
