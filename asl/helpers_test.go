@@ -3,7 +3,6 @@ package asl
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // repoRoot walks up from the test's directory to the directory holding go.mod.
 func repoRoot(t testing.TB) string {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/golden"
 )
 
 // TestMermaidGolden draws every golden machine of testdata and compares the diagrams with
@@ -28,22 +30,7 @@ func TestMermaidGolden(t *testing.T) {
 			}
 			got := m.Mermaid()
 			checkMermaidStructure(t, got)
-			path := filepath.Join("testdata", "mermaid", name+".mmd")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run `go test ./asl -run Mermaid -update` to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("diagram differs from %s (rerun with -update and review):\ngot:\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "mermaid", name+".mmd"), []byte(got))
 			if again := m.Mermaid(); again != got {
 				t.Errorf("two drawings of the same machine differ")
 			}

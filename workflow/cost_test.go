@@ -2,11 +2,10 @@ package workflow
 
 import (
 	"math"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
 )
 
 const (
@@ -16,26 +15,7 @@ const (
 
 // TestCostTableInCOSTmd keeps the table in COST.md equal to what the cost model computes.
 func TestCostTableInCOSTmd(t *testing.T) {
-	doc, err := os.ReadFile("COST.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	i, j := strings.Index(text, costTableStart), strings.Index(text, costTableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("COST.md lacks the markers %q and %q", costTableStart, costTableEnd)
-	}
-	want := CostTable(100, 1000, 5000)
-	if got := text[i+len(costTableStart) : j]; got != want {
-		if *update {
-			text = text[:i+len(costTableStart)] + want + text[j:]
-			if err := os.WriteFile("COST.md", []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("COST.md's table is stale (go test ./workflow -run CostTable -update):\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	golden.CheckSection(t, "COST.md", costTableStart, costTableEnd, CostTable(100, 1000, 5000))
 }
 
 func TestCostCountsTheDefinition(t *testing.T) {

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
@@ -21,26 +21,7 @@ const (
 
 // TestMonthlyTableInCOSTmd keeps the monthly table in COST.md equal to what Monthly computes.
 func TestMonthlyTableInCOSTmd(t *testing.T) {
-	doc, err := os.ReadFile("COST.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	i, j := strings.Index(text, monthlyTableStart), strings.Index(text, monthlyTableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("COST.md lacks the markers %q and %q", monthlyTableStart, monthlyTableEnd)
-	}
-	want := MonthlyTable(100, 1000, 5000)
-	if got := text[i+len(monthlyTableStart) : j]; got != want {
-		if *update {
-			text = text[:i+len(monthlyTableStart)] + want + text[j:]
-			if err := os.WriteFile("COST.md", []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("COST.md's monthly table is stale (go test ./workflow -run MonthlyTable -update):\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	golden.CheckSection(t, "COST.md", monthlyTableStart, monthlyTableEnd, MonthlyTable(100, 1000, 5000))
 }
 
 func TestMonthly(t *testing.T) {

@@ -3,7 +3,6 @@ package workflow
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,14 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keyage/keyage/internal/modroot"
-
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
+	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // prodSettings is a production-like stack: a warning threshold, exemptions, more concurrency.
 func prodSettings() config.Settings {
@@ -73,49 +70,11 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := mustDefinition(t, tc.s(), tc.r())
-			compareGolden(t, filepath.Join("testdata", tc.name+".asl.json"), mustRender(t, m))
-			compareGolden(t, filepath.Join("testdata", tc.name+".mmd"), []byte(m.Mermaid()))
+			golden.Check(t, filepath.Join("testdata", tc.name+".asl.json"), mustRender(t, m))
+			golden.Check(t, filepath.Join("testdata", tc.name+".mmd"), []byte(m.Mermaid()))
 		})
 	}
 }
-
-// compareGolden compares got with the file at path (rewriting it first under -update).
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./workflow -update` to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run `go test ./workflow -update` and review the diff):\n%s",
-			path, firstDifference(got, want))
-	}
-}
-
-// firstDifference shows the first differing line of two documents.
-func firstDifference(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return "(no line differs)"
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestDeterministic(t *testing.T) {
 	for _, tc := range goldenCases {
@@ -123,7 +82,7 @@ func TestDeterministic(t *testing.T) {
 			first := mustRender(t, mustDefinition(t, tc.s(), tc.r()))
 			for range 5 {
 				if again := mustRender(t, mustDefinition(t, tc.s(), tc.r())); !bytes.Equal(first, again) {
-					t.Fatalf("two renders of the same settings differ:\n%s", firstDifference(again, first))
+					t.Fatalf("two renders of the same settings differ:\n%s", golden.Diff(first, again))
 				}
 			}
 			// What Step Functions gets back must read as the same machine.
@@ -132,7 +91,7 @@ func TestDeterministic(t *testing.T) {
 				t.Fatalf("Parse(rendered): %v", err)
 			}
 			if again := mustRender(t, parsed); !bytes.Equal(first, again) {
-				t.Fatalf("render(parse(render(m))) differs from render(m):\n%s", firstDifference(again, first))
+				t.Fatalf("render(parse(render(m))) differs from render(m):\n%s", golden.Diff(first, again))
 			}
 		})
 	}
@@ -186,11 +145,11 @@ func settingsMatrix() map[string]config.Settings {
 	for _, m := range []int{1, 2, 3, 4, 5, 7, 10, 11, 64, 1000} {
 		s := config.Defaults()
 		s.MaxConcurrency = m
-		out["maxConcurrency="+itoa(m)] = s
+		out["maxConcurrency="+strconv.Itoa(m)] = s
 	}
 	big := config.Defaults()
 	for i := range config.MaxExemptUsers {
-		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+itoa(i)+"*")
+		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+strconv.Itoa(i)+"*")
 	}
 	out["maxExemptUsers"] = big
 	return out
@@ -684,7 +643,7 @@ func TestRunsOffline(t *testing.T) {
 				}
 			case []any:
 				for i, x := range v {
-					walk(path+"["+itoa(i)+"]", x)
+					walk(path+"["+strconv.Itoa(i)+"]", x)
 				}
 			case string:
 				if strings.Contains(v, "{%") {

@@ -3,16 +3,14 @@ package agecheck
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/keyage/keyage/internal/golden"
+)
 
 const testAccount = "123456789012"
 
@@ -137,28 +135,8 @@ func TestReportGolden(t *testing.T) {
 		t.Fatalf("default body is not JSON: %v", err)
 	}
 	indented.WriteString("\n")
-	golden(t, "report.default.json", indented.Bytes())
-	golden(t, "report.email.txt", []byte(m.Email))
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./lambda/agecheck -run %s -update to create it): %v", t.Name(), err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "report.default.json"), indented.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.email.txt"), []byte(m.Email))
 }
 
 func TestReportTruncatesToMessageBudget(t *testing.T) {
