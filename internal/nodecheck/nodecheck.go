@@ -10,6 +10,7 @@
 package nodecheck
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,7 +36,12 @@ type Checker struct {
 // Command returns the command that runs script (a file in Dir, such as "asl-validate.mjs")
 // with args.
 func (c Checker) Command(script string, args ...string) *exec.Cmd {
-	return exec.Command(c.Node, append([]string{filepath.Join(c.Dir, script)}, args...)...)
+	return c.CommandContext(context.Background(), script, args...)
+}
+
+// CommandContext is Command with a context that kills the process when it is done.
+func (c Checker) CommandContext(ctx context.Context, script string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, c.Node, append([]string{filepath.Join(c.Dir, script)}, args...)...)
 }
 
 // MissingError says which part of the cross-checkers is not installed and how to install it.
