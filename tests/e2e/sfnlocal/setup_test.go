@@ -1,0 +1,41 @@
+package sfnlocal
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// The synthetic deployment the self-tests run against.
+const (
+	testAccount = "123456789012"
+	testRegion  = "us-east-1"
+	testTopic   = "arn:aws:sns:us-east-1:123456789012:keyage-findings"
+)
+
+// testNow is when every self-test's execution starts.
+var testNow = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+
+// newBareEnv is an Env without the function, for machines that do not invoke it.
+func newBareEnv(t testing.TB, account *Account) *Env {
+	t.Helper()
+	return NewEnv(t, account, nil, testTopic, testRegion, testNow)
+}
+
+// wantStatus stops the test unless the execution ended with status.
+func wantStatus(t *testing.T, res *Result, status string) {
+	t.Helper()
+	if res.Status != status {
+		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
+	}
+}
+
+// mustJSON encodes v or fails the test.
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
