@@ -13,13 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 // PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
-// result and a child execution's input.
-const PayloadLimit = 262144
+// result and a child execution's input: asl's, so the two cannot disagree (run-sfn.mjs
+// enforces the same number; TestTaskResultOverLimit and TestStateOutputOverLimit pin it).
+const PayloadLimit = asl.MaxPayloadBytes
 
 // Request is one execution for the harness.
 type Request struct {
