@@ -262,10 +262,3 @@ func checkCost(t *testing.T, e *sfnlocal.Env, res *sfnlocal.Result, s config.Set
 	}
 	t.Logf("cost model at %d users: %d pages, %d children, %d transitions, $%.4f per run (naive: %d children, $%.4f)", users, c.Pages, c.Children, c.Transitions, c.RunUSD, c.NaiveChildren, c.NaiveRunUSD)
 }
-
-func wantStatus(t *testing.T, res *sfnlocal.Result, status string) {
-	t.Helper()
-	if res.Status != status {
-		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
-	}
-}

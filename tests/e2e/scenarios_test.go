@@ -38,6 +38,16 @@ func scheduled(now time.Time) map[string]any {
 	return map[string]any{workflow.ScheduledTimeField: now.UTC().Format(time.RFC3339)}
 }
 
+// scan runs the workflow for the settings on the account as the schedule would at testNow, and
+// stops the test unless the execution ends with status.
+func scan(t *testing.T, a *sfnlocal.Account, s config.Settings, status string) (*sfnlocal.Env, *sfnlocal.Result) {
+	t.Helper()
+	e := newEnv(t, a)
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, status)
+	return e, res
+}
+
 func activeKey(user, n int, created time.Time) *sfnlocal.AccessKey {
 	return &sfnlocal.AccessKey{ID: keyID(user, n), Status: "Active", Created: created}
 }
@@ -52,9 +62,7 @@ func TestOneUser(t *testing.T) {
 		activeKey(0, 2, testNow.Add(-days(90))), // exactly the limit: compliant
 	}})
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	p := workflow.Policy(s)
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
@@ -80,7 +88,7 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	s := config.Defaults()
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, s), map[string]any{})
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := workflow.Policy(s)
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
 }
@@ -125,9 +133,7 @@ func Test250UsersShortPages(t *testing.T) {
 	sizes := []int{40, 7, 1, 33, 12, 40, 3}
 	a.PageSize = func(page, maxItems int) int { return sizes[page%len(sizes)] }
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	checkEveryUserOnce(t, e, nil)
 	// Pages: 250 users in short pages of the cycle above.
@@ -173,7 +179,7 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	start := time.Now()
 	res := e.Run(t, definition(t, s), scheduled(testNow))
 	elapsed := time.Since(start)
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkPayloads(t, res)
 	checkEveryUserOnce(t, e, nil)
 	checkCost(t, e, res, s, 5000)
@@ -231,9 +237,7 @@ func TestThrottledUsers(t *testing.T) {
 		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(10)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	attempts := listAccessKeysAttempts(t, s)
 	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
@@ -265,9 +269,7 @@ func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
 		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	p := workflow.Policy(s)
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM user not checked for old access keys, in 123456789012", agecheck.SeverityUnchecked)
 }
@@ -328,9 +330,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 		&sfnlocal.User{Name: "old", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
@@ -354,9 +354,7 @@ func TestNoFindingsPublishesNothing(t *testing.T) {
 		&sfnlocal.User{Name: "gone", DeletedAfterListing: true},
 	)
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
@@ -374,7 +372,7 @@ func TestEmptyAccount(t *testing.T) {
 	a := sfnlocal.NewAccount(testAccount)
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
@@ -401,9 +399,7 @@ func TestExemptUsers(t *testing.T) {
 		&sfnlocal.User{Name: "svcuser", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(95)))}}, // not "svc-*"
 	)
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
 	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
@@ -424,9 +420,7 @@ func TestListUsersFailsPersistently(t *testing.T) {
 	a := mixedAccount(10)
 	a.ListUsersFailures = sfnlocal.Forever
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "FAILED")
+	e, res := scan(t, a, s, "FAILED")
 	if res.Error.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
 		t.Errorf("error = %+v, want %s with the throttling cause", res.Error, sfnlocal.ErrIAMGeneric)
 	}
@@ -487,9 +481,7 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 		}
 		a.Add(u)
 	}
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	var failed []sfnlocal.Call
 	for _, c := range e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke) {
@@ -536,9 +528,7 @@ func TestIAMConcurrencyBound(t *testing.T) {
 			a.Latency = 5 * time.Millisecond
 			s := mixedSettings()
 			s.MaxConcurrency = mc
-			e := newEnv(t, a)
-			res := e.Run(t, definition(t, s), scheduled(testNow))
-			wantStatus(t, res, "SUCCEEDED")
+			e, _ := scan(t, a, s, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
 			got := a.MaxInFlight()
 			if got > mc || got < 2 {
@@ -557,9 +547,7 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 	a := mixedAccount(90) // every fifth user has no keys; the last of 3 pages is not truncated
 	a.OmitOptional = true
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	if got := a.ListUsersCalls(); got != 3 {
 		t.Errorf("ListUsers called %d times, want 3 pages", got)
@@ -579,7 +567,7 @@ func TestEmptyAccountWithoutUsers(t *testing.T) {
 	a.OmitOptional = true
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
@@ -601,7 +589,7 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 	a.MarkerMissing = true
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "FAILED")
+	sfnlocal.WantStatus(t, res, "FAILED")
 	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
 		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
 	}
@@ -630,7 +618,7 @@ func TestCheckThrottledForGood(t *testing.T) {
 	}
 	s := config.Defaults()
 	res := e.Run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	pubs := e.Tasks.Published()
 	if len(pubs) != 1 {
@@ -710,7 +698,7 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 			s := config.Defaults()
 			e := newEnv(t, a)
 			res := e.Run(t, definition(t, s), tc.input)
-			wantStatus(t, res, "SUCCEEDED")
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
 			var report agecheck.Report
 			if err := json.Unmarshal(res.Output, &report); err != nil || report.Test != tc.publish {
@@ -744,7 +732,7 @@ func TestTestRunWithFindings(t *testing.T) {
 	input := scheduled(testNow)
 	input[workflow.TestField] = true
 	res := e.Run(t, definition(t, s), input)
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
 	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
@@ -779,7 +767,7 @@ func TestMalformedInput(t *testing.T) {
 			a := mixedAccount(3)
 			e := newEnv(t, a)
 			res := e.Run(t, definition(t, config.Defaults()), tc.input)
-			wantStatus(t, res, "FAILED")
+			sfnlocal.WantStatus(t, res, "FAILED")
 			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || res.Error.Cause != tc.cause {
 				t.Errorf("error = %+v, want %s with cause %q", res.Error, workflow.ErrorInvalidInput, tc.cause)
 			}
@@ -801,7 +789,7 @@ func TestHandWrittenDefinition(t *testing.T) {
 	a.PageSize = func(page, maxItems int) int { return 30 }
 	e := newEnv(t, a)
 	res := e.Run(t, readFile(t, filepath.Join("testdata", "harness.asl.json")), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	if len(res.Maps) != 3 || res.Transitions.ChildExecutions != 3 {
 		t.Errorf("map runs %+v, %d children: want 3 pages of one batch each", res.Maps, res.Transitions.ChildExecutions)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"sync"
@@ -72,16 +71,6 @@ func newEnv(t testing.TB, account *sfnlocal.Account) *sfnlocal.Env {
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// mustJSON encodes v or fails the test.
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

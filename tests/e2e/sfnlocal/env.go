@@ -65,3 +65,11 @@ func (e *Env) RunRaw(definition []byte, input any, name string) (*Result, error)
 	}
 	return e.Harness.Run(ctx, req, e.Tasks.URL())
 }
+
+// WantStatus stops the test unless the execution ended with status (SUCCEEDED, FAILED, ...).
+func WantStatus(t testing.TB, res *Result, status string) {
+	t.Helper()
+	if res.Status != status {
+		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
+	}
+}

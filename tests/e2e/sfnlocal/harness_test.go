@@ -110,7 +110,11 @@ func TestBatches(t *testing.T) {
 			if batches == nil {
 				batches = []json.RawMessage{}
 			}
-			got := string(mustJSON(t, batches))
+			b, err := json.Marshal(batches)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(b)
 			if got != tc.want {
 				t.Errorf("got %s\nwant %s", got, tc.want)
 			}
@@ -166,7 +170,7 @@ func TestDistributedMapAsAWS(t *testing.T) {
 }`
 	e := newBareEnv(t, NewAccount(testAccount))
 	res := e.Run(t, []byte(def), map[string]any{"name": "run1", "in": map[string]any{"tag": "T", "list": []string{"a", "b", "c"}}})
-	wantStatus(t, res, "SUCCEEDED")
+	WantStatus(t, res, "SUCCEEDED")
 	var out struct {
 		Name string `json:"name"`
 		In   struct {
@@ -274,13 +278,13 @@ func TestDistributedMapChildFailure(t *testing.T) {
 	input := map[string]any{"list": []string{"ok", "bad", "ok", "bad"}}
 
 	res := e.Run(t, []byte(failingMap(1, false)), input)
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.ExceedToleratedFailureThreshold" || !strings.Contains(res.Error.Cause, "Boom") {
 		t.Errorf("error = %+v, want States.ExceedToleratedFailureThreshold naming the child's Boom", res.Error)
 	}
 
 	res = e.Run(t, []byte(failingMap(0, true)), input)
-	wantStatus(t, res, "SUCCEEDED")
+	WantStatus(t, res, "SUCCEEDED")
 	var out struct {
 		Error StatesError `json:"error"`
 	}
@@ -324,7 +328,7 @@ func TestTaskResultOverLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.DataLimitExceeded" {
 		t.Errorf("error = %+v, want States.DataLimitExceeded", res.Error)
 	}
@@ -344,7 +348,7 @@ func TestStateOutputOverLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.DataLimitExceeded" || len(res.Violations) != 1 || res.Violations[0].What != "state output" {
 		t.Errorf("error %+v, violations %+v: want States.DataLimitExceeded for Big's output", res.Error, res.Violations)
 	}
@@ -373,13 +377,13 @@ func TestRetriesDoNotWait(t *testing.T) {
 }`
 	e := newBareEnv(t, a)
 	res := e.Run(t, []byte(def), map[string]any{})
-	wantStatus(t, res, "SUCCEEDED")
+	WantStatus(t, res, "SUCCEEDED")
 	if a.ListUsersCalls() != 4 || res.Retries.Count != 3 || res.Retries.MaxNominalWaitSecondsPerCall != 7 {
 		t.Errorf("calls %d, retries %+v: want 4 calls, 3 retries, 7 s of nominal waits", a.ListUsersCalls(), res.Retries)
 	}
 	a.ListUsersFailures = 4 + 4 // one more failure than the retries allow
 	res = e.Run(t, []byte(def), map[string]any{})
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != ErrIAMGeneric {
 		t.Errorf("error = %+v, want %s", res.Error, ErrIAMGeneric)
 	}

@@ -1,7 +1,6 @@
 package sfnlocal
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 )
@@ -20,22 +19,4 @@ var testNow = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 func newBareEnv(t testing.TB, account *Account) *Env {
 	t.Helper()
 	return NewEnv(t, account, nil, testTopic, testRegion, testNow)
-}
-
-// wantStatus stops the test unless the execution ended with status.
-func wantStatus(t *testing.T, res *Result, status string) {
-	t.Helper()
-	if res.Status != status {
-		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
-	}
-}
-
-// mustJSON encodes v or fails the test.
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
