@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -177,22 +178,14 @@ func (a *Account) ListUsersCalls() int {
 func (a *Account) ListAccessKeysCalls() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.keyCalls))
-	for k, v := range a.keyCalls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.keyCalls)
 }
 
 // LastUsedCalls returns the GetAccessKeyLastUsed calls per access key ID.
 func (a *Account) LastUsedCalls() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.lastCalls))
-	for k, v := range a.lastCalls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.lastCalls)
 }
 
 func (a *Account) userARN(u *User) string {
