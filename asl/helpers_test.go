@@ -1,8 +1,6 @@
 package asl
 
 import (
-	"bytes"
-	"encoding/json"
 	"testing"
 
 	"github.com/keyage/keyage/internal/nodecheck"
@@ -20,15 +18,9 @@ type aslValidatorResult struct {
 // skips the test with a message saying so, or fails it under KEYAGE_CROSSCHECK=1.
 func runASLValidator(t *testing.T, files []string) map[string]aslValidatorResult {
 	t.Helper()
-	cmd := nodecheck.Require(t, "asl-validator").Command("asl-validate.mjs", files...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("asl-validate.mjs: %v\n%s", err, stderr.String())
-	}
 	var results []aslValidatorResult
-	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
-		t.Fatalf("asl-validate.mjs output is not JSON: %v\n%s", err, stdout.String())
+	if err := nodecheck.Require(t, "asl-validator").RunJSON(nil, &results, "asl-validate.mjs", files...); err != nil {
+		t.Fatal(err)
 	}
 	if len(results) != len(files) {
 		t.Fatalf("asl-validate.mjs reported %d results for %d files", len(results), len(files))

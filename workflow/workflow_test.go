@@ -106,19 +106,13 @@ func TestGoldenFilesPassASLValidator(t *testing.T) {
 		}
 		files = append(files, p)
 	}
-	cmd := checker.Command("asl-validate.mjs", files...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("asl-validate.mjs: %v\n%s", err, stderr.String())
-	}
 	var results []struct {
 		File   string   `json:"file"`
 		Valid  bool     `json:"valid"`
 		Errors []string `json:"errors"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
-		t.Fatalf("asl-validate.mjs output: %v\n%s", err, stdout.String())
+	if err := checker.RunJSON(nil, &results, "asl-validate.mjs", files...); err != nil {
+		t.Fatal(err)
 	}
 	if len(results) != len(files) {
 		t.Fatalf("asl-validate.mjs checked %d files, want %d", len(results), len(files))

