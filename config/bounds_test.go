@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/lambda/agecheck"
 )
 
 // These tests pin limits and rules that a one-character slip in the code would move (found
@@ -41,7 +43,7 @@ func TestParseListLimitsAreInclusive(t *testing.T) {
 		value func(int) string
 		want  string
 	}{
-		{"exemptUsers", MaxExemptUsers, names, fmt.Sprintf("has %d entries: want at most %d entries", MaxExemptUsers+1, MaxExemptUsers)},
+		{"exemptUsers", agecheck.MaxExemptUsers, names, fmt.Sprintf("has %d entries: want at most %d entries", agecheck.MaxExemptUsers+1, agecheck.MaxExemptUsers)},
 		{"subscriptions", MaxSubscriptions, subs, ""},
 		{"alarmSubscriptions", MaxSubscriptions, subs, ""},
 		{"tags", MaxUserTags, tags, fmt.Sprintf("has %d tags: want at most %d tags", MaxUserTags+1, MaxUserTags)},

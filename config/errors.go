@@ -64,10 +64,6 @@ func (e *UnknownKeyError) Error() string {
 	return b.String()
 }
 
-// ErrOneShotSchedule is returned by MaxScheduleGap for an at() expression: a schedule that fires
-// once has no gap between runs to watch.
-var ErrOneShotSchedule = errors.New("one-shot schedule")
-
 // problemMissing is the Problem of a required field that is not there.
 const problemMissing = "is missing"
 

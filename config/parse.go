@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // IANA time zones without the system's zoneinfo (distroless, CI images)
+
+	"github.com/keyage/keyage/lambda/agecheck"
 )
 
 // Key is one setting's name and type as Pulumi.yaml declares it (Pulumi.yaml also describes it).
@@ -22,16 +22,22 @@ type Key struct {
 
 // Limits that are keyage's own choices, not AWS's.
 const (
-	// MaxExemptUsers bounds exemptUsers: the policy travels in the definition and in every event.
-	MaxExemptUsers = 100
 	// MaxSubscriptions bounds subscriptions and alarmSubscriptions (each).
 	MaxSubscriptions = 100
 	// MaxUserTags bounds tags: AWS allows 50 per resource and keyage keeps 10 for its own.
 	MaxUserTags = 40
-	// MaxAgeDaysLimit bounds maxAgeDays: ten years, far beyond any rotation policy.
-	MaxAgeDaysLimit = 3650
-	// MaxRateDays bounds a rate() schedule: a key-age check that runs less than once a year is not one.
-	MaxRateDays = 365
+	// MinMaxConcurrency and MaxMaxConcurrency bound maxConcurrency (IAM calls in flight).
+	MinMaxConcurrency = 1
+	MaxMaxConcurrency = 1000
+)
+
+// Limits AWS sets (Lambda memory; EventBridge Scheduler's RetryPolicy).
+const (
+	MinFunctionMemoryMB       = 128
+	MaxFunctionMemoryMB       = 10240
+	MaxScheduleRetryAttempts  = 185
+	MinScheduleMaxEventAgeSec = 60
+	MaxScheduleMaxEventAgeSec = 86400
 )
 
 // LogRetentionDays lists the retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -43,83 +49,76 @@ var LogLevels = []string{"ALL", "ERROR", "FATAL"}
 
 type setting struct {
 	Key
-	parse func(p *problems, s *Settings, value string)
+	// decode turns the value's text into its typed field of s. It reports only what keeps the
+	// text from being a value of the field's type; every rule on the value is Settings.Validate's.
+	decode func(p *problems, s *Settings, value string)
 }
 
 // settings is the one table of every key, in the order errors are reported.
 var settings = []setting{
 	{Key{"maxAgeDays", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			s.MaxAgeDays = parseInt(p, "maxAgeDays", v, 1, MaxAgeDaysLimit)
+			s.MaxAgeDays = decodeInt(p, "maxAgeDays", v, fmt.Sprintf("an integer from %d to %d", agecheck.MinMaxAgeDays, agecheck.MaxMaxAgeDays))
 		}},
 	{Key{"warnAgeDays", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			s.WarnAgeDays = parseInt(p, "warnAgeDays", v, 1, MaxAgeDaysLimit-1)
+			allowed := intRange(1, agecheck.MaxMaxAgeDays-1)
+			s.WarnAgeDays = decodeInt(p, "warnAgeDays", v, allowed)
+			if n, err := strconv.Atoi(v); err == nil && n == 0 {
+				// 0 is how Settings say "off"; a stack file says it by leaving the key out.
+				p.add("warnAgeDays", v, "is out of range", allowed)
+			}
 		}},
 	{Key{"exemptUsers", "array", "string"},
-		func(p *problems, s *Settings, v string) { s.ExemptUsers = parseExemptUsers(p, v) }},
+		func(p *problems, s *Settings, v string) {
+			if err := decodeJSON(v, &s.ExemptUsers); err != nil {
+				p.add("exemptUsers", v, "is not a list of strings", fmt.Sprintf("a list of IAM user names or * glob patterns (letters, digits and +=,.@_-*, 1 to %d characters each), such as [break-glass-*]", agecheck.MaxPatternLength))
+			}
+		}},
 	{Key{"schedule", "string", ""},
-		func(p *problems, s *Settings, v string) {
-			s.Schedule = v
-			if _, err := parseSchedule(v); err != nil {
-				p.add("schedule", v, err.problem, err.allowed)
-			}
-		}},
+		func(p *problems, s *Settings, v string) { s.Schedule = v }},
 	{Key{"scheduleTimezone", "string", ""},
-		func(p *problems, s *Settings, v string) {
-			s.ScheduleTimezone = v
-			if _, err := loadLocation(v); err != nil {
-				p.add("scheduleTimezone", v, "is not a known time zone", "an IANA time zone name such as UTC, Europe/Berlin or America/New_York")
-			}
-		}},
+		func(p *problems, s *Settings, v string) { s.ScheduleTimezone = v }},
 	{Key{"scheduleEnabled", "boolean", ""},
-		func(p *problems, s *Settings, v string) { s.ScheduleEnabled = parseBool(p, "scheduleEnabled", v) }},
+		func(p *problems, s *Settings, v string) { s.ScheduleEnabled = decodeBool(p, "scheduleEnabled", v) }},
 	{Key{"subscriptions", "array", "object"},
-		func(p *problems, s *Settings, v string) { s.Subscriptions = parseSubscriptions(p, "subscriptions", v) }},
+		func(p *problems, s *Settings, v string) { s.Subscriptions = decodeSubscriptions(p, "subscriptions", v) }},
 	{Key{"alarmSubscriptions", "array", "object"},
 		func(p *problems, s *Settings, v string) {
-			s.AlarmSubscriptions = parseSubscriptions(p, "alarmSubscriptions", v)
+			s.AlarmSubscriptions = decodeSubscriptions(p, "alarmSubscriptions", v)
 		}},
 	{Key{"maxConcurrency", "integer", ""},
-		func(p *problems, s *Settings, v string) { s.MaxConcurrency = parseInt(p, "maxConcurrency", v, 1, 1000) }},
-	{Key{"logLevel", "string", ""},
 		func(p *problems, s *Settings, v string) {
-			s.LogLevel = v
-			switch {
-			case strings.ToUpper(v) == "OFF":
-				p.add("logLevel", v, "is not allowed: it turns execution logging off, which fails Security Hub control StepFunctions.1", "ALL, ERROR or FATAL")
-			case slices.Contains(LogLevels, strings.ToUpper(v)) && !slices.Contains(LogLevels, v):
-				p.add("logLevel", v, "is not a log level (they are upper case)", "ALL, ERROR or FATAL")
-			case !slices.Contains(LogLevels, v):
-				p.add("logLevel", v, "is not a log level", "ALL, ERROR or FATAL")
-			}
+			s.MaxConcurrency = decodeInt(p, "maxConcurrency", v, intRange(MinMaxConcurrency, MaxMaxConcurrency))
 		}},
+	{Key{"logLevel", "string", ""},
+		func(p *problems, s *Settings, v string) { s.LogLevel = v }},
 	{Key{"includeExecutionData", "boolean", ""},
 		func(p *problems, s *Settings, v string) {
-			s.IncludeExecutionData = parseBool(p, "includeExecutionData", v)
+			s.IncludeExecutionData = decodeBool(p, "includeExecutionData", v)
 		}},
 	{Key{"logRetentionDays", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			n, err := strconv.Atoi(v)
-			if err != nil || !slices.Contains(LogRetentionDays, n) {
-				p.add("logRetentionDays", v, "is not a retention period CloudWatch Logs accepts", "one of "+joinInts(LogRetentionDays))
-			}
-			s.LogRetentionDays = n
+			s.LogRetentionDays = decodeInt(p, "logRetentionDays", v, "one of "+joinInts(LogRetentionDays))
 		}},
 	{Key{"functionMemoryMB", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			s.FunctionMemoryMB = parseInt(p, "functionMemoryMB", v, 128, 10240)
+			s.FunctionMemoryMB = decodeInt(p, "functionMemoryMB", v, intRange(MinFunctionMemoryMB, MaxFunctionMemoryMB))
 		}},
 	{Key{"scheduleRetryAttempts", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			s.ScheduleRetryAttempts = parseInt(p, "scheduleRetryAttempts", v, 0, 185)
+			s.ScheduleRetryAttempts = decodeInt(p, "scheduleRetryAttempts", v, intRange(0, MaxScheduleRetryAttempts))
 		}},
 	{Key{"scheduleMaxEventAgeSeconds", "integer", ""},
 		func(p *problems, s *Settings, v string) {
-			s.ScheduleMaxEventAgeSec = parseInt(p, "scheduleMaxEventAgeSeconds", v, 60, 86400)
+			s.ScheduleMaxEventAgeSec = decodeInt(p, "scheduleMaxEventAgeSeconds", v, intRange(MinScheduleMaxEventAgeSec, MaxScheduleMaxEventAgeSec))
 		}},
 	{Key{"tags", "object", ""},
-		func(p *problems, s *Settings, v string) { s.Tags = parseTags(p, v) }},
+		func(p *problems, s *Settings, v string) { s.Tags = decodeTags(p, v) }},
+	{Key{"rolePath", "string", ""},
+		func(p *problems, s *Settings, v string) { s.RolePath = v }},
+	{Key{"rolePermissionsBoundary", "string", ""},
+		func(p *problems, s *Settings, v string) { s.RolePermissionsBoundary = v }},
 }
 
 // Keys returns every setting keyage knows, in a stable order.
@@ -131,34 +130,85 @@ func Keys() []Key {
 	return keys
 }
 
-// Parse validates raw settings (keys without namespace, values as Pulumi hands them to a Go
-// program: strings, with lists and objects as JSON text) over Defaults(). It reports every
-// problem at once: unknown keys as *UnknownKeyError, invalid values as *SettingError.
-func Parse(values map[string]string) (Settings, error) {
-	s := Defaults()
+// Parse decodes raw settings (keys without namespace, values as Pulumi hands them to a Go
+// program: strings, with lists and objects as JSON text) over Defaults(), and validates the
+// result with the rule set of Settings.Check, whose result it returns. It reports every
+// problem at once, in the order of the settings table: values that are not of their key's type
+// and invalid values as *SettingError, unknown keys as *UnknownKeyError.
+func Parse(values map[string]string) (Checked, error) {
+	return parse(values, nil, nil)
+}
+
+// ParseConfig is Parse for a stack's whole configuration as Pulumi hands it to a program:
+// namespaced keys ("keyage:maxAgeDays", "aws:region") with text values. keyage's keys are
+// Parse's; aws:region becomes Settings.Region, checked by the same rule set. Keys of other
+// namespaces belong to other packages and are ignored, except in a namespace that is a
+// misspelling of keyage's ("keyag:maxAgeDays"), which Pulumi would silently ignore too.
+func ParseConfig(all map[string]string) (Checked, error) {
+	values := map[string]string{}
+	var region *string
 	var p problems
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		ns, name, ok := strings.Cut(k, ":")
+		switch {
+		case !ok:
+			p.add(k, all[k], "is not of the form namespace:name", "a key such as "+Namespace+":maxAgeDays or "+RegionKey)
+		case ns == Namespace:
+			values[name] = all[k]
+		case k == RegionKey:
+			v := all[k]
+			region = &v
+		case misspelledNamespace(ns):
+			p.add(k, all[k], fmt.Sprintf("is in namespace %q, which nothing reads (did you mean %s:%s?)", ns, Namespace, name),
+				fmt.Sprintf("%s:%s: keyage's settings live in the %s namespace", Namespace, name, Namespace))
+		}
+	}
+	return parse(values, region, p)
+}
+
+// RegionKey is the AWS provider's region setting, which ParseConfig reads into Settings.Region.
+const RegionKey = "aws:region"
+
+// misspelledNamespace reports whether a config namespace looks like a typo of keyage's.
+func misspelledNamespace(ns string) bool {
+	lower := strings.ToLower(ns)
+	return lower == Namespace || editDistance(lower, Namespace) <= 2
+}
+
+func parse(values map[string]string, region *string, early problems) (Checked, error) {
+	s := Defaults()
+	decoded := early
 	for _, st := range settings {
 		if v, ok := values[st.Name]; ok {
-			st.parse(&p, &s, v)
+			st.decode(&decoded, &s, v)
 		}
 	}
+	if region != nil {
+		s.Region = *region
+		if *region == "" {
+			decoded.add(RegionKey, "", "is empty", allowedRegion+", or no "+RegionKey)
+		}
+	}
+	// A value that could not be decoded is not validated: its zero value would only add
+	// a second, misleading problem for the same key.
+	all := decoded
+	now := time.Now()
+	validated, sched := s.validate(now)
+	for _, e := range validated {
+		if !decoded.covers(e) {
+			all = append(all, e)
+		}
+	}
+	all.sort()
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if !isKnown(k) {
-			p = append(p, unknownKey(k))
+			all = append(all, unknownKey(k))
 		}
 	}
-	// warnAgeDays is checked against maxAgeDays only when both are valid on their own.
-	if w, m := s.WarnAgeDays, s.MaxAgeDays; w >= 1 && w < MaxAgeDaysLimit && m >= 1 && m <= MaxAgeDaysLimit && w >= m {
-		allowed := fmt.Sprintf("an integer from 1 to %d, or no warnAgeDays", m-1)
-		if m == 1 {
-			allowed = "no warnAgeDays when maxAgeDays is 1"
-		}
-		p.add("warnAgeDays", strconv.Itoa(w), fmt.Sprintf("is not below maxAgeDays (%d)", m), allowed)
+	if err := all.err(); err != nil {
+		return Checked{}, err
 	}
-	if err := p.err(); err != nil {
-		return Settings{}, err
-	}
-	return s, nil
+	return s.checked(sched, now), nil
 }
 
 func isKnown(key string) bool {
@@ -204,20 +254,15 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func parseInt(p *problems, key, v string, lo, hi int) int {
-	allowed := fmt.Sprintf("an integer from %d to %d", lo, hi)
+func decodeInt(p *problems, key, v, allowed string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		p.add(key, v, "is not an integer", allowed)
-		return 0
-	}
-	if n < lo || n > hi {
-		p.add(key, v, "is out of range", allowed)
 	}
 	return n
 }
 
-func parseBool(p *problems, key, v string) bool {
+func decodeBool(p *problems, key, v string) bool {
 	switch v {
 	case "true":
 		return true
@@ -228,21 +273,14 @@ func parseBool(p *problems, key, v string) bool {
 	return false
 }
 
+func intRange(lo, hi int) string { return fmt.Sprintf("an integer from %d to %d", lo, hi) }
+
 func joinInts(ns []int) string {
 	parts := make([]string, len(ns))
 	for i, n := range ns {
 		parts[i] = strconv.Itoa(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// loadLocation is time.LoadLocation without "Local" (which means the deploying machine's zone,
-// not a zone EventBridge Scheduler knows) and without the empty name (UTC in Go, an error in AWS).
-func loadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("time zone %q: not an IANA name", name)
-	}
-	return time.LoadLocation(name)
 }
 
 // decodeJSON decodes v into out, refusing trailing data, and reports why it could not.
@@ -258,42 +296,7 @@ func decodeJSON(v string, out any) error {
 	return nil
 }
 
-// userNamePattern is an exemptUsers entry: IAM user-name characters plus the * wildcard.
-var userNamePattern = regexp.MustCompile(`^[\w+=,.@*-]+$`)
-
-func parseExemptUsers(p *problems, v string) []string {
-	const allowed = "a list of IAM user names or * glob patterns (letters, digits and +=,.@_-*, 1 to 64 characters each), such as [break-glass-*]"
-	var names []string
-	if err := decodeJSON(v, &names); err != nil {
-		p.add("exemptUsers", v, "is not a list of strings", allowed)
-		return nil
-	}
-	if len(names) > MaxExemptUsers {
-		p.add("exemptUsers", v, fmt.Sprintf("has %d entries", len(names)), fmt.Sprintf("at most %d entries", MaxExemptUsers))
-	}
-	seen := map[string]int{}
-	for i, n := range names {
-		key := fmt.Sprintf("exemptUsers[%d]", i)
-		switch {
-		case n == "" || len(n) > 64 || !userNamePattern.MatchString(n):
-			p.add(key, n, "is not an IAM user name or pattern", "letters, digits and +=,.@_-*, 1 to 64 characters")
-		case strings.Trim(n, "*") == "":
-			p.add(key, n, "exempts every user, which turns keyage off", "a name or a narrower pattern (set scheduleEnabled to false to pause keyage)")
-		default:
-			if j, dup := seen[strings.ToLower(n)]; dup {
-				p.add(key, n, fmt.Sprintf("repeats exemptUsers[%d] (names are case-insensitive)", j), "each name or pattern once")
-			} else {
-				seen[strings.ToLower(n)] = i
-			}
-		}
-	}
-	return names
-}
-
-// tagPattern is the character set AWS allows in tag keys and values.
-var tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-
-func parseTags(p *problems, v string) map[string]string {
+func decodeTags(p *problems, v string) map[string]string {
 	var tags map[string]string
 	if err := decodeJSON(v, &tags); err != nil {
 		var values map[string]json.RawMessage
@@ -308,22 +311,6 @@ func parseTags(p *problems, v string) map[string]string {
 			}
 		}
 		return nil
-	}
-	if len(tags) > MaxUserTags {
-		p.add("tags", v, fmt.Sprintf("has %d tags", len(tags)), fmt.Sprintf("at most %d tags (AWS allows 50 per resource; keyage keeps 10 for its own)", MaxUserTags))
-	}
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		path := fmt.Sprintf("tags[%q]", k)
-		n := len([]rune(k))
-		switch {
-		case n == 0 || n > 128 || !tagPattern.MatchString(k):
-			p.add(path, k, "is not a valid tag key", "1 to 128 letters, digits, spaces and _.:/=+-@")
-		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			p.add(path, k, "uses the prefix aws:, which AWS reserves", "a tag key that does not start with aws:")
-		}
-		if val := tags[k]; len([]rune(val)) > 256 || !tagPattern.MatchString(val) {
-			p.add(path, val, "is not a valid tag value", "0 to 256 letters, digits, spaces and _.:/=+-@")
-		}
 	}
 	return tags
 }

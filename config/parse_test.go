@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/keyage/keyage/schedule"
 )
 
 func TestParseInvalid(t *testing.T) {
@@ -29,28 +32,30 @@ func TestParseInvalid(t *testing.T) {
 			[]string{"warnAgeDays: 1 is not below maxAgeDays (1): want no warnAgeDays when maxAgeDays is 1"}},
 		{"warn zero", map[string]string{"warnAgeDays": "0"},
 			[]string{"warnAgeDays: 0 is out of range: want an integer from 1 to 3649"}},
+		{"warn minus zero", map[string]string{"warnAgeDays": "-0"},
+			[]string{"warnAgeDays: -0 is out of range: want an integer from 1 to 3649"}},
 		{"bad cron field count", map[string]string{"schedule": "cron(0 8 * * *)"},
-			[]string{`schedule: "cron(0 8 * * *)" is not a valid cron expression: has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *): want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * *)" is not a valid cron expression: has 5 fields, as Unix cron does, but EventBridge Scheduler wants 6 (the last is the year, usually *): want ` + schedule.AllowedCron}},
 		{"cron both days", map[string]string{"schedule": "cron(0 8 * * * *)"},
-			[]string{`schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want ` + schedule.AllowedCron}},
 		{"cron minute out of range", map[string]string{"schedule": "cron(60 8 * * ? *)"},
-			[]string{`schedule: "cron(60 8 * * ? *)" is not a valid cron expression: minutes value 60 is out of range 0-59: want ` + allowedCron}},
+			[]string{`schedule: "cron(60 8 * * ? *)" is not a valid cron expression: minutes value 60 is out of range 0-59: want ` + schedule.AllowedCron}},
 		{"cron bad day name", map[string]string{"schedule": "cron(0 8 ? * MON-FRY *)"},
-			[]string{`schedule: "cron(0 8 ? * MON-FRY *)" is not a valid cron expression: day-of-week value "FRY" is neither a number from 1 to 7 nor one of SUN, MON, TUE, WED, THU, FRI, SAT: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 ? * MON-FRY *)" is not a valid cron expression: day-of-week value "FRY" is neither a number from 1 to 7 nor one of SUN, MON, TUE, WED, THU, FRI, SAT: want ` + schedule.AllowedCron}},
 		{"cron year before 1970", map[string]string{"schedule": "cron(0 8 * * ? 1969)"},
-			[]string{`schedule: "cron(0 8 * * ? 1969)" is not a valid cron expression: year value 1969 is out of range 1970-2199: want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 * * ? 1969)" is not a valid cron expression: year value 1969 is out of range 1970-2199: want ` + schedule.AllowedCron}},
 		{"cron impossible date", map[string]string{"schedule": "cron(0 8 30 FEB ? *)"},
-			[]string{`schedule: "cron(0 8 30 FEB ? *)" is not a valid cron expression: day-of-month "30" never falls in month "FEB": want ` + allowedCron}},
+			[]string{`schedule: "cron(0 8 30 FEB ? *)" is not a valid cron expression: day-of-month "30" never falls in month "FEB": want ` + schedule.AllowedCron}},
 		{"rate plural for one", map[string]string{"schedule": "rate(1 hours)"},
-			[]string{`schedule: "rate(1 hours)" is not a valid rate expression: a value of 1 takes the singular unit "hour": want ` + allowedRate}},
+			[]string{`schedule: "rate(1 hours)" is not a valid rate expression: a value of 1 takes the singular unit "hour": want ` + schedule.AllowedRate}},
 		{"rate zero", map[string]string{"schedule": "rate(0 minutes)"},
-			[]string{`schedule: "rate(0 minutes)" is not a valid rate expression: value "0" is not a whole number of at least 1: want ` + allowedRate}},
+			[]string{`schedule: "rate(0 minutes)" is not a valid rate expression: value "0" is not a whole number of at least 1: want ` + schedule.AllowedRate}},
 		{"rate seconds", map[string]string{"schedule": "rate(30 seconds)"},
-			[]string{`schedule: "rate(30 seconds)" is not a valid rate expression: unit "seconds" is not minute(s), hour(s) or day(s): want ` + allowedRate}},
+			[]string{`schedule: "rate(30 seconds)" is not a valid rate expression: unit "seconds" is not minute(s), hour(s) or day(s): want ` + schedule.AllowedRate}},
 		{"not an expression", map[string]string{"schedule": "daily"},
-			[]string{`schedule: "daily" is not a schedule expression: want ` + allowedSchedule}},
+			[]string{`schedule: "daily" is not a schedule expression: want ` + schedule.AllowedSchedule}},
 		{"at without a real date", map[string]string{"schedule": "at(2026-02-30T08:00:00)"},
-			[]string{`schedule: "at(2026-02-30T08:00:00)" is not a valid at expression: no such date or time: want ` + allowedAt}},
+			[]string{`schedule: "at(2026-02-30T08:00:00)" is not a valid at expression: no such date or time: want ` + schedule.AllowedAt}},
 		{"unknown time zone", map[string]string{"scheduleTimezone": "Europe/Atlantis"},
 			[]string{`scheduleTimezone: "Europe/Atlantis" is not a known time zone: want an IANA time zone name such as UTC, Europe/Berlin or America/New_York`}},
 		{"Local time zone", map[string]string{"scheduleTimezone": "Local"},
@@ -161,15 +166,15 @@ func TestParseInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Parse(tt.values)
+			s, err := ParseConfig(namespace(tt.values))
 			if err == nil {
 				t.Fatalf("Parse(%v) = %+v, want errors %q", tt.values, s, tt.want)
 			}
 			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
 			}
-			if !reflect.DeepEqual(s, Settings{}) {
-				t.Errorf("Parse returned settings %+v with its error, want the zero Settings", s)
+			if !s.IsZero() {
+				t.Errorf("Parse returned settings %+v with its error, want the zero Checked", s)
 			}
 		})
 	}
@@ -178,7 +183,7 @@ func TestParseInvalid(t *testing.T) {
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
 	knownKeys   = "alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"maxAgeDays, maxConcurrency, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, warnAgeDays"
 )
 
@@ -272,38 +277,14 @@ func TestParseValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse(tt.values)
+			c, err := Parse(tt.values)
 			if err != nil {
 				t.Fatalf("Parse(%v) error: %v", tt.values, err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if got := c.Settings(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%v)\n got %+v\nwant %+v", tt.values, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestFromPulumiConfigEnv(t *testing.T) {
-	got, err := FromPulumiConfigEnv(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
-	if err != nil {
-		t.Fatalf("FromPulumiConfigEnv error: %v", err)
-	}
-	want := Defaults()
-	want.MaxAgeDays, want.ExemptUsers = 30, []string{"root-*"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("FromPulumiConfigEnv\n got %+v\nwant %+v", got, want)
-	}
-
-	if got, err := FromPulumiConfigEnv(""); err != nil || !reflect.DeepEqual(got, Defaults()) {
-		t.Errorf(`FromPulumiConfigEnv("") = %+v, %v; want Defaults(), nil`, got, err)
-	}
-	if _, err := FromPulumiConfigEnv(`["keyage:maxAgeDays"]`); err == nil || !strings.HasPrefix(err.Error(), "PULUMI_CONFIG: not a JSON object of strings: ") {
-		t.Errorf("FromPulumiConfigEnv(list) error = %v, want PULUMI_CONFIG: not a JSON object of strings: ...", err)
-	}
-	_, err = FromPulumiConfigEnv(`{"keyage:maxAgeDays":"0","keyage:logLevl":"ALL"}`)
-	want2 := "maxAgeDays: 0 is out of range: want an integer from 1 to 3650\nlogLevl: unknown setting (did you mean logLevel?): want one of " + knownKeys
-	if err == nil || err.Error() != want2 {
-		t.Errorf("FromPulumiConfigEnv(invalid) error = %v, want %q", err, want2)
 	}
 }
 
@@ -337,7 +318,7 @@ func FuzzParse(f *testing.F) {
 		}
 		s := Defaults()
 		s.Schedule = v
-		_, _ = s.maxScheduleGapFrom(fuzzFrom)
+		_, _ = s.Check(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)) // must not panic
 	})
 }
 
@@ -349,4 +330,97 @@ func unjoin(err error) []error {
 		return nil
 	}
 	return []error{err}
+}
+
+func BenchmarkParse(b *testing.B) {
+	values, err := ReadStackFile("..", "prod")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseConfig(values); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// namespace puts keyage's keys in their namespace and leaves namespaced keys as they are.
+func namespace(values map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range values {
+		if !strings.Contains(k, ":") {
+			k = Namespace + ":" + k
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func TestParseRolesAndRegion(t *testing.T) {
+	const (
+		allowedPath     = `want "/" alone, or a path that starts and ends with "/" and holds printable ASCII without spaces, such as /keyage/`
+		allowedBoundary = "want the ARN of an IAM managed policy, such as arn:aws:iam::123456789012:policy/Boundary"
+	)
+	long := "/" + strings.Repeat("a", 510) + "/" // 512 characters
+	tests := []struct {
+		name   string
+		values map[string]string
+		want   []string // every message, in order; none for valid settings
+	}{
+		{"no role settings", nil, nil},
+		{"root path", map[string]string{"rolePath": "/"}, nil},
+		{"nested path", map[string]string{"rolePath": "/keyage/team-a_1/"}, nil},
+		{"512 characters", map[string]string{"rolePath": long}, nil},
+		{"513 characters", map[string]string{"rolePath": long[:511] + "a/"}, []string{"rolePath: \"/" + strings.Repeat("a", 511) + "/\" is 513 characters long: want at most 512 characters"}},
+		{"no leading slash", map[string]string{"rolePath": "keyage/"}, []string{`rolePath: "keyage/" is not an IAM path: ` + allowedPath}},
+		{"no trailing slash", map[string]string{"rolePath": "/keyage"}, []string{`rolePath: "/keyage" is not an IAM path: ` + allowedPath}},
+		{"two slashes", map[string]string{"rolePath": "//"}, []string{`rolePath: "//" is not an IAM path: ` + allowedPath}},
+		{"a space", map[string]string{"rolePath": "/a b/"}, []string{`rolePath: "/a b/" is not an IAM path: ` + allowedPath}},
+		{"not ASCII", map[string]string{"rolePath": "/ä/"}, []string{`rolePath: "/ä/" is not an IAM path: ` + allowedPath}},
+		{"customer boundary", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/org/Boundary"}, nil},
+		{"AWS managed boundary", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::aws:policy/PowerUserAccess"}, nil},
+		{"boundary in the region's partition", map[string]string{"aws:region": "cn-north-1", "rolePermissionsBoundary": "arn:aws-cn:iam::123456789012:policy/B"}, nil},
+		{"boundary not an ARN", map[string]string{"rolePermissionsBoundary": "Boundary"}, []string{`rolePermissionsBoundary: "Boundary" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary a role", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:role/B"}, []string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:role/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary of another service", map[string]string{"rolePermissionsBoundary": "arn:aws:s3:::policy/B"}, []string{`rolePermissionsBoundary: "arn:aws:s3:::policy/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary with a region", map[string]string{"rolePermissionsBoundary": "arn:aws:iam:eu-west-1:123456789012:policy/B"}, []string{`rolePermissionsBoundary: "arn:aws:iam:eu-west-1:123456789012:policy/B" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary without a name", map[string]string{"rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/"}, []string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:policy/" is not an IAM policy ARN: ` + allowedBoundary}},
+		{"boundary in another partition", map[string]string{"aws:region": "us-gov-west-1", "rolePermissionsBoundary": "arn:aws:iam::123456789012:policy/B"},
+			[]string{`rolePermissionsBoundary: "arn:aws:iam::123456789012:policy/B" is in partition aws, but the stack's region us-gov-west-1 is in aws-us-gov: want an IAM policy ARN in partition aws-us-gov, such as arn:aws-us-gov:iam::123456789012:policy/Boundary`}},
+		{"region", map[string]string{"aws:region": "eu-central-1"}, nil},
+		{"region without its last dash", map[string]string{"aws:region": "eu-central1"}, []string{`aws:region: "eu-central1" is not a region name: want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1`}},
+		{"region in upper case", map[string]string{"aws:region": "EU-CENTRAL-1"}, []string{`aws:region: "EU-CENTRAL-1" is not a region name (they are lower case): want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1`}},
+		{"region empty", map[string]string{"aws:region": ""}, []string{`aws:region: "" is empty: want an AWS region name in lower case, such as eu-central-1 or us-gov-west-1, or no aws:region`}},
+		{"misspelt namespace", map[string]string{"keyag:maxAgeDays": "30"}, []string{`keyag:maxAgeDays: 30 is in namespace "keyag", which nothing reads (did you mean keyage:maxAgeDays?): want keyage:maxAgeDays: keyage's settings live in the keyage namespace`}},
+		{"namespace in upper case", map[string]string{"Keyage:maxAgeDays": "30"}, []string{`Keyage:maxAgeDays: 30 is in namespace "Keyage", which nothing reads (did you mean keyage:maxAgeDays?): want keyage:maxAgeDays: keyage's settings live in the keyage namespace`}},
+		{"other namespaces are other packages'", map[string]string{"aws:profile": "x", "pulumi:tags": "{}", "acme:maxAgeDays": "x"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(namespace(tt.values))
+			s := c.Settings()
+			var got []string
+			if err != nil {
+				got = strings.Split(err.Error(), "\n")
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseConfig(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
+			}
+			if err == nil && (s.RolePath != tt.values["rolePath"] || s.RolePermissionsBoundary != tt.values["rolePermissionsBoundary"] || s.Region != tt.values["aws:region"]) {
+				t.Errorf("ParseConfig(%v) = path %q, boundary %q, region %q; want the values given", tt.values, s.RolePath, s.RolePermissionsBoundary, s.Region)
+			}
+		})
+	}
+}
+
+func TestPartitionOf(t *testing.T) {
+	for region, want := range map[string]string{
+		"": "aws", "us-east-1": "aws", "eu-central-2": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
+	} {
+		if got := PartitionOf(region); got != want {
+			t.Errorf("PartitionOf(%q) = %q, want %q", region, got, want)
+		}
+	}
 }

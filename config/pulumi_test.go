@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -60,10 +61,7 @@ func TestStackFilesReadLikePulumi(t *testing.T) {
 			}
 			want := map[string]string{}
 			for k, v := range stack.Config {
-				if k.Namespace() != Namespace {
-					continue
-				}
-				if want[k.Name()], err = v.Value(pulumiconfig.NopDecrypter); err != nil {
+				if want[k.String()], err = v.Value(pulumiconfig.NopDecrypter); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -73,6 +71,62 @@ func TestStackFilesReadLikePulumi(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("ReadStackFile(%s)\n got %q\nwant %q (what Pulumi passes)", tt.stack, got, want)
+			}
+		})
+	}
+}
+
+// TestTypedConfigLikePulumi: the Pulumi CLI checks each stack value against the type Pulumi.yaml
+// declares (workspace.ValidateConfigValue: a string that strconv.Atoi reads passes for an
+// integer key, "true" and "false" for a boolean one, so a quoted "90" is 90). keyage's reading
+// of a stack file accepts and refuses the same values.
+func TestTypedConfigLikePulumi(t *testing.T) {
+	root := modroot.MustFind(t)
+	project, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+	for _, tt := range []struct {
+		key, yaml string
+		ok        bool
+	}{
+		{"maxAgeDays", `"90"`, true},
+		{"maxAgeDays", `90`, true},
+		{"maxAgeDays", `"+90"`, true},
+		{"maxAgeDays", `"ninety"`, false},
+		{"maxAgeDays", `" 90"`, false},
+		{"scheduleEnabled", `"false"`, true},
+		{"scheduleEnabled", `"no"`, false},
+		{"exemptUsers", `"alice"`, false},
+	} {
+		t.Run(tt.key+"="+tt.yaml, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(StackFile(dir, "typed"), []byte("config:\n  keyage:"+tt.key+": "+tt.yaml+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			stack, err := workspace.LoadProjectStack(sink, project, StackFile(dir, "typed"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := pulumiconfig.MustMakeKey(Namespace, tt.key)
+			value, err := stack.Config[key].Value(pulumiconfig.NopDecrypter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var content any = value
+			if stack.Config[key].Object() {
+				if err := json.Unmarshal([]byte(value), &content); err != nil {
+					t.Fatal(err)
+				}
+			}
+			declared := project.Config[key.String()]
+			if got := workspace.ValidateConfigValue(declared.TypeName(), declared.Items, content); got != tt.ok {
+				t.Fatalf("Pulumi's ValidateConfigValue(%s) = %v, want %v: the premise of this test changed", tt.yaml, got, tt.ok)
+			}
+			_, err = LoadStackFile(dir, "typed")
+			if (err == nil) != tt.ok {
+				t.Errorf("LoadStackFile(%s: %s) error = %v, want accepted = %v, as the Pulumi CLI", tt.key, tt.yaml, err, tt.ok)
 			}
 		})
 	}

@@ -3,6 +3,8 @@
 // program and the offline command line alike. It returns errors; it never panics.
 package config
 
+import "github.com/keyage/keyage/lambda/agecheck"
+
 // Namespace is the Pulumi project name, the prefix of every key ("keyage:maxAgeDays").
 const Namespace = "keyage"
 
@@ -30,6 +32,13 @@ type Settings struct {
 	ScheduleMaxEventAgeSec int // scheduleMaxEventAgeSeconds, default 3600, 60..86400
 
 	Tags map[string]string // tags: extra tags on every taggable resource
+
+	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
+	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
+
+	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
+	// region from its environment). Its partition is Partition().
+	Region string
 }
 
 // Defaults returns the settings of a stack that sets nothing. Pulumi.yaml declares the same
@@ -58,4 +67,14 @@ type Subscription struct {
 	FilterPolicyScope   string // MessageAttributes (default) or MessageBody
 	RawMessageDelivery  bool
 	SubscriptionRoleARN string // firehose only: the role SNS uses to write
+}
+
+// Policy returns the rotation policy the settings describe, as the definition embeds it and the
+// function applies it.
+func (s Settings) Policy() agecheck.Policy {
+	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays}
+	if len(s.ExemptUsers) > 0 {
+		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
+	}
+	return p
 }

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -29,75 +28,36 @@ func (e *SecretError) Error() string {
 		"or check the stack with `pulumi preview`, which decrypts it", e.File, e.Key)
 }
 
-// FromPulumiConfigEnv parses the JSON map the Pulumi engine hands a Go program in PULUMI_CONFIG
-// ({"keyage:maxAgeDays": "90", "aws:region": "eu-west-1"}): keys of other namespaces are ignored,
-// keyage's are parsed with Parse. An empty text means no settings, so Defaults().
-func FromPulumiConfigEnv(env string) (Settings, error) {
-	all := map[string]string{}
-	if strings.TrimSpace(env) != "" {
-		if err := json.Unmarshal([]byte(env), &all); err != nil {
-			return Settings{}, fmt.Errorf("%s: not a JSON object of strings: %w", pulumi.EnvConfig, err)
-		}
-	}
-	return Parse(namespaced(all))
-}
-
-// namespaced returns the keyage keys of a config map, without their namespace.
-func namespaced(all map[string]string) map[string]string {
-	values := map[string]string{}
-	for k, v := range all {
-		if name, ok := strings.CutPrefix(k, Namespace+":"); ok {
-			values[name] = v
-		}
-	}
-	return values
-}
-
-// Load reads the stack's settings from a running Pulumi program's context. The context answers
-// only for keys asked by name, so unknown keys (typos) are found in PULUMI_CONFIG, the variable
-// the engine fills the context from: a misspelt key fails the deployment instead of being ignored.
-func Load(ctx *pulumi.Context) (Settings, error) {
-	values := map[string]string{}
-	for _, s := range settings {
-		if v, ok := ctx.GetConfig(Namespace + ":" + s.Name); ok {
-			values[s.Name] = v
-		}
-	}
-	var env map[string]string
-	if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &env); err == nil {
-		for k, v := range namespaced(env) {
-			if !isKnown(k) {
-				values[k] = v
-			}
-		}
-	}
-	return Parse(values)
-}
-
 // StackFile returns the path of a stack's settings file in a project directory.
 func StackFile(projectDir, stack string) string {
 	return filepath.Join(projectDir, "Pulumi."+stack+".yaml")
 }
 
 // LoadStackFile reads and validates Pulumi.<stack>.yaml in projectDir the way the Pulumi CLI
-// would hand it to the program: structured values become JSON text, scalars their text. Keys of
-// other namespaces (aws:region, secrets among them) are ignored; an encrypted keyage value is a
+// would hand it to the program (ReadStackFile, then ParseConfig). An encrypted keyage value is a
 // *SecretError, since offline commands cannot decrypt it.
-func LoadStackFile(projectDir, stack string) (Settings, error) {
+func LoadStackFile(projectDir, stack string) (Checked, error) {
 	values, err := ReadStackFile(projectDir, stack)
 	if err != nil {
-		return Settings{}, err
+		return Checked{}, err
 	}
-	s, err := Parse(values)
+	c, err := ParseConfig(values)
 	if err != nil {
-		return Settings{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
+		return Checked{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
 	}
-	return s, nil
+	return c, nil
 }
 
-// ReadStackFile returns the keyage settings of Pulumi.<stack>.yaml as raw values for Parse.
-// When single keys cannot be read (secrets, keys without namespace), it returns the other keys'
-// values with the error, so that callers can check those too.
+// pulumiStackFields are the top-level keys of a stack file that Pulumi reads (its ProjectStack).
+var pulumiStackFields = []string{"config", "encryptedkey", "encryptionsalt", "environment", "mainEnvironment", "secretsprovider"}
+
+// ReadStackFile returns the configuration of Pulumi.<stack>.yaml as the Pulumi CLI hands it to
+// a program, for ParseConfig: every namespaced key ("keyage:maxAgeDays", "aws:region") with its
+// value as text, structured values as JSON. The CLI's typed check lets the text of a number or
+// boolean through for an integer or boolean key (a quoted "90" is 90), so this does too. It
+// refuses what Pulumi would silently ignore: a setting at the top level of the file instead of
+// under config:, and a key without a namespace. When single keys cannot be read (secrets, such
+// keys), it returns the other keys' values with the error, so that callers can check those too.
 func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	if stack == "" || strings.ContainsAny(stack, `/\`) {
 		return nil, fmt.Errorf("stack name %q: want the short name of the stack, such as dev (also for org/project/dev), without path separators", stack)
@@ -110,16 +70,20 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stack file: %w", err)
 	}
-	var file struct {
-		Config map[string]any `yaml:"config"`
-	}
+	var file map[string]any
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
 	}
 	name := filepath.Base(path)
+	errs := misplaced(file, name)
+	var config map[string]any
+	if c, ok := file["config"]; ok && c != nil {
+		if config, ok = c.(map[string]any); !ok {
+			return nil, fmt.Errorf("parse stack file %s: config is %T, want a mapping of keys to values", path, c)
+		}
+	}
 	values := map[string]string{}
-	var errs []error
-	for _, k := range slices.Sorted(maps.Keys(file.Config)) {
+	for _, k := range slices.Sorted(maps.Keys(config)) {
 		ns, key, ok := strings.Cut(k, ":")
 		if !ok || ns == "" || key == "" {
 			example := "a key such as " + Namespace + ":maxAgeDays or aws:region"
@@ -129,22 +93,64 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 			errs = append(errs, fmt.Errorf("%s: config key %q is not of the form namespace:name: want %s", name, k, example))
 			continue
 		}
-		if ns != Namespace {
-			continue
-		}
-		v := file.Config[k]
-		if p := findSecret(v, key); p != "" {
-			errs = append(errs, &SecretError{File: name, Key: p})
-			continue
+		v := config[k]
+		if ns == Namespace || k == RegionKey {
+			if p := findSecret(v, key); p != "" {
+				errs = append(errs, &SecretError{File: name, Key: p})
+				continue
+			}
 		}
 		text, err := configText(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %s: %w", name, key, err))
+			errs = append(errs, fmt.Errorf("%s: %s: %w", name, k, err))
 			continue
 		}
-		values[key] = text
+		values[k] = text
 	}
 	return values, errors.Join(errs...)
+}
+
+// MisplacedSettings reports keyage settings written at the top level of Pulumi.<stack>.yaml in
+// projectDir instead of under config:. Pulumi ignores them and never passes them to the program,
+// so the program calls this to fail as the offline commands do (ReadStackFile reports the same)
+// rather than deploy the defaults. A stack without a file there (its configuration kept
+// elsewhere) has nothing misplaced.
+func MisplacedSettings(projectDir, stack string) error {
+	if stack == "" || strings.ContainsAny(stack, `/\`) {
+		return nil
+	}
+	path := StackFile(projectDir, stack)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read stack file: %w", err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return fmt.Errorf("parse stack file %s: %w", path, err)
+	}
+	return errors.Join(misplaced(file, filepath.Base(path))...)
+}
+
+// misplaced reports keyage settings at the top level of a stack file named name.
+func misplaced(file map[string]any, name string) []error {
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(file)) {
+		if slices.Contains(pulumiStackFields, k) {
+			continue
+		}
+		ns, key, namespaced := strings.Cut(k, ":")
+		if isKnown(k) || (namespaced && (ns == Namespace || isKnown(key))) {
+			want := Namespace + ":" + key
+			if !namespaced {
+				want = Namespace + ":" + k
+			}
+			errs = append(errs, fmt.Errorf("%s: %q is at the top level of the file, where Pulumi ignores it: want it under config:, as %s", name, k, want))
+		}
+	}
+	return errs
 }
 
 // existingStacks says which stacks have a file in projectDir, for a stack name that has none.

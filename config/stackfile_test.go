@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,9 +12,8 @@ import (
 	"time"
 
 	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/lambda/agecheck"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -97,7 +97,7 @@ func TestPulumiYAMLDefaultsEqualDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Pulumi.yaml %s default: %v", st.Name, err)
 		}
-		st.parse(&p, &got, text)
+		st.decode(&p, &got, text)
 	}
 	if err := p.err(); err != nil {
 		t.Fatalf("Pulumi.yaml defaults are invalid: %v", err)
@@ -111,23 +111,25 @@ func TestStackFilesLoad(t *testing.T) {
 	root := modroot.MustFind(t)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
-			s, err := LoadStackFile(root, stack)
+			c, err := LoadStackFile(root, stack)
 			if err != nil {
 				t.Fatalf("LoadStackFile(%s): %v", stack, err)
 			}
+			s := c.Settings()
 			if len(s.Subscriptions) == 0 || len(s.AlarmSubscriptions) == 0 {
 				t.Errorf("%s has %d subscriptions and %d alarm subscriptions, want both", stack, len(s.Subscriptions), len(s.AlarmSubscriptions))
 			}
-			if gap, err := s.maxScheduleGapFrom(fuzzFrom); err != nil || gap > 7*24*time.Hour {
-				t.Errorf("%s schedule gap = %v, %v; want at most 7 days, which CloudWatch alarms can watch", stack, gap, err)
+			if c, err := s.Check(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)); err != nil || !c.DeadMansSwitch.Enabled || len(c.Warnings) != 0 {
+				t.Errorf("%s: Check = %+v, %v; want the no-run alarm (a gap CloudWatch can watch) and no warnings", stack, c, err)
 			}
 		})
 	}
 
-	prod, err := LoadStackFile(root, "prod")
+	checked, err := LoadStackFile(root, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
+	prod := checked.Settings()
 	if prod.MaxAgeDays != 90 || prod.WarnAgeDays != 75 || !slices.Contains(prod.ExemptUsers, "break-glass-*") {
 		t.Errorf("prod = %d/%d days exempting %v, want 90/75 exempting break-glass-*", prod.MaxAgeDays, prod.WarnAgeDays, prod.ExemptUsers)
 	}
@@ -177,12 +179,14 @@ config:
 		t.Fatalf("ReadStackFile: %v", err)
 	}
 	want := map[string]string{
-		"maxAgeDays":      "30",
-		"scheduleEnabled": "false",
-		"schedule":        "cron(0 8 * * ? *)",
-		"exemptUsers":     `["alice","bob-*"]`,
-		"tags":            `{"cost":4711,"team":"security"}`,
-		"subscriptions":   `[{"endpoint":"arn:aws:sqs:eu-west-1:123456789012:q","filterPolicy":{"severity":["stale"]},"protocol":"sqs","rawMessageDelivery":true}]`,
+		"aws:region":             "eu-west-1",
+		"aws:secretKey":          `{"secure":"v1:AAAA"}`, // another package's secret: passed on, never read
+		"keyage:maxAgeDays":      "30",
+		"keyage:scheduleEnabled": "false",
+		"keyage:schedule":        "cron(0 8 * * ? *)",
+		"keyage:exemptUsers":     `["alice","bob-*"]`,
+		"keyage:tags":            `{"cost":4711,"team":"security"}`,
+		"keyage:subscriptions":   `[{"endpoint":"arn:aws:sqs:eu-west-1:123456789012:q","filterPolicy":{"severity":["stale"]},"protocol":"sqs","rawMessageDelivery":true}]`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadStackFile\n got %v\nwant %v", got, want)
@@ -286,41 +290,38 @@ config:
 	})
 }
 
-type mocks struct{}
-
-func (mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
-func TestLoad(t *testing.T) {
-	run := func(config string) (Settings, error) {
-		t.Setenv(pulumi.EnvConfig, config)
-		var s Settings
-		var loadErr error
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-			s, loadErr = Load(ctx)
-			return nil
-		}, pulumi.WithMocks("keyage", "test", mocks{}))
-		if err != nil {
-			t.Fatalf("pulumi.RunErr: %v", err)
+// TestPulumiYAMLStatesTheLimits: Pulumi.yaml's description of each bounded list (and of the role
+// path) states its limit, the number the rule set enforces.
+func TestPulumiYAMLStatesTheLimits(t *testing.T) {
+	declared := readProjectConfig(t)
+	for key, limit := range map[string]int{
+		"exemptUsers":        agecheck.MaxExemptUsers,
+		"subscriptions":      MaxSubscriptions,
+		"alarmSubscriptions": MaxSubscriptions,
+		"tags":               MaxUserTags,
+		"rolePath":           MaxRolePathLength,
+	} {
+		d := declared[Namespace+":"+key].Description
+		if !strings.Contains(d, fmt.Sprintf("at most %d", limit)) && !strings.Contains(d, fmt.Sprintf("to %d", limit)) {
+			t.Errorf("Pulumi.yaml %s: description %q does not state the limit %d", key, d, limit)
 		}
-		return s, loadErr
 	}
+}
 
-	s, err := run(`{"keyage:maxAgeDays":"45","keyage:scheduleTimezone":"Asia/Tokyo","aws:region":"ap-northeast-1"}`)
-	want := Defaults()
-	want.MaxAgeDays, want.ScheduleTimezone = 45, "Asia/Tokyo"
-	if err != nil || !reflect.DeepEqual(s, want) {
-		t.Errorf("Load = %+v, %v; want %+v", s, err, want)
+// TestMisplacedSettings: what the program checks of the stack file itself: a keyage setting at
+// the top level (which Pulumi drops) is an error; a stack without a file has nothing misplaced.
+func TestMisplacedSettings(t *testing.T) {
+	dir := t.TempDir()
+	if err := MisplacedSettings(dir, "absent"); err != nil {
+		t.Errorf("MisplacedSettings(no file) = %v, want nil", err)
 	}
-
-	_, err = run(`{"keyage:maxAgeDays":"45","keyage:maxAgeDayz":"30"}`)
-	var unknown *UnknownKeyError
-	if !errors.As(err, &unknown) || unknown.Key != "maxAgeDayz" || unknown.Suggestion != "maxAgeDays" {
-		t.Errorf("Load with a typo: error = %v, want *UnknownKeyError for maxAgeDayz suggesting maxAgeDays", err)
+	body := "maxAgeDays: 30\nconfig:\n  keyage:warnAgeDays: 10\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.x.yaml"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := MisplacedSettings(dir, "x")
+	want := `Pulumi.x.yaml: "maxAgeDays" is at the top level of the file, where Pulumi ignores it: want it under config:, as keyage:maxAgeDays`
+	if err == nil || err.Error() != want {
+		t.Errorf("MisplacedSettings = %v, want %q", err, want)
 	}
 }

@@ -59,108 +59,53 @@ func rawText(r json.RawMessage) string {
 	return string(r)
 }
 
-func parseSubscriptions(p *problems, key, v string) []Subscription {
+func decodeSubscriptions(p *problems, key, v string) []Subscription {
 	const allowed = `a list of objects such as [{"protocol": "email", "endpoint": "security@example.com"}]`
 	var raws []map[string]json.RawMessage
 	if err := decodeJSON(v, &raws); err != nil {
 		p.add(key, v, "is not a list of objects", allowed)
 		return nil
 	}
-	if len(raws) > MaxSubscriptions {
-		p.add(key, v, fmt.Sprintf("has %d subscriptions", len(raws)), fmt.Sprintf("at most %d", MaxSubscriptions))
-	}
-	subs := make([]Subscription, 0, len(raws))
-	seen := map[string]int{}
+	subs := make([]Subscription, len(raws))
 	for i, raw := range raws {
 		path := fmt.Sprintf("%s[%d]", key, i)
 		if raw == nil {
 			p.add(path, "null", "is not an object", "{protocol, endpoint, ...}")
 			continue
 		}
-		s := parseSubscription(p, path, raw, key == "alarmSubscriptions")
-		id := s.Protocol + " " + s.Endpoint
-		if j, dup := seen[id]; dup && s.Protocol != "" {
-			p.add(path+".endpoint", s.Endpoint, fmt.Sprintf("repeats %s[%d] (same protocol and endpoint)", key, j), "each endpoint once per protocol")
-		} else {
-			seen[id] = i
-		}
-		subs = append(subs, s)
+		subs[i] = decodeSubscription(p, path, raw)
 	}
 	return subs
 }
 
-func parseSubscription(p *problems, path string, raw map[string]json.RawMessage, alarms bool) Subscription {
-	var s Subscription
+// decodeSubscription reads one subscription object: its fields' names and JSON types.
+func decodeSubscription(p *problems, path string, raw map[string]json.RawMessage) Subscription {
 	for _, f := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(subscriptionFields, f) {
 			p.add(path+"."+f, rawText(raw[f]), "is not a subscription field", "one of "+strings.Join(subscriptionFields, ", "))
 		}
 	}
-	str := func(field string) (string, bool) {
+	str := func(field string) string {
 		r, ok := raw[field]
 		if !ok {
-			return "", false
+			return ""
 		}
 		var v string
 		if err := json.Unmarshal(r, &v); err != nil {
 			p.add(path+"."+field, string(r), "is not a string", "a string")
-			return "", false
 		}
-		return v, true
+		return v
 	}
-
-	proto, ok := str("protocol")
-	s.Protocol = proto
-	switch {
-	case !ok:
-		if _, present := raw["protocol"]; !present {
-			p.add(path+".protocol", "", problemMissing, "one of "+strings.Join(Protocols, ", "))
-		}
-	case proto == "http":
-		p.add(path+".protocol", proto, "is not allowed: it sends findings unencrypted", "https (or another of "+strings.Join(Protocols, ", ")+")")
-	case proto == "application":
-		p.add(path+".protocol", proto, "is not supported: mobile push payloads are limited to about 4 KB and need per-platform bodies, which keyage's messages are not",
-			"one of "+strings.Join(Protocols, ", ")+" (forward to a push service from an sqs or lambda subscriber)")
-	case !slices.Contains(Protocols, proto):
-		p.add(path+".protocol", proto, "is not an SNS protocol", "one of "+strings.Join(Protocols, ", "))
+	s := Subscription{
+		Protocol:            str("protocol"),
+		Endpoint:            str("endpoint"),
+		FilterPolicyScope:   str("filterPolicyScope"),
+		SubscriptionRoleARN: str("subscriptionRoleArn"),
 	}
-
-	endpoint, ok := str("endpoint")
-	s.Endpoint = endpoint
-	if !ok {
-		if _, present := raw["endpoint"]; !present {
-			p.add(path+".endpoint", "", problemMissing, "the address, URL, ARN or phone number the protocol delivers to")
-		}
-	} else if problem, allowed := checkEndpoint(proto, endpoint); problem != "" {
-		p.add(path+".endpoint", endpoint, problem, allowed)
-	}
-
 	if r, present := raw["rawMessageDelivery"]; present {
 		if err := json.Unmarshal(r, &s.RawMessageDelivery); err != nil {
 			p.add(path+".rawMessageDelivery", rawText(r), "is not a boolean", "true or false")
-		} else if s.RawMessageDelivery && slices.Contains(Protocols, proto) && !slices.Contains([]string{"firehose", "https", "sqs"}, proto) {
-			p.add(path+".rawMessageDelivery", "true", "is not supported for protocol "+proto, "false, or protocol sqs, https or firehose")
 		}
-	}
-
-	roleARNValue, hasRole := str("subscriptionRoleArn")
-	s.SubscriptionRoleARN = roleARNValue
-	switch {
-	case proto == "firehose" && !hasRole:
-		if _, present := raw["subscriptionRoleArn"]; !present {
-			p.add(path+".subscriptionRoleArn", "", problemMissing, "the ARN of the IAM role SNS assumes to write to the delivery stream (protocol firehose needs one)")
-		}
-	case proto == "firehose" && !roleARN.MatchString(roleARNValue):
-		p.add(path+".subscriptionRoleArn", roleARNValue, "is not an IAM role ARN", "arn:aws:iam::123456789012:role/NAME")
-	case proto != "firehose" && hasRole:
-		p.add(path+".subscriptionRoleArn", roleARNValue, "is only used by protocol firehose", "no subscriptionRoleArn for protocol "+proto)
-	}
-
-	scope, hasScope := str("filterPolicyScope")
-	s.FilterPolicyScope = scope
-	if hasScope && scope != ScopeMessageAttributes && scope != ScopeMessageBody {
-		p.add(path+".filterPolicyScope", scope, "is not a filter policy scope", "MessageAttributes or MessageBody")
-		hasScope = false
 	}
 	if fp, present := raw["filterPolicy"]; present {
 		policy := []byte(fp)
@@ -170,16 +115,78 @@ func parseSubscription(p *problems, path string, raw map[string]json.RawMessage,
 			policy = []byte(text)
 		}
 		s.FilterPolicy = compactJSON(policy)
-		if scope == "" {
-			scope = ScopeMessageAttributes
-		}
-		if problem, allowed := checkFilterPolicy(policy, scope, alarms); problem != "" {
-			p.add(path+".filterPolicy", s.FilterPolicy, problem, allowed)
-		}
-	} else if hasScope {
-		p.add(path+".filterPolicyScope", scope, "has no filterPolicy to scope", "a filterPolicy, or no filterPolicyScope")
 	}
 	return s
+}
+
+// validateSubscriptions checks a list of subscriptions (key is subscriptions or
+// alarmSubscriptions; alarm notifications carry no message attributes).
+func validateSubscriptions(p *problems, key string, subs []Subscription) {
+	if len(subs) > MaxSubscriptions {
+		p.add(key, fmt.Sprintf("[%d subscriptions]", len(subs)), fmt.Sprintf("has %d subscriptions", len(subs)), fmt.Sprintf("at most %d", MaxSubscriptions))
+	}
+	seen := map[string]int{}
+	for i, s := range subs {
+		path := fmt.Sprintf("%s[%d]", key, i)
+		validateSubscription(p, path, s, key == "alarmSubscriptions")
+		id := s.Protocol + " " + s.Endpoint
+		if j, dup := seen[id]; dup && s.Protocol != "" {
+			p.add(path+".endpoint", s.Endpoint, fmt.Sprintf("repeats %s[%d] (same protocol and endpoint)", key, j), "each endpoint once per protocol")
+		} else {
+			seen[id] = i
+		}
+	}
+}
+
+func validateSubscription(p *problems, path string, s Subscription, alarms bool) {
+	proto := s.Protocol
+	switch {
+	case proto == "":
+		p.add(path+".protocol", "", problemMissing, "one of "+strings.Join(Protocols, ", "))
+	case proto == "http":
+		p.add(path+".protocol", proto, "is not allowed: it sends findings unencrypted", "https (or another of "+strings.Join(Protocols, ", ")+")")
+	case proto == "application":
+		p.add(path+".protocol", proto, "is not supported: mobile push payloads are limited to about 4 KB and need per-platform bodies, which keyage's messages are not",
+			"one of "+strings.Join(Protocols, ", ")+" (forward to a push service from an sqs or lambda subscriber)")
+	case !slices.Contains(Protocols, proto):
+		p.add(path+".protocol", proto, "is not an SNS protocol", "one of "+strings.Join(Protocols, ", "))
+	}
+
+	if s.Endpoint == "" {
+		p.add(path+".endpoint", "", problemMissing, "the address, URL, ARN or phone number the protocol delivers to")
+	} else if problem, allowed := checkEndpoint(proto, s.Endpoint); problem != "" {
+		p.add(path+".endpoint", s.Endpoint, problem, allowed)
+	}
+
+	if s.RawMessageDelivery && slices.Contains(Protocols, proto) && !slices.Contains([]string{"firehose", "https", "sqs"}, proto) {
+		p.add(path+".rawMessageDelivery", "true", "is not supported for protocol "+proto, "false, or protocol sqs, https or firehose")
+	}
+
+	switch role := s.SubscriptionRoleARN; {
+	case proto == "firehose" && role == "":
+		p.add(path+".subscriptionRoleArn", "", problemMissing, "the ARN of the IAM role SNS assumes to write to the delivery stream (protocol firehose needs one)")
+	case proto == "firehose" && !roleARN.MatchString(role):
+		p.add(path+".subscriptionRoleArn", role, "is not an IAM role ARN", "arn:aws:iam::123456789012:role/NAME")
+	case proto != "firehose" && role != "":
+		p.add(path+".subscriptionRoleArn", role, "is only used by protocol firehose", "no subscriptionRoleArn for protocol "+proto)
+	}
+
+	scope, validScope := s.FilterPolicyScope, true
+	if scope != "" && scope != ScopeMessageAttributes && scope != ScopeMessageBody {
+		p.add(path+".filterPolicyScope", scope, "is not a filter policy scope", "MessageAttributes or MessageBody")
+		validScope = false
+	}
+	switch {
+	case s.FilterPolicy != "":
+		if scope == "" || !validScope {
+			scope = ScopeMessageAttributes
+		}
+		if problem, allowed := checkFilterPolicy([]byte(s.FilterPolicy), scope, alarms); problem != "" {
+			p.add(path+".filterPolicy", s.FilterPolicy, problem, allowed)
+		}
+	case scope != "" && validScope:
+		p.add(path+".filterPolicyScope", scope, "has no filterPolicy to scope", "a filterPolicy, or no filterPolicyScope")
+	}
 }
 
 // checkEndpoint returns what is wrong with an endpoint for a protocol ("" when nothing is).

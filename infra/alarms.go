@@ -1,9 +1,7 @@
 package infra
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -14,94 +12,9 @@ import (
 	"github.com/keyage/keyage/config"
 )
 
-// CloudWatch's limits on what one alarm can watch: Period x EvaluationPeriods at most 7 days,
-// and at most 1 day when the period is under an hour.
-const (
-	MaxAlarmSpan          = 7 * 24 * time.Hour
-	MaxShortPeriodSpan    = 24 * time.Hour
-	shortPeriod           = 5 * time.Minute
-	longPeriod            = time.Hour
-	incidentPeriodSeconds = 300
-)
-
-// DeadMansSwitchSlack is added to the schedule's largest gap: a run's success is counted when it
-// ends, so two successes can be a run's duration (typically minutes) further apart than their
-// scheduled starts, and a start may be retried by the scheduler.
-const DeadMansSwitchSlack = time.Hour
-
-// deadMansSwitch is the "no successful run" alarm's evaluation, or why there is none.
-type deadMansSwitch struct {
-	enabled bool
-	gap     time.Duration // the schedule's largest gap between runs
-	period  int           // seconds
-	periods int           // EvaluationPeriods, all of which must breach
-	warning string        // set when the alarm cannot be created
-}
-
-// span is the time the alarm watches.
-func (d deadMansSwitch) span() time.Duration {
-	return time.Duration(d.period*d.periods) * time.Second
-}
-
-// planDeadMansSwitch sizes the alarm that fires when no execution succeeded within the
-// schedule's largest gap plus DeadMansSwitchSlack. A window CloudWatch cannot watch (over 7
-// days), or a one-shot schedule, gives no alarm and a warning that says what to do instead.
-func planDeadMansSwitch(s config.Settings) (deadMansSwitch, error) {
-	gap, err := s.MaxScheduleGap()
-	if errors.Is(err, config.ErrOneShotSchedule) {
-		return deadMansSwitch{warning: fmt.Sprintf(
-			"no dead-man's-switch alarm: the schedule %q runs once, so there is no next run to miss; "+
-				"use a cron() or rate() schedule to have missing runs alarmed", s.Schedule)}, nil
-	}
-	if err != nil {
-		return deadMansSwitch{}, fmt.Errorf("dead-man's-switch alarm: %w", err)
-	}
-	return sizeDeadMansSwitch(s.Schedule, gap), nil
-}
-
-func sizeDeadMansSwitch(schedule string, gap time.Duration) deadMansSwitch {
-	window := gap + DeadMansSwitchSlack
-	if window > MaxAlarmSpan {
-		longest := MaxAlarmSpan - DeadMansSwitchSlack
-		return deadMansSwitch{gap: gap, warning: fmt.Sprintf(
-			"no dead-man's-switch alarm: the schedule %q can leave %s between two runs, and that plus %s of slack "+
-				"is more than a CloudWatch alarm can watch (%s); schedule a run at least every %s "+
-				"(for example cron(0 8 ? * MON,THU *)), or watch for missing runs outside CloudWatch alarms "+
-				"(for example an external heartbeat check on the state machine's ExecutionsSucceeded metric)",
-			schedule, formatDuration(gap), formatDuration(DeadMansSwitchSlack), formatDuration(MaxAlarmSpan), formatDuration(longest))}
-	}
-	period := longPeriod
-	if window <= MaxShortPeriodSpan {
-		period = shortPeriod
-	}
-	periods := int(math.Ceil(float64(window) / float64(period)))
-	return deadMansSwitch{enabled: true, gap: gap, period: int(period / time.Second), periods: periods}
-}
-
-// formatDuration writes a duration in days, hours and minutes ("7d", "1d 1h", "5m").
-func formatDuration(d time.Duration) string {
-	days := int(d / (24 * time.Hour))
-	d -= time.Duration(days) * 24 * time.Hour
-	hours := int(d / time.Hour)
-	d -= time.Duration(hours) * time.Hour
-	minutes := int(d / time.Minute)
-	out := ""
-	for _, part := range []struct {
-		n    int
-		unit string
-	}{{days, "d"}, {hours, "h"}, {minutes, "m"}} {
-		if part.n != 0 {
-			if out != "" {
-				out += " "
-			}
-			out += fmt.Sprintf("%d%s", part.n, part.unit)
-		}
-	}
-	if out == "" {
-		return "0m"
-	}
-	return out
-}
+// incidentPeriodSeconds is the period of the alarms on failed, timed-out, aborted and throttled
+// runs, function errors and dead letters: any in 5 minutes.
+const incidentPeriodSeconds = 300
 
 // alarmSpec is one metric alarm.
 type alarmSpec struct {
@@ -124,7 +37,7 @@ type alarmSpec struct {
 // aborted or throttled; no successful run in the schedule's largest gap (the dead-man's switch);
 // function errors; undeliverable schedule events. They notify on ALARM and on OK, so people also
 // learn when it is over.
-func (b *builder) alarms(watch deadMansSwitch, topic *sns.Topic, machineARN string, dlq *sqs.Queue) error {
+func (b *builder) alarms(watch config.DeadMansSwitch, topic *sns.Topic, machineARN string, dlq *sqs.Queue) error {
 	machine := pulumi.String(machineARN)
 	incident := func(suffix, metric, what string) alarmSpec {
 		return alarmSpec{
@@ -157,11 +70,11 @@ func (b *builder) alarms(watch deadMansSwitch, topic *sns.Topic, machineARN stri
 			description: "keyage: EventBridge Scheduler could not start a key-age scan; the undelivered event is in the dead-letter queue.",
 		},
 	}
-	if watch.enabled {
+	if watch.Enabled {
 		specs = append(specs, alarmSpec{
 			suffix: "no-successful-run", namespace: "AWS/States", metric: "ExecutionsSucceeded", statistic: "Sum",
 			dimension: "StateMachineArn", value: machine,
-			period: watch.period, periods: watch.periods,
+			period: int(watch.Period / time.Second), periods: watch.Periods,
 			comparison: "LessThanThreshold", threshold: 1,
 			// No data means no successful run: that is what this alarm is for.
 			missing: "breaching",
@@ -170,7 +83,7 @@ func (b *builder) alarms(watch deadMansSwitch, topic *sns.Topic, machineARN stri
 			muted: !b.s.ScheduleEnabled,
 			description: fmt.Sprintf("keyage: no key-age scan succeeded in %s (the schedule's largest gap, %s, plus %s of slack): "+
 				"the schedule, the state machine or its role may be broken.",
-				formatDuration(watch.span()), formatDuration(watch.gap), formatDuration(DeadMansSwitchSlack)),
+				config.FormatDuration(watch.Span()), config.FormatDuration(watch.Gap), config.FormatDuration(config.DeadMansSwitchSlack)),
 		})
 	}
 	actions := pulumi.Array{topic.Arn}

@@ -9,10 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/keyage/keyage/config"
-	"github.com/keyage/keyage/internal/modroot"
 )
 
 func TestPhysicalName(t *testing.T) {
@@ -100,43 +96,6 @@ func hash8(s string) string {
 	return hex.EncodeToString(sum[:])[:8]
 }
 
-func TestSizeDeadMansSwitch(t *testing.T) {
-	for gap := time.Minute; gap <= 8*24*time.Hour; gap += 7 * time.Minute {
-		d := sizeDeadMansSwitch("rate(x)", gap)
-		window := gap + DeadMansSwitchSlack
-		if window > MaxAlarmSpan {
-			if d.enabled || d.warning == "" {
-				t.Fatalf("gap %s: enabled %v, warning %q; want no alarm and a warning", gap, d.enabled, d.warning)
-			}
-			continue
-		}
-		if !d.enabled {
-			t.Fatalf("gap %s: no alarm, want one", gap)
-		}
-		span := d.span()
-		if span < window {
-			t.Fatalf("gap %s: the alarm watches %s, less than the gap plus slack (%s)", gap, span, window)
-		}
-		if span >= window+time.Duration(d.period)*time.Second {
-			t.Fatalf("gap %s: the alarm watches %s, a whole period more than needed", gap, span)
-		}
-		if span > MaxAlarmSpan || (d.period < 3600 && span > MaxShortPeriodSpan) {
-			t.Fatalf("gap %s: period %d s x %d is beyond CloudWatch's limits", gap, d.period, d.periods)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0m", 5 * time.Minute: "5m", 25 * time.Hour: "1d 1h", 7 * 24 * time.Hour: "7d", 167 * time.Hour: "6d 23h",
-		24*time.Hour + 30*time.Minute: "1d 30m",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%s) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestPolicyDocumentJSON(t *testing.T) {
 	doc := trustPolicy("states.amazonaws.com", "111122223333", "arn:aws:states:us-east-1:111122223333:stateMachine:m")
 	doc.Statement = append(doc.Statement, denyInsecureTransport([]string{"sns:Publish"}, "arn:aws:sns:us-east-1:111122223333:t"))
@@ -222,49 +181,6 @@ func TestFunctionPackageValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, c.want)
-			}
-		})
-	}
-}
-
-// TestStackValuesRoundTrip: the values checkSettings writes parse back to the same settings, for
-// defaults, every setting changed, and the project's stack files; else Go-built settings would
-// be checked as something other than what they are.
-func TestStackValuesRoundTrip(t *testing.T) {
-	full, err := config.Parse(map[string]string{
-		"maxAgeDays": "60", "warnAgeDays": "45", "exemptUsers": `["break-glass","svc-*"]`,
-		"schedule": "cron(30 7 ? * MON-FRI *)", "scheduleTimezone": "Europe/Berlin", "scheduleEnabled": "false",
-		"maxConcurrency": "20", "logLevel": "ALL", "includeExecutionData": "true", "logRetentionDays": "90",
-		"functionMemoryMB": "512", "scheduleRetryAttempts": "5", "scheduleMaxEventAgeSeconds": "7200",
-		"tags": `{"team":"security"}`,
-		"subscriptions": `[{"protocol":"sqs","endpoint":"arn:aws:sqs:eu-west-1:111122223333:q","rawMessageDelivery":true,
-			"filterPolicy":{"severity":[{"anything-but":"warning"}]},"filterPolicyScope":"MessageAttributes"},
-			{"protocol":"firehose","endpoint":"arn:aws:firehose:eu-west-1:111122223333:deliverystream/k","subscriptionRoleArn":"arn:aws:iam::111122223333:role/r"}]`,
-		"alarmSubscriptions": `[{"protocol":"email","endpoint":"oncall@example.com"}]`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := map[string]config.Settings{"defaults": config.Defaults(), "full": full}
-	for _, stack := range []string{"dev", "prod"} {
-		s, err := config.LoadStackFile(modroot.MustFind(t), stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases[stack] = s
-	}
-	for name, want := range cases {
-		t.Run(name, func(t *testing.T) {
-			values, err := stackValues(want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := config.Parse(values)
-			if err != nil {
-				t.Fatalf("config.Parse(stackValues(s)): %v\nvalues %v", err, values)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("settings round trip:\n got %+v\nwant %+v\nvalues %v", got, want, values)
 			}
 		})
 	}

@@ -65,8 +65,10 @@ const (
 
 // KeyAgeNotifierArgs are the component's inputs: plain Go values known when the program runs.
 type KeyAgeNotifierArgs struct {
-	// Settings are the stack's validated settings (config.Load or config.Parse).
-	Settings config.Settings
+	// Settings are the stack's checked settings (LoadSettings, config.Parse, or settings built
+	// in Go and checked with config.Settings.Check): the one check of a deployment, done before
+	// the component registers anything; it does not check them again.
+	Settings config.Checked
 	// Function is the age-check function's deployment package. Left zero, the component
 	// builds it from the module's lambda/ directory while the program runs (preview or up).
 	Function FunctionPackage
@@ -151,21 +153,19 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	if args == nil {
 		return nil, fmt.Errorf("keyage notifier %q: args are required", name)
 	}
-	s := args.Settings
-	if err := checkSettings(s); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
+	checked := args.Settings
+	if checked.IsZero() {
+		return nil, fmt.Errorf("keyage notifier %q: %w", name, config.ErrUnchecked)
 	}
+	s := checked.Settings()
 	// The definition is built once with placeholder ARNs, so that a setting it cannot express
 	// fails the program before anything exists; it is built again below with the real ARNs.
-	if _, err := workflow.Definition(s, workflow.PlaceholderResources()); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
-	}
-	watch, err := planDeadMansSwitch(s)
-	if err != nil {
+	if _, err := workflow.Definition(checked, workflow.PlaceholderResources()); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	fn := args.Function
 	if fn.IsZero() {
+		var err error
 		if fn, err = BuildFunction(ctx.Context()); err != nil {
 			return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 		}
@@ -182,14 +182,14 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	b := &builder{
-		ctx: ctx, name: name, s: s, env: env, names: namesFor(name, ctx.Stack()), fn: fn, c: c,
+		ctx: ctx, name: name, s: s, checked: checked, env: env, names: namesFor(name, ctx.Stack()), fn: fn, c: c,
 		parent: pulumi.Parent(c),
 		tags:   tagsFor(s.Tags, ctx.Stack(), name),
 	}
-	if watch.warning != "" {
-		b.warn(watch.warning)
+	for _, w := range checked.Warnings {
+		b.warn(w)
 	}
-	if err := b.build(watch); err != nil {
+	if err := b.build(); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
@@ -253,15 +253,16 @@ func lookupEnvironment(ctx *pulumi.Context, parent pulumi.Resource) (environment
 
 // builder creates the component's children.
 type builder struct {
-	ctx    *pulumi.Context
-	name   string
-	s      config.Settings
-	env    environment
-	names  names
-	fn     FunctionPackage
-	c      *KeyAgeNotifier
-	parent pulumi.ResourceOption
-	tags   map[string]string
+	ctx     *pulumi.Context
+	name    string
+	s       config.Settings // checked.Settings()
+	checked config.Checked
+	env     environment
+	names   names
+	fn      FunctionPackage
+	c       *KeyAgeNotifier
+	parent  pulumi.ResourceOption
+	tags    map[string]string
 }
 
 func (b *builder) warn(msg string) {
@@ -281,7 +282,7 @@ func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.St
 	}).(pulumi.StringOutput)
 }
 
-func (b *builder) build(watch deadMansSwitch) error {
+func (b *builder) build() error {
 	env, n := b.env, b.names
 	machineARN := env.arn("states", "stateMachine:"+n.machine)
 
@@ -311,6 +312,9 @@ func (b *builder) build(watch deadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
 		AssumeRolePolicy: machineTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("state machine role: %w", err)
@@ -320,6 +324,9 @@ func (b *builder) build(watch deadMansSwitch) error {
 		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
 		AssumeRolePolicy: functionTrust,
 		Tags:             b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("function role: %w", err)
@@ -360,7 +367,7 @@ func (b *builder) build(watch deadMansSwitch) error {
 	if err != nil {
 		return err
 	}
-	return b.alarms(watch, alarmTopic, machineARN, dlq)
+	return b.alarms(b.checked.DeadMansSwitch, alarmTopic, machineARN, dlq)
 }
 
 // jsonInput renders a document whose values are all known now.
@@ -615,7 +622,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		statements []Statement
 	}
 	built := pulumi.All(fn.Arn, topic.Arn).ApplyT(func(v []any) (builtMachine, error) {
-		m, err := workflow.Definition(s, workflow.Resources{Partition: env.partition, Region: env.region,
+		m, err := workflow.Definition(b.checked, workflow.Resources{Partition: env.partition, Region: env.region,
 			AccountID: env.accountID, FunctionARN: v[0].(string), TopicARN: v[1].(string)})
 		if err != nil {
 			return builtMachine{}, err
@@ -727,6 +734,9 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 			return trustPolicy(env.schedulerPrincipal, env.accountID, v[0].(string))
 		}),
 		Tags: b.tagMap(),
+
+		Path:                b.rolePath(),
+		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler role: %w", err)

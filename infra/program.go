@@ -15,7 +15,7 @@ const ComponentName = "keyage"
 type ProgramOptions struct {
 	// Settings, when set, are used instead of the stack's configuration (the command line
 	// renders a stack file this way).
-	Settings *config.Settings
+	Settings *config.Checked
 	// Function, when set, is used instead of building the function (tests pass a prebuilt
 	// package).
 	Function FunctionPackage
@@ -28,12 +28,12 @@ type ProgramOptions struct {
 // notifier, export its outputs. Invalid settings fail it before any resource is registered.
 func Program(opts ProgramOptions) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		var s config.Settings
+		var s config.Checked
 		if opts.Settings != nil {
 			s = *opts.Settings
 		} else {
 			var err error
-			if s, err = config.Load(ctx); err != nil {
+			if s, err = LoadSettings(ctx); err != nil {
 				return fmt.Errorf("stack %s settings: %w", ctx.Stack(), err)
 			}
 		}

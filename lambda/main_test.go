@@ -115,16 +115,16 @@ func ago(d time.Duration) string { return now.Add(-d).Format("2006-01-02T15:04:0
 func checkEvent() []byte {
 	const day = 24 * time.Hour
 	ev := agecheck.Event{
-		Op: agecheck.OpCheck, Now: now.Format(time.RFC3339), Account: "123456789012",
+		Op: agecheck.OpCheck, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
 		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60, ExemptUsers: []string{"svc-*"}},
 		Users: []agecheck.UserKeys{
 			{UserName: "alice", Keys: []agecheck.AccessKey{
-				{AccessKeyID: "AKIASTALE", Status: "Active", CreateDate: ago(120 * day)},
-				{AccessKeyID: "AKIAOK", Status: "Active", CreateDate: ago(5 * day)},
+				{AccessKeyID: "AKIASTALE", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(120 * day))},
+				{AccessKeyID: "AKIAOK", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(5 * day))},
 			}},
-			{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAWARN", Status: "Active", CreateDate: ago(70 * day)}}},
-			{UserName: "dave", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIADENIED", Status: "Active", CreateDate: ago(400 * day)}}},
-			{UserName: "svc-ci", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAEXEMPT", Status: "Active", CreateDate: ago(900 * day)}}},
+			{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAWARN", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(70 * day))}}},
+			{UserName: "dave", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIADENIED", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(400 * day))}}},
+			{UserName: "svc-ci", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAEXEMPT", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(900 * day))}}},
 			{UserName: "carol", Error: &agecheck.ScanError{Error: "Iam.IamException", Cause: "Rate exceeded"}},
 		},
 	}
@@ -163,7 +163,7 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 		t.Fatalf("check response %s: %v", resp, err)
 	}
 	wantCounts := agecheck.Counts{Users: 5, Unchecked: 1, Exempt: 1, Compliant: 1, Warning: 1, Stale: 2}
-	if got := agecheck.CountsOf(&s); got != wantCounts {
+	if got := s.Counts; got != wantCounts {
 		t.Errorf("check counts %+v, want %+v", got, wantCounts)
 	}
 	var ids []string
@@ -211,9 +211,9 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	}
 
 	// merge
-	merge, _ := json.Marshal(agecheck.Event{Op: agecheck.OpMerge, Now: now.Format(time.RFC3339), Account: "123456789012",
-		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Users: 10, Compliant: 20},
-		Results: []agecheck.Summary{s, {Users: 1, Deleted: 1}}})
+	merge, _ := json.Marshal(agecheck.Event{Op: agecheck.OpMerge, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Counts: agecheck.Counts{Users: 10, Compliant: 20}},
+		Results: []agecheck.Summary{s, {Counts: agecheck.Counts{Users: 1, Deleted: 1}}}})
 	resp, errType, _, err = rt.Invoke(ctx, merge)
 	if err != nil || errType != "" {
 		t.Fatalf("merge: err=%v errorType=%q", err, errType)
@@ -227,7 +227,7 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	}
 
 	// report
-	report, _ := json.Marshal(agecheck.Event{Op: agecheck.OpReport, Now: now.Format(time.RFC3339), Account: "123456789012",
+	report, _ := json.Marshal(agecheck.Event{Op: agecheck.OpReport, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
 		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &merged})
 	resp, errType, _, err = rt.Invoke(ctx, report)
 	if err != nil || errType != "" {

@@ -94,7 +94,7 @@ func rawPage(t testing.TB, n int, escapeAll bool) []byte {
 // worstPolicy is the largest policy the settings allow.
 func worstPolicy() agecheck.Policy {
 	p := agecheck.Policy{MaxAgeDays: agecheck.MaxMaxAgeDays, WarnAgeDays: agecheck.MaxMaxAgeDays - 1}
-	for i := range config.MaxExemptUsers {
+	for i := range agecheck.MaxExemptUsers {
 		p.ExemptUsers = append(p.ExemptUsers, fmt.Sprintf("%0*d*", maxExemptPattern-1, i))
 	}
 	return p
@@ -110,7 +110,7 @@ func worstCause() string { return strings.Repeat("c", maxCause*causeEscapingPerc
 // an error with the longest Cause.
 func worstUserKeys(t testing.TB, i int) json.RawMessage {
 	name := fmt.Sprintf("%0*d", maxUserName, i)
-	key := agecheck.AccessKey{AccessKeyID: strings.Repeat("K", maxAccessKeyID), Status: "Inactive", CreateDate: worstTimestamp, UserName: name}
+	key := agecheck.AccessKey{AccessKeyID: strings.Repeat("K", maxAccessKeyID), Status: "Inactive", CreateDate: agecheck.ParseTimestamp(worstTimestamp), UserName: name}
 	withKeys := encode(t, agecheck.UserKeys{UserName: name, Keys: []agecheck.AccessKey{key, key}})
 	withError := encode(t, agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: strings.Repeat("E", maxErrorName), Cause: worstCause()}})
 	if len(withKeys) > len(withError) {
@@ -127,10 +127,10 @@ func worstChildSummary(t testing.TB, n int) int {
 	now := time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
 	stale := make([]agecheck.UserKeys, n)
 	unchecked := make([]agecheck.UserKeys, n)
-	failed := agecheck.Summary{Users: n, Unchecked: n}
+	failed := agecheck.Summary{Counts: agecheck.Counts{Users: n, Unchecked: n}}
 	for i := range n {
 		name := fmt.Sprintf("%0*d", maxUserName, i)
-		k := agecheck.AccessKey{AccessKeyID: strings.Repeat("K", maxAccessKeyID), Status: "Active", CreateDate: "1990-01-01T00:00:00Z"}
+		k := agecheck.AccessKey{AccessKeyID: strings.Repeat("K", maxAccessKeyID), Status: "Active", CreateDate: agecheck.ParseTimestamp("1990-01-01T00:00:00Z")}
 		stale[i] = agecheck.UserKeys{UserName: name, Keys: []agecheck.AccessKey{k, k}}
 		// Control characters: the longest JSON encoding a Cause can have per character.
 		unchecked[i] = agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{
@@ -241,7 +241,7 @@ func worstReport(t testing.TB) json.RawMessage {
 	p.ExemptUsers = p.ExemptUsers[:0]
 	var users []agecheck.UserKeys
 	for i := range 2000 {
-		k := agecheck.AccessKey{AccessKeyID: fmt.Sprintf("AKIA%016d", i), Status: "Active", CreateDate: "1990-01-01T00:00:00Z"}
+		k := agecheck.AccessKey{AccessKeyID: fmt.Sprintf("AKIA%016d", i), Status: "Active", CreateDate: agecheck.ParseTimestamp("1990-01-01T00:00:00Z")}
 		users = append(users, agecheck.UserKeys{UserName: fmt.Sprintf("%0*d", maxUserName, i), Keys: []agecheck.AccessKey{k, k}})
 		users = append(users, agecheck.UserKeys{UserName: fmt.Sprintf("u%0*d", maxUserName-1, i),
 			Error: &agecheck.ScanError{Error: "Iam.IamException", Cause: strings.Repeat(`"\`, agecheck.MaxCauseLength)}})
@@ -290,8 +290,8 @@ func TestPayloadSimulated5000Users(t *testing.T) {
 			for u := b; u < min(b+plan.BatchSize, first+plan.PageSize, users); u++ {
 				name := fmt.Sprintf("user.%06d@example.com", u)
 				batch = append(batch, agecheck.UserKeys{UserName: name, Keys: []agecheck.AccessKey{
-					{AccessKeyID: fmt.Sprintf("AKIA%016d", 2*u), Status: "Active", CreateDate: "2024-01-02T03:04:05Z", UserName: name},
-					{AccessKeyID: fmt.Sprintf("AKIA%016d", 2*u+1), Status: "Active", CreateDate: "2025-01-02T03:04:05Z", UserName: name},
+					{AccessKeyID: fmt.Sprintf("AKIA%016d", 2*u), Status: "Active", CreateDate: agecheck.ParseTimestamp("2024-01-02T03:04:05Z"), UserName: name},
+					{AccessKeyID: fmt.Sprintf("AKIA%016d", 2*u+1), Status: "Active", CreateDate: agecheck.ParseTimestamp("2025-01-02T03:04:05Z"), UserName: name},
 				}})
 			}
 			note("CheckBatch event", map[string]any{"op": "check", "policy": policy, "now": now, "account": "123456789012", "users": batch})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
@@ -71,7 +72,11 @@ func Cost(users int) CostEstimate {
 // (with a publish). Express children are billed per request and for their duration; the
 // function for each check, each merge and the report.
 func CostFor(s config.Settings, users int) (CostEstimate, error) {
-	m, err := Definition(s, PlaceholderResources())
+	checked, err := s.Check(time.Now())
+	if err != nil {
+		return CostEstimate{}, err
+	}
+	m, err := Definition(checked, PlaceholderResources())
 	if err != nil {
 		return CostEstimate{}, err
 	}

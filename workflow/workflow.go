@@ -108,15 +108,17 @@ func (r Resources) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Definition builds the key-age state machine for the settings and resources, validated. The
-// same arguments always give a machine that renders to the same bytes.
-func Definition(s config.Settings, r Resources) (*asl.StateMachine, error) {
+// Definition builds the key-age state machine for checked settings and the resources, validated.
+// The settings were checked once, by whoever made c (config.Settings.Check): they are not checked
+// again here. The same arguments always give a machine that renders to the same bytes.
+func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("workflow definition: %w", err)
 	}
-	if err := checkSettings(s); err != nil {
-		return nil, fmt.Errorf("workflow definition: %w", err)
+	if c.IsZero() {
+		return nil, fmt.Errorf("workflow definition: %w", config.ErrUnchecked)
 	}
+	s := c.Settings()
 	plan := PlanFor(s.MaxConcurrency)
 	b := builder{s: s, r: r, plan: plan}
 	m := &asl.StateMachine{
@@ -134,28 +136,5 @@ func Definition(s config.Settings, r Resources) (*asl.StateMachine, error) {
 	return m, nil
 }
 
-// checkSettings rejects settings that the definition cannot be built from. The full validation
-// of settings is package config's; this guards the few numbers the definition's arithmetic and
-// the function's event validation rely on.
-func checkSettings(s config.Settings) error {
-	var errs []error
-	if s.MaxConcurrency < 1 {
-		errs = append(errs, fmt.Errorf("settings: maxConcurrency is %d, want 1 or more", s.MaxConcurrency))
-	}
-	if s.MaxAgeDays < agecheck.MinMaxAgeDays || s.MaxAgeDays > agecheck.MaxMaxAgeDays {
-		errs = append(errs, fmt.Errorf("settings: maxAgeDays is %d, want %d..%d", s.MaxAgeDays, agecheck.MinMaxAgeDays, agecheck.MaxMaxAgeDays))
-	}
-	if s.WarnAgeDays != 0 && (s.WarnAgeDays < 1 || s.WarnAgeDays >= s.MaxAgeDays) {
-		errs = append(errs, fmt.Errorf("settings: warnAgeDays is %d, want 0 (off) or 1..%d", s.WarnAgeDays, max(s.MaxAgeDays-1, 1)))
-	}
-	return errors.Join(errs...)
-}
-
 // Policy returns the rotation policy the definition embeds for the settings.
-func Policy(s config.Settings) agecheck.Policy {
-	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays}
-	if len(s.ExemptUsers) > 0 {
-		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
-	}
-	return p
-}
+func Policy(s config.Settings) agecheck.Policy { return s.Policy() }

@@ -3,11 +3,13 @@ package workflow
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
@@ -39,11 +41,20 @@ func prodResources() Resources {
 
 func mustDefinition(t testing.TB, s config.Settings, r Resources) *asl.StateMachine {
 	t.Helper()
-	m, err := Definition(s, r)
+	m, err := Definition(mustCheck(t, s), r)
 	if err != nil {
 		t.Fatalf("Definition: %v", err)
 	}
 	return m
+}
+
+func mustCheck(t testing.TB, s config.Settings) config.Checked {
+	t.Helper()
+	c, err := s.Check(time.Now())
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return c
 }
 
 func mustRender(t testing.TB, m *asl.StateMachine) []byte {
@@ -133,7 +144,7 @@ func settingsMatrix() map[string]config.Settings {
 		out["maxConcurrency="+strconv.Itoa(m)] = s
 	}
 	big := config.Defaults()
-	for i := range config.MaxExemptUsers {
+	for i := range agecheck.MaxExemptUsers {
 		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+strconv.Itoa(i)+"*")
 	}
 	out["maxExemptUsers"] = big
@@ -560,7 +571,7 @@ func TestDefinitionRejects(t *testing.T) {
 	good := PlaceholderResources()
 	cases := []struct {
 		name string
-		s    func(*config.Settings)
+		s    func(*config.Checked)
 		r    func(*Resources)
 		want []string
 	}{
@@ -570,13 +581,11 @@ func TestDefinitionRejects(t *testing.T) {
 			[]string{"FunctionARN is", "arn:aws:lambda:us-east-1:123456789012:function:<name>"}},
 		{"empty topic", nil, func(r *Resources) { r.TopicARN = "" }, []string{`TopicARN is ""`}},
 		{"bad region", nil, func(r *Resources) { r.Region = "mars" }, []string{`Region is "mars"`}},
-		{"zero concurrency", func(s *config.Settings) { s.MaxConcurrency = 0 }, nil, []string{"maxConcurrency is 0, want 1 or more"}},
-		{"max age", func(s *config.Settings) { s.MaxAgeDays = 0 }, nil, []string{"maxAgeDays is 0, want 1..3650"}},
-		{"warn age", func(s *config.Settings) { s.WarnAgeDays = 90 }, nil, []string{"warnAgeDays is 90, want 0 (off) or 1..89"}},
+		{"unchecked settings", func(c *config.Checked) { *c = config.Checked{} }, nil, []string{config.ErrUnchecked.Error()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, r := config.Defaults(), good
+			s, r := mustCheck(t, config.Defaults()), good
 			if c.s != nil {
 				c.s(&s)
 			}
@@ -647,7 +656,7 @@ func TestRunsOffline(t *testing.T) {
 // uses agecheck.Summary's JSON fields only, counts every user of the batch as unchecked, and is
 // marked batchFailed, which makes op merge log its users (the function never saw them).
 func TestBatchUncheckedIsASummary(t *testing.T) {
-	m, err := Definition(config.Defaults(), PlaceholderResources())
+	m, err := Definition(mustCheck(t, config.Defaults()), PlaceholderResources())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -683,11 +692,17 @@ func TestInvalidInputCausesNeedNoEscaping(t *testing.T) {
 	}
 }
 
-// jsonFields returns the JSON names of a struct type's fields.
+// jsonFields returns the JSON names of a struct type's fields; those of an embedded struct
+// without a tag are inlined, as encoding/json inlines them (agecheck.Summary's Counts).
 func jsonFields(st reflect.Type) map[string]bool {
 	fields := map[string]bool{}
 	for i := range st.NumField() {
-		fields[strings.Split(st.Field(i).Tag.Get("json"), ",")[0]] = true
+		f := st.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			maps.Copy(fields, jsonFields(f.Type))
+			continue
+		}
+		fields[strings.Split(f.Tag.Get("json"), ",")[0]] = true
 	}
 	return fields
 }
@@ -695,7 +710,7 @@ func jsonFields(st reflect.Type) map[string]bool {
 // TestFunctionEventsAreEvents: every event the definition sends the function uses only
 // agecheck.Event's JSON fields and names its op, so the contract cannot drift on one side.
 func TestFunctionEventsAreEvents(t *testing.T) {
-	m, err := Definition(config.Defaults(), PlaceholderResources())
+	m, err := Definition(mustCheck(t, config.Defaults()), PlaceholderResources())
 	if err != nil {
 		t.Fatal(err)
 	}

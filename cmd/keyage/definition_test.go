@@ -21,10 +21,7 @@ func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	region, err := stackRegion(root, "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := s.Settings().Region
 	m, err := workflow.Definition(s, workflow.PlaceholderResourcesIn("aws", region))
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +90,7 @@ func TestDefinitionRejects(t *testing.T) {
 	}{
 		{"invalid settings", []string{"--stack", "bad", "--dir", bad}, exitInvalid,
 			[]string{"Pulumi.bad.yaml: 2 problems\n", "maxAgeDays: 0", "maxConcurrency: -1"}},
-		{"invalid region", []string{"--stack", "r", "--dir", badRegion}, exitInvalid, []string{`aws:region is "Mars"`}},
+		{"invalid region", []string{"--stack", "r", "--dir", badRegion}, exitInvalid, []string{`aws:region: "Mars" is not a region name: want an AWS region name in lower case`}},
 		{"unknown format", []string{"--stack", "bad", "--dir", bad, "--format", "yaml"}, exitUsage, []string{`--format "yaml": want json or mermaid`}},
 		{"no stack", []string{"--dir", bad}, exitUsage, []string{"--stack is required"}},
 		{"missing stack file", []string{"--stack", "nope", "--dir", bad}, exitInvalid, []string{"Pulumi.nope.yaml"}},

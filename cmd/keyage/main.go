@@ -149,17 +149,22 @@ func findProjectDir() (string, error) {
 	}
 }
 
-// loadSettings reads and validates the stack's settings. On failure it prints every problem,
-// one a line, under the stack file's name, and returns false. Keys the file reader could not
-// read (a secret) do not stop the others from being checked, so one run shows every problem.
-func loadSettings(sf stackFlags, stderr io.Writer) (config.Settings, bool) {
+// loadSettings reads and checks the stack's settings (config.ParseConfig, which applies
+// Settings.Check, the rule set the program applies). On failure it prints every problem, one a
+// line, under the stack file's name, and returns false. Keys the file reader could not read (a secret) do not
+// stop the others from being checked, so one run shows every problem. Warnings go to stderr,
+// one a line, the same for every command and the same the program logs.
+func loadSettings(sf stackFlags, stderr io.Writer) (config.Checked, bool) {
 	name := filepath.Base(config.StackFile(sf.dir, sf.stack))
 	values, readErr := config.ReadStackFile(sf.dir, sf.stack)
 	var parseErr error
 	if values != nil && !hidesAgeDays(readErr) {
-		var s config.Settings
-		if s, parseErr = config.Parse(values); readErr == nil && parseErr == nil {
-			return s, true
+		var checked config.Checked
+		if checked, parseErr = config.ParseConfig(values); readErr == nil && parseErr == nil {
+			for _, w := range checked.Warnings {
+				fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
+			}
+			return checked, true
 		}
 	}
 	var problems []error
@@ -176,7 +181,7 @@ func loadSettings(sf stackFlags, stderr io.Writer) (config.Settings, bool) {
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "  %s\n", strings.TrimPrefix(p.Error(), name+": "))
 	}
-	return config.Settings{}, false
+	return config.Checked{}, false
 }
 
 // hidesAgeDays reports whether err is about a secret maxAgeDays or warnAgeDays: checking the

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -50,48 +52,65 @@ var (
 	accountFlag   = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
+// envFlags are the --partition, --region and --account flags of the commands that run the
+// program under mocks (render, deployer-policy).
+type envFlags struct{ partition, region, account *string }
+
+func addEnvFlags(fs *flag.FlagSet, what string) envFlags {
+	return envFlags{
+		partition: fs.String("partition", "", "the AWS partition "+what+" (aws, aws-cn, aws-us-gov; default: the region's)"),
+		region:    fs.String("region", "", "the region "+what+" (default: the stack's aws:region, else "+workflow.PlaceholderRegion+")"),
+		account:   fs.String("account", workflow.PlaceholderAccountID, "the account ID "+what),
+	}
+}
+
+// check refuses malformed flags (a wrong command line); empty partition and region mean the
+// stack's.
+func (e envFlags) check(cmd string, stderr io.Writer) int {
+	for _, f := range []struct {
+		name, value string
+		re          *regexp.Regexp
+		allowed     string
+	}{
+		{"partition", *e.partition, partitionFlag, "aws, aws-cn or aws-us-gov"},
+		{"region", *e.region, regionFlag, "a region such as us-east-1"},
+		{"account", *e.account, accountFlag, "12 digits"},
+	} {
+		if f.value != "" && !f.re.MatchString(f.value) || f.name == "account" && f.value == "" {
+			fmt.Fprintf(stderr, "keyage %s: --%s %q: want %s\n", cmd, f.name, f.value, f.allowed)
+			return exitUsage
+		}
+	}
+	return -1
+}
+
+// resolve returns the partition, region and account: the region defaults to the stack file's
+// aws:region (as `pulumi up` deploys there), the partition to that region's.
+func (e envFlags) resolve(s config.Settings) (partition, region, account string) {
+	region = cmp.Or(*e.region, s.Region, workflow.PlaceholderRegion)
+	partition = cmp.Or(*e.partition, config.PartitionOf(region))
+	return partition, region, *e.account
+}
+
 // runRender implements `keyage render --stack NAME [--dir DIR] [--partition P] [--region R]
 // [--account A]`. The region defaults to the stack file's aws:region (as `pulumi up` deploys
 // there), the partition to that region's.
 func runRender(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
 	fs := newFlagSet("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]", &sf, stderr)
-	partition := fs.String("partition", "", "the AWS partition the mocks stand in for (aws, aws-cn, aws-us-gov; default: the region's)")
-	region := fs.String("region", "", "the region the mocks stand in for (default: the stack's aws:region, else "+workflow.PlaceholderRegion+")")
-	account := fs.String("account", workflow.PlaceholderAccountID, "the account ID the mocks stand in for")
+	env := addEnvFlags(fs, "the mocks stand in for")
 	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
 		return status
 	}
-	if *region == "" {
-		r, err := stackRegion(sf.dir, sf.stack)
-		if err != nil {
-			fmt.Fprintf(stderr, "keyage render: %v\n", err)
-			return exitInvalid
-		}
-		*region = r
-	}
-	if *partition == "" {
-		*partition = partitionOf(*region)
-	}
-	for _, f := range []struct {
-		name, value string
-		re          *regexp.Regexp
-		allowed     string
-	}{
-		{"partition", *partition, partitionFlag, "aws, aws-cn or aws-us-gov"},
-		{"region", *region, regionFlag, "a region such as us-east-1"},
-		{"account", *account, accountFlag, "12 digits"},
-	} {
-		if !f.re.MatchString(f.value) {
-			fmt.Fprintf(stderr, "keyage render: --%s %q: want %s\n", f.name, f.value, f.allowed)
-			return exitUsage
-		}
+	if status := env.check("render", stderr); status >= 0 {
+		return status
 	}
 	s, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	out, err := render(s, sf.stack, *partition, *region, *account)
+	partition, region, account := env.resolve(s.Settings())
+	out, err := render(s, sf.stack, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage render: %v\n", err)
 		return exitInvalid
@@ -108,7 +127,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 
 // render runs keyage's Pulumi program (the one `pulumi up` runs, function build included) with
 // the settings under mocks, and collects what it registered.
-func render(s config.Settings, stack, partition, region, account string) (Rendered, error) {
+func render(s config.Checked, stack, partition, region, account string) (Rendered, error) {
 	mocks := infratest.New(partition, region, account)
 	out := Rendered{Stack: stack, Partition: partition, Region: region, AccountID: account, Warnings: []string{}}
 	program := infra.Program(infra.ProgramOptions{

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,9 +18,6 @@ func init() {
 	}
 }
 
-// alarmSpan is the longest span a CloudWatch alarm can evaluate (Period x EvaluationPeriods).
-const alarmSpan = 7 * 24 * time.Hour
-
 // runValidate implements `keyage validate --stack NAME [--dir DIR]`.
 func runValidate(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
@@ -28,19 +25,19 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
 		return status
 	}
-	s, ok := loadSettings(sf, stderr)
+	checked, ok := loadSettings(sf, stderr)
 	if !ok {
 		return exitInvalid
 	}
 	fmt.Fprintf(stdout, "%s: OK\n", filepath.Base(config.StackFile(sf.dir, sf.stack)))
-	for _, line := range summarize(s) {
+	for _, line := range summarize(checked.Settings(), checked) {
 		fmt.Fprintf(stdout, "  %s\n", line)
 	}
 	return exitOK
 }
 
 // summarize describes the effective settings (defaults applied) in a few lines.
-func summarize(s config.Settings) []string {
+func summarize(s config.Settings, checked config.Checked) []string {
 	policy := fmt.Sprintf("stale after %d days", s.MaxAgeDays)
 	if s.WarnAgeDays > 0 {
 		policy += fmt.Sprintf(", due soon after %d", s.WarnAgeDays)
@@ -55,17 +52,11 @@ func summarize(s config.Settings) []string {
 	}
 	sched := fmt.Sprintf("schedule: %s in %s, %s", s.Schedule, s.ScheduleTimezone, state)
 	lines := []string{"policy: " + policy}
-	gap, err := s.MaxScheduleGap()
-	switch {
-	case errors.Is(err, config.ErrOneShotSchedule):
-		sched += "; runs once, so no alarm watches for missing runs"
-	case err != nil:
-		sched += "; " + err.Error()
-	default:
-		sched += "; longest gap between runs " + formatDuration(gap)
-		if gap > alarmSpan {
-			sched += " (warning: CloudWatch alarms watch at most 7 days, so the no-run alarm cannot cover it)"
-		}
+	if watch := checked.DeadMansSwitch; watch.Gap > 0 {
+		sched += "; longest gap between runs " + config.FormatDuration(watch.Gap)
+	}
+	if !checked.DeadMansSwitch.Enabled {
+		sched += "; no alarm watches for missing runs (see the warning)"
 	}
 	lines = append(lines, sched,
 		"findings to: "+describeSubscriptions(s.Subscriptions, "subscriptions", "findings are only in the function's log"),
@@ -73,8 +64,11 @@ func summarize(s config.Settings) []string {
 		fmt.Sprintf("scan: at most %d IAM calls in flight; function %d MB", s.MaxConcurrency, s.FunctionMemoryMB),
 		fmt.Sprintf("logs: level %s, execution data %s, kept %d days", s.LogLevel, included(s.IncludeExecutionData), s.LogRetentionDays),
 		fmt.Sprintf("start retries: %d attempts within %s, then the dead-letter queue", s.ScheduleRetryAttempts,
-			formatDuration(time.Duration(s.ScheduleMaxEventAgeSec)*time.Second)),
+			config.FormatDuration(time.Duration(s.ScheduleMaxEventAgeSec)*time.Second)),
 	)
+	if s.RolePath != "" || s.RolePermissionsBoundary != "" {
+		lines = append(lines, fmt.Sprintf("roles: path %s, permissions boundary %s", cmp.Or(s.RolePath, "/"), cmp.Or(s.RolePermissionsBoundary, "none")))
+	}
 	if len(s.Tags) > 0 {
 		lines = append(lines, fmt.Sprintf("tags: %d extra", len(s.Tags)))
 	}
@@ -102,22 +96,4 @@ func included(b bool) string {
 		return "included"
 	}
 	return "excluded"
-}
-
-// formatDuration prints whole days and hours the way people read schedules ("3d1h", "25h", "15m").
-func formatDuration(d time.Duration) string {
-	day := 24 * time.Hour
-	switch {
-	case d >= 2*day && d%time.Hour == 0:
-		s := fmt.Sprintf("%dd", d/day)
-		if h := (d % day) / time.Hour; h > 0 {
-			s += fmt.Sprintf("%dh", h)
-		}
-		return s
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return d.String()
 }

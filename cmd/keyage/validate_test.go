@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyage/keyage/internal/modroot"
 )
@@ -15,7 +14,7 @@ func TestValidateStackFiles(t *testing.T) {
 	status, stdout, stderr := runCLI("validate", "--stack", "prod", "--dir", root)
 	want := `Pulumi.prod.yaml: OK
   policy: stale after 90 days, due soon after 75; exempt: break-glass-*
-  schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d1h
+  schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d 1h
   findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
   alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
   scan: at most 10 IAM calls in flight; function 256 MB
@@ -60,7 +59,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)
@@ -95,9 +94,9 @@ func TestValidateSecrets(t *testing.T) {
 func TestValidateSummaryNotes(t *testing.T) {
 	tests := []struct{ name, config, want string }{
 		{"one-shot schedule", "  keyage:schedule: at(2030-01-01T08:00:00)\n  keyage:scheduleEnabled: false\n",
-			"  schedule: at(2030-01-01T08:00:00) in UTC, disabled; runs once, so no alarm watches for missing runs\n"},
+			"  schedule: at(2030-01-01T08:00:00) in UTC, disabled; no alarm watches for missing runs (see the warning)\n"},
 		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
-			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d (warning: CloudWatch alarms watch at most 7 days, so the no-run alarm cannot cover it)\n"},
+			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d; no alarm watches for missing runs (see the warning)\n"},
 		{"defaults", "  aws:region: us-east-1\n",
 			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
 	}
@@ -144,13 +143,17 @@ func TestFindProjectDirOutsideAProject(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		73 * time.Hour: "3d1h", 48 * time.Hour: "2d", 25 * time.Hour: "25h", time.Hour: "1h",
-		15 * time.Minute: "15m", 90 * time.Second: "1m30s",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
-		}
+// TestValidateShowsRoleSettings: the effective settings name the roles' path and boundary when
+// the stack sets either.
+func TestValidateShowsRoleSettings(t *testing.T) {
+	dir := writeStack(t, "roles", `config:
+  aws:region: eu-west-1
+  keyage:rolePath: /security/keyage/
+  keyage:rolePermissionsBoundary: arn:aws:iam::123456789012:policy/boundary
+`)
+	status, stdout, stderr := runCLI("validate", "--stack", "roles", "--dir", dir)
+	want := "  roles: path /security/keyage/, permissions boundary arn:aws:iam::123456789012:policy/boundary\n"
+	if status != exitOK || !strings.Contains(stdout, want) {
+		t.Errorf("validate --stack roles = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
 	}
 }

@@ -37,7 +37,7 @@ var noPermission = map[string]bool{
 
 // ForStack runs keyage's program for stack with settings s under mocks standing in for env, and
 // returns the policy the deploying identity needs for what it registers.
-func ForStack(s config.Settings, stack string, env Env) (infra.PolicyDocument, error) {
+func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, error) {
 	mocks := infratest.New(env.Partition, env.Region, env.AccountID)
 	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s})); err != nil {
 		return infra.PolicyDocument{}, fmt.Errorf("run the program under mocks: %w", err)

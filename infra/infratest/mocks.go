@@ -37,6 +37,10 @@ type Mocks struct {
 	Partition string
 	Region    string
 	AccountID string
+	// RootDirectory, when set, is the project directory the program is told it runs in
+	// (ctx.RootDirectory(), where Pulumi.yaml and the stack files are), as the engine tells a
+	// deployed program.
+	RootDirectory string
 
 	project, stack string
 
@@ -56,7 +60,9 @@ func (m *Mocks) Run(project, stack string, program pulumi.RunFunc) error {
 	m.mu.Lock()
 	m.project, m.stack = project, stack
 	m.mu.Unlock()
-	return pulumi.RunErr(program, pulumi.WithMocks(project, stack, m))
+	return pulumi.RunErr(program, pulumi.WithMocks(project, stack, m), func(info *pulumi.RunInfo) {
+		info.RootDirectory = m.RootDirectory
+	})
 }
 
 // Resources returns every resource registered so far, in registration order.

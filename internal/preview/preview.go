@@ -45,18 +45,19 @@ type Publish struct {
 // Run scans the account with settings s as a scheduled run would, through the age-check
 // function's handler, and returns the notification. now is the instant to judge at when the
 // account names none.
-func Run(s config.Settings, a Account, now time.Time) (Result, error) {
-	m, err := workflow.Definition(s, workflow.PlaceholderResources())
+func Run(c config.Checked, a Account, now time.Time) (Result, error) {
+	m, err := workflow.Definition(c, workflow.PlaceholderResources())
 	if err != nil {
 		return Result{}, err
 	}
+	s := c.Settings()
 	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: workflow.Policy(s)}
 	h := &agecheck.Handler{
 		LastUsed: a.lastUsed,
 		// The function logs every finding; the preview prints the message instead.
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	base := agecheck.Event{Policy: r.Policy, Now: r.Now.Format(time.RFC3339), Account: r.Account}
+	base := agecheck.Event{Policy: r.Policy, Now: agecheck.ParseTimestamp(r.Now.Format(time.RFC3339)), Account: r.Account}
 	users := a.userKeys()
 	plan := workflow.PlanFor(s.MaxConcurrency)
 	var summary *agecheck.Summary
@@ -211,7 +212,7 @@ func (a Account) userKeys() []agecheck.UserKeys {
 		}
 		for _, k := range u.Keys {
 			uk.Keys = append(uk.Keys, agecheck.AccessKey{AccessKeyID: k.AccessKeyID, Status: k.Status,
-				CreateDate: k.CreateDate, UserName: u.UserName})
+				CreateDate: agecheck.ParseTimestamp(k.CreateDate), UserName: u.UserName})
 		}
 		out[i] = uk
 	}

@@ -23,14 +23,14 @@ func devLike() config.Settings {
 var sampleNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // never used: the sample names its own now
 
 func TestRunSample(t *testing.T) {
-	r, err := Run(devLike(), Sample(), sampleNow)
+	r, err := Run(config.MustCheck(devLike()), Sample(), sampleNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := r.Now.Format(time.RFC3339), "2026-12-01T08:00:00Z"; got != want {
 		t.Errorf("now = %s, want the sample's %s", got, want)
 	}
-	want := agecheck.Summary{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2}
+	want := agecheck.Summary{Counts: agecheck.Counts{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2}}
 	got := r.Summary
 	got.Findings, got.UncheckedUsers = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -80,7 +80,7 @@ func TestRunPagesLikeTheStateMachine(t *testing.T) {
 			CreateDate: time.Date(2025, 1, 1, 0, 0, i, 0, time.UTC).Format(time.RFC3339),
 		}}}
 	}
-	r, err := Run(config.Defaults(), a, sampleNow)
+	r, err := Run(config.MustCheck(config.Defaults()), a, sampleNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestRunNothingToPublish(t *testing.T) {
 	a := Account{Users: []User{{UserName: "fresh", Keys: []Key{{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", Status: "Active",
 		CreateDate: "2026-11-01T00:00:00Z"}}}}}
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	r, err := Run(config.Defaults(), a, now)
+	r, err := Run(config.MustCheck(config.Defaults()), a, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +114,13 @@ func TestRunNothingToPublish(t *testing.T) {
 		t.Errorf("output %q, want it to start with %q", out.String(), want)
 	}
 	// A month later the same key is stale.
-	if r, err = Run(config.Defaults(), a, now.AddDate(0, 3, 0)); err != nil || r.Publish == nil {
+	if r, err = Run(config.MustCheck(config.Defaults()), a, now.AddDate(0, 3, 0)); err != nil || r.Publish == nil {
 		t.Errorf("three months later: publish %v, err %v; want a notification", r.Publish, err)
 	}
 }
 
 func TestWriteFormats(t *testing.T) {
-	r, err := Run(devLike(), Sample(), sampleNow)
+	r, err := Run(config.MustCheck(devLike()), Sample(), sampleNow)
 	if err != nil {
 		t.Fatal(err)
 	}

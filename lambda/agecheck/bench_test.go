@@ -1,6 +1,7 @@
 package agecheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func benchUsers() []UserKeys {
 			users[i].Keys = append(users[i].Keys, AccessKey{
 				AccessKeyID: fmt.Sprintf("AKIA%016d", i*2+k),
 				Status:      status,
-				CreateDate:  created.Format(forms[(i+k)%len(forms)]),
+				CreateDate:  ParseTimestamp(created.Format(forms[(i+k)%len(forms)])),
 			})
 		}
 	}
@@ -40,6 +41,30 @@ func BenchmarkCheck10000Keys(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s, err := Check(users, p, testNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.Users != 5000 {
+			b.Fatalf("got %d users, want 5000", s.Users)
+		}
+	}
+}
+
+// BenchmarkDecodeCheck10000Keys decodes a check event of 10,000 keys and judges them: the work
+// of an invocation before any last-used lookup, reading every CreateDate included.
+func BenchmarkDecodeCheck10000Keys(b *testing.B) {
+	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75, ExemptUsers: []string{"svc-*", "break-glass"}}
+	payload, err := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: p, Users: benchUsers()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev, err := Decode(payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := Check(ev.Users, ev.Policy, testNow)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,22 +2,10 @@ package agecheck
 
 import (
 	"cmp"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-)
-
-// Policy bounds, the same as the stack settings' (package config).
-const (
-	MinMaxAgeDays = 1
-	MaxMaxAgeDays = 3650
-	// maxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters,
-	// so a longer pattern is a mistake.
-	maxPatternLength = 128
 )
 
 // Key statuses as IAM reports them. IAM's AccessKeyMetadata declares Expired a valid status
@@ -30,141 +18,6 @@ const (
 
 const day = 24 * time.Hour
 
-// Decode parses an event and validates its envelope: op, now, policy, account, and for merge
-// and report the summaries' counts. The users of a check event are validated by Check, which
-// is the one pass over them. Errors are *InvalidInputError.
-func Decode(data []byte) (Event, error) {
-	var ev Event
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return Event{}, &InvalidInputError{Problems: []FieldProblem{{
-			Field: "event", Value: describeJSONError(err), Allowed: "one JSON object matching the agecheck.Event contract",
-		}}}
-	}
-	if err := ev.Validate(); err != nil {
-		return Event{}, err
-	}
-	return ev, nil
-}
-
-// describeJSONError names what was wrong with the JSON without echoing the whole input.
-func describeJSONError(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		return fmt.Sprintf("a JSON %s at %q", typeErr.Value, typeErr.Field)
-	case errors.As(err, &syntaxErr):
-		return fmt.Sprintf("not valid JSON (offset %d: %v)", syntaxErr.Offset, syntaxErr)
-	default:
-		return fmt.Sprintf("not decodable (%v)", err)
-	}
-}
-
-// Validate checks the event's envelope (see Decode). It returns an *InvalidInputError listing
-// every problem, or nil.
-func (ev *Event) Validate() error {
-	var ps problems
-	switch ev.Op {
-	case OpCheck, OpMerge, OpReport:
-	default:
-		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
-	}
-	if ev.Now == "" {
-		ps.add("now", `""`, timeAllowed)
-	} else if _, err := ParseTime(ev.Now); err != nil {
-		ps.add("now", quote(ev.Now), timeAllowed)
-	}
-	validatePolicy(&ps, ev.Policy)
-	if ev.Account != "" || ev.Op == OpReport {
-		if !isAccountID(ev.Account) {
-			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
-		}
-	}
-	switch ev.Op {
-	case OpMerge:
-		if ev.Summary != nil {
-			validateCounts(&ps, "summary", ev.Summary)
-			validateNotBatch(&ps, "summary", ev.Summary)
-		}
-		for i := range ev.Results {
-			field := fmt.Sprintf("results[%d]", i)
-			validateCounts(&ps, field, &ev.Results[i])
-			if r := &ev.Results[i]; r.BatchFailed && len(r.UncheckedUsers) != r.Unchecked {
-				// Merge logs a failed batch's users: a list shorter than the count would lose some.
-				ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(r.UncheckedUsers)),
-					fmt.Sprintf("exactly unchecked = %d when batchFailed is true", r.Unchecked))
-			}
-		}
-	case OpReport:
-		if ev.Summary == nil {
-			ps.add("summary", "absent", "the final Summary of the scan")
-		} else {
-			validateCounts(&ps, "summary", ev.Summary)
-			validateNotBatch(&ps, "summary", ev.Summary)
-		}
-	}
-	return ps.err(ev.Op)
-}
-
-func validatePolicy(ps *problems, p Policy) {
-	if p.MaxAgeDays < MinMaxAgeDays || p.MaxAgeDays > MaxMaxAgeDays {
-		ps.add("policy.maxAgeDays", strconv.Itoa(p.MaxAgeDays), fmt.Sprintf("%d..%d", MinMaxAgeDays, MaxMaxAgeDays))
-	}
-	if p.WarnAgeDays != 0 && (p.WarnAgeDays < 1 || p.WarnAgeDays >= p.MaxAgeDays) {
-		ps.add("policy.warnAgeDays", strconv.Itoa(p.WarnAgeDays),
-			fmt.Sprintf("0 (off) or 1..%d (below maxAgeDays %d)", max(p.MaxAgeDays-1, 1), p.MaxAgeDays))
-	}
-	for i, pat := range p.ExemptUsers {
-		if pat == "" || len(pat) > maxPatternLength {
-			ps.add(fmt.Sprintf("policy.exemptUsers[%d]", i), quote(pat),
-				fmt.Sprintf("a user name or * glob of 1..%d characters", maxPatternLength))
-		}
-	}
-}
-
-func validateCounts(ps *problems, field string, s *Summary) {
-	counts := []struct {
-		name string
-		n    int
-	}{
-		{"users", s.Users}, {"deleted", s.Deleted}, {"unchecked", s.Unchecked}, {"exempt", s.Exempt},
-		{"inactive", s.Inactive}, {"compliant", s.Compliant}, {"warning", s.Warning}, {"stale", s.Stale},
-	}
-	for _, c := range counts {
-		if c.n < 0 {
-			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
-		}
-	}
-	if len(s.Findings) > s.Stale+s.Warning {
-		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
-			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
-	}
-	if len(s.UncheckedUsers) > s.Unchecked {
-		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
-			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
-	}
-}
-
-// validateNotBatch refuses batchFailed on a running or final Summary: only a child's result
-// carries it, and only Merge's logging reads it.
-func validateNotBatch(ps *problems, field string, s *Summary) {
-	if s.BatchFailed {
-		ps.add(field+".batchFailed", "true", "false or absent (only a child's result in results may carry it)")
-	}
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Check judges users' access keys against the policy at the instant now. It is pure: the same
 // users, policy and now give the same Summary. Only Active keys count; a key is stale when it
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
@@ -172,14 +25,13 @@ func isAccountID(s string) bool {
 // keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
 // its keys would not have been judged); other users with an Error are unchecked. Findings are sorted oldest
 // first, then by user name and key ID. The Summary is complete, not trimmed (causes are whole
-// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key gives
-// *InvalidInputError.
+// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key
+// (a CreateDate that did not parse included) gives *InvalidInputError.
+//
+// p must be valid (Policy.Validate finds nothing): Decode refuses an event whose policy is not,
+// so Check does not check it again.
 func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	var ps problems
-	validatePolicy(&ps, p)
-	if err := ps.err(OpCheck); err != nil {
-		return Summary{}, err
-	}
 	maxAge := time.Duration(p.MaxAgeDays) * day
 	warnAge := time.Duration(p.WarnAgeDays) * day
 	exempt := newExemptions(p.ExemptUsers)
@@ -228,11 +80,11 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 					fmt.Sprintf("%q, %q or %q", StatusActive, StatusInactive, StatusExpired))
 				continue
 			}
-			createdAt, err := ParseTime(k.CreateDate)
-			if err != nil {
-				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate), timeAllowed)
+			if !k.CreateDate.Valid() {
+				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate.String()), timeAllowed)
 				continue
 			}
+			createdAt := k.CreateDate.Time()
 			if !active {
 				s.Inactive++
 				continue
@@ -310,20 +162,69 @@ func ageDays(age time.Duration) int {
 	return int(age / day)
 }
 
-// compareFindings orders findings oldest first, then by user name and key ID, so that the
-// order is total and every run renders the same. CreateDate strings are whole-second RFC 3339
-// in UTC, whose lexical order is time order.
-func compareFindings(a, b Finding) int {
-	// Not cmp.Or: it would evaluate every comparison; most pairs differ in the first.
-	if c := strings.Compare(a.CreateDate, b.CreateDate); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.UserName, b.UserName); c != 0 {
-		return c
-	}
-	return strings.Compare(a.AccessKeyID, b.AccessKeyID)
-}
-
 func compareUnchecked(a, b UncheckedUser) int {
 	return cmp.Or(strings.Compare(a.UserName, b.UserName), strings.Compare(a.Error, b.Error))
+}
+
+// globMatch reports whether name matches pattern, where "*" matches any run of characters
+// (including none) and every other character matches itself. Both must already be folded to
+// lower case. It runs in O(len(pattern)*len(name)) at worst, never exponentially.
+func globMatch(pattern, name string) bool {
+	p, n := 0, 0
+	star, mark := -1, 0
+	for n < len(name) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, n
+			p++
+		case p < len(pattern) && pattern[p] == name[n]:
+			p++
+			n++
+		case star >= 0:
+			p = star + 1
+			mark++
+			n = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// exemptions matches user names against the policy's exempt patterns, case-insensitively.
+type exemptions struct {
+	exact    map[string]bool
+	patterns []string
+}
+
+func newExemptions(list []string) exemptions {
+	e := exemptions{exact: make(map[string]bool, len(list))}
+	for _, s := range list {
+		s = strings.ToLower(s)
+		if strings.Contains(s, "*") {
+			e.patterns = append(e.patterns, s)
+		} else {
+			e.exact[s] = true
+		}
+	}
+	return e
+}
+
+func (e exemptions) match(userName string) bool {
+	if len(e.exact) == 0 && len(e.patterns) == 0 {
+		return false
+	}
+	name := strings.ToLower(userName)
+	if e.exact[name] {
+		return true
+	}
+	for _, p := range e.patterns {
+		if globMatch(p, name) {
+			return true
+		}
+	}
+	return false
 }

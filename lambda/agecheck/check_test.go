@@ -16,7 +16,7 @@ func ago(d time.Duration) string { return testNow.Add(-d).Format(time.RFC3339) }
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 func activeKey(id, created string) AccessKey {
-	return AccessKey{AccessKeyID: id, Status: StatusActive, CreateDate: created}
+	return AccessKey{AccessKeyID: id, Status: StatusActive, CreateDate: ParseTimestamp(created)}
 }
 
 func TestCheckBoundaries(t *testing.T) {
@@ -154,7 +154,7 @@ func TestCheckExemptionGlobs(t *testing.T) {
 		t.Run(tt.user, func(t *testing.T) {
 			users := []UserKeys{{UserName: tt.user, Keys: []AccessKey{
 				activeKey("AKIA1", ago(days(400))),
-				{AccessKeyID: "AKIA2", Status: StatusInactive, CreateDate: ago(days(400))},
+				{AccessKeyID: "AKIA2", Status: StatusInactive, CreateDate: ParseTimestamp(ago(days(400)))},
 			}}}
 			s, err := Check(users, p, testNow)
 			if err != nil {
@@ -201,16 +201,16 @@ func TestGlobMatch(t *testing.T) {
 func TestCheckCounts(t *testing.T) {
 	users := []UserKeys{
 		{UserName: "nokeys"},
-		{UserName: "inactive", Keys: []AccessKey{{AccessKeyID: "AKIAI", Status: "Inactive", CreateDate: ago(days(900))}}},
+		{UserName: "inactive", Keys: []AccessKey{{AccessKeyID: "AKIAI", Status: "Inactive", CreateDate: ParseTimestamp(ago(days(900)))}}},
 		// IAM declares Expired a valid AccessKeyMetadata status: not active, so not judged (and
 		// not a malformed event, which would leave the whole batch unchecked).
-		{UserName: "expired", Keys: []AccessKey{{AccessKeyID: "AKIAE", Status: "Expired", CreateDate: ago(days(900))}}},
+		{UserName: "expired", Keys: []AccessKey{{AccessKeyID: "AKIAE", Status: "Expired", CreateDate: ParseTimestamp(ago(days(900)))}}},
 		{UserName: "gone", Deleted: true, Keys: []AccessKey{activeKey("AKIAG", ago(days(900)))}},
 		{UserName: "throttled", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("Rate exceeded ", 40)}},
 		{UserName: "denied", Error: &ScanError{Error: "States.TaskFailed"}},
 		{UserName: "mixed", Keys: []AccessKey{
 			activeKey("AKIAM1", ago(days(100))),
-			{AccessKeyID: "AKIAM2", Status: "active", CreateDate: ago(days(10))}, // case-insensitive status
+			{AccessKeyID: "AKIAM2", Status: "active", CreateDate: ParseTimestamp(ago(days(10)))}, // case-insensitive status
 		}},
 		{UserName: "svc-exempt", Error: &ScanError{Error: "Iam.IamException"}}, // exempt wins: not unchecked
 	}
@@ -219,7 +219,7 @@ func TestCheckCounts(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 	want := Counts{Users: 8, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 2, Compliant: 1, Warning: 0, Stale: 1}
-	if got := CountsOf(&s); got != want {
+	if got := s.Counts; got != want {
 		t.Errorf("got counts %+v, want %+v", got, want)
 	}
 	wantUnchecked := []UncheckedUser{
@@ -281,9 +281,9 @@ func TestDecodeMalformedEvents(t *testing.T) {
 		{"missing op", `{` + okPolicy + `,` + okNow + `}`, []string{`op is ""`}},
 		{"missing now", `{"op":"check",` + okPolicy + `}`, []string{`now is ""`, "ISO 8601"}},
 		{"bad now", `{"op":"check",` + okPolicy + `,"now":"today"}`, []string{`now is "today"`}},
-		{"missing policy", `{"op":"check",` + okNow + `}`, []string{"policy.maxAgeDays is 0", "1..3650"}},
-		{"maxAgeDays too large", `{"op":"check","policy":{"maxAgeDays":3651},` + okNow + `}`, []string{"policy.maxAgeDays is 3651", "1..3650"}},
-		{"warn equal to max", `{"op":"check","policy":{"maxAgeDays":90,"warnAgeDays":90},` + okNow + `}`, []string{"policy.warnAgeDays is 90", "1..89"}},
+		{"missing policy", `{"op":"check",` + okNow + `}`, []string{"policy.maxAgeDays is 0", "from 1 to 3650"}},
+		{"maxAgeDays too large", `{"op":"check","policy":{"maxAgeDays":3651},` + okNow + `}`, []string{"policy.maxAgeDays is 3651", "from 1 to 3650"}},
+		{"warn equal to max", `{"op":"check","policy":{"maxAgeDays":90,"warnAgeDays":90},` + okNow + `}`, []string{"policy.warnAgeDays is 90", "from 1 to 89"}},
 		{"warn negative", `{"op":"check","policy":{"maxAgeDays":90,"warnAgeDays":-1},` + okNow + `}`, []string{"policy.warnAgeDays is -1"}},
 		{"empty exemption", `{"op":"check","policy":{"maxAgeDays":90,"exemptUsers":["ok",""]},` + okNow + `}`, []string{"policy.exemptUsers[1]"}},
 		{"bad account", `{"op":"check",` + okPolicy + `,` + okNow + `,"account":"12345"}`, []string{`account is "12345"`, "12-digit"}},
@@ -325,13 +325,13 @@ func TestCheckMalformedUsers(t *testing.T) {
 	}{
 		{"empty user name", []UserKeys{{UserName: ""}}, `users[0].userName is ""`},
 		{"empty key ID", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("", ago(0))}}}, `users[0].keys[0].AccessKeyId is ""`},
-		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Revoked", CreateDate: ago(0)}}}},
+		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Revoked", CreateDate: ParseTimestamp(ago(0))}}}},
 			`users[0].keys[0].Status is "Revoked", want "Active", "Inactive" or "Expired"`},
 		{"bad create date", []UserKeys{{UserName: "a"}, {UserName: "b", Keys: []AccessKey{activeKey("K", "2021-11-27")}}},
 			`users[1].keys[0].CreateDate is "2021-11-27", want an ISO 8601 timestamp`},
 		{"create date without zone", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K", "2021-11-27T20:15:43")}}},
 			`users[0].keys[0].CreateDate is "2021-11-27T20:15:43"`},
-		{"inactive key with bad date", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Inactive", CreateDate: "?"}}}},
+		{"inactive key with bad date", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Inactive", CreateDate: ParseTimestamp("?")}}}},
 			`users[0].keys[0].CreateDate is "?"`},
 	}
 	for _, tt := range tests {

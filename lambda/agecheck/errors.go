@@ -3,11 +3,14 @@ package agecheck
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error types the function returns. aws-lambda-go reports a returned error under the name of its
-// dynamic type, and the state machine's Retry and Catch match that name, so these constants are
-// the contract: the workflow uses them, a test pins them to the types' names.
+// dynamic type, which a state machine's Retry and Catch can match. The definition names none of
+// them (its Retry lists Lambda's own errors, its Catch is States.ALL): tests use these constants
+// to check that such an error is never retried and reaches the unchecked users, and a test pins
+// them to the types' names.
 const (
 	// ErrorTypeInvalidInput is the errorType of *InvalidInputError: the event is malformed.
 	// Retrying cannot help; the execution should fail with the message.
@@ -83,4 +86,16 @@ func quote(s string) string {
 		return fmt.Sprintf("%q (%d bytes)", truncateUTF8(s, max)+"...", len(s))
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// truncateUTF8 shortens s to at most max bytes without splitting a UTF-8 sequence.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }

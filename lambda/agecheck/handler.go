@@ -3,6 +3,7 @@ package agecheck
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -30,9 +31,10 @@ type Handler struct {
 	Logger   *slog.Logger // nil: slog.Default()
 }
 
-// Invoke processes one event, given as the raw payload. Its errors are *InvalidInputError,
-// returned as they are (never wrapped) so that the Lambda runtime reports ErrorTypeInvalidInput
-// as the errorType. The result is a Summary (check, merge) or a Report (report) as JSON.
+// Invoke processes one event, given as the raw payload. A malformed event is an
+// *InvalidInputError, returned as it is (never wrapped) so that the Lambda runtime reports
+// ErrorTypeInvalidInput as the errorType; the only other error would be a result that cannot
+// be encoded (encodeResult). The result is a Summary (check, merge) or a Report (report) as JSON.
 //
 // Invoke makes *Handler an aws-lambda-go lambda.Handler: the runtime passes the payload
 // through undecoded, so that even a payload that is not JSON fails as InvalidInputError
@@ -42,10 +44,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, err := ParseTime(ev.Now)
-	if err != nil { // Decode validated it; kept so that a change there cannot slip through
-		return nil, &InvalidInputError{Op: ev.Op, Problems: []FieldProblem{{"now", quote(ev.Now), timeAllowed}}}
-	}
+	now := ev.Now.Time() // parsed by Decode, which refuses an event without a valid one
 	var out any
 	switch ev.Op {
 	case OpCheck:
@@ -66,7 +65,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			}
 		}
 		s := Merge(ev.Summary, ev.Results)
-		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(countAttrs(&s),
+		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(s.attrs(),
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
@@ -79,9 +78,16 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			slog.Int("messageBytes", len(r.Message)))
 		out = r
 	}
-	b, err := json.Marshal(out)
+	return encodeResult(ev.Op, out)
+}
+
+// encodeResult is the invocation's result as JSON. Summaries and reports hold strings, numbers
+// and booleans only, so it should never fail; if it does, the invocation fails with the reason
+// rather than a panic.
+func encodeResult(op string, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic("agecheck: encoding a result failed: " + err.Error()) // strings and ints only
+		return nil, fmt.Errorf("encode the result of op %s: %w", op, err)
 	}
 	return b, nil
 }
@@ -155,7 +161,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	}
 	listed := len(s.Findings)
 	trimmed := s.Trim(MaxSummaryBytes)
-	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(countAttrs(&s),
+	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(s.attrs(),
 		slog.Int("findingsListed", len(s.Findings)), slog.Int("findingsLogged", listed), slog.Bool("trimmed", trimmed))...)
 	return s, nil
 }
@@ -171,10 +177,12 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 	)
 }
 
-func countAttrs(s *Summary) []slog.Attr {
-	return []slog.Attr{
-		slog.Int("users", s.Users), slog.Int("deleted", s.Deleted), slog.Int("unchecked", s.Unchecked),
-		slog.Int("exempt", s.Exempt), slog.Int("inactive", s.Inactive), slog.Int("compliant", s.Compliant),
-		slog.Int("warning", s.Warning), slog.Int("stale", s.Stale),
+// attrs are the counts as log attributes, under their JSON names.
+func (c *Counts) attrs() []slog.Attr {
+	named := c.named()
+	out := make([]slog.Attr, len(named), len(named)+3) // room for the callers' own attributes
+	for i, nc := range named {
+		out[i] = slog.Int(nc.name, nc.n)
 	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	h.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
-	ev := Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Account: testAccount, Policy: Policy{MaxAgeDays: 90, WarnAgeDays: 60},
+	ev := Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90, WarnAgeDays: 60},
 		Users: []UserKeys{
 			{UserName: "alice", Keys: []AccessKey{activeKey("AKIASTALE", ago(days(120))), activeKey("AKIAOK", ago(days(3)))}},
 			{UserName: "bob", Keys: []AccessKey{activeKey("AKIAWARN", ago(days(70)))}},
@@ -108,7 +109,7 @@ func TestHandlerCheckLogsFindingsBeyondTheTrimmedSummary(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Users: users})
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Users: users})
 	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
@@ -139,7 +140,7 @@ func TestHandlerStopsLookupsWhenOutOfTime(t *testing.T) {
 			return LastUsed{ServiceName: "iam", Region: "us-east-1", Date: testNow}, nil
 		},
 	}
-	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90},
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K1", ago(days(200))), activeKey("K2", ago(days(100)))}}}})
 	out, err := h.Invoke(ctx, payload)
 	if err != nil {
@@ -165,7 +166,7 @@ func TestHandlerLookupsLeaveReserveBeforeDeadline(t *testing.T) {
 			return LastUsed{}, ctx.Err()
 		},
 	}
-	payload, _ := json.Marshal(Event{Op: OpCheck, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90},
+	payload, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("K1", ago(days(200))), activeKey("K2", ago(days(100)))}}}})
 	out, err := h.Invoke(ctx, payload)
 	if err != nil {
@@ -195,7 +196,7 @@ func TestHandlerMergeAndReport(t *testing.T) {
 	if err := json.Unmarshal(out, &s); err != nil || s.Users != 3 || s.Stale != 1 || len(s.Findings) != 1 {
 		t.Fatalf("got %s (%v), want 3 users, 1 stale finding", out, err)
 	}
-	report, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount, Summary: &s})
+	report, _ := json.Marshal(Event{Op: OpReport, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Account: testAccount, Summary: &s})
 	out, err = h.Invoke(context.Background(), report)
 	if err != nil {
 		t.Fatalf("report: %v", err)
@@ -217,17 +218,17 @@ func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
 	var buf bytes.Buffer
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
 	const failedBatches, batchSize = 30, 5
-	ev := Event{Op: OpMerge, Now: "2026-11-23T08:00:00Z", Account: testAccount, Policy: Policy{MaxAgeDays: 90},
-		Summary: &Summary{Users: 3, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "earlier", Error: "Iam.IamException"}}}}
+	ev := Event{Op: OpMerge, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+		Summary: &Summary{Counts: Counts{Users: 3, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "earlier", Error: "Iam.IamException"}}}}
 	for b := range failedBatches {
-		r := Summary{Users: batchSize, Unchecked: batchSize, BatchFailed: true}
+		r := Summary{Counts: Counts{Users: batchSize, Unchecked: batchSize}, BatchFailed: true}
 		for u := range batchSize {
 			r.UncheckedUsers = append(r.UncheckedUsers, UncheckedUser{
 				UserName: fmt.Sprintf("user-%03d", b*batchSize+u), Error: "Lambda.TooManyRequestsException", Cause: "the function failed"})
 		}
 		ev.Results = append(ev.Results, r)
 	}
-	ev.Results = append(ev.Results, Summary{Users: 1, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
+	ev.Results = append(ev.Results, Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
 	s := invokeSummary(t, h, ev)
 
 	want := failedBatches * batchSize
@@ -263,8 +264,8 @@ func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
 func TestHandlerReportOfATestRun(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	for _, test := range []bool{false, true} {
-		ev, _ := json.Marshal(Event{Op: OpReport, Now: "2026-11-23T08:00:00Z", Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
-			Summary: &Summary{Users: 2, Compliant: 2}, Test: test})
+		ev, _ := json.Marshal(Event{Op: OpReport, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
+			Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}}, Test: test})
 		out, err := h.Invoke(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("report (test %v): %v", test, err)
@@ -343,6 +344,18 @@ func invokeSummary(t *testing.T, h *Handler, ev Event) Summary {
 	return s
 }
 
+// TestEncodeResultReturnsAnError: a result that cannot be encoded fails the invocation with an
+// error naming the op, not a panic.
+func TestEncodeResultReturnsAnError(t *testing.T) {
+	var unsupported *json.UnsupportedValueError
+	if _, err := encodeResult(OpMerge, math.Inf(1)); !errors.As(err, &unsupported) || !strings.Contains(err.Error(), "op merge") {
+		t.Errorf("encodeResult(+Inf) error = %v, want a *json.UnsupportedValueError naming op merge", err)
+	}
+	if b, err := encodeResult(OpReport, Report{Account: testAccount}); err != nil || string(b) != `{"publish":false,"account":"123456789012"}` {
+		t.Errorf("encodeResult(Report) = %s, %v; want the report's JSON", b, err)
+	}
+}
+
 func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 	var looked []string
 	h := &Handler{
@@ -355,7 +368,7 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 			return LastUsed{Date: testNow.Add(-time.Hour), ServiceName: "s3", Region: "eu-west-1"}, nil
 		},
 	}
-	ev := Event{Op: OpCheck, Now: formatTime(testNow), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+	ev := Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
 		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
 			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
 		}}}}

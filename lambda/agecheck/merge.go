@@ -3,6 +3,7 @@ package agecheck
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 )
 
 // MaxUncheckedListed bounds how many unchecked users a trimmed Summary names; the count
@@ -36,14 +37,7 @@ func Merge(prev *Summary, results []Summary) Summary {
 	}
 	for i := range all {
 		s := &all[i]
-		out.Users += s.Users
-		out.Deleted += s.Deleted
-		out.Unchecked += s.Unchecked
-		out.Exempt += s.Exempt
-		out.Inactive += s.Inactive
-		out.Compliant += s.Compliant
-		out.Warning += s.Warning
-		out.Stale += s.Stale
+		out.Counts.add(s.Counts)
 		out.Findings = append(out.Findings, s.Findings...)
 		out.UncheckedUsers = append(out.UncheckedUsers, s.UncheckedUsers...)
 	}
@@ -101,6 +95,20 @@ func (s *Summary) Trim(maxBytes int) bool {
 		s.UncheckedUsers = nil
 	}
 	return true
+}
+
+// compareFindings orders findings oldest first, then by user name and key ID, so that the
+// order is total and every run renders the same. CreateDate strings are whole-second RFC 3339
+// in UTC, whose lexical order is time order.
+func compareFindings(a, b Finding) int {
+	// Not cmp.Or: it would evaluate every comparison; most pairs differ in the first.
+	if c := strings.Compare(a.CreateDate, b.CreateDate); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.UserName, b.UserName); c != 0 {
+		return c
+	}
+	return strings.Compare(a.AccessKeyID, b.AccessKeyID)
 }
 
 func encodedSize(s *Summary) int { return jsonSize(s) }

@@ -19,20 +19,20 @@ func finding(user, id string, ageDays int) Finding {
 }
 
 func TestMergeAddsCountsAndOrders(t *testing.T) {
-	prev := &Summary{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3,
+	prev := &Summary{Counts: Counts{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3},
 		Findings: []Finding{finding("a", "AKIA1", 300), finding("b", "AKIA2", 100)},
 	}
 	results := []Summary{
-		{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1,
+		{Counts: Counts{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1},
 			Findings:       []Finding{finding("c", "AKIA3", 200)},
 			UncheckedUsers: []UncheckedUser{{UserName: "z", Error: "Iam.IamException"}}},
-		{Users: 3, Unchecked: 1, Warning: 1,
+		{Counts: Counts{Users: 3, Unchecked: 1, Warning: 1},
 			UncheckedUsers: []UncheckedUser{{UserName: "y", Error: "States.Timeout"}}},
 		{},
 	}
 	got := Merge(prev, results)
 	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3}
-	if c := CountsOf(&got); c != wantCounts {
+	if c := got.Counts; c != wantCounts {
 		t.Errorf("got counts %+v, want %+v", c, wantCounts)
 	}
 	var order []string
@@ -51,7 +51,7 @@ func TestMergeAddsCountsAndOrders(t *testing.T) {
 }
 
 func TestMergeFirstPage(t *testing.T) {
-	got := Merge(nil, []Summary{{Users: 2, Compliant: 2}})
+	got := Merge(nil, []Summary{{Counts: Counts{Users: 2, Compliant: 2}}})
 	if got.Users != 2 || got.Compliant != 2 || got.Findings != nil || got.UncheckedUsers != nil {
 		t.Errorf("got %+v, want 2 users, 2 compliant and no lists", got)
 	}
@@ -67,7 +67,7 @@ func TestMergeFirstPage(t *testing.T) {
 func bigResults() []Summary {
 	var results []Summary
 	for c := range 100 {
-		s := Summary{Users: 52, Stale: 100, Unchecked: 2}
+		s := Summary{Counts: Counts{Users: 52, Stale: 100, Unchecked: 2}}
 		for u := range 50 {
 			name := fmt.Sprintf("user-%03d-%02d-%s", c, u, strings.Repeat("x", 50))
 			for k := range 2 {
@@ -130,7 +130,7 @@ func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
 }
 
 func TestTrimShedsUncheckedWhenTheyAloneAreTooLarge(t *testing.T) {
-	s := Summary{Unchecked: 50, Stale: 1, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	s := Summary{Counts: Counts{Unchecked: 50, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 50 {
 		s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 300)})
 	}
@@ -161,7 +161,7 @@ func TestTruncateUTF8(t *testing.T) {
 
 func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
 	for _, n := range []int{MaxUncheckedListed, MaxUncheckedListed + 1} {
-		s := Summary{Unchecked: n}
+		s := Summary{Counts: Counts{Unchecked: n}}
 		for i := range n {
 			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%03d", i), Error: "E"})
 		}
@@ -177,7 +177,7 @@ func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
 }
 
 func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
-	s := Summary{Unchecked: 3, UncheckedUsers: []UncheckedUser{
+	s := Summary{Counts: Counts{Unchecked: 3}, UncheckedUsers: []UncheckedUser{
 		{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)},
 		{UserName: "b", Error: "E", Cause: strings.Repeat("y", MaxCauseLength+1)},
 		{UserName: "c", Error: "E", Cause: "short"},
@@ -190,14 +190,14 @@ func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
 			t.Errorf("cause of %s is %d bytes, want %d", s.UncheckedUsers[i].UserName, got, want)
 		}
 	}
-	atLimit := Summary{Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
+	atLimit := Summary{Counts: Counts{Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
 	if atLimit.Trim(MaxSummaryBytes) {
 		t.Error("Trim reported a cause of exactly MaxCauseLength bytes as trimmed")
 	}
 }
 
 func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
-	full := Summary{Users: 10, Stale: 10}
+	full := Summary{Counts: Counts{Users: 10, Stale: 10}}
 	for i := range 10 {
 		full.Findings = append(full.Findings, finding(fmt.Sprintf("user%d", i), fmt.Sprintf("AKIA%d", i), 400-i))
 	}
@@ -228,7 +228,7 @@ func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
 }
 
 func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
-	base := Summary{Unchecked: 20, Stale: 1, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	base := Summary{Counts: Counts{Unchecked: 20, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 20 {
 		base.UncheckedUsers = append(base.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 40)})
 	}

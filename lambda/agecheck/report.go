@@ -24,26 +24,6 @@ const FindingLogMessage = "access key finding"
 // UncheckedLogMessage is the msg of the JSON log line written for every unchecked user.
 const UncheckedLogMessage = "unchecked user"
 
-// Counts are a Summary's exact counts, as the machine-readable message carries them.
-type Counts struct {
-	Users     int `json:"users"`
-	Deleted   int `json:"deleted"`
-	Unchecked int `json:"unchecked"`
-	Exempt    int `json:"exempt"`
-	Inactive  int `json:"inactive"`
-	Compliant int `json:"compliant"`
-	Warning   int `json:"warning"`
-	Stale     int `json:"stale"`
-}
-
-// CountsOf returns s's counts.
-func CountsOf(s *Summary) Counts {
-	return Counts{
-		Users: s.Users, Deleted: s.Deleted, Unchecked: s.Unchecked, Exempt: s.Exempt,
-		Inactive: s.Inactive, Compliant: s.Compliant, Warning: s.Warning, Stale: s.Stale,
-	}
-}
-
 // MessageBody is the machine-readable notification: the "default" body of the SNS message,
 // which SQS, Lambda, HTTPS and email-json subscribers receive.
 type MessageBody struct {
@@ -217,7 +197,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 		Now:            now,
 		Policy:         p,
 		Severity:       severity,
-		Counts:         CountsOf(&s),
+		Counts:         s.Counts,
 		Findings:       findings,
 		UncheckedUsers: unchecked,
 		Truncated:      truncated,

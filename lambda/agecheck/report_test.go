@@ -21,15 +21,15 @@ func TestSubject(t *testing.T) {
 		s    Summary
 		want string
 	}{
-		{"stale and warning", Summary{Stale: 3, Warning: 2}, "3 IAM access keys older than 90 days, 2 due soon, in 123456789012"},
-		{"one stale", Summary{Stale: 1}, "1 IAM access key older than 90 days, in 123456789012"},
-		{"only warnings", Summary{Warning: 2}, "2 IAM access keys due soon (older than 75 of 90 days), in 123456789012"},
-		{"one warning", Summary{Warning: 1}, "1 IAM access key due soon (older than 75 of 90 days), in 123456789012"},
-		{"only unchecked", Summary{Unchecked: 1}, "1 IAM user not checked for old access keys, in 123456789012"},
-		{"several unchecked", Summary{Unchecked: 4}, "4 IAM users not checked for old access keys, in 123456789012"},
-		{"stale and unchecked", Summary{Stale: 2, Unchecked: 1}, "2 IAM access keys older than 90 days, 1 user unchecked, in 123456789012"},
-		{"warning and unchecked", Summary{Warning: 2, Unchecked: 3}, "2 IAM access keys due soon (older than 75 of 90 days), 3 users unchecked, in 123456789012"},
-		{"everything", Summary{Stale: 1, Warning: 1, Unchecked: 1}, "1 IAM access key older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"},
+		{"stale and warning", Summary{Counts: Counts{Stale: 3, Warning: 2}}, "3 IAM access keys older than 90 days, 2 due soon, in 123456789012"},
+		{"one stale", Summary{Counts: Counts{Stale: 1}}, "1 IAM access key older than 90 days, in 123456789012"},
+		{"only warnings", Summary{Counts: Counts{Warning: 2}}, "2 IAM access keys due soon (older than 75 of 90 days), in 123456789012"},
+		{"one warning", Summary{Counts: Counts{Warning: 1}}, "1 IAM access key due soon (older than 75 of 90 days), in 123456789012"},
+		{"only unchecked", Summary{Counts: Counts{Unchecked: 1}}, "1 IAM user not checked for old access keys, in 123456789012"},
+		{"several unchecked", Summary{Counts: Counts{Unchecked: 4}}, "4 IAM users not checked for old access keys, in 123456789012"},
+		{"stale and unchecked", Summary{Counts: Counts{Stale: 2, Unchecked: 1}}, "2 IAM access keys older than 90 days, 1 user unchecked, in 123456789012"},
+		{"warning and unchecked", Summary{Counts: Counts{Warning: 2, Unchecked: 3}}, "2 IAM access keys due soon (older than 75 of 90 days), 3 users unchecked, in 123456789012"},
+		{"everything", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1}}, "1 IAM access key older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,10 +42,10 @@ func TestSubject(t *testing.T) {
 
 func TestSubjectStaysShort(t *testing.T) {
 	for _, s := range []Summary{
-		{Stale: 10000, Warning: 10000, Unchecked: 5000},
-		{Stale: 999999, Warning: 999999, Unchecked: 999999},
-		{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt},
-		{Warning: 1000000000},
+		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000}},
+		{Counts: Counts{Stale: 999999, Warning: 999999, Unchecked: 999999}},
+		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt}},
+		{Counts: Counts{Warning: 1000000000}},
 	} {
 		got := Subject(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount)
 		if len(got) >= 100 || strings.ContainsAny(got, "\r\n") {
@@ -65,11 +65,11 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 		publish  bool
 		severity string
 	}{
-		{"all clear", Summary{Users: 5, Compliant: 8, Exempt: 1, Inactive: 1, Deleted: 1}, false, ""},
-		{"stale wins", Summary{Stale: 1, Warning: 1, Unchecked: 1}, true, SeverityStale},
-		{"unchecked before warning", Summary{Warning: 1, Unchecked: 1}, true, SeverityUnchecked},
-		{"only warnings", Summary{Warning: 1}, true, SeverityWarning},
-		{"only unchecked is never all clear", Summary{Users: 3, Compliant: 4, Unchecked: 1}, true, SeverityUnchecked},
+		{"all clear", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1, Inactive: 1, Deleted: 1}}, false, ""},
+		{"stale wins", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1}}, true, SeverityStale},
+		{"unchecked before warning", Summary{Counts: Counts{Warning: 1, Unchecked: 1}}, true, SeverityUnchecked},
+		{"only warnings", Summary{Counts: Counts{Warning: 1}}, true, SeverityWarning},
+		{"only unchecked is never all clear", Summary{Counts: Counts{Users: 3, Compliant: 4, Unchecked: 1}}, true, SeverityUnchecked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +102,7 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 // goldenSummary is a small scan with one of everything.
 func goldenSummary() Summary {
 	return Summary{
-		Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2,
+		Counts: Counts{Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2},
 		Findings: []Finding{
 			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: "2023-01-15T09:30:00Z", AgeDays: 1408,
 				Severity: SeverityStale, LastUsedService: "N/A", LastUsedRegion: "N/A"},
@@ -185,7 +185,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 }
 
 func TestEmailKeepsCellsOnOneLine(t *testing.T) {
-	s := Summary{Stale: 1, Unchecked: 1,
+	s := Summary{Counts: Counts{Stale: 1, Unchecked: 1},
 		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: "2020-01-01T00:00:00Z", Severity: SeverityStale}},
 		UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E", Cause: "line1\nline2\r\n"}},
 	}
@@ -225,12 +225,12 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 		severity string
 		headline string
 	}{
-		{"nothing found", Summary{Users: 5, Compliant: 8, Exempt: 1},
+		{"nothing found", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1}},
 			"Test run: no IAM access keys older than 90 days, in 123456789012", SeverityNone,
 			"Nothing found: no active key is older than 90 days or 75 days, and every user's keys were read."},
-		{"stale", Summary{Users: 1, Stale: 1, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: "2020-01-01T00:00:00Z", AgeDays: 2000, Severity: SeverityStale}}},
+		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: "2020-01-01T00:00:00Z", AgeDays: 2000, Severity: SeverityStale}}},
 			"Test run: 1 IAM access key older than 90 days, in 123456789012", SeverityStale, "1 active key is older than 90 days."},
-		{"only unchecked", Summary{Users: 1, Unchecked: 1, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
+		{"only unchecked", Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
 			"Test run: 1 IAM user not checked for old access keys, in 123456789012", SeverityUnchecked, "1 user's keys could not be read."},
 	}
 	for _, tt := range tests {
@@ -247,8 +247,8 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 			if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
 				t.Fatal(err)
 			}
-			if !body.Test || body.Severity != tt.severity || body.Counts != CountsOf(&tt.s) {
-				t.Errorf("default body: test %v, severity %q, counts %+v; want true, %q, %+v", body.Test, body.Severity, body.Counts, tt.severity, CountsOf(&tt.s))
+			if !body.Test || body.Severity != tt.severity || body.Counts != tt.s.Counts {
+				t.Errorf("default body: test %v, severity %q, counts %+v; want true, %q, %+v", body.Test, body.Severity, body.Counts, tt.severity, tt.s.Counts)
 			}
 			if !strings.HasPrefix(m.Email, "TEST RUN: ") || !strings.Contains(m.Email, tt.headline) {
 				t.Errorf("email does not start with TEST RUN or lacks %q:\n%s", tt.headline, m.Email)
@@ -262,16 +262,16 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 			}
 		})
 	}
-	if r := NewReport(Summary{Users: 5, Compliant: 8}, p, testAccount, testNow); r.Publish || r.Test {
+	if r := NewReport(Summary{Counts: Counts{Users: 5, Compliant: 8}}, p, testAccount, testNow); r.Publish || r.Test {
 		t.Errorf("a scheduled run that found nothing: got %+v, want no publish", r)
 	}
 }
 
 func TestTestSubjectStaysShort(t *testing.T) {
 	for _, s := range []Summary{
-		{Stale: 10000, Warning: 10000, Unchecked: 5000},
-		{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt},
-		{Stale: 999, Warning: 999, Unchecked: 999}, // 92 characters without the prefix, 102 with it
+		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000}},
+		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt}},
+		{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, // 92 characters without the prefix, 102 with it
 	} {
 		r := NewTestReport(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
 		if len(r.Subject) >= 100 || !strings.HasPrefix(r.Subject, TestSubjectPrefix) || !strings.Contains(r.Subject, testAccount) {
@@ -279,7 +279,7 @@ func TestTestSubjectStaysShort(t *testing.T) {
 		}
 	}
 	// The prefix pushes a subject that fits on its own into the short form, which still fits whole.
-	r := NewTestReport(Summary{Stale: 999, Warning: 999, Unchecked: 999}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
+	r := NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
 	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
 		t.Errorf("got subject %q, want %q", r.Subject, want)
 	}
@@ -299,7 +299,7 @@ func TestSubjectAtTheLengthLimit(t *testing.T) {
 	for total := maxSubjectLength - 2; total <= maxSubjectLength+2; total++ {
 		account := strings.Repeat("1", total-len(prefix))
 		natural := prefix + account
-		got := Subject(Summary{Stale: 1}, p, account)
+		got := Subject(Summary{Counts: Counts{Stale: 1}}, p, account)
 		if len(got) > maxSubjectLength {
 			t.Errorf("%d-character natural subject: got %d characters", total, len(got))
 		}
@@ -335,7 +335,7 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 
 func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 	// A merged summary lists at most MaxUncheckedListed users; the count stays exact.
-	s := Summary{Users: 7, Stale: 1, Unchecked: 5,
+	s := Summary{Counts: Counts{Users: 7, Stale: 1, Unchecked: 5},
 		Findings:       []Finding{finding("alice", "AKIA1", 100)},
 		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
 	}
@@ -350,7 +350,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 }
 
 func TestEmailCountsZeroInPlural(t *testing.T) {
-	r := NewReport(Summary{Users: 1, Stale: 1, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r := NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
 	var m snsMessage
 	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 // TestMonthlyCostCountsTheProgramsAlarms: the alarms workflow.Monthly prices are the ones the
 // program creates with the default settings, one metric each.
 func TestMonthlyCostCountsTheProgramsAlarms(t *testing.T) {
-	s := config.Defaults()
+	s := config.MustCheck(config.Defaults())
 	mocks := infratest.New("aws", "us-east-1", "123456789012")
 	if err := mocks.Run(config.Namespace, "cost", infra.Program(infra.ProgramOptions{Settings: &s})); err != nil {
 		t.Fatal(err)

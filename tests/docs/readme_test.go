@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 )
@@ -112,5 +113,27 @@ func TestREADMEListsEveryStackOutput(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(listed, want) {
 		t.Errorf("README.md lists the stack outputs %v, want what infra/program.go exports: %v", listed, want)
+	}
+}
+
+// TestREADMESettingsTableListsEverySetting: the settings table has one row per setting keyage
+// reads, and no row for one it does not.
+func TestREADMESettingsTableListsEverySetting(t *testing.T) {
+	table := between(t, "README.md", read(t, "README.md"), "| key | default | allowed |", "\n\n")
+	var rows []string
+	for _, line := range strings.Split(table, "\n") {
+		if key, ok := strings.CutPrefix(line, "| `"); ok {
+			key, _, _ = strings.Cut(key, "`")
+			rows = append(rows, key)
+		}
+	}
+	var keys []string
+	for _, k := range config.Keys() {
+		keys = append(keys, k.Name)
+	}
+	slices.Sort(rows)
+	slices.Sort(keys)
+	if !slices.Equal(rows, keys) {
+		t.Errorf("README settings table rows %q, want one per setting %q", rows, keys)
 	}
 }

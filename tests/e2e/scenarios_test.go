@@ -19,7 +19,7 @@ import (
 // definition renders the real workflow for the settings, against the test's function and topic.
 func definition(t testing.TB, s config.Settings) []byte {
 	t.Helper()
-	m, err := workflow.Definition(s, workflow.Resources{
+	m, err := workflow.Definition(config.MustCheck(s), workflow.Resources{
 		Partition: "aws", Region: testRegion, AccountID: testAccount,
 		FunctionARN: testFunction, TopicARN: testTopic,
 	})

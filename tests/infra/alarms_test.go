@@ -98,7 +98,7 @@ func TestDeadMansSwitch(t *testing.T) {
 			var n *infra.KeyAgeNotifier
 			d, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
 				var err error
-				n, err = infra.NewKeyAgeNotifier(ctx, infra.ComponentName, &infra.KeyAgeNotifierArgs{Settings: s, Function: dummyFunction})
+				n, err = infra.NewKeyAgeNotifier(ctx, infra.ComponentName, &infra.KeyAgeNotifierArgs{Settings: config.MustCheck(s), Function: dummyFunction})
 				return err
 			})
 			if err != nil {

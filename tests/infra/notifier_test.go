@@ -213,11 +213,11 @@ func wantTrust(t *testing.T, role infratest.Resource, principal string, sourceAR
 // settingsFor parses settings the way the program does.
 func settingsFor(t *testing.T, values map[string]string) config.Settings {
 	t.Helper()
-	s, err := config.Parse(values)
+	c, err := config.Parse(values)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return c.Settings()
 }
 
 func TestStateMachine(t *testing.T) {
@@ -235,7 +235,7 @@ func TestStateMachine(t *testing.T) {
 			wantInput(t, m, "loggingConfiguration.logDestination",
 				arn("aws", "logs", "log-group:/aws/vendedlogs/states/"+machineName+":*"))
 
-			def, err := workflow.Definition(s, workflow.Resources{Partition: "aws", Region: region, AccountID: account,
+			def, err := workflow.Definition(config.MustCheck(s), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
 				FunctionARN: functionARN, TopicARN: findingsARN})
 			if err != nil {
 				t.Fatal(err)
@@ -268,7 +268,7 @@ func TestStateMachineRole(t *testing.T) {
 
 	rp := d.one(tRolePolicy, "keyage-machine-policy")
 	doc := policy(t, rp, "policy")
-	def, err := workflow.Definition(config.Defaults(), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
+	def, err := workflow.Definition(config.MustCheck(config.Defaults()), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
 		FunctionARN: functionARN, TopicARN: findingsARN})
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,12 @@ package infra_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -75,17 +77,15 @@ func TestInvalidSettingsRegisterNothing(t *testing.T) {
 }
 
 // TestInvalidGoSettings: settings built in Go without config.Parse are held to the same checks
-// and messages as a stack file, subscriptions and tags included.
+// and messages as a stack file, subscriptions and tags included (config.Settings.Check), and the
+// component takes only checked settings: unchecked ones register nothing.
 func TestInvalidGoSettings(t *testing.T) {
 	s := config.Defaults()
 	s.LogLevel, s.FunctionMemoryMB = "OFF", 0
 	s.Subscriptions = []config.Subscription{{Protocol: "http", Endpoint: "http://hooks.example.com/x"}}
 	s.AlarmSubscriptions = []config.Subscription{{Protocol: "email", Endpoint: "a@example.com", FilterPolicy: `{"severity":["stale"]}`}}
 	s.Tags = map[string]string{"aws:owner": "me"}
-	d, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
-		_, err := infra.NewKeyAgeNotifier(ctx, "keyage", &infra.KeyAgeNotifierArgs{Settings: s, Function: dummyFunction})
-		return err
-	})
+	_, err := s.Check(time.Now())
 	for _, want := range []string{
 		`logLevel: "OFF" is not allowed`, "functionMemoryMB: 0 is out of range: want",
 		`subscriptions[0].protocol: "http" is not allowed`, "alarmSubscriptions[0].filterPolicy", `tags["aws:owner"]`,
@@ -93,6 +93,13 @@ func TestInvalidGoSettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}
+	}
+	d, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
+		_, err := infra.NewKeyAgeNotifier(ctx, "keyage", &infra.KeyAgeNotifierArgs{Function: dummyFunction})
+		return err
+	})
+	if !errors.Is(err, config.ErrUnchecked) {
+		t.Errorf("unchecked settings: error %v, want config.ErrUnchecked", err)
 	}
 	if len(d.res) != 0 {
 		t.Errorf("%d resources registered, want none", len(d.res))
@@ -107,7 +114,7 @@ func TestTwoInstancesDoNotCollide(t *testing.T) {
 	s.AlarmSubscriptions = s.Subscriptions
 	d, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
 		for _, name := range []string{"keyage", "keyage-eu"} {
-			if _, err := infra.NewKeyAgeNotifier(ctx, name, &infra.KeyAgeNotifierArgs{Settings: s, Function: dummyFunction}); err != nil {
+			if _, err := infra.NewKeyAgeNotifier(ctx, name, &infra.KeyAgeNotifierArgs{Settings: config.MustCheck(s), Function: dummyFunction}); err != nil {
 				return err
 			}
 		}
@@ -201,7 +208,7 @@ func TestComponentOutputs(t *testing.T) {
 	got := map[string]string{}
 	var mu sync.Mutex
 	_, err := runWith(t, "aws", func(ctx *pulumi.Context) error {
-		n, err := infra.NewKeyAgeNotifier(ctx, infra.ComponentName, &infra.KeyAgeNotifierArgs{Settings: config.Defaults(), Function: dummyFunction})
+		n, err := infra.NewKeyAgeNotifier(ctx, infra.ComponentName, &infra.KeyAgeNotifierArgs{Settings: config.MustCheck(config.Defaults()), Function: dummyFunction})
 		if err != nil {
 			return err
 		}

@@ -87,11 +87,12 @@ func TestRunsAtMostOnceADay(t *testing.T) {
 func TestExampleStacksNotifyAtMostOnceADay(t *testing.T) {
 	root := modroot.MustFind(t)
 	for stack := range stackFiles(t) {
-		s, err := config.LoadStackFile(root, stack)
+		checked, err := config.LoadStackFile(root, stack)
 		if err != nil {
 			t.Errorf("stack %s: %v", stack, err)
 			continue
 		}
+		s := checked.Settings()
 		if ok, why := runsAtMostOnceADay(s.Schedule); !ok {
 			t.Errorf("Pulumi.%s.yaml: keyage:schedule %q %s: want at most one scheduled run (and notification) a day", stack, s.Schedule, why)
 		}
@@ -136,12 +137,12 @@ func TestCommentFor(t *testing.T) {
 func TestExampleStacksSayWhyTheyLogExecutionData(t *testing.T) {
 	root := modroot.MustFind(t)
 	for stack, path := range stackFiles(t) {
-		s, err := config.LoadStackFile(root, stack)
+		checked, err := config.LoadStackFile(root, stack)
 		if err != nil {
 			t.Errorf("stack %s: %v", stack, err)
 			continue
 		}
-		if !s.IncludeExecutionData {
+		if !checked.Settings().IncludeExecutionData {
 			continue
 		}
 		text, err := os.ReadFile(path)

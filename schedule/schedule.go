@@ -1,30 +1,50 @@
-package config
+// Package schedule reads EventBridge Scheduler expressions (cron, rate and at) the way Scheduler
+// does, and answers what keyage needs to know about one: whether it is valid, whether it still has
+// a run ahead, and the largest gap between two runs in a time zone (DST included), which sizes
+// the dead-man's-switch alarm. It knows nothing about stack settings; package config decides what
+// to do with the answers. It reads no clock: callers pass "now".
+package schedule
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // IANA time zones without the system's zoneinfo (distroless, CI images)
 )
 
-// What each kind of schedule expression allows, for error messages.
+// What each kind of schedule expression allows: the Allowed of its Errors.
 const (
-	allowedSchedule = "cron(minutes hours day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss)"
-	allowedRate     = "rate(value unit): a whole value of at least 1 with unit minute, hour or day when the value is 1, minutes, hours or days otherwise, at most 365 days"
-	allowedCron     = "cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week"
-	allowedAt       = "at(yyyy-mm-ddThh:mm:ss), a valid date and time"
+	AllowedSchedule = "cron(minutes hours day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss)"
+	AllowedRate     = "rate(value unit): a whole value of at least 1 with unit minute, hour or day when the value is 1, minutes, hours or days otherwise, at most 365 days"
+	AllowedCron     = "cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week"
+	AllowedAt       = "at(yyyy-mm-ddThh:mm:ss), a valid date and time"
 )
 
-// scheduleError is a schedule expression that EventBridge Scheduler would refuse.
-type scheduleError struct{ problem, allowed string }
+// MaxRateDays bounds a rate() schedule: a key-age check that runs less than once a year is not one.
+const MaxRateDays = 365
+
+// ErrOneShot is returned by MaxGap for an at() expression: a schedule that fires once has no gap
+// between runs to watch.
+var ErrOneShot = errors.New("one-shot schedule")
+
+// Error is a schedule expression that EventBridge Scheduler would refuse: what is wrong with it
+// and what Scheduler accepts.
+type Error struct {
+	Problem string // e.g. "is not a valid rate expression: ..."
+	Allowed string // the form Scheduler accepts
+}
 
 // Error says what is wrong and what EventBridge Scheduler accepts.
-func (e *scheduleError) Error() string { return e.problem + ": want " + e.allowed }
+func (e *Error) Error() string { return e.Problem + ": want " + e.Allowed }
 
-// schedule is a parsed EventBridge Scheduler expression: exactly one of its fields is set.
-type schedule struct {
+// Expr is a parsed EventBridge Scheduler expression: exactly one of rate, cron and at is set.
+// The zero value is not valid; use Parse.
+type Expr struct {
+	text string
 	rate time.Duration
 	cron *cronSpec
 	at   *time.Time // wall clock in the schedule's time zone; the Location is meaningless
@@ -35,56 +55,74 @@ var (
 	atExpr   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
 )
 
-// parseSchedule parses an EventBridge Scheduler expression.
-func parseSchedule(expr string) (schedule, *scheduleError) {
+// Parse parses an EventBridge Scheduler expression. Its error is an *Error.
+func Parse(expr string) (*Expr, error) {
+	e, err := parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	e.text = expr
+	return e, nil
+}
+
+// Text returns the expression as written, which is what Scheduler is given.
+func (e *Expr) Text() string { return e.text }
+
+// OneShot reports whether the expression is an at() schedule, which runs once.
+func (e *Expr) OneShot() bool { return e.at != nil }
+
+func parse(expr string) (*Expr, *Error) {
 	switch {
 	case strings.HasPrefix(expr, "rate("):
 		d, err := parseRate(expr)
-		return schedule{rate: d}, err
+		if err != nil {
+			return nil, err
+		}
+		return &Expr{rate: d}, nil
 	case strings.HasPrefix(expr, "cron("):
 		if !strings.HasSuffix(expr, ")") {
-			return schedule{}, &scheduleError{"is not a valid cron expression: missing the closing parenthesis", allowedCron}
+			return nil, &Error{"is not a valid cron expression: missing the closing parenthesis", AllowedCron}
 		}
 		c, err := parseCron(expr[len("cron(") : len(expr)-1])
 		if err != nil {
-			return schedule{}, &scheduleError{"is not a valid cron expression: " + err.Error(), allowedCron}
+			return nil, &Error{"is not a valid cron expression: " + err.Error(), AllowedCron}
 		}
-		return schedule{cron: c}, nil
+		return &Expr{cron: c}, nil
 	case strings.HasPrefix(expr, "at("):
 		m := atExpr.FindStringSubmatch(expr)
 		if m == nil {
-			return schedule{}, &scheduleError{"is not a valid at expression", allowedAt}
+			return nil, &Error{"is not a valid at expression", AllowedAt}
 		}
 		t, err := time.Parse("2006-01-02T15:04:05", m[1])
 		if err != nil {
-			return schedule{}, &scheduleError{"is not a valid at expression: no such date or time", allowedAt}
+			return nil, &Error{"is not a valid at expression: no such date or time", AllowedAt}
 		}
-		return schedule{at: &t}, nil
+		return &Expr{at: &t}, nil
 	}
-	return schedule{}, &scheduleError{"is not a schedule expression", allowedSchedule}
+	return nil, &Error{"is not a schedule expression", AllowedSchedule}
 }
 
-func parseRate(expr string) (time.Duration, *scheduleError) {
+func parseRate(expr string) (time.Duration, *Error) {
 	m := rateExpr.FindStringSubmatch(expr)
 	if m == nil {
-		return 0, &scheduleError{"is not a valid rate expression", allowedRate}
+		return 0, &Error{"is not a valid rate expression", AllowedRate}
 	}
 	n, err := strconv.Atoi(m[1])
 	if err != nil || n < 1 || m[1][0] == '+' || m[1][0] == '0' {
-		return 0, &scheduleError{fmt.Sprintf("is not a valid rate expression: value %q is not a whole number of at least 1", m[1]), allowedRate}
+		return 0, &Error{fmt.Sprintf("is not a valid rate expression: value %q is not a whole number of at least 1", m[1]), AllowedRate}
 	}
 	units := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
 	unit, plural := strings.CutSuffix(m[2], "s")
 	d, ok := units[unit]
 	switch {
 	case !ok:
-		return 0, &scheduleError{fmt.Sprintf("is not a valid rate expression: unit %q is not minute(s), hour(s) or day(s)", m[2]), allowedRate}
+		return 0, &Error{fmt.Sprintf("is not a valid rate expression: unit %q is not minute(s), hour(s) or day(s)", m[2]), AllowedRate}
 	case n == 1 && plural:
-		return 0, &scheduleError{fmt.Sprintf("is not a valid rate expression: a value of 1 takes the singular unit %q", unit), allowedRate}
+		return 0, &Error{fmt.Sprintf("is not a valid rate expression: a value of 1 takes the singular unit %q", unit), AllowedRate}
 	case n > 1 && !plural:
-		return 0, &scheduleError{fmt.Sprintf("is not a valid rate expression: a value of %d takes the plural unit %q", n, unit+"s"), allowedRate}
+		return 0, &Error{fmt.Sprintf("is not a valid rate expression: a value of %d takes the plural unit %q", n, unit+"s"), AllowedRate}
 	case int64(n) > int64(MaxRateDays*24*time.Hour/d):
-		return 0, &scheduleError{fmt.Sprintf("is not a valid rate expression: runs less often than every %d days", MaxRateDays), allowedRate}
+		return 0, &Error{fmt.Sprintf("is not a valid rate expression: runs less often than every %d days", MaxRateDays), AllowedRate}
 	}
 	return time.Duration(n) * d, nil
 }
@@ -374,38 +412,32 @@ func (c *cronSpec) minutesOfDay() []int {
 	return out
 }
 
-// GapHorizonYears is how far MaxScheduleGap enumerates a cron schedule: 28 years, after which
+// LoadLocation is time.LoadLocation without "Local" (which means the deploying machine's zone,
+// not a zone EventBridge Scheduler knows) and without the empty name (UTC in Go, an error in AWS).
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("time zone %q: not an IANA name", name)
+	}
+	return time.LoadLocation(name)
+}
+
+// GapHorizonYears is how far MaxGap enumerates a cron schedule: 28 years, after which
 // the Gregorian calendar's weekdays repeat (within a century).
 const GapHorizonYears = 28
 
-// clock is the time MaxScheduleGap enumerates from; tests replace it.
-var clock = time.Now
-
-// MaxScheduleGap returns the largest time between two consecutive scheduled runs, the span a
-// dead-man's-switch alarm must cover. A rate is exact. A cron schedule is enumerated in the
-// stack's time zone for GapHorizonYears from today, as EventBridge Scheduler runs it across
-// daylight saving time: a run at a wall-clock time that does not exist that day is skipped, and a
-// run at a time that occurs twice runs once. An at() schedule returns ErrOneShotSchedule.
-func (s Settings) MaxScheduleGap() (time.Duration, error) {
-	return s.maxScheduleGapFrom(clock())
-}
-
-func (s Settings) maxScheduleGapFrom(from time.Time) (time.Duration, error) {
-	sched, serr := parseSchedule(s.Schedule)
-	if serr != nil {
-		return 0, fmt.Errorf("schedule %q: %w", s.Schedule, serr)
-	}
+// MaxGap returns the largest time between two consecutive runs, the span a dead-man's-switch
+// alarm must cover. A rate is exact. A cron schedule is enumerated in loc for GapHorizonYears
+// from the civil date of from, as EventBridge Scheduler runs it across daylight saving time: a
+// run at a wall-clock time that does not exist that day is skipped, and a run at a time that
+// occurs twice runs once. An at() schedule, or a cron one that runs once, returns ErrOneShot.
+func (e *Expr) MaxGap(loc *time.Location, from time.Time) (time.Duration, error) {
 	switch {
-	case sched.rate > 0:
-		return sched.rate, nil
-	case sched.at != nil:
-		return 0, fmt.Errorf("schedule %q runs once, so there is no gap between runs to watch: %w", s.Schedule, ErrOneShotSchedule)
+	case e.rate > 0:
+		return e.rate, nil
+	case e.at != nil:
+		return 0, fmt.Errorf("schedule %q runs once, so there is no gap between runs to watch: %w", e.text, ErrOneShot)
 	}
-	loc, err := loadLocation(s.ScheduleTimezone)
-	if err != nil {
-		return 0, fmt.Errorf("scheduleTimezone %q: %w", s.ScheduleTimezone, err)
-	}
-	c := sched.cron
+	c := e.cron
 	times := c.minutesOfDay()
 	maxInDay := time.Duration(0)
 	for i := 1; i < len(times); i++ {
@@ -454,9 +486,47 @@ func (s Settings) maxScheduleGapFrom(from time.Time) (time.Duration, error) {
 			fire(t)
 		}
 	}
-	if runs < 2 {
-		return 0, fmt.Errorf("schedule %q runs %d times in the %d years from %s, so there is no gap between runs to watch",
-			s.Schedule, runs, GapHorizonYears, from.Format(time.DateOnly))
+	switch runs {
+	case 0:
+		return 0, fmt.Errorf("schedule %q has no run in the %d years from %s", e.text, GapHorizonYears, from.Format(time.DateOnly))
+	case 1:
+		return 0, fmt.Errorf("schedule %q runs once in the %d years from %s, so there is no gap between runs to watch: %w",
+			e.text, GapHorizonYears, from.Format(time.DateOnly), ErrOneShot)
 	}
 	return worst, nil
+}
+
+// NextRun returns the first run strictly after now, in loc, and false when there is none: an
+// at() time that has passed, or a cron expression whose years are all past. EventBridge
+// Scheduler accepts such an expression, and the schedule then never starts a run.
+func (e *Expr) NextRun(loc *time.Location, now time.Time) (time.Time, bool) {
+	switch {
+	case e.rate > 0:
+		return now.Add(e.rate), true
+	case e.at != nil:
+		t := time.Date(e.at.Year(), e.at.Month(), e.at.Day(), e.at.Hour(), e.at.Minute(), e.at.Second(), 0, loc)
+		return t, t.After(now)
+	}
+	c := e.cron
+	times := c.minutesOfDay()
+	local := now.In(loc)
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC) // a civil date
+	for ; day.Year() <= yearField.hi; day = day.Add(24 * time.Hour) {
+		y, m, d := day.Date()
+		if yi := y - 1970; c.years[yi/64]&(1<<(yi%64)) == 0 {
+			day = time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC) // no run this year
+			continue
+		}
+		if !c.matchesDay(y, m, d, day.Weekday()) {
+			continue
+		}
+		for _, tod := range times {
+			h, mi := tod/60, tod%60
+			t := time.Date(y, m, d, h, mi, 0, 0, loc)
+			if t.Hour() == h && t.Minute() == mi && t.After(now) {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
 }

@@ -1,4 +1,4 @@
-package config
+package schedule
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 // fuzzFrom is a fixed start for schedule enumeration, so that results do not depend on today.
 var fuzzFrom = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-func TestMaxScheduleGap(t *testing.T) {
+func TestMaxGap(t *testing.T) {
 	const day = 24 * time.Hour
 	tests := []struct {
 		name, schedule, zone string
@@ -40,58 +40,100 @@ func TestMaxScheduleGap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Defaults()
-			s.Schedule, s.ScheduleTimezone = tt.schedule, tt.zone
-			got, err := s.maxScheduleGapFrom(fuzzFrom)
+			got, err := maxGap(t, tt.schedule, tt.zone)
 			if err != nil {
-				t.Fatalf("MaxScheduleGap(%s in %s) error: %v", tt.schedule, tt.zone, err)
+				t.Fatalf("MaxGap(%s in %s) error: %v", tt.schedule, tt.zone, err)
 			}
 			if got != tt.want {
-				t.Errorf("MaxScheduleGap(%s in %s) = %v, want %v", tt.schedule, tt.zone, got, tt.want)
+				t.Errorf("MaxGap(%s in %s) = %v, want %v", tt.schedule, tt.zone, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestMaxScheduleGapErrors(t *testing.T) {
-	s := Defaults()
-	s.Schedule = "at(2027-01-01T08:00:00)"
-	if _, err := s.maxScheduleGapFrom(fuzzFrom); !errors.Is(err, ErrOneShotSchedule) {
-		t.Errorf("MaxScheduleGap(at) error = %v, want ErrOneShotSchedule", err)
+// maxGap parses expr and returns its largest gap in zone, from fuzzFrom.
+func maxGap(t testing.TB, expr, zone string) (time.Duration, error) {
+	t.Helper()
+	e, err := Parse(expr)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", expr, err)
 	}
-
-	s.Schedule = "cron(0 8 * * ? 2020)"
-	want := `schedule "cron(0 8 * * ? 2020)" runs 0 times in the 28 years from 2026-01-01, so there is no gap between runs to watch`
-	if _, err := s.maxScheduleGapFrom(fuzzFrom); err == nil || err.Error() != want {
-		t.Errorf("MaxScheduleGap(past year) error = %v, want %q", err, want)
+	loc, err := LoadLocation(zone)
+	if err != nil {
+		t.Fatalf("LoadLocation(%s): %v", zone, err)
 	}
+	return e.MaxGap(loc, fuzzFrom)
+}
 
-	s.Schedule = "cron(0 8 1 1 ? 2026)"
-	if _, err := s.maxScheduleGapFrom(fuzzFrom); err == nil || !strings.Contains(err.Error(), "runs 1 times") {
-		t.Errorf("MaxScheduleGap(one run) error = %v, want runs 1 times", err)
+func TestMaxGapErrors(t *testing.T) {
+	if _, err := maxGap(t, "at(2027-01-01T08:00:00)", "UTC"); !errors.Is(err, ErrOneShot) {
+		t.Errorf("MaxGap(at) error = %v, want ErrOneShot", err)
 	}
-
-	s.Schedule = "weekly"
-	if _, err := s.maxScheduleGapFrom(fuzzFrom); err == nil || !strings.HasPrefix(err.Error(), `schedule "weekly": is not a schedule expression`) {
-		t.Errorf("MaxScheduleGap(invalid) error = %v, want the parse error", err)
+	want := `schedule "cron(0 8 * * ? 2020)" has no run in the 28 years from 2026-01-01`
+	if _, err := maxGap(t, "cron(0 8 * * ? 2020)", "UTC"); err == nil || err.Error() != want || errors.Is(err, ErrOneShot) {
+		t.Errorf("MaxGap(past year) error = %v, want %q", err, want)
 	}
-
-	s = Defaults()
-	s.ScheduleTimezone = "Mars/Olympus"
-	if _, err := s.maxScheduleGapFrom(fuzzFrom); err == nil || !strings.HasPrefix(err.Error(), `scheduleTimezone "Mars/Olympus": `) {
-		t.Errorf("MaxScheduleGap(bad zone) error = %v, want scheduleTimezone error", err)
+	if _, err := maxGap(t, "cron(0 8 1 1 ? 2026)", "UTC"); !errors.Is(err, ErrOneShot) || !strings.Contains(err.Error(), "runs once") {
+		t.Errorf("MaxGap(one run) error = %v, want runs once and ErrOneShot", err)
+	}
+	if _, err := Parse("weekly"); err == nil || err.Error() != "is not a schedule expression: want "+AllowedSchedule {
+		t.Errorf("Parse(weekly) error = %v, want the parse error", err)
+	}
+	for _, zone := range []string{"Mars/Olympus", "", "Local"} {
+		if _, err := LoadLocation(zone); err == nil {
+			t.Errorf("LoadLocation(%q) = nil error, want one", zone)
+		}
 	}
 }
 
-func TestMaxScheduleGapUsesClock(t *testing.T) {
-	saved := clock
-	t.Cleanup(func() { clock = saved })
-	clock = func() time.Time { return time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC) }
-	s := Defaults()
-	s.Schedule = "cron(0 8 * * ? 2030-2031)"
-	got, err := s.MaxScheduleGap()
+// TestMaxGapFrom: the enumeration starts at the date it is given, not today.
+func TestMaxGapFrom(t *testing.T) {
+	e, err := Parse("cron(0 8 * * ? 2030-2031)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.MaxGap(time.UTC, time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || got != 24*time.Hour {
-		t.Errorf("MaxScheduleGap() = %v, %v; want 24h0m0s, nil", got, err)
+		t.Errorf("MaxGap(from 2030) = %v, %v; want 24h0m0s, nil", got, err)
+	}
+}
+
+func TestNextRun(t *testing.T) {
+	berlin, err := LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) // 11:00 in Berlin
+	tests := []struct {
+		expr string
+		loc  *time.Location
+		want string // RFC 3339 in UTC, "" for no run
+	}{
+		{"cron(0 8 * * ? *)", time.UTC, "2026-12-02T08:00:00Z"},
+		{"cron(0 12 * * ? *)", berlin, "2026-12-01T11:00:00Z"},
+		{"cron(0 11 * * ? *)", berlin, "2026-12-02T10:00:00Z"}, // 11:00 Berlin is now: not after it
+		{"cron(0 8 * * ? 2020)", time.UTC, ""},
+		{"cron(0 8 * * ? 2020-2025)", time.UTC, ""},
+		{"cron(0 8 1 1 ? 2150)", time.UTC, "2150-01-01T08:00:00Z"},
+		{"cron(0 8 ? * MON *)", time.UTC, "2026-12-07T08:00:00Z"},
+		{"at(2026-12-01T10:30:00)", time.UTC, "2026-12-01T10:30:00Z"},
+		{"at(2026-12-01T10:30:00)", berlin, ""}, // 09:30 UTC
+		{"at(2020-01-01T00:00:00)", time.UTC, ""},
+		{"rate(1 day)", time.UTC, "2026-12-02T10:00:00Z"},
+	}
+	for _, tt := range tests {
+		e, err := Parse(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, ok := e.NextRun(tt.loc, now)
+		got := ""
+		if ok {
+			got = next.UTC().Format(time.RFC3339)
+		}
+		if got != tt.want {
+			t.Errorf("NextRun(%s in %s) = %q, want %q", tt.expr, tt.loc, got, tt.want)
+		}
 	}
 }
 
@@ -123,7 +165,7 @@ func TestCronDays(t *testing.T) {
 		{"cron(0 0 * JUN,DEC ? 2026/2)", "2027-12-01", false},
 	}
 	for _, tt := range tests {
-		sched, err := parseSchedule(tt.cron)
+		sched, err := parse(tt.cron)
 		if err != nil {
 			t.Fatalf("parseSchedule(%s): %v", tt.cron, err)
 		}
@@ -145,8 +187,8 @@ func TestScheduleSyntax(t *testing.T) {
 		"at(2030-12-31T23:59:59)",
 	}
 	for _, expr := range valid {
-		if _, err := parseSchedule(expr); err != nil {
-			t.Errorf("parseSchedule(%s) error: %v, want none", expr, err)
+		if _, err := Parse(expr); err != nil {
+			t.Errorf("Parse(%s) error: %v, want none", expr, err)
 		}
 	}
 	invalid := map[string]string{
@@ -182,37 +224,30 @@ func TestScheduleSyntax(t *testing.T) {
 		"cron(0 8 * * ? 2026-2025)": `year range "2026-2025" runs backwards`,
 	}
 	for expr, want := range invalid {
-		_, err := parseSchedule(expr)
-		if err == nil || !strings.Contains(err.problem, want) {
-			t.Errorf("parseSchedule(%s) = %v, want a problem containing %q", expr, err, want)
+		_, err := parse(expr)
+		if err == nil || !strings.Contains(err.Problem, want) {
+			t.Errorf("parse(%s) = %v, want a problem containing %q", expr, err, want)
 		}
 	}
 }
 
-func BenchmarkMaxScheduleGap(b *testing.B) {
+func BenchmarkMaxGap(b *testing.B) {
 	for _, expr := range []string{"cron(0 8 ? * MON-FRI *)", "cron(* * * * ? *)"} {
 		b.Run(expr, func(b *testing.B) {
-			s := Defaults()
-			s.Schedule, s.ScheduleTimezone = expr, "Europe/Berlin"
+			e, err := Parse(expr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			loc, err := LoadLocation("Europe/Berlin")
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := s.maxScheduleGapFrom(fuzzFrom); err != nil {
+				if _, err := e.MaxGap(loc, fuzzFrom); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkParse(b *testing.B) {
-	values, err := ReadStackFile("..", "prod")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(values); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -1,0 +1,311 @@
+// Package agecheck is keyage's age-check function apart from the Lambda runtime. An invocation's
+// event goes through its files in this order: handler.go (Handler, the adapter: it decodes the
+// event, dispatches on its op, looks up last use for flagged keys and logs every finding),
+// event.go (the contract with the state machine: the event and result types, Decode, Validate),
+// check.go (Check), merge.go (Merge, Summary.Trim) and report.go (NewReport); time.go reads and
+// writes the contract's timestamps. Check, Merge and NewReport are pure functions of (event,
+// now); the handler does I/O only through its LastUsedFunc and logger. Nothing here imports the
+// Lambda runtime, Step Functions or Pulumi: lambda/main.go wires the IAM client and starts the
+// runtime.
+//
+// The JSON shapes in this file are the contract between the state machine (package workflow)
+// and the function: change them only together.
+package agecheck
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Operations the function performs, chosen by Event.Op.
+const (
+	// OpCheck judges one batch of users' keys (from a Distributed Map child) and returns a
+	// Summary of that batch. It looks up last-used details for flagged keys only and logs every
+	// finding as one JSON line, so nothing is lost when later summaries are trimmed.
+	OpCheck = "check"
+	// OpMerge folds a page's child Summaries (Results) into the running Summary.
+	OpMerge = "merge"
+	// OpReport turns the final Summary into the notification (Report).
+	OpReport = "report"
+)
+
+// Size budgets that keep every state input and output under Step Functions' 256 KiB.
+const (
+	// MaxSummaryBytes bounds the encoded running Summary returned by OpMerge: findings beyond it
+	// are dropped newest first (the counts stay exact).
+	MaxSummaryBytes = 96 * 1024
+	// MaxCauseLength bounds each unchecked user's Cause as carried in summaries.
+	MaxCauseLength = 256
+	// MaxMessageBytes bounds the SNS message built by OpReport (SNS allows 256 KiB in all,
+	// subject and attributes included).
+	MaxMessageBytes = 200 * 1024
+)
+
+// Severities, the value of the SNS message attribute "severity", in order of precedence.
+const (
+	SeverityStale     = "stale"     // at least one active key older than MaxAgeDays
+	SeverityUnchecked = "unchecked" // no stale key, but some users' keys could not be read
+	SeverityWarning   = "warning"   // only keys older than WarnAgeDays
+	SeverityNone      = "none"      // nothing found: only a test run publishes such a message
+)
+
+// Event is what the state machine sends the function.
+type Event struct {
+	Op      string    `json:"op"`
+	Policy  Policy    `json:"policy"`
+	Now     Timestamp `json:"now"`     // RFC 3339: the scheduled time, else the execution's start time
+	Account string    `json:"account"` // the AWS account ID, for the message
+
+	Users   []UserKeys `json:"users,omitempty"`   // OpCheck
+	Summary *Summary   `json:"summary,omitempty"` // OpMerge (absent on the first page), OpReport
+	Results []Summary  `json:"results,omitempty"` // OpMerge: one Summary per Distributed Map child
+	// Test marks an OpReport of a test run (execution input {"test": true}): the report always
+	// publishes, findings or not, with the subject and body marked as a test.
+	Test bool `json:"test,omitempty"`
+}
+
+// Policy is the rotation policy, embedded in the definition by the workflow.
+type Policy struct {
+	MaxAgeDays  int      `json:"maxAgeDays"`
+	WarnAgeDays int      `json:"warnAgeDays,omitempty"`
+	ExemptUsers []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+}
+
+// UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
+// returned, or why they could not be read.
+type UserKeys struct {
+	UserName string      `json:"userName"`
+	Keys     []AccessKey `json:"keys,omitempty"`
+	// Deleted is set when the user no longer existed when its keys were listed
+	// (Iam.NoSuchEntityException): skipped, not a failure.
+	Deleted bool `json:"deleted,omitempty"`
+	// Error is set when the keys could not be read after retries: the user is unchecked.
+	Error *ScanError `json:"error,omitempty"`
+}
+
+// AccessKey is IAM's AccessKeyMetadata as the Step Functions aws-sdk integration returns it.
+type AccessKey struct {
+	AccessKeyID string    `json:"AccessKeyId"`
+	Status      string    `json:"Status"`
+	CreateDate  Timestamp `json:"CreateDate"`
+	UserName    string    `json:"UserName,omitempty"`
+}
+
+// ScanError is a Step Functions error as a Catch hands it over.
+type ScanError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause,omitempty"`
+}
+
+// Summary is the result of judging some users: exact counts and the details of what was found.
+// Its JSON has the counts inline, beside findings and uncheckedUsers.
+type Summary struct {
+	Counts
+
+	// Findings are the stale and warning keys, oldest first; possibly fewer than
+	// Stale+Warning when trimmed to MaxSummaryBytes.
+	Findings []Finding `json:"findings,omitempty"`
+	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
+	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
+
+	// BatchFailed is set on a child's Summary that the state machine built itself because the
+	// check invocation failed after its retries: all its users are unchecked, listed in full,
+	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
+	// sets it: a merged Summary's unchecked users have all been logged.
+	BatchFailed bool `json:"batchFailed,omitempty"`
+}
+
+// Counts are a Summary's exact counts. The notification's machine-readable body carries them
+// too (MessageBody.Counts).
+type Counts struct {
+	Users     int `json:"users"`     // users seen (deleted ones included)
+	Deleted   int `json:"deleted"`   // users gone before their keys were listed
+	Unchecked int `json:"unchecked"` // users whose keys could not be read
+	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
+	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
+	Compliant int `json:"compliant"` // active keys within policy
+	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
+	Stale     int `json:"stale"`     // active keys past MaxAgeDays
+}
+
+// add adds o's counts to c's.
+func (c *Counts) add(o Counts) {
+	c.Users += o.Users
+	c.Deleted += o.Deleted
+	c.Unchecked += o.Unchecked
+	c.Exempt += o.Exempt
+	c.Inactive += o.Inactive
+	c.Compliant += o.Compliant
+	c.Warning += o.Warning
+	c.Stale += o.Stale
+}
+
+// named lists the counts under their JSON names, in order: what validation and the log lines
+// read.
+func (c *Counts) named() [8]namedCount {
+	return [8]namedCount{
+		{"users", c.Users}, {"deleted", c.Deleted}, {"unchecked", c.Unchecked}, {"exempt", c.Exempt},
+		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"warning", c.Warning}, {"stale", c.Stale},
+	}
+}
+
+type namedCount struct {
+	name string
+	n    int
+}
+
+// Finding is one flagged key.
+type Finding struct {
+	UserName        string `json:"userName"`
+	AccessKeyID     string `json:"accessKeyId"`
+	CreateDate      string `json:"createDate"` // RFC 3339, UTC
+	AgeDays         int    `json:"ageDays"`    // whole days, rounded down
+	Severity        string `json:"severity"`   // SeverityStale or SeverityWarning
+	LastUsedDate    string `json:"lastUsedDate,omitempty"`
+	LastUsedService string `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string `json:"lastUsedRegion,omitempty"`
+}
+
+// UncheckedUser is a user whose keys the scan could not read.
+type UncheckedUser struct {
+	UserName string `json:"userName"`
+	Error    string `json:"error"`
+	Cause    string `json:"cause,omitempty"`
+}
+
+// Report is what OpReport returns: whether to publish, and the SNS Publish fields.
+type Report struct {
+	Publish  bool   `json:"publish"`
+	Subject  string `json:"subject,omitempty"`
+	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
+	Severity string `json:"severity,omitempty"`
+	Account  string `json:"account,omitempty"`
+	Test     bool   `json:"test,omitempty"` // a test run's report
+}
+
+// Decode parses an event and validates its envelope: op, now, policy, account, and for merge
+// and report the summaries' counts. Every timestamp is parsed here, once (Timestamp); the
+// users of a check event are validated by Check, which is the one pass over them. Errors are
+// *InvalidInputError.
+func Decode(data []byte) (Event, error) {
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Event{}, &InvalidInputError{Problems: []FieldProblem{{
+			Field: "event", Value: describeJSONError(err), Allowed: "one JSON object matching the agecheck.Event contract",
+		}}}
+	}
+	if err := ev.Validate(); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// describeJSONError names what was wrong with the JSON without echoing the whole input.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("a JSON %s at %q", typeErr.Value, typeErr.Field)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("not valid JSON (offset %d: %v)", syntaxErr.Offset, syntaxErr)
+	default:
+		return fmt.Sprintf("not decodable (%v)", err)
+	}
+}
+
+// Validate checks the event's envelope (see Decode). It returns an *InvalidInputError listing
+// every problem, or nil.
+func (ev *Event) Validate() error {
+	var ps problems
+	switch ev.Op {
+	case OpCheck, OpMerge, OpReport:
+	default:
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
+	}
+	if !ev.Now.Valid() {
+		ps.add("now", quote(ev.Now.String()), timeAllowed)
+	}
+	validatePolicy(&ps, ev.Policy)
+	if ev.Account != "" || ev.Op == OpReport {
+		if !isAccountID(ev.Account) {
+			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
+		}
+	}
+	switch ev.Op {
+	case OpMerge:
+		if ev.Summary != nil {
+			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
+		}
+		for i := range ev.Results {
+			field := fmt.Sprintf("results[%d]", i)
+			validateCounts(&ps, field, &ev.Results[i])
+			if r := &ev.Results[i]; r.BatchFailed && len(r.UncheckedUsers) != r.Unchecked {
+				// Merge logs a failed batch's users: a list shorter than the count would lose some.
+				ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(r.UncheckedUsers)),
+					fmt.Sprintf("exactly unchecked = %d when batchFailed is true", r.Unchecked))
+			}
+		}
+	case OpReport:
+		if ev.Summary == nil {
+			ps.add("summary", "absent", "the final Summary of the scan")
+		} else {
+			validateCounts(&ps, "summary", ev.Summary)
+			validateNotBatch(&ps, "summary", ev.Summary)
+		}
+	}
+	return ps.err(ev.Op)
+}
+
+// validatePolicy adds the policy's problems (Policy.Validate) under the event's "policy" field.
+func validatePolicy(ps *problems, p Policy) {
+	for _, pp := range p.Validate() {
+		value := pp.Value
+		if strings.HasPrefix(pp.Field, "exemptUsers[") {
+			value = quote(value)
+		}
+		ps.add("policy."+pp.Field, value, pp.Allowed)
+	}
+}
+
+// validateCounts adds the problems of a Summary's counts: none negative, and no more findings
+// or unchecked users listed than counted.
+func validateCounts(ps *problems, field string, s *Summary) {
+	for _, c := range s.named() {
+		if c.n < 0 {
+			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
+		}
+	}
+	if len(s.Findings) > s.Stale+s.Warning {
+		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
+			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
+	}
+	if len(s.UncheckedUsers) > s.Unchecked {
+		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
+			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
+	}
+}
+
+// validateNotBatch refuses batchFailed on a running or final Summary: only a child's result
+// carries it, and only Merge's logging reads it.
+func validateNotBatch(ps *problems, field string, s *Summary) {
+	if s.BatchFailed {
+		ps.add(field+".batchFailed", "true", "false or absent (only a child's result in results may carry it)")
+	}
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

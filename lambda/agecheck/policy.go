@@ -1,0 +1,75 @@
+package agecheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Policy bounds. Policy.Validate is their one owner: package config checks a stack's settings
+// with it (before anything is deployed) and the function checks every event with it.
+const (
+	MinMaxAgeDays = 1
+	MaxMaxAgeDays = 3650 // ten years, far beyond any rotation policy
+	// MaxExemptUsers bounds exemptUsers: the policy travels in the definition and in every event.
+	MaxExemptUsers = 100
+	// MaxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters.
+	MaxPatternLength = 64
+)
+
+// exemptPattern is an exemptUsers entry: IAM user-name characters plus the * wildcard.
+var exemptPattern = regexp.MustCompile(`^[\w+=,.@*-]+$`)
+
+// PolicyProblem is one way a policy breaks its bounds.
+type PolicyProblem struct {
+	Field   string // "maxAgeDays", "warnAgeDays", "exemptUsers" or "exemptUsers[3]"
+	Value   string // the value as text: a number, a name, or the list's JSON
+	Problem string // what is wrong, e.g. "is out of range"
+	Allowed string // what would be accepted, e.g. "an integer from 1 to 3650"
+}
+
+// Validate returns every way the policy breaks its bounds, in field order, or nil.
+func (p Policy) Validate() []PolicyProblem {
+	var out []PolicyProblem
+	add := func(field, value, problem, allowed string) {
+		out = append(out, PolicyProblem{Field: field, Value: value, Problem: problem, Allowed: allowed})
+	}
+	maxOK := p.MaxAgeDays >= MinMaxAgeDays && p.MaxAgeDays <= MaxMaxAgeDays
+	if !maxOK {
+		add("maxAgeDays", strconv.Itoa(p.MaxAgeDays), "is out of range", fmt.Sprintf("an integer from %d to %d", MinMaxAgeDays, MaxMaxAgeDays))
+	}
+	switch w := p.WarnAgeDays; {
+	case w == 0: // off
+	case w < 1 || w >= MaxMaxAgeDays:
+		add("warnAgeDays", strconv.Itoa(w), "is out of range", fmt.Sprintf("an integer from 1 to %d, or no warnAgeDays", MaxMaxAgeDays-1))
+	case maxOK && w >= p.MaxAgeDays:
+		allowed := fmt.Sprintf("an integer from 1 to %d, or no warnAgeDays", p.MaxAgeDays-1)
+		if p.MaxAgeDays == 1 {
+			allowed = "no warnAgeDays when maxAgeDays is 1"
+		}
+		add("warnAgeDays", strconv.Itoa(w), fmt.Sprintf("is not below maxAgeDays (%d)", p.MaxAgeDays), allowed)
+	}
+	if len(p.ExemptUsers) > MaxExemptUsers {
+		list, _ := json.Marshal(p.ExemptUsers) // a []string always marshals
+		add("exemptUsers", string(list), fmt.Sprintf("has %d entries", len(p.ExemptUsers)), fmt.Sprintf("at most %d entries", MaxExemptUsers))
+	}
+	seen := map[string]int{}
+	for i, n := range p.ExemptUsers {
+		field := fmt.Sprintf("exemptUsers[%d]", i)
+		switch {
+		case n == "" || len(n) > MaxPatternLength || !exemptPattern.MatchString(n):
+			add(field, n, "is not an IAM user name or pattern", fmt.Sprintf("letters, digits and +=,.@_-*, 1 to %d characters", MaxPatternLength))
+		case strings.Trim(n, "*") == "":
+			add(field, n, "exempts every user, which turns keyage off", "a name or a narrower pattern (set scheduleEnabled to false to pause keyage)")
+		default:
+			if j, dup := seen[strings.ToLower(n)]; dup {
+				add(field, n, fmt.Sprintf("repeats exemptUsers[%d] (names are case-insensitive)", j), "each name or pattern once")
+			} else {
+				seen[strings.ToLower(n)] = i
+			}
+		}
+	}
+	return out
+}

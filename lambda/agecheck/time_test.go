@@ -1,0 +1,118 @@
+package agecheck
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTimestampKeepsItsText: a decoded Timestamp is parsed once, and encodes back to the very
+// text it was read from, valid or not, so that the event on the wire does not change.
+func TestTimestampKeepsItsText(t *testing.T) {
+	want := time.Date(2021, 11, 27, 20, 15, 43, 0, time.UTC)
+	tests := []struct {
+		text  string
+		valid bool
+		time  time.Time
+	}{
+		{"2021-11-27T20:15:43Z", true, want},
+		{"2021-11-27T20:15:43.000+0000", true, want},
+		{"2021-11-27T22:15:43.5+02:00", true, want.Add(500 * time.Millisecond)},
+		{"2021-11-27 20:15:43z", true, want},
+		{"2021-11-27T20:15:43", false, time.Time{}},
+		{"today <&>", false, time.Time{}},
+		{"", false, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			in, err := json.Marshal(map[string]string{"CreateDate": tt.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var k AccessKey
+			if err := json.Unmarshal(in, &k); err != nil {
+				t.Fatalf("Unmarshal(%s): %v, want no error (Check reports a malformed date)", in, err)
+			}
+			if got := k.CreateDate; got.Valid() != tt.valid || !got.Time().Equal(tt.time) || got.String() != tt.text {
+				t.Errorf("got valid %v, time %v, text %q; want %v, %v, %q", got.Valid(), got.Time(), got.String(), tt.valid, tt.time, tt.text)
+			}
+			out, err := json.Marshal(k.CreateDate)
+			if wantOut, _ := json.Marshal(tt.text); err != nil || string(out) != string(wantOut) {
+				t.Errorf("Marshal = %s, %v; want %s, the text as received", out, err, wantOut)
+			}
+		})
+	}
+}
+
+// TestTimestampDecodesAsAStringDoes: a JSON value that is not a string fails decoding exactly
+// as it does for a string field (the same error, naming the same field), the first such error
+// of the event is the one reported, and null leaves the field as it was.
+func TestTimestampDecodesAsAStringDoes(t *testing.T) {
+	type asTimestamp struct {
+		Op   string    `json:"op"`
+		Now  Timestamp `json:"now"`
+		Keys []struct {
+			CreateDate Timestamp `json:"CreateDate"`
+		} `json:"keys"`
+	}
+	type asString struct {
+		Op   string `json:"op"`
+		Now  string `json:"now"`
+		Keys []struct {
+			CreateDate string `json:"CreateDate"`
+		} `json:"keys"`
+	}
+	for _, in := range []string{
+		`{"now":5}`, `{"now":true}`, `{"now":{"a":1}}`, `{"now":["x"]}`,
+		`{"keys":[{"CreateDate":1}]}`, `{"keys":[{"CreateDate":{}}]}`,
+		`{"op":1,"keys":[{"CreateDate":2}]}`, `{"now":1,"op":2}`,
+	} {
+		var ts asTimestamp
+		var s asString
+		tsErr, sErr := json.Unmarshal([]byte(in), &ts), json.Unmarshal([]byte(in), &s)
+		var tsType, sType *json.UnmarshalTypeError
+		if !errors.As(tsErr, &tsType) || !errors.As(sErr, &sType) {
+			t.Errorf("%s: got errors %v and %v, want two *json.UnmarshalTypeError", in, tsErr, sErr)
+			continue
+		}
+		if tsType.Value != sType.Value || tsType.Field != sType.Field {
+			t.Errorf("%s: got a JSON %s at %q, want a JSON %s at %q as for a string", in, tsType.Value, tsType.Field, sType.Value, sType.Field)
+		}
+	}
+	ts := asTimestamp{Now: ParseTimestamp("2021-11-27T20:15:43Z")}
+	if err := json.Unmarshal([]byte(`{"now":null}`), &ts); err != nil || ts.Now.String() != "2021-11-27T20:15:43Z" {
+		t.Errorf(`"now":null: got %q, %v; want the field unchanged and no error`, ts.Now, err)
+	}
+}
+
+// TestDecodeNamesEveryMalformedTimestamp: timestamps are parsed while decoding, and each one
+// that does not parse is reported under its field's path, with the event's other problems.
+func TestDecodeNamesEveryMalformedTimestamp(t *testing.T) {
+	ev, err := Decode([]byte(`{"op":"check","now":"2026-11-23T08:00:00.250+0100","policy":{"maxAgeDays":90},
+		"users":[{"userName":"a","keys":[{"AccessKeyId":"K1","Status":"Active","CreateDate":"2021-11-27"}]},
+		         {"userName":"b","keys":[{"AccessKeyId":"K2","Status":"Revoked","CreateDate":"2021-11-27T20:15:43Z"},
+		                                 {"AccessKeyId":"K3","Status":"Inactive","CreateDate":"yesterday"}]}]}`))
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if want := time.Date(2026, 11, 23, 7, 0, 0, 250e6, time.UTC); !ev.Now.Time().Equal(want) {
+		t.Errorf("now = %v, want %v", ev.Now.Time(), want)
+	}
+	_, err = Check(ev.Users, ev.Policy, ev.Now.Time())
+	want := []string{
+		`users[0].keys[0].CreateDate is "2021-11-27", want ` + timeAllowed,
+		`users[1].keys[0].Status is "Revoked"`,
+		`users[1].keys[1].CreateDate is "yesterday", want ` + timeAllowed,
+	}
+	var inv *InvalidInputError
+	if !errors.As(err, &inv) || len(inv.Problems) != len(want) {
+		t.Fatalf("Check error = %v, want an *InvalidInputError with %d problems", err, len(want))
+	}
+	for i, w := range want {
+		if got := inv.Problems[i].String(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d = %q, want it to start with %q", i, got, w)
+		}
+	}
+}
