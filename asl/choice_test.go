@@ -52,8 +52,7 @@ func TestChoiceOperatorTable(t *testing.T) {
 }
 
 func TestRuleOperandsInTableOrder(t *testing.T) {
-	yes, n, s := true, 2.0, "2030-01-01T00:00:00Z"
-	r := ChoiceRule{Variable: "$.x", IsPresent: &yes, NumericEquals: &n, NumericEqualsPath: "$.y", TimestampLessThan: &s}
+	r := ChoiceRule{Variable: "$.x", IsPresent: new(true), NumericEquals: new(2.0), NumericEqualsPath: "$.y", TimestampLessThan: new("2030-01-01T00:00:00Z")}
 	var got []string
 	for _, o := range r.operands() {
 		got = append(got, o.name)

@@ -2,9 +2,10 @@ package asl
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/keyage/keyage/internal/golden"
 )
 
 const (
@@ -361,19 +362,7 @@ func TestGoldenRender(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			file := filepath.Join("testdata", name+".asl.json")
-			if *update {
-				if err := os.WriteFile(file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test ./asl -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Render of %s differs from %s (run go test ./asl -update and review the diff):\n%s", name, file, got)
-			}
+			golden.Check(t, filepath.Join("testdata", name+".asl.json"), got)
 			again, err := m.Render()
 			if err != nil || !bytes.Equal(again, got) {
 				t.Errorf("second Render differs from the first (err %v)", err)

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/golden"
 )
 
 // TestMermaidGolden draws every golden machine of testdata and compares the diagrams with
@@ -28,22 +30,7 @@ func TestMermaidGolden(t *testing.T) {
 			}
 			got := m.Mermaid()
 			checkMermaidStructure(t, got)
-			path := filepath.Join("testdata", "mermaid", name+".mmd")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run `go test ./asl -run Mermaid -update` to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("diagram differs from %s (rerun with -update and review):\ngot:\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "mermaid", name+".mmd"), []byte(got))
 			if again := m.Mermaid(); again != got {
 				t.Errorf("two drawings of the same machine differ")
 			}
@@ -152,14 +139,13 @@ func TestMermaidIDsAndLabels(t *testing.T) {
 }
 
 func TestMermaidChoiceCatchAndNesting(t *testing.T) {
-	yes, three, name := true, 3.0, "x"
 	m := &StateMachine{
 		StartAt: "Decide",
 		States: States{
 			"Decide": &Choice{
 				Choices: []ChoiceRule{
-					{Variable: "$.n", NumericGreaterThan: &three, Next: "Fan"},
-					{And: []ChoiceRule{{Variable: "$.a", IsPresent: &yes}, {Not: &ChoiceRule{Variable: "$.s", StringEquals: &name}}}, Next: "Each"},
+					{Variable: "$.n", NumericGreaterThan: new(3.0), Next: "Fan"},
+					{And: []ChoiceRule{{Variable: "$.a", IsPresent: new(true)}, {Not: &ChoiceRule{Variable: "$.s", StringEquals: new("x")}}}, Next: "Each"},
 					{Variable: "$.t", TimestampLessThanEqualsPath: "$.limit", Next: "Each"},
 				},
 				Default: "Done",
@@ -203,17 +189,16 @@ func TestMermaidChoiceCatchAndNesting(t *testing.T) {
 }
 
 func TestMermaidDescribeOperators(t *testing.T) {
-	no, s, f := false, "a", 1.5
 	cases := []struct {
 		rule ChoiceRule
 		want string
 	}{
-		{ChoiceRule{Variable: "$.x", IsNull: &no}, "$.x is not null"},
-		{ChoiceRule{Variable: "$.x", IsNumeric: &no}, "$.x is not a numeric"},
-		{ChoiceRule{Variable: "$.x", StringMatches: &s}, `$.x matches "a"`},
-		{ChoiceRule{Variable: "$.x", NumericLessThanEquals: &f}, "$.x <= 1.5"},
+		{ChoiceRule{Variable: "$.x", IsNull: new(false)}, "$.x is not null"},
+		{ChoiceRule{Variable: "$.x", IsNumeric: new(false)}, "$.x is not a numeric"},
+		{ChoiceRule{Variable: "$.x", StringMatches: new("a")}, `$.x matches "a"`},
+		{ChoiceRule{Variable: "$.x", NumericLessThanEquals: new(1.5)}, "$.x <= 1.5"},
 		{ChoiceRule{Variable: "$.x", StringGreaterThanEqualsPath: "$.y"}, "$.x >= $.y"},
-		{ChoiceRule{Or: []ChoiceRule{{Variable: "$.x", NumericEquals: &f}, {Variable: "$.y", BooleanEquals: &no}}}, "($.x == 1.5 or $.y == false)"},
+		{ChoiceRule{Or: []ChoiceRule{{Variable: "$.x", NumericEquals: new(1.5)}, {Variable: "$.y", BooleanEquals: new(false)}}}, "($.x == 1.5 or $.y == false)"},
 		{ChoiceRule{Condition: "{% $states.input.n > 1 %}"}, "{% $states.input.n > 1 %}"},
 	}
 	for _, c := range cases {

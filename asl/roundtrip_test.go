@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/keyage/keyage/internal/golden"
 )
 
 // TestRoundTrip parses every definition in testdata (the golden machines and the real-world
@@ -63,6 +65,6 @@ func TestParseLegacyMap(t *testing.T) {
 		t.Fatalf("Render: %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		t.Errorf("render differs from the file:\n%s", golden.Diff(want, got))
 	}
 }

@@ -88,8 +88,6 @@ type builder struct {
 	plan Plan
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func (b builder) states() asl.States {
 	st := asl.States{}
 	b.addInput(st)
@@ -107,8 +105,8 @@ func (b builder) addInput(st asl.States) {
 		Choices: []asl.ChoiceRule{
 			// Not IsPresent rather than IsPresent false: the same in AWS, and the local
 			// interpreter the end-to-end tests run (aws-local-stepfunctions 3) never matches the latter.
-			{Not: &asl.ChoiceRule{Variable: test, IsPresent: ptr(true)}, Next: stateNotATest},
-			{Variable: test, IsBoolean: ptr(true), Next: stateKeepTestFlag},
+			{Not: &asl.ChoiceRule{Variable: test, IsPresent: new(true)}, Next: stateNotATest},
+			{Variable: test, IsBoolean: new(true), Next: stateKeepTestFlag},
 		},
 		Default: stateInvalidTest,
 	}
@@ -131,12 +129,12 @@ func (b builder) addInput(st asl.States) {
 	st[stateHasScheduledTime] = &asl.Choice{
 		Common: asl.Common{Comment: "\"now\" is the schedule's time when the input carries " + ScheduledTimeField +
 			" (so a delayed or retried run judges keys as of its slot), else the execution's start time: an input of {} works."},
-		Choices: []asl.ChoiceRule{{Variable: field, IsPresent: ptr(true), Next: stateCheckScheduledTime}},
+		Choices: []asl.ChoiceRule{{Variable: field, IsPresent: new(true), Next: stateCheckScheduledTime}},
 		Default: stateUseStartTime,
 	}
 	st[stateCheckScheduledTime] = &asl.Choice{
 		Common:  asl.Common{Comment: "A malformed time fails the run here, with a message, rather than in the function."},
-		Choices: []asl.ChoiceRule{{Variable: field, IsTimestamp: ptr(true), Next: stateInit}},
+		Choices: []asl.ChoiceRule{{Variable: field, IsTimestamp: new(true), Next: stateInit}},
 		Default: stateInvalidScheduled,
 	}
 	st[stateInvalidScheduled] = describeInvalidInput(ScheduledTimeField, scheduledTimeAllowed)
@@ -200,7 +198,7 @@ func (b builder) addPages(st asl.States) {
 	st[stateHasUsers] = &asl.Choice{
 		Common: asl.Common{Comment: "A response without Users (IAM's model makes the list optional) is an empty page: " +
 			"nothing to check or merge."},
-		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: ptr(true), Next: StateCheckKeys}},
+		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: new(true), Next: StateCheckKeys}},
 		Default: stateMorePages,
 	}
 	st[StateCheckKeys] = b.checkKeysMap()
@@ -222,16 +220,16 @@ func (b builder) addPages(st asl.States) {
 		Choices: []asl.ChoiceRule{
 			{
 				And: []asl.ChoiceRule{
-					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
-					{Variable: "$.page.Marker", IsPresent: ptr(true)},
+					{Variable: "$.page.IsTruncated", IsPresent: new(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
+					{Variable: "$.page.Marker", IsPresent: new(true)},
 				},
 				Next: StateListMoreUsers,
 			},
 			{
 				And: []asl.ChoiceRule{
-					{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-					{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+					{Variable: "$.page.IsTruncated", IsPresent: new(true)},
+					{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
 				},
 				Next: stateNoMarker,
 			},
@@ -256,7 +254,7 @@ func listUsersTask(partition string, marker asl.Path) *asl.Task {
 		Comment:         "Throttling and transient failures. Bounded: a ListUsers failure after these retries fails the run (and the alarm fires).",
 		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
 		IntervalSeconds: 1,
-		MaxAttempts:     ptr(6),
+		MaxAttempts:     new(6),
 		BackoffRate:     2,
 		MaxDelaySeconds: 30,
 		JitterStrategy:  asl.JitterFull,
@@ -320,7 +318,7 @@ func (b builder) child() asl.Branch {
 						stateHasKeys: &asl.Choice{
 							Common: asl.Common{Comment: "IAM's model makes AccessKeyMetadata optional: a response without it is a user without keys."},
 							Choices: []asl.ChoiceRule{{
-								Variable: "$.listed.AccessKeyMetadata", IsPresent: ptr(true), Next: stateKeysListed,
+								Variable: "$.listed.AccessKeyMetadata", IsPresent: new(true), Next: stateKeysListed,
 							}},
 							Default: stateNoKeys,
 						},
@@ -398,7 +396,7 @@ func listAccessKeysTask(partition, account string) *asl.Task {
 			"failures, with full jitter; the worst case fits the Express limit (MaxChildRounds).",
 		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
 		IntervalSeconds: 1,
-		MaxAttempts:     ptr(4),
+		MaxAttempts:     new(4),
 		BackoffRate:     2,
 		MaxDelaySeconds: 8,
 		JitterStrategy:  asl.JitterFull,
@@ -455,7 +453,7 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 		Comment:         "As AWS recommends for Lambda tasks (2 s, 6 attempts, backoff 2), plus throttling, with a delay cap and full jitter.",
 		ErrorEquals:     lambdaRetryErrors,
 		IntervalSeconds: 2,
-		MaxAttempts:     ptr(6),
+		MaxAttempts:     new(6),
 		BackoffRate:     2,
 		MaxDelaySeconds: maxDelay,
 		JitterStrategy:  asl.JitterFull,
@@ -477,7 +475,7 @@ func (b builder) addReport(st asl.States) {
 
 	st[stateHasFindings] = &asl.Choice{
 		Common:  asl.Common{Comment: "Publishes when something was found (a stale or warning key, or an unchecked user), and on every test run."},
-		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: ptr(true), Next: StateNotify}},
+		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: new(true), Next: StateNotify}},
 		Default: stateNothingToReport,
 	}
 
@@ -501,7 +499,7 @@ func (b builder) addReport(st asl.States) {
 			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
 		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
 		IntervalSeconds: 2,
-		MaxAttempts:     ptr(4),
+		MaxAttempts:     new(4),
 		BackoffRate:     2,
 		MaxDelaySeconds: 30,
 		JitterStrategy:  asl.JitterFull,

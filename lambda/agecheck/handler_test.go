@@ -355,3 +355,28 @@ func TestEncodeResultReturnsAnError(t *testing.T) {
 		t.Errorf("encodeResult(Report) = %s, %v; want the report's JSON", b, err)
 	}
 }
+
+func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
+	var looked []string
+	h := &Handler{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		LastUsed: func(_ context.Context, _, id string) (LastUsed, error) {
+			looked = append(looked, id)
+			if id == "AKIAOLDEST" {
+				return LastUsed{}, errors.New("AccessDenied")
+			}
+			return LastUsed{Date: testNow.Add(-time.Hour), ServiceName: "s3", Region: "eu-west-1"}, nil
+		},
+	}
+	ev := Event{Op: OpCheck, Now: ParseTimestamp(formatTime(testNow)), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
+			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
+		}}}}
+	s := invokeSummary(t, h, ev)
+	if strings.Join(looked, ",") != "AKIAOLDEST,AKIANEWER" {
+		t.Errorf("looked up %v, want both keys: one failed lookup must not stop the others", looked)
+	}
+	if len(s.Findings) != 2 || s.Findings[1].LastUsedService != "s3" || s.Findings[0].LastUsedService != "" {
+		t.Errorf("got findings %+v, want the newer key's last use (s3) and none for the failed lookup", s.Findings)
+	}
+}

@@ -158,3 +158,96 @@ func TestTruncateUTF8(t *testing.T) {
 		t.Errorf("truncateUTF8(%q, 3) = %q, want %q", s, got, s)
 	}
 }
+
+func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
+	for _, n := range []int{MaxUncheckedListed, MaxUncheckedListed + 1} {
+		s := Summary{Counts: Counts{Unchecked: n}}
+		for i := range n {
+			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%03d", i), Error: "E"})
+		}
+		trimmed := s.Trim(MaxSummaryBytes)
+		if want := n > MaxUncheckedListed; trimmed != want {
+			t.Errorf("%d unchecked users: Trim reported %v, want %v", n, trimmed, want)
+		}
+		if len(s.UncheckedUsers) != MaxUncheckedListed || s.Unchecked != n {
+			t.Errorf("%d unchecked users: %d listed, count %d; want %d listed, count %d",
+				n, len(s.UncheckedUsers), s.Unchecked, MaxUncheckedListed, n)
+		}
+	}
+}
+
+func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
+	s := Summary{Counts: Counts{Unchecked: 3}, UncheckedUsers: []UncheckedUser{
+		{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)},
+		{UserName: "b", Error: "E", Cause: strings.Repeat("y", MaxCauseLength+1)},
+		{UserName: "c", Error: "E", Cause: "short"},
+	}}
+	if !s.Trim(MaxSummaryBytes) {
+		t.Error("Trim reported nothing trimmed, want the cause one byte too long shortened")
+	}
+	for i, want := range []int{MaxCauseLength, MaxCauseLength, len("short")} {
+		if got := len(s.UncheckedUsers[i].Cause); got != want {
+			t.Errorf("cause of %s is %d bytes, want %d", s.UncheckedUsers[i].UserName, got, want)
+		}
+	}
+	atLimit := Summary{Counts: Counts{Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
+	if atLimit.Trim(MaxSummaryBytes) {
+		t.Error("Trim reported a cause of exactly MaxCauseLength bytes as trimmed")
+	}
+}
+
+func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
+	full := Summary{Counts: Counts{Users: 10, Stale: 10}}
+	for i := range 10 {
+		full.Findings = append(full.Findings, finding(fmt.Sprintf("user%d", i), fmt.Sprintf("AKIA%d", i), 400-i))
+	}
+	for keep := 1; keep < len(full.Findings); keep++ {
+		prefix := full
+		prefix.Findings = full.Findings[:keep]
+		budget := jsonSize(&prefix) // a budget that the first keep findings fill to the byte
+		s := full
+		s.Findings = append([]Finding(nil), full.Findings...)
+		if !s.Trim(budget) {
+			t.Errorf("budget %d: Trim reported nothing trimmed", budget)
+		}
+		if len(s.Findings) != keep {
+			t.Errorf("budget %d bytes, exactly the size with %d findings: kept %d", budget, keep, len(s.Findings))
+		}
+		if size := jsonSize(&s); size != budget {
+			t.Errorf("budget %d: trimmed summary is %d bytes", budget, size)
+		}
+		// One byte less and the last of them no longer fits (the first finding also costs
+		// the "findings" key).
+		s = full
+		s.Findings = append([]Finding(nil), full.Findings...)
+		s.Trim(budget - 1)
+		if len(s.Findings) != keep-1 || jsonSize(&s) > budget-1 {
+			t.Errorf("budget %d bytes: kept %d findings in %d bytes, want %d", budget-1, len(s.Findings), jsonSize(&s), keep-1)
+		}
+	}
+}
+
+func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
+	base := Summary{Counts: Counts{Unchecked: 20, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	for i := range 20 {
+		base.UncheckedUsers = append(base.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 40)})
+	}
+	for budget := 200; budget <= 2000; budget += 3 {
+		s := base
+		s.Findings = append([]Finding(nil), base.Findings...)
+		s.UncheckedUsers = append([]UncheckedUser(nil), base.UncheckedUsers...)
+		s.Trim(budget)
+		size := jsonSize(&s)
+		if size > budget {
+			t.Fatalf("budget %d: trimmed summary is %d bytes", budget, size)
+		}
+		// Shedding stops as soon as it fits: one more listed user would not have.
+		if n := len(s.UncheckedUsers); len(s.Findings) == 0 && n < len(base.UncheckedUsers) {
+			more := s
+			more.UncheckedUsers = base.UncheckedUsers[:n+1]
+			if grown := jsonSize(&more); grown <= budget {
+				t.Fatalf("budget %d: kept %d unchecked users though %d fit (%d bytes)", budget, n, n+1, grown)
+			}
+		}
+	}
+}

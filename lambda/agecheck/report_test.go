@@ -3,16 +3,14 @@ package agecheck
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/keyage/keyage/internal/golden"
+)
 
 const testAccount = "123456789012"
 
@@ -137,28 +135,8 @@ func TestReportGolden(t *testing.T) {
 		t.Fatalf("default body is not JSON: %v", err)
 	}
 	indented.WriteString("\n")
-	golden(t, "report.default.json", indented.Bytes())
-	golden(t, "report.email.txt", []byte(m.Email))
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./lambda/agecheck -run %s -update to create it): %v", t.Name(), err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "report.default.json"), indented.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.email.txt"), []byte(m.Email))
 }
 
 func TestReportTruncatesToMessageBudget(t *testing.T) {
@@ -304,5 +282,99 @@ func TestTestSubjectStaysShort(t *testing.T) {
 	r := NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
 	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
 		t.Errorf("got subject %q, want %q", r.Subject, want)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 keys", 1: "1 key", 2: "2 keys"} {
+		if got := plural(n, "key", "keys"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestSubjectAtTheLengthLimit(t *testing.T) {
+	p := Policy{MaxAgeDays: 90}
+	prefix := "1 IAM access key older than 90 days, in "
+	for total := maxSubjectLength - 2; total <= maxSubjectLength+2; total++ {
+		account := strings.Repeat("1", total-len(prefix))
+		natural := prefix + account
+		got := Subject(Summary{Counts: Counts{Stale: 1}}, p, account)
+		if len(got) > maxSubjectLength {
+			t.Errorf("%d-character natural subject: got %d characters", total, len(got))
+		}
+		if total <= maxSubjectLength {
+			if got != natural {
+				t.Errorf("%d-character subject fits, got %q, want %q", total, got, natural)
+			}
+		} else if !strings.HasPrefix(got, "IAM keys in ") {
+			t.Errorf("%d-character subject is too long: got %q, want the compact form", total, got)
+		}
+	}
+}
+
+func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
+	// User names full of quotes and backslashes double in size when the message, a string,
+	// is JSON-encoded into the function's result: that encoding must fit MaxMessageBytes. The
+	// 300 findings make a message that fits unescaped (about 170 KB) but not escaped (290 KB).
+	var s Summary
+	name := strings.Repeat(`"\`, 30)
+	for i := range 300 {
+		s.Stale++
+		s.Findings = append(s.Findings, finding(fmt.Sprintf("%s%04d", name, i), fmt.Sprintf("AKIA%016d", i), 2000-i))
+	}
+	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	if size := jsonSize(r.Message); size > MaxMessageBytes {
+		t.Errorf("JSON-encoded message is %d bytes, want <= %d", size, MaxMessageBytes)
+	}
+	_, body := decodeMessage(t, r)
+	if !body.Truncated || len(body.Findings) == 0 || len(body.Findings) >= 300 {
+		t.Errorf("got %d findings shown, truncated=%v; want some of 300 and truncated", len(body.Findings), body.Truncated)
+	}
+}
+
+func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
+	// A merged summary lists at most MaxUncheckedListed users; the count stays exact.
+	s := Summary{Counts: Counts{Users: 7, Stale: 1, Unchecked: 5},
+		Findings:       []Finding{finding("alice", "AKIA1", 100)},
+		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
+	}
+	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	m, body := decodeMessage(t, r)
+	if !body.Truncated {
+		t.Error("default body: truncated is false though 2 of 5 unchecked users are listed")
+	}
+	if want := "This message shows 1 of 1 flagged keys and 2 of 5 unchecked users"; !strings.Contains(m.Email, want) {
+		t.Errorf("email does not say %q:\n%s", want, m.Email)
+	}
+}
+
+func TestEmailCountsZeroInPlural(t *testing.T) {
+	r := NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	var m snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Not judged: 0 keys of exempt users, 0 inactive keys, 0 users deleted during the scan."; !strings.Contains(m.Email, want) {
+		t.Errorf("email does not say %q:\n%s", want, m.Email)
+	}
+}
+
+func TestLastUsedText(t *testing.T) {
+	tests := []struct {
+		f    Finding
+		want string
+	}{
+		{Finding{}, "unknown"},
+		{Finding{LastUsedService: "s3"}, "unknown"},
+		{Finding{LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "never"},
+		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"}, "2026-11-20 (s3, eu-west-1)"},
+		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "2026-11-20"},
+		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedRegion: "us-east-1"}, "2026-11-20 (us-east-1)"},
+	}
+	for _, tt := range tests {
+		if got := lastUsedText(tt.f); got != tt.want {
+			t.Errorf("lastUsedText(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
 	}
 }

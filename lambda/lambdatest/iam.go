@@ -29,12 +29,19 @@ type IAMError struct {
 	Message string
 }
 
+// LastUsedFunc answers GetAccessKeyLastUsed for one access key ID: what IAM says of the key,
+// or the error IAM answers instead (nil when there is none).
+type LastUsedFunc func(keyID string) (KeyLastUsed, *IAMError)
+
 // IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
 // GetAccessKeyLastUsed, the one call the function makes. Point the function at it with
-// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Keys it knows nothing of are
-// answered as never used. It is safe for concurrent use.
+// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Its answers come from SetLastUsed and
+// SetError (NewIAM), where keys it knows nothing of are answered as never used, or from a
+// LastUsedFunc (NewIAMFunc). It is safe for concurrent use.
 type IAM struct {
 	URL string // the endpoint, e.g. http://127.0.0.1:PORT
+
+	lookup LastUsedFunc
 
 	mu       sync.Mutex
 	lastUsed map[string]KeyLastUsed
@@ -42,14 +49,41 @@ type IAM struct {
 	calls    []string // the AccessKeyId of every GetAccessKeyLastUsed call, in order
 }
 
-// NewIAM starts a fake IAM endpoint that is closed when the test ends.
+// NewIAM starts a fake IAM endpoint answering from SetLastUsed and SetError; it is closed when
+// the test ends.
 func NewIAM(t testing.TB) *IAM {
 	t.Helper()
 	f := &IAM{lastUsed: map[string]KeyLastUsed{}, errs: map[string]IAMError{}}
+	f.lookup = f.fromTables
+	f.start(t)
+	return f
+}
+
+// NewIAMFunc starts a fake IAM endpoint whose GetAccessKeyLastUsed answers come from lookup,
+// which may be called concurrently (SetLastUsed and SetError are not consulted); it is closed
+// when the test ends.
+func NewIAMFunc(t testing.TB, lookup LastUsedFunc) *IAM {
+	t.Helper()
+	f := &IAM{lookup: lookup}
+	f.start(t)
+	return f
+}
+
+func (f *IAM) start(t testing.TB) {
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
-	return f
+}
+
+// fromTables is NewIAM's lookup: SetError's error, else SetLastUsed's answer (never used when
+// the key was not set).
+func (f *IAM) fromTables(keyID string) (KeyLastUsed, *IAMError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, failing := f.errs[keyID]; failing {
+		return KeyLastUsed{}, &e
+	}
+	return f.lastUsed[keyID], nil
 }
 
 // SetLastUsed sets what GetAccessKeyLastUsed answers for keyID.
@@ -126,15 +160,14 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 	keyID := req.PostForm.Get("AccessKeyId")
 	f.mu.Lock()
 	f.calls = append(f.calls, keyID)
-	e, failing := f.errs[keyID]
-	lu := f.lastUsed[keyID]
 	f.mu.Unlock()
 	if keyID == "" {
 		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "AccessKeyId is required"})
 		return
 	}
-	if failing {
-		f.writeError(w, e)
+	lu, e := f.lookup(keyID)
+	if e != nil {
+		f.writeError(w, *e)
 		return
 	}
 

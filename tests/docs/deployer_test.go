@@ -6,6 +6,7 @@ import (
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra/deployer"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/workflow"
 )
@@ -29,6 +30,6 @@ func TestREADMEShowsTheDeployerPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("README.md's deployer policy differs from `go run ./cmd/keyage deployer-policy --stack prod`:\ngot\n%s\nwant\n%s", got, want)
+		t.Errorf("README.md's deployer policy differs from `go run ./cmd/keyage deployer-policy --stack prod`:\n%s", golden.Diff(want, []byte(got)))
 	}
 }

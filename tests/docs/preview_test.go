@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/internal/preview"
 )
@@ -36,7 +37,7 @@ func TestREADMENotificationIsThePreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := strings.TrimSpace(out.String()); got != want {
-		t.Errorf("README.md's example notification differs from `go run ./cmd/keyage preview --stack dev --format email`:\ngot\n%s\nwant\n%s", got, want)
+		t.Errorf("README.md's example notification differs from `go run ./cmd/keyage preview --stack dev --format email`:\n%s", golden.Diff([]byte(want), []byte(got)))
 	}
 }
 

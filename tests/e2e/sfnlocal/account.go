@@ -1,17 +1,19 @@
-package e2e
+package sfnlocal
 
 import (
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
 // IAM error names as the Step Functions aws-sdk integration reports them.
@@ -121,6 +123,20 @@ func (a *Account) Add(users ...*User) {
 	}
 }
 
+// Users returns the users in ListUsers order.
+func (a *Account) Users() []*User {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.users)
+}
+
+// Key returns the access key with the ID, or nil.
+func (a *Account) Key(id string) *AccessKey {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.byKey[id]
+}
+
 // User returns the named user, or nil.
 func (a *Account) User(name string) *User {
 	a.mu.Lock()
@@ -162,22 +178,14 @@ func (a *Account) ListUsersCalls() int {
 func (a *Account) ListAccessKeysCalls() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.keyCalls))
-	for k, v := range a.keyCalls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.keyCalls)
 }
 
 // LastUsedCalls returns the GetAccessKeyLastUsed calls per access key ID.
 func (a *Account) LastUsedCalls() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.lastCalls))
-	for k, v := range a.lastCalls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.lastCalls)
 }
 
 func (a *Account) userARN(u *User) string {
@@ -357,74 +365,42 @@ func omitEmpty(out map[string]any, fields ...string) {
 	}
 }
 
-// ServeQuery starts an httptest server speaking the IAM query protocol for the function's
-// GetAccessKeyLastUsed calls; point AWS_ENDPOINT_URL at its URL. Any other action fails the
-// call with an error the function logs.
-func (a *Account) ServeQuery() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(a.serveQuery))
-}
-
-func (a *Account) serveQuery(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		queryError(w, http.StatusBadRequest, "MalformedQueryString", err.Error())
-		return
-	}
-	if action := r.PostForm.Get("Action"); action != "GetAccessKeyLastUsed" {
-		queryError(w, http.StatusBadRequest, "InvalidAction", "the synthetic account answers GetAccessKeyLastUsed only, not "+action)
-		return
-	}
-	id := r.PostForm.Get("AccessKeyId")
+// LastUsed answers the function's GetAccessKeyLastUsed calls, served over the IAM query
+// protocol by lambdatest.NewIAMFunc(t, account.LastUsed): the key's last use, with its user's
+// name, or AccessDenied for a key the account does not have. Each call is counted and waits the
+// account's Latency, as the aws-sdk tasks do.
+func (a *Account) LastUsed(keyID string) (lambdatest.KeyLastUsed, *lambdatest.IAMError) {
 	defer a.call()()
 	a.mu.Lock()
-	a.lastCalls[id]++
-	k := a.byKey[id]
-	var userName string
-	if k != nil {
-		for _, u := range a.users {
-			for _, uk := range u.Keys {
-				if uk == k {
-					userName = u.Name
-				}
-			}
+	defer a.mu.Unlock()
+	a.lastCalls[keyID]++
+	k := a.byKey[keyID]
+	if k == nil {
+		return lambdatest.KeyLastUsed{}, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no access key " + keyID}
+	}
+	lu := lambdatest.KeyLastUsed{Date: k.LastUsed}
+	if !k.LastUsed.IsZero() {
+		lu.ServiceName, lu.Region = k.LastService, k.LastRegion
+	}
+	for _, u := range a.users {
+		if slices.Contains(u.Keys, k) {
+			lu.UserName = u.Name
 		}
 	}
-	a.mu.Unlock()
-	if k == nil {
-		queryError(w, http.StatusForbidden, "AccessDenied", "no access key "+id)
-		return
-	}
-	type lastUsed struct {
-		LastUsedDate string `xml:"LastUsedDate,omitempty"`
-		ServiceName  string `xml:"ServiceName"`
-		Region       string `xml:"Region"`
-	}
-	lu := lastUsed{ServiceName: "N/A", Region: "N/A"}
-	if !k.LastUsed.IsZero() {
-		lu = lastUsed{LastUsedDate: k.LastUsed.UTC().Format(IAMDateFormat), ServiceName: k.LastService, Region: k.LastRegion}
-	}
-	resp := struct {
-		XMLName xml.Name `xml:"GetAccessKeyLastUsedResponse"`
-		NS      string   `xml:"xmlns,attr"`
-		Result  struct {
-			AccessKeyLastUsed lastUsed `xml:"AccessKeyLastUsed"`
-			UserName          string   `xml:"UserName"`
-		} `xml:"GetAccessKeyLastUsedResult"`
-		RequestID string `xml:"ResponseMetadata>RequestId"`
-	}{NS: "https://iam.amazonaws.com/doc/2010-05-08/", RequestID: requestID(0)}
-	resp.Result.AccessKeyLastUsed = lu
-	resp.Result.UserName = userName
-	w.Header().Set("Content-Type", "text/xml")
-	_ = xml.NewEncoder(w).Encode(resp)
+	return lu, nil
 }
 
-func queryError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_ = xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"ErrorResponse"`
-		Type      string   `xml:"Error>Type"`
-		Code      string   `xml:"Error>Code"`
-		Message   string   `xml:"Error>Message"`
-		RequestID string   `xml:"RequestId"`
-	}{Type: "Sender", Code: code, Message: msg, RequestID: requestID(0)})
+// LongPath returns an IAM path ("/.../") of exactly n characters, for users as large as IAM
+// allows (paths of up to 512 characters).
+func LongPath(n int) string {
+	var b strings.Builder
+	b.WriteString("/")
+	for b.Len() < n-1 {
+		seg := fmt.Sprintf("division-%03d/", b.Len())
+		if b.Len()+len(seg) > n {
+			seg = strings.Repeat("x", n-1-b.Len()) + "/"
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }

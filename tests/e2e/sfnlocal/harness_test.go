@@ -1,14 +1,15 @@
-package e2e
+package sfnlocal
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/nodecheck"
 )
 
 // TestBatches pins the ItemBatcher reproduction to hand-computed batches. Sizes: an item
@@ -16,7 +17,7 @@ import (
 // adds 21.
 func TestBatches(t *testing.T) {
 	t.Parallel()
-	h := harness(t)
+	h := SharedHarness(t)
 	items := func(n int) []any {
 		out := make([]any, n)
 		for i := range out {
@@ -109,7 +110,11 @@ func TestBatches(t *testing.T) {
 			if batches == nil {
 				batches = []json.RawMessage{}
 			}
-			got := string(mustJSON(t, batches))
+			b, err := json.Marshal(batches)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(b)
 			if got != tc.want {
 				t.Errorf("got %s\nwant %s", got, tc.want)
 			}
@@ -164,8 +169,8 @@ func TestDistributedMapAsAWS(t *testing.T) {
   }
 }`
 	e := newBareEnv(t, NewAccount(testAccount))
-	res := e.run(t, []byte(def), map[string]any{"name": "run1", "in": map[string]any{"tag": "T", "list": []string{"a", "b", "c"}}})
-	wantStatus(t, res, "SUCCEEDED")
+	res := e.Run(t, []byte(def), map[string]any{"name": "run1", "in": map[string]any{"tag": "T", "list": []string{"a", "b", "c"}}})
+	WantStatus(t, res, "SUCCEEDED")
 	var out struct {
 		Name string `json:"name"`
 		In   struct {
@@ -272,14 +277,14 @@ func TestDistributedMapChildFailure(t *testing.T) {
 	e := newBareEnv(t, NewAccount(testAccount))
 	input := map[string]any{"list": []string{"ok", "bad", "ok", "bad"}}
 
-	res := e.run(t, []byte(failingMap(1, false)), input)
-	wantStatus(t, res, "FAILED")
+	res := e.Run(t, []byte(failingMap(1, false)), input)
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.ExceedToleratedFailureThreshold" || !strings.Contains(res.Error.Cause, "Boom") {
 		t.Errorf("error = %+v, want States.ExceedToleratedFailureThreshold naming the child's Boom", res.Error)
 	}
 
-	res = e.run(t, []byte(failingMap(0, true)), input)
-	wantStatus(t, res, "SUCCEEDED")
+	res = e.Run(t, []byte(failingMap(0, true)), input)
+	WantStatus(t, res, "SUCCEEDED")
 	var out struct {
 		Error StatesError `json:"error"`
 	}
@@ -289,7 +294,7 @@ func TestDistributedMapChildFailure(t *testing.T) {
 
 	// Within the tolerance AWS's output shape for the failed children is not documented: the
 	// harness refuses to guess.
-	_, err := e.runRaw([]byte(failingMap(2, false)), input, t.Name())
+	_, err := e.RunRaw([]byte(failingMap(2, false)), input, t.Name())
 	var herr *HarnessError
 	if !errors.As(err, &herr) || !strings.Contains(herr.Error(), "not reproduced") {
 		t.Errorf("got %v, want a harness error saying tolerated failures are not reproduced", err)
@@ -301,7 +306,7 @@ func TestDistributedMapChildFailure(t *testing.T) {
 func TestTaskResultOverLimit(t *testing.T) {
 	t.Parallel()
 	a := NewAccount(testAccount)
-	path := longPath(512)
+	path := LongPath(512)
 	for i := 0; i < 1000; i++ {
 		a.Add(&User{Name: fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i), Path: path})
 	}
@@ -319,11 +324,11 @@ func TestTaskResultOverLimit(t *testing.T) {
   }
 }`
 	e := newBareEnv(t, a)
-	res, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+	res, err := e.RunRaw([]byte(def), map[string]any{}, t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.DataLimitExceeded" {
 		t.Errorf("error = %+v, want States.DataLimitExceeded", res.Error)
 	}
@@ -339,11 +344,11 @@ func TestStateOutputOverLimit(t *testing.T) {
 	t.Parallel()
 	def := fmt.Sprintf(`{"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"s": %q}, "End": true}}}`, strings.Repeat("x", PayloadLimit))
 	e := newBareEnv(t, NewAccount(testAccount))
-	res, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+	res, err := e.RunRaw([]byte(def), map[string]any{}, t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, res, "FAILED")
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != "States.DataLimitExceeded" || len(res.Violations) != 1 || res.Violations[0].What != "state output" {
 		t.Errorf("error %+v, violations %+v: want States.DataLimitExceeded for Big's output", res.Error, res.Violations)
 	}
@@ -371,43 +376,16 @@ func TestRetriesDoNotWait(t *testing.T) {
   }
 }`
 	e := newBareEnv(t, a)
-	res := e.run(t, []byte(def), map[string]any{})
-	wantStatus(t, res, "SUCCEEDED")
+	res := e.Run(t, []byte(def), map[string]any{})
+	WantStatus(t, res, "SUCCEEDED")
 	if a.ListUsersCalls() != 4 || res.Retries.Count != 3 || res.Retries.MaxNominalWaitSecondsPerCall != 7 {
 		t.Errorf("calls %d, retries %+v: want 4 calls, 3 retries, 7 s of nominal waits", a.ListUsersCalls(), res.Retries)
 	}
 	a.ListUsersFailures = 4 + 4 // one more failure than the retries allow
-	res = e.run(t, []byte(def), map[string]any{})
-	wantStatus(t, res, "FAILED")
+	res = e.Run(t, []byte(def), map[string]any{})
+	WantStatus(t, res, "FAILED")
 	if res.Error.Error != ErrIAMGeneric {
 		t.Errorf("error = %+v, want %s", res.Error, ErrIAMGeneric)
-	}
-}
-
-// TestHandWrittenDefinition runs the harness's own machine (testdata), independent of package
-// workflow: pages of users, batched children, the function, a publish.
-func TestHandWrittenDefinition(t *testing.T) {
-	t.Parallel()
-	a := NewAccount(testAccount)
-	for i := 0; i < 90; i++ {
-		a.Add(&User{Name: fmt.Sprintf("user-%02d", i), Keys: []*AccessKey{activeKey(i, 1, testNow.Add(-days(85+i%10)))}})
-	}
-	a.PageSize = func(page, maxItems int) int { return 30 }
-	e := newEnv(t, a)
-	res := e.run(t, readFile(t, filepath.Join("testdata", "harness.asl.json")), scheduled(testNow))
-	wantStatus(t, res, "SUCCEEDED")
-	checkEveryUserOnce(t, e, nil)
-	if len(res.Maps) != 3 || res.Transitions.ChildExecutions != 3 {
-		t.Errorf("map runs %+v, %d children: want 3 pages of one batch each", res.Maps, res.Transitions.ChildExecutions)
-	}
-	pubs := e.tasks.Published()
-	if len(pubs) != 1 {
-		t.Fatalf("published %d messages, want 1", len(pubs))
-	}
-	body, _ := message(t, pubs[0])
-	// Ages 85..94 days, ten users each: 85..90 compliant or due soon (warnAgeDays 80), 91..94 stale.
-	if body.Counts.Stale != 36 || body.Counts.Warning != 54 || body.Counts.Users != 90 {
-		t.Errorf("counts = %+v, want 36 stale, 54 warning of 90 users", body.Counts)
 	}
 }
 
@@ -422,7 +400,7 @@ func TestHarnessErrors(t *testing.T) {
 		"JSONata":            `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.runRaw([]byte(def), map[string]any{}, t.Name())
+			_, err := e.RunRaw([]byte(def), map[string]any{}, t.Name())
 			var herr *HarnessError
 			if !errors.As(err, &herr) {
 				t.Errorf("got %v, want a *HarnessError", err)
@@ -435,7 +413,8 @@ func TestHarnessErrors(t *testing.T) {
 func TestNodeModulesMissing(t *testing.T) {
 	t.Parallel()
 	_, err := newHarness(t.TempDir())
-	if !errors.Is(err, ErrNodeModulesMissing) || !strings.Contains(err.Error(), "npm ci --prefix tests/node") {
-		t.Errorf("got %v, want ErrNodeModulesMissing naming npm ci --prefix tests/node", err)
+	var missing *nodecheck.MissingError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "aws-local-stepfunctions") || !strings.Contains(err.Error(), "npm ci --prefix tests/node") {
+		t.Errorf("got %v, want a *nodecheck.MissingError naming aws-local-stepfunctions and npm ci --prefix tests/node", err)
 	}
 }
