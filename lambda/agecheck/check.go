@@ -23,10 +23,13 @@ const day = 24 * time.Hour
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
 // than WarnAgeDays*24h but not stale. Deleted users are counted and skipped; exempt users'
 // keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
-// its keys would not have been judged); other users with an Error are unchecked. Findings are sorted oldest
-// first, then by user name and key ID. The Summary is complete, not trimmed (causes are whole
-// too): the caller logs every finding, then trims (Summary.Trim). A malformed user or key
-// (a CreateDate that did not parse included) gives *InvalidInputError.
+// its keys would not have been judged); other users with an Error are unchecked, and so is a
+// user whose key data cannot be judged (an empty AccessKeyId, an unknown Status, a CreateDate
+// that did not parse): it is unchecked with ErrorMalformedKeys and a Cause naming each field,
+// and the rest of the batch is judged. Findings are sorted oldest first, then by user name and
+// key ID. The Summary is complete, not trimmed (causes are whole too): the caller logs every
+// finding, then trims (Summary.Trim). A user without a name breaks the contract with the state
+// machine and gives *InvalidInputError.
 //
 // p must be valid (Policy.Validate finds nothing): Decode refuses an event whose policy is not,
 // so Check does not check it again.
@@ -64,26 +67,20 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 			})
 			continue
 		}
+		if bad := malformedKeys(i, u.Keys); len(bad) > 0 {
+			causes := make([]string, len(bad))
+			for n, p := range bad {
+				causes[n] = p.String()
+			}
+			s.Unchecked++
+			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{
+				UserName: u.UserName, Error: ErrorMalformedKeys, Cause: strings.Join(causes, "; "),
+			})
+			continue
+		}
 		for j := range u.Keys {
 			k := &u.Keys[j]
-			if k.AccessKeyID == "" {
-				ps.add(fmt.Sprintf("users[%d].keys[%d].AccessKeyId", i, j), `""`, "an access key ID")
-				continue
-			}
-			var active bool
-			switch {
-			case strings.EqualFold(k.Status, StatusActive):
-				active = true
-			case strings.EqualFold(k.Status, StatusInactive), strings.EqualFold(k.Status, StatusExpired):
-			default:
-				ps.add(fmt.Sprintf("users[%d].keys[%d].Status", i, j), quote(k.Status),
-					fmt.Sprintf("%q, %q or %q", StatusActive, StatusInactive, StatusExpired))
-				continue
-			}
-			if !k.CreateDate.Valid() {
-				ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate.String()), timeAllowed)
-				continue
-			}
+			active := strings.EqualFold(k.Status, StatusActive)
 			createdAt := k.CreateDate.Time()
 			if !active {
 				s.Inactive++
@@ -112,6 +109,27 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	s.Findings = findingsOf(users, flagged)
 	slices.SortFunc(s.UncheckedUsers, compareUnchecked)
 	return s, nil
+}
+
+// malformedKeys returns what makes the keys of users[i] impossible to judge, or nothing.
+func malformedKeys(i int, keys []AccessKey) []FieldProblem {
+	var ps problems
+	for j := range keys {
+		k := &keys[j]
+		if k.AccessKeyID == "" {
+			ps.add(fmt.Sprintf("users[%d].keys[%d].AccessKeyId", i, j), `""`, "an access key ID")
+		}
+		switch {
+		case strings.EqualFold(k.Status, StatusActive), strings.EqualFold(k.Status, StatusInactive), strings.EqualFold(k.Status, StatusExpired):
+		default:
+			ps.add(fmt.Sprintf("users[%d].keys[%d].Status", i, j), quote(k.Status),
+				fmt.Sprintf("%q, %q or %q", StatusActive, StatusInactive, StatusExpired))
+		}
+		if !k.CreateDate.Valid() {
+			ps.add(fmt.Sprintf("users[%d].keys[%d].CreateDate", i, j), quote(k.CreateDate.String()), timeAllowed)
+		}
+	}
+	return ps
 }
 
 // flaggedKey is a stale or warning key: users[user].Keys[key], created at Unix second created.

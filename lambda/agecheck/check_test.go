@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,13 +318,25 @@ func TestDecodeMalformedEvents(t *testing.T) {
 	}
 }
 
+// TestCheckUserWithoutName: a user without a name breaks the state machine's contract: the
+// whole batch is refused, naming the field.
+func TestCheckUserWithoutName(t *testing.T) {
+	_, err := Check([]UserKeys{{UserName: "a"}, {UserName: ""}}, Policy{MaxAgeDays: 90}, testNow)
+	var inv *InvalidInputError
+	if !errors.As(err, &inv) || inv.Op != OpCheck || !strings.Contains(err.Error(), `users[1].userName is ""`) {
+		t.Fatalf("Check error = %v, want an *InvalidInputError (op check) naming users[1].userName", err)
+	}
+}
+
+// TestCheckMalformedUsers: a user whose key data cannot be judged is unchecked, with
+// ErrorMalformedKeys and a cause naming the field, the value and what is allowed; the other
+// users of the batch are judged as usual.
 func TestCheckMalformedUsers(t *testing.T) {
 	tests := []struct {
 		name  string
 		users []UserKeys
 		want  string
 	}{
-		{"empty user name", []UserKeys{{UserName: ""}}, `users[0].userName is ""`},
 		{"empty key ID", []UserKeys{{UserName: "a", Keys: []AccessKey{activeKey("", ago(0))}}}, `users[0].keys[0].AccessKeyId is ""`},
 		{"bad status", []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "K", Status: "Revoked", CreateDate: ParseTimestamp(ago(0))}}}},
 			`users[0].keys[0].Status is "Revoked", want "Active", "Inactive" or "Expired"`},
@@ -336,13 +349,19 @@ func TestCheckMalformedUsers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Check(tt.users, Policy{MaxAgeDays: 90}, testNow)
-			var inv *InvalidInputError
-			if !errors.As(err, &inv) {
-				t.Fatalf("Check error = %v, want *InvalidInputError", err)
+			good := UserKeys{UserName: "good", Keys: []AccessKey{activeKey("AKIAGOOD", ago(100*24*time.Hour))}}
+			users := append(slices.Clone(tt.users), good)
+			s, err := Check(users, Policy{MaxAgeDays: 90}, testNow)
+			if err != nil {
+				t.Fatalf("Check error = %v, want the malformed user unchecked and no error", err)
 			}
-			if inv.Op != OpCheck || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("got %q (op %q), want it to contain %q (op check)", err.Error(), inv.Op, tt.want)
+			bad := tt.users[len(tt.users)-1].UserName
+			if s.Unchecked != 1 || len(s.UncheckedUsers) != 1 || s.UncheckedUsers[0].UserName != bad ||
+				s.UncheckedUsers[0].Error != ErrorMalformedKeys || !strings.Contains(s.UncheckedUsers[0].Cause, tt.want) {
+				t.Errorf("unchecked = %d %+v, want %s unchecked with %s and a cause containing %q", s.Unchecked, s.UncheckedUsers, bad, ErrorMalformedKeys, tt.want)
+			}
+			if s.Stale != 1 || len(s.Findings) != 1 || s.Findings[0].UserName != "good" || s.Inactive != 0 || s.Compliant != 0 {
+				t.Errorf("summary %+v, want only good's key judged (stale), the malformed user's keys not counted", s.Counts)
 			}
 		})
 	}

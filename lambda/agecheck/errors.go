@@ -17,6 +17,12 @@ const (
 	ErrorTypeInvalidInput = "InvalidInputError"
 )
 
+// ErrorMalformedKeys is the error of an unchecked user whose key data (from ListAccessKeys)
+// could not be judged: an empty AccessKeyId, an unknown Status or a CreateDate that does not
+// parse. Its Cause names each field, its value and what is allowed. Only that user is
+// unchecked: the rest of its batch is judged.
+const ErrorMalformedKeys = "Keyage.MalformedKeyData"
+
 // maxProblemsListed bounds how many problems an InvalidInputError spells out, so that a badly
 // broken event of thousands of keys still yields a readable message under Lambda's limits.
 const maxProblemsListed = 10

@@ -3,7 +3,6 @@ package agecheck
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 )
@@ -100,19 +99,21 @@ func TestDecodeNamesEveryMalformedTimestamp(t *testing.T) {
 	if want := time.Date(2026, 11, 23, 7, 0, 0, 250e6, time.UTC); !ev.Now.Time().Equal(want) {
 		t.Errorf("now = %v, want %v", ev.Now.Time(), want)
 	}
-	_, err = Check(ev.Users, ev.Policy, ev.Now.Time())
-	want := []string{
-		`users[0].keys[0].CreateDate is "2021-11-27", want ` + timeAllowed,
-		`users[1].keys[0].Status is "Revoked"`,
-		`users[1].keys[1].CreateDate is "yesterday", want ` + timeAllowed,
+	s, err := Check(ev.Users, ev.Policy, ev.Now.Time())
+	if err != nil {
+		t.Fatalf("Check: %v", err)
 	}
-	var inv *InvalidInputError
-	if !errors.As(err, &inv) || len(inv.Problems) != len(want) {
-		t.Fatalf("Check error = %v, want an *InvalidInputError with %d problems", err, len(want))
+	want := map[string]string{
+		"a": `users[0].keys[0].CreateDate is "2021-11-27", want ` + timeAllowed,
+		"b": `users[1].keys[0].Status is "Revoked", want "Active", "Inactive" or "Expired"; ` +
+			`users[1].keys[1].CreateDate is "yesterday", want ` + timeAllowed,
 	}
-	for i, w := range want {
-		if got := inv.Problems[i].String(); !strings.HasPrefix(got, w) {
-			t.Errorf("problem %d = %q, want it to start with %q", i, got, w)
+	if len(s.UncheckedUsers) != len(want) {
+		t.Fatalf("unchecked users %+v, want a and b", s.UncheckedUsers)
+	}
+	for _, u := range s.UncheckedUsers {
+		if u.Error != ErrorMalformedKeys || u.Cause != want[u.UserName] {
+			t.Errorf("%s: %s %q, want %s %q", u.UserName, u.Error, u.Cause, ErrorMalformedKeys, want[u.UserName])
 		}
 	}
 }

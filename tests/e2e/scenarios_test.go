@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -457,17 +455,16 @@ func BenchmarkScan5000Users(b *testing.B) {
 	b.ReportMetric(float64(res.Transitions.Root+res.Transitions.ChildExecutions), "transitions")
 }
 
-// TestFunctionErrorMarksBatchUnchecked: when the function rejects a batch (here IAM hands over a
-// CreateDate without a time zone, so the event is invalid), the error reaches the state machine
-// named after the function's errorType, the batch's users are reported unchecked with it, and
-// the other batches are judged: nothing is lost and the run succeeds. Dates in other ISO 8601
-// forms are judged like any other.
-func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
+// TestMalformedKeyDataMarksOnlyItsUser: when IAM hands over key data the function cannot judge
+// (here a CreateDate without a time zone), that user alone is reported unchecked, with
+// agecheck.ErrorMalformedKeys and a cause naming the field and its value, and the rest of its
+// batch and the other batches are judged: no invocation fails, nothing is lost, and the run
+// succeeds. Dates in other ISO 8601 forms are judged like any other.
+func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 	t.Parallel()
 	s := config.Defaults()
 	batch := workflow.PlanFor(s.MaxConcurrency).BatchSize
 	a := sfnlocal.NewAccount(testAccount)
-	var inBadBatch []string
 	for i := 0; i < 2*batch; i++ {
 		u := &sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(100)))}}
 		switch i {
@@ -476,41 +473,28 @@ func TestFunctionErrorMarksBatchUnchecked(t *testing.T) {
 		case batch + 1:
 			u.Keys[0].CreateDateText = testNow.Add(-days(100)).Format("2006-01-02T15:04:05.000-0700")
 		}
-		if i < batch {
-			inBadBatch = append(inBadBatch, u.Name)
-		}
 		a.Add(u)
 	}
 	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
-	var failed []sfnlocal.Call
 	for _, c := range e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke) {
 		if c.Error != nil {
-			failed = append(failed, c)
+			t.Errorf("invocation failed with %+v, want none: one user's malformed key must not fail its batch", c.Error)
 		}
-	}
-	if len(failed) != 1 || failed[0].Error.Error != agecheck.ErrorTypeInvalidInput || !strings.Contains(failed[0].Error.Cause, "CreateDate") {
-		t.Fatalf("failed invocations = %+v, want one %s about the CreateDate", failed, agecheck.ErrorTypeInvalidInput)
 	}
 	pubs := e.Tasks.Published()
 	if len(pubs) != 1 {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: batch, Stale: batch}
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1}
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}
-	var unchecked []string
-	for _, u := range body.UncheckedUsers {
-		unchecked = append(unchecked, u.UserName)
-		if u.Error != agecheck.ErrorTypeInvalidInput {
-			t.Errorf("unchecked %s with error %q, want %s", u.UserName, u.Error, agecheck.ErrorTypeInvalidInput)
-		}
-	}
-	sort.Strings(unchecked)
-	if !slices.Equal(unchecked, inBadBatch) {
-		t.Errorf("unchecked users = %v, want the bad batch %v", unchecked, inBadBatch)
+	wantCause := `users[1].keys[0].CreateDate is "2025-11-20 08:00:00", want`
+	if len(body.UncheckedUsers) != 1 || body.UncheckedUsers[0].UserName != "user-01" ||
+		body.UncheckedUsers[0].Error != agecheck.ErrorMalformedKeys || !strings.HasPrefix(body.UncheckedUsers[0].Cause, wantCause) {
+		t.Errorf("unchecked users = %+v, want user-01 alone, with %s and a cause starting %q", body.UncheckedUsers, agecheck.ErrorMalformedKeys, wantCause)
 	}
 	if pubs[0].Attributes["severity"] != agecheck.SeverityStale {
 		t.Errorf("severity = %q, want %s", pubs[0].Attributes["severity"], agecheck.SeverityStale)
