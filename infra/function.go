@@ -6,7 +6,13 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/keyage/keyage/bundle"
+	"github.com/keyage/keyage/workflow"
 )
 
 // FunctionPackage is the age-check function's deployment package: a zip with an executable
@@ -45,4 +51,74 @@ func BuildFunction(ctx context.Context) (FunctionPackage, error) {
 		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
 	}
 	return FunctionPackage{ZipPath: res.ZipPath, SHA256Base64: res.SHA256Base64}, nil
+}
+
+// Fixed choices of the age-check function.
+const (
+	// FunctionRuntime and FunctionArchitecture: a Go binary named bootstrap on the OS-only
+	// runtime, on Graviton (20% cheaper per GB-second).
+	FunctionRuntime      = "provided.al2023"
+	FunctionArchitecture = "arm64"
+	// FunctionHandler is the executable's name in the zip, as provided runtimes require.
+	FunctionHandler = "bootstrap"
+)
+
+// function creates the age-check function, its log group (before the function, so Lambda never
+// creates one without retention) and its role's policy: write its own logs, read keys' last
+// use, send traces.
+func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
+	env, n := b.env, b.names
+	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("function-logs"), &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(n.functionLogGroup),
+		RetentionInDays: pulumi.Int(b.s.LogRetentionDays),
+		Tags:            b.tagMap(),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("function log group: %w", err)
+	}
+	policy, err := jsonInput(document(
+		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
+		// The function asks when each flagged key was last used; IAM's user resource type
+		// covers GetAccessKeyLastUsed.
+		allowStatement("ReadKeysLastUse", []string{"iam:GetAccessKeyLastUsed"},
+			"arn:"+env.partition+":iam::"+env.accountID+":user/*"),
+		// X-Ray's trace upload supports no resource-level permissions.
+		allowStatement("SendTraces", xrayActions, "*"),
+	))
+	if err != nil {
+		return nil, fmt.Errorf("function role policy: %w", err)
+	}
+	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("function-policy"), &iam.RolePolicyArgs{
+		Name:   pulumi.String(n.functionPolicy),
+		Role:   role.ID(),
+		Policy: policy,
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("function role policy: %w", err)
+	}
+	fn, err := lambda.NewFunction(b.ctx, b.child("function"), &lambda.FunctionArgs{
+		Name:           pulumi.String(n.function),
+		Description:    pulumi.String("keyage: judges IAM access keys' age for the state machine " + n.machine),
+		Role:           role.Arn,
+		Runtime:        pulumi.String(FunctionRuntime),
+		Handler:        pulumi.String(FunctionHandler),
+		Architectures:  pulumi.StringArray{pulumi.String(FunctionArchitecture)},
+		Code:           pulumi.NewFileArchive(b.fn.ZipPath),
+		SourceCodeHash: pulumi.String(b.fn.SHA256Base64),
+		MemorySize:     pulumi.Int(b.s.FunctionMemoryMB),
+		Timeout:        pulumi.Int(workflow.FunctionTimeoutSeconds),
+		TracingConfig:  &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("Text"),
+			LogGroup:  logGroup.Name,
+		},
+		Tags: b.tagMap(),
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{logGroup, rolePolicy}))
+	if err != nil {
+		return nil, fmt.Errorf("function: %w", err)
+	}
+	b.c.FunctionName, b.c.FunctionArn = fn.Name, fn.Arn
+	b.c.FunctionLogGroupName = logGroup.Name
+	return fn, nil
 }

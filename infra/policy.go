@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/keyage/keyage/asl"
 )
 
@@ -243,4 +245,20 @@ func ResourceWildcardActions() []string {
 	out = append(out, xrayActions...)
 	slices.Sort(out)
 	return out
+}
+
+// jsonInput renders a document whose values are all known now.
+func jsonInput(d PolicyDocument) (pulumi.StringInput, error) {
+	text, err := d.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.String(text), nil
+}
+
+// policyOutput renders a document built from resolved outputs.
+func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.StringOutput {
+	return pulumi.All(inputs...).ApplyT(func(vals []any) (string, error) {
+		return build(vals).JSON()
+	}).(pulumi.StringOutput)
 }
