@@ -66,7 +66,7 @@ const (
 // function creates the age-check function, its log group (before the function, so Lambda never
 // creates one without retention) and its role's policy: write its own logs, read keys' last
 // use, send traces.
-func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
+func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGroup, error) {
 	env, n := b.env, b.names
 	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("function-logs"), &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(n.functionLogGroup),
@@ -74,7 +74,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
 		Tags:            b.tagMap(),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("function log group: %w", err)
+		return nil, nil, fmt.Errorf("function log group: %w", err)
 	}
 	policy, err := jsonInput(document(
 		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -87,7 +87,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
 		allowStatement("SendTraces", xrayActions, "*"),
 	))
 	if err != nil {
-		return nil, fmt.Errorf("function role policy: %w", err)
+		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}
 	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("function-policy"), &iam.RolePolicyArgs{
 		Name:   pulumi.String(n.functionPolicy),
@@ -95,7 +95,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
 		Policy: policy,
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("function role policy: %w", err)
+		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}
 	fn, err := lambda.NewFunction(b.ctx, b.child("function"), &lambda.FunctionArgs{
 		Name:           pulumi.String(n.function),
@@ -116,9 +116,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, error) {
 		Tags: b.tagMap(),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{logGroup, rolePolicy}))
 	if err != nil {
-		return nil, fmt.Errorf("function: %w", err)
+		return nil, nil, fmt.Errorf("function: %w", err)
 	}
-	b.c.FunctionName, b.c.FunctionArn = fn.Name, fn.Arn
-	b.c.FunctionLogGroupName = logGroup.Name
-	return fn, nil
+	return fn, logGroup, nil
 }

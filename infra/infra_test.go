@@ -185,3 +185,29 @@ func TestFunctionPackageValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputsAreTheTaggedFields: the outputs list names every field tagged `pulumi:"..."`, in
+// field order, and nothing else, so a new output field cannot be left out of
+// RegisterResourceOutputs or the stack's exports.
+func TestOutputsAreTheTaggedFields(t *testing.T) {
+	var tagged []string
+	typ := reflect.TypeFor[KeyAgeNotifier]()
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
+			tagged = append(tagged, tag)
+		}
+	}
+	var listed, stack []string
+	for _, o := range (&KeyAgeNotifier{}).outputs() {
+		listed = append(listed, o.name)
+		if o.stack {
+			stack = append(stack, o.name)
+		}
+	}
+	if !reflect.DeepEqual(listed, tagged) {
+		t.Errorf("outputs() names %v, want the tagged fields %v", listed, tagged)
+	}
+	if got := StackOutputs(); !reflect.DeepEqual(got, stack) {
+		t.Errorf("StackOutputs() = %v, want the outputs marked stack %v", got, stack)
+	}
+}

@@ -21,7 +21,7 @@ import (
 // so the policy can name the machine's own ARN (for its Distributed Map's child executions)
 // without waiting for it, and it depends on that policy: CreateStateMachine fails unless the
 // role can already deliver logs.
-func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic *sns.Topic) (*sfn.StateMachine, error) {
+func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic *sns.Topic) (*sfn.StateMachine, *cloudwatch.LogGroup, error) {
 	env, n, s := b.env, b.names, b.s
 	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("machine-logs"), &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(n.machineLogGroup),
@@ -29,7 +29,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		Tags:            b.tagMap(),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("state machine log group: %w", err)
+		return nil, nil, fmt.Errorf("state machine log group: %w", err)
 	}
 	// The definition is built once from the real ARNs; its rendering and its statements both
 	// come from that one value, so the role cannot be derived from another definition.
@@ -72,7 +72,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		Policy: policy,
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("state machine role policy: %w", err)
+		return nil, nil, fmt.Errorf("state machine role policy: %w", err)
 	}
 	machine, err := sfn.NewStateMachine(b.ctx, b.child("machine"), &sfn.StateMachineArgs{
 		Name:       pulumi.String(n.machine),
@@ -89,9 +89,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		Tags:                 b.tagMap(),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, logGroup}))
 	if err != nil {
-		return nil, fmt.Errorf("state machine: %w", err)
+		return nil, nil, fmt.Errorf("state machine: %w", err)
 	}
-	b.c.StateMachineArn, b.c.StateMachineName = machine.Arn, machine.Name
-	b.c.StateMachineLogGroupName = logGroup.Name
-	return machine, nil
+	return machine, logGroup, nil
 }

@@ -13,8 +13,13 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/config"
@@ -106,26 +111,64 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	for _, w := range checked.Warnings {
 		b.warn(w)
 	}
-	if err := b.build(); err != nil {
+	r, err := b.build()
+	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"topicArn":                 c.TopicArn,
-		"alarmTopicArn":            c.AlarmTopicArn,
-		"keyArn":                   c.KeyArn,
-		"stateMachineArn":          c.StateMachineArn,
-		"stateMachineName":         c.StateMachineName,
-		"functionName":             c.FunctionName,
-		"functionArn":              c.FunctionArn,
-		"scheduleName":             c.ScheduleName,
-		"scheduleGroupName":        c.ScheduleGroupName,
-		"functionLogGroupName":     c.FunctionLogGroupName,
-		"stateMachineLogGroupName": c.StateMachineLogGroupName,
-		"deadLetterQueueUrl":       c.DeadLetterQueueURL,
-	}); err != nil {
+	c.TopicArn, c.AlarmTopicArn, c.KeyArn = r.findings.Arn, r.alarmTopic.Arn, r.key.Arn
+	c.StateMachineArn, c.StateMachineName = r.machine.Arn, r.machine.Name
+	c.StateMachineLogGroupName = r.machineLogs.Name
+	c.FunctionName, c.FunctionArn, c.FunctionLogGroupName = r.function.Name, r.function.Arn, r.functionLogs.Name
+	c.ScheduleName, c.ScheduleGroupName = r.schedule.Name, r.scheduleGroup.Name
+	c.DeadLetterQueueURL = r.deadLetterQueue.Url
+	registered := pulumi.Map{}
+	for _, o := range c.outputs() {
+		registered[o.name] = o.value
+	}
+	if err := ctx.RegisterResourceOutputs(c, registered); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: register outputs: %w", name, err)
 	}
 	return c, nil
+}
+
+// output is one of the component's outputs.
+type output struct {
+	name  string // the field's pulumi tag: registered, exported and listed in the README
+	value pulumi.StringOutput
+	// stack: Program exports it as a stack output.
+	stack bool
+}
+
+// outputs is the one list of the component's outputs: NewKeyAgeNotifier registers all of them
+// (RegisterResourceOutputs), Program exports those marked stack, and StackOutputs names those.
+func (c *KeyAgeNotifier) outputs() []output {
+	return []output{
+		{"topicArn", c.TopicArn, true},
+		{"alarmTopicArn", c.AlarmTopicArn, true},
+		{"keyArn", c.KeyArn, true},
+		{"stateMachineArn", c.StateMachineArn, true},
+		{"stateMachineName", c.StateMachineName, true},
+		{"functionName", c.FunctionName, true},
+		// Registered on the component only: Program has never exported it, and exporting it
+		// would add an output to every stack.
+		{"functionArn", c.FunctionArn, false},
+		{"scheduleName", c.ScheduleName, true},
+		{"scheduleGroupName", c.ScheduleGroupName, true},
+		{"functionLogGroupName", c.FunctionLogGroupName, true},
+		{"stateMachineLogGroupName", c.StateMachineLogGroupName, true},
+		{"deadLetterQueueUrl", c.DeadLetterQueueURL, true},
+	}
+}
+
+// StackOutputs returns the names of the stack outputs Program exports, in order.
+func StackOutputs() []string {
+	var names []string
+	for _, o := range (&KeyAgeNotifier{}).outputs() {
+		if o.stack {
+			names = append(names, o.name)
+		}
+	}
+	return names
 }
 
 func tagsFor(extra map[string]string, stack, component string) map[string]string {
@@ -162,90 +205,43 @@ func (b *builder) child(suffix string) string { return b.name + "-" + suffix }
 
 func (b *builder) tagMap() pulumi.StringMap { return pulumi.ToStringMap(b.tags) }
 
-func (b *builder) build() error {
-	env, n := b.env, b.names
-	machineARN := env.arn("states", "stateMachine:"+n.machine)
+// created is what build creates that the component's outputs name.
+type created struct {
+	key                  *kms.Key
+	findings, alarmTopic *sns.Topic
+	function             *lambda.Function
+	functionLogs         *cloudwatch.LogGroup
+	machine              *sfn.StateMachine
+	machineLogs          *cloudwatch.LogGroup
+	scheduleGroup        *scheduler.ScheduleGroup
+	schedule             *scheduler.Schedule
+	deadLetterQueue      *sqs.Queue
+}
 
-	// Step Functions assumes the role for this machine's executions and for its Distributed
-	// Map's runs, whose ARNs are the machine's qualified by the map's label
-	// ("stateMachine:<name>/<label>", see StartExecution in the Step Functions API reference:
-	// https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
-	// AWS's confused-deputy example scopes aws:SourceArn to "stateMachine:*"
-	// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html);
-	// the machine's ARN and "<machineARN>/*" are the part of that which is this machine.
-	machineTrust, err := jsonInput(trustPolicy(env.statesPrincipal, env.accountID, machineARN, machineARN+"/*"))
+// build creates the children in dependency order: the roles first (the key policy and the
+// findings topic's policy name the state machine's role), then the key, the topics, the
+// function, the state machine, the schedule and the alarms.
+func (b *builder) build() (created, error) {
+	var r created
+	machineARN := b.env.arn("states", "stateMachine:"+b.names.machine)
+	machineRole, functionRole, err := b.roles(machineARN)
 	if err != nil {
-		return fmt.Errorf("state machine role: %w", err)
+		return r, err
 	}
-	// AWS documents no aws:SourceArn for Lambda assuming an execution role, and CreateFunction
-	// refuses a role Lambda cannot assume: the trust names Lambda and this account only
-	// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). What binds
-	// the role to a function is iam:PassRole: only a principal allowed to pass it can give it
-	// to a function.
-	functionTrust, err := jsonInput(trustPolicy(env.lambdaPrincipal, env.accountID))
-	if err != nil {
-		return fmt.Errorf("function role: %w", err)
+	if r.key, err = b.key(machineRole); err != nil {
+		return r, err
 	}
-	// Roles first: the key policy and the topic policy name the state machine's role.
-	machineRole, err := iam.NewRole(b.ctx, b.child("machine-role"), &iam.RoleArgs{
-		Name:             pulumi.String(n.machineRole),
-		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
-		AssumeRolePolicy: machineTrust,
-		Tags:             b.tagMap(),
-
-		Path:                b.rolePath(),
-		PermissionsBoundary: b.rolePermissionsBoundary(),
-	}, b.parent)
-	if err != nil {
-		return fmt.Errorf("state machine role: %w", err)
+	if r.findings, r.alarmTopic, err = b.topics(r.key, machineRole); err != nil {
+		return r, err
 	}
-	functionRole, err := iam.NewRole(b.ctx, b.child("function-role"), &iam.RoleArgs{
-		Name:             pulumi.String(n.functionRole),
-		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
-		AssumeRolePolicy: functionTrust,
-		Tags:             b.tagMap(),
-
-		Path:                b.rolePath(),
-		PermissionsBoundary: b.rolePermissionsBoundary(),
-	}, b.parent)
-	if err != nil {
-		return fmt.Errorf("function role: %w", err)
+	if r.function, r.functionLogs, err = b.function(functionRole); err != nil {
+		return r, err
 	}
-
-	key, err := kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
-		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts the findings and alarm topics"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(KeyDeletionWindowDays),
-		Policy:               policyOutput([]any{machineRole.Arn}, func(v []any) PolicyDocument { return keyPolicy(env, v[0].(string)) }),
-		Tags:                 b.tagMap(),
-	}, b.parent)
-	if err != nil {
-		return fmt.Errorf("topic key: %w", err)
+	if r.machine, r.machineLogs, err = b.stateMachine(machineRole, machineARN, r.key, r.function, r.findings); err != nil {
+		return r, err
 	}
-	b.c.KeyArn = key.Arn
-	if _, err := kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
-		Name:        pulumi.String(n.keyAlias),
-		TargetKeyId: key.KeyId,
-	}, b.parent); err != nil {
-		return fmt.Errorf("topic key alias: %w", err)
+	if r.scheduleGroup, r.schedule, r.deadLetterQueue, err = b.schedule(r.machine, machineARN); err != nil {
+		return r, err
 	}
-
-	findings, alarmTopic, err := b.topics(key, machineRole)
-	if err != nil {
-		return err
-	}
-
-	fn, err := b.function(functionRole)
-	if err != nil {
-		return err
-	}
-	machine, err := b.stateMachine(machineRole, machineARN, key, fn, findings)
-	if err != nil {
-		return err
-	}
-	dlq, err := b.schedule(machine, machineARN)
-	if err != nil {
-		return err
-	}
-	return b.alarms(b.checked.DeadMansSwitch, alarmTopic, machineARN, dlq)
+	return r, b.alarms(b.checked.DeadMansSwitch, r.alarmTopic, machineARN, r.deadLetterQueue)
 }

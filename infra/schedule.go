@@ -49,11 +49,11 @@ func ScheduleInput() (string, error) {
 // schedule creates the stack's own schedule group (tagged, and the precise aws:SourceArn of
 // the scheduler role's trust), the encrypted dead-letter queue, the role (start this machine,
 // send to that queue, nothing else) and the schedule.
-func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Queue, error) {
+func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*scheduler.ScheduleGroup, *scheduler.Schedule, *sqs.Queue, error) {
 	env, n, s := b.env, b.names, b.s
 	input, err := ScheduleInput()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	dlq, err := sqs.NewQueue(b.ctx, b.child("schedule-dlq"), &sqs.QueueArgs{
 		Name:                    pulumi.String(n.deadLetterQueue),
@@ -62,14 +62,14 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		Tags:                    b.tagMap(),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("dead-letter queue: %w", err)
+		return nil, nil, nil, fmt.Errorf("dead-letter queue: %w", err)
 	}
 	group, err := scheduler.NewScheduleGroup(b.ctx, b.child("schedules"), &scheduler.ScheduleGroupArgs{
 		Name: pulumi.String(n.scheduleGroup),
 		Tags: b.tagMap(),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("schedule group: %w", err)
+		return nil, nil, nil, fmt.Errorf("schedule group: %w", err)
 	}
 	role, err := iam.NewRole(b.ctx, b.child("scheduler-role"), &iam.RoleArgs{
 		Name:        pulumi.String(n.schedulerRole),
@@ -84,7 +84,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("scheduler role: %w", err)
+		return nil, nil, nil, fmt.Errorf("scheduler role: %w", err)
 	}
 	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("scheduler-policy"), &iam.RolePolicyArgs{
 		Name: pulumi.String(n.schedulerPolicy),
@@ -97,7 +97,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		}),
 	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("scheduler role policy: %w", err)
+		return nil, nil, nil, fmt.Errorf("scheduler role policy: %w", err)
 	}
 	if _, err := sqs.NewQueuePolicy(b.ctx, b.child("schedule-dlq-policy"), &sqs.QueuePolicyArgs{
 		QueueUrl: dlq.Url,
@@ -114,7 +114,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 			)
 		}),
 	}, b.parent); err != nil {
-		return nil, fmt.Errorf("dead-letter queue policy: %w", err)
+		return nil, nil, nil, fmt.Errorf("dead-letter queue policy: %w", err)
 	}
 	state := "ENABLED"
 	if !s.ScheduleEnabled {
@@ -141,9 +141,7 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sqs.Q
 		},
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {
-		return nil, fmt.Errorf("schedule: %w", err)
+		return nil, nil, nil, fmt.Errorf("schedule: %w", err)
 	}
-	b.c.ScheduleName, b.c.ScheduleGroupName = schedule.Name, group.Name
-	b.c.DeadLetterQueueURL = dlq.Url
-	return dlq, nil
+	return group, schedule, dlq, nil
 }

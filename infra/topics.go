@@ -17,6 +17,28 @@ import (
 // messages cannot be read without the key.
 const KeyDeletionWindowDays = 30
 
+// key creates the customer managed key that encrypts both topics, and its alias.
+func (b *builder) key(machineRole *iam.Role) (*kms.Key, error) {
+	env, n := b.env, b.names
+	key, err := kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
+		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts the findings and alarm topics"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(KeyDeletionWindowDays),
+		Policy:               policyOutput([]any{machineRole.Arn}, func(v []any) PolicyDocument { return keyPolicy(env, v[0].(string)) }),
+		Tags:                 b.tagMap(),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("topic key: %w", err)
+	}
+	if _, err := kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
+		Name:        pulumi.String(n.keyAlias),
+		TargetKeyId: key.KeyId,
+	}, b.parent); err != nil {
+		return nil, fmt.Errorf("topic key alias: %w", err)
+	}
+	return key, nil
+}
+
 // keyPolicy follows AWS's conventions for a customer managed key that AWS services publish
 // with: the account (root) administers the key, so IAM policies stay in control and the key
 // cannot become unmanageable; the state machine's role and CloudWatch alarms may encrypt for
@@ -138,7 +160,6 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 	if err := b.subscribe("alarms", alarms, b.s.AlarmSubscriptions); err != nil {
 		return nil, nil, err
 	}
-	b.c.TopicArn, b.c.AlarmTopicArn = findings.Arn, alarms.Arn
 	return findings, alarms, nil
 }
 
