@@ -82,7 +82,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		// The function asks when each flagged key was last used; IAM's user resource type
 		// covers GetAccessKeyLastUsed.
 		allowStatement("ReadKeysLastUse", []string{"iam:GetAccessKeyLastUsed"},
-			"arn:"+env.partition+":iam::"+env.accountID+":user/*"),
+			env.iamARN("user/*")),
 		// X-Ray's trace upload supports no resource-level permissions.
 		allowStatement("SendTraces", xrayActions, "*"),
 	))

@@ -37,7 +37,7 @@ func (b *builder) roles(machineARN string) (machine, function *iam.Role, err err
 	// AWS's confused-deputy example scopes aws:SourceArn to "stateMachine:*"
 	// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html);
 	// the machine's ARN and "<machineARN>/*" are the part of that which is this machine.
-	machineTrust, err := jsonInput(trustPolicy(env.statesPrincipal, env.accountID, machineARN, machineARN+"/*"))
+	machineTrust, err := jsonInput(trustPolicy(env.statesPrincipal, env.accountID, machineARN, env.arn("states", "stateMachine:"+n.machine+"/*")))
 	if err != nil {
 		return nil, nil, fmt.Errorf("state machine role: %w", err)
 	}

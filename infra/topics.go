@@ -50,7 +50,7 @@ func keyPolicy(env environment, machineRoleARN string) PolicyDocument {
 		Statement{
 			Sid:       "AccountAdministersKey",
 			Effect:    "Allow",
-			Principal: &Principal{AWS: []string{"arn:" + env.partition + ":iam::" + env.accountID + ":root"}},
+			Principal: &Principal{AWS: []string{env.iamARN("root")}},
 			Action:    []string{"kms:*"},
 			Resource:  []string{"*"},
 		},
