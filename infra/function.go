@@ -46,28 +46,43 @@ func (p FunctionPackage) Validate() error {
 // linux/arm64, reproducibly (same source, same zip), and returns its package. A failed build is
 // a *bundle.BuildError carrying the compiler's output.
 func BuildFunction(ctx context.Context) (FunctionPackage, error) {
-	res, err := bundle.Build(ctx, bundle.Options{GOARCH: FunctionArchitecture})
+	res, err := bundle.Build(ctx, bundle.Options{GOARCH: functionGOARCH})
 	if err != nil {
 		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
 	}
 	return FunctionPackage{ZipPath: res.ZipPath, SHA256Base64: res.SHA256Base64}, nil
 }
 
-// Fixed choices of the age-check function.
-const (
-	// FunctionRuntime and FunctionArchitecture: a Go binary named bootstrap on the OS-only
-	// runtime, on Graviton (20% cheaper per GB-second).
-	FunctionRuntime      = "provided.al2023"
-	FunctionArchitecture = "arm64"
-	// FunctionHandler is the executable's name in the zip, as provided runtimes require.
-	FunctionHandler = "bootstrap"
-)
+// FunctionRuntime is the OS-only runtime that starts the bundle's executable
+// (bundle.EntryName, the function's handler).
+const FunctionRuntime = "provided.al2023"
+
+// functionGOARCH is the architecture the function is built for and runs on: Graviton, 20%
+// cheaper per GB-second than x86_64.
+const functionGOARCH = "arm64"
+
+// lambdaArchitecture returns Lambda's name for the instruction set a Go GOARCH builds for:
+// Lambda offers "arm64" and "x86_64"
+// (https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html).
+func lambdaArchitecture(goarch string) (string, error) {
+	switch goarch {
+	case "arm64":
+		return "arm64", nil
+	case "amd64":
+		return "x86_64", nil
+	}
+	return "", fmt.Errorf("function architecture: GOARCH %q is not one Lambda runs, want \"arm64\" or \"amd64\"", goarch)
+}
 
 // function creates the age-check function, its log group (before the function, so Lambda never
 // creates one without retention) and its role's policy: write its own logs, read keys' last
 // use, send traces.
 func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGroup, error) {
 	env, n := b.env, b.names
+	arch, err := lambdaArchitecture(functionGOARCH)
+	if err != nil {
+		return nil, nil, err
+	}
 	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("function-logs"), &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(n.functionLogGroup),
 		RetentionInDays: pulumi.Int(b.s.LogRetentionDays),
@@ -102,8 +117,8 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		Description:    pulumi.String("keyage: judges IAM access keys' age for the state machine " + n.machine),
 		Role:           role.Arn,
 		Runtime:        pulumi.String(FunctionRuntime),
-		Handler:        pulumi.String(FunctionHandler),
-		Architectures:  pulumi.StringArray{pulumi.String(FunctionArchitecture)},
+		Handler:        pulumi.String(bundle.EntryName),
+		Architectures:  pulumi.StringArray{pulumi.String(arch)},
 		Code:           pulumi.NewFileArchive(b.fn.ZipPath),
 		SourceCodeHash: pulumi.String(b.fn.SHA256Base64),
 		MemorySize:     pulumi.Int(b.s.FunctionMemoryMB),

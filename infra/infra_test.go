@@ -211,3 +211,20 @@ func TestOutputsAreTheTaggedFields(t *testing.T) {
 		t.Errorf("StackOutputs() = %v, want the outputs marked stack %v", got, stack)
 	}
 }
+
+// TestLambdaArchitecture: Go's GOARCH names become Lambda's; anything else is refused, naming
+// the value and what is allowed.
+func TestLambdaArchitecture(t *testing.T) {
+	for goarch, want := range map[string]string{"arm64": "arm64", "amd64": "x86_64"} {
+		if got, err := lambdaArchitecture(goarch); err != nil || got != want {
+			t.Errorf("lambdaArchitecture(%q) = %q, %v; want %q, nil", goarch, got, err, want)
+		}
+	}
+	for _, goarch := range []string{"", "386", "x86_64", "arm"} {
+		_, err := lambdaArchitecture(goarch)
+		want := `GOARCH "` + goarch + `" is not one Lambda runs, want "arm64" or "amd64"`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("lambdaArchitecture(%q): error %v, want one containing %q", goarch, err, want)
+		}
+	}
+}
