@@ -75,6 +75,7 @@ var fullSettings = map[string]string{
 }
 
 func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	c := d.component()
 	if c.Parent == "" || !strings.HasSuffix(c.Parent, "pulumi:pulumi:Stack::keyage-dev") {
@@ -115,6 +116,7 @@ func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
 }
 
 func TestFunction(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	fn := d.one(tFunction, "keyage-function")
 	wantInput(t, fn, "name", functionName)
@@ -144,6 +146,7 @@ func TestFunction(t *testing.T) {
 }
 
 func TestFunctionRole(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-function-role")
 	// AWS documents no aws:SourceArn for Lambda's AssumeRole: the account is the condition.
@@ -220,6 +223,7 @@ func settingsFor(t *testing.T, values map[string]string) config.Settings {
 }
 
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
 		t.Run(name, func(t *testing.T) {
 			d := mustRun(t, values)
@@ -260,6 +264,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestStateMachineRole(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-machine-role")
 	// The machine's executions, and its Distributed Map's runs (stateMachine:<name>/<label>).
@@ -332,6 +337,7 @@ func TestStateMachineRole(t *testing.T) {
 }
 
 func TestKeyAlias(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	alias := d.one(tKeyAlias, "keyage-key-alias")
 	wantInput(t, alias, "name", "alias/"+machineName)
@@ -345,6 +351,7 @@ func TestKeyAlias(t *testing.T) {
 }
 
 func TestKeyPolicy(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	key := d.one(tKey, "keyage-key")
 	wantInput(t, key, "enableKeyRotation", true)
@@ -381,6 +388,7 @@ func TestKeyPolicy(t *testing.T) {
 }
 
 func TestTopics(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	key := arn("aws", "kms", "key/")
 	for _, name := range []string{"keyage-findings", "keyage-alarms"} {
@@ -446,6 +454,7 @@ func TestTopics(t *testing.T) {
 }
 
 func TestSubscriptions(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	s := settingsFor(t, fullSettings)
 	type sub struct {
@@ -488,6 +497,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
+	t.Parallel()
 	a := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com"},{"protocol":"email","endpoint":"b@example.com"}]`})
 	b := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"b@example.com"},{"protocol":"email","endpoint":"a@example.com"}]`})
 	names := func(d *deployment) map[string]string {
@@ -509,6 +519,7 @@ func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
 		t.Run(name, func(t *testing.T) {
 			d := mustRun(t, values)
@@ -559,6 +570,7 @@ func jsonEqual(a, b any) bool {
 }
 
 func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	dlqARN := arn("aws", "sqs", deadLetterQueue)
 	role := d.one(tRole, "keyage-scheduler-role")
@@ -590,6 +602,7 @@ func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	// A Schedule cannot carry tags in pulumi-aws v6 (its group does); policies and
 	// subscriptions and KMS aliases are not taggable in AWS.
@@ -613,6 +626,7 @@ func TestTags(t *testing.T) {
 // "<component>-<stack>" (after the service's fixed prefix), so two stacks in one account can be
 // told apart in the console; none is left to Pulumi's auto-naming, which drops the stack.
 func TestPhysicalNames(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	// Types whose AWS resources have names; subscriptions, keys and resource policies do not.
 	named := []string{tRole, tRolePolicy, tTopic, tQueue, tFunction, tMachine, tGroup, tSchedule, tAlarm, tLogGroup, tKeyAlias}

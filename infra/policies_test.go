@@ -48,6 +48,7 @@ func allPolicies(t *testing.T, d *deployment) []recordedPolicy {
 // TestIdentityPoliciesAreLeastPrivilege holds every role policy to: Allow only, no wildcard in
 // any action, and Resource "*" only for actions that support no resource-level permissions.
 func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	wildcardOK := infra.ResourceWildcardActions()
 	if want := []string{"iam:ListUsers", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
@@ -84,6 +85,7 @@ func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
 // topic, the rule that keeps everyone but its publishers from publishing (TestTopics checks its
 // condition).
 func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	for _, p := range allPolicies(t, d) {
 		if p.r.Type == tRolePolicy {
@@ -109,6 +111,7 @@ func TestResourcePoliciesDenyNothingByAccident(t *testing.T) {
 // TestEveryActionExists collects every action of every policy and has
 // tests/node/iam-actions.mjs check it against AWS's service authorization data.
 func TestEveryActionExists(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	seen := map[string]bool{}
 	var actions []string
@@ -168,6 +171,7 @@ func TestEveryActionExists(t *testing.T) {
 // TestPartitions deploys to the China and GovCloud partitions: every ARN, in policies and in
 // the definition, is built for the stack's partition.
 func TestPartitions(t *testing.T) {
+	t.Parallel()
 	for _, partition := range []string{"aws-cn", "aws-us-gov"} {
 		t.Run(partition, func(t *testing.T) {
 			d, err := runProgram(t, partition, fullSettings)
