@@ -41,11 +41,11 @@ func (p FunctionPackage) Validate() error {
 	return nil
 }
 
-// BuildFunction builds the age-check function from the module's lambda/ directory (the module
+// buildFunction builds the age-check function from the module's lambda/ directory (the module
 // found by walking up from the working directory, as `pulumi up` runs in the project) for
 // linux/arm64, reproducibly (same source, same zip), and returns its package. A failed build is
 // a *bundle.BuildError carrying the compiler's output.
-func BuildFunction(ctx context.Context) (FunctionPackage, error) {
+func buildFunction(ctx context.Context) (FunctionPackage, error) {
 	res, err := bundle.Build(ctx, bundle.Options{GOARCH: functionGOARCH})
 	if err != nil {
 		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
@@ -53,9 +53,9 @@ func BuildFunction(ctx context.Context) (FunctionPackage, error) {
 	return FunctionPackage{ZipPath: res.ZipPath, SHA256Base64: res.SHA256Base64}, nil
 }
 
-// FunctionRuntime is the OS-only runtime that starts the bundle's executable
+// functionRuntime is the OS-only runtime that starts the bundle's executable
 // (bundle.EntryName, the function's handler).
-const FunctionRuntime = "provided.al2023"
+const functionRuntime = "provided.al2023"
 
 // functionGOARCH is the architecture the function is built for and runs on: Graviton, 20%
 // cheaper per GB-second than x86_64.
@@ -116,7 +116,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		Name:           pulumi.String(n.function),
 		Description:    pulumi.String("keyage: judges IAM access keys' age for the state machine " + n.machine),
 		Role:           role.Arn,
-		Runtime:        pulumi.String(FunctionRuntime),
+		Runtime:        pulumi.String(functionRuntime),
 		Handler:        pulumi.String(bundle.EntryName),
 		Architectures:  pulumi.StringArray{pulumi.String(arch)},
 		Code:           pulumi.NewFileArchive(b.fn.ZipPath),

@@ -31,8 +31,8 @@ const TypeToken = "keyage:index:KeyAgeNotifier"
 
 // Tag keys keyage sets on every taggable resource, next to the settings' tags.
 const (
-	TagStack     = "keyage:stack"
-	TagComponent = "keyage:component"
+	tagStack     = "keyage:stack"
+	tagComponent = "keyage:component"
 )
 
 // KeyAgeNotifierArgs are the component's inputs: plain Go values known when the program runs.
@@ -88,7 +88,7 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	fn := args.Function
 	if fn.IsZero() {
 		var err error
-		if fn, err = BuildFunction(ctx.Context()); err != nil {
+		if fn, err = buildFunction(ctx.Context()); err != nil {
 			return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 		}
 	} else if err := fn.Validate(); err != nil {
@@ -176,8 +176,8 @@ func tagsFor(extra map[string]string, stack, component string) map[string]string
 	if tags == nil {
 		tags = map[string]string{}
 	}
-	tags[TagStack] = stack
-	tags[TagComponent] = component
+	tags[tagStack] = stack
+	tags[tagComponent] = component
 	return tags
 }
 

@@ -543,7 +543,7 @@ func TestSchedule(t *testing.T) {
 			// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
 			// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
 			rawInput := inputString(t, sched, "target.input")
-			if want := `"` + workflow.ScheduledTimeField + `":"` + infra.ScheduledTimePlaceholder + `"`; !strings.Contains(rawInput, want) {
+			if want := `"` + workflow.ScheduledTimeField + `":"` + "<aws.scheduler.scheduled-time>" + `"`; !strings.Contains(rawInput, want) {
 				t.Errorf("%s %q: target input %s does not carry %s literally", sched.Type, sched.Name, rawInput, want)
 			}
 			var in map[string]any
@@ -607,7 +607,7 @@ func TestTags(t *testing.T) {
 	// A Schedule cannot carry tags in pulumi-aws v6 (its group does); policies and
 	// subscriptions and KMS aliases are not taggable in AWS.
 	untaggable := []string{tSchedule, tRolePolicy, tTopicPolicy, tQueuePolicy, tSubscription, tKeyAlias}
-	want := map[string]any{"team": "security", "cost-center": "42", infra.TagStack: testStack, infra.TagComponent: infra.ComponentName}
+	want := map[string]any{"team": "security", "cost-center": "42", "keyage:stack": testStack, "keyage:component": infra.ComponentName}
 	for _, r := range d.res {
 		if !r.Custom || slices.Contains(untaggable, r.Type) {
 			continue

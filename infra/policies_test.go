@@ -50,13 +50,13 @@ func allPolicies(t *testing.T, d *deployment) []recordedPolicy {
 func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	d := mustRun(t, fullSettings)
-	wildcardOK := infra.ResourceWildcardActions()
-	if want := []string{"iam:ListUsers", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+	// The actions keyage may grant on Resource "*", each because it supports no resource-level
+	// permissions: iam:ListUsers (derived from the definition), the log-delivery actions of Step
+	// Functions' logging, and X-Ray's trace upload.
+	wildcardOK := []string{"iam:ListUsers", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
 		"logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
 		"logs:UpdateLogDelivery", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",
-		"xray:PutTraceSegments"}; !slices.Equal(wildcardOK, want) {
-		t.Fatalf("ResourceWildcardActions() = %v, want exactly %v", wildcardOK, want)
-	}
+		"xray:PutTraceSegments"}
 	for _, p := range allPolicies(t, d) {
 		if p.r.Type != tRolePolicy {
 			continue

@@ -235,18 +235,6 @@ var (
 	}
 )
 
-// ResourceWildcardActions lists every action keyage grants on Resource "*", each because the
-// action supports no resource-level permissions: iam:ListUsers (derived from the definition),
-// the log-delivery actions of Step Functions' logging, and X-Ray's trace upload. Tests hold every
-// identity policy to this list.
-func ResourceWildcardActions() []string {
-	out := []string{"iam:ListUsers"}
-	out = append(out, logDeliveryActions...)
-	out = append(out, xrayActions...)
-	slices.Sort(out)
-	return out
-}
-
 // jsonInput renders a document whose values are all known now.
 func jsonInput(d PolicyDocument) (pulumi.StringInput, error) {
 	text, err := d.JSON()

@@ -16,31 +16,31 @@ import (
 )
 
 const (
-	// DeadLetterRetentionSeconds keeps undeliverable schedule events as long as SQS can (14
+	// deadLetterRetentionSeconds keeps undeliverable schedule events as long as SQS can (14
 	// days), time enough to notice the alarm and look.
-	DeadLetterRetentionSeconds = 14 * 24 * 60 * 60
+	deadLetterRetentionSeconds = 14 * 24 * 60 * 60
 	// sqsManagedKey encrypts the dead-letter queue with the AWS managed key for SQS, whose key
 	// policy lets any principal of the account use it through SQS: the scheduler's role needs
 	// sqs:SendMessage and nothing else.
 	sqsManagedKey = "alias/aws/sqs"
 )
 
-// ScheduledTimePlaceholder is the EventBridge Scheduler context attribute that the scheduler
+// scheduledTimePlaceholder is the EventBridge Scheduler context attribute that the scheduler
 // replaces, in the target's Input text, with the run's scheduled time (2022-03-22T18:59:43Z).
-const ScheduledTimePlaceholder = "<aws.scheduler.scheduled-time>"
+const scheduledTimePlaceholder = "<aws.scheduler.scheduled-time>"
 
-// ScheduleInput is the execution input the schedule sends: the scheduled time under the
+// scheduleInput is the execution input the schedule sends: the scheduled time under the
 // workflow's input key, filled in by EventBridge Scheduler at each run.
 //
 // The scheduler substitutes its keywords in the Input as text, so the placeholder must appear
 // literally: json.Marshal would escape its angle brackets as \u003c and \u003e, the scheduler
 // would pass the keyword through unreplaced, and every scheduled run would fail its
 // scheduledTime check.
-func ScheduleInput() (string, error) {
+func scheduleInput() (string, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]string{workflow.ScheduledTimeField: ScheduledTimePlaceholder}); err != nil {
+	if err := enc.Encode(map[string]string{workflow.ScheduledTimeField: scheduledTimePlaceholder}); err != nil {
 		return "", fmt.Errorf("marshal schedule input: %w", err)
 	}
 	return strings.TrimSuffix(buf.String(), "\n"), nil
@@ -51,14 +51,14 @@ func ScheduleInput() (string, error) {
 // send to that queue, nothing else) and the schedule.
 func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*scheduler.ScheduleGroup, *scheduler.Schedule, *sqs.Queue, error) {
 	env, n, s := b.env, b.names, b.s
-	input, err := ScheduleInput()
+	input, err := scheduleInput()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	dlq, err := sqs.NewQueue(b.ctx, b.child("schedule-dlq"), &sqs.QueueArgs{
 		Name:                    pulumi.String(n.deadLetterQueue),
 		KmsMasterKeyId:          pulumi.String(sqsManagedKey),
-		MessageRetentionSeconds: pulumi.Int(DeadLetterRetentionSeconds),
+		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
 		Tags:                    b.tagMap(),
 	}, b.parent)
 	if err != nil {

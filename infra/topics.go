@@ -13,9 +13,9 @@ import (
 	"github.com/keyage/keyage/config"
 )
 
-// KeyDeletionWindowDays is the longest wait before a scheduled key deletion: the topics'
+// keyDeletionWindowDays is the longest wait before a scheduled key deletion: the topics'
 // messages cannot be read without the key.
-const KeyDeletionWindowDays = 30
+const keyDeletionWindowDays = 30
 
 // key creates the customer managed key that encrypts both topics, and its alias.
 func (b *builder) key(machineRole *iam.Role) (*kms.Key, error) {
@@ -23,7 +23,7 @@ func (b *builder) key(machineRole *iam.Role) (*kms.Key, error) {
 	key, err := kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
 		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts the findings and alarm topics"),
 		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(KeyDeletionWindowDays),
+		DeletionWindowInDays: pulumi.Int(keyDeletionWindowDays),
 		Policy:               policyOutput([]any{machineRole.Arn}, func(v []any) PolicyDocument { return keyPolicy(env, v[0].(string)) }),
 		Tags:                 b.tagMap(),
 	}, b.parent)
