@@ -83,13 +83,9 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("function-logs"), &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(n.functionLogGroup),
-		RetentionInDays: pulumi.Int(b.s.LogRetentionDays),
-		Tags:            b.tagMap(),
-	}, b.parent)
+	logGroup, err := b.logGroup("function log group", "function-logs", n.functionLogGroup)
 	if err != nil {
-		return nil, nil, fmt.Errorf("function log group: %w", err)
+		return nil, nil, err
 	}
 	policy, err := jsonInput(document(
 		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -104,13 +100,9 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}
-	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("function-policy"), &iam.RolePolicyArgs{
-		Name:   pulumi.String(n.functionPolicy),
-		Role:   role.ID(),
-		Policy: policy,
-	}, b.parent)
+	rolePolicy, err := b.rolePolicy("function role policy", "function-policy", n.functionPolicy, role, policy)
 	if err != nil {
-		return nil, nil, fmt.Errorf("function role policy: %w", err)
+		return nil, nil, err
 	}
 	fn, err := lambda.NewFunction(b.ctx, b.child("function"), &lambda.FunctionArgs{
 		Name:           pulumi.String(n.function),

@@ -23,13 +23,9 @@ import (
 // role can already deliver logs.
 func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic *sns.Topic) (*sfn.StateMachine, *cloudwatch.LogGroup, error) {
 	env, n, s := b.env, b.names, b.s
-	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("machine-logs"), &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(n.machineLogGroup),
-		RetentionInDays: pulumi.Int(s.LogRetentionDays),
-		Tags:            b.tagMap(),
-	}, b.parent)
+	logGroup, err := b.logGroup("state machine log group", "machine-logs", n.machineLogGroup)
 	if err != nil {
-		return nil, nil, fmt.Errorf("state machine log group: %w", err)
+		return nil, nil, err
 	}
 	// The definition is built once from the real ARNs; its rendering and its statements both
 	// come from that one value, so the role cannot be derived from another definition.
@@ -66,13 +62,9 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		)
 		return document(stmts...).JSON()
 	}).(pulumi.StringOutput)
-	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("machine-policy"), &iam.RolePolicyArgs{
-		Name:   pulumi.String(n.machinePolicy),
-		Role:   role.ID(),
-		Policy: policy,
-	}, b.parent)
+	rolePolicy, err := b.rolePolicy("state machine role policy", "machine-policy", n.machinePolicy, role, policy)
 	if err != nil {
-		return nil, nil, fmt.Errorf("state machine role policy: %w", err)
+		return nil, nil, err
 	}
 	machine, err := sfn.NewStateMachine(b.ctx, b.child("machine"), &sfn.StateMachineArgs{
 		Name:       pulumi.String(n.machine),

@@ -205,6 +205,20 @@ func (b *builder) child(suffix string) string { return b.name + "-" + suffix }
 
 func (b *builder) tagMap() pulumi.StringMap { return pulumi.ToStringMap(b.tags) }
 
+// logGroup creates a log group (what names it in errors) with the settings' retention, before
+// the service that writes to it, so that the service never creates one without retention.
+func (b *builder) logGroup(what, suffix, name string) (*cloudwatch.LogGroup, error) {
+	g, err := cloudwatch.NewLogGroup(b.ctx, b.child(suffix), &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(name),
+		RetentionInDays: pulumi.Int(b.s.LogRetentionDays),
+		Tags:            b.tagMap(),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return g, nil
+}
+
 // created is what build creates that the component's outputs name.
 type created struct {
 	key                  *kms.Key

@@ -50,29 +50,46 @@ func (b *builder) roles(machineARN string) (machine, function *iam.Role, err err
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role: %w", err)
 	}
-	machineRole, err := iam.NewRole(b.ctx, b.child("machine-role"), &iam.RoleArgs{
-		Name:             pulumi.String(n.machineRole),
-		Description:      pulumi.String("keyage: assumed by the key-age state machine " + n.machine),
-		AssumeRolePolicy: machineTrust,
-		Tags:             b.tagMap(),
+	machine, err = b.role("state machine role", "machine-role", n.machineRole,
+		"keyage: assumed by the key-age state machine "+n.machine, machineTrust)
+	if err != nil {
+		return nil, nil, err
+	}
+	function, err = b.role("function role", "function-role", n.functionRole,
+		"keyage: assumed by the age-check function "+n.function, functionTrust)
+	if err != nil {
+		return nil, nil, err
+	}
+	return machine, function, nil
+}
 
+// role creates one of the notifier's roles (what names it in errors): its physical name and
+// description, the trust policy, the tags, and the settings' rolePath and
+// rolePermissionsBoundary, which every role gets.
+func (b *builder) role(what, suffix, name, description string, trust pulumi.StringInput) (*iam.Role, error) {
+	role, err := iam.NewRole(b.ctx, b.child(suffix), &iam.RoleArgs{
+		Name:                pulumi.String(name),
+		Description:         pulumi.String(description),
+		AssumeRolePolicy:    trust,
+		Tags:                b.tagMap(),
 		Path:                b.rolePath(),
 		PermissionsBoundary: b.rolePermissionsBoundary(),
 	}, b.parent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("state machine role: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	functionRole, err := iam.NewRole(b.ctx, b.child("function-role"), &iam.RoleArgs{
-		Name:             pulumi.String(n.functionRole),
-		Description:      pulumi.String("keyage: assumed by the age-check function " + n.function),
-		AssumeRolePolicy: functionTrust,
-		Tags:             b.tagMap(),
+	return role, nil
+}
 
-		Path:                b.rolePath(),
-		PermissionsBoundary: b.rolePermissionsBoundary(),
+// rolePolicy gives a role its one inline policy (what names it in errors).
+func (b *builder) rolePolicy(what, suffix, name string, role *iam.Role, policy pulumi.StringInput) (*iam.RolePolicy, error) {
+	p, err := iam.NewRolePolicy(b.ctx, b.child(suffix), &iam.RolePolicyArgs{
+		Name:   pulumi.String(name),
+		Role:   role.ID(),
+		Policy: policy,
 	}, b.parent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("function role: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return machineRole, functionRole, nil
+	return p, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
@@ -71,33 +70,24 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sched
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("schedule group: %w", err)
 	}
-	role, err := iam.NewRole(b.ctx, b.child("scheduler-role"), &iam.RoleArgs{
-		Name:        pulumi.String(n.schedulerRole),
-		Description: pulumi.String("keyage: assumed by EventBridge Scheduler to start " + n.machine),
-		AssumeRolePolicy: policyOutput([]any{group.Arn}, func(v []any) PolicyDocument {
-			// The scheduler's source is the schedule group, never the schedule.
-			return trustPolicy(env.schedulerPrincipal, env.accountID, v[0].(string))
-		}),
-		Tags: b.tagMap(),
-
-		Path:                b.rolePath(),
-		PermissionsBoundary: b.rolePermissionsBoundary(),
-	}, b.parent)
+	// The scheduler's source is the schedule group, never the schedule.
+	trust := policyOutput([]any{group.Arn}, func(v []any) PolicyDocument {
+		return trustPolicy(env.schedulerPrincipal, env.accountID, v[0].(string))
+	})
+	role, err := b.role("scheduler role", "scheduler-role", n.schedulerRole,
+		"keyage: assumed by EventBridge Scheduler to start "+n.machine, trust)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("scheduler role: %w", err)
+		return nil, nil, nil, err
 	}
-	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.child("scheduler-policy"), &iam.RolePolicyArgs{
-		Name: pulumi.String(n.schedulerPolicy),
-		Role: role.ID(),
-		Policy: policyOutput([]any{dlq.Arn}, func(v []any) PolicyDocument {
+	rolePolicy, err := b.rolePolicy("scheduler role policy", "scheduler-policy", n.schedulerPolicy, role,
+		policyOutput([]any{dlq.Arn}, func(v []any) PolicyDocument {
 			return document(
 				allowStatement("StartThisStateMachine", []string{"states:StartExecution"}, machineARN),
 				allowStatement("DeadLetterUndeliveredRuns", []string{"sqs:SendMessage"}, v[0].(string)),
 			)
-		}),
-	}, b.parent)
+		}))
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("scheduler role policy: %w", err)
+		return nil, nil, nil, err
 	}
 	if _, err := sqs.NewQueuePolicy(b.ctx, b.child("schedule-dlq-policy"), &sqs.QueuePolicyArgs{
 		QueueUrl: dlq.Url,
