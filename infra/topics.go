@@ -87,21 +87,11 @@ var snsActions = []string{"sns:*"}
 // can never hide an alarm.
 func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms *sns.Topic, err error) {
 	env := b.env
-	findings, err = sns.NewTopic(b.ctx, b.child("findings"), &sns.TopicArgs{
-		Name:           pulumi.String(b.names.findingsTopic),
-		DisplayName:    pulumi.String("keyage"),
-		KmsMasterKeyId: key.Arn,
-		Tags:           b.tagMap(),
-	}, b.parent)
-	if err != nil {
-		return nil, nil, fmt.Errorf("findings topic: %w", err)
-	}
-	if _, err := sns.NewTopicPolicy(b.ctx, b.child("findings-policy"), &sns.TopicPolicyArgs{
-		Arn: findings.Arn,
-		Policy: policyOutput([]any{findings.Arn, machineRole.Arn}, func(v []any) PolicyDocument {
-			topic, role := v[0].(string), v[1].(string)
-			return document(
-				Statement{
+	findings, err = b.topic("findings topic", "findings", b.names.findingsTopic, "keyage", key,
+		[]any{machineRole.Arn}, func(topic string, v []any) []Statement {
+			role := v[0].(string)
+			return []Statement{
+				{
 					Sid:       "OnlyThisStateMachinePublishes",
 					Effect:    "Allow",
 					Principal: &Principal{AWS: []string{role}},
@@ -110,29 +100,16 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 				},
 				// A session of the role has the role's ARN as aws:PrincipalArn.
 				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
-				denyInsecureTransport(snsActions, topic),
-			)
-		}),
-	}, b.parent); err != nil {
-		return nil, nil, fmt.Errorf("findings topic policy: %w", err)
-	}
-
-	alarms, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
-		Name:           pulumi.String(b.names.alarmTopic),
-		DisplayName:    pulumi.String("keyage alarms"),
-		KmsMasterKeyId: key.Arn,
-		Tags:           b.tagMap(),
-	}, b.parent)
+			}
+		})
 	if err != nil {
-		return nil, nil, fmt.Errorf("alarm topic: %w", err)
+		return nil, nil, err
 	}
 	alarmARNs := env.arn("cloudwatch", "alarm:"+b.names.alarmPrefix+"-*")
-	if _, err := sns.NewTopicPolicy(b.ctx, b.child("alarms-policy"), &sns.TopicPolicyArgs{
-		Arn: alarms.Arn,
-		Policy: policyOutput([]any{alarms.Arn}, func(v []any) PolicyDocument {
-			topic := v[0].(string)
-			return document(
-				Statement{
+	alarms, err = b.topic("alarm topic", "alarms", b.names.alarmTopic, "keyage alarms", key,
+		nil, func(topic string, _ []any) []Statement {
+			return []Statement{
+				{
 					Sid:       "OnlyThisStacksAlarmsPublish",
 					Effect:    "Allow",
 					Principal: &Principal{Service: []string{env.cloudwatchPrincipal}},
@@ -147,11 +124,10 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 				// principals, true for CloudWatch's service principal (which the Allow above
 				// narrows to this stack's alarms), so the Deny can never stop an alarm.
 				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}),
-				denyInsecureTransport(snsActions, topic),
-			)
-		}),
-	}, b.parent); err != nil {
-		return nil, nil, fmt.Errorf("alarm topic policy: %w", err)
+			}
+		})
+	if err != nil {
+		return nil, nil, err
 	}
 
 	if err := b.subscribe("findings", findings, b.s.Subscriptions); err != nil {
@@ -161,6 +137,31 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 		return nil, nil, err
 	}
 	return findings, alarms, nil
+}
+
+// topic creates a topic encrypted with the key (what names it in errors) and its policy: the
+// statements publishers returns for the topic's ARN and the resolved inputs, then a Deny of
+// every SNS action without TLS.
+func (b *builder) topic(what, suffix, name, displayName string, key *kms.Key, inputs []any, publishers func(topic string, inputs []any) []Statement) (*sns.Topic, error) {
+	topic, err := sns.NewTopic(b.ctx, b.child(suffix), &sns.TopicArgs{
+		Name:           pulumi.String(name),
+		DisplayName:    pulumi.String(displayName),
+		KmsMasterKeyId: key.Arn,
+		Tags:           b.tagMap(),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := sns.NewTopicPolicy(b.ctx, b.child(suffix+"-policy"), &sns.TopicPolicyArgs{
+		Arn: topic.Arn,
+		Policy: policyOutput(append([]any{topic.Arn}, inputs...), func(v []any) PolicyDocument {
+			arn := v[0].(string)
+			return document(append(publishers(arn, v[1:]), denyInsecureTransport(snsActions, arn))...)
+		}),
+	}, b.parent); err != nil {
+		return nil, fmt.Errorf("%s policy: %w", what, err)
+	}
+	return topic, nil
 }
 
 // subscribe creates one subscription per entry. A subscription's logical name comes from its
