@@ -6,7 +6,13 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/keyage/keyage/bundle"
+	"github.com/keyage/keyage/workflow"
 )
 
 // FunctionPackage is the age-check function's deployment package: a zip with an executable
@@ -35,14 +41,89 @@ func (p FunctionPackage) Validate() error {
 	return nil
 }
 
-// BuildFunction builds the age-check function from the module's lambda/ directory (the module
+// buildFunction builds the age-check function from the module's lambda/ directory (the module
 // found by walking up from the working directory, as `pulumi up` runs in the project) for
 // linux/arm64, reproducibly (same source, same zip), and returns its package. A failed build is
 // a *bundle.BuildError carrying the compiler's output.
-func BuildFunction(ctx context.Context) (FunctionPackage, error) {
-	res, err := bundle.Build(ctx, bundle.Options{GOARCH: FunctionArchitecture})
+func buildFunction(ctx context.Context) (FunctionPackage, error) {
+	res, err := bundle.Build(ctx, bundle.Options{GOARCH: functionGOARCH})
 	if err != nil {
 		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
 	}
 	return FunctionPackage{ZipPath: res.ZipPath, SHA256Base64: res.SHA256Base64}, nil
+}
+
+// functionRuntime is the OS-only runtime that starts the bundle's executable
+// (bundle.EntryName, the function's handler).
+const functionRuntime = "provided.al2023"
+
+// functionGOARCH is the architecture the function is built for and runs on: Graviton, 20%
+// cheaper per GB-second than x86_64.
+const functionGOARCH = "arm64"
+
+// lambdaArchitecture returns Lambda's name for the instruction set a Go GOARCH builds for:
+// Lambda offers "arm64" and "x86_64"
+// (https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html).
+func lambdaArchitecture(goarch string) (string, error) {
+	switch goarch {
+	case "arm64":
+		return "arm64", nil
+	case "amd64":
+		return "x86_64", nil
+	}
+	return "", fmt.Errorf("function architecture: GOARCH %q is not one Lambda runs, want \"arm64\" or \"amd64\"", goarch)
+}
+
+// function creates the age-check function, its log group (before the function, so Lambda never
+// creates one without retention) and its role's policy: write its own logs, read keys' last
+// use, send traces.
+func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGroup, error) {
+	env, n := b.env, b.names
+	arch, err := lambdaArchitecture(functionGOARCH)
+	if err != nil {
+		return nil, nil, err
+	}
+	logGroup, err := b.logGroup("function log group", "function-logs", n.functionLogGroup)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := jsonInput(document(
+		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
+		// The function asks when each flagged key was last used; IAM's user resource type
+		// covers GetAccessKeyLastUsed.
+		allowStatement("ReadKeysLastUse", []string{"iam:GetAccessKeyLastUsed"},
+			env.iamARN("user/*")),
+		// X-Ray's trace upload supports no resource-level permissions.
+		allowStatement("SendTraces", xrayActions, "*"),
+	))
+	if err != nil {
+		return nil, nil, fmt.Errorf("function role policy: %w", err)
+	}
+	rolePolicy, err := b.rolePolicy("function role policy", "function-policy", n.functionPolicy, role, policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	fn, err := lambda.NewFunction(b.ctx, b.child("function"), &lambda.FunctionArgs{
+		Name:           pulumi.String(n.function),
+		Description:    pulumi.String("keyage: judges IAM access keys' age for the state machine " + n.machine),
+		Role:           role.Arn,
+		Runtime:        pulumi.String(functionRuntime),
+		Handler:        pulumi.String(bundle.EntryName),
+		Architectures:  pulumi.StringArray{pulumi.String(arch)},
+		Code:           pulumi.NewFileArchive(b.fn.ZipPath),
+		SourceCodeHash: pulumi.String(b.fn.SHA256Base64),
+		MemorySize:     pulumi.Int(b.s.FunctionMemoryMB),
+		Timeout:        pulumi.Int(workflow.FunctionTimeoutSeconds),
+		TracingConfig:  &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("Text"),
+			LogGroup:  logGroup.Name,
+		},
+		Tags: b.tagMap(),
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{logGroup, rolePolicy}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("function: %w", err)
+	}
+	return fn, logGroup, nil
 }

@@ -65,3 +65,42 @@ func sanitize(s string) string {
 	}
 	return b.String()
 }
+
+// names are the physical names keyage chooses itself, all derived from the component's name
+// and the stack, so that a console user can tell two stacks in one account apart: none is left
+// to Pulumi's auto-naming, which would drop the stack.
+type names struct {
+	function, machine, scheduleGroup, schedule, alarmPrefix string
+	functionLogGroup, machineLogGroup                       string
+	keyAlias                                                string
+	machineRole, functionRole, schedulerRole                string
+	machinePolicy, functionPolicy, schedulerPolicy          string
+	findingsTopic, alarmTopic, deadLetterQueue              string
+}
+
+func namesFor(component, stack string) names {
+	base := component + "-" + stack
+	n := names{
+		function:        physicalName(base, "agecheck", maxFunctionName),
+		machine:         physicalName(base, "", maxStateMachineName),
+		scheduleGroup:   physicalName(base, "", maxScheduleName),
+		schedule:        physicalName(base, "scan", maxScheduleName),
+		alarmPrefix:     physicalName(base, "", maxAlarmNamePrefix),
+		machineRole:     physicalName(base, "machine-role", maxRoleName),
+		functionRole:    physicalName(base, "function-role", maxRoleName),
+		schedulerRole:   physicalName(base, "scheduler-role", maxRoleName),
+		machinePolicy:   physicalName(base, "machine-policy", maxRolePolicyName),
+		functionPolicy:  physicalName(base, "function-policy", maxRolePolicyName),
+		schedulerPolicy: physicalName(base, "scheduler-policy", maxRolePolicyName),
+		findingsTopic:   physicalName(base, "findings", maxTopicName),
+		alarmTopic:      physicalName(base, "alarms", maxTopicName),
+		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
+	}
+	// An alias lets operators find the key by name (KMS aliases allow 256 characters).
+	n.keyAlias = "alias/" + physicalName(base, "", maxKeyAliasName)
+	n.functionLogGroup = "/aws/lambda/" + n.function
+	// /aws/vendedlogs/ keeps the log group under the prefix CloudWatch Logs' resource policy
+	// for vended logs covers, so many state machines do not outgrow its size limit.
+	n.machineLogGroup = "/aws/vendedlogs/states/" + n.machine
+	return n
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/keyage/keyage/asl"
 )
 
@@ -233,14 +235,18 @@ var (
 	}
 )
 
-// ResourceWildcardActions lists every action keyage grants on Resource "*", each because the
-// action supports no resource-level permissions: iam:ListUsers (derived from the definition),
-// the log-delivery actions of Step Functions' logging, and X-Ray's trace upload. Tests hold every
-// identity policy to this list.
-func ResourceWildcardActions() []string {
-	out := []string{"iam:ListUsers"}
-	out = append(out, logDeliveryActions...)
-	out = append(out, xrayActions...)
-	slices.Sort(out)
-	return out
+// jsonInput renders a document whose values are all known now.
+func jsonInput(d PolicyDocument) (pulumi.StringInput, error) {
+	text, err := d.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.String(text), nil
+}
+
+// policyOutput renders a document built from resolved outputs.
+func policyOutput(inputs []any, build func(vals []any) PolicyDocument) pulumi.StringOutput {
+	return pulumi.All(inputs...).ApplyT(func(vals []any) (string, error) {
+		return build(vals).JSON()
+	}).(pulumi.StringOutput)
 }

@@ -44,17 +44,11 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 		if opts.Observe != nil {
 			opts.Observe(n)
 		}
-		ctx.Export("topicArn", n.TopicArn)
-		ctx.Export("alarmTopicArn", n.AlarmTopicArn)
-		ctx.Export("keyArn", n.KeyArn)
-		ctx.Export("stateMachineArn", n.StateMachineArn)
-		ctx.Export("stateMachineName", n.StateMachineName)
-		ctx.Export("functionName", n.FunctionName)
-		ctx.Export("scheduleName", n.ScheduleName)
-		ctx.Export("scheduleGroupName", n.ScheduleGroupName)
-		ctx.Export("functionLogGroupName", n.FunctionLogGroupName)
-		ctx.Export("stateMachineLogGroupName", n.StateMachineLogGroupName)
-		ctx.Export("deadLetterQueueUrl", n.DeadLetterQueueURL)
+		for _, o := range n.outputs() {
+			if o.stack {
+				ctx.Export(o.name, o.value)
+			}
+		}
 		return nil
 	}
 }

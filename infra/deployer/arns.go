@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/keyage/keyage/infra/infratest"
@@ -54,7 +55,7 @@ func (p planner) scope(r infratest.Resource, name string) string {
 }
 
 func (p planner) arn(service, res string) string {
-	return "arn:" + p.env.Partition + ":" + service + ":" + p.env.Region + ":" + p.env.AccountID + ":" + res
+	return arn.ARN{Partition: p.env.Partition, Service: service, Region: p.env.Region, AccountID: p.env.AccountID, Resource: res}.String()
 }
 
 // arns returns the ARN patterns a resource's actions act on.
@@ -66,7 +67,8 @@ func (p planner) arns(r infratest.Resource) ([]string, error) {
 		if v, ok := r.Inputs["path"]; ok && v.IsString() {
 			path = v.StringValue()
 		}
-		return []string{"arn:" + p.env.Partition + ":iam::" + p.env.AccountID + ":role" + path + name}, nil
+		// IAM is global: its ARNs have no region.
+		return []string{arn.ARN{Partition: p.env.Partition, Service: "iam", AccountID: p.env.AccountID, Resource: "role" + path + name}.String()}, nil
 	case "aws:iam/rolePolicy:RolePolicy":
 		return p.ref(r, "role", "aws:iam/role:Role")
 	case "aws:kms/key:Key":

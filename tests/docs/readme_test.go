@@ -3,17 +3,14 @@
 package docs
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
 )
@@ -68,37 +65,6 @@ func TestREADMECostTablesAreCOSTmds(t *testing.T) {
 	}
 }
 
-// exports returns the names infra/program.go passes to ctx.Export, in order.
-func exports(t *testing.T) []string {
-	t.Helper()
-	path := filepath.Join(modroot.MustFind(t), "infra", "program.go")
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 2 {
-			return true
-		}
-		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Export" {
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				name, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				names = append(names, name)
-			}
-		}
-		return true
-	})
-	if len(names) == 0 {
-		t.Fatalf("%s: no ctx.Export calls found", path)
-	}
-	return names
-}
-
 func TestREADMEListsEveryStackOutput(t *testing.T) {
 	readme := read(t, "README.md")
 	list := between(t, "README.md", readme, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
@@ -108,11 +74,11 @@ func TestREADMEListsEveryStackOutput(t *testing.T) {
 			listed = append(listed, part)
 		}
 	}
-	want := exports(t)
+	want := infra.StackOutputs()
 	slices.Sort(listed)
 	slices.Sort(want)
 	if !slices.Equal(listed, want) {
-		t.Errorf("README.md lists the stack outputs %v, want what infra/program.go exports: %v", listed, want)
+		t.Errorf("README.md lists the stack outputs %v, want what infra.Program exports (infra.StackOutputs): %v", listed, want)
 	}
 }
 

@@ -185,3 +185,46 @@ func TestFunctionPackageValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputsAreTheTaggedFields: the outputs list names every field tagged `pulumi:"..."`, in
+// field order, and nothing else, so a new output field cannot be left out of
+// RegisterResourceOutputs or the stack's exports.
+func TestOutputsAreTheTaggedFields(t *testing.T) {
+	var tagged []string
+	typ := reflect.TypeFor[KeyAgeNotifier]()
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
+			tagged = append(tagged, tag)
+		}
+	}
+	var listed, stack []string
+	for _, o := range (&KeyAgeNotifier{}).outputs() {
+		listed = append(listed, o.name)
+		if o.stack {
+			stack = append(stack, o.name)
+		}
+	}
+	if !reflect.DeepEqual(listed, tagged) {
+		t.Errorf("outputs() names %v, want the tagged fields %v", listed, tagged)
+	}
+	if got := StackOutputs(); !reflect.DeepEqual(got, stack) {
+		t.Errorf("StackOutputs() = %v, want the outputs marked stack %v", got, stack)
+	}
+}
+
+// TestLambdaArchitecture: Go's GOARCH names become Lambda's; anything else is refused, naming
+// the value and what is allowed.
+func TestLambdaArchitecture(t *testing.T) {
+	for goarch, want := range map[string]string{"arm64": "arm64", "amd64": "x86_64"} {
+		if got, err := lambdaArchitecture(goarch); err != nil || got != want {
+			t.Errorf("lambdaArchitecture(%q) = %q, %v; want %q, nil", goarch, got, err, want)
+		}
+	}
+	for _, goarch := range []string{"", "386", "x86_64", "arm"} {
+		_, err := lambdaArchitecture(goarch)
+		want := `GOARCH "` + goarch + `" is not one Lambda runs, want "arm64" or "amd64"`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("lambdaArchitecture(%q): error %v, want one containing %q", goarch, err, want)
+		}
+	}
+}

@@ -19,8 +19,9 @@ import (
 // topic) are replaced by the golden file's placeholders. A change to the deployed definition
 // therefore shows up as a golden-file diff to review.
 func TestDefinitionEqualsGoldenFile(t *testing.T) {
-	setConfig(t, nil)
-	d, err := runIn(t, "aws", workflow.PlaceholderRegion, workflow.PlaceholderAccountID, infra.Program(infra.ProgramOptions{Function: dummyFunction}))
+	t.Parallel()
+	s := settings(t, nil)
+	d, err := runIn(t, "aws", workflow.PlaceholderRegion, workflow.PlaceholderAccountID, infra.Program(infra.ProgramOptions{Settings: &s, Function: dummyFunction}))
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
 	}

@@ -76,14 +76,32 @@ func writeDummyZip(path string) (infra.FunctionPackage, error) {
 	return infra.FunctionPackage{ZipPath: path, SHA256Base64: base64.StdEncoding.EncodeToString(sum[:])}, nil
 }
 
-// setConfig puts keyage settings (keys without namespace) into PULUMI_CONFIG for this test.
-func setConfig(t testing.TB, values map[string]string) {
-	t.Helper()
+// stackConfig is what PULUMI_CONFIG would hold for keyage settings given without namespace
+// (as in a stack file), in the test's region.
+func stackConfig(values map[string]string) map[string]string {
 	all := map[string]string{"aws:region": region}
 	for k, v := range values {
 		all[config.Namespace+":"+k] = v
 	}
-	b, err := json.Marshal(all)
+	return all
+}
+
+// settings checks keyage settings (keys without namespace) with the rule set LoadSettings
+// applies, failing the test when they are invalid.
+func settings(t testing.TB, values map[string]string) config.Checked {
+	t.Helper()
+	s, err := config.ParseConfig(stackConfig(values))
+	if err != nil {
+		t.Fatalf("settings %v: %v", values, err)
+	}
+	return s
+}
+
+// setConfig puts keyage settings (keys without namespace) into PULUMI_CONFIG for this test,
+// for the tests of loading settings from there: the test cannot run in parallel.
+func setConfig(t testing.TB, values map[string]string) {
+	t.Helper()
+	b, err := json.Marshal(stackConfig(values))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +115,20 @@ type deployment struct {
 	res   []infratest.Resource
 }
 
-// runProgram runs keyage's program (the one main.go runs) with the settings given.
+// runProgram runs keyage's program (the one main.go runs) with the settings given as values,
+// which must be valid.
 func runProgram(t testing.TB, partition string, values map[string]string) (*deployment, error) {
 	t.Helper()
+	s := settings(t, values)
+	return runWith(t, partition, infra.Program(infra.ProgramOptions{Settings: &s, Function: dummyFunction}))
+}
+
+// runFromConfigEnv runs keyage's program as pulumi up does: the settings are loaded from
+// PULUMI_CONFIG, where setConfig puts them.
+func runFromConfigEnv(t testing.TB, values map[string]string) (*deployment, error) {
+	t.Helper()
 	setConfig(t, values)
-	return runWith(t, partition, infra.Program(infra.ProgramOptions{Function: dummyFunction}))
+	return runWith(t, "aws", infra.Program(infra.ProgramOptions{Function: dummyFunction}))
 }
 
 func runWith(t testing.TB, partition string, program pulumi.RunFunc) (*deployment, error) {

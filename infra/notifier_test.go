@@ -76,6 +76,7 @@ var fullSettings = map[string]string{
 }
 
 func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	c := d.component()
 	if c.Parent == "" || !strings.HasSuffix(c.Parent, "pulumi:pulumi:Stack::keyage-dev") {
@@ -116,6 +117,7 @@ func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
 }
 
 func TestFunction(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	fn := d.one(tFunction, "keyage-function")
 	wantInput(t, fn, "name", functionName)
@@ -145,6 +147,7 @@ func TestFunction(t *testing.T) {
 }
 
 func TestFunctionRole(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-function-role")
 	// AWS documents no aws:SourceArn for Lambda's AssumeRole: the account is the condition.
@@ -221,6 +224,7 @@ func settingsFor(t *testing.T, values map[string]string) config.Settings {
 }
 
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
 		t.Run(name, func(t *testing.T) {
 			d := mustRun(t, values)
@@ -261,6 +265,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestStateMachineRole(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	role := d.one(tRole, "keyage-machine-role")
 	// The machine's executions, and its Distributed Map's runs (stateMachine:<name>/<label>).
@@ -333,6 +338,7 @@ func TestStateMachineRole(t *testing.T) {
 }
 
 func TestKeyAlias(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	alias := d.one(tKeyAlias, "keyage-key-alias")
 	wantInput(t, alias, "name", "alias/"+machineName)
@@ -346,6 +352,7 @@ func TestKeyAlias(t *testing.T) {
 }
 
 func TestKeyPolicy(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	key := d.one(tKey, "keyage-key")
 	wantInput(t, key, "enableKeyRotation", true)
@@ -382,6 +389,7 @@ func TestKeyPolicy(t *testing.T) {
 }
 
 func TestTopics(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	key := arn("aws", "kms", "key/")
 	for _, name := range []string{"keyage-findings", "keyage-alarms"} {
@@ -447,6 +455,7 @@ func TestTopics(t *testing.T) {
 }
 
 func TestSubscriptions(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	s := settingsFor(t, fullSettings)
 	type sub struct {
@@ -489,6 +498,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
+	t.Parallel()
 	a := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com"},{"protocol":"email","endpoint":"b@example.com"}]`})
 	b := mustRun(t, map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"b@example.com"},{"protocol":"email","endpoint":"a@example.com"}]`})
 	names := func(d *deployment) map[string]string {
@@ -510,6 +520,7 @@ func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
 		t.Run(name, func(t *testing.T) {
 			d := mustRun(t, values)
@@ -533,7 +544,7 @@ func TestSchedule(t *testing.T) {
 			// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
 			// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
 			rawInput := inputString(t, sched, "target.input")
-			if want := `"` + workflow.ScheduledTimeField + `":"` + infra.ScheduledTimePlaceholder + `"`; !strings.Contains(rawInput, want) {
+			if want := `"` + workflow.ScheduledTimeField + `":"` + "<aws.scheduler.scheduled-time>" + `"`; !strings.Contains(rawInput, want) {
 				t.Errorf("%s %q: target input %s does not carry %s literally", sched.Type, sched.Name, rawInput, want)
 			}
 			var in map[string]any
@@ -560,6 +571,7 @@ func jsonEqual(a, b any) bool {
 }
 
 func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil)
 	dlqARN := arn("aws", "sqs", deadLetterQueue)
 	role := d.one(tRole, "keyage-scheduler-role")
@@ -591,11 +603,12 @@ func TestSchedulerRoleAndDeadLetterQueue(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	// A Schedule cannot carry tags in pulumi-aws v6 (its group does); policies and
 	// subscriptions and KMS aliases are not taggable in AWS.
 	untaggable := []string{tSchedule, tRolePolicy, tTopicPolicy, tQueuePolicy, tSubscription, tKeyAlias}
-	want := map[string]any{"team": "security", "cost-center": "42", infra.TagStack: testStack, infra.TagComponent: infra.ComponentName}
+	want := map[string]any{"team": "security", "cost-center": "42", "keyage:stack": testStack, "keyage:component": infra.ComponentName}
 	for _, r := range d.res {
 		if !r.Custom || slices.Contains(untaggable, r.Type) {
 			continue
@@ -614,6 +627,7 @@ func TestTags(t *testing.T) {
 // "<component>-<stack>" (after the service's fixed prefix), so two stacks in one account can be
 // told apart in the console; none is left to Pulumi's auto-naming, which drops the stack.
 func TestPhysicalNames(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, fullSettings)
 	// Types whose AWS resources have names; subscriptions, keys and resource policies do not.
 	named := []string{tRole, tRolePolicy, tTopic, tQueue, tFunction, tMachine, tGroup, tSchedule, tAlarm, tLogGroup, tKeyAlias}

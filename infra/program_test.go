@@ -55,7 +55,7 @@ func TestInvalidSettingsRegisterNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := runProgram(t, "aws", map[string]string{c.key: c.value})
+			d, err := runFromConfigEnv(t, map[string]string{c.key: c.value})
 			if err == nil {
 				t.Fatalf("%s = %s: program succeeded, want an error containing %q", c.key, c.value, c.want)
 			}
@@ -80,6 +80,7 @@ func TestInvalidSettingsRegisterNothing(t *testing.T) {
 // and messages as a stack file, subscriptions and tags included (config.Settings.Check), and the
 // component takes only checked settings: unchecked ones register nothing.
 func TestInvalidGoSettings(t *testing.T) {
+	t.Parallel()
 	s := config.Defaults()
 	s.LogLevel, s.FunctionMemoryMB = "OFF", 0
 	s.Subscriptions = []config.Subscription{{Protocol: "http", Endpoint: "http://hooks.example.com/x"}}
@@ -109,6 +110,7 @@ func TestInvalidGoSettings(t *testing.T) {
 // TestTwoInstancesDoNotCollide builds two notifiers in one program: no logical or physical
 // name is shared.
 func TestTwoInstancesDoNotCollide(t *testing.T) {
+	t.Parallel()
 	s := config.Defaults()
 	s.Subscriptions = []config.Subscription{{Protocol: "email", Endpoint: "a@example.com"}}
 	s.AlarmSubscriptions = s.Subscriptions
@@ -149,8 +151,9 @@ func TestTwoInstancesDoNotCollide(t *testing.T) {
 // TestRealFunctionBuild runs the program without a prebuilt package: the component builds the
 // function from lambda/ (linux/arm64, reproducible) and deploys that zip.
 func TestRealFunctionBuild(t *testing.T) {
-	setConfig(t, nil)
-	d, err := runWith(t, "aws", infra.Program(infra.ProgramOptions{}))
+	t.Parallel()
+	s := settings(t, nil)
+	d, err := runWith(t, "aws", infra.Program(infra.ProgramOptions{Settings: &s}))
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
 	}
@@ -191,9 +194,9 @@ func BenchmarkProgram(b *testing.B) {
 // TestFailedFunctionBuild: when the function cannot be built, the program fails with the
 // build's error and registers nothing.
 func TestFailedFunctionBuild(t *testing.T) {
-	setConfig(t, nil)
+	s := settings(t, nil)
 	t.Chdir(t.TempDir()) // no go.mod above: the bundle has no module to build
-	d, err := runWith(t, "aws", infra.Program(infra.ProgramOptions{}))
+	d, err := runWith(t, "aws", infra.Program(infra.ProgramOptions{Settings: &s}))
 	if err == nil || !strings.Contains(err.Error(), "build the age-check function") {
 		t.Fatalf("error %v, want the function build's error", err)
 	}
@@ -204,7 +207,7 @@ func TestFailedFunctionBuild(t *testing.T) {
 
 // TestComponentOutputs reads the component's exported outputs as a caller would.
 func TestComponentOutputs(t *testing.T) {
-	setConfig(t, nil)
+	t.Parallel()
 	got := map[string]string{}
 	var mu sync.Mutex
 	_, err := runWith(t, "aws", func(ctx *pulumi.Context) error {

@@ -18,6 +18,7 @@ type alarm struct {
 }
 
 func TestAlarms(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, nil) // daily at 08:00 UTC: the largest gap is 24 hours
 	execution := func(metric string) alarm {
 		return alarm{"AWS/States", metric, "Sum", "StateMachineArn", machineARN, "GreaterThanOrEqualToThreshold", "notBreaching", 1, 300, 1}
@@ -67,6 +68,7 @@ func TestAlarms(t *testing.T) {
 // TestDeadMansSwitchMutedWhileScheduleDisabled: a disabled schedule starts no runs, so the
 // dead-man's switch is deployed with its actions off; the other alarms still notify.
 func TestDeadMansSwitchMutedWhileScheduleDisabled(t *testing.T) {
+	t.Parallel()
 	d := mustRun(t, map[string]string{"scheduleEnabled": "false"})
 	for _, a := range d.ofType(tAlarm) {
 		wantInput(t, a, "actionsEnabled", a.Name != "keyage-no-successful-run")
@@ -76,6 +78,7 @@ func TestDeadMansSwitchMutedWhileScheduleDisabled(t *testing.T) {
 // TestDeadMansSwitch sizes the no-successful-run alarm for several schedules, and checks that a
 // schedule CloudWatch cannot watch gives a warning and no alarm.
 func TestDeadMansSwitch(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, schedule, timezone string
 		period, periods          int    // 0 periods: no alarm

@@ -8,6 +8,7 @@ import (
 // TestRolePathAndBoundary: rolePath and rolePermissionsBoundary reach every role the stack
 // creates (enterprises require both on each role); without them, no role has either.
 func TestRolePathAndBoundary(t *testing.T) {
+	t.Parallel()
 	const (
 		path     = "/keyage/security/"
 		boundary = "arn:aws:iam::111122223333:policy/org/Boundary"
@@ -35,7 +36,7 @@ func TestRolePathAndBoundary(t *testing.T) {
 // TestRoleSettingsAreChecked: an invalid rolePath or boundary fails the program before anything
 // is registered, with the setting's name in the message.
 func TestRoleSettingsAreChecked(t *testing.T) {
-	d, err := runProgram(t, "aws", map[string]string{"rolePath": "keyage", "rolePermissionsBoundary": "arn:aws:iam::111122223333:role/B"})
+	d, err := runFromConfigEnv(t, map[string]string{"rolePath": "keyage", "rolePermissionsBoundary": "arn:aws:iam::111122223333:role/B"})
 	for _, want := range []string{`rolePath: "keyage" is not an IAM path`, `rolePermissionsBoundary: "arn:aws:iam::111122223333:role/B" is not an IAM policy ARN`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
