@@ -9,8 +9,12 @@ package deployer
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -37,9 +41,17 @@ var noPermission = map[string]bool{
 
 // ForStack runs keyage's program for stack with settings s under mocks standing in for env, and
 // returns the policy the deploying identity needs for what it registers.
+//
+// The function's code plays no part in the policy: the program is given a placeholder package,
+// so deriving the policy needs neither the Go toolchain nor the module's source.
 func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, error) {
+	fn, cleanup, err := placeholderFunction()
+	if err != nil {
+		return infra.PolicyDocument{}, err
+	}
+	defer cleanup()
 	mocks := infratest.New(env.Partition, env.Region, env.AccountID)
-	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s})); err != nil {
+	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s, Function: fn})); err != nil {
 		return infra.PolicyDocument{}, fmt.Errorf("run the program under mocks: %w", err)
 	}
 	for _, token := range mocks.Invokes() {
@@ -49,6 +61,26 @@ func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, er
 		}
 	}
 	return Policy(mocks.Resources(), env, infra.ComponentName+"-"+stack)
+}
+
+// emptyZip is a zip archive with no entries: its end-of-central-directory record alone.
+var emptyZip = []byte("PK\x05\x06" + strings.Repeat("\x00", 18))
+
+// placeholderFunction writes an empty zip to a temporary directory and returns it as the
+// function's package, with a function that removes it.
+func placeholderFunction() (infra.FunctionPackage, func(), error) {
+	dir, err := os.MkdirTemp("", "keyage-deployer-")
+	if err != nil {
+		return infra.FunctionPackage{}, nil, fmt.Errorf("write a placeholder function package: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	path := filepath.Join(dir, "function.zip")
+	if err := os.WriteFile(path, emptyZip, 0o600); err != nil {
+		cleanup()
+		return infra.FunctionPackage{}, nil, fmt.Errorf("write a placeholder function package: %w", err)
+	}
+	sum := sha256.Sum256(emptyZip)
+	return infra.FunctionPackage{ZipPath: path, SHA256Base64: base64.StdEncoding.EncodeToString(sum[:])}, cleanup, nil
 }
 
 // Policy returns the policy that lets a deployer create, read, update and delete resources

@@ -222,3 +222,18 @@ func TestScope(t *testing.T) {
 		t.Errorf("scope(auto-named keyage-findings) = %q, want keyage-findings-* (Pulumi's auto-names)", got)
 	}
 }
+
+// TestForStackNeedsNoToolchain derives a policy with no Go toolchain on PATH and outside the
+// module: the function's code plays no part in the policy, so it is not built.
+func TestForStackNeedsNoToolchain(t *testing.T) {
+	s, err := config.LoadStackFile(modroot.MustFind(t), "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("GOROOT", "")
+	t.Chdir(t.TempDir())
+	if _, err := ForStack(s, "prod", testEnv); err != nil {
+		t.Errorf("ForStack outside the module, without go on PATH: %v; want the policy", err)
+	}
+}
