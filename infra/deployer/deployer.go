@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -60,7 +61,7 @@ func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, er
 				"that it needs no permission, or add the actions it needs", token)
 		}
 	}
-	return Policy(mocks.Resources(), env, infra.ComponentName+"-"+stack)
+	return Policy(mocks.Resources(), env)
 }
 
 // emptyZip is a zip archive with no entries: its end-of-central-directory record alone.
@@ -84,11 +85,11 @@ func placeholderFunction() (infra.FunctionPackage, func(), error) {
 }
 
 // Policy returns the policy that lets a deployer create, read, update and delete resources
-// (as registered under infratest's mocks) in env. Resources are scoped to their names: a name
-// that starts with or contains prefix ("<component>-<stack>") is widened to every name of the
-// stack (prefix or prefix-*), an auto-named one to the logical name's auto-names (name-*).
-func Policy(resources []infratest.Resource, env Env, prefix string) (infra.PolicyDocument, error) {
-	p := planner{env: env, prefix: prefix, byName: map[string]map[string]infratest.Resource{}}
+// (as registered under infratest's mocks) in env: each action on the exact ARN of each
+// resource it acts on (the program names them all), KMS key actions on the stack's tagged
+// keys, iam:PassRole per role and service.
+func Policy(resources []infratest.Resource, env Env) (infra.PolicyDocument, error) {
+	p := planner{env: env, byName: map[string]map[string]infratest.Resource{}}
 	for _, r := range resources {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
 			continue // components and providers make no AWS calls of their own
@@ -98,27 +99,23 @@ func Policy(resources []infratest.Resource, env Env, prefix string) (infra.Polic
 		}
 		p.byName[r.Type][physical(r)] = r
 	}
-	// Collect the actions each ARN pattern needs, then give one statement to each set of ARNs
-	// that need the same actions. Resources are visited in URN order: the SDK registers them
-	// from several goroutines, and the statements' names must not depend on it.
+	var err error
+	if p.keyTags, err = stackTags(resources); err != nil {
+		return infra.PolicyDocument{}, err
+	}
+	// Collect the actions each target (ARN and condition) needs, then give one statement to
+	// each set of targets that need the same actions under the same condition. Resources are
+	// visited in URN order: the SDK registers them from several goroutines, and the
+	// statements' names must not depend on it.
 	resources = slices.Clone(resources)
 	slices.SortFunc(resources, func(a, b infratest.Resource) int { return strings.Compare(a.URN, b.URN) })
-	actionsOf := map[string]map[string]bool{} // ARN pattern -> actions
-	sidFor := map[string]string{}             // ARN pattern -> a statement name: its own resource type's
-	owned := map[string]bool{}                // ARN patterns that are some resource's own (arns' first)
-	grant := func(arn, sid string, own bool, actions ...string) {
-		if actionsOf[arn] == nil {
-			actionsOf[arn] = map[string]bool{}
-		}
-		if sidFor[arn] == "" || own && !owned[arn] {
-			sidFor[arn] = sid
-			owned[arn] = owned[arn] || own
-		}
-		for _, a := range actions {
-			actionsOf[arn][a] = true
-		}
+	type grants struct {
+		target
+		condJSON string
+		actions  map[string]bool
 	}
-	var passes []infra.Statement
+	byTarget := map[string]*grants{}
+	passes := map[string]map[string]bool{} // service -> roles passed to it
 	for _, r := range resources {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
 			continue
@@ -133,42 +130,62 @@ func Policy(resources []infratest.Resource, env Env, prefix string) (infra.Polic
 			return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
 		}
 		for _, action := range access.all() {
-			switch {
-			case unscoped[action]:
-				grant("*", "NoResourceLevelPermissions", true, action)
-			case action == passRole:
-				role, services, err := p.passedRole(r)
+			if action == passRole {
+				roles, services, err := p.passedRole(r)
 				if err != nil {
 					return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
 				}
 				for _, service := range services {
-					st := infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]), Effect: "Allow",
-						Action: []string{passRole}, Resource: role,
-						Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}}
-					if !slices.ContainsFunc(passes, func(o infra.Statement) bool { return o.Sid == st.Sid && slices.Equal(o.Resource, st.Resource) }) {
-						passes = append(passes, st)
+					if passes[service] == nil {
+						passes[service] = map[string]bool{}
+					}
+					for _, role := range roles {
+						passes[service][role] = true
 					}
 				}
-			default:
-				for i, arn := range arns {
-					grant(arn, sidOf(r.Type), i == 0, action)
+				continue
+			}
+			targets, err := p.targets(r, action, arns)
+			if err != nil {
+				return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
+			}
+			for _, t := range targets {
+				cond, err := json.Marshal(t.cond)
+				if err != nil {
+					return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): condition on %s: %w", r.Name, r.Type, t.arn, err)
 				}
+				key := t.arn + "\x00" + string(cond)
+				g := byTarget[key]
+				if g == nil {
+					g = &grants{target: t, condJSON: string(cond), actions: map[string]bool{}}
+					byTarget[key] = g
+				}
+				if t.own && !g.own { // an ARN's statement is named after the type it belongs to
+					g.sid, g.own = t.sid, true
+				}
+				g.actions[action] = true
 			}
 		}
 	}
 	bySet := map[string]*infra.Statement{}
-	for _, arn := range slices.Sorted(maps.Keys(actionsOf)) {
-		actions := slices.Sorted(maps.Keys(actionsOf[arn]))
-		key := strings.Join(actions, " ")
-		if st, ok := bySet[key]; ok {
-			st.Resource = append(st.Resource, arn)
+	for _, key := range slices.Sorted(maps.Keys(byTarget)) {
+		g := byTarget[key]
+		actions := slices.Sorted(maps.Keys(g.actions))
+		set := strings.Join(actions, " ") + "\x00" + g.condJSON
+		if st, ok := bySet[set]; ok {
+			st.Resource = append(st.Resource, g.arn)
 			continue
 		}
-		bySet[key] = &infra.Statement{Sid: sidFor[arn], Effect: "Allow", Action: actions, Resource: []string{arn}}
+		bySet[set] = &infra.Statement{Sid: g.sid, Effect: "Allow", Action: actions, Resource: []string{g.arn}, Condition: g.cond}
 	}
-	doc := infra.PolicyDocument{Version: "2012-10-17", Statement: passes}
+	doc := infra.PolicyDocument{Version: "2012-10-17"}
 	for _, st := range bySet {
 		doc.Statement = append(doc.Statement, *st)
+	}
+	for _, service := range slices.Sorted(maps.Keys(passes)) {
+		doc.Statement = append(doc.Statement, infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]),
+			Effect: "Allow", Action: []string{passRole}, Resource: slices.Sorted(maps.Keys(passes[service])),
+			Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
 	}
 	slices.SortFunc(doc.Statement, func(a, b infra.Statement) int {
 		return cmp.Or(strings.Compare(a.Sid, b.Sid), strings.Compare(strings.Join(a.Resource, " "), strings.Join(b.Resource, " ")))
