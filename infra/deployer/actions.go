@@ -27,7 +27,8 @@ var unscoped = map[string]bool{
 }
 
 // passRole is the action that lets a resource be created or updated with a role: Lambda,
-// Step Functions and EventBridge Scheduler check it against the role passed.
+// Step Functions, EventBridge Scheduler and SNS (a Firehose subscription's role) check it
+// against the role passed.
 const passRole = "iam:PassRole"
 
 // Table maps each pulumi-aws resource type keyage registers to the actions the provider needs
@@ -77,10 +78,12 @@ var Table = map[string]Access{
 		Update: []string{"sns:SetTopicAttributes"},
 		Delete: []string{"sns:SetTopicAttributes"},
 	},
-	"aws:sns/topicSubscription:TopicSubscription": { // on the topic and its subscriptions
-		Create: []string{"sns:Subscribe", "sns:SetSubscriptionAttributes", "sns:GetSubscriptionAttributes"},
+	// On the topic and its subscriptions; iam:PassRole on a Firehose subscription's role
+	// (subscriptionRoleArn), which Subscribe and SetSubscriptionAttributes hand to SNS.
+	"aws:sns/topicSubscription:TopicSubscription": {
+		Create: []string{"sns:Subscribe", "sns:SetSubscriptionAttributes", "sns:GetSubscriptionAttributes", passRole},
 		Read:   []string{"sns:GetSubscriptionAttributes"},
-		Update: []string{"sns:SetSubscriptionAttributes"},
+		Update: []string{"sns:SetSubscriptionAttributes", passRole},
 		Delete: []string{"sns:Unsubscribe"},
 	},
 	"aws:sqs/queue:Queue": {

@@ -257,6 +257,13 @@ func TestPolicyPassesEachRoleToItsServiceOnly(t *testing.T) {
 			"states.amazonaws.com":    "arn:aws:iam::123456789012:role/keyage-prod-machine-role",
 			"scheduler.amazonaws.com": "arn:aws:iam::123456789012:role/keyage-prod-scheduler-role",
 		},
+		// A Firehose subscription hands its role to SNS.
+		"prod-extra": {
+			"lambda.amazonaws.com":    "arn:aws:iam::123456789012:role/keyage-prod-extra-function-role",
+			"states.amazonaws.com":    "arn:aws:iam::123456789012:role/keyage-prod-extra-machine-role",
+			"scheduler.amazonaws.com": "arn:aws:iam::123456789012:role/keyage-prod-extra-scheduler-role",
+			"sns.amazonaws.com":       testFirehoseRoleARN,
+		},
 	} {
 		got := map[string]string{}
 		for _, st := range stackDocs(t)[stack].Statement {
@@ -401,5 +408,20 @@ func TestForStackNeedsNoToolchain(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if _, err := ForStack(s, "prod", testEnv); err != nil {
 		t.Errorf("ForStack outside the module, without go on PATH: %v; want the policy", err)
+	}
+}
+
+func TestPolicyRefusesASubscriptionRoleThatIsNoRole(t *testing.T) {
+	topic := infratest.Resource{Type: "aws:sns/topic:Topic", Name: "topic", Custom: true, URN: "a",
+		Inputs: resource.PropertyMap{"name": resource.NewProperty("keyage-prod-findings")}}
+	sub := infratest.Resource{Type: "aws:sns/topicSubscription:TopicSubscription", Name: "sub", Custom: true, URN: "b",
+		Inputs: resource.PropertyMap{
+			"topic":               resource.NewProperty("arn:aws:sns:eu-central-1:123456789012:keyage-prod-findings"),
+			"subscriptionRoleArn": resource.NewProperty("arn:aws:iam::123456789012:user/alice"),
+		}}
+	_, err := Policy([]infratest.Resource{topic, sub}, testEnv)
+	want := `resource sub (aws:sns/topicSubscription:TopicSubscription): input subscriptionRoleArn = "arn:aws:iam::123456789012:user/alice" is not an IAM role ARN`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Policy(subscription with a user's ARN) = %v, want %q", err, want)
 	}
 }
