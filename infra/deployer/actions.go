@@ -38,7 +38,10 @@ var Table = map[string]Access{
 	"aws:iam/role:Role": {
 		Create: []string{"iam:CreateRole", "iam:TagRole", "iam:GetRole"},
 		Read:   []string{"iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"},
-		Update: []string{"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"},
+		// The provider sets or removes the permissions boundary when rolePermissionsBoundary
+		// changes on a deployed stack.
+		Update: []string{"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
+			"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"},
 		Delete: []string{"iam:DeleteRole", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
 			"iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"},
 	},

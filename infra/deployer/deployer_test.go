@@ -425,3 +425,37 @@ func TestPolicyRefusesASubscriptionRoleThatIsNoRole(t *testing.T) {
 		t.Errorf("Policy(subscription with a user's ARN) = %v, want %q", err, want)
 	}
 }
+
+// TestPolicyRoleBoundary: a boundary can be added to and removed from a deployed stack's roles;
+// with one set, roles are created, and their boundary set, with that boundary only, and it is
+// never removed.
+func TestPolicyRoleBoundary(t *testing.T) {
+	role := "arn:aws:iam::123456789012:role/keyage-prod-function-role"
+	prod := statement(t, stackDocs(t)["prod"], role)
+	for _, a := range []string{"iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"} {
+		if !slices.Contains(prod.Action, a) || prod.Condition != nil {
+			t.Errorf("prod (no boundary): statement %s on %s: %v under %v; want %s, unconditioned", prod.Sid, role, prod.Action, prod.Condition, a)
+		}
+	}
+	role = "arn:aws:iam::123456789012:role/keyage-prod-extra-function-role"
+	bounded := map[string]bool{}
+	for _, st := range stackDocs(t)["prod-extra"].Statement {
+		if !slices.Contains(st.Resource, role) {
+			continue
+		}
+		for _, a := range st.Action {
+			switch a {
+			case "iam:DeleteRolePermissionsBoundary":
+				t.Errorf("statement %s grants %s on %s; want it not granted while the stack sets a boundary", st.Sid, a, role)
+			case "iam:CreateRole", "iam:PutRolePermissionsBoundary":
+				if got := st.Condition["StringEquals"]["iam:PermissionsBoundary"]; !slices.Equal(got, []string{testBoundary}) {
+					t.Errorf("statement %s: %s on %s under %v; want StringEquals iam:PermissionsBoundary = %s", st.Sid, a, role, st.Condition, testBoundary)
+				}
+				bounded[a] = true
+			}
+		}
+	}
+	if !bounded["iam:CreateRole"] || !bounded["iam:PutRolePermissionsBoundary"] {
+		t.Errorf("on %s: granted %v, want iam:CreateRole and iam:PutRolePermissionsBoundary", role, bounded)
+	}
+}
