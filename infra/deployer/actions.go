@@ -54,8 +54,9 @@ var Table = map[string]Access{
 	"aws:kms/key:Key": {
 		// CreateKey with tags needs kms:TagResource on every key of the account and region
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/manage-tags-api.html), which
-		// the key/* ARN is. Once the key exists, its policy lets the account's IAM policies
-		// (this one) administer it.
+		// the key/* ARN is; targets limits it, and every other key action, to the stack's
+		// tags. Once the key exists, its policy lets the account's IAM policies (this one)
+		// administer it.
 		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy"},
 		Read: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
 			"kms:ListAliases"},

@@ -1,7 +1,8 @@
 // Package deployer derives the IAM policy the identity that runs `pulumi up` needs for a keyage
 // stack: it runs the program under mocks (package infratest), takes every resource it registers,
-// looks up the actions that resource type needs (Table) and scopes them to the resource's ARN,
-// built from the names the program gives (or Pulumi's auto-naming would give) its resources.
+// looks up the actions that resource type needs (Table) and scopes them to the resource's exact
+// ARN, built from the physical name the program gives it; the KMS key, whose ID is random, by
+// its keyage:stack and keyage:component tags.
 //
 // It is not the runtime roles' policies (package infra derives those) and it grants nothing
 // itself: it prints a document for an administrator to attach.
