@@ -32,7 +32,12 @@ type target struct {
 // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html): CreateKey
 // only with those tags in the request, and tagging on create (which KMS authorizes on keys
 // not yet tagged, https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html)
-// only when the request sets them and the key carries no other stack's.
+// only when the request sets them and the key carries no other stack's. Two limits, from
+// AWS's pages: tagging on create cannot be told apart from tagging an existing key that has no
+// keyage tags, so such a key of the account (if its key policy defers to IAM) could be
+// claimed; and tag changes may take up to five minutes to affect authorization, which a first
+// real deploy (CreateKey, then DescribeKey and EnableKeyRotation at once) must confirm does not
+// apply to tags set by CreateKey.
 //
 // With a permissions boundary set, roles can be created, and their boundary set, only with
 // that boundary (condition key iam:PermissionsBoundary, as in AWS's example of delegating role
