@@ -29,10 +29,11 @@ import (
 // TypeToken is the component's Pulumi type.
 const TypeToken = "keyage:index:KeyAgeNotifier"
 
-// Tag keys keyage sets on every taggable resource, next to the settings' tags.
+// Tag keys keyage sets on every taggable resource, next to the settings' tags. The deployer
+// policy (infra/deployer) conditions the KMS key's management on them.
 const (
-	tagStack     = "keyage:stack"
-	tagComponent = "keyage:component"
+	TagStack     = "keyage:stack"
+	TagComponent = "keyage:component"
 )
 
 // KeyAgeNotifierArgs are the component's inputs: plain Go values known when the program runs.
@@ -176,8 +177,8 @@ func tagsFor(extra map[string]string, stack, component string) map[string]string
 	if tags == nil {
 		tags = map[string]string{}
 	}
-	tags[tagStack] = stack
-	tags[tagComponent] = component
+	tags[TagStack] = stack
+	tags[TagComponent] = component
 	return tags
 }
 

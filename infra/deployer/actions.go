@@ -27,7 +27,8 @@ var unscoped = map[string]bool{
 }
 
 // passRole is the action that lets a resource be created or updated with a role: Lambda,
-// Step Functions and EventBridge Scheduler check it against the role passed.
+// Step Functions, EventBridge Scheduler and SNS (a Firehose subscription's role) check it
+// against the role passed.
 const passRole = "iam:PassRole"
 
 // Table maps each pulumi-aws resource type keyage registers to the actions the provider needs
@@ -37,7 +38,10 @@ var Table = map[string]Access{
 	"aws:iam/role:Role": {
 		Create: []string{"iam:CreateRole", "iam:TagRole", "iam:GetRole"},
 		Read:   []string{"iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"},
-		Update: []string{"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"},
+		// The provider sets or removes the permissions boundary when rolePermissionsBoundary
+		// changes on a deployed stack.
+		Update: []string{"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
+			"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"},
 		Delete: []string{"iam:DeleteRole", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
 			"iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"},
 	},
@@ -50,8 +54,9 @@ var Table = map[string]Access{
 	"aws:kms/key:Key": {
 		// CreateKey with tags needs kms:TagResource on every key of the account and region
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/manage-tags-api.html), which
-		// the key/* ARN is. Once the key exists, its policy lets the account's IAM policies
-		// (this one) administer it.
+		// the key/* ARN is; targets limits it, and every other key action, to the stack's
+		// tags. Once the key exists, its policy lets the account's IAM policies (this one)
+		// administer it.
 		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy"},
 		Read: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
 			"kms:ListAliases"},
@@ -77,10 +82,12 @@ var Table = map[string]Access{
 		Update: []string{"sns:SetTopicAttributes"},
 		Delete: []string{"sns:SetTopicAttributes"},
 	},
-	"aws:sns/topicSubscription:TopicSubscription": { // on the topic and its subscriptions
-		Create: []string{"sns:Subscribe", "sns:SetSubscriptionAttributes", "sns:GetSubscriptionAttributes"},
+	// On the topic and its subscriptions; iam:PassRole on a Firehose subscription's role
+	// (subscriptionRoleArn), which Subscribe and SetSubscriptionAttributes hand to SNS.
+	"aws:sns/topicSubscription:TopicSubscription": {
+		Create: []string{"sns:Subscribe", "sns:SetSubscriptionAttributes", "sns:GetSubscriptionAttributes", passRole},
 		Read:   []string{"sns:GetSubscriptionAttributes"},
-		Update: []string{"sns:SetSubscriptionAttributes"},
+		Update: []string{"sns:SetSubscriptionAttributes", passRole},
 		Delete: []string{"sns:Unsubscribe"},
 	},
 	"aws:sqs/queue:Queue": {

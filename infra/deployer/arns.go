@@ -11,11 +11,14 @@ import (
 	"github.com/keyage/keyage/infra/infratest"
 )
 
-// planner builds ARN patterns for the registered resources.
+// planner builds the ARNs (and conditions) of the registered resources.
 type planner struct {
 	env    Env
-	prefix string
 	byName map[string]map[string]infratest.Resource // type -> physical name (under mocks) -> resource
+	// keyTags are the keyage:stack and keyage:component tags every KMS key of the stack
+	// carries: key IDs are random, so the key's actions are granted on key/* for keys with
+	// these tags only.
+	keyTags map[string]string
 }
 
 // physical is a resource's name as the mocks saw it: its name input, else its logical name
@@ -27,96 +30,100 @@ func physical(r infratest.Resource) string {
 	return r.Name
 }
 
-// autoNamed reports whether Pulumi names the resource: the program gave it no name input.
-func autoNamed(r infratest.Resource) bool {
-	v, ok := r.Inputs["name"]
-	return !ok || !v.IsString()
+// givenName returns the physical name the program gives r. keyage names every resource whose ARN
+// holds its name (infra/names.go), so the policy can name the exact ARN: an auto-named one
+// ("<logical name>-<random>") could only be matched with a wildcard that also matches other
+// stacks' resources, and is refused.
+func givenName(r infratest.Resource) (string, error) {
+	if v, ok := r.Inputs["name"]; ok && v.IsString() && v.StringValue() != "" {
+		return v.StringValue(), nil
+	}
+	return "", fmt.Errorf("resource %s has no name input: give it a physical name (infra/names.go), "+
+		"so the deployer policy can name its exact ARN", r.Name)
 }
 
-// scope returns the name pattern for a resource named name: auto-named resources are
-// "<logical name>-<7 random characters>"; a name holding the stack's prefix is widened to the
-// stack's names (everything after the prefix becomes "-*"); any other name is kept.
-func (p planner) scope(r infratest.Resource, name string) string {
-	if autoNamed(r) {
-		return name + "-*"
-	}
-	i := strings.Index(name, p.prefix)
-	if i < 0 {
-		return name
-	}
-	rest := name[i+len(p.prefix):]
-	switch {
-	case rest == "":
-		return name
-	case strings.HasPrefix(rest, "-"):
-		return name[:i+len(p.prefix)] + "-*"
-	}
-	return name
-}
-
+// arn returns the ARN of resource res of service in the stack's region and account.
 func (p planner) arn(service, res string) string {
 	return arn.ARN{Partition: p.env.Partition, Service: service, Region: p.env.Region, AccountID: p.env.AccountID, Resource: res}.String()
 }
 
-// arns returns the ARN patterns a resource's actions act on.
+// keyPattern is the ARN pattern of every KMS key of the account and region.
+func (p planner) keyPattern() string { return p.arn("kms", "key/*") }
+
+// arns returns the ARNs a resource's actions act on: its own first.
 func (p planner) arns(r infratest.Resource) ([]string, error) {
-	name := p.scope(r, physical(r))
 	switch r.Type {
-	case "aws:iam/role:Role":
-		path := "/"
-		if v, ok := r.Inputs["path"]; ok && v.IsString() {
-			path = v.StringValue()
-		}
-		// IAM is global: its ARNs have no region.
-		return []string{arn.ARN{Partition: p.env.Partition, Service: "iam", AccountID: p.env.AccountID, Resource: "role" + path + name}.String()}, nil
 	case "aws:iam/rolePolicy:RolePolicy":
 		return p.ref(r, "role", "aws:iam/role:Role")
 	case "aws:kms/key:Key":
-		return []string{p.arn("kms", "key/*")}, nil // key IDs are random
-	case "aws:kms/alias:Alias":
-		return []string{p.arn("kms", name), p.arn("kms", "key/*")}, nil // the alias and its key
-	case "aws:sns/topic:Topic":
-		return []string{p.arn("sns", name)}, nil
+		return []string{p.keyPattern()}, nil // key IDs are random: scoped by tag (see conditions)
 	case "aws:sns/topicPolicy:TopicPolicy":
 		return p.ref(r, "arn", "aws:sns/topic:Topic")
 	case "aws:sns/topicSubscription:TopicSubscription":
 		topics, err := p.ref(r, "topic", "aws:sns/topic:Topic")
 		return withChildren(topics, ":*"), err // the topic, and its subscriptions' ARNs
-	case "aws:sqs/queue:Queue":
-		return []string{p.arn("sqs", name)}, nil
 	case "aws:sqs/queuePolicy:QueuePolicy":
 		return p.ref(r, "queueUrl", "aws:sqs/queue:Queue")
-	case "aws:cloudwatch/logGroup:LogGroup":
-		return withChildren([]string{p.arn("logs", "log-group:"+name)}, ":*"), nil
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
-		return []string{p.arn("cloudwatch", "alarm:"+name)}, nil
-	case "aws:lambda/function:Function":
-		return []string{p.arn("lambda", "function:"+name)}, nil
-	case "aws:sfn/stateMachine:StateMachine":
-		return []string{p.arn("states", "stateMachine:"+name)}, nil
-	case "aws:scheduler/scheduleGroup:ScheduleGroup":
-		return []string{p.arn("scheduler", "schedule-group/"+name)}, nil
-	case "aws:scheduler/schedule:Schedule":
-		group := "default"
-		if v, ok := r.Inputs["groupName"]; ok && v.IsString() {
-			group = v.StringValue()
-			if g, ok := p.byName["aws:scheduler/scheduleGroup:ScheduleGroup"][group]; ok {
-				group = p.scope(g, group)
-			}
-		}
-		return []string{p.arn("scheduler", "schedule/"+group+"/"+name)}, nil
 	}
-	return nil, fmt.Errorf("no ARN known for type %s", r.Type)
+	if _, known := namedARN[r.Type]; !known {
+		return nil, fmt.Errorf("no ARN known for type %s", r.Type)
+	}
+	n, err := givenName(r)
+	if err != nil {
+		return nil, err
+	}
+	return namedARN[r.Type](p, r, n)
 }
 
-// withChildren adds, to each pattern that does not already end with *, the pattern of the ARNs
-// under it (a log group's streams, a topic's subscriptions).
+// namedARN builds the ARNs of the resource types whose ARN holds the name the program gives.
+var namedARN = map[string]func(p planner, r infratest.Resource, name string) ([]string, error){
+	"aws:iam/role:Role": func(p planner, r infratest.Resource, name string) ([]string, error) {
+		path := "/"
+		if v, ok := r.Inputs["path"]; ok && v.IsString() && v.StringValue() != "" {
+			path = v.StringValue()
+		}
+		// IAM ARNs have no region.
+		return []string{arn.ARN{Partition: p.env.Partition, Service: "iam", AccountID: p.env.AccountID, Resource: "role" + path + name}.String()}, nil
+	},
+	"aws:kms/alias:Alias": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("kms", name), p.keyPattern()}, nil // the alias, and the key it points to
+	},
+	"aws:sns/topic:Topic": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("sns", name)}, nil
+	},
+	"aws:sqs/queue:Queue": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("sqs", name)}, nil
+	},
+	"aws:cloudwatch/logGroup:LogGroup": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return withChildren([]string{p.arn("logs", "log-group:"+name)}, ":*"), nil // the group, and its streams
+	},
+	"aws:cloudwatch/metricAlarm:MetricAlarm": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("cloudwatch", "alarm:"+name)}, nil
+	},
+	"aws:lambda/function:Function": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("lambda", "function:"+name)}, nil
+	},
+	"aws:sfn/stateMachine:StateMachine": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("states", "stateMachine:"+name)}, nil
+	},
+	"aws:scheduler/scheduleGroup:ScheduleGroup": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("scheduler", "schedule-group/"+name)}, nil
+	},
+	"aws:scheduler/schedule:Schedule": func(p planner, r infratest.Resource, name string) ([]string, error) {
+		group := "default"
+		if v, ok := r.Inputs["groupName"]; ok && v.IsString() && v.StringValue() != "" {
+			group = v.StringValue()
+		}
+		return []string{p.arn("scheduler", "schedule/"+group+"/"+name)}, nil
+	},
+}
+
+// withChildren adds, to each ARN, the pattern of the ARNs under it (a log group's streams, a
+// topic's subscriptions). Names hold no ":", so the pattern matches no other resource's ARN.
 func withChildren(arns []string, suffix string) []string {
 	out := arns
 	for _, a := range arns {
-		if !strings.HasSuffix(a, "*") {
-			out = append(out, a+suffix)
-		}
+		out = append(out, a+suffix)
 	}
 	return out
 }
@@ -152,9 +159,32 @@ func (p planner) referenced(r infratest.Resource, input, typ string) (infratest.
 	return target, nil
 }
 
+// snsPrincipal is the service a subscription's role is passed to.
+const snsPrincipal = "sns.amazonaws.com"
+
+// subscriptionRole returns the role a subscription to a Firehose stream names
+// (subscriptionRoleArn: a role of the stack's settings, which SNS assumes to write to the
+// stream) and SNS, the service it is passed to; none for a subscription without one. Subscribe
+// with a subscription role checks that the caller may pass it
+// (https://docs.aws.amazon.com/sns/latest/dg/prereqs-kinesis-data-firehose.html).
+func subscriptionRole(r infratest.Resource) ([]string, []string, error) {
+	v, ok := r.Inputs["subscriptionRoleArn"]
+	if !ok || !v.IsString() || v.StringValue() == "" {
+		return nil, nil, nil
+	}
+	role, err := arn.Parse(v.StringValue())
+	if err != nil || role.Service != "iam" || !strings.HasPrefix(role.Resource, "role/") {
+		return nil, nil, fmt.Errorf("input subscriptionRoleArn = %q is not an IAM role ARN, want arn:PARTITION:iam::ACCOUNT:role/NAME", v.StringValue())
+	}
+	return []string{v.StringValue()}, []string{snsPrincipal}, nil
+}
+
 // passedRole returns the ARN patterns of the role a resource is given and the services the
 // role trusts (its trust policy's service principals): iam:PassRole is granted for those only.
 func (p planner) passedRole(r infratest.Resource) ([]string, []string, error) {
+	if r.Type == "aws:sns/topicSubscription:TopicSubscription" {
+		return subscriptionRole(r)
+	}
 	input := map[string]string{
 		"aws:lambda/function:Function":      "role",
 		"aws:sfn/stateMachine:StateMachine": "roleArn",

