@@ -399,7 +399,8 @@ const (
 
 // PolicyStatement is one IAM policy statement: the type of package iampolicy, so a caller
 // renders IAMStatements' result in its own policy documents without a conversion. A task's
-// Permissions are statements of the role's identity policy: Sid, Effect, Action and Resource.
+// Permissions are statements of the role's identity policy: Sid, Effect, Action and Resource
+// (Validate refuses a Principal or a Condition).
 type PolicyStatement = iampolicy.Statement
 
 // Type returns "Task".
