@@ -12,9 +12,9 @@ import (
 	"fmt"
 )
 
-// Statement is one policy statement, with JSON keys as IAM spells them, in the order AWS's
-// examples use. Principal is set in resource-based and trust policies only; a statement without
-// Resource (a trust policy's) renders none.
+// Statement is one policy statement, with JSON keys as IAM spells them, always in this order
+// (TestStatementJSON pins it). Principal is set in resource-based and trust policies only; a
+// statement without Resource (a trust policy's) renders none.
 type Statement struct {
 	Sid       string     `json:"Sid,omitempty"`
 	Effect    string     `json:"Effect"`
@@ -25,7 +25,7 @@ type Statement struct {
 }
 
 // Principal names who a resource-based or trust policy statement is about. Everyone renders
-// as "*" (used only in Deny statements here).
+// as "*" (keyage's infra uses it only in Deny statements).
 type Principal struct {
 	Everyone bool
 	AWS      []string
