@@ -23,7 +23,11 @@
 // checks their syntax only.
 package asl
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/keyage/keyage/iampolicy"
+)
 
 // QueryLanguage selects how a state's fields are interpreted.
 type QueryLanguage string
@@ -393,13 +397,11 @@ const (
 	ErrDataLimitExceeded               = "States.DataLimitExceeded"
 )
 
-// PolicyStatement is one IAM policy statement, with JSON keys as IAM spells them.
-type PolicyStatement struct {
-	Sid      string   `json:"Sid,omitempty"`
-	Effect   string   `json:"Effect"`
-	Action   []string `json:"Action"`
-	Resource []string `json:"Resource"`
-}
+// PolicyStatement is one IAM policy statement: the type of package iampolicy, so a caller
+// renders IAMStatements' result in its own policy documents without a conversion. A task's
+// Permissions are statements of the role's identity policy: Sid, Effect, Action and Resource
+// (Validate refuses a Principal or a Condition).
+type PolicyStatement = iampolicy.Statement
 
 // Type returns "Task".
 func (*Task) Type() string { return "Task" }

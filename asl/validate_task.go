@@ -56,6 +56,15 @@ func (c stateCtx) task(s *Task) {
 		if len(p.Resource) == 0 || slices.Contains(p.Resource, "") {
 			c.errf(field+".Resource", "want one or more non-empty resources")
 		}
+		// Permissions are statements of the role's identity policy, which names no principal;
+		// IAMStatements merges them by effect, actions and resources, so it has no way to keep
+		// a condition on one of them.
+		if p.Principal != nil {
+			c.errf(field+".Principal", "%+v: want none (a role's identity policy names no principal)", *p.Principal)
+		}
+		if p.Condition != nil {
+			c.errf(field+".Condition", "%v: want none (IAMStatements merges statements by actions and resources and would drop it)", p.Condition)
+		}
 	}
 	c.retry(s.Retry)
 	c.catch(s.Catch)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/iampolicy"
 )
 
 // TestValidateGoValues covers what only Go-built machines can get wrong: task permissions,
@@ -28,6 +30,19 @@ func TestValidateGoValues(t *testing.T) {
 				`States.T.Permissions[0].Effect: "allow" is not an IAM effect; want "Allow" or "Deny"`,
 				"States.T.Permissions[0].Action: want one or more non-empty IAM actions",
 				"States.T.Permissions[0].Resource: want one or more non-empty resources",
+			),
+		},
+		{
+			name: "permissions with a principal or a condition",
+			m: &StateMachine{StartAt: "T", States: States{"T": &Task{
+				Resource: "arn:aws:states:::lambda:invoke", Flow: end,
+				Permissions: []PolicyStatement{{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{"*"},
+					Principal: &iampolicy.Principal{Service: []string{"states.amazonaws.com"}},
+					Condition: iampolicy.Condition{"Bool": {"aws:SecureTransport": {"true"}}}}},
+			}}},
+			want: lines(
+				"States.T.Permissions[0].Principal: {Everyone:false AWS:[] Service:[states.amazonaws.com]}: want none (a role's identity policy names no principal)",
+				"States.T.Permissions[0].Condition: map[Bool:map[aws:SecureTransport:[true]]]: want none (IAMStatements merges statements by actions and resources and would drop it)",
 			),
 		},
 		{

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 )
@@ -246,9 +247,9 @@ func policy(t testing.TB, r infratest.Resource, key string) infra.PolicyDocument
 }
 
 // statement returns the statement with a Sid, failing when there is not exactly one.
-func statement(t testing.TB, r infratest.Resource, doc infra.PolicyDocument, sid string) infra.Statement {
+func statement(t testing.TB, r infratest.Resource, doc infra.PolicyDocument, sid string) iampolicy.Statement {
 	t.Helper()
-	var found []infra.Statement
+	var found []iampolicy.Statement
 	for _, s := range doc.Statement {
 		if s.Sid == sid {
 			found = append(found, s)

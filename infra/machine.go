@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -31,7 +32,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	// come from that one value, so the role cannot be derived from another definition.
 	type builtMachine struct {
 		definition string
-		statements []Statement
+		statements []iampolicy.Statement
 	}
 	built := pulumi.All(fn.Arn, topic.Arn).ApplyT(func(v []any) (builtMachine, error) {
 		m, err := workflow.Definition(b.checked, workflow.Resources{Partition: env.partition, Region: env.region,
@@ -43,17 +44,17 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		if err != nil {
 			return builtMachine{}, fmt.Errorf("render the definition: %w", err)
 		}
-		return builtMachine{definition: string(out), statements: fromASL(m.IAMStatements(machineARN))}, nil
+		return builtMachine{definition: string(out), statements: m.IAMStatements(machineARN)}, nil
 	})
 	definition := built.ApplyT(func(m any) string { return m.(builtMachine).definition }).(pulumi.StringOutput)
 	policy := pulumi.All(built, key.Arn).ApplyT(func(v []any) (string, error) {
 		stmts := append(slices.Clone(v[0].(builtMachine).statements),
 			// The topic is encrypted: publishing needs a data key, through SNS only.
-			Statement{
+			iampolicy.Statement{
 				Sid: "UseTopicKeyThroughSNS", Effect: "Allow",
 				Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
 				Resource:  []string{v[1].(string)},
-				Condition: Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
+				Condition: iampolicy.Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
 			},
 			// Log delivery actions support no resource-level permissions.
 			allowStatement("DeliverExecutionLogs", logDeliveryActions, "*"),

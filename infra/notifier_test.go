@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 	"github.com/keyage/keyage/internal/golden"
@@ -204,7 +205,7 @@ func wantTrust(t *testing.T, role infratest.Resource, principal string, sourceAR
 	if s.Principal == nil || !slices.Equal(s.Principal.Service, []string{principal}) || len(s.Principal.AWS) != 0 || s.Principal.Everyone {
 		t.Errorf("%s %q: trust principal is %+v, want service %s only", role.Type, role.Name, s.Principal, principal)
 	}
-	want := infra.Condition{"StringEquals": {"aws:SourceAccount": {account}}}
+	want := iampolicy.Condition{"StringEquals": {"aws:SourceAccount": {account}}}
 	if len(sourceARNs) > 0 {
 		want["ArnLike"] = map[string][]string{"aws:SourceArn": sourceARNs}
 	}
@@ -281,7 +282,7 @@ func TestStateMachineRole(t *testing.T) {
 	derived := def.IAMStatements(machineARN)
 	// Every statement the definition needs is in the policy, unchanged.
 	for _, want := range derived {
-		if !slices.ContainsFunc(doc.Statement, func(s infra.Statement) bool {
+		if !slices.ContainsFunc(doc.Statement, func(s iampolicy.Statement) bool {
 			return s.Sid == want.Sid && s.Effect == want.Effect && slices.Equal(s.Action, want.Action) &&
 				slices.Equal(s.Resource, want.Resource) && s.Condition == nil
 		}) {
@@ -401,7 +402,7 @@ func TestTopics(t *testing.T) {
 	// others is the condition under which everyone else is denied sns:Publish: an Allow alone
 	// would leave publishing open to principals of the account with sns:Publish in their own
 	// policies.
-	check := func(name, topicARN string, others infra.Condition, allow func(infra.Statement) string) {
+	check := func(name, topicARN string, others iampolicy.Condition, allow func(iampolicy.Statement) string) {
 		p := d.one(tTopicPolicy, name)
 		wantInput(t, p, "arn", topicARN)
 		doc := policy(t, p, "policy")
@@ -434,13 +435,13 @@ func TestTopics(t *testing.T) {
 			t.Errorf("%s %q: statements %v with %d allows, want one allow, the other publishers' deny and the TLS deny", p.Type, p.Name, got, allows)
 		}
 	}
-	check("keyage-findings-policy", findingsARN, infra.Condition{"StringNotEquals": {"aws:PrincipalArn": {roleARN("keyage-dev-machine-role")}}}, func(s infra.Statement) string {
+	check("keyage-findings-policy", findingsARN, iampolicy.Condition{"StringNotEquals": {"aws:PrincipalArn": {roleARN("keyage-dev-machine-role")}}}, func(s iampolicy.Statement) string {
 		if !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-dev-machine-role")}) || len(s.Principal.Service) != 0 {
 			return "publisher is not the state machine's role alone"
 		}
 		return ""
 	})
-	check("keyage-alarms-policy", alarmsARN, infra.Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}, func(s infra.Statement) string {
+	check("keyage-alarms-policy", alarmsARN, iampolicy.Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}, func(s iampolicy.Statement) string {
 		if !slices.Equal(s.Principal.Service, []string{"cloudwatch.amazonaws.com"}) || len(s.Principal.AWS) != 0 {
 			return "publisher is not CloudWatch alone"
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -94,9 +95,9 @@ func (b *builder) schedule(machine *sfn.StateMachine, machineARN string) (*sched
 		Policy: policyOutput([]any{dlq.Arn, role.Arn}, func(v []any) PolicyDocument {
 			queue, sender := v[0].(string), v[1].(string)
 			return document(
-				Statement{
+				iampolicy.Statement{
 					Sid: "OnlyTheSchedulerSends", Effect: "Allow",
-					Principal: &Principal{AWS: []string{sender}},
+					Principal: &iampolicy.Principal{AWS: []string{sender}},
 					Action:    []string{"sqs:SendMessage"},
 					Resource:  []string{queue},
 				},

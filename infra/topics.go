@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/iampolicy"
 )
 
 // keyDeletionWindowDays is the longest wait before a scheduled key deletion: the topics'
@@ -47,28 +48,28 @@ func (b *builder) key(machineRole *iam.Role) (*kms.Key, error) {
 func keyPolicy(env environment, machineRoleARN string) PolicyDocument {
 	use := []string{"kms:Decrypt", "kms:GenerateDataKey*"}
 	return document(
-		Statement{
+		iampolicy.Statement{
 			Sid:       "AccountAdministersKey",
 			Effect:    "Allow",
-			Principal: &Principal{AWS: []string{env.iamARN("root")}},
+			Principal: &iampolicy.Principal{AWS: []string{env.iamARN("root")}},
 			Action:    []string{"kms:*"},
 			Resource:  []string{"*"},
 		},
-		Statement{
+		iampolicy.Statement{
 			Sid:       "StateMachinePublishesThroughSNS",
 			Effect:    "Allow",
-			Principal: &Principal{AWS: []string{machineRoleARN}},
+			Principal: &iampolicy.Principal{AWS: []string{machineRoleARN}},
 			Action:    use,
 			Resource:  []string{"*"},
-			Condition: Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
+			Condition: iampolicy.Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
 		},
-		Statement{
+		iampolicy.Statement{
 			Sid:       "CloudWatchAlarmsPublish",
 			Effect:    "Allow",
-			Principal: &Principal{Service: []string{env.cloudwatchPrincipal}},
+			Principal: &iampolicy.Principal{Service: []string{env.cloudwatchPrincipal}},
 			Action:    use,
 			Resource:  []string{"*"},
-			Condition: Condition{"StringEquals": {"aws:SourceAccount": {env.accountID}}},
+			Condition: iampolicy.Condition{"StringEquals": {"aws:SourceAccount": {env.accountID}}},
 		},
 	)
 }
@@ -88,18 +89,18 @@ var snsActions = []string{"sns:*"}
 func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms *sns.Topic, err error) {
 	env := b.env
 	findings, err = b.topic("findings topic", "findings", b.names.findingsTopic, "keyage", key,
-		[]any{machineRole.Arn}, func(topic string, v []any) []Statement {
+		[]any{machineRole.Arn}, func(topic string, v []any) []iampolicy.Statement {
 			role := v[0].(string)
-			return []Statement{
+			return []iampolicy.Statement{
 				{
 					Sid:       "OnlyThisStateMachinePublishes",
 					Effect:    "Allow",
-					Principal: &Principal{AWS: []string{role}},
+					Principal: &iampolicy.Principal{AWS: []string{role}},
 					Action:    []string{"sns:Publish"},
 					Resource:  []string{topic},
 				},
 				// A session of the role has the role's ARN as aws:PrincipalArn.
-				denyOtherPublishers(topic, Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
+				denyOtherPublishers(topic, iampolicy.Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
 			}
 		})
 	if err != nil {
@@ -107,15 +108,15 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 	}
 	alarmARNs := env.arn("cloudwatch", "alarm:"+b.names.alarmPrefix+"-*")
 	alarms, err = b.topic("alarm topic", "alarms", b.names.alarmTopic, "keyage alarms", key,
-		nil, func(topic string, _ []any) []Statement {
-			return []Statement{
+		nil, func(topic string, _ []any) []iampolicy.Statement {
+			return []iampolicy.Statement{
 				{
 					Sid:       "OnlyThisStacksAlarmsPublish",
 					Effect:    "Allow",
-					Principal: &Principal{Service: []string{env.cloudwatchPrincipal}},
+					Principal: &iampolicy.Principal{Service: []string{env.cloudwatchPrincipal}},
 					Action:    []string{"sns:Publish"},
 					Resource:  []string{topic},
-					Condition: Condition{
+					Condition: iampolicy.Condition{
 						"StringEquals": {"aws:SourceAccount": {env.accountID}},
 						"ArnLike":      {"aws:SourceArn": {alarmARNs}},
 					},
@@ -123,7 +124,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 				// Every signed request carries aws:PrincipalIsAWSService: false for IAM
 				// principals, true for CloudWatch's service principal (which the Allow above
 				// narrows to this stack's alarms), so the Deny can never stop an alarm.
-				denyOtherPublishers(topic, Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}),
+				denyOtherPublishers(topic, iampolicy.Condition{"Bool": {"aws:PrincipalIsAWSService": {"false"}}}),
 			}
 		})
 	if err != nil {
@@ -142,7 +143,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 // topic creates a topic encrypted with the key (what names it in errors) and its policy: the
 // statements publishers returns for the topic's ARN and the resolved inputs, then a Deny of
 // every SNS action without TLS.
-func (b *builder) topic(what, suffix, name, displayName string, key *kms.Key, inputs []any, publishers func(topic string, inputs []any) []Statement) (*sns.Topic, error) {
+func (b *builder) topic(what, suffix, name, displayName string, key *kms.Key, inputs []any, publishers func(topic string, inputs []any) []iampolicy.Statement) (*sns.Topic, error) {
 	topic, err := sns.NewTopic(b.ctx, b.child(suffix), &sns.TopicArgs{
 		Name:           pulumi.String(name),
 		DisplayName:    pulumi.String(displayName),

@@ -31,6 +31,13 @@ var unscoped = map[string]bool{
 // against the role passed.
 const passRole = "iam:PassRole"
 
+// policyAttribute is the access to a resource that is its parent's Policy attribute (a topic's
+// or a queue's): the provider sets it and reads it back, and deleting it sets the attribute
+// again, to the parent's default.
+func policyAttribute(set, get string) Access {
+	return Access{Create: []string{set, get}, Read: []string{get}, Update: []string{set}, Delete: []string{set}}
+}
+
 // Table maps each pulumi-aws resource type keyage registers to the actions the provider needs
 // for it. The actions act on the resource's own ARN (see arns), except the unscoped ones and
 // iam:PassRole, which acts on the role the resource is given.
@@ -76,12 +83,7 @@ var Table = map[string]Access{
 		Update: []string{"sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource"},
 		Delete: []string{"sns:DeleteTopic"},
 	},
-	"aws:sns/topicPolicy:TopicPolicy": { // the topic's Policy attribute
-		Create: []string{"sns:SetTopicAttributes", "sns:GetTopicAttributes"},
-		Read:   []string{"sns:GetTopicAttributes"},
-		Update: []string{"sns:SetTopicAttributes"},
-		Delete: []string{"sns:SetTopicAttributes"},
-	},
+	"aws:sns/topicPolicy:TopicPolicy": policyAttribute("sns:SetTopicAttributes", "sns:GetTopicAttributes"),
 	// On the topic and its subscriptions; iam:PassRole on a Firehose subscription's role
 	// (subscriptionRoleArn), which Subscribe and SetSubscriptionAttributes hand to SNS.
 	"aws:sns/topicSubscription:TopicSubscription": {
@@ -96,12 +98,7 @@ var Table = map[string]Access{
 		Update: []string{"sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"},
 		Delete: []string{"sqs:DeleteQueue"},
 	},
-	"aws:sqs/queuePolicy:QueuePolicy": { // the queue's Policy attribute
-		Create: []string{"sqs:SetQueueAttributes", "sqs:GetQueueAttributes"},
-		Read:   []string{"sqs:GetQueueAttributes"},
-		Update: []string{"sqs:SetQueueAttributes"},
-		Delete: []string{"sqs:SetQueueAttributes"},
-	},
+	"aws:sqs/queuePolicy:QueuePolicy": policyAttribute("sqs:SetQueueAttributes", "sqs:GetQueueAttributes"),
 	"aws:cloudwatch/logGroup:LogGroup": {
 		Create: []string{"logs:CreateLogGroup", "logs:TagResource", "logs:TagLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups"},
 		Read:   []string{"logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"},

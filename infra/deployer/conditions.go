@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 )
@@ -19,7 +20,7 @@ const (
 type target struct {
 	arn  string
 	sid  string
-	cond infra.Condition
+	cond iampolicy.Condition
 	own  bool // arn is the resource's own ARN (its type names the statement)
 }
 
@@ -75,14 +76,14 @@ func (p planner) targets(r infratest.Resource, action string, arns []string) ([]
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, target{arn: a, sid: "KmsKeyTagOnCreate", cond: infra.Condition{
+				out = append(out, target{arn: a, sid: "KmsKeyTagOnCreate", cond: iampolicy.Condition{
 					"StringEquals":         request["StringEquals"],
 					"StringEqualsIfExists": current["StringEqualsIfExists"],
 				}})
 			}
 		case boundary != "" && (action == "iam:CreateRole" || action == "iam:PutRolePermissionsBoundary"):
 			out = append(out, target{arn: a, sid: "IamRoleWithBoundary",
-				cond: infra.Condition{"StringEquals": {"iam:PermissionsBoundary": {boundary}}}})
+				cond: iampolicy.Condition{"StringEquals": {"iam:PermissionsBoundary": {boundary}}}})
 		case boundary != "" && action == "iam:DeleteRolePermissionsBoundary":
 			// The stack's roles keep their boundary: removing it is not granted.
 		default:
@@ -94,7 +95,7 @@ func (p planner) targets(r infratest.Resource, action string, arns []string) ([]
 
 // tagCondition returns the condition that the tags named prefix+key (aws:RequestTag/ or
 // aws:ResourceTag/) equal the stack's key tags, under operator op.
-func (p planner) tagCondition(op, prefix string) (infra.Condition, error) {
+func (p planner) tagCondition(op, prefix string) (iampolicy.Condition, error) {
 	if len(p.keyTags) == 0 {
 		return nil, fmt.Errorf("the stack registers no KMS key: nothing to scope KMS key actions to")
 	}
@@ -102,7 +103,7 @@ func (p planner) tagCondition(op, prefix string) (infra.Condition, error) {
 	for k, v := range p.keyTags {
 		keys[prefix+k] = []string{v}
 	}
-	return infra.Condition{op: keys}, nil
+	return iampolicy.Condition{op: keys}, nil
 }
 
 // stackTags returns the keyage:stack and keyage:component tags of every KMS key registered:

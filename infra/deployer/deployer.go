@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 )
@@ -168,7 +169,7 @@ func Policy(resources []infratest.Resource, env Env) (infra.PolicyDocument, erro
 			}
 		}
 	}
-	bySet := map[string]*infra.Statement{}
+	bySet := map[string]*iampolicy.Statement{}
 	for _, key := range slices.Sorted(maps.Keys(byTarget)) {
 		g := byTarget[key]
 		actions := slices.Sorted(maps.Keys(g.actions))
@@ -177,18 +178,18 @@ func Policy(resources []infratest.Resource, env Env) (infra.PolicyDocument, erro
 			st.Resource = append(st.Resource, g.arn)
 			continue
 		}
-		bySet[set] = &infra.Statement{Sid: g.sid, Effect: "Allow", Action: actions, Resource: []string{g.arn}, Condition: g.cond}
+		bySet[set] = &iampolicy.Statement{Sid: g.sid, Effect: "Allow", Action: actions, Resource: []string{g.arn}, Condition: g.cond}
 	}
 	doc := infra.PolicyDocument{Version: "2012-10-17"}
 	for _, st := range bySet {
 		doc.Statement = append(doc.Statement, *st)
 	}
 	for _, service := range slices.Sorted(maps.Keys(passes)) {
-		doc.Statement = append(doc.Statement, infra.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]),
+		doc.Statement = append(doc.Statement, iampolicy.Statement{Sid: "PassRoleTo" + sidPart(strings.Split(service, ".")[0]),
 			Effect: "Allow", Action: []string{passRole}, Resource: slices.Sorted(maps.Keys(passes[service])),
-			Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
+			Condition: iampolicy.Condition{"StringEquals": {"iam:PassedToService": {service}}}})
 	}
-	slices.SortFunc(doc.Statement, func(a, b infra.Statement) int {
+	slices.SortFunc(doc.Statement, func(a, b iampolicy.Statement) int {
 		return cmp.Or(strings.Compare(a.Sid, b.Sid), strings.Compare(strings.Join(a.Resource, " "), strings.Join(b.Resource, " ")))
 	})
 	// Sids must be unique within a policy: number repeated ones.

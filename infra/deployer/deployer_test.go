@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
 	"github.com/keyage/keyage/internal/modroot"
@@ -76,7 +77,7 @@ func withExtras(s config.Settings) (config.Checked, error) {
 }
 
 // statement returns the statement whose Resource list holds arn.
-func statement(t *testing.T, doc infra.PolicyDocument, arn string) infra.Statement {
+func statement(t *testing.T, doc infra.PolicyDocument, arn string) iampolicy.Statement {
 	t.Helper()
 	for _, st := range doc.Statement {
 		if slices.Contains(st.Resource, arn) {
@@ -84,7 +85,7 @@ func statement(t *testing.T, doc infra.PolicyDocument, arn string) infra.Stateme
 		}
 	}
 	t.Fatalf("no statement on %s; statements: %+v", arn, doc.Statement)
-	return infra.Statement{}
+	return iampolicy.Statement{}
 }
 
 func TestPolicyScopesToTheStack(t *testing.T) {
@@ -152,7 +153,7 @@ func TestMatches(t *testing.T) {
 
 // resourceTag returns the value a statement's condition requires of the resource's tag key,
 // "" for none (StringEqualsIfExists counts: a key that has the tag must have that value).
-func resourceTag(st infra.Statement, key string) string {
+func resourceTag(st iampolicy.Statement, key string) string {
 	for _, op := range []string{"StringEquals", "StringEqualsIfExists"} {
 		if v := st.Condition[op]["aws:ResourceTag/"+key]; len(v) == 1 {
 			return v[0]
@@ -318,11 +319,11 @@ func TestPolicyScopingMatchesIAM(t *testing.T) {
 
 // TestIAMScopeChecksConditionKeys: the check refuses a condition key the action does not support.
 func TestIAMScopeChecksConditionKeys(t *testing.T) {
-	doc := infra.PolicyDocument{Version: "2012-10-17", Statement: []infra.Statement{
+	doc := infra.PolicyDocument{Version: "2012-10-17", Statement: []iampolicy.Statement{
 		{Sid: "Good", Effect: "Allow", Action: []string{"kms:ScheduleKeyDeletion"}, Resource: []string{"arn:aws:kms:eu-central-1:123456789012:key/*"},
-			Condition: infra.Condition{"StringEquals": {"aws:ResourceTag/keyage:stack": {"prod"}}}},
+			Condition: iampolicy.Condition{"StringEquals": {"aws:ResourceTag/keyage:stack": {"prod"}}}},
 		{Sid: "Bad", Effect: "Allow", Action: []string{"sns:Subscribe"}, Resource: []string{"arn:aws:sns:eu-central-1:123456789012:t"},
-			Condition: infra.Condition{"StringEquals": {"iam:PassedToService": {"sns.amazonaws.com"}}}},
+			Condition: iampolicy.Condition{"StringEquals": {"iam:PassedToService": {"sns.amazonaws.com"}}}},
 	}}
 	report := iamScope(t, doc)
 	if len(report.Problems) != 1 || report.Problems[0].Sid != "Bad" || !strings.Contains(report.Problems[0].Problem, "does not support condition key iam:PassedToService") {

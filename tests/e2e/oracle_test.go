@@ -5,13 +5,17 @@ package e2e
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 	"github.com/keyage/keyage/workflow"
@@ -235,6 +239,31 @@ func checkPayloads(t *testing.T, res *sfnlocal.Result) {
 		if tk.MaxInputBytes > sfnlocal.PayloadLimit || tk.MaxResultBytes > sfnlocal.PayloadLimit {
 			t.Errorf("task %s: parameters %d, result %d bytes: over %d", tk.State, tk.MaxInputBytes, tk.MaxResultBytes, sfnlocal.PayloadLimit)
 		}
+	}
+}
+
+// readmeLargest finds the README's "largest measured: 186,629 bytes, the input of `HasFindings`"
+// (the words may wrap).
+var readmeLargest = regexp.MustCompile("largest measured: ([0-9,]+) bytes,\\s+the (input|output) of `([A-Za-z]+)`")
+
+// checkReadmeLargest compares the README's figure for the largest state at 5,000 users x 2 stale
+// keys with what this scenario measured, so the claim cannot drift. When a change moves the
+// figure, this fails with the new measurement: check that it keeps room under
+// asl.MaxPayloadBytes (checkPayloads fails above it), then write the new bytes and state into
+// the README's sentence.
+func checkReadmeLargest(t *testing.T, got sfnlocal.Largest) {
+	t.Helper()
+	readme := string(readFile(t, filepath.Join(modroot.MustFind(t), "README.md")))
+	m := readmeLargest.FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatalf("README.md: no %q", readmeLargest)
+	}
+	bytes, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if err != nil {
+		t.Fatalf("README.md: largest measured %q: %v", m[1], err)
+	}
+	if bytes != got.Bytes || m[2] != got.Direction || m[3] != got.Name || got.Scope != "" {
+		t.Errorf("README.md says the largest state is %s bytes, the %s of %s; measured %v: update the README", m[1], m[2], m[3], got)
 	}
 }
 

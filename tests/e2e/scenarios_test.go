@@ -179,6 +179,7 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	elapsed := time.Since(start)
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkPayloads(t, res)
+	checkReadmeLargest(t, res.Largest)
 	checkEveryUserOnce(t, e, nil)
 	checkCost(t, e, res, s, 5000)
 	p := workflow.Policy(s)
