@@ -86,6 +86,7 @@ func inferredPermissions(t *Task) []PolicyStatement {
 	return nil
 }
 
+// allow is one Allow statement.
 func allow(actions []string, resources ...string) PolicyStatement {
 	return PolicyStatement{Effect: "Allow", Action: actions, Resource: resources}
 }
