@@ -273,7 +273,7 @@ func worstReport(t testing.TB) json.RawMessage {
 func TestPayloadSimulated5000Users(t *testing.T) {
 	plan := PlanFor(config.Defaults().MaxConcurrency)
 	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
-	policy := Policy(config.Defaults())
+	policy := config.Defaults().Policy()
 	run := encode(t, map[string]any{"policy": policy, "account": "123456789012", "now": now.Format(time.RFC3339)})
 	var summary *agecheck.Summary
 	largest := map[string]int{}

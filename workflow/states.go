@@ -152,7 +152,7 @@ func (b builder) addInput(st asl.States) {
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
 			"run": map[string]any{
-				"policy":  Policy(b.s),
+				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",

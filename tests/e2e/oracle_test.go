@@ -244,7 +244,7 @@ func checkPayloads(t *testing.T, res *sfnlocal.Result) {
 // nothing are the ones the interpreter went through.
 func checkCost(t *testing.T, e *sfnlocal.Env, res *sfnlocal.Result, s config.Settings, users int) {
 	t.Helper()
-	c, err := workflow.CostFor(s, users)
+	c, err := workflow.CostFor(config.MustCheck(s), users)
 	if err != nil {
 		t.Fatal(err)
 	}
