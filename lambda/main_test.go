@@ -173,13 +173,13 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	if want := []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}; !slices.Equal(ids, want) {
 		t.Fatalf("findings %v, want oldest first %v", ids, want)
 	}
-	if fd := s.Findings[1]; fd.LastUsedDate != "2026-11-20T17:04:00Z" || fd.LastUsedService != "s3" || fd.LastUsedRegion != "eu-west-1" {
+	if fd := s.Findings[1]; fd.LastUsedDate.String() != "2026-11-20T17:04:00Z" || fd.LastUsedService != "s3" || fd.LastUsedRegion != "eu-west-1" {
 		t.Errorf("stale finding %+v, want last used 2026-11-20T17:04:00Z in s3, eu-west-1", fd)
 	}
-	if fd := s.Findings[2]; fd.LastUsedService != "N/A" || fd.LastUsedDate != "" {
+	if fd := s.Findings[2]; fd.LastUsedService != "N/A" || !fd.LastUsedDate.IsZero() {
 		t.Errorf("warning finding %+v, want never used (N/A)", fd)
 	}
-	if fd := s.Findings[0]; fd.LastUsedService != "" || fd.LastUsedDate != "" {
+	if fd := s.Findings[0]; fd.LastUsedService != "" || !fd.LastUsedDate.IsZero() {
 		t.Errorf("finding %+v whose lookup was denied, want no last-used details", fd)
 	}
 	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}) {

@@ -145,7 +145,7 @@ func worstChildSummary(t testing.TB, n int) int {
 	}
 	for i := range s1.Findings {
 		f := &s1.Findings[i]
-		f.LastUsedDate = worstTimestamp
+		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
 		f.LastUsedService = strings.Repeat("s", maxServiceName)
 		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
 	}
@@ -251,7 +251,7 @@ func worstReport(t testing.TB) json.RawMessage {
 		t.Fatal(err)
 	}
 	for i := range s.Findings {
-		s.Findings[i].LastUsedDate = worstTimestamp
+		s.Findings[i].LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
 		s.Findings[i].LastUsedService = strings.Repeat("s", maxServiceName)
 		s.Findings[i].LastUsedRegion = strings.Repeat("r", maxRegionName)
 	}
@@ -300,7 +300,7 @@ func TestPayloadSimulated5000Users(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range s.Findings {
-				s.Findings[i].LastUsedDate = "2026-05-31T23:59:59Z"
+				s.Findings[i].LastUsedDate = agecheck.ParseTimestamp("2026-05-31T23:59:59Z")
 				s.Findings[i].LastUsedService = "s3"
 				s.Findings[i].LastUsedRegion = "eu-central-1"
 			}

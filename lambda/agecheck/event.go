@@ -161,14 +161,14 @@ type namedCount struct {
 
 // Finding is one flagged key.
 type Finding struct {
-	UserName        string `json:"userName"`
-	AccessKeyID     string `json:"accessKeyId"`
-	CreateDate      string `json:"createDate"` // RFC 3339, UTC
-	AgeDays         int    `json:"ageDays"`    // whole days, rounded down
-	Severity        string `json:"severity"`   // SeverityStale or SeverityWarning
-	LastUsedDate    string `json:"lastUsedDate,omitempty"`
-	LastUsedService string `json:"lastUsedService,omitempty"`
-	LastUsedRegion  string `json:"lastUsedRegion,omitempty"`
+	UserName        string    `json:"userName"`
+	AccessKeyID     string    `json:"accessKeyId"`
+	CreateDate      Timestamp `json:"createDate"`            // RFC 3339, UTC, whole seconds (timestampAt)
+	AgeDays         int       `json:"ageDays"`               // whole days, rounded down
+	Severity        string    `json:"severity"`              // SeverityStale or SeverityWarning
+	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
+	LastUsedService string    `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.

@@ -132,7 +132,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 				continue
 			}
 			if !lu.Date.IsZero() {
-				f.LastUsedDate = formatTime(lu.Date)
+				f.LastUsedDate = timestampAt(lu.Date)
 			}
 			f.LastUsedService = lu.ServiceName
 			f.LastUsedRegion = lu.Region
@@ -147,8 +147,8 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 			slog.String("accessKeyId", f.AccessKeyID),
 			slog.Int("ageDays", f.AgeDays),
 			slog.String("severity", f.Severity),
-			slog.String("createDate", f.CreateDate),
-			slog.String("lastUsedDate", f.LastUsedDate),
+			slog.String("createDate", f.CreateDate.String()),
+			slog.String("lastUsedDate", f.LastUsedDate.String()),
 			slog.String("lastUsedService", f.LastUsedService),
 			slog.String("lastUsedRegion", f.LastUsedRegion),
 			slog.Int("maxAgeDays", ev.Policy.MaxAgeDays),

@@ -98,11 +98,12 @@ func (s *Summary) Trim(maxBytes int) bool {
 }
 
 // compareFindings orders findings oldest first, then by user name and key ID, so that the
-// order is total and every run renders the same. CreateDate strings are whole-second RFC 3339
-// in UTC, whose lexical order is time order.
+// order is total and every run renders the same. CreateDate texts are whole-second RFC 3339
+// in UTC (timestampAt), whose lexical order is time order; comparing the texts also orders
+// texts that a merge event carried and that do not parse.
 func compareFindings(a, b Finding) int {
 	// Not cmp.Or: it would evaluate every comparison; most pairs differ in the first.
-	if c := strings.Compare(a.CreateDate, b.CreateDate); c != 0 {
+	if c := strings.Compare(a.CreateDate.String(), b.CreateDate.String()); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.UserName, b.UserName); c != 0 {

@@ -14,7 +14,7 @@ import (
 func finding(user, id string, ageDays int) Finding {
 	return Finding{
 		UserName: user, AccessKeyID: id, AgeDays: ageDays, Severity: SeverityStale,
-		CreateDate: formatTime(testNow.Add(-days(ageDays) - time.Hour)),
+		CreateDate: timestampAt(testNow.Add(-days(ageDays) - time.Hour)),
 	}
 }
 

@@ -306,21 +306,21 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	return b.String()
 }
 
-// datePart shows the date of an RFC 3339 timestamp, or the text itself if it is not one.
-func datePart(ts string) string {
-	if t, err := ParseTime(ts); err == nil {
-		return t.Format(time.DateOnly)
-	}
-	if ts == "" {
+// datePart shows the date of a timestamp, or its text if it is not one.
+func datePart(ts Timestamp) string {
+	switch {
+	case ts.Valid():
+		return ts.Time().Format(time.DateOnly)
+	case ts.IsZero():
 		return "-"
 	}
-	return oneLine(ts)
+	return oneLine(ts.String())
 }
 
 // lastUsedText shows when and where a key was last used, "never" when IAM says so, and
 // "unknown" when the lookup failed.
 func lastUsedText(f Finding) string {
-	if f.LastUsedDate == "" {
+	if f.LastUsedDate.IsZero() {
 		if f.LastUsedService == neverUsedService {
 			return "never"
 		}

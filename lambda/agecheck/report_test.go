@@ -104,11 +104,11 @@ func goldenSummary() Summary {
 	return Summary{
 		Counts: Counts{Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2},
 		Findings: []Finding{
-			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: "2023-01-15T09:30:00Z", AgeDays: 1408,
+			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: ParseTimestamp("2023-01-15T09:30:00Z"), AgeDays: 1408,
 				Severity: SeverityStale, LastUsedService: "N/A", LastUsedRegion: "N/A"},
-			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: "2026-05-01T12:00:00Z", AgeDays: 205,
-				Severity: SeverityStale, LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
-			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: "2026-08-30T08:00:00Z", AgeDays: 85,
+			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: ParseTimestamp("2026-05-01T12:00:00Z"), AgeDays: 205,
+				Severity: SeverityStale, LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
+			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: ParseTimestamp("2026-08-30T08:00:00Z"), AgeDays: 85,
 				Severity: SeverityWarning},
 		},
 		UncheckedUsers: []UncheckedUser{
@@ -186,7 +186,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 
 func TestEmailKeepsCellsOnOneLine(t *testing.T) {
 	s := Summary{Counts: Counts{Stale: 1, Unchecked: 1},
-		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: "2020-01-01T00:00:00Z", Severity: SeverityStale}},
+		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), Severity: SeverityStale}},
 		UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E", Cause: "line1\nline2\r\n"}},
 	}
 	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
@@ -228,7 +228,7 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 		{"nothing found", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1}},
 			"Test run: no IAM access keys older than 90 days, in 123456789012", SeverityNone,
 			"Nothing found: no active key is older than 90 days or 75 days, and every user's keys were read."},
-		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: "2020-01-01T00:00:00Z", AgeDays: 2000, Severity: SeverityStale}}},
+		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2000, Severity: SeverityStale}}},
 			"Test run: 1 IAM access key older than 90 days, in 123456789012", SeverityStale, "1 active key is older than 90 days."},
 		{"only unchecked", Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
 			"Test run: 1 IAM user not checked for old access keys, in 123456789012", SeverityUnchecked, "1 user's keys could not be read."},
@@ -368,9 +368,9 @@ func TestLastUsedText(t *testing.T) {
 		{Finding{}, "unknown"},
 		{Finding{LastUsedService: "s3"}, "unknown"},
 		{Finding{LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "never"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"}, "2026-11-20 (s3, eu-west-1)"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "2026-11-20"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedRegion: "us-east-1"}, "2026-11-20 (us-east-1)"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"}, "2026-11-20 (s3, eu-west-1)"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "2026-11-20"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedRegion: "us-east-1"}, "2026-11-20 (us-east-1)"},
 	}
 	for _, tt := range tests {
 		if got := lastUsedText(tt.f); got != tt.want {

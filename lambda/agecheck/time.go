@@ -23,6 +23,15 @@ func ParseTimestamp(text string) Timestamp {
 	return Timestamp{text: text, time: t, valid: err == nil}
 }
 
+// timestampAt is the Timestamp the summaries carry for t: its text is formatTime(t).
+func timestampAt(t time.Time) Timestamp {
+	return Timestamp{text: formatTime(t), time: t.UTC().Truncate(time.Second), valid: true}
+}
+
+// IsZero reports whether the Timestamp has no text (an absent field); encoding/json's omitzero
+// leaves such a field out.
+func (ts Timestamp) IsZero() bool { return ts.text == "" }
+
 // Time returns the instant in UTC, or the zero time when the text did not parse.
 func (ts Timestamp) Time() time.Time { return ts.time }
 

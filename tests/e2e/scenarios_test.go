@@ -66,7 +66,7 @@ func TestOneUser(t *testing.T) {
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
 	if len(body.Findings) == 1 {
 		f := body.Findings[0]
-		if f.LastUsedDate != "2026-02-27T08:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "eu-west-1" {
+		if f.LastUsedDate.String() != "2026-02-27T08:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "eu-west-1" {
 			t.Errorf("last used = %q %q %q, want 2026-02-27T08:00:00Z s3 eu-west-1", f.LastUsedDate, f.LastUsedService, f.LastUsedRegion)
 		}
 	}
