@@ -176,13 +176,3 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 		slog.String("now", now),
 	)
 }
-
-// attrs are the counts as log attributes, under their JSON names.
-func (c *Counts) attrs() []slog.Attr {
-	named := c.named()
-	out := make([]slog.Attr, len(named), len(named)+3) // room for the callers' own attributes
-	for i, nc := range named {
-		out[i] = slog.Int(nc.name, nc.n)
-	}
-	return out
-}

@@ -89,9 +89,3 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, firstErr
 }
-
-// formatTime renders a time as the summaries carry it: RFC 3339 in UTC, whole seconds, so that
-// the strings sort in time order.
-func formatTime(t time.Time) string {
-	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
