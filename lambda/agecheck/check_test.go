@@ -230,7 +230,7 @@ func TestCheckCounts(t *testing.T) {
 	if !reflect.DeepEqual(s.UncheckedUsers, wantUnchecked) {
 		t.Errorf("got unchecked %+v, want %+v (whole causes, sorted by name)", s.UncheckedUsers, wantUnchecked)
 	}
-	if !s.Trim(MaxSummaryBytes) {
+	if !must(s.Trim(MaxSummaryBytes)) {
 		t.Errorf("Trim reported nothing trimmed, want the long cause shortened")
 	}
 	if got := len(s.UncheckedUsers[1].Cause); got != MaxCauseLength {

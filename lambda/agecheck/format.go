@@ -38,11 +38,13 @@ func truncateUTF8(s string, max int) string {
 	return s[:cut]
 }
 
-// jsonSize is the length of v's JSON encoding. The types passed here always encode.
-func jsonSize(v any) int {
+// jsonSize is the length of v's JSON encoding. The summaries and messages measured here hold
+// strings, numbers and booleans only, so it should never fail; if it does, the caller fails
+// with the reason rather than a panic.
+func jsonSize(v any) (int, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic("agecheck: encoding a summary failed: " + err.Error())
+		return 0, fmt.Errorf("measure the JSON encoding of a %T: %w", v, err)
 	}
-	return len(b)
+	return len(b), nil
 }

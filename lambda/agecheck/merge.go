@@ -7,8 +7,9 @@ import (
 
 // Merge folds the Summaries of a page's children (results) into the running Summary (prev,
 // nil on the first page). Counts add exactly; findings and unchecked users are merged in the
-// order Check gives them (oldest first), and the result is trimmed to MaxSummaryBytes.
-func Merge(prev *Summary, results []Summary) Summary {
+// order Check gives them (oldest first), and the result is trimmed to MaxSummaryBytes (Trim,
+// whose error it returns).
+func Merge(prev *Summary, results []Summary) (Summary, error) {
 	var out Summary
 	all := results
 	if prev != nil {
@@ -33,8 +34,10 @@ func Merge(prev *Summary, results []Summary) Summary {
 	}
 	slices.SortStableFunc(out.Findings, compareFindings)
 	slices.SortStableFunc(out.UncheckedUsers, compareUnchecked)
-	out.Trim(MaxSummaryBytes)
-	return out
+	if _, err := out.Trim(MaxSummaryBytes); err != nil {
+		return Summary{}, err
+	}
+	return out, nil
 }
 
 // compareFindings orders findings oldest first, then by user name and key ID, so that the

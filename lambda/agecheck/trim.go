@@ -13,8 +13,8 @@ const findingsKeyOverhead = len(`,"findings":[`) + len(`]`)
 // each Cause to MaxCauseLength and keeps at most MaxUncheckedListed unchecked users, then drops
 // findings from the end (the newest, as Check and Merge sort them), then, if the unchecked
 // users alone are still too large, drops them from the end too. It reports whether anything
-// was shortened or dropped.
-func (s *Summary) Trim(maxBytes int) bool {
+// was shortened or dropped. Its error is one of measuring the encoding (jsonSize).
+func (s *Summary) Trim(maxBytes int) (bool, error) {
 	trimmed := false
 	for i := range s.UncheckedUsers {
 		if c := s.UncheckedUsers[i].Cause; len(c) > MaxCauseLength {
@@ -26,18 +26,26 @@ func (s *Summary) Trim(maxBytes int) bool {
 		s.UncheckedUsers = s.UncheckedUsers[:MaxUncheckedListed]
 		trimmed = true
 	}
-	if jsonSize(s) <= maxBytes {
-		return trimmed
+	size, err := jsonSize(s)
+	if err != nil || size <= maxBytes {
+		return trimmed, err
 	}
 
 	findings := s.Findings
 	s.Findings = nil
-	base := jsonSize(s)
-	size, keep := base, 0
+	if size, err = jsonSize(s); err != nil {
+		return trimmed, err
+	}
+	keep := 0
 	for i := range findings {
-		add := jsonSize(&findings[i]) + 1 // the element and its comma (or the key's overhead)
+		add, err := jsonSize(&findings[i])
+		if err != nil {
+			return trimmed, err
+		}
 		if i == 0 {
-			add = jsonSize(&findings[i]) + findingsKeyOverhead
+			add += findingsKeyOverhead
+		} else {
+			add++ // the comma before the element
 		}
 		if size+add > maxBytes {
 			break
@@ -50,11 +58,17 @@ func (s *Summary) Trim(maxBytes int) bool {
 	}
 	// A summary without findings may still be too large when the causes are; shed unchecked
 	// users one at a time (rare, and bounded by MaxUncheckedListed).
-	for len(s.UncheckedUsers) > 0 && jsonSize(s) > maxBytes {
+	for len(s.UncheckedUsers) > 0 {
+		if size, err = jsonSize(s); err != nil {
+			return true, err
+		}
+		if size <= maxBytes {
+			break
+		}
 		s.UncheckedUsers = s.UncheckedUsers[:len(s.UncheckedUsers)-1]
 	}
 	if len(s.UncheckedUsers) == 0 {
 		s.UncheckedUsers = nil
 	}
-	return true
+	return true, nil
 }
