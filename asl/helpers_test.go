@@ -36,15 +36,17 @@ func runASLValidator(t *testing.T, files []string) map[string]aslValidatorResult
 }
 
 // testdataMachine is one testdata/*.asl.json definition: its name (the file's without
-// ".asl.json"), its path and its bytes.
+// ".asl.json"), its path, its bytes and what Parse made of them.
 type testdataMachine struct {
 	name, file string
 	data       []byte
+	m          *StateMachine
 }
 
 // testdataMachines reads the testdata/*.asl.json definitions: the golden machines and the
-// real-world style definitions, all in canonical form. It fails the test when it finds fewer
-// than the 2 golden machines and 5 real-world definitions.
+// real-world style definitions, all in canonical form, and parses each. It fails the test when
+// one does not parse, or when it finds fewer than the 2 golden machines and 5 real-world
+// definitions.
 func testdataMachines(t *testing.T) []testdataMachine {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))
@@ -60,7 +62,11 @@ func testdataMachines(t *testing.T) []testdataMachine {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = testdataMachine{name: strings.TrimSuffix(filepath.Base(file), ".asl.json"), file: file, data: data}
+		m, err := Parse(data)
+		if err != nil {
+			t.Fatalf("Parse %s: %v", file, err)
+		}
+		out[i] = testdataMachine{name: strings.TrimSuffix(filepath.Base(file), ".asl.json"), file: file, data: data, m: m}
 	}
 	return out
 }

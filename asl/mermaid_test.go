@@ -14,14 +14,10 @@ import (
 func TestMermaidGolden(t *testing.T) {
 	for _, g := range testdataMachines(t) {
 		t.Run(g.name, func(t *testing.T) {
-			m, err := Parse(g.data)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			got := m.Mermaid()
+			got := g.m.Mermaid()
 			checkMermaidStructure(t, got)
 			golden.Check(t, filepath.Join("testdata", "mermaid", g.name+".mmd"), []byte(got))
-			if again := m.Mermaid(); again != got {
+			if again := g.m.Mermaid(); again != got {
 				t.Errorf("two drawings of the same machine differ")
 			}
 		})

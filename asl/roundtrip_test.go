@@ -14,16 +14,11 @@ import (
 func TestRoundTrip(t *testing.T) {
 	for _, g := range testdataMachines(t) {
 		t.Run(g.name, func(t *testing.T) {
-			want := g.data
-			m, err := Parse(want)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			got, err := m.Render()
+			got, err := g.m.Render()
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			if !bytes.Equal(got, want) {
+			if !bytes.Equal(got, g.data) {
 				t.Errorf("Parse then Render of %s differs from the file:\ngot:\n%s", g.file, got)
 			}
 		})
