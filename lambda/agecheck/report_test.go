@@ -239,14 +239,7 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 			if !r.Publish || !r.Test || r.Subject != tt.subject || r.Severity != tt.severity || r.Account != testAccount {
 				t.Errorf("got %+v, want publish and test, subject %q, severity %q", r, tt.subject, tt.severity)
 			}
-			var m snsMessage
-			if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
-				t.Fatal(err)
-			}
-			var body MessageBody
-			if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
-				t.Fatal(err)
-			}
+			m, body := decodeMessage(t, r)
 			if !body.Test || body.Severity != tt.severity || body.Counts != tt.s.Counts {
 				t.Errorf("default body: test %v, severity %q, counts %+v; want true, %q, %+v", body.Test, body.Severity, body.Counts, tt.severity, tt.s.Counts)
 			}
