@@ -482,8 +482,7 @@ func (s *Parallel) graphs() []nestedGraph {
 func (s *Map) graphs() []nestedGraph {
 	var out []nestedGraph
 	if s.ItemProcessor != nil {
-		pc := s.ItemProcessor.ProcessorConfig
-		express := pc != nil && pc.Mode == ModeDistributed && pc.ExecutionType == ExecutionExpress
+		express := s.IsDistributed() && s.ItemProcessor.ProcessorConfig.ExecutionType == ExecutionExpress
 		out = append(out, nestedGraph{segment: "ItemProcessor", branch: &s.ItemProcessor.Branch, express: express})
 	}
 	if s.Iterator != nil {
