@@ -15,6 +15,9 @@ import (
 type nestedGraph struct {
 	segment string
 	branch  *Branch
+	// express is set on the item processor of a Distributed Map whose children are EXPRESS
+	// executions, where some service integration patterns are not allowed.
+	express bool
 }
 
 // transitions lists the names a state can move to, in order: Next, a Choice's rules and

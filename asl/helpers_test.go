@@ -1,6 +1,9 @@
 package asl
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/keyage/keyage/internal/nodecheck"
@@ -28,6 +31,42 @@ func runASLValidator(t *testing.T, files []string) map[string]aslValidatorResult
 	out := make(map[string]aslValidatorResult, len(results))
 	for _, r := range results {
 		out[r.File] = r
+	}
+	return out
+}
+
+// testdataMachine is one testdata/*.asl.json definition: its name (the file's without
+// ".asl.json"), its path, its bytes and what Parse made of them.
+type testdataMachine struct {
+	name, file string
+	data       []byte
+	m          *StateMachine
+}
+
+// testdataMachines reads the testdata/*.asl.json definitions: the golden machines and the
+// real-world style definitions, all in canonical form, and parses each. It fails the test when
+// one does not parse, or when it finds fewer than the 2 golden machines and 5 real-world
+// definitions.
+func testdataMachines(t *testing.T) []testdataMachine {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 7 {
+		t.Fatalf("found %d testdata/*.asl.json files, want the 2 golden machines and at least 5 real-world definitions", len(files))
+	}
+	out := make([]testdataMachine, len(files))
+	for i, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(data)
+		if err != nil {
+			t.Fatalf("Parse %s: %v", file, err)
+		}
+		out[i] = testdataMachine{name: strings.TrimSuffix(filepath.Base(file), ".asl.json"), file: file, data: data, m: m}
 	}
 	return out
 }

@@ -61,30 +61,32 @@ func (m *StateMachine) IAMStatements(machineARN string) []PolicyStatement {
 // yield nothing: give such tasks Permissions.
 func inferredPermissions(t *Task) []PolicyStatement {
 	res := strings.TrimSuffix(strings.TrimSuffix(t.Resource, ".waitForTaskToken"), ".sync")
-	parts := strings.Split(res, ":")
-	if len(parts) < 6 || parts[0] != "arn" {
+	a, err := arn.Parse(res)
+	if err != nil {
 		return nil
 	}
 	tmpl := readerWriterTemplate(t.Parameters, t.Arguments)
+	call := strings.Split(a.Resource, ":")
 	switch {
-	case parts[2] == "states" && parts[5] == "aws-sdk" && len(parts) == 8:
-		return []PolicyStatement{allow([]string{SDKIAMAction(parts[6], parts[7])}, "*")}
-	case parts[2] == "states" && len(parts) == 7 && parts[5] == "lambda" && parts[6] == "invoke":
+	case a.Service == "states" && len(call) == 3 && call[0] == "aws-sdk":
+		return []PolicyStatement{allow([]string{SDKIAMAction(call[1], call[2])}, "*")}
+	case a.Service == "states" && a.Resource == "lambda:invoke":
 		if fn, ok := literalString(tmpl, "FunctionName"); ok && strings.HasPrefix(fn, "arn:") {
 			return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, fn, fn+":*")}
 		}
 		return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, "*")}
-	case parts[2] == "states" && len(parts) == 7 && parts[5] == "sns" && parts[6] == "publish":
+	case a.Service == "states" && a.Resource == "sns:publish":
 		if topic, ok := literalString(tmpl, "TopicArn"); ok {
 			return []PolicyStatement{allow([]string{"sns:Publish"}, topic)}
 		}
 		return []PolicyStatement{allow([]string{"sns:Publish"}, "*")}
-	case parts[2] == "lambda" && len(parts) >= 7 && parts[5] == "function":
+	case a.Service == "lambda" && strings.HasPrefix(a.Resource, "function:"):
 		return []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, res)}
 	}
 	return nil
 }
 
+// allow is one Allow statement.
 func allow(actions []string, resources ...string) PolicyStatement {
 	return PolicyStatement{Effect: "Allow", Action: actions, Resource: resources}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // Mermaid draws the machine as a Mermaid stateDiagram-v2, for documentation: one node per
@@ -159,12 +161,14 @@ func mapKind(s *Map) string {
 // taskCall shortens a Task's Resource to the call it makes: "aws-sdk:iam:listUsers",
 // "lambda:invoke", "sns:publish"; a function or activity ARN gives its resource part.
 func taskCall(resource string) string {
-	if i := strings.Index(resource, ":states:::"); i >= 0 {
-		return resource[i+len(":states:::"):]
-	}
-	parts := strings.SplitN(resource, ":", 7)
-	if len(parts) == 7 {
-		return parts[5] + ":" + parts[6]
+	a, err := arn.Parse(resource)
+	switch {
+	case err != nil:
+		return ""
+	case a.Service == "states" && a.Region == "" && a.AccountID == "":
+		return a.Resource // a service integration: arn:<partition>:states:::<call>
+	case strings.Contains(a.Resource, ":"):
+		return a.Resource // function:<name>, activity:<name>
 	}
 	return ""
 }

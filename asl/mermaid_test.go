@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,25 +12,12 @@ import (
 // TestMermaidGolden draws every golden machine of testdata and compares the diagrams with
 // testdata/mermaid/*.mmd (go test ./asl -run Mermaid -update rewrites them).
 func TestMermaidGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden machines in testdata (%v)", err)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".asl.json")
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Parse(data)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			got := m.Mermaid()
+	for _, g := range testdataMachines(t) {
+		t.Run(g.name, func(t *testing.T) {
+			got := g.m.Mermaid()
 			checkMermaidStructure(t, got)
-			golden.Check(t, filepath.Join("testdata", "mermaid", name+".mmd"), []byte(got))
-			if again := m.Mermaid(); again != got {
+			golden.Check(t, filepath.Join("testdata", "mermaid", g.name+".mmd"), []byte(got))
+			if again := g.m.Mermaid(); again != got {
 				t.Errorf("two drawings of the same machine differ")
 			}
 		})

@@ -171,97 +171,133 @@ func decodeState(raw json.RawMessage) (State, error) {
 	return st, nil
 }
 
-func checkType(got, want string) error {
-	if got != want {
-		return fmt.Errorf("Type %q decoded as a %s", got, want)
+// members are a JSON object's members by key, read once (scanObject) for what a struct
+// decoding cannot see: a state's "Type", and a literal 0 or "" that would vanish as the Go zero
+// value.
+type members map[string]json.RawMessage
+
+// scanObject reads a JSON object's members in one pass: by key (the last of a repeated key wins,
+// as in encoding/json), and the object again without its "Type" members, the others in their
+// order, for decodeTyped. ok is false when data is not a well-formed object; the strict
+// decoding that follows then reports why.
+func scanObject(data []byte) (m members, untyped []byte, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
 	}
-	return nil
+	m = members{}
+	untyped = append(make([]byte, 0, len(data)), '{')
+	for dec.More() {
+		start := dec.InputOffset()
+		key, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, false
+		}
+		m[key.(string)] = v // object keys are always strings
+		if key == "Type" {
+			continue
+		}
+		if len(untyped) > 1 {
+			untyped = append(untyped, ',')
+		}
+		untyped = append(untyped, bytes.TrimLeft(data[start:dec.InputOffset()], " \t\r\n,")...)
+	}
+	return m, append(untyped, '}'), true
+}
+
+// decodeMembers decodes data strictly into v (decodeStrict) and returns its members.
+func decodeMembers(data []byte, v any) (members, error) {
+	if err := decodeStrict(data, v); err != nil {
+		return nil, err
+	}
+	m, _, _ := scanObject(data)
+	return m, nil
+}
+
+// decodeTyped decodes data, a state object, into aux (the state's fields as a type without
+// UnmarshalJSON, beside any raw Number fields), and checks that its "Type" is typ: the inverse
+// of withType. It returns the object's members for the state's own checks.
+func decodeTyped(data []byte, typ string, aux any) (members, error) {
+	m, untyped, ok := scanObject(data)
+	if !ok {
+		untyped = data
+	}
+	if err := decodeStrict(untyped, aux); err != nil {
+		return nil, err
+	}
+	var got string
+	if raw, ok := m["Type"]; ok {
+		if err := json.Unmarshal(raw, &got); err != nil {
+			return nil, err
+		}
+	}
+	if got != typ {
+		return nil, fmt.Errorf("Type %q decoded as a %s", got, typ)
+	}
+	return m, nil
 }
 
 // UnmarshalJSON decodes a Task and its Numbers.
 func (s *Task) UnmarshalJSON(data []byte) error {
 	type plain Task
 	aux := struct {
-		Type string `json:"Type"`
 		*plain
 		TimeoutSeconds       json.RawMessage `json:"TimeoutSeconds"`
 		TimeoutSecondsPath   Path            `json:"TimeoutSecondsPath"`
 		HeartbeatSeconds     json.RawMessage `json:"HeartbeatSeconds"`
 		HeartbeatSecondsPath Path            `json:"HeartbeatSecondsPath"`
 	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
+	if _, err := decodeTyped(data, s.Type(), &aux); err != nil {
 		return err
 	}
-	return errors.Join(checkType(aux.Type, s.Type()),
-		s.TimeoutSeconds.decode("TimeoutSeconds", aux.TimeoutSeconds, aux.TimeoutSecondsPath, 1),
+	return errors.Join(s.TimeoutSeconds.decode("TimeoutSeconds", aux.TimeoutSeconds, aux.TimeoutSecondsPath, 1),
 		s.HeartbeatSeconds.decode("HeartbeatSeconds", aux.HeartbeatSeconds, aux.HeartbeatSecondsPath, 1))
 }
 
 // UnmarshalJSON decodes a Pass state.
 func (s *Pass) UnmarshalJSON(data []byte) error {
 	type plain Pass
-	aux := struct {
-		Type string `json:"Type"`
-		*plain
-	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
-		return err
-	}
-	return checkType(aux.Type, s.Type())
+	_, err := decodeTyped(data, s.Type(), &struct{ *plain }{(*plain)(s)})
+	return err
 }
 
 // UnmarshalJSON decodes a Choice state.
 func (s *Choice) UnmarshalJSON(data []byte) error {
 	type plain Choice
-	aux := struct {
-		Type string `json:"Type"`
-		*plain
-	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
-		return err
-	}
-	return checkType(aux.Type, s.Type())
+	_, err := decodeTyped(data, s.Type(), &struct{ *plain }{(*plain)(s)})
+	return err
 }
 
 // UnmarshalJSON decodes a Wait state and its Seconds.
 func (s *Wait) UnmarshalJSON(data []byte) error {
 	type plain Wait
 	aux := struct {
-		Type string `json:"Type"`
 		*plain
 		Seconds     json.RawMessage `json:"Seconds"`
 		SecondsPath Path            `json:"SecondsPath"`
 	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
+	if _, err := decodeTyped(data, s.Type(), &aux); err != nil {
 		return err
 	}
-	return errors.Join(checkType(aux.Type, s.Type()), s.Seconds.decode("Seconds", aux.Seconds, aux.SecondsPath, 1))
+	return s.Seconds.decode("Seconds", aux.Seconds, aux.SecondsPath, 1)
 }
 
 // UnmarshalJSON decodes a Succeed state.
 func (s *Succeed) UnmarshalJSON(data []byte) error {
 	type plain Succeed
-	aux := struct {
-		Type string `json:"Type"`
-		*plain
-	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
-		return err
-	}
-	return checkType(aux.Type, s.Type())
+	_, err := decodeTyped(data, s.Type(), &struct{ *plain }{(*plain)(s)})
+	return err
 }
 
 // UnmarshalJSON decodes a Fail state.
 func (s *Fail) UnmarshalJSON(data []byte) error {
 	type plain Fail
-	aux := struct {
-		Type string `json:"Type"`
-		*plain
-	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
-		return err
-	}
-	return checkType(aux.Type, s.Type())
+	_, err := decodeTyped(data, s.Type(), &struct{ *plain }{(*plain)(s)})
+	return err
 }
 
 // UnmarshalJSON decodes a Parallel state; errors inside a branch are located under
@@ -269,18 +305,17 @@ func (s *Fail) UnmarshalJSON(data []byte) error {
 func (s *Parallel) UnmarshalJSON(data []byte) error {
 	type plain Parallel
 	aux := struct {
-		Type string `json:"Type"`
 		*plain
 		Branches []json.RawMessage `json:"Branches"`
 	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
+	if _, err := decodeTyped(data, s.Type(), &aux); err != nil {
 		return err
 	}
 	s.Branches = nil
 	if aux.Branches != nil {
 		s.Branches = make([]Branch, len(aux.Branches))
 	}
-	errs := []error{checkType(aux.Type, s.Type())}
+	var errs []error
 	for i, raw := range aux.Branches {
 		errs = append(errs, located("Branches["+strconv.Itoa(i)+"]", decodeStrict(raw, &s.Branches[i])))
 	}
@@ -299,7 +334,6 @@ func (p *ItemProcessor) UnmarshalJSON(data []byte) error {
 func (s *Map) UnmarshalJSON(data []byte) error {
 	type plain Map
 	aux := struct {
-		Type string `json:"Type"`
 		*plain
 		MaxConcurrency                 json.RawMessage `json:"MaxConcurrency"`
 		MaxConcurrencyPath             Path            `json:"MaxConcurrencyPath"`
@@ -309,7 +343,8 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		ToleratedFailurePercentagePath Path            `json:"ToleratedFailurePercentagePath"`
 		Iterator                       json.RawMessage `json:"Iterator"`
 	}{plain: (*plain)(s)}
-	if err := decodeStrict(data, &aux); err != nil {
+	m, err := decodeTyped(data, s.Type(), &aux)
+	if err != nil {
 		return err
 	}
 	s.Iterator = nil
@@ -330,20 +365,16 @@ func (s *Map) UnmarshalJSON(data []byte) error {
 		s.ItemSelector = s.Parameters
 		s.Parameters = nil
 	}
-	return errors.Join(checkType(aux.Type, s.Type()), err1, err2, err3, rejectEmpty(data, "Label"))
+	return errors.Join(err1, err2, err3, m.rejectEmpty("Label"))
 }
 
 // rejectZero refuses a literal 0 in the named integer fields of a JSON object: the Go zero value
 // means "absent", and these fields have a minimum of 1, so a 0 would otherwise vanish silently.
-func rejectZero(data []byte, fields ...string) error {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return err
-	}
+func (m members) rejectZero(fields ...string) error {
 	var errs []error
 	for _, field := range fields {
 		var n json.Number
-		if raw, ok := obj[field]; ok && json.Unmarshal(raw, &n) == nil {
+		if raw, ok := m[field]; ok && json.Unmarshal(raw, &n) == nil {
 			if v, err := n.Float64(); err == nil && v == 0 {
 				errs = append(errs, fmt.Errorf("%s: 0 is below the minimum 1; omit the field for the default", field))
 			}
@@ -355,14 +386,10 @@ func rejectZero(data []byte, fields ...string) error {
 // rejectEmpty refuses an explicit "" in the named string fields of a JSON object: the Go zero
 // value means "absent", and none of these fields accepts an empty value, so a "" would otherwise
 // vanish silently (and an invalid definition would render as a valid one).
-func rejectEmpty(data []byte, fields ...string) error {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return err
-	}
+func (m members) rejectEmpty(fields ...string) error {
 	var errs []error
 	for _, field := range fields {
-		if raw, ok := obj[field]; ok && string(bytes.TrimSpace(raw)) == `""` {
+		if raw, ok := m[field]; ok && string(bytes.TrimSpace(raw)) == `""` {
 			errs = append(errs, fmt.Errorf("%s: empty string; set a value or omit the field", field))
 		}
 	}
@@ -373,37 +400,41 @@ func rejectEmpty(data []byte, fields ...string) error {
 // BackoffRate (their minimum is 1; zero means absent here) and an empty JitterStrategy.
 func (r *Retrier) UnmarshalJSON(data []byte) error {
 	type plain Retrier
-	if err := decodeStrict(data, (*plain)(r)); err != nil {
+	m, err := decodeMembers(data, (*plain)(r))
+	if err != nil {
 		return err
 	}
-	return errors.Join(rejectZero(data, "IntervalSeconds", "MaxDelaySeconds", "BackoffRate"), rejectEmpty(data, "JitterStrategy"))
+	return errors.Join(m.rejectZero("IntervalSeconds", "MaxDelaySeconds", "BackoffRate"), m.rejectEmpty("JitterStrategy"))
 }
 
 // UnmarshalJSON decodes a ProcessorConfig, refusing an empty Mode or ExecutionType.
 func (p *ProcessorConfig) UnmarshalJSON(data []byte) error {
 	type plain ProcessorConfig
-	if err := decodeStrict(data, (*plain)(p)); err != nil {
+	m, err := decodeMembers(data, (*plain)(p))
+	if err != nil {
 		return err
 	}
-	return rejectEmpty(data, "Mode", "ExecutionType")
+	return m.rejectEmpty("Mode", "ExecutionType")
 }
 
 // UnmarshalJSON decodes a ResultWriter, refusing an empty Resource.
 func (w *ResultWriter) UnmarshalJSON(data []byte) error {
 	type plain ResultWriter
-	if err := decodeStrict(data, (*plain)(w)); err != nil {
+	m, err := decodeMembers(data, (*plain)(w))
+	if err != nil {
 		return err
 	}
-	return rejectEmpty(data, "Resource")
+	return m.rejectEmpty("Resource")
 }
 
 // UnmarshalJSON decodes a WriterConfig, refusing an empty OutputType or Transformation.
 func (w *WriterConfig) UnmarshalJSON(data []byte) error {
 	type plain WriterConfig
-	if err := decodeStrict(data, (*plain)(w)); err != nil {
+	m, err := decodeMembers(data, (*plain)(w))
+	if err != nil {
 		return err
 	}
-	return rejectEmpty(data, "OutputType", "Transformation")
+	return m.rejectEmpty("OutputType", "Transformation")
 }
 
 // UnmarshalJSON decodes an ItemBatcher and its Numbers, refusing a literal 0 batch size.
@@ -433,11 +464,12 @@ func (c *ReaderConfig) UnmarshalJSON(data []byte) error {
 		MaxItems     json.RawMessage `json:"MaxItems"`
 		MaxItemsPath Path            `json:"MaxItemsPath"`
 	}{plain: (*plain)(c)}
-	if err := decodeStrict(data, &aux); err != nil {
+	m, err := decodeMembers(data, &aux)
+	if err != nil {
 		return err
 	}
 	return errors.Join(c.MaxItems.decode("MaxItems", aux.MaxItems, aux.MaxItemsPath, 1),
-		rejectEmpty(data, "InputType", "CSVHeaderLocation", "CSVDelimiter"))
+		m.rejectEmpty("InputType", "CSVHeaderLocation", "CSVDelimiter"))
 }
 
 // UnmarshalJSON refuses an empty QueryLanguage, which would otherwise mean "inherit" silently.

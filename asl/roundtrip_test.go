@@ -12,29 +12,14 @@ import (
 // TestRoundTrip parses every definition in testdata (the golden machines and the real-world
 // style definitions, all written in canonical form) and renders it back byte for byte.
 func TestRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 7 {
-		t.Fatalf("found %d testdata/*.asl.json files, want the 2 golden machines and at least 5 real-world definitions", len(files))
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Parse(want)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			got, err := m.Render()
+	for _, g := range testdataMachines(t) {
+		t.Run(g.name, func(t *testing.T) {
+			got, err := g.m.Render()
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Parse then Render of %s differs from the file:\ngot:\n%s", file, got)
+			if !bytes.Equal(got, g.data) {
+				t.Errorf("Parse then Render of %s differs from the file:\ngot:\n%s", g.file, got)
 			}
 		})
 	}

@@ -88,12 +88,8 @@ func upperFirst(s string) string {
 // statement's Resource where the action supports resource-level permissions.
 func SDKTask(partition, service, action string) *Task {
 	return &Task{
-		Resource: integrationARN(partition, "aws-sdk:"+service+":"+action),
-		Permissions: []PolicyStatement{{
-			Effect:   "Allow",
-			Action:   []string{SDKIAMAction(service, action)},
-			Resource: []string{"*"},
-		}},
+		Resource:    integrationARN(partition, "aws-sdk:"+service+":"+action),
+		Permissions: []PolicyStatement{allow([]string{SDKIAMAction(service, action)}, "*")},
 	}
 }
 
@@ -102,12 +98,8 @@ func SDKTask(partition, service, action string) *Task {
 // function and on its versions and aliases. Callers set Parameters (FunctionName, Payload).
 func LambdaInvokeTask(partition, functionARN string) *Task {
 	return &Task{
-		Resource: integrationARN(partition, "lambda:invoke"),
-		Permissions: []PolicyStatement{{
-			Effect:   "Allow",
-			Action:   []string{"lambda:InvokeFunction"},
-			Resource: []string{functionARN, functionARN + ":*"},
-		}},
+		Resource:    integrationARN(partition, "lambda:invoke"),
+		Permissions: []PolicyStatement{allow([]string{"lambda:InvokeFunction"}, functionARN, functionARN+":*")},
 	}
 }
 
@@ -116,12 +108,8 @@ func LambdaInvokeTask(partition, functionARN string) *Task {
 // Callers set Parameters (TopicArn, Message, ...).
 func SNSPublishTask(partition, topicARN string) *Task {
 	return &Task{
-		Resource: integrationARN(partition, "sns:publish"),
-		Permissions: []PolicyStatement{{
-			Effect:   "Allow",
-			Action:   []string{"sns:Publish"},
-			Resource: []string{topicARN},
-		}},
+		Resource:    integrationARN(partition, "sns:publish"),
+		Permissions: []PolicyStatement{allow([]string{"sns:Publish"}, topicARN)},
 	}
 }
 

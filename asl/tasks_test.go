@@ -37,39 +37,31 @@ func TestSDKIAMAction(t *testing.T) {
 	}
 }
 
+// TestTaskHelpers: each constructor builds its integration's Resource in the partition given
+// and carries the one statement it needs.
 func TestTaskHelpers(t *testing.T) {
 	for _, partition := range []string{"aws", "aws-cn", "aws-us-gov"} {
-		sdk := SDKTask(partition, "iam", "listAccessKeys")
-		if want := "arn:" + partition + ":states:::aws-sdk:iam:listAccessKeys"; sdk.Resource != want {
-			t.Errorf("SDKTask Resource = %q, want %q", sdk.Resource, want)
-		}
-		wantSDK := []PolicyStatement{{Effect: "Allow", Action: []string{"iam:ListAccessKeys"}, Resource: []string{"*"}}}
-		if !reflect.DeepEqual(sdk.Permissions, wantSDK) {
-			t.Errorf("SDKTask Permissions = %+v, want %+v", sdk.Permissions, wantSDK)
-		}
-
 		fn := "arn:" + partition + ":lambda:r-1:123456789012:function:f"
-		lam := LambdaInvokeTask(partition, fn)
-		if want := "arn:" + partition + ":states:::lambda:invoke"; lam.Resource != want {
-			t.Errorf("LambdaInvokeTask Resource = %q, want %q", lam.Resource, want)
-		}
-		wantLam := []PolicyStatement{{Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{fn, fn + ":*"}}}
-		if !reflect.DeepEqual(lam.Permissions, wantLam) {
-			t.Errorf("LambdaInvokeTask Permissions = %+v, want %+v", lam.Permissions, wantLam)
-		}
-
 		topic := "arn:" + partition + ":sns:r-1:123456789012:t"
-		sns := SNSPublishTask(partition, topic)
-		if want := "arn:" + partition + ":states:::sns:publish"; sns.Resource != want {
-			t.Errorf("SNSPublishTask Resource = %q, want %q", sns.Resource, want)
+		tests := []struct {
+			name     string
+			task     *Task
+			resource string
+			want     PolicyStatement
+		}{
+			{"SDKTask", SDKTask(partition, "iam", "listAccessKeys"), "aws-sdk:iam:listAccessKeys",
+				PolicyStatement{Effect: "Allow", Action: []string{"iam:ListAccessKeys"}, Resource: []string{"*"}}},
+			{"LambdaInvokeTask", LambdaInvokeTask(partition, fn), "lambda:invoke",
+				PolicyStatement{Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{fn, fn + ":*"}}},
+			{"SNSPublishTask", SNSPublishTask(partition, topic), "sns:publish",
+				PolicyStatement{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{topic}}},
 		}
-		wantSNS := []PolicyStatement{{Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{topic}}}
-		if !reflect.DeepEqual(sns.Permissions, wantSNS) {
-			t.Errorf("SNSPublishTask Permissions = %+v, want %+v", sns.Permissions, wantSNS)
-		}
-		for _, task := range []*Task{sdk, lam, sns} {
-			if partition != "aws" && strings.Contains(task.Resource, "arn:aws:") {
-				t.Errorf("Resource %q hard-codes the aws partition", task.Resource)
+		for _, tc := range tests {
+			if want := "arn:" + partition + ":states:::" + tc.resource; tc.task.Resource != want {
+				t.Errorf("%s Resource = %q, want %q", tc.name, tc.task.Resource, want)
+			}
+			if want := []PolicyStatement{tc.want}; !reflect.DeepEqual(tc.task.Permissions, want) {
+				t.Errorf("%s Permissions = %+v, want %+v", tc.name, tc.task.Permissions, want)
 			}
 		}
 	}

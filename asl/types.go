@@ -474,7 +474,7 @@ func (*Fail) catchers() []Catcher       { return nil }
 func (s *Parallel) graphs() []nestedGraph {
 	out := make([]nestedGraph, len(s.Branches))
 	for i := range s.Branches {
-		out[i] = nestedGraph{"Branches[" + strconv.Itoa(i) + "]", &s.Branches[i]}
+		out[i] = nestedGraph{segment: "Branches[" + strconv.Itoa(i) + "]", branch: &s.Branches[i]}
 	}
 	return out
 }
@@ -484,10 +484,11 @@ func (s *Parallel) graphs() []nestedGraph {
 func (s *Map) graphs() []nestedGraph {
 	var out []nestedGraph
 	if s.ItemProcessor != nil {
-		out = append(out, nestedGraph{"ItemProcessor", &s.ItemProcessor.Branch})
+		express := s.IsDistributed() && s.ItemProcessor.ProcessorConfig.ExecutionType == ExecutionExpress
+		out = append(out, nestedGraph{segment: "ItemProcessor", branch: &s.ItemProcessor.Branch, express: express})
 	}
 	if s.Iterator != nil {
-		out = append(out, nestedGraph{"Iterator", s.Iterator})
+		out = append(out, nestedGraph{segment: "Iterator", branch: s.Iterator})
 	}
 	return out
 }

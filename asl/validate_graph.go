@@ -38,6 +38,9 @@ func (v *validator) graph(prefix, startAt string, states States, lang QueryLangu
 			v.names[name] = path
 		}
 		v.state(path, st, lang, states)
+		for _, g := range st.graphs() {
+			v.nested(path+"."+g.segment+".", g)
+		}
 		if endsGraph(st) {
 			terminal = true
 		}
@@ -61,21 +64,26 @@ func (v *validator) graph(prefix, startAt string, states States, lang QueryLangu
 
 // nested checks a nested graph, whose states default to the graph's QueryLanguage, else the
 // machine's.
-func (c stateCtx) nested(prefix string, b *Branch) {
-	lang := c.top
+func (v *validator) nested(prefix string, g nestedGraph) {
+	b := g.branch
+	lang := v.top
 	switch b.QueryLanguage {
 	case "":
 	case JSONPath:
-		if c.top == JSONata {
-			c.add(prefix+"QueryLanguage", "JSONPath is not allowed in a JSONata state machine")
+		if v.top == JSONata {
+			v.add(prefix+"QueryLanguage", "JSONPath is not allowed in a JSONata state machine")
 		}
 		lang = b.QueryLanguage
 	case JSONata:
 		lang = b.QueryLanguage
 	default:
-		c.add(prefix+"QueryLanguage", "%q is unknown; want %q or %q", b.QueryLanguage, JSONPath, JSONata)
+		v.add(prefix+"QueryLanguage", "%q is unknown; want %q or %q", b.QueryLanguage, JSONPath, JSONata)
 	}
-	c.graph(prefix, b.StartAt, b.States, lang)
+	if g.express {
+		v.express++
+		defer func() { v.express-- }()
+	}
+	v.graph(prefix, b.StartAt, b.States, lang)
 }
 
 func (v *validator) state(path string, st State, inherited QueryLanguage, graph States) {

@@ -41,14 +41,6 @@ func (c stateCtx) mapState(s *Map) {
 		case mode != ModeDistributed && exec != "":
 			c.errf("ItemProcessor.ProcessorConfig.ExecutionType", "only a DISTRIBUTED map has an ExecutionType")
 		}
-		if mode == ModeDistributed && exec == ExecutionExpress {
-			c.express++
-			defer func() { c.express-- }()
-		}
-		c.nested(c.path+".ItemProcessor.", &p.Branch)
-	}
-	if s.Iterator != nil {
-		c.nested(c.path+".Iterator.", s.Iterator)
 	}
 	c.pathField("ItemsPath", s.ItemsPath, true, false)
 	if items, ok := c.decoded("Items", s.Items); ok && c.jsonataOnly("Items", items != nil) {

@@ -1,7 +1,5 @@
 package asl
 
-import "strconv"
-
 // Validation of the input and output fields every state shares, and of the Wait, Fail and
 // Parallel states.
 
@@ -77,10 +75,6 @@ func (c stateCtx) parallel(s *Parallel) {
 	c.results(s.Parameters, s.Arguments, s.ResultSelector, s.ResultPath)
 	if len(s.Branches) == 0 {
 		c.errf("Branches", "empty; want at least one branch")
-	}
-	for i := range s.Branches {
-		b := &s.Branches[i]
-		c.nested(c.path+".Branches["+strconv.Itoa(i)+"].", b)
 	}
 	c.retry(s.Retry)
 	c.catch(s.Catch)

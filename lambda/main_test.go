@@ -112,21 +112,47 @@ func TestLastUsedRejectsAnEmptyAnswer(t *testing.T) {
 
 func ago(d time.Duration) string { return now.Add(-d).Format("2006-01-02T15:04:05.000Z0700") }
 
+// envelope is an event of op at the tests' now, for their account and policy.
+func envelope(op string) agecheck.Event {
+	return agecheck.Event{Op: op, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
+		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// invokeOp invokes the function with ev, fails the test on an error or an errorType, and
+// decodes the result into out.
+func invokeOp(t *testing.T, rt *lambdatest.Runtime, ev []byte, out any) {
+	t.Helper()
+	resp, errType, errMsg, err := rt.Invoke(context.Background(), ev)
+	if err != nil || errType != "" {
+		t.Fatalf("invoke %.60s...: err=%v errorType=%q message=%q\nstderr:\n%s", ev, err, errType, errMsg, rt.Stderr())
+	}
+	if err := json.Unmarshal(resp, out); err != nil {
+		t.Fatalf("response %s: %v", resp, err)
+	}
+}
+
 func checkEvent() []byte {
 	const day = 24 * time.Hour
-	ev := agecheck.Event{
-		Op: agecheck.OpCheck, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
-		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60, ExemptUsers: []string{"svc-*"}},
-		Users: []agecheck.UserKeys{
-			{UserName: "alice", Keys: []agecheck.AccessKey{
-				{AccessKeyID: "AKIASTALE", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(120 * day))},
-				{AccessKeyID: "AKIAOK", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(5 * day))},
-			}},
-			{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAWARN", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(70 * day))}}},
-			{UserName: "dave", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIADENIED", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(400 * day))}}},
-			{UserName: "svc-ci", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAEXEMPT", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(900 * day))}}},
-			{UserName: "carol", Error: &agecheck.ScanError{Error: "Iam.IamException", Cause: "Rate exceeded"}},
-		},
+	ev := envelope(agecheck.OpCheck)
+	ev.Policy.ExemptUsers = []string{"svc-*"}
+	ev.Users = []agecheck.UserKeys{
+		{UserName: "alice", Keys: []agecheck.AccessKey{
+			{AccessKeyID: "AKIASTALE", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(120 * day))},
+			{AccessKeyID: "AKIAOK", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(5 * day))},
+		}},
+		{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAWARN", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(70 * day))}}},
+		{UserName: "dave", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIADENIED", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(400 * day))}}},
+		{UserName: "svc-ci", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAEXEMPT", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(900 * day))}}},
+		{UserName: "carol", Error: &agecheck.ScanError{Error: "Iam.IamException", Cause: "Rate exceeded"}},
 	}
 	b, _ := json.Marshal(ev)
 	return b
@@ -154,14 +180,8 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 
 	// check
 	before := len(rt.Logs())
-	resp, errType, errMsg, err := rt.Invoke(ctx, checkEvent())
-	if err != nil || errType != "" {
-		t.Fatalf("check: err=%v errorType=%q message=%q\nstderr:\n%s", err, errType, errMsg, rt.Stderr())
-	}
 	var s agecheck.Summary
-	if err := json.Unmarshal(resp, &s); err != nil {
-		t.Fatalf("check response %s: %v", resp, err)
-	}
+	invokeOp(t, rt, checkEvent(), &s)
 	wantCounts := agecheck.Counts{Users: 5, Unchecked: 1, Exempt: 1, Compliant: 1, Warning: 1, Stale: 2}
 	if got := s.Counts; got != wantCounts {
 		t.Errorf("check counts %+v, want %+v", got, wantCounts)
@@ -173,13 +193,13 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	if want := []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}; !slices.Equal(ids, want) {
 		t.Fatalf("findings %v, want oldest first %v", ids, want)
 	}
-	if fd := s.Findings[1]; fd.LastUsedDate != "2026-11-20T17:04:00Z" || fd.LastUsedService != "s3" || fd.LastUsedRegion != "eu-west-1" {
+	if fd := s.Findings[1]; fd.LastUsedDate.String() != "2026-11-20T17:04:00Z" || fd.LastUsedService != "s3" || fd.LastUsedRegion != "eu-west-1" {
 		t.Errorf("stale finding %+v, want last used 2026-11-20T17:04:00Z in s3, eu-west-1", fd)
 	}
-	if fd := s.Findings[2]; fd.LastUsedService != "N/A" || fd.LastUsedDate != "" {
+	if fd := s.Findings[2]; fd.LastUsedService != "N/A" || !fd.LastUsedDate.IsZero() {
 		t.Errorf("warning finding %+v, want never used (N/A)", fd)
 	}
-	if fd := s.Findings[0]; fd.LastUsedService != "" || fd.LastUsedDate != "" {
+	if fd := s.Findings[0]; fd.LastUsedService != "" || !fd.LastUsedDate.IsZero() {
 		t.Errorf("finding %+v whose lookup was denied, want no last-used details", fd)
 	}
 	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIADENIED", "AKIASTALE", "AKIAWARN"}) {
@@ -211,32 +231,20 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	}
 
 	// merge
-	merge, _ := json.Marshal(agecheck.Event{Op: agecheck.OpMerge, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
-		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &agecheck.Summary{Counts: agecheck.Counts{Users: 10, Compliant: 20}},
-		Results: []agecheck.Summary{s, {Counts: agecheck.Counts{Users: 1, Deleted: 1}}}})
-	resp, errType, _, err = rt.Invoke(ctx, merge)
-	if err != nil || errType != "" {
-		t.Fatalf("merge: err=%v errorType=%q", err, errType)
-	}
+	merge := envelope(agecheck.OpMerge)
+	merge.Summary = &agecheck.Summary{Counts: agecheck.Counts{Users: 10, Compliant: 20}}
+	merge.Results = []agecheck.Summary{s, {Counts: agecheck.Counts{Users: 1, Deleted: 1}}}
 	var merged agecheck.Summary
-	if err := json.Unmarshal(resp, &merged); err != nil {
-		t.Fatal(err)
-	}
+	invokeOp(t, rt, mustJSON(t, merge), &merged)
 	if merged.Users != 16 || merged.Compliant != 21 || merged.Deleted != 1 || len(merged.Findings) != 3 {
 		t.Errorf("merged %+v, want 16 users, 21 compliant, 1 deleted, 3 findings", merged)
 	}
 
 	// report
-	report, _ := json.Marshal(agecheck.Event{Op: agecheck.OpReport, Now: agecheck.ParseTimestamp(now.Format(time.RFC3339)), Account: "123456789012",
-		Policy: agecheck.Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &merged})
-	resp, errType, _, err = rt.Invoke(ctx, report)
-	if err != nil || errType != "" {
-		t.Fatalf("report: err=%v errorType=%q", err, errType)
-	}
+	report := envelope(agecheck.OpReport)
+	report.Summary = &merged
 	var r agecheck.Report
-	if err := json.Unmarshal(resp, &r); err != nil {
-		t.Fatal(err)
-	}
+	invokeOp(t, rt, mustJSON(t, report), &r)
 	if want := "2 IAM access keys older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"; !r.Publish || r.Subject != want || r.Severity != "stale" {
 		t.Errorf("report %+v, want publish with subject %q, severity stale", r, want)
 	}
@@ -262,19 +270,14 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	}
 
 	// The process survived every error and still answers.
-	if _, errType, _, err := rt.Invoke(ctx, checkEvent()); err != nil || errType != "" {
-		t.Errorf("check after errors: err=%v errorType=%q", err, errType)
-	}
+	invokeOp(t, rt, checkEvent(), new(agecheck.Summary))
 }
 
 // TestFunctionHonoursServiceEndpoint checks the IAM-specific endpoint variable too.
 func TestFunctionHonoursServiceEndpoint(t *testing.T) {
 	f := fakeIAM(t)
 	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL_IAM": f.URL})
-	_, errType, _, err := rt.Invoke(context.Background(), checkEvent())
-	if err != nil || errType != "" {
-		t.Fatalf("check: err=%v errorType=%q\nstderr:\n%s", err, errType, rt.Stderr())
-	}
+	invokeOp(t, rt, checkEvent(), new(agecheck.Summary))
 	if n := len(f.Calls()); n != 3 {
 		t.Errorf("fake IAM got %d calls through AWS_ENDPOINT_URL_IAM, want 3", n)
 	}

@@ -145,16 +145,16 @@ func worstChildSummary(t testing.TB, n int) int {
 	}
 	for i := range s1.Findings {
 		f := &s1.Findings[i]
-		f.LastUsedDate = worstTimestamp
+		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
 		f.LastUsedService = strings.Repeat("s", maxServiceName)
 		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
 	}
-	s1.Trim(agecheck.MaxSummaryBytes)
+	must(s1.Trim(agecheck.MaxSummaryBytes))
 	s2, err := agecheck.Check(unchecked, p, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2.Trim(agecheck.MaxSummaryBytes)
+	must(s2.Trim(agecheck.MaxSummaryBytes))
 	return max(len(encode(t, s1)), len(encode(t, s2)), len(encode(t, failed)))
 }
 
@@ -251,17 +251,17 @@ func worstReport(t testing.TB) json.RawMessage {
 		t.Fatal(err)
 	}
 	for i := range s.Findings {
-		s.Findings[i].LastUsedDate = worstTimestamp
+		s.Findings[i].LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
 		s.Findings[i].LastUsedService = strings.Repeat("s", maxServiceName)
 		s.Findings[i].LastUsedRegion = strings.Repeat("r", maxRegionName)
 	}
-	merged := agecheck.Merge(nil, []agecheck.Summary{s})
+	merged := must(agecheck.Merge(nil, []agecheck.Summary{s}))
 	if size := len(encode(t, merged)); size > agecheck.MaxSummaryBytes {
 		t.Fatalf("Merge returned %d bytes, over agecheck.MaxSummaryBytes %d", size, agecheck.MaxSummaryBytes)
 	}
 	// A test run's report carries the same message with its marks: the larger of the two.
-	r := encode(t, agecheck.NewReport(merged, agecheck.Policy{MaxAgeDays: 1}, "123456789012", now))
-	if test := encode(t, agecheck.NewTestReport(merged, agecheck.Policy{MaxAgeDays: 1}, "123456789012", now)); len(test) > len(r) {
+	r := encode(t, must(agecheck.NewReport(merged, agecheck.Policy{MaxAgeDays: 1}, "123456789012", now)))
+	if test := encode(t, must(agecheck.NewTestReport(merged, agecheck.Policy{MaxAgeDays: 1}, "123456789012", now))); len(test) > len(r) {
 		return test
 	}
 	return r
@@ -273,7 +273,7 @@ func worstReport(t testing.TB) json.RawMessage {
 func TestPayloadSimulated5000Users(t *testing.T) {
 	plan := PlanFor(config.Defaults().MaxConcurrency)
 	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
-	policy := Policy(config.Defaults())
+	policy := config.Defaults().Policy()
 	run := encode(t, map[string]any{"policy": policy, "account": "123456789012", "now": now.Format(time.RFC3339)})
 	var summary *agecheck.Summary
 	largest := map[string]int{}
@@ -300,27 +300,36 @@ func TestPayloadSimulated5000Users(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range s.Findings {
-				s.Findings[i].LastUsedDate = "2026-05-31T23:59:59Z"
+				s.Findings[i].LastUsedDate = agecheck.ParseTimestamp("2026-05-31T23:59:59Z")
 				s.Findings[i].LastUsedService = "s3"
 				s.Findings[i].LastUsedRegion = "eu-central-1"
 			}
-			s.Trim(agecheck.MaxSummaryBytes)
+			must(s.Trim(agecheck.MaxSummaryBytes))
 			results = append(results, s)
 		}
 		state := map[string]any{"run": run, "scan": map[string]any{"summary": summary},
 			"page": map[string]any{"IsTruncated": true, "Marker": strings.Repeat("m", 64), "Users": results}}
 		note("CheckKeys output", state)
-		merged := agecheck.Merge(summary, results)
+		merged := must(agecheck.Merge(summary, results))
 		summary = &merged
 	}
 	if summary.Stale != 2*users || summary.Users != users {
 		t.Fatalf("simulated summary counts %d stale of %d users, want %d of %d", summary.Stale, summary.Users, 2*users, users)
 	}
-	note("Report result", agecheck.NewReport(*summary, policy, "123456789012", now))
+	note("Report result", must(agecheck.NewReport(*summary, policy, "123456789012", now)))
 	for state, n := range largest {
 		t.Logf("%-20s %7d bytes (%3d%% of 256 KiB)", state, n, n*100/asl.MaxPayloadBytes)
 		if n > asl.MaxPayloadBytes {
 			t.Errorf("%s reached %d bytes at 5,000 users x 2 stale keys, over %d", state, n, asl.MaxPayloadBytes)
 		}
 	}
+}
+
+// must returns v, panicking on err: for agecheck's Merge, Trim and NewReport, whose only error
+// is a JSON encoding that cannot fail for the values these tests build.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
@@ -59,28 +58,25 @@ func (c CostEstimate) NaiveMonthlyUSD() float64 { return c.NaiveRunUSD * RunsPer
 // Cost estimates a run over users with the default settings, assuming every call succeeds at
 // its first attempt and the run publishes. See CostFor.
 func Cost(users int) CostEstimate {
-	c, err := CostFor(config.Defaults(), users)
+	c, err := CostFor(config.MustCheck(config.Defaults()), users)
 	if err != nil {
 		panic("workflow: the default settings do not build a definition: " + err.Error())
 	}
 	return c
 }
 
-// CostFor estimates a run over users with settings s. Transitions are counted by walking the
+// CostFor estimates a run over users with the checked settings. Transitions are counted by walking the
 // definition built for s: the states before the page loop (a scheduled run), the states of one
 // loop iteration, times the pages, plus one per child started, and the states after the loop
 // (with a publish). Express children are billed per request and for their duration; the
 // function for each check, each merge and the report.
-func CostFor(s config.Settings, users int) (CostEstimate, error) {
-	checked, err := s.Check(time.Now())
-	if err != nil {
-		return CostEstimate{}, err
-	}
+func CostFor(checked config.Checked, users int) (CostEstimate, error) {
 	m, err := Definition(checked, PlaceholderResources())
 	if err != nil {
 		return CostEstimate{}, err
 	}
 	users = max(users, 0)
+	s := checked.Settings()
 	plan := PlanFor(s.MaxConcurrency)
 	c := CostEstimate{Users: users, Pages: max(1, ceilDiv(users, plan.PageSize))}
 	for p := range c.Pages {

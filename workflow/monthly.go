@@ -55,17 +55,18 @@ type MonthlyEstimate struct {
 	FindingsPerRun int // the assumed stale and due-soon keys of a run
 }
 
-// Monthly estimates a month of a stack with settings s scanning users, daily: the runs
+// Monthly estimates a month of a stack with the checked settings scanning users, daily: the runs
 // (CostFor), the KMS key, the alarms and the function's logs. The state machine's logs are
 // left out: at the default level (ERROR) a run that succeeds writes none.
-func Monthly(s config.Settings, users int) (MonthlyEstimate, error) {
-	c, err := CostFor(s, users)
+func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
+	c, err := CostFor(checked, users)
 	if err != nil {
 		return MonthlyEstimate{}, err
 	}
+	retention := checked.Settings().LogRetentionDays
 	m := MonthlyEstimate{
 		Users: c.Users, RunsUSD: c.MonthlyUSD(), KMSUSD: PriceKMSKeyMonth,
-		AlarmsUSD: Alarms * PriceAlarmMetricMonth, RetentionDays: s.LogRetentionDays,
+		AlarmsUSD: Alarms * PriceAlarmMetricMonth, RetentionDays: retention,
 		FindingsPerRun: int(float64(c.Users)*findingsPerUser + 0.5),
 	}
 	runBytes := c.LambdaInvocations*lambdaPlatformLogBytes + c.Children*checkedLogBytes +
@@ -73,7 +74,7 @@ func Monthly(s config.Settings, users int) (MonthlyEstimate, error) {
 	m.LogGBPerMonth = float64(runBytes) * RunsPerMonth / 1e9
 	// Stored logs grow for the retention period, then stay level: a month's logs times the
 	// retention in months. CloudWatch bills storage compressed, so this overstates it.
-	m.StoredLogGB = m.LogGBPerMonth * float64(s.LogRetentionDays) / 30
+	m.StoredLogGB = m.LogGBPerMonth * float64(retention) / 30
 	m.LogsUSD = m.LogGBPerMonth*PriceLogsIngestedGB + m.StoredLogGB*PriceLogsStoredGBMonth
 	m.TotalUSD = m.RunsUSD + m.KMSUSD + m.AlarmsUSD + m.LogsUSD
 	return m, nil
@@ -86,7 +87,7 @@ func MonthlyTable(users ...int) string {
 	fmt.Fprintf(&b, "| users | %d runs | KMS key | %d alarms | function logs a month | logs: ingested + stored | total per month |\n", RunsPerMonth, Alarms)
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, u := range users {
-		m, err := Monthly(config.Defaults(), u)
+		m, err := Monthly(config.MustCheck(config.Defaults()), u)
 		if err != nil {
 			panic("workflow: the default settings do not build a definition: " + err.Error())
 		}

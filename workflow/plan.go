@@ -86,17 +86,24 @@ func (p Plan) Rounds() int { return ceilDiv(p.BatchSize, p.Inner) }
 // attempt timing out, every retry delay at its cap) fit in a child together with the check
 // invocation at its worst, within ExpressLimitSeconds minus ChildHeadroomSeconds.
 func MaxChildRounds() int {
-	perUser := TaskWorstCaseSeconds(listAccessKeysTask("aws", "123456789012"))
-	check := TaskWorstCaseSeconds(checkTask("aws", "arn:aws:lambda:us-east-1:123456789012:function:f"))
+	perUser, check := childTaskWorstCases()
 	return (ExpressLimitSeconds - ChildHeadroomSeconds - check) / perUser
 }
 
 // ChildWorstCaseSeconds is the longest a child of this plan can run: its rounds of
 // ListAccessKeys and its check invocation, each at their worst, without headroom.
 func (p Plan) ChildWorstCaseSeconds() int {
-	perUser := TaskWorstCaseSeconds(listAccessKeysTask("aws", "123456789012"))
-	check := TaskWorstCaseSeconds(checkTask("aws", "arn:aws:lambda:us-east-1:123456789012:function:f"))
+	perUser, check := childTaskWorstCases()
 	return p.Rounds()*perUser + check
+}
+
+// childTaskWorstCases returns the worst cases of a child's two kinds of Task: one ListAccessKeys
+// call and the check invocation. Their timeouts and retries do not depend on the resources, so
+// the placeholder ones serve.
+func childTaskWorstCases() (perUser, check int) {
+	r := PlaceholderResources()
+	return TaskWorstCaseSeconds(listAccessKeysTask(r.Partition, r.AccountID)),
+		TaskWorstCaseSeconds(checkTask(r.Partition, r.FunctionARN))
 }
 
 // TaskWorstCaseSeconds is the longest a Task can take with its retries

@@ -152,7 +152,7 @@ func (b builder) addInput(st asl.States) {
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
 			"run": map[string]any{
-				"policy":  Policy(b.s),
+				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",
@@ -214,25 +214,19 @@ func (b builder) addPages(st asl.States) {
 	merge.Next = stateMorePages
 	st[StateMergeResults] = merge
 
+	// IsTruncated is present and true, and then the rules given.
+	truncatedAnd := func(rules ...asl.ChoiceRule) []asl.ChoiceRule {
+		return append([]asl.ChoiceRule{
+			{Variable: "$.page.IsTruncated", IsPresent: new(true)},
+			{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
+		}, rules...)
+	}
 	st[stateMorePages] = &asl.Choice{
 		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may " +
 			"return short pages. IsTruncated is optional in IAM's model, so an absent one ends the loop rather than the run."},
 		Choices: []asl.ChoiceRule{
-			{
-				And: []asl.ChoiceRule{
-					{Variable: "$.page.IsTruncated", IsPresent: new(true)},
-					{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
-					{Variable: "$.page.Marker", IsPresent: new(true)},
-				},
-				Next: StateListMoreUsers,
-			},
-			{
-				And: []asl.ChoiceRule{
-					{Variable: "$.page.IsTruncated", IsPresent: new(true)},
-					{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
-				},
-				Next: stateNoMarker,
-			},
+			{And: truncatedAnd(asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
+			{And: truncatedAnd(), Next: stateNoMarker},
 		},
 		Default: StateReport,
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/internal/awsid"
-	"github.com/keyage/keyage/lambda/agecheck"
 )
 
 // The input contract: what an execution's input may carry.
@@ -132,6 +131,3 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 	}
 	return m, nil
 }
-
-// Policy returns the rotation policy the definition embeds for the settings.
-func Policy(s config.Settings) agecheck.Policy { return s.Policy() }

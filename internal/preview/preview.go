@@ -51,7 +51,7 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 		return Result{}, err
 	}
 	s := c.Settings()
-	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: workflow.Policy(s)}
+	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: s.Policy()}
 	h := &agecheck.Handler{
 		LastUsed: a.lastUsed,
 		// The function logs every finding; the preview prints the message instead.

@@ -79,6 +79,6 @@ func BenchmarkMerge5000Users(b *testing.B) {
 	results := bigResults()
 	b.ReportAllocs()
 	for b.Loop() {
-		Merge(nil, results)
+		must(Merge(nil, results))
 	}
 }

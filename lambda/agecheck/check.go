@@ -164,7 +164,7 @@ func findingsOf(users []UserKeys, flagged []flaggedKey) []Finding {
 		findings[i] = Finding{
 			UserName:    users[fk.user].UserName,
 			AccessKeyID: users[fk.user].Keys[fk.key].AccessKeyID,
-			CreateDate:  formatTime(time.Unix(fk.created, 0)),
+			CreateDate:  timestampAt(time.Unix(fk.created, 0)),
 			AgeDays:     fk.ageDays,
 			Severity:    severity,
 		}

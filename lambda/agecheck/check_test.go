@@ -123,7 +123,7 @@ func TestCheckTimestampFormsAgree(t *testing.T) {
 		t.Fatalf("got %d findings, want %d", len(s.Findings), len(forms))
 	}
 	for i, f := range s.Findings {
-		if f.CreateDate != "2021-11-27T20:15:43Z" || f.AgeDays != s.Findings[0].AgeDays {
+		if f.CreateDate.String() != "2021-11-27T20:15:43Z" || f.AgeDays != s.Findings[0].AgeDays {
 			t.Errorf("finding %d (%s): got createDate %q age %d, want 2021-11-27T20:15:43Z and the same age as the others",
 				i, forms[i], f.CreateDate, f.AgeDays)
 		}
@@ -230,7 +230,7 @@ func TestCheckCounts(t *testing.T) {
 	if !reflect.DeepEqual(s.UncheckedUsers, wantUnchecked) {
 		t.Errorf("got unchecked %+v, want %+v (whole causes, sorted by name)", s.UncheckedUsers, wantUnchecked)
 	}
-	if !s.Trim(MaxSummaryBytes) {
+	if !must(s.Trim(MaxSummaryBytes)) {
 		t.Errorf("Trim reported nothing trimmed, want the long cause shortened")
 	}
 	if got := len(s.UncheckedUsers[1].Cause); got != MaxCauseLength {

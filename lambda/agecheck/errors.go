@@ -3,7 +3,6 @@ package agecheck
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Error types the function returns. aws-lambda-go reports a returned error under the name of its
@@ -82,26 +81,4 @@ func (ps problems) err(op string) error {
 		return nil
 	}
 	return &InvalidInputError{Op: op, Problems: ps}
-}
-
-// quote renders a string value for a FieldProblem, shortened so a huge value cannot flood the
-// message.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q (%d bytes)", truncateUTF8(s, max)+"...", len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
-
-// truncateUTF8 shortens s to at most max bytes without splitting a UTF-8 sequence.
-func truncateUTF8(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
 }

@@ -2,8 +2,9 @@
 // event goes through its files in this order: handler.go (Handler, the adapter: it decodes the
 // event, dispatches on its op, looks up last use for flagged keys and logs every finding),
 // event.go (the contract with the state machine: the event and result types, Decode, Validate),
-// check.go (Check), merge.go (Merge, Summary.Trim) and report.go (NewReport); time.go reads and
-// writes the contract's timestamps. Check, Merge and NewReport are pure functions of (event,
+// check.go (Check), merge.go (Merge), trim.go (Summary.Trim) and report.go (NewReport). Beside
+// them, counts.go holds the summaries' Counts, time.go reads and writes the contract's
+// timestamps, and format.go the leaf helpers for text and sizes. Check, Merge and NewReport are pure functions of (event,
 // now); the handler does I/O only through its LastUsedFunc and logger. Nothing here imports the
 // Lambda runtime, Step Functions or Pulumi: lambda/main.go wires the IAM client and starts the
 // runtime.
@@ -120,55 +121,16 @@ type Summary struct {
 	BatchFailed bool `json:"batchFailed,omitempty"`
 }
 
-// Counts are a Summary's exact counts. The notification's machine-readable body carries them
-// too (MessageBody.Counts).
-type Counts struct {
-	Users     int `json:"users"`     // users seen (deleted ones included)
-	Deleted   int `json:"deleted"`   // users gone before their keys were listed
-	Unchecked int `json:"unchecked"` // users whose keys could not be read
-	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
-	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
-	Compliant int `json:"compliant"` // active keys within policy
-	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
-	Stale     int `json:"stale"`     // active keys past MaxAgeDays
-}
-
-// add adds o's counts to c's.
-func (c *Counts) add(o Counts) {
-	c.Users += o.Users
-	c.Deleted += o.Deleted
-	c.Unchecked += o.Unchecked
-	c.Exempt += o.Exempt
-	c.Inactive += o.Inactive
-	c.Compliant += o.Compliant
-	c.Warning += o.Warning
-	c.Stale += o.Stale
-}
-
-// named lists the counts under their JSON names, in order: what validation and the log lines
-// read.
-func (c *Counts) named() [8]namedCount {
-	return [8]namedCount{
-		{"users", c.Users}, {"deleted", c.Deleted}, {"unchecked", c.Unchecked}, {"exempt", c.Exempt},
-		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"warning", c.Warning}, {"stale", c.Stale},
-	}
-}
-
-type namedCount struct {
-	name string
-	n    int
-}
-
 // Finding is one flagged key.
 type Finding struct {
-	UserName        string `json:"userName"`
-	AccessKeyID     string `json:"accessKeyId"`
-	CreateDate      string `json:"createDate"` // RFC 3339, UTC
-	AgeDays         int    `json:"ageDays"`    // whole days, rounded down
-	Severity        string `json:"severity"`   // SeverityStale or SeverityWarning
-	LastUsedDate    string `json:"lastUsedDate,omitempty"`
-	LastUsedService string `json:"lastUsedService,omitempty"`
-	LastUsedRegion  string `json:"lastUsedRegion,omitempty"`
+	UserName        string    `json:"userName"`
+	AccessKeyID     string    `json:"accessKeyId"`
+	CreateDate      Timestamp `json:"createDate"`            // RFC 3339, UTC, whole seconds (timestampAt)
+	AgeDays         int       `json:"ageDays"`               // whole days, rounded down
+	Severity        string    `json:"severity"`              // SeverityStale or SeverityWarning
+	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
+	LastUsedService string    `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.

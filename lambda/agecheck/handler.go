@@ -34,7 +34,7 @@ type Handler struct {
 // Invoke processes one event, given as the raw payload. A malformed event is an
 // *InvalidInputError, returned as it is (never wrapped) so that the Lambda runtime reports
 // ErrorTypeInvalidInput as the errorType; the only other error would be a result that cannot
-// be encoded (encodeResult). The result is a Summary (check, merge) or a Report (report) as JSON.
+// be measured (jsonSize) or encoded (encodeResult). The result is a Summary (check, merge) or a Report (report) as JSON.
 //
 // Invoke makes *Handler an aws-lambda-go lambda.Handler: the runtime passes the payload
 // through undecoded, so that even a payload that is not JSON fails as InvalidInputError
@@ -64,14 +64,21 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 				}
 			}
 		}
-		s := Merge(ev.Summary, ev.Results)
+		s, err := Merge(ev.Summary, ev.Results)
+		if err != nil {
+			return nil, fmt.Errorf("merge %d results: %w", len(ev.Results), err)
+		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "merged", append(s.attrs(),
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
-		r := NewReport(*ev.Summary, ev.Policy, ev.Account, now)
+		report := NewReport
 		if ev.Test {
-			r = NewTestReport(*ev.Summary, ev.Policy, ev.Account, now)
+			report = NewTestReport
+		}
+		r, err := report(*ev.Summary, ev.Policy, ev.Account, now)
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
 		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
@@ -132,7 +139,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 				continue
 			}
 			if !lu.Date.IsZero() {
-				f.LastUsedDate = formatTime(lu.Date)
+				f.LastUsedDate = timestampAt(lu.Date)
 			}
 			f.LastUsedService = lu.ServiceName
 			f.LastUsedRegion = lu.Region
@@ -147,8 +154,8 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 			slog.String("accessKeyId", f.AccessKeyID),
 			slog.Int("ageDays", f.AgeDays),
 			slog.String("severity", f.Severity),
-			slog.String("createDate", f.CreateDate),
-			slog.String("lastUsedDate", f.LastUsedDate),
+			slog.String("createDate", f.CreateDate.String()),
+			slog.String("lastUsedDate", f.LastUsedDate.String()),
 			slog.String("lastUsedService", f.LastUsedService),
 			slog.String("lastUsedRegion", f.LastUsedRegion),
 			slog.Int("maxAgeDays", ev.Policy.MaxAgeDays),
@@ -160,7 +167,10 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 		h.logUnchecked(ctx, ev.Account, nowText, u)
 	}
 	listed := len(s.Findings)
-	trimmed := s.Trim(MaxSummaryBytes)
+	trimmed, err := s.Trim(MaxSummaryBytes)
+	if err != nil {
+		return Summary{}, fmt.Errorf("trim the summary: %w", err)
+	}
 	log.LogAttrs(ctx, slog.LevelInfo, "checked", append(s.attrs(),
 		slog.Int("findingsListed", len(s.Findings)), slog.Int("findingsLogged", listed), slog.Bool("trimmed", trimmed))...)
 	return s, nil
@@ -175,14 +185,4 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 		slog.String("cause", u.Cause),
 		slog.String("now", now),
 	)
-}
-
-// attrs are the counts as log attributes, under their JSON names.
-func (c *Counts) attrs() []slog.Attr {
-	named := c.named()
-	out := make([]slog.Attr, len(named), len(named)+3) // room for the callers' own attributes
-	for i, nc := range named {
-		out[i] = slog.Int(nc.name, nc.n)
-	}
-	return out
 }

@@ -70,10 +70,10 @@ func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
 	if s.Stale != 1 || s.Warning != 1 || s.Compliant != 1 || s.Unchecked != 1 || len(s.Findings) != 2 {
 		t.Fatalf("got %+v, want 1 stale, 1 warning, 1 compliant, 1 unchecked", s)
 	}
-	if f := s.Findings[0]; f.LastUsedDate != "2026-11-01T10:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "us-east-1" {
+	if f := s.Findings[0]; f.LastUsedDate.String() != "2026-11-01T10:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "us-east-1" {
 		t.Errorf("got stale finding %+v, want last used 2026-11-01T10:00:00Z in s3, us-east-1", f)
 	}
-	if f := s.Findings[1]; f.LastUsedDate != "" || f.LastUsedService != "" {
+	if f := s.Findings[1]; !f.LastUsedDate.IsZero() || f.LastUsedService != "" {
 		t.Errorf("got warning finding %+v, want no last-used details after a failed lookup", f)
 	}
 	if len(s.UncheckedUsers[0].Cause) != MaxCauseLength {

@@ -14,7 +14,7 @@ import (
 func finding(user, id string, ageDays int) Finding {
 	return Finding{
 		UserName: user, AccessKeyID: id, AgeDays: ageDays, Severity: SeverityStale,
-		CreateDate: formatTime(testNow.Add(-days(ageDays) - time.Hour)),
+		CreateDate: timestampAt(testNow.Add(-days(ageDays) - time.Hour)),
 	}
 }
 
@@ -30,7 +30,7 @@ func TestMergeAddsCountsAndOrders(t *testing.T) {
 			UncheckedUsers: []UncheckedUser{{UserName: "y", Error: "States.Timeout"}}},
 		{},
 	}
-	got := Merge(prev, results)
+	got := must(Merge(prev, results))
 	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3}
 	if c := got.Counts; c != wantCounts {
 		t.Errorf("got counts %+v, want %+v", c, wantCounts)
@@ -51,11 +51,11 @@ func TestMergeAddsCountsAndOrders(t *testing.T) {
 }
 
 func TestMergeFirstPage(t *testing.T) {
-	got := Merge(nil, []Summary{{Counts: Counts{Users: 2, Compliant: 2}}})
+	got := must(Merge(nil, []Summary{{Counts: Counts{Users: 2, Compliant: 2}}}))
 	if got.Users != 2 || got.Compliant != 2 || got.Findings != nil || got.UncheckedUsers != nil {
 		t.Errorf("got %+v, want 2 users, 2 compliant and no lists", got)
 	}
-	empty := Merge(nil, nil)
+	empty := must(Merge(nil, nil))
 	b, _ := json.Marshal(empty)
 	if string(b) != `{"users":0,"deleted":0,"unchecked":0,"exempt":0,"inactive":0,"compliant":0,"warning":0,"stale":0}` {
 		t.Errorf("got %s for an empty merge, want all counts 0 and no lists", b)
@@ -94,7 +94,7 @@ func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
 	}
 	slices.SortFunc(all, compareFindings)
 
-	got := Merge(nil, results)
+	got := must(Merge(nil, results))
 	b, err := json.Marshal(got)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
 	}
 
 	// Merging the trimmed summary with nothing new keeps it as it is.
-	again := Merge(&got, nil)
+	again := must(Merge(&got, nil))
 	if !reflect.DeepEqual(again, got) {
 		t.Errorf("re-merging a trimmed summary changed it")
 	}
@@ -134,7 +134,7 @@ func TestTrimShedsUncheckedWhenTheyAloneAreTooLarge(t *testing.T) {
 	for i := range 50 {
 		s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 300)})
 	}
-	if !s.Trim(2000) {
+	if !must(s.Trim(2000)) {
 		t.Fatal("Trim reported nothing trimmed")
 	}
 	b, _ := json.Marshal(s)
@@ -165,7 +165,7 @@ func TestTrimListsExactlyMaxUncheckedListed(t *testing.T) {
 		for i := range n {
 			s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%03d", i), Error: "E"})
 		}
-		trimmed := s.Trim(MaxSummaryBytes)
+		trimmed := must(s.Trim(MaxSummaryBytes))
 		if want := n > MaxUncheckedListed; trimmed != want {
 			t.Errorf("%d unchecked users: Trim reported %v, want %v", n, trimmed, want)
 		}
@@ -182,7 +182,7 @@ func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
 		{UserName: "b", Error: "E", Cause: strings.Repeat("y", MaxCauseLength+1)},
 		{UserName: "c", Error: "E", Cause: "short"},
 	}}
-	if !s.Trim(MaxSummaryBytes) {
+	if !must(s.Trim(MaxSummaryBytes)) {
 		t.Error("Trim reported nothing trimmed, want the cause one byte too long shortened")
 	}
 	for i, want := range []int{MaxCauseLength, MaxCauseLength, len("short")} {
@@ -191,7 +191,7 @@ func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
 		}
 	}
 	atLimit := Summary{Counts: Counts{Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "a", Error: "E", Cause: strings.Repeat("x", MaxCauseLength)}}}
-	if atLimit.Trim(MaxSummaryBytes) {
+	if must(atLimit.Trim(MaxSummaryBytes)) {
 		t.Error("Trim reported a cause of exactly MaxCauseLength bytes as trimmed")
 	}
 }
@@ -204,25 +204,25 @@ func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
 	for keep := 1; keep < len(full.Findings); keep++ {
 		prefix := full
 		prefix.Findings = full.Findings[:keep]
-		budget := jsonSize(&prefix) // a budget that the first keep findings fill to the byte
+		budget := must(jsonSize(&prefix)) // a budget that the first keep findings fill to the byte
 		s := full
 		s.Findings = append([]Finding(nil), full.Findings...)
-		if !s.Trim(budget) {
+		if !must(s.Trim(budget)) {
 			t.Errorf("budget %d: Trim reported nothing trimmed", budget)
 		}
 		if len(s.Findings) != keep {
 			t.Errorf("budget %d bytes, exactly the size with %d findings: kept %d", budget, keep, len(s.Findings))
 		}
-		if size := jsonSize(&s); size != budget {
+		if size := must(jsonSize(&s)); size != budget {
 			t.Errorf("budget %d: trimmed summary is %d bytes", budget, size)
 		}
 		// One byte less and the last of them no longer fits (the first finding also costs
 		// the "findings" key).
 		s = full
 		s.Findings = append([]Finding(nil), full.Findings...)
-		s.Trim(budget - 1)
-		if len(s.Findings) != keep-1 || jsonSize(&s) > budget-1 {
-			t.Errorf("budget %d bytes: kept %d findings in %d bytes, want %d", budget-1, len(s.Findings), jsonSize(&s), keep-1)
+		must(s.Trim(budget - 1))
+		if len(s.Findings) != keep-1 || must(jsonSize(&s)) > budget-1 {
+			t.Errorf("budget %d bytes: kept %d findings in %d bytes, want %d", budget-1, len(s.Findings), must(jsonSize(&s)), keep-1)
 		}
 	}
 }
@@ -236,8 +236,8 @@ func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
 		s := base
 		s.Findings = append([]Finding(nil), base.Findings...)
 		s.UncheckedUsers = append([]UncheckedUser(nil), base.UncheckedUsers...)
-		s.Trim(budget)
-		size := jsonSize(&s)
+		must(s.Trim(budget))
+		size := must(jsonSize(&s))
 		if size > budget {
 			t.Fatalf("budget %d: trimmed summary is %d bytes", budget, size)
 		}
@@ -245,9 +245,18 @@ func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
 		if n := len(s.UncheckedUsers); len(s.Findings) == 0 && n < len(base.UncheckedUsers) {
 			more := s
 			more.UncheckedUsers = base.UncheckedUsers[:n+1]
-			if grown := jsonSize(&more); grown <= budget {
+			if grown := must(jsonSize(&more)); grown <= budget {
 				t.Fatalf("budget %d: kept %d unchecked users though %d fit (%d bytes)", budget, n, n+1, grown)
 			}
 		}
 	}
+}
+
+// must returns v, panicking on err: for Merge, Trim, NewReport and jsonSize, whose only error
+// is a JSON encoding that cannot fail for the values the tests build.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

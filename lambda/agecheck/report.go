@@ -2,6 +2,7 @@ package agecheck
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -57,21 +58,22 @@ const TestSubjectPrefix = "Test run: "
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
 // is stale or due soon, and also when some user could not be checked, so a scan that could not
 // read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
-// are left out and the message says how many it shows of how many.
-func NewReport(s Summary, p Policy, account string, now time.Time) Report {
+// are left out and the message says how many it shows of how many. Its error is one of
+// measuring the message (jsonSize).
+func NewReport(s Summary, p Policy, account string, now time.Time) (Report, error) {
 	return newReport(s, p, account, now, false)
 }
 
 // NewTestReport is NewReport for a test run: it always publishes, findings or not (severity
 // SeverityNone when there are none), with the subject starting with TestSubjectPrefix and the
 // bodies saying it is a test, so that an operator can see subscribers receive the mail.
-func NewTestReport(s Summary, p Policy, account string, now time.Time) Report {
+func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, error) {
 	return newReport(s, p, account, now, true)
 }
 
-func newReport(s Summary, p Policy, account string, now time.Time, test bool) Report {
+func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
 	if s.Stale+s.Warning+s.Unchecked <= 0 && !test {
-		return Report{Publish: false, Account: account}
+		return Report{Publish: false, Account: account}, nil
 	}
 	prefix := ""
 	if test {
@@ -90,22 +92,30 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) Re
 	}
 	// The message travels JSON-encoded, as a string inside the function's result and the state
 	// machine's state, where quotes and backslashes double: it is that encoding that must fit.
-	size := func(m string) int { return jsonSize(m) }
+	var sizeErr error
+	tooBig := func(m string) bool {
+		n, err := jsonSize(m)
+		sizeErr = cmp.Or(sizeErr, err)
+		return n > MaxMessageBytes
+	}
 	nF, nU := len(s.Findings), len(s.UncheckedUsers)
 	msg := render(nF, nU)
-	if size(msg) > MaxMessageBytes {
+	if tooBig(msg) {
 		// The size grows with the rows shown: find the most findings that fit with every
 		// listed unchecked user, else the most unchecked users that fit with no finding.
-		nF = sort.Search(nF+1, func(n int) bool { return size(render(n, nU)) > MaxMessageBytes }) - 1
+		nF = sort.Search(nF+1, func(n int) bool { return tooBig(render(n, nU)) }) - 1
 		if nF < 0 {
 			nF = 0
-			nU = sort.Search(nU+1, func(n int) bool { return size(render(0, n)) > MaxMessageBytes }) - 1
+			nU = sort.Search(nU+1, func(n int) bool { return tooBig(render(0, n)) }) - 1
 			nU = max(nU, 0)
 		}
 		msg = render(nF, nU)
 	}
+	if sizeErr != nil {
+		return Report{}, sizeErr
+	}
 	r.Message = msg
-	return r
+	return r, nil
 }
 
 // severityOf applies the precedence of the Severity constants.
@@ -306,21 +316,21 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	return b.String()
 }
 
-// datePart shows the date of an RFC 3339 timestamp, or the text itself if it is not one.
-func datePart(ts string) string {
-	if t, err := ParseTime(ts); err == nil {
-		return t.Format(time.DateOnly)
-	}
-	if ts == "" {
+// datePart shows the date of a timestamp, or its text if it is not one.
+func datePart(ts Timestamp) string {
+	switch {
+	case ts.Valid():
+		return ts.Time().Format(time.DateOnly)
+	case ts.IsZero():
 		return "-"
 	}
-	return oneLine(ts)
+	return oneLine(ts.String())
 }
 
 // lastUsedText shows when and where a key was last used, "never" when IAM says so, and
 // "unknown" when the lookup failed.
 func lastUsedText(f Finding) string {
-	if f.LastUsedDate == "" {
+	if f.LastUsedDate.IsZero() {
 		if f.LastUsedService == neverUsedService {
 			return "never"
 		}

@@ -73,7 +73,7 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewReport(tt.s, p, testAccount, testNow)
+			r := must(NewReport(tt.s, p, testAccount, testNow))
 			if r.Publish != tt.publish || r.Severity != tt.severity || r.Account != testAccount {
 				t.Errorf("got publish=%v severity=%q account=%q, want %v %q %q", r.Publish, r.Severity, r.Account, tt.publish, tt.severity, testAccount)
 			}
@@ -104,11 +104,11 @@ func goldenSummary() Summary {
 	return Summary{
 		Counts: Counts{Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2},
 		Findings: []Finding{
-			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: "2023-01-15T09:30:00Z", AgeDays: 1408,
+			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: ParseTimestamp("2023-01-15T09:30:00Z"), AgeDays: 1408,
 				Severity: SeverityStale, LastUsedService: "N/A", LastUsedRegion: "N/A"},
-			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: "2026-05-01T12:00:00Z", AgeDays: 205,
-				Severity: SeverityStale, LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
-			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: "2026-08-30T08:00:00Z", AgeDays: 85,
+			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: ParseTimestamp("2026-05-01T12:00:00Z"), AgeDays: 205,
+				Severity: SeverityStale, LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
+			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: ParseTimestamp("2026-08-30T08:00:00Z"), AgeDays: 85,
 				Severity: SeverityWarning},
 		},
 		UncheckedUsers: []UncheckedUser{
@@ -119,7 +119,7 @@ func goldenSummary() Summary {
 }
 
 func TestReportGolden(t *testing.T) {
-	r := NewReport(goldenSummary(), Policy{MaxAgeDays: 90, WarnAgeDays: 75, ExemptUsers: []string{"svc-*"}}, testAccount, testNow)
+	r := must(NewReport(goldenSummary(), Policy{MaxAgeDays: 90, WarnAgeDays: 75, ExemptUsers: []string{"svc-*"}}, testAccount, testNow))
 	if !r.Publish || r.Severity != SeverityStale {
 		t.Fatalf("got publish=%v severity=%q, want true, stale", r.Publish, r.Severity)
 	}
@@ -141,8 +141,8 @@ func TestReportGolden(t *testing.T) {
 
 func TestReportTruncatesToMessageBudget(t *testing.T) {
 	// The largest summary the state machine can hand over: a merged, trimmed 5,000-user scan.
-	s := Merge(nil, bigResults())
-	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	s := must(Merge(nil, bigResults()))
+	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	if len(r.Message) > MaxMessageBytes {
 		t.Fatalf("message is %d bytes, want <= %d", len(r.Message), MaxMessageBytes)
 	}
@@ -166,7 +166,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 		big.Stale += r.Stale
 		big.Findings = append(big.Findings, r.Findings...)
 	}
-	r = NewReport(big, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r = must(NewReport(big, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	if len(r.Message) > MaxMessageBytes {
 		t.Fatalf("message is %d bytes, want <= %d", len(r.Message), MaxMessageBytes)
 	}
@@ -179,17 +179,17 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	if n := len(body.Findings); n == 0 || n >= 10000 || !body.Truncated {
 		t.Errorf("got %d findings shown, truncated=%v; want some of 10000 and truncated", n, body.Truncated)
 	}
-	if grown := jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, Subject(big, Policy{MaxAgeDays: 90}, testAccount), false, len(body.Findings)+1, 0)); grown <= MaxMessageBytes {
+	if grown := must(jsonSize(renderMessage(big, Policy{MaxAgeDays: 90}, testAccount, formatTime(testNow), SeverityStale, Subject(big, Policy{MaxAgeDays: 90}, testAccount), false, len(body.Findings)+1, 0))); grown <= MaxMessageBytes {
 		t.Errorf("report showed %d findings though %d fit (%d bytes)", len(body.Findings), len(body.Findings)+1, grown)
 	}
 }
 
 func TestEmailKeepsCellsOnOneLine(t *testing.T) {
 	s := Summary{Counts: Counts{Stale: 1, Unchecked: 1},
-		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: "2020-01-01T00:00:00Z", Severity: SeverityStale}},
+		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), Severity: SeverityStale}},
 		UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E", Cause: "line1\nline2\r\n"}},
 	}
-	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	var m snsMessage
 	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 		t.Fatal(err)
@@ -228,25 +228,18 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 		{"nothing found", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1}},
 			"Test run: no IAM access keys older than 90 days, in 123456789012", SeverityNone,
 			"Nothing found: no active key is older than 90 days or 75 days, and every user's keys were read."},
-		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: "2020-01-01T00:00:00Z", AgeDays: 2000, Severity: SeverityStale}}},
+		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2000, Severity: SeverityStale}}},
 			"Test run: 1 IAM access key older than 90 days, in 123456789012", SeverityStale, "1 active key is older than 90 days."},
 		{"only unchecked", Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
 			"Test run: 1 IAM user not checked for old access keys, in 123456789012", SeverityUnchecked, "1 user's keys could not be read."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewTestReport(tt.s, p, testAccount, testNow)
+			r := must(NewTestReport(tt.s, p, testAccount, testNow))
 			if !r.Publish || !r.Test || r.Subject != tt.subject || r.Severity != tt.severity || r.Account != testAccount {
 				t.Errorf("got %+v, want publish and test, subject %q, severity %q", r, tt.subject, tt.severity)
 			}
-			var m snsMessage
-			if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
-				t.Fatal(err)
-			}
-			var body MessageBody
-			if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
-				t.Fatal(err)
-			}
+			m, body := decodeMessage(t, r)
 			if !body.Test || body.Severity != tt.severity || body.Counts != tt.s.Counts {
 				t.Errorf("default body: test %v, severity %q, counts %+v; want true, %q, %+v", body.Test, body.Severity, body.Counts, tt.severity, tt.s.Counts)
 			}
@@ -257,12 +250,12 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 				t.Errorf("sms %q, want the subject %q", m.SMS, r.Subject)
 			}
 			// Apart from the marks, the same as a scheduled run's report.
-			if plain := NewReport(tt.s, p, testAccount, testNow); plain.Publish && (plain.Severity != r.Severity || TestSubjectPrefix+plain.Subject != r.Subject) {
+			if plain := must(NewReport(tt.s, p, testAccount, testNow)); plain.Publish && (plain.Severity != r.Severity || TestSubjectPrefix+plain.Subject != r.Subject) {
 				t.Errorf("scheduled report %+v and test report %+v differ beyond the test marks", plain, r)
 			}
 		})
 	}
-	if r := NewReport(Summary{Counts: Counts{Users: 5, Compliant: 8}}, p, testAccount, testNow); r.Publish || r.Test {
+	if r := must(NewReport(Summary{Counts: Counts{Users: 5, Compliant: 8}}, p, testAccount, testNow)); r.Publish || r.Test {
 		t.Errorf("a scheduled run that found nothing: got %+v, want no publish", r)
 	}
 }
@@ -273,13 +266,13 @@ func TestTestSubjectStaysShort(t *testing.T) {
 		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt}},
 		{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, // 92 characters without the prefix, 102 with it
 	} {
-		r := NewTestReport(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
+		r := must(NewTestReport(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
 		if len(r.Subject) >= 100 || !strings.HasPrefix(r.Subject, TestSubjectPrefix) || !strings.Contains(r.Subject, testAccount) {
 			t.Errorf("subject %q (%d characters): want under 100, starting with %q, naming the account", r.Subject, len(r.Subject), TestSubjectPrefix)
 		}
 	}
 	// The prefix pushes a subject that fits on its own into the short form, which still fits whole.
-	r := NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow)
+	r := must(NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
 	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
 		t.Errorf("got subject %q, want %q", r.Subject, want)
 	}
@@ -323,8 +316,8 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 		s.Stale++
 		s.Findings = append(s.Findings, finding(fmt.Sprintf("%s%04d", name, i), fmt.Sprintf("AKIA%016d", i), 2000-i))
 	}
-	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
-	if size := jsonSize(r.Message); size > MaxMessageBytes {
+	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
+	if size := must(jsonSize(r.Message)); size > MaxMessageBytes {
 		t.Errorf("JSON-encoded message is %d bytes, want <= %d", size, MaxMessageBytes)
 	}
 	_, body := decodeMessage(t, r)
@@ -339,7 +332,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 		Findings:       []Finding{finding("alice", "AKIA1", 100)},
 		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
 	}
-	r := NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	m, body := decodeMessage(t, r)
 	if !body.Truncated {
 		t.Error("default body: truncated is false though 2 of 5 unchecked users are listed")
@@ -350,7 +343,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 }
 
 func TestEmailCountsZeroInPlural(t *testing.T) {
-	r := NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow)
+	r := must(NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	var m snsMessage
 	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 		t.Fatal(err)
@@ -368,9 +361,9 @@ func TestLastUsedText(t *testing.T) {
 		{Finding{}, "unknown"},
 		{Finding{LastUsedService: "s3"}, "unknown"},
 		{Finding{LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "never"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: "s3", LastUsedRegion: "eu-west-1"}, "2026-11-20 (s3, eu-west-1)"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "2026-11-20"},
-		{Finding{LastUsedDate: "2026-11-20T17:04:00Z", LastUsedRegion: "us-east-1"}, "2026-11-20 (us-east-1)"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"}, "2026-11-20 (s3, eu-west-1)"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: neverUsedService, LastUsedRegion: neverUsedService}, "2026-11-20"},
+		{Finding{LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedRegion: "us-east-1"}, "2026-11-20 (us-east-1)"},
 	}
 	for _, tt := range tests {
 		if got := lastUsedText(tt.f); got != tt.want {

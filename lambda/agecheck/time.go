@@ -23,6 +23,15 @@ func ParseTimestamp(text string) Timestamp {
 	return Timestamp{text: text, time: t, valid: err == nil}
 }
 
+// timestampAt is the Timestamp the summaries carry for t: its text is formatTime(t).
+func timestampAt(t time.Time) Timestamp {
+	return Timestamp{text: formatTime(t), time: t.UTC().Truncate(time.Second), valid: true}
+}
+
+// IsZero reports whether the Timestamp has no text (an absent field); encoding/json's omitzero
+// leaves such a field out.
+func (ts Timestamp) IsZero() bool { return ts.text == "" }
+
 // Time returns the instant in UTC, or the zero time when the text did not parse.
 func (ts Timestamp) Time() time.Time { return ts.time }
 
@@ -79,10 +88,4 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, firstErr
-}
-
-// formatTime renders a time as the summaries carry it: RFC 3339 in UTC, whole seconds, so that
-// the strings sort in time order.
-func formatTime(t time.Time) string {
-	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 }

@@ -117,3 +117,38 @@ func TestDecodeNamesEveryMalformedTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingJSONKeepsItsShape: a Finding's timestamps encode as the RFC 3339 strings the
+// contract has always carried, whole seconds in UTC, and an absent LastUsedDate is left out,
+// not written as "".
+func TestFindingJSONKeepsItsShape(t *testing.T) {
+	at := time.Date(2021, 11, 27, 21, 15, 43, 500, time.FixedZone("CET", 3600))
+	tests := []struct {
+		name string
+		f    Finding
+		want string
+	}{
+		{"never used", Finding{UserName: "a", CreateDate: timestampAt(at)},
+			`{"userName":"a","accessKeyId":"","createDate":"2021-11-27T20:15:43Z","ageDays":0,"severity":""}`},
+		{"last used", Finding{UserName: "a", CreateDate: timestampAt(at), LastUsedDate: timestampAt(at.Add(time.Hour))},
+			`{"userName":"a","accessKeyId":"","createDate":"2021-11-27T20:15:43Z","ageDays":0,"severity":"","lastUsedDate":"2021-11-27T21:15:43Z"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+			var back Finding
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatal(err)
+			}
+			if !back.CreateDate.Time().Equal(tt.f.CreateDate.Time()) || back.LastUsedDate != tt.f.LastUsedDate {
+				t.Errorf("decoded %+v, want %+v", back, tt.f)
+			}
+		})
+	}
+}

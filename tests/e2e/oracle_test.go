@@ -169,10 +169,10 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 			t.Errorf("finding %d = %s/%s %d days %s, want %s/%s %d days %s", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity)
 		}
 		seen[f.AccessKeyID] = true
-		created, err := agecheck.ParseTime(f.CreateDate)
-		if err != nil {
-			t.Errorf("finding %d: createDate %q: %v", i, f.CreateDate, err)
+		if !f.CreateDate.Valid() {
+			t.Errorf("finding %d: createDate %q is not a timestamp", i, f.CreateDate)
 		}
+		created := f.CreateDate.Time()
 		if created.Before(newestListed) {
 			t.Errorf("finding %d (%s, created %s) is listed after a newer key: want oldest first", i, f.AccessKeyID, f.CreateDate)
 		}
@@ -273,7 +273,7 @@ func checkReadmeLargest(t *testing.T, got sfnlocal.Largest) {
 // nothing are the ones the interpreter went through.
 func checkCost(t *testing.T, e *sfnlocal.Env, res *sfnlocal.Result, s config.Settings, users int) {
 	t.Helper()
-	c, err := workflow.CostFor(s, users)
+	c, err := workflow.CostFor(config.MustCheck(s), users)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,11 +62,11 @@ func TestOneUser(t *testing.T) {
 	s := config.Defaults()
 	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
-	p := workflow.Policy(s)
+	p := s.Policy()
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
 	if len(body.Findings) == 1 {
 		f := body.Findings[0]
-		if f.LastUsedDate != "2026-02-27T08:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "eu-west-1" {
+		if f.LastUsedDate.String() != "2026-02-27T08:00:00Z" || f.LastUsedService != "s3" || f.LastUsedRegion != "eu-west-1" {
 			t.Errorf("last used = %q %q %q, want 2026-02-27T08:00:00Z s3 eu-west-1", f.LastUsedDate, f.LastUsedService, f.LastUsedRegion)
 		}
 	}
@@ -87,7 +87,7 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, s), map[string]any{})
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	p := workflow.Policy(s)
+	p := s.Policy()
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
 }
 
@@ -143,7 +143,7 @@ func Test250UsersShortPages(t *testing.T) {
 	if got := a.ListUsersCalls(); got != pages {
 		t.Errorf("ListUsers called %d times, want %d pages", got, pages)
 	}
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
@@ -182,7 +182,7 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	checkReadmeLargest(t, res.Largest)
 	checkEveryUserOnce(t, e, nil)
 	checkCost(t, e, res, s, 5000)
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	if want.counts.Stale != 10000 {
 		t.Fatalf("expected 10,000 stale keys, have %d", want.counts.Stale)
@@ -240,7 +240,7 @@ func TestThrottledUsers(t *testing.T) {
 	checkPayloads(t, res)
 	attempts := listAccessKeysAttempts(t, s)
 	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
-	p := workflow.Policy(s)
+	p := s.Policy()
 	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
 	if len(body.UncheckedUsers) == 1 {
 		u := body.UncheckedUsers[0]
@@ -269,7 +269,7 @@ func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
 	)
 	s := config.Defaults()
 	e, _ := scan(t, a, s, "SUCCEEDED")
-	p := workflow.Policy(s)
+	p := s.Policy()
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM user not checked for old access keys, in 123456789012", agecheck.SeverityUnchecked)
 }
 
@@ -331,7 +331,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 	s := config.Defaults()
 	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	if want.counts.Deleted != 1 || want.counts.Unchecked != 0 {
 		t.Fatalf("expectation %+v", want.counts)
@@ -399,7 +399,7 @@ func TestExemptUsers(t *testing.T) {
 	)
 	s := mixedSettings()
 	e, _ := scan(t, a, s, "SUCCEEDED")
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
 		t.Fatalf("expectation %+v", want.counts)
@@ -537,7 +537,7 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 	if got := a.ListUsersCalls(); got != 3 {
 		t.Errorf("ListUsers called %d times, want 3 pages", got)
 	}
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
@@ -695,7 +695,7 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 				}
 				return
 			}
-			p := workflow.Policy(s)
+			p := s.Policy()
 			body := checkMessage(t, e, expect(a, p, testNow), p, "Test run: no IAM access keys older than 90 days, in 123456789012", agecheck.SeverityNone)
 			if !body.Test {
 				t.Errorf("the message body does not say it is a test run")
@@ -718,7 +718,7 @@ func TestTestRunWithFindings(t *testing.T) {
 	input[workflow.TestField] = true
 	res := e.Run(t, definition(t, s), input)
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	p := workflow.Policy(s)
+	p := s.Policy()
 	want := expect(a, p, testNow)
 	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
 	if body := checkMessage(t, e, want, p, subject, agecheck.SeverityStale); !body.Test {
