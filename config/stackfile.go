@@ -63,16 +63,12 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		return nil, fmt.Errorf("stack name %q: want the short name of the stack, such as dev (also for org/project/dev), without path separators", stack)
 	}
 	path := StackFile(projectDir, stack)
-	data, err := os.ReadFile(path)
+	file, err := readStackYAML(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stack file %s: %w: want %s", path, fs.ErrNotExist, existingStacks(projectDir))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read stack file: %w", err)
-	}
-	var file map[string]any
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
+		return nil, err
 	}
 	name := filepath.Base(path)
 	errs := misplaced(file, name)
@@ -120,18 +116,31 @@ func MisplacedSettings(projectDir, stack string) error {
 		return nil
 	}
 	path := StackFile(projectDir, stack)
-	data, err := os.ReadFile(path)
+	file, err := readStackYAML(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read stack file: %w", err)
+		return err
+	}
+	return errors.Join(misplaced(file, filepath.Base(path))...)
+}
+
+// readStackYAML reads and decodes the stack file at path, for ReadStackFile and
+// MisplacedSettings. A missing file is an error wrapping fs.ErrNotExist.
+func readStackYAML(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read stack file: %w", err)
 	}
 	var file map[string]any
 	if err := yaml.Unmarshal(data, &file); err != nil {
-		return fmt.Errorf("parse stack file %s: %w", path, err)
+		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
 	}
-	return errors.Join(misplaced(file, filepath.Base(path))...)
+	return file, nil
 }
 
 // misplaced reports keyage settings at the top level of a stack file named name.
