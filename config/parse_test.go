@@ -322,16 +322,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	if err == nil {
-		return nil
-	}
-	return []error{err}
-}
-
 func BenchmarkParse(b *testing.B) {
 	values, err := ReadStackFile("..", "prod")
 	if err != nil {
