@@ -83,18 +83,18 @@ func withStack(fs *flag.FlagSet, sf *stackFlags, args []string, stderr io.Writer
 // "the partition <what>", ...), loads the stack's settings, and prints what produce returns for
 // them as indented JSON. It returns the process exit status.
 func runInEnv(name, synopsis, what string, args []string, stdout, stderr io.Writer,
-	produce func(s config.Checked, stack, partition, region, account string) (any, error)) int {
+	produce func(s config.Checked, sf stackFlags, partition, region, account string) (any, error)) int {
 	var sf stackFlags
 	fs := newFlagSet(name, synopsis, &sf, stderr)
 	env := addEnvFlags(fs, what)
 	return withStack(fs, &sf, args, stderr, env.check, func(s config.Checked) int {
-		return showInEnv(name, sf.stack, env, s, stdout, stderr, produce)
+		return showInEnv(name, sf, env, s, stdout, stderr, produce)
 	})
 }
 
 // showInEnv is runInEnv's part after the settings are loaded.
-func showInEnv(name, stack string, env envFlags, s config.Checked, stdout, stderr io.Writer,
-	produce func(s config.Checked, stack, partition, region, account string) (any, error)) int {
+func showInEnv(name string, sf stackFlags, env envFlags, s config.Checked, stdout, stderr io.Writer,
+	produce func(s config.Checked, sf stackFlags, partition, region, account string) (any, error)) int {
 	partition, region, account := env.resolve(s.Settings())
 	if want := awsid.PartitionOf(region); partition != want {
 		fmt.Fprintf(stderr, "keyage %s: --partition %q: region %s is in partition %s: want %s, or no --partition\n", name, partition, region, want, want)
@@ -103,7 +103,7 @@ func showInEnv(name, stack string, env envFlags, s config.Checked, stdout, stder
 	if *env.region == "" && s.Settings().Region == "" {
 		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (--region chooses another)\n", name, config.RegionKey, region)
 	}
-	out, err := produce(s, stack, partition, region, account)
+	out, err := produce(s, sf, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage %s: %v\n", name, err)
 		return exitInvalid

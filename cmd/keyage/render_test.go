@@ -6,7 +6,23 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/modroot"
 )
+
+// TestRenderFromOutsideTheModule: `render --dir DIR` run elsewhere builds the function from the
+// module holding DIR (the working directory holds none).
+func TestRenderFromOutsideTheModule(t *testing.T) {
+	root := modroot.MustFind(t)
+	t.Chdir(t.TempDir())
+	status, stdout, stderr := runCLI("render", "--stack", "dev", "--dir", root)
+	if status != exitOK || stderr != "" {
+		t.Fatalf("render --stack dev --dir %s from outside the module = %d, stderr %q; want 0", root, status, stderr)
+	}
+	if !strings.Contains(stdout, `"type": "aws:lambda/function:Function"`) {
+		t.Errorf("render printed no function:\n%s", stdout)
+	}
+}
 
 func TestRender(t *testing.T) {
 	dir := writeStack(t, "weekly", `config:
