@@ -82,18 +82,11 @@ func Sample() Account {
 	return a
 }
 
-// IAM's limits on what an account file holds (IAM API reference: User, AccessKeyMetadata).
-const (
-	maxUserNameLength = 64
-	maxPathLength     = 512
-	maxKeysPerUser    = 2
-)
+// maxKeysPerUser is IAM's limit on a user's access keys.
+const maxKeysPerUser = 2
 
-var (
-	userNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	pathPattern        = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
-	accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-)
+// accessKeyIDPattern is IAM's form of an access key ID (IAM API reference: AccessKeyMetadata).
+var accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
 const timestampAllowed = `an ISO 8601 timestamp with an offset, e.g. "2026-05-01T09:12:00Z"`
 
@@ -223,18 +216,18 @@ func (a *Account) problems() problems {
 	keyIDs := map[string]string{}
 	for i, u := range a.Users {
 		field := fmt.Sprintf("users[%d]", i)
-		if !userNamePattern.MatchString(u.UserName) {
+		if !awsid.IsUserName(u.UserName) {
 			ps.add(field+".userName", fmt.Sprintf("%q", u.UserName),
-				fmt.Sprintf("an IAM user name: 1..%d letters, digits and +=,.@_-", maxUserNameLength))
+				fmt.Sprintf("an IAM user name: 1..%d letters, digits and +=,.@_-", awsid.MaxNameLength))
 		} else if j, dup := names[strings.ToLower(u.UserName)]; dup {
 			ps.add(field+".userName", fmt.Sprintf("%q", u.UserName),
 				fmt.Sprintf("a name no other user has (users[%d] has it; IAM compares names case-insensitively)", j))
 		} else {
 			names[strings.ToLower(u.UserName)] = i
 		}
-		if u.Path != "" && (len(u.Path) > maxPathLength || !pathPattern.MatchString(u.Path)) {
+		if u.Path != "" && !awsid.IsPath(u.Path) {
 			ps.add(field+".path", fmt.Sprintf("%q", u.Path),
-				fmt.Sprintf("an IAM path of 1..%d characters that starts and ends with /", maxPathLength))
+				fmt.Sprintf("an IAM path of 1..%d characters: / alone, or printable ASCII without spaces between two slashes", awsid.MaxPathLength))
 		}
 		if u.Deleted && (u.Unreadable != nil || len(u.Keys) > 0) {
 			ps.add(field+".deleted", "true", "no keys and no unreadable error for a deleted user")

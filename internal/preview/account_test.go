@@ -52,6 +52,7 @@ func TestParseAccountNamesTheField(t *testing.T) {
 		{"duplicate user", `{"users":[{"userName":"Bob"},{"userName":"bob"}]}`,
 			[]string{`users[1].userName: "bob": want a name no other user has (users[0] has it`}},
 		{"path", `{"users":[{"userName":"u","path":"no-slash"}]}`, []string{`users[0].path: "no-slash": want an IAM path`}},
+		{"empty path between slashes", `{"users":[{"userName":"u","path":"//"}]}`, []string{`users[0].path: "//": want an IAM path`}},
 		{"path too long", `{"users":[{"userName":"u","path":"/` + strings.Repeat("p", 511) + `/"}]}`, []string{`users[0].path: "/ppp`}},
 		{"create date", key(strings.Replace(good, "2026-01-01T00:00:00Z", "yesterday", 1)),
 			[]string{`users[0].keys[0].createDate: "yesterday": want an ISO 8601 timestamp`}},
