@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os/exec"
 	"slices"
 	"strings"
@@ -15,6 +16,20 @@ func runCLI(args ...string) (status int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
 	status = run(args, &out, &errOut)
 	return status, out.String(), errOut.String()
+}
+
+// runCLIJSON runs the command line in-process, which must succeed with nothing on stderr, and
+// decodes the JSON document it printed into v. It returns what it printed.
+func runCLIJSON(t *testing.T, v any, args ...string) string {
+	t.Helper()
+	status, stdout, stderr := runCLI(args...)
+	if status != exitOK || stderr != "" {
+		t.Fatalf("keyage %s = %d, stderr %q; want 0 and nothing on stderr", strings.Join(args, " "), status, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), v); err != nil {
+		t.Fatalf("keyage %s printed no JSON document: %v\n%s", strings.Join(args, " "), err, stdout)
+	}
+	return stdout
 }
 
 func TestUsageListsCommandsSorted(t *testing.T) {
