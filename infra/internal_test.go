@@ -22,6 +22,7 @@ func TestPhysicalName(t *testing.T) {
 		{"no suffix", "keyage-dev", "", 80, "keyage-dev"},
 		{"too long: the base is cut, the suffix kept", long, "agecheck", 64, strings.Repeat("x", 46) + "-agecheck-" + hash8(long+"-agecheck")},
 		{"too long without suffix", long, "", 64, strings.Repeat("x", 55) + "-" + hash8(long)},
+		{"no room for the base", "keyage-dev", "scheduler-policy", 20, "keyage-dev-" + hash8("keyage-dev-scheduler-policy")},
 		{"replaced characters with suffix", "keyage-team.prod", "machine-role", 64, "keyage-team-prod-machine-role-" + hash8("keyage-team.prod-machine-role")},
 		{"replaced characters", "keyage-team.prod", "", 80, "keyage-team-prod-" + hash8("keyage-team.prod")},
 	}

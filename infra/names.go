@@ -49,13 +49,16 @@ func physicalName(base, suffix string, max int) string {
 		return full
 	}
 	sum := sha256.Sum256([]byte(full))
-	tail := "-" + hex.EncodeToString(sum[:])[:physicalHashLength]
+	hash := "-" + hex.EncodeToString(sum[:])[:physicalHashLength]
+	base, tail := sanitize(base), hash
 	if suffix != "" {
-		tail = "-" + sanitize(suffix) + tail
+		tail = "-" + sanitize(suffix) + hash
 	}
-	safeBase := sanitize(base)
-	keep := min(len(safeBase), max-len(tail))
-	return strings.TrimRight(safeBase[:keep], "-_") + tail
+	if len(tail) >= max { // no room for the base next to the suffix: cut the whole name
+		base, tail = sanitize(full), hash
+	}
+	keep := min(len(base), max-len(tail))
+	return strings.TrimRight(base[:keep], "-_") + tail
 }
 
 func sanitize(s string) string {
