@@ -1,12 +1,15 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/schedule"
 )
 
@@ -322,14 +325,57 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+// TestParseListLimitsAreInclusive: each bounded list takes its limit and refuses one more.
+func TestParseListLimitsAreInclusive(t *testing.T) {
+	names := func(n int) string {
+		l := make([]string, n)
+		for i := range l {
+			l[i] = fmt.Sprintf("user-%03d", i)
+		}
+		b, _ := json.Marshal(l)
+		return string(b)
 	}
-	if err == nil {
-		return nil
+	subs := func(n int) string {
+		l := make([]map[string]string, n)
+		for i := range l {
+			l[i] = map[string]string{"protocol": "email", "endpoint": fmt.Sprintf("sec%03d@example.com", i)}
+		}
+		b, _ := json.Marshal(l)
+		return string(b)
 	}
-	return []error{err}
+	tags := func(n int) string {
+		m := map[string]string{}
+		for i := range n {
+			m[fmt.Sprintf("tag%02d", i)] = "v"
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	tests := []struct {
+		key   string
+		limit int
+		value func(int) string
+		want  string
+	}{
+		{"exemptUsers", agecheck.MaxExemptUsers, names, fmt.Sprintf("has %d entries: want at most %d entries", agecheck.MaxExemptUsers+1, agecheck.MaxExemptUsers)},
+		{"subscriptions", MaxSubscriptions, subs, ""},
+		{"alarmSubscriptions", MaxSubscriptions, subs, ""},
+		{"tags", MaxUserTags, tags, fmt.Sprintf("has %d tags: want at most %d tags", MaxUserTags+1, MaxUserTags)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if _, err := Parse(map[string]string{tt.key: tt.value(tt.limit)}); err != nil {
+				t.Errorf("%d entries (the limit): %v", tt.limit, err)
+			}
+			_, err := Parse(map[string]string{tt.key: tt.value(tt.limit + 1)})
+			if err == nil {
+				t.Fatalf("%d entries (one over the limit) were accepted", tt.limit+1)
+			}
+			if !strings.Contains(err.Error(), tt.key+": ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%d entries: got %q, want a message on %s saying %q", tt.limit+1, err, tt.key, tt.want)
+			}
+		})
+	}
 }
 
 func BenchmarkParse(b *testing.B) {

@@ -2,19 +2,13 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/keyage/keyage/internal/awsid"
 )
 
 // MaxRolePathLength is IAM's limit on a role's path (CreateRole, Path: 1 to 512 characters).
-const MaxRolePathLength = 512
-
-// rolePathPattern is IAM's form of a path, "/" alone or a string that begins and ends with "/"
-// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, Path). IAM also
-// takes DEL (\u007F); keyage keeps to printable ASCII, ! (\u0021) through ~ (\u007E).
-var rolePathPattern = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
+const MaxRolePathLength = awsid.MaxPathLength
 
 // validateRoles checks rolePath and rolePermissionsBoundary, which every role the stack creates
 // gets (enterprises often require both).
@@ -23,7 +17,7 @@ func (s Settings) validateRoles(p *problems) {
 		switch {
 		case len(path) > MaxRolePathLength:
 			p.add("rolePath", path, fmt.Sprintf("is %d characters long", len(path)), fmt.Sprintf("at most %d characters", MaxRolePathLength))
-		case !rolePathPattern.MatchString(path):
+		case !awsid.IsPath(path):
 			p.add("rolePath", path, "is not an IAM path", `"/" alone, or a path that starts and ends with "/" and holds printable ASCII without spaces, such as /keyage/`)
 		}
 	}

@@ -34,18 +34,67 @@ func StackFile(projectDir, stack string) string {
 }
 
 // LoadStackFile reads and validates Pulumi.<stack>.yaml in projectDir the way the Pulumi CLI
-// would hand it to the program (ReadStackFile, then ParseConfig). An encrypted keyage value is a
-// *SecretError, since offline commands cannot decrypt it.
+// would hand it to the program (ReadStackFile, then ParseConfig): the one reader of the offline
+// commands. When the file cannot be read at all, it returns ReadStackFile's error. Otherwise keys
+// it could not read (an encrypted value is a *SecretError, since offline commands cannot decrypt
+// it) do not stop the others from being checked, and every problem of both steps is returned in
+// one *StackFileError.
 func LoadStackFile(projectDir, stack string) (Checked, error) {
-	values, err := ReadStackFile(projectDir, stack)
-	if err != nil {
-		return Checked{}, err
+	values, readErr := ReadStackFile(projectDir, stack)
+	if values == nil {
+		return Checked{}, readErr
 	}
-	c, err := ParseConfig(values)
-	if err != nil {
-		return Checked{}, fmt.Errorf("%s: %w", filepath.Base(StackFile(projectDir, stack)), err)
+	problems := unjoin(readErr)
+	if !hidesAgeDays(problems) {
+		c, parseErr := ParseConfig(values)
+		if readErr == nil && parseErr == nil {
+			return c, nil
+		}
+		problems = append(problems, unjoin(parseErr)...)
 	}
-	return c, nil
+	return Checked{}, &StackFileError{File: filepath.Base(StackFile(projectDir, stack)), Problems: problems}
+}
+
+// StackFileError is every problem LoadStackFile found in a stack file, in the order found.
+type StackFileError struct {
+	File     string  // the stack file's name
+	Problems []error // each names its setting; some start with File
+}
+
+// Error names the file once, then lists the problems one a line.
+func (e *StackFileError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = strings.TrimPrefix(p.Error(), e.File+": ")
+	}
+	return e.File + ": " + strings.Join(lines, "\n")
+}
+
+// Unwrap returns the problems, for errors.As and errors.Is.
+func (e *StackFileError) Unwrap() []error { return e.Problems }
+
+// hidesAgeDays reports whether one of problems is about a secret maxAgeDays or warnAgeDays:
+// checking the other against the default in its place could report a problem the stack does not
+// have.
+func hidesAgeDays(problems []error) bool {
+	for _, e := range problems {
+		var secret *SecretError
+		if errors.As(e, &secret) && (secret.Key == "maxAgeDays" || secret.Key == "warnAgeDays") {
+			return true
+		}
+	}
+	return false
+}
+
+// unjoin splits an errors.Join error into its parts; nil has none.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // pulumiStackFields are the top-level keys of a stack file that Pulumi reads (its ProjectStack).
@@ -63,16 +112,12 @@ func ReadStackFile(projectDir, stack string) (map[string]string, error) {
 		return nil, fmt.Errorf("stack name %q: want the short name of the stack, such as dev (also for org/project/dev), without path separators", stack)
 	}
 	path := StackFile(projectDir, stack)
-	data, err := os.ReadFile(path)
+	file, err := readStackYAML(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stack file %s: %w: want %s", path, fs.ErrNotExist, existingStacks(projectDir))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read stack file: %w", err)
-	}
-	var file map[string]any
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
+		return nil, err
 	}
 	name := filepath.Base(path)
 	errs := misplaced(file, name)
@@ -120,18 +165,31 @@ func MisplacedSettings(projectDir, stack string) error {
 		return nil
 	}
 	path := StackFile(projectDir, stack)
-	data, err := os.ReadFile(path)
+	file, err := readStackYAML(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read stack file: %w", err)
+		return err
+	}
+	return errors.Join(misplaced(file, filepath.Base(path))...)
+}
+
+// readStackYAML reads and decodes the stack file at path, for ReadStackFile and
+// MisplacedSettings. A missing file is an error wrapping fs.ErrNotExist.
+func readStackYAML(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read stack file: %w", err)
 	}
 	var file map[string]any
 	if err := yaml.Unmarshal(data, &file); err != nil {
-		return fmt.Errorf("parse stack file %s: %w", path, err)
+		return nil, fmt.Errorf("parse stack file %s: %w", path, err)
 	}
-	return errors.Join(misplaced(file, filepath.Base(path))...)
+	return file, nil
 }
 
 // misplaced reports keyage settings at the top level of a stack file named name.

@@ -40,7 +40,6 @@ var (
 	sqsQueue       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
 	lambdaFunction = regexp.MustCompile(`^function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
 	deliveryStream = regexp.MustCompile(`^deliverystream/[A-Za-z0-9_.-]{1,64}$`)
-	iamRole        = regexp.MustCompile(`^role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
 )
 
 var e164 = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
@@ -55,7 +54,13 @@ func isRegionalARN(s, service string, resource *regexp.Regexp) bool {
 // isRoleARN reports whether s is an IAM role's ARN: IAM's have no region.
 func isRoleARN(s string) bool {
 	a, ok := awsid.Parse(s, "iam")
-	return ok && a.Region == "" && awsid.IsAccountID(a.AccountID) && iamRole.MatchString(a.Resource)
+	if !ok || a.Region != "" || !awsid.IsAccountID(a.AccountID) {
+		return false
+	}
+	// role/<path without its leading slash><name>: the name follows the last slash.
+	rest, ok := strings.CutPrefix(a.Resource, "role/")
+	i := strings.LastIndexByte(rest, '/')
+	return ok && awsid.IsPath("/"+rest[:i+1]) && awsid.IsRoleName(rest[i+1:])
 }
 
 // subscriptionFields are the fields a subscription object may have, in the JSON's spelling.

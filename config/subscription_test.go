@@ -87,3 +87,34 @@ func TestSubscriptionARNs(t *testing.T) {
 		})
 	}
 }
+
+// TestParseHTTPSEndpointNeedsTheHTTPSScheme: an https subscription's endpoint is an https URL;
+// http is refused with its own reason.
+func TestParseHTTPSEndpointNeedsTheHTTPSScheme(t *testing.T) {
+	tests := []struct {
+		endpoint, want string
+	}{
+		{"ftp://hooks.example.com/x", "is not an https URL"},
+		{"wss://hooks.example.com/x", "is not an https URL"},
+		{"hooks.example.com/x", "is not an https URL"},
+		{"https:///x", "is not an https URL"},
+		{"https:hooks.example.com", "is not an https URL"},
+		{"HTTP://hooks.example.com/x", "is an http URL, which sends findings unencrypted"},
+		{"Http://hooks.example.com/x", "is an http URL, which sends findings unencrypted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.endpoint, func(t *testing.T) {
+			v := fmt.Sprintf(`[{"protocol":"https","endpoint":%q}]`, tt.endpoint)
+			_, err := Parse(map[string]string{"subscriptions": v})
+			if err == nil {
+				t.Fatalf("endpoint %q was accepted for protocol https", tt.endpoint)
+			}
+			if !strings.Contains(err.Error(), "subscriptions[0].endpoint: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want subscriptions[0].endpoint %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := Parse(map[string]string{"subscriptions": `[{"protocol":"https","endpoint":"https://hooks.example.com/keyage"}]`}); err != nil {
+		t.Errorf("a valid https endpoint: %v", err)
+	}
+}

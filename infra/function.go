@@ -41,12 +41,12 @@ func (p FunctionPackage) Validate() error {
 	return nil
 }
 
-// buildFunction builds the age-check function from the module's lambda/ directory (the module
-// found by walking up from the working directory, as `pulumi up` runs in the project) for
-// linux/arm64, reproducibly (same source, same zip), and returns its package. A failed build is
-// a *bundle.BuildError carrying the compiler's output.
-func buildFunction(ctx context.Context) (FunctionPackage, error) {
-	res, err := bundle.Build(ctx, bundle.Options{GOARCH: functionGOARCH})
+// buildFunction builds the age-check function from the lambda/ directory of the module at
+// moduleRoot ("": the module found by walking up from the working directory, as `pulumi up` runs
+// in the project) for linux/arm64, reproducibly (same source, same zip), and returns its
+// package. A failed build is a *bundle.BuildError carrying the compiler's output.
+func buildFunction(ctx context.Context, moduleRoot string) (FunctionPackage, error) {
+	res, err := bundle.Build(ctx, bundle.Options{ModuleRoot: moduleRoot, GOARCH: functionGOARCH})
 	if err != nil {
 		return FunctionPackage{}, fmt.Errorf("build the age-check function: %w", err)
 	}

@@ -20,7 +20,10 @@ func TestPhysicalName(t *testing.T) {
 	}{
 		{"fits", "keyage-dev", "agecheck", 64, "keyage-dev-agecheck"},
 		{"no suffix", "keyage-dev", "", 80, "keyage-dev"},
-		{"too long", long, "agecheck", 64, strings.Repeat("x", 55) + "-" + hash8(long+"-agecheck")},
+		{"too long: the base is cut, the suffix kept", long, "agecheck", 64, strings.Repeat("x", 46) + "-agecheck-" + hash8(long+"-agecheck")},
+		{"too long without suffix", long, "", 64, strings.Repeat("x", 55) + "-" + hash8(long)},
+		{"no room for the base", "keyage-dev", "scheduler-policy", 20, "keyage-dev-" + hash8("keyage-dev-scheduler-policy")},
+		{"replaced characters with suffix", "keyage-team.prod", "machine-role", 64, "keyage-team-prod-machine-role-" + hash8("keyage-team.prod-machine-role")},
 		{"replaced characters", "keyage-team.prod", "", 80, "keyage-team-prod-" + hash8("keyage-team.prod")},
 	}
 	for _, c := range cases {
@@ -42,40 +45,45 @@ func TestPhysicalName(t *testing.T) {
 
 // TestNamesForKeepsEachServicesLimit: with a component and stack far too long for any service,
 // every name is within its service's limit, starts with as much of "<component>-<stack>" as
-// fits, and ends with a hash; the names of one stack stay distinct.
+// fits before its suffix, keeps the suffix and ends with a hash; the names of one stack stay
+// distinct.
 func TestNamesForKeepsEachServicesLimit(t *testing.T) {
 	component, stack := "keyage", strings.Repeat("s", 300)
 	n := namesFor(component, stack)
 	// Names must differ within a service; across services they may be the same.
 	seen := map[string]string{}
 	for _, c := range []struct {
-		service, what, name string
-		max                 int
+		service, what, name, suffix string
+		max                         int
 	}{
-		{"lambda", "function", n.function, maxFunctionName},
-		{"states", "state machine", n.machine, maxStateMachineName},
-		{"scheduler", "schedule group", n.scheduleGroup, maxScheduleName},
-		{"scheduler", "schedule", n.schedule, maxScheduleName},
-		{"cloudwatch", "alarm prefix", n.alarmPrefix, maxAlarmNamePrefix},
-		{"kms", "key alias", strings.TrimPrefix(n.keyAlias, "alias/"), maxKeyAliasName},
-		{"iam", "machine role", n.machineRole, 64},
-		{"iam", "function role", n.functionRole, 64},
-		{"iam", "scheduler role", n.schedulerRole, 64},
-		{"iam policy", "machine policy", n.machinePolicy, 128},
-		{"iam policy", "function policy", n.functionPolicy, 128},
-		{"iam policy", "scheduler policy", n.schedulerPolicy, 128},
-		{"sns", "findings topic", n.findingsTopic, 256},
-		{"sns", "alarm topic", n.alarmTopic, 256},
-		{"sqs", "dead-letter queue", n.deadLetterQueue, 80},
+		{"lambda", "function", n.function, "agecheck", maxFunctionName},
+		{"states", "state machine", n.machine, "", maxStateMachineName},
+		{"scheduler", "schedule group", n.scheduleGroup, "", maxScheduleName},
+		{"scheduler", "schedule", n.schedule, "scan", maxScheduleName},
+		{"cloudwatch", "alarm prefix", n.alarmPrefix, "", maxAlarmNamePrefix},
+		{"kms", "key alias", strings.TrimPrefix(n.keyAlias, "alias/"), "", maxKeyAliasName},
+		{"iam", "machine role", n.machineRole, "machine-role", 64},
+		{"iam", "function role", n.functionRole, "function-role", 64},
+		{"iam", "scheduler role", n.schedulerRole, "scheduler-role", 64},
+		{"iam policy", "machine policy", n.machinePolicy, "machine-policy", 128},
+		{"iam policy", "function policy", n.functionPolicy, "function-policy", 128},
+		{"iam policy", "scheduler policy", n.schedulerPolicy, "scheduler-policy", 128},
+		{"sns", "findings topic", n.findingsTopic, "findings", 256},
+		{"sns", "alarm topic", n.alarmTopic, "alarms", 256},
+		{"sqs", "dead-letter queue", n.deadLetterQueue, "schedule-dlq", 80},
 	} {
 		if len(c.name) > c.max {
 			t.Errorf("%s: %q is %d bytes, over %d", c.what, c.name, len(c.name), c.max)
 		}
-		if keep := c.max - physicalHashLength - 1; !strings.HasPrefix(c.name, (component + "-" + stack)[:keep]) {
+		tail := "-" + c.suffix
+		if c.suffix == "" {
+			tail = ""
+		}
+		if keep := c.max - len(tail) - physicalHashLength - 1; !strings.HasPrefix(c.name, (component + "-" + stack)[:keep]) {
 			t.Errorf("%s: %q does not start with the first %d bytes of %s-<stack>", c.what, c.name, keep, component)
 		}
-		if i := strings.LastIndexByte(c.name, '-'); i < 0 || len(c.name)-i-1 != physicalHashLength {
-			t.Errorf("%s: %q does not end with a hash", c.what, c.name)
+		if i := len(c.name) - physicalHashLength - 1; i < 0 || c.name[i] != '-' || !strings.HasSuffix(c.name[:i], tail) {
+			t.Errorf("%s: %q does not end with %q and a hash", c.what, c.name, tail)
 		}
 		key := c.service + " " + c.name
 		if other, dup := seen[key]; dup {

@@ -34,23 +34,31 @@ const (
 
 // physicalName returns a deterministic AWS name for a child resource: base ("<component>-<stack>")
 // plus a suffix, limited to the characters every service here accepts (letters, digits, - and _)
-// and to max bytes. A name that had to be changed (cut, or characters replaced) ends with a hash
-// of the original, so two different components or stacks do not share a name. Deterministic names let a role's policy name the
-// resource's ARN before the resource exists (no dependency cycle) and keep two stacks or two
-// component instances in one account from colliding.
+// and to max bytes. A name that had to be changed (base cut, or characters replaced) ends with a
+// hash of the original, so two different components or stacks do not share a name; a cut
+// shortens the base and keeps the suffix, which tells a stack's resources of one service (its
+// three roles) apart. Deterministic names let a role's policy name the resource's ARN before the
+// resource exists (no dependency cycle) and keep two stacks or two component instances in one
+// account from colliding.
 func physicalName(base, suffix string, max int) string {
 	full := base
 	if suffix != "" {
 		full += "-" + suffix
 	}
-	safe := sanitize(full)
-	if safe == full && len(full) <= max {
+	if sanitize(full) == full && len(full) <= max {
 		return full
 	}
 	sum := sha256.Sum256([]byte(full))
-	h := hex.EncodeToString(sum[:])[:physicalHashLength]
-	keep := min(len(safe), max-physicalHashLength-1)
-	return strings.TrimRight(safe[:keep], "-_") + "-" + h
+	hash := "-" + hex.EncodeToString(sum[:])[:physicalHashLength]
+	base, tail := sanitize(base), hash
+	if suffix != "" {
+		tail = "-" + sanitize(suffix) + hash
+	}
+	if len(tail) >= max { // no room for the base next to the suffix: cut the whole name
+		base, tail = sanitize(full), hash
+	}
+	keep := min(len(base), max-len(tail))
+	return strings.TrimRight(base[:keep], "-_") + tail
 }
 
 func sanitize(s string) string {

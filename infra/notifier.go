@@ -89,7 +89,7 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	fn := args.Function
 	if fn.IsZero() {
 		var err error
-		if fn, err = buildFunction(ctx.Context()); err != nil {
+		if fn, err = buildFunction(ctx.Context(), ""); err != nil {
 			return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 		}
 	} else if err := fn.Validate(); err != nil {

@@ -224,45 +224,49 @@ func settingsFor(t *testing.T, values map[string]string) config.Settings {
 	return c.Settings()
 }
 
+// forDefaultsAndFull runs check in a subtest on the program run with the default settings, and
+// in another with fullSettings, with those settings.
+func forDefaultsAndFull(t *testing.T, check func(t *testing.T, d *deployment, s config.Settings)) {
+	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
+		t.Run(name, func(t *testing.T) { check(t, mustRun(t, values), settingsFor(t, values)) })
+	}
+}
+
 func TestStateMachine(t *testing.T) {
 	t.Parallel()
-	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
-		t.Run(name, func(t *testing.T) {
-			d := mustRun(t, values)
-			s := settingsFor(t, values)
-			m := d.one(tMachine, "keyage-machine")
-			wantInput(t, m, "name", machineName)
-			wantInput(t, m, "type", "STANDARD")
-			wantInput(t, m, "roleArn", roleARN("keyage-dev-machine-role"))
-			wantInput(t, m, "tracingConfiguration.enabled", true)
-			wantInput(t, m, "loggingConfiguration.level", s.LogLevel)
-			wantInput(t, m, "loggingConfiguration.includeExecutionData", s.IncludeExecutionData)
-			wantInput(t, m, "loggingConfiguration.logDestination",
-				arn("aws", "logs", "log-group:/aws/vendedlogs/states/"+machineName+":*"))
+	forDefaultsAndFull(t, func(t *testing.T, d *deployment, s config.Settings) {
+		m := d.one(tMachine, "keyage-machine")
+		wantInput(t, m, "name", machineName)
+		wantInput(t, m, "type", "STANDARD")
+		wantInput(t, m, "roleArn", roleARN("keyage-dev-machine-role"))
+		wantInput(t, m, "tracingConfiguration.enabled", true)
+		wantInput(t, m, "loggingConfiguration.level", s.LogLevel)
+		wantInput(t, m, "loggingConfiguration.includeExecutionData", s.IncludeExecutionData)
+		wantInput(t, m, "loggingConfiguration.logDestination",
+			arn("aws", "logs", "log-group:/aws/vendedlogs/states/"+machineName+":*"))
 
-			def, err := workflow.Definition(config.MustCheck(s), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
-				FunctionARN: functionARN, TopicARN: findingsARN})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := def.Render()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := inputString(t, m, "definition"); got != string(want) {
-				t.Errorf("%s %q: definition differs from the workflow's render with the deployed ARNs:\n%s", m.Type, m.Name, golden.Diff(want, []byte(got)))
-			}
+		def, err := workflow.Definition(config.MustCheck(s), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
+			FunctionARN: functionARN, TopicARN: findingsARN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := def.Render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := inputString(t, m, "definition"); got != string(want) {
+			t.Errorf("%s %q: definition differs from the workflow's render with the deployed ARNs:\n%s", m.Type, m.Name, golden.Diff(want, []byte(got)))
+		}
 
-			logs := d.one(tLogGroup, "keyage-machine-logs")
-			wantInput(t, logs, "name", "/aws/vendedlogs/states/"+machineName)
-			wantInput(t, logs, "retentionInDays", s.LogRetentionDays)
-			// CreateStateMachine fails unless the role can already deliver logs.
-			rp := d.one(tRolePolicy, "keyage-machine-policy")
-			if !slices.Contains(m.DependsOn, rp.URN) {
-				t.Errorf("%s %q: does not depend on its role policy %s", m.Type, m.Name, rp.URN)
-			}
-		})
-	}
+		logs := d.one(tLogGroup, "keyage-machine-logs")
+		wantInput(t, logs, "name", "/aws/vendedlogs/states/"+machineName)
+		wantInput(t, logs, "retentionInDays", s.LogRetentionDays)
+		// CreateStateMachine fails unless the role can already deliver logs.
+		rp := d.one(tRolePolicy, "keyage-machine-policy")
+		if !slices.Contains(m.DependsOn, rp.URN) {
+			t.Errorf("%s %q: does not depend on its role policy %s", m.Type, m.Name, rp.URN)
+		}
+	})
 }
 
 func TestStateMachineRole(t *testing.T) {
@@ -522,47 +526,43 @@ func TestSubscriptionNamesDoNotDependOnOrder(t *testing.T) {
 
 func TestSchedule(t *testing.T) {
 	t.Parallel()
-	for name, values := range map[string]map[string]string{"defaults": nil, "full": fullSettings} {
-		t.Run(name, func(t *testing.T) {
-			d := mustRun(t, values)
-			s := settingsFor(t, values)
-			sched := d.one(tSchedule, "keyage-schedule")
-			wantInput(t, sched, "name", "keyage-dev-scan")
-			wantInput(t, sched, "groupName", "keyage-dev")
-			wantInput(t, sched, "scheduleExpression", s.Schedule)
-			wantInput(t, sched, "scheduleExpressionTimezone", s.ScheduleTimezone)
-			wantInput(t, sched, "flexibleTimeWindow", map[string]string{"mode": "OFF"})
-			state := "ENABLED"
-			if !s.ScheduleEnabled {
-				state = "DISABLED"
-			}
-			wantInput(t, sched, "state", state)
-			wantInput(t, sched, "target.arn", machineARN)
-			wantInput(t, sched, "target.roleArn", roleARN("keyage-dev-scheduler-role"))
-			wantInput(t, sched, "target.retryPolicy.maximumRetryAttempts", s.ScheduleRetryAttempts)
-			wantInput(t, sched, "target.retryPolicy.maximumEventAgeInSeconds", s.ScheduleMaxEventAgeSec)
-			wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", deadLetterQueue))
-			// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
-			// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
-			rawInput := inputString(t, sched, "target.input")
-			if want := `"` + workflow.ScheduledTimeField + `":"` + "<aws.scheduler.scheduled-time>" + `"`; !strings.Contains(rawInput, want) {
-				t.Errorf("%s %q: target input %s does not carry %s literally", sched.Type, sched.Name, rawInput, want)
-			}
-			var in map[string]any
-			if err := json.Unmarshal([]byte(rawInput), &in); err != nil {
-				t.Fatalf("%s %q: target input is not JSON: %v", sched.Type, sched.Name, err)
-			}
-			if want := map[string]any{workflow.ScheduledTimeField: "<aws.scheduler.scheduled-time>"}; !jsonEqual(in, want) {
-				t.Errorf("%s %q: target input %v, want %v", sched.Type, sched.Name, in, want)
-			}
+	forDefaultsAndFull(t, func(t *testing.T, d *deployment, s config.Settings) {
+		sched := d.one(tSchedule, "keyage-schedule")
+		wantInput(t, sched, "name", "keyage-dev-scan")
+		wantInput(t, sched, "groupName", "keyage-dev")
+		wantInput(t, sched, "scheduleExpression", s.Schedule)
+		wantInput(t, sched, "scheduleExpressionTimezone", s.ScheduleTimezone)
+		wantInput(t, sched, "flexibleTimeWindow", map[string]string{"mode": "OFF"})
+		state := "ENABLED"
+		if !s.ScheduleEnabled {
+			state = "DISABLED"
+		}
+		wantInput(t, sched, "state", state)
+		wantInput(t, sched, "target.arn", machineARN)
+		wantInput(t, sched, "target.roleArn", roleARN("keyage-dev-scheduler-role"))
+		wantInput(t, sched, "target.retryPolicy.maximumRetryAttempts", s.ScheduleRetryAttempts)
+		wantInput(t, sched, "target.retryPolicy.maximumEventAgeInSeconds", s.ScheduleMaxEventAgeSec)
+		wantInput(t, sched, "target.deadLetterConfig.arn", arn("aws", "sqs", deadLetterQueue))
+		// EventBridge Scheduler replaces its keywords in the Input as text: the placeholder
+		// must be there literally, not JSON-escaped (\u003c...\u003e), or it is never filled in.
+		rawInput := inputString(t, sched, "target.input")
+		if want := `"` + workflow.ScheduledTimeField + `":"` + "<aws.scheduler.scheduled-time>" + `"`; !strings.Contains(rawInput, want) {
+			t.Errorf("%s %q: target input %s does not carry %s literally", sched.Type, sched.Name, rawInput, want)
+		}
+		var in map[string]any
+		if err := json.Unmarshal([]byte(rawInput), &in); err != nil {
+			t.Fatalf("%s %q: target input is not JSON: %v", sched.Type, sched.Name, err)
+		}
+		if want := map[string]any{workflow.ScheduledTimeField: "<aws.scheduler.scheduled-time>"}; !jsonEqual(in, want) {
+			t.Errorf("%s %q: target input %v, want %v", sched.Type, sched.Name, in, want)
+		}
 
-			group := d.one(tGroup, "keyage-schedules")
-			wantInput(t, group, "name", "keyage-dev")
-			if !slices.Contains(sched.DependsOn, d.one(tRolePolicy, "keyage-scheduler-policy").URN) {
-				t.Errorf("%s %q: does not depend on its role's policy", sched.Type, sched.Name)
-			}
-		})
-	}
+		group := d.one(tGroup, "keyage-schedules")
+		wantInput(t, group, "name", "keyage-dev")
+		if !slices.Contains(sched.DependsOn, d.one(tRolePolicy, "keyage-scheduler-policy").URN) {
+			t.Errorf("%s %q: does not depend on its role's policy", sched.Type, sched.Name)
+		}
+	})
 }
 
 func jsonEqual(a, b any) bool {

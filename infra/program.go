@@ -19,6 +19,10 @@ type ProgramOptions struct {
 	// Function, when set, is used instead of building the function (tests pass a prebuilt
 	// package).
 	Function FunctionPackage
+	// ModuleRoot, when set and Function is not, is the module the function is built from
+	// instead of the one at or above the working directory (the command line builds from its
+	// --dir this way).
+	ModuleRoot string
 	// Observe, when set, is called with the notifier once it is built (the command line reads
 	// its warnings this way).
 	Observe func(*KeyAgeNotifier)
@@ -37,7 +41,14 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 				return fmt.Errorf("stack %s settings: %w", ctx.Stack(), err)
 			}
 		}
-		n, err := NewKeyAgeNotifier(ctx, ComponentName, &KeyAgeNotifierArgs{Settings: s, Function: opts.Function})
+		fn := opts.Function
+		if fn.IsZero() && opts.ModuleRoot != "" {
+			var err error
+			if fn, err = buildFunction(ctx.Context(), opts.ModuleRoot); err != nil {
+				return fmt.Errorf("keyage notifier %q: %w", ComponentName, err)
+			}
+		}
+		n, err := NewKeyAgeNotifier(ctx, ComponentName, &KeyAgeNotifierArgs{Settings: s, Function: fn})
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 
-	"github.com/keyage/keyage/internal/awsid"
+	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -20,24 +19,27 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
 	fs := newFlagSet("definition", "definition --stack NAME [--dir DIR] [--format json|mermaid]", &sf, stderr)
 	format := fs.String("format", formatJSON, "json: the Amazon States Language document; mermaid: a stateDiagram-v2 of it")
-	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
-		return status
+	checkFormat := func() error {
+		if *format != formatJSON && *format != formatMermaid {
+			return fmt.Errorf("--format %q: want %s or %s", *format, formatJSON, formatMermaid)
+		}
+		return nil
 	}
-	if *format != formatJSON && *format != formatMermaid {
-		fmt.Fprintf(stderr, "keyage definition: --format %q: want %s or %s\n", *format, formatJSON, formatMermaid)
-		return exitUsage
-	}
-	checked, ok := loadSettings(sf, stderr)
-	if !ok {
-		return exitInvalid
-	}
-	region := cmp.Or(checked.Settings().Region, workflow.PlaceholderRegion)
-	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(awsid.PartitionOf(region), region))
+	return withStack(fs, &sf, args, stderr, checkFormat, func(checked config.Checked) int {
+		return printDefinition(checked, *format, stdout, stderr)
+	})
+}
+
+// printDefinition prints the state machine for the stack's settings, in the stack's partition
+// and region, with placeholder ARNs.
+func printDefinition(checked config.Checked, format string, stdout, stderr io.Writer) int {
+	partition, region := environment(checked.Settings(), "", "")
+	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(partition, region))
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage definition: %v\n", err)
 		return exitInvalid
 	}
-	if *format == formatMermaid {
+	if format == formatMermaid {
 		fmt.Fprint(stdout, m.Mermaid())
 		return exitOK
 	}

@@ -13,10 +13,7 @@ import (
 
 func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
 	root := modroot.MustFind(t)
-	status, stdout, stderr := runCLI("definition", "--stack", "prod", "--dir", root)
-	if status != exitOK || stderr != "" {
-		t.Fatalf("definition --stack prod = %d, stderr %q; want 0 and nothing on stderr", status, stderr)
-	}
+	stdout := runCLIOK(t, "definition", "--stack", "prod", "--dir", root)
 	s, err := config.LoadStackFile(root, "prod")
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +43,7 @@ func TestDefinitionPrintsWhatTheProgramBuilds(t *testing.T) {
 }
 
 func TestDefinitionMermaid(t *testing.T) {
-	status, stdout, stderr := runCLI("definition", "--stack", "dev", "--dir", modroot.MustFind(t), "--format", "mermaid")
-	if status != exitOK || stderr != "" {
-		t.Fatalf("definition --format mermaid = %d, stderr %q", status, stderr)
-	}
+	stdout := runCLIOK(t, "definition", "--stack", "dev", "--dir", modroot.MustFind(t), "--format", "mermaid")
 	for _, want := range []string{"stateDiagram-v2\n", "[*] --> CheckTest\n", `state "CheckKeys (Distributed Map, express children`, "MorePages --> ListMoreUsers : "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("mermaid output lacks %q:\n%s", want, stdout)
@@ -68,10 +62,7 @@ func TestDefinitionRegionAndPartition(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := writeStack(t, "s", c.config)
-			status, stdout, stderr := runCLI("definition", "--stack", "s", "--dir", dir)
-			if status != exitOK || stderr != "" {
-				t.Fatalf("definition = %d, stderr %q", status, stderr)
-			}
+			stdout := runCLIOK(t, "definition", "--stack", "s", "--dir", dir)
 			if !strings.Contains(stdout, c.want) || strings.Contains(stdout, c.forbid) {
 				t.Errorf("definition for %q: want %q and no %q in it", c.config, c.want, c.forbid)
 			}

@@ -13,7 +13,7 @@ import (
 func runDeployerPolicy(args []string, stdout, stderr io.Writer) int {
 	return runInEnv("deployer-policy", "deployer-policy --stack NAME [--dir DIR] [--partition aws] [--region eu-central-1] [--account 123456789012]",
 		"the stack deploys to", args, stdout, stderr,
-		func(s config.Checked, stack, partition, region, account string) (any, error) {
-			return deployer.ForStack(s, stack, deployer.Env{Partition: partition, Region: region, AccountID: account})
+		func(s config.Checked, sf stackFlags, partition, region, account string) (any, error) {
+			return deployer.ForStack(s, sf.stack, deployer.Env{Partition: partition, Region: region, AccountID: account})
 		})
 }

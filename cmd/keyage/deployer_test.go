@@ -1,23 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
 
 func TestDeployerPolicy(t *testing.T) {
-	status, stdout, stderr := runCLI("deployer-policy", "--stack", "prod", "--account", "111122223333")
-	if status != exitOK || stderr != "" {
-		t.Fatalf("deployer-policy --stack prod = %d, stderr %q; want 0", status, stderr)
-	}
 	var doc struct {
 		Version   string
 		Statement []struct{ Resource []string }
 	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
-		t.Fatalf("output is not a policy document: %v\n%s", err, stdout)
-	}
+	stdout := runCLIJSON(t, &doc, "deployer-policy", "--stack", "prod", "--account", "111122223333")
 	if doc.Version != "2012-10-17" || len(doc.Statement) == 0 {
 		t.Fatalf("document %+v, want version 2012-10-17 and statements", doc)
 	}

@@ -26,7 +26,7 @@ func addEnvFlags(fs *flag.FlagSet, what string) envFlags {
 
 // check refuses malformed flags (a wrong command line); empty partition and region mean the
 // stack's.
-func (e envFlags) check(cmd string, stderr io.Writer) int {
+func (e envFlags) check() error {
 	for _, f := range []struct {
 		name, value string
 		valid       func(string) bool
@@ -37,19 +37,45 @@ func (e envFlags) check(cmd string, stderr io.Writer) int {
 		{"account", *e.account, awsid.IsAccountID, "12 digits"},
 	} {
 		if f.value != "" && !f.valid(f.value) || f.name == "account" && f.value == "" {
-			fmt.Fprintf(stderr, "keyage %s: --%s %q: want %s\n", cmd, f.name, f.value, f.allowed)
+			return fmt.Errorf("--%s %q: want %s", f.name, f.value, f.allowed)
+		}
+	}
+	return nil
+}
+
+// resolve returns the partition, region and account the flags choose for the stack s.
+func (e envFlags) resolve(s config.Settings) (partition, region, account string) {
+	partition, region = environment(s, *e.partition, *e.region)
+	return partition, region, *e.account
+}
+
+// environment returns the partition and region a command shows the stack s in: the region
+// given, else the stack file's aws:region (as `pulumi up` deploys there), else
+// workflow.PlaceholderRegion; the partition given, else that region's.
+func environment(s config.Settings, partition, region string) (string, string) {
+	region = cmp.Or(region, s.Region, workflow.PlaceholderRegion)
+	return cmp.Or(partition, awsid.PartitionOf(region)), region
+}
+
+// withStack runs a command that reads one stack: it parses args into fs (made by newFlagSet
+// with sf), calls checkFlags (nil: none) on the command's other flags, loads the stack's
+// settings and returns run's exit status for them. A wrong command line is exitUsage, settings
+// with problems exitInvalid.
+func withStack(fs *flag.FlagSet, sf *stackFlags, args []string, stderr io.Writer, checkFlags func() error, run func(config.Checked) int) int {
+	if status := parseFlags(fs, sf, args, stderr); status >= 0 {
+		return status
+	}
+	if checkFlags != nil {
+		if err := checkFlags(); err != nil {
+			fmt.Fprintf(stderr, "keyage %s: %v\n", fs.Name(), err)
 			return exitUsage
 		}
 	}
-	return -1
-}
-
-// resolve returns the partition, region and account: the region defaults to the stack file's
-// aws:region (as `pulumi up` deploys there), the partition to that region's.
-func (e envFlags) resolve(s config.Settings) (partition, region, account string) {
-	region = cmp.Or(*e.region, s.Region, workflow.PlaceholderRegion)
-	partition = cmp.Or(*e.partition, awsid.PartitionOf(region))
-	return partition, region, *e.account
+	s, ok := loadSettings(*sf, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	return run(s)
 }
 
 // runInEnv runs a command that shows what the program does in one partition, region and account
@@ -57,20 +83,18 @@ func (e envFlags) resolve(s config.Settings) (partition, region, account string)
 // "the partition <what>", ...), loads the stack's settings, and prints what produce returns for
 // them as indented JSON. It returns the process exit status.
 func runInEnv(name, synopsis, what string, args []string, stdout, stderr io.Writer,
-	produce func(s config.Checked, stack, partition, region, account string) (any, error)) int {
+	produce func(s config.Checked, sf stackFlags, partition, region, account string) (any, error)) int {
 	var sf stackFlags
 	fs := newFlagSet(name, synopsis, &sf, stderr)
 	env := addEnvFlags(fs, what)
-	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
-		return status
-	}
-	if status := env.check(name, stderr); status >= 0 {
-		return status
-	}
-	s, ok := loadSettings(sf, stderr)
-	if !ok {
-		return exitInvalid
-	}
+	return withStack(fs, &sf, args, stderr, env.check, func(s config.Checked) int {
+		return showInEnv(name, sf, env, s, stdout, stderr, produce)
+	})
+}
+
+// showInEnv is runInEnv's part after the settings are loaded.
+func showInEnv(name string, sf stackFlags, env envFlags, s config.Checked, stdout, stderr io.Writer,
+	produce func(s config.Checked, sf stackFlags, partition, region, account string) (any, error)) int {
 	partition, region, account := env.resolve(s.Settings())
 	if want := awsid.PartitionOf(region); partition != want {
 		fmt.Fprintf(stderr, "keyage %s: --partition %q: region %s is in partition %s: want %s, or no --partition\n", name, partition, region, want, want)
@@ -79,7 +103,7 @@ func runInEnv(name, synopsis, what string, args []string, stdout, stderr io.Writ
 	if *env.region == "" && s.Settings().Region == "" {
 		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (--region chooses another)\n", name, config.RegionKey, region)
 	}
-	out, err := produce(s, sf.stack, partition, region, account)
+	out, err := produce(s, sf, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage %s: %v\n", name, err)
 		return exitInvalid

@@ -155,29 +155,22 @@ func findProjectDir() (string, error) {
 	}
 }
 
-// loadSettings reads and checks the stack's settings (config.ParseConfig, which applies
+// loadSettings reads and checks the stack's settings with config.LoadStackFile (which applies
 // Settings.Check, the rule set the program applies). On failure it prints every problem, one a
-// line, under the stack file's name, and returns false. Keys the file reader could not read (a secret) do not
-// stop the others from being checked, so one run shows every problem. Warnings go to stderr,
-// one a line, the same for every command and the same the program logs.
+// line, under the stack file's name, and returns false. Warnings go to stderr, one a line, the
+// same for every command and the same the program logs.
 func loadSettings(sf stackFlags, stderr io.Writer) (config.Checked, bool) {
 	name := filepath.Base(config.StackFile(sf.dir, sf.stack))
-	values, readErr := config.ReadStackFile(sf.dir, sf.stack)
-	var parseErr error
-	if values != nil && !hidesAgeDays(readErr) {
-		var checked config.Checked
-		if checked, parseErr = config.ParseConfig(values); readErr == nil && parseErr == nil {
-			for _, w := range checked.Warnings {
-				fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
-			}
-			return checked, true
+	checked, err := config.LoadStackFile(sf.dir, sf.stack)
+	if err == nil {
+		for _, w := range checked.Warnings {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
 		}
+		return checked, true
 	}
-	var problems []error
-	for _, err := range []error{readErr, parseErr} {
-		if err != nil {
-			problems = append(problems, unjoin(err)...)
-		}
+	problems := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = j.Unwrap()
 	}
 	noun := "problems"
 	if len(problems) == 1 {
@@ -188,24 +181,4 @@ func loadSettings(sf stackFlags, stderr io.Writer) (config.Checked, bool) {
 		fmt.Fprintf(stderr, "  %s\n", strings.TrimPrefix(p.Error(), name+": "))
 	}
 	return config.Checked{}, false
-}
-
-// hidesAgeDays reports whether err is about a secret maxAgeDays or warnAgeDays: checking the
-// other against the default in its place could report a problem the stack does not have.
-func hidesAgeDays(err error) bool {
-	for _, e := range unjoin(err) {
-		var secret *config.SecretError
-		if errors.As(e, &secret) && (secret.Key == "maxAgeDays" || secret.Key == "warnAgeDays") {
-			return true
-		}
-	}
-	return false
-}
-
-// unjoin splits an errors.Join error into its parts.
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }

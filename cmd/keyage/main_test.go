@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os/exec"
 	"slices"
 	"strings"
@@ -17,11 +18,29 @@ func runCLI(args ...string) (status int, stdout, stderr string) {
 	return status, out.String(), errOut.String()
 }
 
-func TestUsageListsCommandsSorted(t *testing.T) {
-	status, stdout, stderr := runCLI("help")
+// runCLIOK runs the command line in-process, which must succeed with nothing on stderr, and
+// returns what it printed.
+func runCLIOK(t *testing.T, args ...string) string {
+	t.Helper()
+	status, stdout, stderr := runCLI(args...)
 	if status != exitOK || stderr != "" {
-		t.Fatalf("keyage help = %d, stderr %q; want 0 and nothing on stderr", status, stderr)
+		t.Fatalf("keyage %s = %d, stderr %q; want 0 and nothing on stderr", strings.Join(args, " "), status, stderr)
 	}
+	return stdout
+}
+
+// runCLIJSON is runCLIOK for a command that prints a JSON document: it decodes it into v.
+func runCLIJSON(t *testing.T, v any, args ...string) string {
+	t.Helper()
+	stdout := runCLIOK(t, args...)
+	if err := json.Unmarshal([]byte(stdout), v); err != nil {
+		t.Fatalf("keyage %s printed no JSON document: %v\n%s", strings.Join(args, " "), err, stdout)
+	}
+	return stdout
+}
+
+func TestUsageListsCommandsSorted(t *testing.T) {
+	stdout := runCLIOK(t, "help")
 	var listed []string
 	inCommands := false
 	for _, line := range strings.Split(stdout, "\n") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/internal/preview"
 )
 
@@ -17,32 +18,35 @@ func runPreview(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("preview", "preview --stack NAME [--dir DIR] [--account FILE] [--format all|email|json|sms]", &sf, stderr)
 	accountFile := fs.String("account", "", "a JSON file describing the account's users and keys (format: README, example: internal/preview/sample-account.json; default: that built-in sample)")
 	format := fs.String("format", "all", "what to print: "+strings.Join(preview.Formats, ", "))
-	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
-		return status
+	checkFormat := func() error {
+		if !slices.Contains(preview.Formats, *format) {
+			return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(preview.Formats, ", "))
+		}
+		return nil
 	}
-	if !slices.Contains(preview.Formats, *format) {
-		fmt.Fprintf(stderr, "keyage preview: --format %q: want one of %s\n", *format, strings.Join(preview.Formats, ", "))
-		return exitUsage
-	}
-	s, ok := loadSettings(sf, stderr)
-	if !ok {
-		return exitInvalid
-	}
+	return withStack(fs, &sf, args, stderr, checkFormat, func(s config.Checked) int {
+		return printPreview(s, *accountFile, *format, stdout, stderr)
+	})
+}
+
+// printPreview prints, in format, what the stack would send for the account in accountFile (""
+// for the built-in sample).
+func printPreview(s config.Checked, accountFile, format string, stdout, stderr io.Writer) int {
 	account := preview.Sample()
-	if *accountFile != "" {
-		data, err := os.ReadFile(*accountFile)
+	if accountFile != "" {
+		data, err := os.ReadFile(accountFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "keyage preview: %v\n", err)
 			return exitInvalid
 		}
 		if account, err = preview.ParseAccount(data); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", *accountFile, err)
+			fmt.Fprintf(stderr, "%s: %v\n", accountFile, err)
 			return exitInvalid
 		}
 	}
 	result, err := preview.Run(s, account, time.Now())
 	if err == nil {
-		err = result.Write(stdout, *format)
+		err = result.Write(stdout, format)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage preview: %v\n", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,22 +8,16 @@ import (
 )
 
 func TestPreviewDev(t *testing.T) {
-	status, stdout, stderr := runCLI("preview", "--stack", "dev", "--format", "json")
-	if status != exitOK || stderr != "" {
-		t.Fatalf("preview --stack dev --format json = %d, stderr %q; want 0", status, stderr)
-	}
 	var body struct {
 		Account  string
 		Severity string
 		Policy   struct{ ExemptUsers []string }
 	}
-	if err := json.Unmarshal([]byte(stdout), &body); err != nil {
-		t.Fatalf("--format json printed no JSON document: %v\n%s", err, stdout)
-	}
+	runCLIJSON(t, &body, "preview", "--stack", "dev", "--format", "json")
 	if body.Account != "123456789012" || body.Severity != "stale" || len(body.Policy.ExemptUsers) == 0 {
 		t.Errorf("body %+v, want the sample account's stale findings under Pulumi.dev.yaml's policy", body)
 	}
-	status, stdout, _ = runCLI("preview", "--stack", "dev")
+	status, stdout, _ := runCLI("preview", "--stack", "dev")
 	if status != exitOK || !strings.HasPrefix(stdout, "Subject: ") || !strings.Contains(stdout, "--- email body") {
 		t.Errorf("preview --stack dev = %d, %q; want every part, the subject first", status, stdout)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra"
 	"github.com/keyage/keyage/infra/infratest"
+	"github.com/keyage/keyage/internal/modroot"
 )
 
 // Rendered is what `keyage render` prints: the environment the mocks stood in for, the
@@ -41,19 +42,24 @@ type RenderedResource struct {
 func runRender(args []string, stdout, stderr io.Writer) int {
 	return runInEnv("render", "render --stack NAME [--dir DIR] [--partition aws] [--region us-east-1] [--account 123456789012]",
 		"the mocks stand in for", args, stdout, stderr,
-		func(s config.Checked, stack, partition, region, account string) (any, error) {
-			return render(s, stack, partition, region, account)
+		func(s config.Checked, sf stackFlags, partition, region, account string) (any, error) {
+			// The function is built from the module holding --dir, so that render works from
+			// outside it too; without one there, from the working directory's, as pulumi up.
+			root, _ := modroot.FindFrom(sf.dir)
+			return render(s, sf.stack, root, partition, region, account)
 		})
 }
 
-// render runs keyage's Pulumi program (the one `pulumi up` runs, function build included) with
-// the settings under mocks, and collects what it registered.
-func render(s config.Checked, stack, partition, region, account string) (Rendered, error) {
+// render runs keyage's Pulumi program (the one `pulumi up` runs, function build included, from
+// the module at moduleRoot, "" for the working directory's) with the settings under mocks, and
+// collects what it registered.
+func render(s config.Checked, stack, moduleRoot, partition, region, account string) (Rendered, error) {
 	mocks := infratest.New(partition, region, account)
 	out := Rendered{Stack: stack, Partition: partition, Region: region, AccountID: account, Warnings: []string{}}
 	program := infra.Program(infra.ProgramOptions{
-		Settings: &s,
-		Observe:  func(n *infra.KeyAgeNotifier) { out.Warnings = append(out.Warnings, n.Warnings...) },
+		Settings:   &s,
+		ModuleRoot: moduleRoot,
+		Observe:    func(n *infra.KeyAgeNotifier) { out.Warnings = append(out.Warnings, n.Warnings...) },
 	})
 	if err := mocks.Run(config.Namespace, stack, program); err != nil {
 		return Rendered{}, fmt.Errorf("run the program under mocks: %w", err)

@@ -6,7 +6,20 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/modroot"
 )
+
+// TestRenderFromOutsideTheModule: `render --dir DIR` run elsewhere builds the function from the
+// module holding DIR (the working directory holds none).
+func TestRenderFromOutsideTheModule(t *testing.T) {
+	root := modroot.MustFind(t)
+	t.Chdir(t.TempDir())
+	stdout := runCLIOK(t, "render", "--stack", "dev", "--dir", root)
+	if !strings.Contains(stdout, `"type": "aws:lambda/function:Function"`) {
+		t.Errorf("render printed no function:\n%s", stdout)
+	}
+}
 
 func TestRender(t *testing.T) {
 	dir := writeStack(t, "weekly", `config:
@@ -121,19 +134,13 @@ func TestRenderDefaultsToTheStacksRegion(t *testing.T) {
 	for _, c := range []struct{ region, partition string }{{"eu-central-1", "aws"}, {"cn-northwest-1", "aws-cn"}} {
 		t.Run(c.region, func(t *testing.T) {
 			dir := writeStack(t, "here", "config:\n  aws:region: "+c.region+"\n")
-			var stdout, stderr bytes.Buffer
-			if code := run([]string{"render", "--stack", "here", "--dir", dir}, &stdout, &stderr); code != exitOK {
-				t.Fatalf("exit status %d, want 0; stderr:\n%s", code, stderr.String())
-			}
 			var out Rendered
-			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-				t.Fatalf("output is not JSON: %v", err)
-			}
+			stdout := runCLIJSON(t, &out, "render", "--stack", "here", "--dir", dir)
 			if out.Region != c.region || out.Partition != c.partition {
 				t.Errorf("rendered for %s in %s, want the stack's %s in %s", out.Region, out.Partition, c.region, c.partition)
 			}
 			want := "arn:" + c.partition + ":states:" + c.region + ":"
-			if !strings.Contains(stdout.String(), want) {
+			if !strings.Contains(stdout, want) {
 				t.Errorf("output names no ARN starting %q", want)
 			}
 		})

@@ -15,22 +15,18 @@ import (
 func runValidate(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
 	fs := newFlagSet("validate", "validate --stack NAME [--dir DIR]", &sf, stderr)
-	if status := parseFlags(fs, &sf, args, stderr); status >= 0 {
-		return status
-	}
-	checked, ok := loadSettings(sf, stderr)
-	if !ok {
-		return exitInvalid
-	}
-	fmt.Fprintf(stdout, "%s: OK\n", filepath.Base(config.StackFile(sf.dir, sf.stack)))
-	for _, line := range summarize(checked.Settings(), checked) {
-		fmt.Fprintf(stdout, "  %s\n", line)
-	}
-	return exitOK
+	return withStack(fs, &sf, args, stderr, nil, func(checked config.Checked) int {
+		fmt.Fprintf(stdout, "%s: OK\n", filepath.Base(config.StackFile(sf.dir, sf.stack)))
+		for _, line := range summarize(checked) {
+			fmt.Fprintf(stdout, "  %s\n", line)
+		}
+		return exitOK
+	})
 }
 
 // summarize describes the effective settings (defaults applied) in a few lines.
-func summarize(s config.Settings, checked config.Checked) []string {
+func summarize(checked config.Checked) []string {
+	s := checked.Settings()
 	policy := fmt.Sprintf("stale after %d days", s.MaxAgeDays)
 	if s.WarnAgeDays > 0 {
 		policy += fmt.Sprintf(", due soon after %d", s.WarnAgeDays)

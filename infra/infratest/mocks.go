@@ -18,6 +18,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // Resource is one registered resource as the program sent it.
@@ -88,7 +90,7 @@ func (m *Mocks) DNSSuffix() string {
 }
 
 func (m *Mocks) arn(service, res string) string {
-	return "arn:" + m.Partition + ":" + service + ":" + m.Region + ":" + m.AccountID + ":" + res
+	return awsid.ARN(m.Partition, service, m.Region, m.AccountID, res)
 }
 
 // NewResource records the registration and returns an ID and outputs: the inputs plus the
@@ -127,7 +129,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	switch args.TypeToken {
 	case "aws:iam/role:Role":
 		set("name", name)
-		set("arn", "arn:"+m.Partition+":iam::"+m.AccountID+":role/"+name)
+		set("arn", awsid.ARN(m.Partition, "iam", "", m.AccountID, "role/"+name))
 	case "aws:kms/key:Key":
 		sum := sha256.Sum256([]byte(args.Name))
 		h := hex.EncodeToString(sum[:16])
@@ -192,7 +194,7 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": m.AccountID, "accountId": m.AccountID, "userId": "AIDAEXAMPLEDEPLOYER",
-			"arn": "arn:" + m.Partition + ":iam::" + m.AccountID + ":user/deployer",
+			"arn": awsid.ARN(m.Partition, "iam", "", m.AccountID, "user/deployer"),
 		}), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{

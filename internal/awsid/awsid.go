@@ -1,5 +1,5 @@
 // Package awsid knows the forms of the AWS identifiers keyage builds and checks: partition
-// names, region names, account IDs, and the ARNs made of them
+// names, region names, account IDs, IAM paths and user and role names, and the ARNs made of them
 // (https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html). ARNs are built
 // and parsed with aws-sdk-go-v2's aws/arn; this package adds what that one does not know: which
 // partition a region is in, and what well-formed partitions, regions and account IDs look like.
@@ -22,6 +22,32 @@ var (
 	// words, and a number (us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, us-isob-east-1).
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
+
+// IAM's limits on paths and on user and role names (CreateUser, Path and UserName:
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html; CreateRole's Path and
+// RoleName are the same: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+const (
+	MaxPathLength = 512
+	MaxNameLength = 64
+)
+
+var (
+	// pathPattern is IAM's documented pattern for a path, (\u002F)|(\u002F[\u0021-\u007E]+\u002F):
+	// "/" alone, or one or more of ! through ~ between two slashes, so "//" is not a path.
+	pathPattern = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
+	// namePattern is IAM's documented pattern for user and role names, [\w+=,.@-]+.
+	namePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+)
+
+// IsPath reports whether s is an IAM path of at most MaxPathLength characters.
+func IsPath(s string) bool { return len(s) <= MaxPathLength && pathPattern.MatchString(s) }
+
+// IsUserName reports whether s is an IAM user name: 1 to MaxNameLength letters, digits and
+// _+=,.@- (IAM compares user names without regard to case; this does not).
+func IsUserName(s string) bool { return len(s) <= MaxNameLength && namePattern.MatchString(s) }
+
+// IsRoleName reports whether s is an IAM role name, which has the rules of a user name.
+func IsRoleName(s string) bool { return IsUserName(s) }
 
 // IsPartition reports whether s has the form of an AWS partition name.
 func IsPartition(s string) bool { return partitionPattern.MatchString(s) }

@@ -1,6 +1,7 @@
 package awsid
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -36,6 +37,29 @@ func TestIsAccountID(t *testing.T) {
 	} {
 		if got := IsAccountID(s); got != want {
 			t.Errorf("IsAccountID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestIsPath(t *testing.T) {
+	for s, want := range map[string]bool{
+		"/": true, "/keyage/": true, "/a/b/": true, "///": true, "/" + strings.Repeat("p", 510) + "/": true,
+		"": false, "//": false, "keyage/": false, "/keyage": false, "/a b/": false, "/\x7f/": false,
+		"/" + strings.Repeat("p", 511) + "/": false,
+	} {
+		if got := IsPath(s); got != want {
+			t.Errorf("IsPath(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestIsUserName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"alice": true, "Bob_2+=,.@-": true, strings.Repeat("u", 64): true,
+		"": false, "a b": false, "a/b": false, "a*": false, "é": false, strings.Repeat("u", 65): false,
+	} {
+		if got, role := IsUserName(s), IsRoleName(s); got != want || role != want {
+			t.Errorf("IsUserName(%q), IsRoleName = %v, %v; want %v", s, got, role, want)
 		}
 	}
 }

@@ -15,13 +15,26 @@ func Find() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find module root: %w", err)
 	}
-	for {
+	root, err := FindFrom(dir)
+	if err != nil {
+		return "", errors.New("find module root: no go.mod at or above the working directory")
+	}
+	return root, nil
+}
+
+// FindFrom returns the nearest directory at or above dir that holds go.mod.
+func FindFrom(start string) (string, error) {
+	start, err := filepath.Abs(start)
+	if err != nil {
+		return "", fmt.Errorf("find module root: %w", err)
+	}
+	for dir := start; ; {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("find module root: no go.mod at or above the working directory")
+			return "", fmt.Errorf("find module root: no go.mod at or above %s", start)
 		}
 		dir = parent
 	}

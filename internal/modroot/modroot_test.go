@@ -27,3 +27,15 @@ func TestFindWithoutGoMod(t *testing.T) {
 		t.Errorf("got %q, %v; want an error saying there is no go.mod", dir, err)
 	}
 }
+
+func TestFindFromADirectory(t *testing.T) {
+	root := MustFind(t)
+	t.Chdir(t.TempDir())
+	if got, err := FindFrom(filepath.Join(root, "internal", "modroot")); err != nil || got != root {
+		t.Errorf("FindFrom(internal/modroot) = %q, %v; want %s", got, err, root)
+	}
+	empty := t.TempDir()
+	if got, err := FindFrom(empty); err == nil || !strings.Contains(err.Error(), "no go.mod at or above "+empty) {
+		t.Errorf("FindFrom(%s) = %q, %v; want an error naming it", empty, got, err)
+	}
+}

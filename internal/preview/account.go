@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,26 +82,19 @@ func Sample() Account {
 	return a
 }
 
-// IAM's limits on what an account file holds (IAM API reference: User, AccessKeyMetadata).
-const (
-	maxUserNameLength = 64
-	maxPathLength     = 512
-	maxKeysPerUser    = 2
-)
+// maxKeysPerUser is IAM's limit on a user's access keys.
+const maxKeysPerUser = 2
 
-var (
-	userNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	pathPattern        = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
-	accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-)
+// accessKeyIDPattern is IAM's form of an access key ID (IAM API reference: AccessKeyMetadata).
+var accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
 const timestampAllowed = `an ISO 8601 timestamp with an offset, e.g. "2026-05-01T09:12:00Z"`
 
-// ParseAccount decodes and checks an account file. Its error names every problem: the field
-// (as users[2].keys[0].createDate), the value and what is allowed.
+// ParseAccount decodes and checks an account file. Its error names every problem, one a line:
+// the field (as users[2].keys[0].createDate), the value and what is allowed; fields the format
+// does not have are problems too, listed with the rest.
 func ParseAccount(data []byte) (Account, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var a Account
 	if err := dec.Decode(&a); err != nil {
 		return Account{}, describeDecodeError(err)
@@ -106,10 +102,49 @@ func ParseAccount(data []byte) (Account, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Account{}, errors.New("more than one JSON value: want one object {\"account\", \"now\", \"users\"}")
 	}
-	if err := a.validate(); err != nil {
-		return Account{}, err
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return Account{}, describeDecodeError(err)
+	}
+	ps := unknownFields(doc, reflect.TypeFor[Account](), "")
+	if ps = append(ps, a.problems()...); len(ps) > 0 {
+		return Account{}, ps
 	}
 	return a, nil
+}
+
+// unknownFields lists the fields of the decoded JSON value v that the Go type t (an account
+// file's struct, or a pointer or slice of one) has no json tag for, at path.
+func unknownFields(v any, t reflect.Type, path string) problems {
+	var ps problems
+	switch t.Kind() {
+	case reflect.Pointer:
+		return unknownFields(v, t.Elem(), path)
+	case reflect.Slice:
+		items, _ := v.([]any)
+		for i, item := range items {
+			ps = append(ps, unknownFields(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	case reflect.Struct:
+		obj, _ := v.(map[string]any)
+		fields := map[string]reflect.Type{}
+		var names []string
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			fields[name] = f.Type
+			names = append(names, name)
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			field := strings.TrimPrefix(path+"."+k, ".")
+			ft, ok := fields[k]
+			if !ok {
+				ps.add(field, "unknown field", "only the fields "+strings.Join(names[:len(names)-1], ", ")+" and "+names[len(names)-1])
+				continue
+			}
+			ps = append(ps, unknownFields(obj[k], ft, field)...)
+		}
+	}
+	return ps
 }
 
 // describeDecodeError names the field a JSON decoding error is about.
@@ -125,9 +160,6 @@ func describeDecodeError(err error) error {
 		return fmt.Errorf("%s: a JSON %s: want %s", field, typeErr.Value, jsonKind(typeErr.Type.Kind().String()))
 	case errors.As(err, &syntaxErr):
 		return fmt.Errorf("not valid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("%s: want only the fields account, now and users; a user's userName, path, keys, deleted, "+
-			"unreadable; a key's accessKeyId, status, createDate, lastUsed", strings.TrimPrefix(err.Error(), "json: "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("not valid JSON: it ends before the object is complete")
 	case errors.Is(err, io.EOF):
@@ -150,14 +182,24 @@ func jsonKind(goKind string) string {
 	return "a " + goKind
 }
 
-// problems collects "field: value: want allowed" lines.
+// problems collects "field: value: want allowed" lines; as an error, it counts and lists them.
 type problems []string
 
 func (ps *problems) add(field, value, allowed string) {
 	*ps = append(*ps, fmt.Sprintf("%s: %s: want %s", field, value, allowed))
 }
 
-func (a *Account) validate() error {
+// Error counts the problems and lists them, one a line.
+func (ps problems) Error() string {
+	noun := "problems"
+	if len(ps) == 1 {
+		noun = "problem"
+	}
+	return fmt.Sprintf("%d %s:\n  %s", len(ps), noun, strings.Join(ps, "\n  "))
+}
+
+// problems checks the decoded account against IAM's rules and the file format's.
+func (a *Account) problems() problems {
 	var ps problems
 	if a.AccountID != "" && !awsid.IsAccountID(a.AccountID) {
 		ps.add("account", fmt.Sprintf("%q", a.AccountID), "a 12-digit AWS account ID")
@@ -174,18 +216,18 @@ func (a *Account) validate() error {
 	keyIDs := map[string]string{}
 	for i, u := range a.Users {
 		field := fmt.Sprintf("users[%d]", i)
-		if !userNamePattern.MatchString(u.UserName) {
+		if !awsid.IsUserName(u.UserName) {
 			ps.add(field+".userName", fmt.Sprintf("%q", u.UserName),
-				fmt.Sprintf("an IAM user name: 1..%d letters, digits and +=,.@_-", maxUserNameLength))
+				fmt.Sprintf("an IAM user name: 1..%d letters, digits and +=,.@_-", awsid.MaxNameLength))
 		} else if j, dup := names[strings.ToLower(u.UserName)]; dup {
 			ps.add(field+".userName", fmt.Sprintf("%q", u.UserName),
 				fmt.Sprintf("a name no other user has (users[%d] has it; IAM compares names case-insensitively)", j))
 		} else {
 			names[strings.ToLower(u.UserName)] = i
 		}
-		if u.Path != "" && (len(u.Path) > maxPathLength || !pathPattern.MatchString(u.Path)) {
+		if u.Path != "" && !awsid.IsPath(u.Path) {
 			ps.add(field+".path", fmt.Sprintf("%q", u.Path),
-				fmt.Sprintf("an IAM path of 1..%d characters that starts and ends with /", maxPathLength))
+				fmt.Sprintf("an IAM path of 1..%d characters: / alone, or printable ASCII without spaces between two slashes", awsid.MaxPathLength))
 		}
 		if u.Deleted && (u.Unreadable != nil || len(u.Keys) > 0) {
 			ps.add(field+".deleted", "true", "no keys and no unreadable error for a deleted user")
@@ -226,14 +268,7 @@ func (a *Account) validate() error {
 			}
 		}
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	noun := "problems"
-	if len(ps) == 1 {
-		noun = "problem"
-	}
-	return fmt.Errorf("%d %s:\n  %s", len(ps), noun, strings.Join(ps, "\n  "))
+	return ps
 }
 
 // now returns the instant to judge at: the file's, else fallback.

@@ -9,21 +9,26 @@ import (
 	"time"
 
 	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/workflow"
 )
 
-func devLike() config.Settings {
-	s := config.Defaults()
-	s.WarnAgeDays = 60
-	s.ExemptUsers = []string{"break-glass-*"}
+// devStack returns the example stack Pulumi.dev.yaml's settings: warnings after 60 days,
+// break-glass-* exempt.
+func devStack(t *testing.T) config.Checked {
+	t.Helper()
+	s, err := config.LoadStackFile(modroot.MustFind(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
 var sampleNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // never used: the sample names its own now
 
 func TestRunSample(t *testing.T) {
-	r, err := Run(config.MustCheck(devLike()), Sample(), sampleNow)
+	r, err := Run(devStack(t), Sample(), sampleNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +125,7 @@ func TestRunNothingToPublish(t *testing.T) {
 }
 
 func TestWriteFormats(t *testing.T) {
-	r, err := Run(config.MustCheck(devLike()), Sample(), sampleNow)
+	r, err := Run(devStack(t), Sample(), sampleNow)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,10 @@ package agecheck
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // Policy bounds. Policy.Validate is their one owner: package config checks a stack's settings
@@ -16,11 +17,8 @@ const (
 	// MaxExemptUsers bounds exemptUsers: the policy travels in the definition and in every event.
 	MaxExemptUsers = 100
 	// MaxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters.
-	MaxPatternLength = 64
+	MaxPatternLength = awsid.MaxNameLength
 )
-
-// exemptPattern is an exemptUsers entry: IAM user-name characters plus the * wildcard.
-var exemptPattern = regexp.MustCompile(`^[\w+=,.@*-]+$`)
 
 // PolicyProblem is one way a policy breaks its bounds.
 type PolicyProblem struct {
@@ -59,7 +57,7 @@ func (p Policy) Validate() []PolicyProblem {
 	for i, n := range p.ExemptUsers {
 		field := fmt.Sprintf("exemptUsers[%d]", i)
 		switch {
-		case n == "" || len(n) > MaxPatternLength || !exemptPattern.MatchString(n):
+		case !awsid.IsUserName(strings.ReplaceAll(n, "*", "_")): // a * stands where a name's characters would
 			add(field, n, "is not an IAM user name or pattern", fmt.Sprintf("letters, digits and +=,.@_-*, 1 to %d characters", MaxPatternLength))
 		case strings.Trim(n, "*") == "":
 			add(field, n, "exempts every user, which turns keyage off", "a name or a narrower pattern (set scheduleEnabled to false to pause keyage)")

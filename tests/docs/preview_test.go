@@ -7,27 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/internal/golden"
-	"github.com/keyage/keyage/internal/modroot"
 	"github.com/keyage/keyage/internal/preview"
 )
 
 // TestREADMENotificationIsThePreview keeps the README's example notification equal to what
 // `keyage preview --stack dev --format email` prints.
 func TestREADMENotificationIsThePreview(t *testing.T) {
-	readme := read(t, "README.md")
-	block := between(t, "README.md", readme, "`go run ./cmd/keyage preview --stack dev --format\nemail` prints what `Pulumi.dev.yaml`'s policy sends for the built-in sample account:\n", "\n\n`stale` keys")
+	block := readmeSection(t, "`go run ./cmd/keyage preview --stack dev --format\nemail` prints what `Pulumi.dev.yaml`'s policy sends for the built-in sample account:\n", "\n\n`stale` keys")
 	var lines []string
 	for _, l := range strings.Split(block, "\n") {
 		lines = append(lines, strings.TrimPrefix(l, "    "))
 	}
 	got := strings.Join(lines, "\n")
 
-	s, err := config.LoadStackFile(modroot.MustFind(t), "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadStack(t, "dev")
 	r, err := preview.Run(s, preview.Sample(), time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +38,7 @@ func TestREADMENotificationIsThePreview(t *testing.T) {
 // TestREADMEDocumentsTheAccountFile: the README's table of the account file names every field
 // ParseAccount accepts, and its example error is the one ParseAccount gives.
 func TestREADMEDocumentsTheAccountFile(t *testing.T) {
-	readme := read(t, "README.md")
-	table := between(t, "README.md", readme, "| field | meaning |", "\n\n")
+	table := readmeSection(t, "| field | meaning |", "\n\n")
 	var walk func(typ reflect.Type, at string)
 	walk = func(typ reflect.Type, at string) {
 		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
@@ -65,7 +58,7 @@ func TestREADMEDocumentsTheAccountFile(t *testing.T) {
 	}
 	walk(reflect.TypeFor[preview.Account](), "")
 
-	example := between(t, "README.md", readme, "is allowed, such as `", "`.\n")
+	example := readmeSection(t, "is allowed, such as `", "`.\n")
 	_, err := preview.ParseAccount([]byte(`{"users":[{"userName":"u","keys":[{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","status":"on","createDate":"2020-01-01T00:00:00Z"}]}]}`))
 	if err == nil || !strings.HasSuffix(err.Error(), "\n  "+example) {
 		t.Errorf("ParseAccount with status \"on\" = %v, want README.md's example %q", err, example)

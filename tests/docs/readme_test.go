@@ -38,9 +38,25 @@ func between(t *testing.T, name, text, start, end string) string {
 	return strings.TrimSpace(inside)
 }
 
+// readmeSection returns the README's text after start up to end, failing the test when either
+// is missing.
+func readmeSection(t *testing.T, start, end string) string {
+	t.Helper()
+	return between(t, "README.md", read(t, "README.md"), start, end)
+}
+
+// loadStack returns the checked settings of one of the repository's example stacks.
+func loadStack(t *testing.T, stack string) config.Checked {
+	t.Helper()
+	s, err := config.LoadStackFile(modroot.MustFind(t), stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestREADMEStateGraphIsTheGoldenDiagram(t *testing.T) {
-	readme := read(t, "README.md")
-	got := between(t, "README.md", readme, "```mermaid\n", "```")
+	got := readmeSection(t, "```mermaid\n", "```")
 	want := strings.TrimSpace(read(t, "workflow/testdata/default.mmd"))
 	if got != want {
 		t.Errorf("README.md's mermaid block differs from workflow/testdata/default.mmd (go run ./cmd/keyage definition --stack NAME --format mermaid); copy the file into the README:\n%s", golden.Diff([]byte(want), []byte(got)))
@@ -66,8 +82,7 @@ func TestREADMECostTablesAreCOSTmds(t *testing.T) {
 }
 
 func TestREADMEListsEveryStackOutput(t *testing.T) {
-	readme := read(t, "README.md")
-	list := between(t, "README.md", readme, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
+	list := readmeSection(t, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
 	var listed []string
 	for _, part := range strings.Split(list, "`")[1:] {
 		if part != "" && !strings.ContainsAny(part, " ,.()\n") {
@@ -85,7 +100,7 @@ func TestREADMEListsEveryStackOutput(t *testing.T) {
 // TestREADMESettingsTableListsEverySetting: the settings table has one row per setting keyage
 // reads, and no row for one it does not.
 func TestREADMESettingsTableListsEverySetting(t *testing.T) {
-	table := between(t, "README.md", read(t, "README.md"), "| key | default | allowed |", "\n\n")
+	table := readmeSection(t, "| key | default | allowed |", "\n\n")
 	var rows []string
 	for _, line := range strings.Split(table, "\n") {
 		if key, ok := strings.CutPrefix(line, "| `"); ok {
