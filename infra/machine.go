@@ -30,10 +30,6 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	}
 	// The rendering and the role's statements both come from the one definition b holds, so
 	// the role cannot be derived from another definition.
-	rendered, err := b.definition.Render()
-	if err != nil {
-		return nil, nil, fmt.Errorf("state machine: render the definition: %w", err)
-	}
 	statements := b.definition.IAMStatements(machineARN)
 	policy := key.Arn.ApplyT(func(keyARN string) (string, error) {
 		stmts := append(slices.Clone(statements),
@@ -62,7 +58,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		Name:       pulumi.String(n.machine),
 		Type:       pulumi.String("STANDARD"),
 		RoleArn:    role.Arn,
-		Definition: pulumi.String(string(rendered)),
+		Definition: pulumi.String(b.renderedDefinition),
 		LoggingConfiguration: &sfn.StateMachineLoggingConfigurationArgs{
 			Level:                pulumi.String(s.LogLevel),
 			IncludeExecutionData: pulumi.Bool(s.IncludeExecutionData),

@@ -101,8 +101,8 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
 	n := namesFor(name, ctx.Stack())
-	// The definition is built once, before any child is registered, so that a definition that
-	// cannot be built fails the program before any of them exists. Every physical name is set by
+	// The definition is built and rendered once, before any child is registered, so that a
+	// definition that cannot be built or rendered fails the program before any of them exists. Every physical name is set by
 	// the program (names.go), so the function's and the topic's ARNs are known before either
 	// exists, as the machine's own is: "arn:<partition>:lambda:<region>:<account>:function:<name>"
 	// and "arn:<partition>:sns:<region>:<account>:<name>" (the Lambda and SNS resource types of
@@ -117,8 +117,13 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
+	rendered, err := definition.Render()
+	if err != nil {
+		return nil, fmt.Errorf("keyage notifier %q: state machine: %w", name, err)
+	}
 	b := &builder{
-		ctx: ctx, name: name, s: s, checked: checked, env: env, names: n, fn: fn, c: c, definition: definition,
+		ctx: ctx, name: name, s: s, checked: checked, env: env, names: n, fn: fn, c: c,
+		definition: definition, renderedDefinition: string(rendered),
 		parent: pulumi.Parent(c),
 		tags:   tagsFor(s.Tags, ctx.Stack(), name),
 	}
@@ -202,14 +207,15 @@ type builder struct {
 	s       config.Settings // checked.Settings()
 	checked config.Checked
 	// definition is the state machine's definition, built once with the computed ARNs of the
-	// function and the findings topic.
-	definition *asl.StateMachine
-	env        environment
-	names      names
-	fn         FunctionPackage
-	c          *KeyAgeNotifier
-	parent     pulumi.ResourceOption
-	tags       map[string]string
+	// function and the findings topic, and renderedDefinition its rendering.
+	definition         *asl.StateMachine
+	renderedDefinition string
+	env                environment
+	names              names
+	fn                 FunctionPackage
+	c                  *KeyAgeNotifier
+	parent             pulumi.ResourceOption
+	tags               map[string]string
 }
 
 func (b *builder) warn(msg string) {
