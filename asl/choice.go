@@ -29,6 +29,19 @@ type choiceOperator struct {
 // choiceOperators is the one table of Choice comparison operators, in the order of the ASL
 // specification's list; Validate and Mermaid read rules through it, and TestChoiceOperatorTable
 // pins it to ChoiceRule's fields (which Parse and Render use), so the three cannot disagree.
+//
+// Parse decodes the operators by ChoiceRule's struct tags rather than through this table, on
+// purpose. The typed fields are the package's Go API (workflow writes IsPresent: new(true)), so
+// they and their tags exist whatever Parse does, and Render encodes through those tags: the
+// struct is already where each key and its Go type are written down once for encoding/json. A
+// decoder driven by this table would be a second decoding path next to encoding/json's (which
+// still decodes every other field of the rule): it would need its own unknown-key check, merging
+// with DisallowUnknownFields, and its own type errors, which Parse's diagnostics would then have
+// to reproduce from encoding/json's word for word. It would add code that can drift without
+// removing a place a key is written. What the struct cannot say (the operand kind, the Path
+// form, the Mermaid symbol) is here, and TestChoiceOperatorTable fails when the two disagree:
+// an operator field outside the table, a table entry without its field, a field whose JSON key
+// or Go type is not the table's, or a count other than ASL's 39.
 var choiceOperators = []choiceOperator{
 	{"StringEquals", operandString, true, "=="},
 	{"StringLessThan", operandString, true, "<"},

@@ -47,6 +47,15 @@ type testdataMachine struct {
 // real-world style definitions, all in canonical form, and parses each. It fails the test when
 // one does not parse, or when it finds fewer than the 2 golden machines and 5 real-world
 // definitions.
+// forEachTestdataMachine runs check as a subtest, named after the file, for every machine of
+// testdata.
+func forEachTestdataMachine(t *testing.T, check func(t *testing.T, g testdataMachine)) {
+	t.Helper()
+	for _, g := range testdataMachines(t) {
+		t.Run(g.name, func(t *testing.T) { check(t, g) })
+	}
+}
+
 func testdataMachines(t *testing.T) []testdataMachine {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))

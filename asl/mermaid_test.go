@@ -12,16 +12,14 @@ import (
 // TestMermaidGolden draws every golden machine of testdata and compares the diagrams with
 // testdata/mermaid/*.mmd (go test ./asl -run Mermaid -update rewrites them).
 func TestMermaidGolden(t *testing.T) {
-	for _, g := range testdataMachines(t) {
-		t.Run(g.name, func(t *testing.T) {
-			got := g.m.Mermaid()
-			checkMermaidStructure(t, got)
-			golden.Check(t, filepath.Join("testdata", "mermaid", g.name+".mmd"), []byte(got))
-			if again := g.m.Mermaid(); again != got {
-				t.Errorf("two drawings of the same machine differ")
-			}
-		})
-	}
+	forEachTestdataMachine(t, func(t *testing.T, g testdataMachine) {
+		got := g.m.Mermaid()
+		checkMermaidStructure(t, got)
+		golden.Check(t, filepath.Join("testdata", "mermaid", g.name+".mmd"), []byte(got))
+		if again := g.m.Mermaid(); again != got {
+			t.Errorf("two drawings of the same machine differ")
+		}
+	})
 }
 
 var (

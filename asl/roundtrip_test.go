@@ -12,17 +12,15 @@ import (
 // TestRoundTrip parses every definition in testdata (the golden machines and the real-world
 // style definitions, all written in canonical form) and renders it back byte for byte.
 func TestRoundTrip(t *testing.T) {
-	for _, g := range testdataMachines(t) {
-		t.Run(g.name, func(t *testing.T) {
-			got, err := g.m.Render()
-			if err != nil {
-				t.Fatalf("Render: %v", err)
-			}
-			if !bytes.Equal(got, g.data) {
-				t.Errorf("Parse then Render of %s differs from the file:\ngot:\n%s", g.file, got)
-			}
-		})
-	}
+	forEachTestdataMachine(t, func(t *testing.T, g testdataMachine) {
+		got, err := g.m.Render()
+		if err != nil {
+			t.Fatalf("Render: %v", err)
+		}
+		if !bytes.Equal(got, g.data) {
+			t.Errorf("Parse then Render of %s differs from the file:\ngot:\n%s", g.file, got)
+		}
+	})
 }
 
 // TestParseLegacyMap checks that the legacy Iterator and Parameters of a Map parse into

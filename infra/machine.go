@@ -13,47 +13,31 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/iampolicy"
-	"github.com/keyage/keyage/workflow"
 )
 
-// stateMachine creates the state machine from the workflow's definition with the real ARNs, its
-// log group, and its role's policy: what the definition needs (derived from it, so the two
-// cannot drift), use of the topic key, log delivery and tracing. The machine has a fixed name,
-// so the policy can name the machine's own ARN (for its Distributed Map's child executions)
-// without waiting for it, and it depends on that policy: CreateStateMachine fails unless the
-// role can already deliver logs.
+// stateMachine creates the state machine from the workflow's definition (b.definition, built
+// with the function's and topic's computed ARNs), its log group, and its role's policy: what the
+// definition needs (derived from it, so the two cannot drift), use of the topic key, log
+// delivery and tracing. The machine has a fixed name, so the policy can name the machine's own
+// ARN (for its Distributed Map's child executions) without waiting for it, and it depends on
+// that policy: CreateStateMachine fails unless the role can already deliver logs. It depends on
+// the function and the topic too: the definition names them by ARN but reads no output of theirs.
 func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic *sns.Topic) (*sfn.StateMachine, *cloudwatch.LogGroup, error) {
 	env, n, s := b.env, b.names, b.s
 	logGroup, err := b.logGroup("state machine log group", "machine-logs", n.machineLogGroup)
 	if err != nil {
 		return nil, nil, err
 	}
-	// The definition is built once from the real ARNs; its rendering and its statements both
-	// come from that one value, so the role cannot be derived from another definition.
-	type builtMachine struct {
-		definition string
-		statements []iampolicy.Statement
-	}
-	built := pulumi.All(fn.Arn, topic.Arn).ApplyT(func(v []any) (builtMachine, error) {
-		m, err := workflow.Definition(b.checked, workflow.Resources{Partition: env.partition, Region: env.region,
-			AccountID: env.accountID, FunctionARN: v[0].(string), TopicARN: v[1].(string)})
-		if err != nil {
-			return builtMachine{}, err
-		}
-		out, err := m.Render()
-		if err != nil {
-			return builtMachine{}, fmt.Errorf("render the definition: %w", err)
-		}
-		return builtMachine{definition: string(out), statements: m.IAMStatements(machineARN)}, nil
-	})
-	definition := built.ApplyT(func(m any) string { return m.(builtMachine).definition }).(pulumi.StringOutput)
-	policy := pulumi.All(built, key.Arn).ApplyT(func(v []any) (string, error) {
-		stmts := append(slices.Clone(v[0].(builtMachine).statements),
+	// The rendering and the role's statements both come from the one definition b holds, so
+	// the role cannot be derived from another definition.
+	statements := b.definition.IAMStatements(machineARN)
+	policy := key.Arn.ApplyT(func(keyARN string) (string, error) {
+		stmts := append(slices.Clone(statements),
 			// The topic is encrypted: publishing needs a data key, through SNS only.
 			iampolicy.Statement{
 				Sid: "UseTopicKeyThroughSNS", Effect: "Allow",
 				Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
-				Resource:  []string{v[1].(string)},
+				Resource:  []string{keyARN},
 				Condition: iampolicy.Condition{"StringEquals": {"kms:ViaService": {"sns." + env.region + "." + env.dnsSuffix}}},
 			},
 			// Log delivery actions support no resource-level permissions.
@@ -63,7 +47,10 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		)
 		return document(stmts...).JSON()
 	}).(pulumi.StringOutput)
-	rolePolicy, err := b.rolePolicy("state machine role policy", "machine-policy", n.machinePolicy, role, policy)
+	// The policy names the function and the topic by their computed ARNs; it still waits for
+	// both, as it did when it read their ARNs, so that the deployment order stays as it was.
+	rolePolicy, err := b.rolePolicy("state machine role policy", "machine-policy", n.machinePolicy, role, policy,
+		pulumi.DependsOn([]pulumi.Resource{fn, topic}))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,7 +58,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		Name:       pulumi.String(n.machine),
 		Type:       pulumi.String("STANDARD"),
 		RoleArn:    role.Arn,
-		Definition: definition,
+		Definition: pulumi.String(b.renderedDefinition),
 		LoggingConfiguration: &sfn.StateMachineLoggingConfigurationArgs{
 			Level:                pulumi.String(s.LogLevel),
 			IncludeExecutionData: pulumi.Bool(s.IncludeExecutionData),
@@ -80,7 +67,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		},
 		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(true)},
 		Tags:                 b.tagMap(),
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, logGroup}))
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, logGroup, fn, topic}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("state machine: %w", err)
 	}

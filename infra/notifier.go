@@ -22,6 +22,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/workflow"
 )
@@ -81,11 +82,6 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, config.ErrUnchecked)
 	}
 	s := checked.Settings()
-	// The definition is built once with placeholder ARNs, so that a setting it cannot express
-	// fails the program before anything exists; it is built again below with the real ARNs.
-	if _, err := workflow.Definition(checked, workflow.PlaceholderResources()); err != nil {
-		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
-	}
 	fn := args.Function
 	if fn.IsZero() {
 		var err error
@@ -104,8 +100,30 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
 	}
+	n := namesFor(name, ctx.Stack())
+	// The definition is built and rendered once, before any child is registered, so that a
+	// definition that cannot be built or rendered fails the program before any of them exists. Every physical name is set by
+	// the program (names.go), so the function's and the topic's ARNs are known before either
+	// exists, as the machine's own is: "arn:<partition>:lambda:<region>:<account>:function:<name>"
+	// and "arn:<partition>:sns:<region>:<account>:<name>" (the Lambda and SNS resource types of
+	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html and
+	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html).
+	// The state machine depends on both explicitly (machine.go), as it no longer reads their ARNs.
+	definition, err := workflow.Definition(checked, workflow.Resources{
+		Partition: env.partition, Region: env.region, AccountID: env.accountID,
+		FunctionARN: env.arn("lambda", "function:"+n.function),
+		TopicARN:    env.arn("sns", n.findingsTopic),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
+	}
+	rendered, err := definition.Render()
+	if err != nil {
+		return nil, fmt.Errorf("keyage notifier %q: state machine: %w", name, err)
+	}
 	b := &builder{
-		ctx: ctx, name: name, s: s, checked: checked, env: env, names: namesFor(name, ctx.Stack()), fn: fn, c: c,
+		ctx: ctx, name: name, s: s, checked: checked, env: env, names: n, fn: fn, c: c,
+		definition: definition, renderedDefinition: string(rendered),
 		parent: pulumi.Parent(c),
 		tags:   tagsFor(s.Tags, ctx.Stack(), name),
 	}
@@ -188,12 +206,16 @@ type builder struct {
 	name    string
 	s       config.Settings // checked.Settings()
 	checked config.Checked
-	env     environment
-	names   names
-	fn      FunctionPackage
-	c       *KeyAgeNotifier
-	parent  pulumi.ResourceOption
-	tags    map[string]string
+	// definition is the state machine's definition, built once with the computed ARNs of the
+	// function and the findings topic, and renderedDefinition its rendering.
+	definition         *asl.StateMachine
+	renderedDefinition string
+	env                environment
+	names              names
+	fn                 FunctionPackage
+	c                  *KeyAgeNotifier
+	parent             pulumi.ResourceOption
+	tags               map[string]string
 }
 
 func (b *builder) warn(msg string) {

@@ -266,6 +266,15 @@ func TestStateMachine(t *testing.T) {
 		if !slices.Contains(m.DependsOn, rp.URN) {
 			t.Errorf("%s %q: does not depend on its role policy %s", m.Type, m.Name, rp.URN)
 		}
+		// The definition names the function and the topic by computed ARNs, not by their
+		// outputs: the machine and its policy still wait for both.
+		for _, dep := range []infratest.Resource{d.one(tFunction, "keyage-function"), d.one(tTopic, "keyage-findings")} {
+			for _, r := range []infratest.Resource{m, rp} {
+				if !slices.Contains(r.DependsOn, dep.URN) {
+					t.Errorf("%s %q: does not depend on %s", r.Type, r.Name, dep.URN)
+				}
+			}
+		}
 	})
 }
 

@@ -175,7 +175,7 @@ func TestRealFunctionBuild(t *testing.T) {
 }
 
 // BenchmarkProgram runs the whole program under mocks (settings parsed from PULUMI_CONFIG, the
-// definition built twice, every resource registered), so growth in time or allocations shows.
+// definition built once, every resource registered), so growth in time or allocations shows.
 func BenchmarkProgram(b *testing.B) {
 	setConfig(b, fullSettings)
 	program := infra.Program(infra.ProgramOptions{Function: dummyFunction})

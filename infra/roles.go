@@ -82,12 +82,12 @@ func (b *builder) role(what, suffix, name, description string, trust pulumi.Stri
 }
 
 // rolePolicy gives a role its one inline policy (what names it in errors).
-func (b *builder) rolePolicy(what, suffix, name string, role *iam.Role, policy pulumi.StringInput) (*iam.RolePolicy, error) {
+func (b *builder) rolePolicy(what, suffix, name string, role *iam.Role, policy pulumi.StringInput, opts ...pulumi.ResourceOption) (*iam.RolePolicy, error) {
 	p, err := iam.NewRolePolicy(b.ctx, b.child(suffix), &iam.RolePolicyArgs{
 		Name:   pulumi.String(name),
 		Role:   role.ID(),
 		Policy: policy,
-	}, b.parent)
+	}, append([]pulumi.ResourceOption{b.parent}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -42,8 +42,9 @@ const (
 	ErrorIncompleteListing = "Keyage.IncompleteListing"
 )
 
-// Resources are the ARNs and identity of what the state machine calls. They exist only once
-// infra has created them; PlaceholderResources stands in for them offline.
+// Resources are the ARNs and identity of what the state machine calls. infra computes them from
+// the physical names it sets, before the resources exist; PlaceholderResources stands in for them
+// offline.
 type Resources struct {
 	Partition   string // aws, aws-cn, aws-us-gov, ...
 	Region      string // e.g. us-east-1

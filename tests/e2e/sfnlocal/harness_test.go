@@ -310,19 +310,9 @@ func TestTaskResultOverLimit(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		a.Add(&User{Name: fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i), Path: path})
 	}
-	def := `{
-  "StartAt": "ListUsers",
-  "States": {
-    "ListUsers": {
-      "Type": "Task",
-      "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
-      "Parameters": {"MaxItems": 1000},
-      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
-      "End": true
-    },
-    "Caught": {"Type": "Pass", "End": true}
-  }
-}`
+	def := listUsersMachine(`"Parameters": {"MaxItems": 1000},
+      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]`,
+		`"Caught": {"Type": "Pass", "End": true}`)
 	e := newBareEnv(t, a)
 	res, err := e.RunRaw([]byte(def), map[string]any{}, t.Name())
 	if err != nil {
@@ -364,17 +354,7 @@ func TestRetriesDoNotWait(t *testing.T) {
 	a := NewAccount(testAccount)
 	a.Add(&User{Name: "u"})
 	a.ListUsersFailures = 3
-	def := `{
-  "StartAt": "ListUsers",
-  "States": {
-    "ListUsers": {
-      "Type": "Task",
-      "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
-      "Retry": [{"ErrorEquals": ["Iam.IamException"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 3, "JitterStrategy": "FULL"}],
-      "End": true
-    }
-  }
-}`
+	def := listUsersMachine(`"Retry": [{"ErrorEquals": ["Iam.IamException"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 3, "JitterStrategy": "FULL"}]`, "")
 	e := newBareEnv(t, a)
 	res := e.Run(t, []byte(def), map[string]any{})
 	WantStatus(t, res, "SUCCEEDED")
@@ -417,4 +397,20 @@ func TestNodeModulesMissing(t *testing.T) {
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "aws-local-stepfunctions") || !strings.Contains(err.Error(), "npm ci --prefix tests/node") {
 		t.Errorf("got %v, want a *nodecheck.MissingError naming aws-local-stepfunctions and npm ci --prefix tests/node", err)
 	}
+}
+
+// listUsersMachine is a machine that starts with one ListUsers task, with taskFields (JSON
+// members, such as Parameters, Retry or Catch) besides its Type, Resource and End, followed by
+// otherStates (JSON members of States; "" for none).
+func listUsersMachine(taskFields, otherStates string) string {
+	states := `"ListUsers": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::aws-sdk:iam:listUsers",
+      ` + taskFields + `,
+      "End": true
+    }`
+	if otherStates != "" {
+		states += ",\n    " + otherStates
+	}
+	return "{\n  \"StartAt\": \"ListUsers\",\n  \"States\": {\n    " + states + "\n  }\n}"
 }
