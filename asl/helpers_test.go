@@ -43,10 +43,6 @@ type testdataMachine struct {
 	m          *StateMachine
 }
 
-// testdataMachines reads the testdata/*.asl.json definitions: the golden machines and the
-// real-world style definitions, all in canonical form, and parses each. It fails the test when
-// one does not parse, or when it finds fewer than the 2 golden machines and 5 real-world
-// definitions.
 // forEachTestdataMachine runs check as a subtest, named after the file, for every machine of
 // testdata.
 func forEachTestdataMachine(t *testing.T, check func(t *testing.T, g testdataMachine)) {
@@ -56,6 +52,10 @@ func forEachTestdataMachine(t *testing.T, check func(t *testing.T, g testdataMac
 	}
 }
 
+// testdataMachines reads the testdata/*.asl.json definitions: the golden machines and the
+// real-world style definitions, all in canonical form, and parses each. It fails the test when
+// one does not parse, or when it finds fewer than the 2 golden machines and 5 real-world
+// definitions.
 func testdataMachines(t *testing.T) []testdataMachine {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.asl.json"))

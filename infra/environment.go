@@ -3,10 +3,10 @@ package infra
 import (
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/keyage/keyage/internal/awsid"
 )
 
 // environment is what the invokes tell about the account the stack deploys to.
@@ -18,14 +18,14 @@ type environment struct {
 
 // arn returns the ARN of a resource of the stack's account in the stack's region.
 func (e environment) arn(service, resource string) string {
-	return arn.ARN{Partition: e.partition, Service: service, Region: e.region, AccountID: e.accountID, Resource: resource}.String()
+	return awsid.ARN(e.partition, service, e.region, e.accountID, resource)
 }
 
 // iamARN returns the ARN of an IAM resource of the stack's account: IAM is global, so its ARNs
 // have no region ("arn:aws:iam::123456789012:user/*", see
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
 func (e environment) iamARN(resource string) string {
-	return arn.ARN{Partition: e.partition, Service: "iam", AccountID: e.accountID, Resource: resource}.String()
+	return awsid.ARN(e.partition, "iam", "", e.accountID, resource)
 }
 
 // lookupEnvironment asks the provider (the component's, when one is given) for the partition,

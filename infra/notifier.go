@@ -70,9 +70,11 @@ type KeyAgeNotifier struct {
 	Warnings []string
 }
 
-// NewKeyAgeNotifier validates the settings, builds the function package when none is given,
-// and then registers the component and its children. Invalid settings, a definition that cannot
-// be built, or a failed function build return an error before any resource is registered.
+// NewKeyAgeNotifier takes checked settings, builds the function package when none is given,
+// registers the component, and builds the state machine's definition (once, with the ARNs the
+// program's names give) before any child. Unchecked settings or a failed function build return
+// an error before any resource is registered; a definition that cannot be built, before any
+// child is.
 func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArgs, opts ...pulumi.ResourceOption) (*KeyAgeNotifier, error) {
 	if args == nil {
 		return nil, fmt.Errorf("keyage notifier %q: args are required", name)

@@ -23,6 +23,12 @@ func TestRolePathAndBoundary(t *testing.T) {
 		wantInput(t, r, "permissionsBoundary", boundary)
 	}
 
+	// Policies that name a role name it by its ARN, which holds the path.
+	keyPolicy := inputString(t, d.ofType(tKey)[0], "policy")
+	if !strings.Contains(keyPolicy, ":role"+path+"keyage-dev-machine-role") {
+		t.Errorf("the key policy does not name the machine role with its path %s:\n%s", path, keyPolicy)
+	}
+
 	d = mustRun(t, nil)
 	for _, r := range d.ofType(tRole) {
 		for _, key := range []string{"path", "permissionsBoundary"} {

@@ -100,6 +100,13 @@ func showInEnv(name string, sf stackFlags, env envFlags, s config.Checked, stdou
 		fmt.Fprintf(stderr, "keyage %s: --partition %q: region %s is in partition %s: want %s, or no --partition\n", name, partition, region, want, want)
 		return exitUsage
 	}
+	// The settings were checked for the stack's region (ARNs in them, such as the permissions
+	// boundary, name its partition): another partition would show what cannot be deployed.
+	if stack := s.Settings().Region; stack != "" && awsid.PartitionOf(stack) != partition {
+		fmt.Fprintf(stderr, "keyage %s: --region %q: the stack's %s %s is in partition %s: want a region of that partition, or no --region\n",
+			name, region, config.RegionKey, stack, awsid.PartitionOf(stack))
+		return exitUsage
+	}
 	if *env.region == "" && s.Settings().Region == "" {
 		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (--region chooses another)\n", name, config.RegionKey, region)
 	}

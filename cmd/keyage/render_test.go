@@ -23,7 +23,7 @@ func TestRenderFromOutsideTheModule(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	dir := writeStack(t, "weekly", `config:
-  aws:region: eu-west-1
+  aws:region: cn-northwest-1
   keyage:schedule: cron(0 8 ? * MON *)
   keyage:subscriptions:
     - protocol: email
@@ -164,5 +164,22 @@ func TestEnvFlagsAgree(t *testing.T) {
 	want := "keyage deployer-policy: the stack sets no aws:region: showing region us-east-1 (--region chooses another)\n"
 	if code != exitOK || stderr.String() != want {
 		t.Errorf("deployer-policy without aws:region: status %d, stderr %q; want 0 and %q", code, stderr.String(), want)
+	}
+}
+
+// TestRegionStaysInTheStacksPartition: --region may choose another region of the stack's
+// partition only: its settings (a permissions boundary's ARN, say) were checked for that one.
+func TestRegionStaysInTheStacksPartition(t *testing.T) {
+	dir := writeStack(t, "gov", `config:
+  aws:region: us-gov-west-1
+  keyage:rolePermissionsBoundary: arn:aws-us-gov:iam::123456789012:policy/B
+`)
+	for _, cmd := range []string{"render", "deployer-policy"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{cmd, "--stack", "gov", "--dir", dir, "--region", "us-east-1"}, &stdout, &stderr)
+		want := `--region "us-east-1": the stack's aws:region us-gov-west-1 is in partition aws-us-gov: want a region of that partition, or no --region`
+		if code != exitUsage || !strings.Contains(stderr.String(), want) || stdout.Len() != 0 {
+			t.Errorf("%s --region us-east-1 on a us-gov-west-1 stack: status %d, stderr %q; want %d and %q", cmd, code, stderr.String(), exitUsage, want)
+		}
 	}
 }

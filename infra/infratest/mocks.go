@@ -129,7 +129,11 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	switch args.TypeToken {
 	case "aws:iam/role:Role":
 		set("name", name)
-		set("arn", awsid.ARN(m.Partition, "iam", "", m.AccountID, "role/"+name))
+		path := "/" // a role's ARN holds its path: arn:aws:iam::123456789012:role/PATH/NAME
+		if v, ok := args.Inputs["path"]; ok && v.IsString() && v.StringValue() != "" {
+			path = v.StringValue()
+		}
+		set("arn", awsid.ARN(m.Partition, "iam", "", m.AccountID, "role"+path+name))
 	case "aws:kms/key:Key":
 		sum := sha256.Sum256([]byte(args.Name))
 		h := hex.EncodeToString(sum[:16])

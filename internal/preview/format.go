@@ -16,10 +16,19 @@ var Formats = []string{"all", "email", "json", "sms"}
 // Write prints the result in format (one of Formats): "email" the subject and the email body,
 // "json" the default body (indented), "sms" the SMS text, "all" the subject, the message
 // attributes and every body under a heading naming who receives it. When the run would publish
-// nothing, every format says so and gives the counts.
+// nothing, every format says so and gives the counts ("json" as {"publish": false, "counts": ...},
+// so that its output is always one JSON document).
 func (r Result) Write(w io.Writer, format string) error {
 	if !slices.Contains(Formats, format) {
 		return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats, ", "))
+	}
+	if r.Publish == nil && format == "json" {
+		out, err := json.MarshalIndent(map[string]any{"publish": false, "counts": r.Summary.Counts}, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", out)
+		return err
 	}
 	if r.Publish == nil {
 		s := r.Summary

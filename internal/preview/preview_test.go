@@ -112,11 +112,23 @@ func TestRunNothingToPublish(t *testing.T) {
 		t.Fatalf("publish %+v at %v, want nothing published, judged at the fallback %v", r.Publish, r.Now, now)
 	}
 	var out bytes.Buffer
-	if err := r.Write(&out, "json"); err != nil {
+	if err := r.Write(&out, "email"); err != nil {
 		t.Fatal(err)
 	}
 	if want := "Nothing would be published: no key is stale or due soon and every user's keys were read (1 users: 1 compliant"; !strings.HasPrefix(out.String(), want) {
 		t.Errorf("output %q, want it to start with %q", out.String(), want)
+	}
+	// --format json stays one JSON document.
+	out.Reset()
+	if err := r.Write(&out, "json"); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Publish *bool           `json:"publish"`
+		Counts  agecheck.Counts `json:"counts"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Publish == nil || *doc.Publish || doc.Counts.Users != 1 || doc.Counts.Compliant != 1 {
+		t.Errorf("json output %q (%v), want {\"publish\": false, \"counts\": {users 1, compliant 1, ...}}", out.String(), err)
 	}
 	// A month later the same key is stale.
 	if r, err = Run(config.MustCheck(config.Defaults()), a, now.AddDate(0, 3, 0)); err != nil || r.Publish == nil {
