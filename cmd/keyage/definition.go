@@ -34,6 +34,7 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 // and region, with placeholder ARNs.
 func printDefinition(checked config.Checked, format string, stdout, stderr io.Writer) int {
 	partition, region := environment(checked.Settings(), "", "")
+	noteDefaultRegion("definition", checked.Settings(), "", region, stderr)
 	m, err := workflow.Definition(checked, workflow.PlaceholderResourcesIn(partition, region))
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage definition: %v\n", err)

@@ -57,7 +57,6 @@ func TestDefinitionRegionAndPartition(t *testing.T) {
 	}{
 		{"china", "config:\n  aws:region: cn-north-1\n", "arn:aws-cn:lambda:cn-north-1:", "arn:aws:"},
 		{"govcloud", "config:\n  aws:region: us-gov-west-1\n  keyage:maxAgeDays: 30\n", "arn:aws-us-gov:sns:us-gov-west-1:", "arn:aws:"},
-		{"no region", "config:\n  keyage:maxAgeDays: 30\n", "arn:aws:lambda:us-east-1:123456789012:", "arn:aws-cn:"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -98,5 +97,16 @@ func TestDefinitionRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDefinitionSaysWhichRegion: a stack without aws:region is shown in the placeholder region,
+// and definition says so, as render and deployer-policy do.
+func TestDefinitionSaysWhichRegion(t *testing.T) {
+	dir := writeStack(t, "noregion", "config:\n  keyage:maxAgeDays: 60\n")
+	status, stdout, stderr := runCLI("definition", "--stack", "noregion", "--dir", dir)
+	want := "keyage definition: the stack sets no aws:region: showing region us-east-1 (set aws:region in the stack file)\n"
+	if status != exitOK || stderr != want || !strings.Contains(stdout, "arn:aws:lambda:us-east-1:123456789012:") {
+		t.Errorf("definition without aws:region: status %d, stderr %q; want 0 and %q, with us-east-1 ARNs", status, stderr, want)
 	}
 }

@@ -57,6 +57,18 @@ func environment(s config.Settings, partition, region string) (string, string) {
 	return cmp.Or(partition, awsid.PartitionOf(region)), region
 }
 
+// noteDefaultRegion says on stderr which region a command shows a stack in when neither the
+// stack nor the command line (flag, "" for none or for a command without --region) names one.
+func noteDefaultRegion(cmd string, s config.Settings, flag, region string, stderr io.Writer) {
+	if flag == "" && s.Region == "" {
+		hint := "set " + config.RegionKey + " in the stack file"
+		if cmd != "definition" {
+			hint = "--region chooses another"
+		}
+		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (%s)\n", cmd, config.RegionKey, region, hint)
+	}
+}
+
 // withStack runs a command that reads one stack: it parses args into fs (made by newFlagSet
 // with sf), calls checkFlags (nil: none) on the command's other flags, loads the stack's
 // settings and returns run's exit status for them. A wrong command line is exitUsage, settings
@@ -107,9 +119,7 @@ func showInEnv(name string, sf stackFlags, env envFlags, s config.Checked, stdou
 			name, region, config.RegionKey, stack, awsid.PartitionOf(stack))
 		return exitUsage
 	}
-	if *env.region == "" && s.Settings().Region == "" {
-		fmt.Fprintf(stderr, "keyage %s: the stack sets no %s: showing region %s (--region chooses another)\n", name, config.RegionKey, region)
-	}
+	noteDefaultRegion(name, s.Settings(), *env.region, region, stderr)
 	out, err := produce(s, sf, partition, region, account)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage %s: %v\n", name, err)
