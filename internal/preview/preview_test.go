@@ -35,7 +35,7 @@ func TestRunSample(t *testing.T) {
 	if got, want := r.Now.Format(time.RFC3339), "2026-12-01T08:00:00Z"; got != want {
 		t.Errorf("now = %s, want the sample's %s", got, want)
 	}
-	want := agecheck.Summary{Counts: agecheck.Counts{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2}}
+	want := agecheck.Summary{Counts: agecheck.Counts{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2, Flagged: 2 + 1}}
 	got := r.Summary
 	got.Findings, got.UncheckedUsers = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -64,8 +64,8 @@ func TestRunSample(t *testing.T) {
 			body.Findings, body.UncheckedUsers)
 	}
 	for _, line := range []string{
-		"stale     legacy-batch  AKIAIOSFODNN7EXAMPLE  1415        2023-01-15  never",
-		"stale     alice         AKIAI44QH8DHBEXAMPLE  213         2026-05-01  2026-11-20 (s3, eu-west-1)",
+		"stale     stale    legacy-batch  AKIAIOSFODNN7EXAMPLE  1415        2023-01-15  never",
+		"stale     stale    alice         AKIAI44QH8DHBEXAMPLE  213         2026-05-01  2026-11-20 (s3, eu-west-1)",
 		"contractor-jane: Iam.IamException: Rate exceeded",
 	} {
 		if !strings.Contains(p.Bodies["email"], line) {

@@ -72,9 +72,14 @@ type Event struct {
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
 type Policy struct {
-	MaxAgeDays  int      `json:"maxAgeDays"`
-	WarnAgeDays int      `json:"warnAgeDays,omitempty"`
-	ExemptUsers []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+	MaxAgeDays  int `json:"maxAgeDays"`
+	WarnAgeDays int `json:"warnAgeDays,omitempty"`
+	// UnusedDays turns on the unused control (Security Hub IAM.22): an active key not used for
+	// more than UnusedDays x 24 h is a finding of KindUnused. 0 (absent) is off.
+	UnusedDays int `json:"unusedDays,omitempty"`
+	// NewKeyGraceDays spares never-used keys younger than it (x 24 h) from KindUnused.
+	NewKeyGraceDays int      `json:"newKeyGraceDays,omitempty"`
+	ExemptUsers     []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
 }
 
 // UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
@@ -95,6 +100,10 @@ type AccessKey struct {
 	Status      string    `json:"Status"`
 	CreateDate  Timestamp `json:"CreateDate"`
 	UserName    string    `json:"UserName,omitempty"`
+	// LastUsed is the key's GetAccessKeyLastUsed answer, filled in by the caller of Check (the
+	// handler) for the keys NeedsLastUsed names; nil when not looked up or the lookup failed,
+	// which Check reports as unknown, never as unused. It is not part of the event.
+	LastUsed *LastUsed `json:"-"`
 }
 
 // ScanError is a Step Functions error as a Catch hands it over.
@@ -108,8 +117,8 @@ type ScanError struct {
 type Summary struct {
 	Counts
 
-	// Findings are the stale and warning keys, oldest first; possibly fewer than
-	// Stale+Warning when trimmed to MaxSummaryBytes.
+	// Findings are the keys with a finding, oldest first; possibly fewer than Flagged when
+	// trimmed to MaxSummaryBytes.
 	Findings []Finding `json:"findings,omitempty"`
 	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
@@ -121,13 +130,14 @@ type Summary struct {
 	BatchFailed bool `json:"batchFailed,omitempty"`
 }
 
-// Finding is one flagged key.
+// Finding is one flagged key, with every kind of finding it has.
 type Finding struct {
 	UserName        string    `json:"userName"`
 	AccessKeyID     string    `json:"accessKeyId"`
 	CreateDate      Timestamp `json:"createDate"`            // RFC 3339, UTC, whole seconds (timestampAt)
 	AgeDays         int       `json:"ageDays"`               // whole days, rounded down
-	Severity        string    `json:"severity"`              // SeverityStale or SeverityWarning
+	Severity        string    `json:"severity"`              // SeverityStale (fails a control) or SeverityWarning (kindSet.severity)
+	Kinds           []string  `json:"kinds,omitempty"`       // KindStale, KindWarning, KindUnused, in that order
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
@@ -146,8 +156,11 @@ type Report struct {
 	Subject  string `json:"subject,omitempty"`
 	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
 	Severity string `json:"severity,omitempty"`
-	Account  string `json:"account,omitempty"`
-	Test     bool   `json:"test,omitempty"` // a test run's report
+	// Kinds lists the kinds of finding present (KindStale, KindWarning, KindUnused), or
+	// ["none"]: the SNS message attribute "kinds" (String.Array), for filtering by kind.
+	Kinds   []string `json:"kinds,omitempty"`
+	Account string   `json:"account,omitempty"`
+	Test    bool     `json:"test,omitempty"` // a test run's report
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -244,9 +257,9 @@ func validateCounts(ps *problems, field string, s *Summary) {
 			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
 		}
 	}
-	if len(s.Findings) > s.Stale+s.Warning {
+	if len(s.Findings) > s.Flagged {
 		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
-			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
+			fmt.Sprintf("at most flagged = %d", s.Flagged))
 	}
 	if len(s.UncheckedUsers) > s.Unchecked {
 		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),

@@ -32,6 +32,7 @@ type MessageBody struct {
 	Now            string          `json:"now"`
 	Policy         Policy          `json:"policy"`
 	Severity       string          `json:"severity"`
+	Kinds          []string        `json:"kinds"` // the kinds of finding present (Report.Kinds); counts.stale, .warning, .unused count each
 	Counts         Counts          `json:"counts"`
 	Findings       []Finding       `json:"findings"`
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers"`
@@ -72,7 +73,7 @@ func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, 
 }
 
 func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
-	if s.Stale+s.Warning+s.Unchecked <= 0 && !test {
+	if s.Flagged+s.Unchecked <= 0 && !test {
 		return Report{Publish: false, Account: account}, nil
 	}
 	prefix := ""
@@ -83,6 +84,7 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 		Publish:  true,
 		Subject:  subject(s, p, account, prefix),
 		Severity: severityOf(s),
+		Kinds:    kindsOf(s),
 		Account:  account,
 		Test:     test,
 	}
@@ -118,10 +120,11 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 	return r, nil
 }
 
-// severityOf applies the precedence of the Severity constants.
+// severityOf applies the precedence of the Severity constants. A key failing a control (stale
+// or unused) makes the message SeverityStale, as it makes its finding (kindSet.severity).
 func severityOf(s Summary) string {
 	switch {
-	case s.Stale > 0:
+	case s.Stale > 0 || s.Unused > 0:
 		return SeverityStale
 	case s.Unchecked > 0:
 		return SeverityUnchecked
@@ -130,6 +133,27 @@ func severityOf(s Summary) string {
 	default:
 		return SeverityNone
 	}
+}
+
+// kindsOf lists the kinds of finding present in s, in the order of the Kind constants: the
+// value of the message attribute "kinds". It is never empty, so that the attribute (a String.Array)
+// always has a value: a message with no finding (unchecked users only, or a test run) says
+// ["none"].
+func kindsOf(s Summary) []string {
+	var k kindSet
+	if s.Stale > 0 {
+		k |= kindStale
+	}
+	if s.Warning > 0 {
+		k |= kindWarning
+	}
+	if s.Unused > 0 {
+		k |= kindUnused
+	}
+	if k == 0 {
+		return []string{SeverityNone}
+	}
+	return k.names()
 }
 
 func plural(n int, one, many string) string {
@@ -154,6 +178,14 @@ func subject(s Summary, p Policy, account, prefix string) string {
 		parts = append(parts, fmt.Sprintf("%s older than %d days",
 			plural(s.Stale, "IAM access key", "IAM access keys"), p.MaxAgeDays))
 	}
+	if s.Unused > 0 {
+		if len(parts) > 0 {
+			parts = append(parts, fmt.Sprintf("%d unused for %d days", s.Unused, p.UnusedDays))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s unused for %d days",
+				plural(s.Unused, "IAM access key", "IAM access keys"), p.UnusedDays))
+		}
+	}
 	if s.Warning > 0 {
 		if len(parts) > 0 {
 			parts = append(parts, fmt.Sprintf("%d due soon", s.Warning))
@@ -176,6 +208,10 @@ func subject(s Summary, p Policy, account, prefix string) string {
 	if len(text) > maxSubjectLength {
 		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
 			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
+		if s.Unused > 0 {
+			text = prefix + fmt.Sprintf("IAM keys in %s: %d >%dd old, %d unused %dd, %d due soon, %d users unchecked",
+				oneLine(account), s.Stale, p.MaxAgeDays, s.Unused, p.UnusedDays, s.Warning, s.Unchecked)
+		}
 	}
 	return truncateUTF8(text, maxSubjectLength)
 }
@@ -201,12 +237,13 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 func renderMessage(s Summary, p Policy, account, now, severity, subject string, test bool, nFindings, nUnchecked int) string {
 	findings := s.Findings[:nFindings]
 	unchecked := s.UncheckedUsers[:nUnchecked]
-	truncated := nFindings < s.Stale+s.Warning || nUnchecked < s.Unchecked
+	truncated := nFindings < s.Flagged || nUnchecked < s.Unchecked
 	body := MessageBody{
 		Account:        account,
 		Now:            now,
 		Policy:         p,
 		Severity:       severity,
+		Kinds:          kindsOf(s),
 		Counts:         s.Counts,
 		Findings:       findings,
 		UncheckedUsers: unchecked,
@@ -251,6 +288,9 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	if p.WarnAgeDays > 0 {
 		fmt.Fprintf(&b, "; keys older than %d days are due soon", p.WarnAgeDays)
 	}
+	if p.UnusedDays > 0 {
+		fmt.Fprintf(&b, "; active keys are used at least every %d days (Security Hub IAM.22)", p.UnusedDays)
+	}
 	b.WriteString(".\n\n")
 
 	var headline []string
@@ -261,6 +301,10 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	if s.Warning > 0 {
 		headline = append(headline, plural(s.Warning, "active key is", "active keys are")+
 			fmt.Sprintf(" older than %d days and due soon", p.WarnAgeDays))
+	}
+	if s.Unused > 0 {
+		headline = append(headline, plural(s.Unused, "active key was", "active keys were")+
+			fmt.Sprintf(" not used for %d days", p.UnusedDays))
 	}
 	if s.Unchecked > 0 {
 		headline = append(headline, plural(s.Unchecked, "user's keys", "users' keys")+" could not be read")
@@ -276,18 +320,29 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	b.WriteString(".\n")
 	if truncated {
 		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of %d flagged keys; see the note at the end.\n",
-			len(findings), s.Stale+s.Warning)
+			len(findings), s.Flagged)
 	}
 
 	if len(findings) > 0 {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEVERITY\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
+		fmt.Fprintln(tw, "SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
 		for _, f := range findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(f.UserName),
-				oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(strings.Join(f.Kinds, "+")),
+				oneLine(f.UserName), oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
 		}
 		_ = tw.Flush() // writes to a strings.Builder, which cannot fail
+		b.WriteString("\nWhat to do:\n")
+		for _, kind := range kindsOf(s) {
+			if todo, ok := whatToDo[kind]; ok {
+				fmt.Fprintf(&b, "  %s: %s\n", kind, todo)
+			}
+		}
+	}
+	if s.LastUsedUnknown > 0 {
+		fmt.Fprintf(&b, "\n%s old enough to be unused could not be looked up (GetAccessKeyLastUsed failed): "+
+			"not reported as unused; see the function's log group (\"last-used lookup failed\").\n",
+			plural(s.LastUsedUnknown, "active key's last use", "active keys' last use"))
 	}
 
 	if len(unchecked) > 0 {
@@ -306,7 +361,7 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 		plural(s.Deleted, "user deleted during the scan", "users deleted during the scan"))
 
 	if truncated {
-		fmt.Fprintf(&b, "\nThis message shows %d of %d flagged keys", len(findings), s.Stale+s.Warning)
+		fmt.Fprintf(&b, "\nThis message shows %d of %d flagged keys", len(findings), s.Flagged)
 		if s.Unchecked > 0 {
 			fmt.Fprintf(&b, " and %d of %d unchecked users", len(unchecked), s.Unchecked)
 		}
@@ -314,6 +369,13 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 			"as one JSON line with msg %q.\n", FindingLogMessage)
 	}
 	return b.String()
+}
+
+// whatToDo is the email's advice for each kind of finding present.
+var whatToDo = map[string]string{
+	KindStale:   "create a new key, move its users to it, deactivate the old key, then delete it.",
+	KindWarning: "plan the rotation: the key becomes stale soon.",
+	KindUnused:  "deactivate the key; delete it if nothing breaks (an unused key is access nobody needs).",
 }
 
 // datePart shows the date of a timestamp, or its text if it is not one.

@@ -488,7 +488,7 @@ func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1}
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Flagged: 2*batch - 1}
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}
