@@ -209,8 +209,9 @@ func subject(s Summary, p Policy, account, prefix string) string {
 		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
 			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
 		if s.Unused > 0 {
-			text = prefix + fmt.Sprintf("IAM keys in %s: %d >%dd old, %d unused %dd, %d due soon, %d users unchecked",
-				oneLine(account), s.Stale, p.MaxAgeDays, s.Unused, p.UnusedDays, s.Warning, s.Unchecked)
+			// Every count, without the thresholds: with five-digit counts they would not fit.
+			text = prefix + fmt.Sprintf("IAM keys in %s: %d stale, %d unused, %d due soon, %d users unchecked",
+				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
 		}
 	}
 	return truncateUTF8(text, maxSubjectLength)

@@ -394,8 +394,9 @@ func TestReportUnusedKind(t *testing.T) {
 	all := Summary{Counts: Counts{Stale: 10000, Warning: 10000, Unused: 10000, Unchecked: 5000, Flagged: 20000}}
 	long := Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}
 	for _, prefix := range []string{"", TestSubjectPrefix} {
-		if got := subject(all, long, testAccount, prefix); len(got) >= 100 || !strings.Contains(got, "unused") {
-			t.Errorf("subject %q is %d characters or drops the unused count, want under 100 naming it", got, len(got))
+		want := prefix + "IAM keys in 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 users unchecked"
+		if got := subject(all, long, testAccount, prefix); len(got) >= 100 || got != want {
+			t.Errorf("subject %q (%d characters), want %q, under 100", got, len(got), want)
 		}
 	}
 	if got := kindsOf(Summary{Counts: Counts{Unchecked: 1}}); !slices.Equal(got, []string{SeverityNone}) {
