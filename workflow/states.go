@@ -474,8 +474,8 @@ func (b builder) addReport(st asl.States) {
 	}
 
 	notify := asl.SNSPublishTask(b.r.Partition, b.r.TopicARN)
-	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity and " +
-		"account attributes let subscriptions filter."
+	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity, " +
+		"account and kinds attributes let subscriptions filter."
 	notify.Parameters = map[string]any{
 		"TopicArn":         b.r.TopicARN,
 		"Subject.$":        "$.subject",
@@ -484,6 +484,10 @@ func (b builder) addReport(st asl.States) {
 		"MessageAttributes": map[string]any{
 			"severity": map[string]any{"DataType": "String", "StringValue.$": "$.severity"},
 			"account":  map[string]any{"DataType": "String", "StringValue.$": "$.account"},
+			// SNS's String.Array is a JSON array as text ("Amazon SNS message attributes", data
+			// types: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), which a
+			// filter policy matches element by element: {"kinds": ["unused"]}.
+			"kinds": map[string]any{"DataType": "String.Array", "StringValue.$": "$.kinds"},
 		},
 	}
 	notify.ResultPath = asl.NullPath

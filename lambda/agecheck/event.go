@@ -156,10 +156,11 @@ type Report struct {
 	Subject  string `json:"subject,omitempty"`
 	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
 	Severity string `json:"severity,omitempty"`
-	// Kinds lists the kinds of finding present (KindStale, KindWarning, KindUnused), or
-	// ["none"]: the SNS message attribute "kinds" (String.Array), for filtering by kind.
-	Kinds   []string `json:"kinds,omitempty"`
-	Account string   `json:"account,omitempty"`
+	// Kinds is the SNS message attribute "kinds" (String.Array): a JSON array, as text, of the
+	// kinds of finding present (KindStale, KindWarning, KindUnused), or ["none"]. It is text
+	// because the state machine passes it to SNS as it is (no JSONPath intrinsic needed).
+	Kinds   string `json:"kinds,omitempty"`
+	Account string `json:"account,omitempty"`
 	Test    bool     `json:"test,omitempty"` // a test run's report
 }
 

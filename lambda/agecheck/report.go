@@ -84,7 +84,7 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 		Publish:  true,
 		Subject:  subject(s, p, account, prefix),
 		Severity: severityOf(s),
-		Kinds:    kindsOf(s),
+		Kinds:    string(marshalNoEscape(kindsOf(s))),
 		Account:  account,
 		Test:     test,
 	}

@@ -86,6 +86,8 @@ type AccessKey struct {
 	LastUsed    time.Time // zero: never used
 	LastService string
 	LastRegion  string
+	// LastUsedDenied makes GetAccessKeyLastUsed for this key fail with AccessDenied.
+	LastUsedDenied bool
 	// CreateDateText, when set, is the CreateDate string ListAccessKeys returns instead of
 	// Created in IAMDateFormat: other ISO 8601 forms, or a malformed date.
 	CreateDateText string
@@ -377,6 +379,9 @@ func (a *Account) LastUsed(keyID string) (lambdatest.KeyLastUsed, *lambdatest.IA
 	k := a.byKey[keyID]
 	if k == nil {
 		return lambdatest.KeyLastUsed{}, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no access key " + keyID}
+	}
+	if k.LastUsedDenied {
+		return lambdatest.KeyLastUsed{}, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "not authorized to perform: iam:GetAccessKeyLastUsed on " + keyID}
 	}
 	lu := lambdatest.KeyLastUsed{Date: k.LastUsed}
 	if !k.LastUsed.IsZero() {
