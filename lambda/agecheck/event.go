@@ -161,7 +161,7 @@ type Report struct {
 	// because the state machine passes it to SNS as it is (no JSONPath intrinsic needed).
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
-	Test    bool     `json:"test,omitempty"` // a test run's report
+	Test    bool   `json:"test,omitempty"` // a test run's report
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge

@@ -180,7 +180,7 @@ func subject(s Summary, p Policy, account, prefix string) string {
 	}
 	if s.Unused > 0 {
 		if len(parts) > 0 {
-			parts = append(parts, fmt.Sprintf("%d unused for %d days", s.Unused, p.UnusedDays))
+			parts = append(parts, fmt.Sprintf("%d unused", s.Unused)) // the days are in the body: room for the rest
 		} else {
 			parts = append(parts, fmt.Sprintf("%s unused for %d days",
 				plural(s.Unused, "IAM access key", "IAM access keys"), p.UnusedDays))
