@@ -88,7 +88,7 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	res := e.Run(t, definition(t, s), map[string]any{})
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := s.Policy()
-	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 }
 
 // mixedAccount has n users with every kind of key: stale, due soon, compliant, inactive, none;
@@ -145,7 +145,7 @@ func Test250UsersShortPages(t *testing.T) {
 	}
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
 	if want.counts.Exempt == 0 || want.counts.Inactive == 0 || want.counts.Warning == 0 {
 		t.Fatalf("the account does not exercise exemptions, inactive keys and warnings: %+v", want.counts)
@@ -289,7 +289,7 @@ func TestThrottledUsers(t *testing.T) {
 	attempts := listAccessKeysAttempts(t, s)
 	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
 	p := s.Policy()
-	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 unused, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
 	if len(body.UncheckedUsers) == 1 {
 		u := body.UncheckedUsers[0]
 		if u.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(u.Cause, "Rate exceeded") {
@@ -384,7 +384,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 	if want.counts.Deleted != 1 || want.counts.Unchecked != 0 {
 		t.Fatalf("expectation %+v", want.counts)
 	}
-	checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	checkMessage(t, e, want, p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 }
 
 // TestNoFindingsPublishesNothing: compliant keys, inactive old keys, exempt users and a deleted
@@ -452,7 +452,7 @@ func TestExemptUsers(t *testing.T) {
 	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
 		t.Fatalf("expectation %+v", want.counts)
 	}
-	body := checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, want, p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 	for _, f := range body.Findings {
 		if f.UserName != "svcuser" {
 			t.Errorf("exempt user %q listed", f.UserName)
@@ -536,7 +536,7 @@ func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Flagged: 2*batch - 1}
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1} // never used: stale and unused
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}
@@ -587,7 +587,7 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 	}
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
 	checkCost(t, e, res, s, 90)
 }
@@ -768,7 +768,7 @@ func TestTestRunWithFindings(t *testing.T) {
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	if body := checkMessage(t, e, want, p, subject, agecheck.SeverityStale); !body.Test {
 		t.Errorf("the message body does not say it is a test run")
 	}
