@@ -468,7 +468,7 @@ func (b builder) addReport(st asl.States) {
 	st[StateReport] = report
 
 	st[stateHasFindings] = &asl.Choice{
-		Common:  asl.Common{Comment: "Publishes when something was found (a stale or warning key, or an unchecked user), and on every test run."},
+		Common:  asl.Common{Comment: "Publishes when something was found (a finding of any kind, or an unchecked user), and on every test run."},
 		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: new(true), Next: StateNotify}},
 		Default: stateNothingToReport,
 	}

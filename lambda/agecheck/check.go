@@ -21,9 +21,12 @@ const day = 24 * time.Hour
 // Check judges users' access keys against the policy at the instant now. It is pure: the same
 // users, policy and now give the same Summary. Only Active keys count; a key is stale when it
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
-// than WarnAgeDays*24h but not stale. Deleted users are counted and skipped; exempt users'
-// keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
-// its keys would not have been judged); other users with an Error are unchecked, and so is a
+// than WarnAgeDays*24h but not stale, and unused (unusedOf) by its AccessKey.LastUsed, which
+// the caller fills in for the keys NeedsLastUsed names: a key may be stale or a warning and
+// unused too, one Finding with both kinds. A key with a kind is Flagged, else Compliant.
+// Deleted users are counted and skipped; exempt users' keys are counted as Exempt (an exempt
+// user whose keys could not be read is not unchecked: its keys would not have been judged);
+// other users with an Error are unchecked, and so is a
 // user whose key data cannot be judged (an empty AccessKeyId, an unknown Status, a CreateDate
 // that did not parse): it is unchecked with ErrorMalformedKeys and a Cause naming each field,
 // and the rest of the batch is judged. Findings are sorted oldest first, then by user name and

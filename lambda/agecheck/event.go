@@ -1,6 +1,6 @@
 // Package agecheck is keyage's age-check function apart from the Lambda runtime. An invocation's
 // event goes through its files in this order: handler.go (Handler, the adapter: it decodes the
-// event, dispatches on its op, looks up last use for flagged keys and logs every finding),
+// event, dispatches on its op, looks up last use for the keys that need it and logs every finding),
 // event.go (the contract with the state machine: the event and result types, Decode, Validate),
 // check.go (Check), merge.go (Merge), trim.go (Summary.Trim) and report.go (NewReport). Beside
 // them, counts.go holds the summaries' Counts, time.go reads and writes the contract's
@@ -26,7 +26,7 @@ import (
 // Operations the function performs, chosen by Event.Op.
 const (
 	// OpCheck judges one batch of users' keys (from a Distributed Map child) and returns a
-	// Summary of that batch. It looks up last-used details for flagged keys only and logs every
+	// Summary of that batch. It looks up last use for the keys NeedsLastUsed names and logs every
 	// finding as one JSON line, so nothing is lost when later summaries are trimmed.
 	OpCheck = "check"
 	// OpMerge folds a page's child Summaries (Results) into the running Summary.

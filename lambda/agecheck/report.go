@@ -57,7 +57,7 @@ type snsMessage struct {
 const TestSubjectPrefix = "Test run: "
 
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
-// is stale or due soon, and also when some user could not be checked, so a scan that could not
+// is stale, due soon or unused, and also when some user could not be checked, so a scan that could not
 // read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
 // are left out and the message says how many it shows of how many. Its error is one of
 // measuring the message (jsonSize).
