@@ -77,6 +77,8 @@ var settings = []setting{
 		func(p *problems, s *Settings, v string) {
 			s.NewKeyGraceDays = decodeInt(p, "newKeyGraceDays", v, intRange(0, agecheck.MaxNewKeyGraceDays))
 		}},
+	{Key{"checkRootKeys", "boolean", ""},
+		func(p *problems, s *Settings, v string) { s.CheckRootKeys = decodeBool(p, "checkRootKeys", v) }},
 	{Key{"exemptUsers", "array", "string"},
 		func(p *problems, s *Settings, v string) {
 			if err := decodeJSON(v, &s.ExemptUsers); err != nil {

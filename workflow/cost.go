@@ -123,8 +123,8 @@ func billedExpress(seconds float64) float64 {
 
 // transitionsPerSection walks the top-level graph of m and counts the states entered before
 // the first ListUsers (a scheduled run), in one page iteration (ListMoreUsers around the loop
-// back to itself; the first page's ListUsers is one state too), and from Report to the end of
-// a run that publishes.
+// back to itself; the first page's ListUsers is one state too), and from the state after the last
+// page (CheckRootKeys or Report) to the end of a run that publishes.
 func transitionsPerSection(m *asl.StateMachine) (before, loop, after int, err error) {
 	if before, err = countStates(m.States, m.StartAt, StateListUsers); err != nil {
 		return 0, 0, 0, err
@@ -132,7 +132,11 @@ func transitionsPerSection(m *asl.StateMachine) (before, loop, after int, err er
 	if loop, err = countStates(m.States, StateListMoreUsers, StateListMoreUsers); err != nil {
 		return 0, 0, 0, err
 	}
-	after, err = countStates(m.States, StateReport, "")
+	more, ok := m.States[stateMorePages].(*asl.Choice)
+	if !ok {
+		return 0, 0, 0, fmt.Errorf("count transitions: no Choice %q", stateMorePages)
+	}
+	after, err = countStates(m.States, more.Default, "")
 	return before, loop, after, err
 }
 

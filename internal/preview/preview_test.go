@@ -46,12 +46,12 @@ func TestRunSample(t *testing.T) {
 	if p == nil {
 		t.Fatal("the sample publishes nothing, want a notification")
 	}
-	if want := "2 IAM access keys older than 90 days, 2 unused, 1 due soon, 1 user unchecked, in 123456789012"; p.Subject != want {
+	if want := "Root user has access keys; 123456789012: 2 stale, 2 unused, 1 due soon, 1 unchecked"; p.Subject != want {
 		t.Errorf("subject %q, want %q", p.Subject, want)
 	}
 	if p.Attributes["severity"] != agecheck.SeverityStale || p.Attributes["account"] != SampleAccountID ||
-		p.Attributes["kinds"] != `["stale","warning","unused"]` || len(p.Attributes) != 3 {
-		t.Errorf("attributes %v, want severity=stale, account=%s and kinds=[\"stale\",\"warning\",\"unused\"] (the Notify state's)", p.Attributes, SampleAccountID)
+		p.Attributes["kinds"] != `["root","stale","warning","unused"]` || len(p.Attributes) != 3 {
+		t.Errorf("attributes %v, want severity=stale, account=%s and kinds=[\"root\",\"stale\",\"warning\",\"unused\"] (the Notify state's)", p.Attributes, SampleAccountID)
 	}
 	if p.Bodies["sms"] != p.Subject {
 		t.Errorf("SMS text %q, want the subject", p.Bodies["sms"])
@@ -156,7 +156,7 @@ func TestWriteFormats(t *testing.T) {
 		t.Errorf("sms: %q, want the subject", got)
 	}
 	all := write("all")
-	for _, part := range []string{"Subject: " + r.Publish.Subject + "\n", "Message attributes: account=123456789012, kinds=[\"stale\",\"warning\",\"unused\"], severity=stale\n",
+	for _, part := range []string{"Subject: " + r.Publish.Subject + "\n", "Message attributes: account=123456789012, kinds=[\"root\",\"stale\",\"warning\",\"unused\"], severity=stale\n",
 		r.Publish.Bodies["email"], `"truncated": false`, "--- SMS text (sms subscribers)\n" + r.Publish.Subject + "\n"} {
 		if !strings.Contains(all, part) {
 			t.Errorf("--format all lacks %q", part)

@@ -68,6 +68,8 @@ type Event struct {
 	// Test marks an OpReport of a test run (execution input {"test": true}): the report always
 	// publishes, findings or not, with the subject and body marked as a test.
 	Test bool `json:"test,omitempty"`
+	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
+	Root *AccountSummary `json:"root,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -78,8 +80,11 @@ type Policy struct {
 	// more than UnusedDays x 24 h is a finding of KindUnused. 0 (absent) is off.
 	UnusedDays int `json:"unusedDays,omitempty"`
 	// NewKeyGraceDays spares never-used keys younger than it (x 24 h) from KindUnused.
-	NewKeyGraceDays int      `json:"newKeyGraceDays,omitempty"`
-	ExemptUsers     []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+	NewKeyGraceDays int `json:"newKeyGraceDays,omitempty"`
+	// CheckRootKeys turns on the root control (Security Hub IAM.4): the state machine asks
+	// GetAccountSummary once per run and the report op judges the answer (CheckRoot).
+	CheckRootKeys bool     `json:"checkRootKeys,omitempty"`
+	ExemptUsers   []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
 }
 
 // UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
@@ -128,6 +133,10 @@ type Summary struct {
 	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
 	// sets it: a merged Summary's unchecked users have all been logged.
 	BatchFailed bool `json:"batchFailed,omitempty"`
+
+	// Root is the verdict on the account's root user, set for the report when the policy checks
+	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
+	Root *RootCheck `json:"root,omitempty"`
 }
 
 // Finding is one flagged key, with every kind of finding it has.

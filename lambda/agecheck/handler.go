@@ -76,7 +76,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		if ev.Test {
 			report = NewTestReport
 		}
-		r, err := report(*ev.Summary, ev.Policy, ev.Account, now)
+		s := *ev.Summary
+		if ev.Policy.CheckRootKeys {
+			root := CheckRoot(ev.Root)
+			s.Root = &root
+		}
+		r, err := report(s, ev.Policy, ev.Account, now)
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}

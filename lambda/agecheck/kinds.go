@@ -1,8 +1,8 @@
 package agecheck
 
-// Kinds of finding: the controls a key (or the account) fails. A finding carries every kind
-// that applies (Finding.Kinds), in this order; the SNS message attribute "kinds" lists those
-// present in the message.
+// Kinds of finding: the controls a key (or the account, KindRoot) fails. A finding carries
+// every kind that applies (Finding.Kinds), in this order after KindRoot; the SNS message
+// attribute "kinds" lists those present in the message, KindRoot first.
 const (
 	KindStale   = "stale"   // an active key older than MaxAgeDays (Security Hub IAM.3)
 	KindWarning = "warning" // an active key older than WarnAgeDays, not stale: due soon
@@ -16,12 +16,13 @@ const (
 	kindStale kindSet = 1 << iota
 	kindWarning
 	kindUnused
+	kindRoot // the account's, never a key's: only kindsOf sets it
 )
 
 var kindNames = [...]struct {
 	bit  kindSet
 	name string
-}{{kindStale, KindStale}, {kindWarning, KindWarning}, {kindUnused, KindUnused}}
+}{{kindRoot, KindRoot}, {kindStale, KindStale}, {kindWarning, KindWarning}, {kindUnused, KindUnused}}
 
 // names lists the set's kinds in the order of the Kind constants.
 func (k kindSet) names() []string {

@@ -32,7 +32,8 @@ type MessageBody struct {
 	Now            string          `json:"now"`
 	Policy         Policy          `json:"policy"`
 	Severity       string          `json:"severity"`
-	Kinds          []string        `json:"kinds"` // the kinds of finding present (Report.Kinds); counts.stale, .warning, .unused count each
+	Kinds          []string        `json:"kinds"`          // the kinds of finding present (Report.Kinds); counts.stale, .warning, .unused count each
+	Root           *RootCheck      `json:"root,omitempty"` // the root control's verdict; absent when it is off
 	Counts         Counts          `json:"counts"`
 	Findings       []Finding       `json:"findings"`
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers"`
@@ -73,7 +74,7 @@ func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, 
 }
 
 func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
-	if s.Flagged+s.Unchecked <= 0 && !test {
+	if s.Flagged+s.Unchecked <= 0 && !rootPresent(s) && !rootUnchecked(s) && !test {
 		return Report{Publish: false, Account: account}, nil
 	}
 	prefix := ""
@@ -124,9 +125,9 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 // or unused) makes the message SeverityStale, as it makes its finding (kindSet.severity).
 func severityOf(s Summary) string {
 	switch {
-	case s.Stale > 0 || s.Unused > 0:
+	case s.Stale > 0 || s.Unused > 0 || rootPresent(s):
 		return SeverityStale
-	case s.Unchecked > 0:
+	case s.Unchecked > 0 || rootUnchecked(s):
 		return SeverityUnchecked
 	case s.Warning > 0:
 		return SeverityWarning
@@ -141,6 +142,9 @@ func severityOf(s Summary) string {
 // ["none"].
 func kindsOf(s Summary) []string {
 	var k kindSet
+	if rootPresent(s) {
+		k |= kindRoot
+	}
 	if s.Stale > 0 {
 		k |= kindStale
 	}
@@ -155,6 +159,10 @@ func kindsOf(s Summary) []string {
 	}
 	return k.names()
 }
+
+// rootPresent and rootUnchecked report the root control's verdict, false when it is off.
+func rootPresent(s Summary) bool   { return s.Root != nil && s.Root.Status == RootKeysPresent }
+func rootUnchecked(s Summary) bool { return s.Root != nil && s.Root.Status == RootUnchecked }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -174,6 +182,12 @@ func Subject(s Summary, p Policy, account string) string {
 // (a test run) it says so.
 func subject(s Summary, p Policy, account, prefix string) string {
 	var parts []string
+	switch {
+	case rootPresent(s):
+		parts = append(parts, "Root user has access keys")
+	case rootUnchecked(s):
+		parts = append(parts, "Root keys not checked")
+	}
 	if s.Stale > 0 {
 		parts = append(parts, fmt.Sprintf("%s older than %d days",
 			plural(s.Stale, "IAM access key", "IAM access keys"), p.MaxAgeDays))
@@ -213,6 +227,19 @@ func subject(s Summary, p Policy, account, prefix string) string {
 			text = prefix + fmt.Sprintf("IAM keys in %s: %d stale, %d unused, %d due soon, %d users unchecked",
 				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
 		}
+		if rootPresent(s) || rootUnchecked(s) {
+			// The root finding comes first; the counts follow, as short as they get.
+			counts := fmt.Sprintf("%s: %d stale, %d unused, %d due soon, %d unchecked",
+				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
+			text = prefix + parts[0] + "; " + counts
+			if len(text) > maxSubjectLength {
+				short := "root keys"
+				if rootUnchecked(s) {
+					short = "root unchecked"
+				}
+				text = prefix + strings.Replace(counts, ": ", ": "+short+", ", 1)
+			}
+		}
 	}
 	return truncateUTF8(text, maxSubjectLength)
 }
@@ -245,6 +272,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 		Policy:         p,
 		Severity:       severity,
 		Kinds:          kindsOf(s),
+		Root:           s.Root,
 		Counts:         s.Counts,
 		Findings:       findings,
 		UncheckedUsers: unchecked,
@@ -295,6 +323,12 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	b.WriteString(".\n\n")
 
 	var headline []string
+	switch {
+	case rootPresent(s):
+		headline = append(headline, "The root user has access keys (Security Hub IAM.4)")
+	case rootUnchecked(s):
+		headline = append(headline, "The root user's access keys could not be checked ("+oneLine(s.Root.Cause)+")")
+	}
 	if s.Stale > 0 {
 		headline = append(headline, plural(s.Stale, "active key is", "active keys are")+
 			fmt.Sprintf(" older than %d days", p.MaxAgeDays))
@@ -324,10 +358,13 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 			len(findings), s.Flagged)
 	}
 
-	if len(findings) > 0 {
+	if len(findings) > 0 || rootPresent(s) {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
+		if rootPresent(s) { // the account's one root finding, first
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\n", SeverityStale, KindRoot, rootUserName)
+		}
 		for _, f := range findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(strings.Join(f.Kinds, "+")),
 				oneLine(f.UserName), oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
@@ -373,7 +410,11 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 }
 
 // whatToDo is the email's advice for each kind of finding present.
+// rootUserName stands for the root user in the email's table.
+const rootUserName = "(root user)"
+
 var whatToDo = map[string]string{
+	KindRoot:    "sign in as the root user and delete its access keys (Security Hub IAM.4); use IAM roles instead.",
 	KindStale:   "create a new key, move its users to it, deactivate the old key, then delete it.",
 	KindWarning: "plan the rotation: the key becomes stale soon.",
 	KindUnused:  "deactivate the key; delete it if nothing breaks (an unused key is access nobody needs).",

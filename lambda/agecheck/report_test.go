@@ -403,3 +403,78 @@ func TestReportUnusedKind(t *testing.T) {
 		t.Errorf("kinds of a message without findings %v, want [none]", got)
 	}
 }
+
+func TestCheckRoot(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *AccountSummary
+		want string
+	}{
+		{"keys present", &AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": 1, "Users": 3}}, RootKeysPresent},
+		{"no keys", &AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": 0}}, RootKeysAbsent},
+		{"key missing from the map", &AccountSummary{SummaryMap: map[string]int{"Users": 3}}, RootUnchecked},
+		{"no SummaryMap", &AccountSummary{}, RootUnchecked},
+		{"call failed", &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"}, RootUnchecked},
+		{"no answer", nil, RootUnchecked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckRoot(tt.in)
+			if got.Status != tt.want || (got.Status == RootUnchecked) != (got.Cause != "") {
+				t.Errorf("got %+v, want status %q (with a cause exactly when unchecked)", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportRootFindingFirst(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45, CheckRootKeys: true}
+	stale := Summary{Counts: Counts{Users: 1, Stale: 1, Flagged: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX",
+		CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2518, Severity: SeverityStale, Kinds: []string{KindStale}}}}
+	withRoot := stale
+	withRoot.Root = &RootCheck{Status: RootKeysPresent}
+	r := must(NewReport(withRoot, p, testAccount, testNow))
+	if want := "Root user has access keys, 1 IAM access key older than 90 days, in 123456789012"; r.Subject != want {
+		t.Errorf("subject %q, want %q", r.Subject, want)
+	}
+	if r.Severity != SeverityStale || r.Kinds != `["root","stale"]` {
+		t.Errorf("severity %q kinds %s, want stale and [\"root\",\"stale\"]", r.Severity, r.Kinds)
+	}
+	m, body := decodeMessage(t, r)
+	if body.Root == nil || body.Root.Status != RootKeysPresent {
+		t.Errorf("body root %+v, want present", body.Root)
+	}
+	table := m.Email[strings.Index(m.Email, "SEVERITY"):]
+	if rows := strings.Split(table, "\n"); len(rows) < 3 || !strings.HasPrefix(rows[1], "stale     root") || !strings.Contains(rows[2], "AKIAX") {
+		t.Errorf("email table %q: want the root finding first, then the key", table)
+	}
+
+	// Only the root finding: still published. Unchecked root alone: published as unchecked.
+	alone := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootKeysPresent}}
+	if r := must(NewReport(alone, p, testAccount, testNow)); !r.Publish || r.Severity != SeverityStale || r.Kinds != `["root"]` {
+		t.Errorf("root keys alone: %+v, want a publish with severity stale, kinds [root]", r)
+	}
+	unchecked := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootUnchecked, Cause: "Iam.IamException: Rate exceeded"}}
+	r = must(NewReport(unchecked, p, testAccount, testNow))
+	if !r.Publish || r.Severity != SeverityUnchecked || r.Subject != "Root keys not checked, in 123456789012" {
+		t.Errorf("root unchecked: %+v, want a publish with severity unchecked and subject naming it", r)
+	}
+	if m, _ := decodeMessage(t, r); !strings.Contains(m.Email, "could not be checked (Iam.IamException: Rate exceeded)") {
+		t.Errorf("email %q does not say why the root user was not checked", m.Email)
+	}
+	absent := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootKeysAbsent}}
+	if r := must(NewReport(absent, p, testAccount, testNow)); r.Publish {
+		t.Errorf("no root keys, nothing else: %+v, want nothing published", r)
+	}
+
+	// The longest subject with the root finding stays under 100 characters and starts with it.
+	all := Summary{Counts: Counts{Stale: 10000, Warning: 10000, Unused: 10000, Unchecked: 5000, Flagged: 20000}, Root: &RootCheck{Status: RootKeysPresent}}
+	for prefix, want := range map[string]string{
+		"":                "Root user has access keys; 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 unchecked",
+		TestSubjectPrefix: "Test run: 123456789012: root keys, 10000 stale, 10000 unused, 10000 due soon, 5000 unchecked",
+	} {
+		if got := subject(all, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}, testAccount, prefix); len(got) >= 100 || got != want {
+			t.Errorf("subject %q (%d characters), want %q, under 100, the root finding first", got, len(got), want)
+		}
+	}
+}

@@ -27,11 +27,21 @@ type expectation struct {
 	counts    agecheck.Counts
 	findings  map[string]agecheck.Finding // by access key ID
 	unchecked []string                    // user names, sorted
+	root      string                      // the root check's status, "" when the policy has none
 }
 
 // expect judges the account as of now. unchecked names users whose keys cannot be read.
 func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 	e := expectation{findings: map[string]agecheck.Finding{}}
+	switch {
+	case !p.CheckRootKeys:
+	case a.AccountSummaryFails:
+		e.root = agecheck.RootUnchecked
+	case a.RootAccessKeys:
+		e.root = agecheck.RootKeysPresent
+	default:
+		e.root = agecheck.RootKeysAbsent
+	}
 	for _, u := range a.Users() {
 		e.counts.Users++
 		switch {
@@ -181,6 +191,16 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 	}
 	flagged := want.counts.Flagged
 	var kindsPresent []string
+	if want.root == agecheck.RootKeysPresent {
+		kindsPresent = append(kindsPresent, agecheck.KindRoot)
+	}
+	gotRoot := ""
+	if body.Root != nil {
+		gotRoot = body.Root.Status
+	}
+	if gotRoot != want.root {
+		t.Errorf("body root = %q, want %q", gotRoot, want.root)
+	}
 	for kind, n := range map[string]int{agecheck.KindStale: want.counts.Stale, agecheck.KindWarning: want.counts.Warning, agecheck.KindUnused: want.counts.Unused} {
 		if n > 0 {
 			kindsPresent = append(kindsPresent, kind)

@@ -215,6 +215,60 @@ func TestUnusedKeys(t *testing.T) {
 	checkEveryUserOnce(t, e, nil)
 }
 
+// TestRootKeys: the root control end to end. GetAccountSummary is asked once per run; root keys
+// are a finding first in the message; a GetAccountSummary that keeps failing does not fail the
+// run but reports the root user unchecked; with checkRootKeys off nothing is asked.
+func TestRootKeys(t *testing.T) {
+	t.Parallel()
+	account := func() *sfnlocal.Account {
+		a := sfnlocal.NewAccount(testAccount)
+		k := activeKey(0, 1, testNow.Add(-days(10)))
+		k.LastUsed, k.LastService, k.LastRegion = testNow.Add(-days(1)), "s3", "eu-west-1"
+		a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{k}})
+		return a
+	}
+	tests := []struct {
+		name                string
+		present, fails, off bool
+		subject, severity   string
+		wantPublish         bool
+		minCalls, maxCalls  int
+	}{
+		{name: "root keys present", present: true, subject: "Root user has access keys, in 123456789012", severity: agecheck.SeverityStale, wantPublish: true, minCalls: 1, maxCalls: 1},
+		{name: "GetAccountSummary denied", fails: true, subject: "Root keys not checked, in 123456789012", severity: agecheck.SeverityUnchecked, wantPublish: true, minCalls: 2, maxCalls: 7},
+		{name: "no root keys", minCalls: 1, maxCalls: 1},
+		{name: "control off", present: true, off: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := account()
+			a.RootAccessKeys, a.AccountSummaryFails = tt.present, tt.fails
+			s := config.Defaults()
+			s.CheckRootKeys = !tt.off
+			e, res := scan(t, a, s, "SUCCEEDED")
+			checkPayloads(t, res)
+			if n := a.AccountSummaryCalls(); n < tt.minCalls || n > tt.maxCalls {
+				t.Errorf("GetAccountSummary calls = %d, want %d..%d", n, tt.minCalls, tt.maxCalls)
+			}
+			if !tt.wantPublish {
+				if pubs := e.Tasks.Published(); len(pubs) != 0 {
+					t.Errorf("published %d messages, want none", len(pubs))
+				}
+				return
+			}
+			p := s.Policy()
+			body := checkMessage(t, e, expect(a, p, testNow), p, tt.subject, tt.severity)
+			if tt.present && (len(body.Kinds) == 0 || body.Kinds[0] != agecheck.KindRoot) {
+				t.Errorf("kinds %v, want root first", body.Kinds)
+			}
+			if tt.fails && (body.Root == nil || !strings.Contains(body.Root.Cause, "not authorized to perform: iam:GetAccountSummary")) {
+				t.Errorf("root %+v, want unchecked with the error's cause", body.Root)
+			}
+		})
+	}
+}
+
 // Test5000UsersTwoStaleKeys is the worst case of the payload limits: 5,000 users with 64-character
 // names and 512-character paths, every one with two stale keys that were never used, so every
 // key is one finding of two kinds (stale and unused) under the default policy.

@@ -17,6 +17,7 @@ import (
 const (
 	ResourceListUsers      = "arn:aws:states:::aws-sdk:iam:listUsers"
 	ResourceListAccessKeys = "arn:aws:states:::aws-sdk:iam:listAccessKeys"
+	ResourceAccountSummary = "arn:aws:states:::aws-sdk:iam:getAccountSummary"
 	ResourceLambdaInvoke   = "arn:aws:states:::lambda:invoke"
 	ResourceSNSPublish     = "arn:aws:states:::sns:publish"
 )
@@ -140,6 +141,8 @@ func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMes
 		return s.Account.ListUsers(in)
 	case ResourceListAccessKeys:
 		return s.Account.ListAccessKeys(in)
+	case ResourceAccountSummary:
+		return s.Account.AccountSummary(in)
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
