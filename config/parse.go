@@ -69,6 +69,16 @@ var settings = []setting{
 				p.add("warnAgeDays", v, "is out of range", allowed)
 			}
 		}},
+	{Key{"unusedDays", "integer", ""},
+		func(p *problems, s *Settings, v string) {
+			s.UnusedDays = decodeInt(p, "unusedDays", v, fmt.Sprintf("an integer from 1 to %d, or 0 to turn the unused control off", agecheck.MaxUnusedDays))
+		}},
+	{Key{"newKeyGraceDays", "integer", ""},
+		func(p *problems, s *Settings, v string) {
+			s.NewKeyGraceDays = decodeInt(p, "newKeyGraceDays", v, intRange(0, agecheck.MaxNewKeyGraceDays))
+		}},
+	{Key{"checkRootKeys", "boolean", ""},
+		func(p *problems, s *Settings, v string) { s.CheckRootKeys = decodeBool(p, "checkRootKeys", v) }},
 	{Key{"exemptUsers", "array", "string"},
 		func(p *problems, s *Settings, v string) {
 			if err := decodeJSON(v, &s.ExemptUsers); err != nil {

@@ -97,8 +97,14 @@ func TestParseInvalid(t *testing.T) {
 			[]string{`subscriptions[0].filterPolicy: {"severity":"stale"} maps "severity" to a single value instead of a list: want ` + filterShape}},
 		{"filter policy nested for attributes", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicy":{"severity":{"level":["stale"]}}}]`},
 			[]string{`subscriptions[0].filterPolicy: {"severity":{"level":["stale"]}} nests an object at "severity", which attribute filtering (MessageAttributes) does not accept: want ` + filterShape}},
+		{"unusedDays out of range", map[string]string{"unusedDays": "3651"},
+			[]string{`unusedDays: 3651 is out of range: want an integer from 1 to 3650, or 0 to turn the unused control off`}},
+		{"unusedDays not an integer", map[string]string{"unusedDays": "45d"},
+			[]string{`unusedDays: "45d" is not an integer: want an integer from 1 to 3650, or 0 to turn the unused control off`}},
+		{"newKeyGraceDays negative", map[string]string{"newKeyGraceDays": "-1"},
+			[]string{`newKeyGraceDays: -1 is out of range: want an integer from 0 to 365`}},
 		{"filter policy unknown attribute", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicy":{"sev":["stale"]}}]`},
-			[]string{`subscriptions[0].filterPolicy: {"sev":["stale"]} filters on attribute "sev", which keyage's messages never carry, so it would drop every message: want attributes account and severity`}},
+			[]string{`subscriptions[0].filterPolicy: {"sev":["stale"]} filters on attribute "sev", which keyage's messages never carry, so it would drop every message: want attributes account, kinds, severity`}},
 		{"filter policy too many keys", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicyScope":"MessageBody","filterPolicy":{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}}]`},
 			[]string{`subscriptions[0].filterPolicy: {"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]} has 6 keys: want at most 5 keys`}},
 		{"filter policy too many combinations", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicyScope":"MessageBody","filterPolicy":{"a":[1,2,3,4,5,6,7,8,9,10,11,12,13],"b":[1,2,3,4,5,6,7,8,9,10,11,12]}}]`},
@@ -185,9 +191,9 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
-		"scheduleTimezone, subscriptions, tags, warnAgeDays"
+	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )
 
 func TestParseTypedErrors(t *testing.T) {
@@ -226,6 +232,14 @@ func TestParseValid(t *testing.T) {
 			withDefaults(func(s *Settings) {
 				s.MaxAgeDays, s.WarnAgeDays, s.MaxConcurrency, s.FunctionMemoryMB = 3650, 3649, 1, 10240
 				s.ScheduleRetryAttempts, s.ScheduleMaxEventAgeSec, s.LogRetentionDays = 0, 86400, 3653
+			})},
+		{"unused control bounds", map[string]string{"unusedDays": "3650", "newKeyGraceDays": "365"},
+			withDefaults(func(s *Settings) { s.UnusedDays, s.NewKeyGraceDays = 3650, 365 })},
+		{"unused control off, no grace", map[string]string{"unusedDays": "0", "newKeyGraceDays": "0"},
+			withDefaults(func(s *Settings) { s.UnusedDays, s.NewKeyGraceDays = 0, 0 })},
+		{"a filter on kinds", map[string]string{"subscriptions": `[{"protocol":"sqs","endpoint":"arn:aws:sqs:us-east-1:123456789012:q","filterPolicy":{"kinds":["unused"]}}]`},
+			withDefaults(func(s *Settings) {
+				s.Subscriptions = []Subscription{{Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:q", FilterPolicy: `{"kinds":["unused"]}`}}
 			})},
 		{"booleans and levels", map[string]string{"scheduleEnabled": "false", "includeExecutionData": "true", "logLevel": "ALL"},
 			withDefaults(func(s *Settings) { s.ScheduleEnabled, s.IncludeExecutionData, s.LogLevel = false, true, "ALL" })},

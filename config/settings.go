@@ -12,6 +12,9 @@ const Namespace = "keyage"
 type Settings struct {
 	MaxAgeDays       int      // maxAgeDays, default 90, 1..3650
 	WarnAgeDays      int      // warnAgeDays, optional (0 = off), 1..MaxAgeDays-1
+	UnusedDays       int      // unusedDays, default 45 (0 = off), 1..3650: the unused control (IAM.22)
+	NewKeyGraceDays  int      // newKeyGraceDays, default 7, 0..365: never-used keys younger than it are not unused
+	CheckRootKeys    bool     // checkRootKeys, default true: the root control (IAM.4), GetAccountSummary once per run
 	ExemptUsers      []string // exemptUsers: user names or * globs, case-insensitive
 	Schedule         string   // schedule, default "cron(0 8 * * ? *)"
 	ScheduleTimezone string   // scheduleTimezone, default "UTC", an IANA name
@@ -47,6 +50,9 @@ type Settings struct {
 func Defaults() Settings {
 	return Settings{
 		MaxAgeDays:             90,
+		UnusedDays:             45,
+		NewKeyGraceDays:        7,
+		CheckRootKeys:          true,
 		Schedule:               "cron(0 8 * * ? *)",
 		ScheduleTimezone:       "UTC",
 		ScheduleEnabled:        true,
@@ -72,7 +78,8 @@ type Subscription struct {
 // Policy returns the rotation policy the settings describe, as the definition embeds it and the
 // function applies it.
 func (s Settings) Policy() agecheck.Policy {
-	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays}
+	p := agecheck.Policy{MaxAgeDays: s.MaxAgeDays, WarnAgeDays: s.WarnAgeDays, UnusedDays: s.UnusedDays, NewKeyGraceDays: s.NewKeyGraceDays,
+		CheckRootKeys: s.CheckRootKeys}
 	if len(s.ExemptUsers) > 0 {
 		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
 	}

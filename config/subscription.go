@@ -19,7 +19,7 @@ var Protocols = []string{"email", "email-json", "firehose", "https", "lambda", "
 
 // MessageAttributes are the SNS message attributes keyage's notifications carry (issue 3):
 // an attribute filter policy on any other name would drop every message.
-var MessageAttributes = []string{"account", "severity"}
+var MessageAttributes = []string{"account", "kinds", "severity"}
 
 // Filter policy limits (SNS "Filter policy constraints").
 const (
@@ -285,7 +285,7 @@ func checkFilterPolicy(policy []byte, scope string, alarms bool) (problem, allow
 					"no filterPolicy, or filterPolicyScope MessageBody"
 			case !slices.Contains(MessageAttributes, k):
 				return fmt.Sprintf("filters on attribute %q, which keyage's messages never carry, so it would drop every message", k),
-					"attributes " + strings.Join(MessageAttributes, " and ")
+					"attributes " + strings.Join(MessageAttributes, ", ")
 			}
 		}
 	}

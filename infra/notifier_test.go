@@ -320,6 +320,7 @@ func TestStateMachineRole(t *testing.T) {
 	executions := []string{arn("aws", "states", "execution:"+machineName+"/*"), arn("aws", "states", "execution:"+machineName+":*")}
 	want := map[string][]string{
 		"iam:ListUsers":            {"*"},
+		"iam:GetAccountSummary":    {"*"}, // checkRootKeys, on by default
 		"iam:ListAccessKeys":       {"arn:aws:iam::" + account + ":user/*"},
 		"sns:Publish":              {findingsARN},
 		"states:StartExecution":    {machineARN},

@@ -45,9 +45,10 @@ func TestIdentityPoliciesAreLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	d := mustRun(t, fullSettings)
 	// The actions keyage may grant on Resource "*", each because it supports no resource-level
-	// permissions: iam:ListUsers (derived from the definition), the log-delivery actions of Step
-	// Functions' logging, and X-Ray's trace upload.
-	wildcardOK := []string{"iam:ListUsers", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+	// permissions: iam:ListUsers and iam:GetAccountSummary (derived from the definition; the
+	// Service Authorization Reference lists no resource type for either), the log-delivery
+	// actions of Step Functions' logging, and X-Ray's trace upload.
+	wildcardOK := []string{"iam:ListUsers", "iam:GetAccountSummary", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
 		"logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
 		"logs:UpdateLogDelivery", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",
 		"xray:PutTraceSegments"}

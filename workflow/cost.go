@@ -123,8 +123,8 @@ func billedExpress(seconds float64) float64 {
 
 // transitionsPerSection walks the top-level graph of m and counts the states entered before
 // the first ListUsers (a scheduled run), in one page iteration (ListMoreUsers around the loop
-// back to itself; the first page's ListUsers is one state too), and from Report to the end of
-// a run that publishes.
+// back to itself; the first page's ListUsers is one state too), and from the state after the last
+// page (CheckRootKeys or Report) to the end of a run that publishes.
 func transitionsPerSection(m *asl.StateMachine) (before, loop, after int, err error) {
 	if before, err = countStates(m.States, m.StartAt, StateListUsers); err != nil {
 		return 0, 0, 0, err
@@ -132,7 +132,11 @@ func transitionsPerSection(m *asl.StateMachine) (before, loop, after int, err er
 	if loop, err = countStates(m.States, StateListMoreUsers, StateListMoreUsers); err != nil {
 		return 0, 0, 0, err
 	}
-	after, err = countStates(m.States, StateReport, "")
+	more, ok := m.States[stateMorePages].(*asl.Choice)
+	if !ok {
+		return 0, 0, 0, fmt.Errorf("count transitions: no Choice %q", stateMorePages)
+	}
+	after, err = countStates(m.States, more.Default, "")
 	return before, loop, after, err
 }
 
@@ -198,6 +202,64 @@ func CostTable(users ...int) string {
 		fmt.Fprintf(&b, "| %d | %d | %d | %d | $%.4f | $%.2f | %d | $%.4f | $%.2f |\n",
 			u, c.Pages, c.Children, c.Transitions, c.RunUSD, c.MonthlyUSD(),
 			c.NaiveTransitions, c.NaiveRunUSD, c.NaiveMonthlyUSD())
+	}
+	return b.String()
+}
+
+// LookupEstimate is what the unused control's last-used lookups add to a run at its worst:
+// every user has two active keys older than unusedDays, so the function looks up every key
+// (without the control it looks up only keys that are stale or due soon, which CostFor's
+// assumed check time covers).
+type LookupEstimate struct {
+	Users int
+	// Calls is the GetAccessKeyLastUsed calls: two per user.
+	Calls int
+	// AddedSeconds is the wall time added to the run: each check makes its lookups one at a
+	// time, a page's children run Outer at a time, and pages run one after another.
+	AddedSeconds float64
+	// AddedLambdaGBSeconds and AddedExpressGBSeconds are the billed durations added: the
+	// function waits for each lookup, and its child waits for the function.
+	AddedLambdaGBSeconds  float64
+	AddedExpressGBSeconds float64
+	AddedRunUSD           float64 // one run
+}
+
+// AddedMonthlyUSD is the cost RunsPerMonth runs add.
+func (l LookupEstimate) AddedMonthlyUSD() float64 { return l.AddedRunUSD * RunsPerMonth }
+
+// LookupCost estimates what the last-used lookups add to a run over users with the default
+// settings, assuming every lookup succeeds at its first attempt in assumedIAMCallSeconds.
+func LookupCost(users int) LookupEstimate {
+	s := config.Defaults()
+	plan := PlanFor(s.MaxConcurrency)
+	users = max(users, 0)
+	l := LookupEstimate{Users: users, Calls: 2 * users}
+	memGB := float64(s.FunctionMemoryMB) / 1024
+	baseChild := float64(ceilDiv(min(users, plan.BatchSize), plan.Inner))*assumedIAMCallSeconds + assumedCheckSeconds
+	for page := 0; page*plan.PageSize < users; page++ {
+		onPage := min(plan.PageSize, users-page*plan.PageSize)
+		var slowest float64
+		for child := 0; child*plan.BatchSize < onPage; child++ {
+			added := float64(2*min(plan.BatchSize, onPage-child*plan.BatchSize)) * assumedIAMCallSeconds
+			slowest = max(slowest, added)
+			l.AddedLambdaGBSeconds += memGB * added
+			l.AddedExpressGBSeconds += billedExpress(baseChild+added) - billedExpress(baseChild)
+		}
+		// Children of a page start Outer at a time: each wave is as slow as its slowest child.
+		l.AddedSeconds += float64(ceilDiv(ceilDiv(onPage, plan.BatchSize), plan.Outer)) * slowest
+	}
+	l.AddedRunUSD = l.AddedLambdaGBSeconds*PriceLambdaGBSecondARM64 + l.AddedExpressGBSeconds*PriceExpressGBSecond
+	return l
+}
+
+// LookupTable renders, as a Markdown table, LookupCost for each number of users.
+func LookupTable(users ...int) string {
+	var b strings.Builder
+	b.WriteString("| users | GetAccessKeyLastUsed calls (at most) | time added per run | cost added per run | per month (30 runs) |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|\n")
+	for _, u := range users {
+		l := LookupCost(u)
+		fmt.Fprintf(&b, "| %d | %d | %.0f s | $%.4f | $%.2f |\n", u, l.Calls, l.AddedSeconds, l.AddedRunUSD, l.AddedMonthlyUSD())
 	}
 	return b.String()
 }

@@ -39,7 +39,8 @@ func TestIAMTasksRetryThrottlingAndTransientErrors(t *testing.T) {
 			}
 		}
 	})
-	if len(found) != 3 || !contains(found, StateListUsers) || !contains(found, StateListMoreUsers) || !contains(found, StateListAccessKeys) {
-		t.Errorf("found IAM tasks %v, want ListUsers, ListMoreUsers and ListAccessKeys", found)
+	if len(found) != 4 || !contains(found, StateListUsers) || !contains(found, StateListMoreUsers) || !contains(found, StateListAccessKeys) ||
+		!contains(found, StateCheckRootKeys) {
+		t.Errorf("found IAM tasks %v, want ListUsers, ListMoreUsers, ListAccessKeys and CheckRootKeys", found)
 	}
 }

@@ -37,13 +37,16 @@ const (
 	stateUserDeleted    = "UserDeleted"
 	stateKeysUnreadable = "KeysUnreadable"
 	// StateCheckBatch invokes the function with op "check" for a child's batch.
-	StateCheckBatch      = "CheckBatch"
-	stateMarkBatch       = "MarkBatchUnchecked"
-	stateMarkUser        = "UncheckedUser"
-	stateBatchUnchecked  = "BatchUnchecked"
-	StateMergeResults    = "MergeResults" // op "merge"
-	stateMorePages       = "MorePages"
-	stateNoMarker        = "ListingIncomplete"
+	StateCheckBatch     = "CheckBatch"
+	stateMarkBatch      = "MarkBatchUnchecked"
+	stateMarkUser       = "UncheckedUser"
+	stateBatchUnchecked = "BatchUnchecked"
+	StateMergeResults   = "MergeResults" // op "merge"
+	stateMorePages      = "MorePages"
+	stateNoMarker       = "ListingIncomplete"
+	// StateCheckRootKeys calls iam:GetAccountSummary once per run, after the pages, when the
+	// policy checks root keys.
+	StateCheckRootKeys   = "CheckRootKeys"
 	StateReport          = "Report" // op "report"
 	stateHasFindings     = "HasFindings"
 	StateNotify          = "Notify" // sns:Publish
@@ -228,7 +231,7 @@ func (b builder) addPages(st asl.States) {
 			{And: truncatedAnd(asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
 			{And: truncatedAnd(), Next: stateNoMarker},
 		},
-		Default: StateReport,
+		Default: b.afterPages(),
 	}
 	st[stateNoMarker] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
 }
@@ -455,12 +458,52 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 	return t
 }
 
-// addReport adds the report and the publish.
+// afterPages is the state after the last page: the root check when the policy has it.
+func (b builder) afterPages() string {
+	if b.s.CheckRootKeys {
+		return StateCheckRootKeys
+	}
+	return StateReport
+}
+
+// checkRootKeysTask asks iam:GetAccountSummary whether the root user has access keys. Its
+// whole answer goes to $.root (no ResultSelector: a SummaryMap that is absent would be an
+// uncatchable States.Runtime error there); the function judges it (agecheck.CheckRoot). A call
+// that still fails after its retries is caught into $.root as {Error, Cause}: the report then
+// says the root user is unchecked, never compliant.
+func checkRootKeysTask(partition string) *asl.Task {
+	t := asl.SDKTask(partition, "iam", "getAccountSummary")
+	t.Comment = "Whether the root user has access keys (Security Hub IAM.4), once per run. The answer, or the error after " +
+		"retries, goes to the report: a failure makes the root check unchecked, never compliant."
+	t.Parameters = map[string]any{}
+	t.ResultPath = "$.root"
+	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
+	// iam:GetAccountSummary supports no resource-level permissions: its statement keeps Resource "*".
+	t.Retry = []asl.Retrier{{
+		Comment:         "Throttling and transient failures, bounded; then the Catch.",
+		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
+		IntervalSeconds: 1,
+		MaxAttempts:     new(6),
+		BackoffRate:     2,
+		MaxDelaySeconds: 30,
+		JitterStrategy:  asl.JitterFull,
+	}}
+	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: StateReport}}
+	t.Next = StateReport
+	return t
+}
+
+// addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
-	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, map[string]any{
+	fields := map[string]any{
 		"summary.$": "$.scan.summary",
 		"test.$":    "$.run.test",
-	}, parentLambdaMaxDelaySeconds)
+	}
+	if b.s.CheckRootKeys {
+		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
+		fields["root.$"] = "$.root"
+	}
+	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, fields, parentLambdaMaxDelaySeconds)
 	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone. " +
 		"A test run's report always publishes."
 	report.OutputPath = "$.Payload"
@@ -468,14 +511,14 @@ func (b builder) addReport(st asl.States) {
 	st[StateReport] = report
 
 	st[stateHasFindings] = &asl.Choice{
-		Common:  asl.Common{Comment: "Publishes when something was found (a stale or warning key, or an unchecked user), and on every test run."},
+		Common:  asl.Common{Comment: "Publishes when something was found (a finding of any kind, or an unchecked user), and on every test run."},
 		Choices: []asl.ChoiceRule{{Variable: "$.publish", BooleanEquals: new(true), Next: StateNotify}},
 		Default: stateNothingToReport,
 	}
 
 	notify := asl.SNSPublishTask(b.r.Partition, b.r.TopicARN)
-	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity and " +
-		"account attributes let subscriptions filter."
+	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity, " +
+		"account and kinds attributes let subscriptions filter."
 	notify.Parameters = map[string]any{
 		"TopicArn":         b.r.TopicARN,
 		"Subject.$":        "$.subject",
@@ -484,6 +527,10 @@ func (b builder) addReport(st asl.States) {
 		"MessageAttributes": map[string]any{
 			"severity": map[string]any{"DataType": "String", "StringValue.$": "$.severity"},
 			"account":  map[string]any{"DataType": "String", "StringValue.$": "$.account"},
+			// SNS's String.Array is a JSON array as text ("Amazon SNS message attributes", data
+			// types: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), which a
+			// filter policy matches element by element: {"kinds": ["unused"]}.
+			"kinds": map[string]any{"DataType": "String.Array", "StringValue.$": "$.kinds"},
 		},
 	}
 	notify.ResultPath = asl.NullPath

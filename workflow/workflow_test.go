@@ -195,8 +195,8 @@ func TestEveryTaskHasTimeoutAndBoundedRetry(t *testing.T) {
 				}
 			}
 		})
-		if tasks != 7 {
-			t.Errorf("%s: %d tasks, want 7 (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, Report, Notify)", name, tasks)
+		if tasks != 8 {
+			t.Errorf("%s: %d tasks, want 8 (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, CheckRootKeys, Report, Notify)", name, tasks)
 		}
 		if m.TimeoutSeconds != MachineTimeoutSeconds {
 			t.Errorf("%s: machine TimeoutSeconds is %d, want %d", name, m.TimeoutSeconds, MachineTimeoutSeconds)
@@ -347,10 +347,10 @@ func TestPageSize(t *testing.T) {
 		{And: append(truncated[:2:2], asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
 		{And: truncated, Next: stateNoMarker},
 	}
-	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateReport {
+	if !reflect.DeepEqual(loop.Choices, wantRules) || loop.Default != StateCheckRootKeys {
 		got, _ := json.Marshal(loop)
 		t.Errorf("page loop is %s, want: IsTruncated present and true and Marker present -> %s, IsTruncated present and true -> %s, else %s",
-			got, StateListMoreUsers, stateNoMarker, StateReport)
+			got, StateListMoreUsers, stateNoMarker, StateCheckRootKeys)
 	}
 	if f, ok := m.States[stateNoMarker].(*asl.Fail); !ok || f.Error != ErrorIncompleteListing {
 		t.Errorf("%s is %#v, want a Fail with %s", stateNoMarker, m.States[stateNoMarker], ErrorIncompleteListing)
@@ -461,6 +461,7 @@ func TestPermissionsNarrowed(t *testing.T) {
 	}
 	want := map[string][]string{
 		"iam:ListUsers":            {"*"}, // no resource-level permissions
+		"iam:GetAccountSummary":    {"*"}, // none either (checkRootKeys is on by default)
 		"iam:ListAccessKeys":       {"arn:aws:iam::111122223333:user/*"},
 		"lambda:InvokeFunction":    {r.FunctionARN, r.FunctionARN + ":*"},
 		"sns:Publish":              {r.TopicARN},

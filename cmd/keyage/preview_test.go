@@ -35,7 +35,7 @@ func TestPreviewAccountFile(t *testing.T) {
 	good := write("good.json", `{"now":"2026-12-01T00:00:00Z","users":[{"userName":"old","keys":[
 		{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","status":"Active","createDate":"2020-01-01T00:00:00Z"}]}]}`)
 	status, stdout, stderr := runCLI("preview", "--stack", "prod", "--account", good, "--format", "sms")
-	if want := "1 IAM access key older than 90 days, in 123456789012\n"; status != exitOK || stdout != want {
+	if want := "1 IAM access key older than 90 days, 1 unused, in 123456789012\n"; status != exitOK || stdout != want {
 		t.Errorf("preview --account good.json --format sms = %d, %q, %q; want 0 and %q", status, stdout, stderr, want)
 	}
 

@@ -26,8 +26,11 @@ type Account struct {
 	// AccountID is the 12-digit account ID the messages name; default SampleAccountID.
 	AccountID string `json:"account,omitempty"`
 	// Now is the instant the keys are judged at (RFC 3339); default: the current time.
-	Now   string `json:"now,omitempty"`
-	Users []User `json:"users"`
+	Now string `json:"now,omitempty"`
+	// RootAccessKeys is whether the root user has access keys: GetAccountSummary's
+	// AccountAccessKeysPresent, 1 when true. Absent: no root keys.
+	RootAccessKeys bool   `json:"rootAccessKeys,omitempty"`
+	Users          []User `json:"users"`
 }
 
 // User is one IAM user.

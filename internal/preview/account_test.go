@@ -34,7 +34,7 @@ func TestParseAccountNamesTheField(t *testing.T) {
 		{"bad syntax", `{"users": ]`, []string{"not valid JSON at byte 11"}},
 		{"empty", ``, []string{"empty: want one JSON object"}},
 		{"two values", `{"users":[]} {}`, []string{"more than one JSON value"}},
-		{"unknown field", `{"users":[],"acount":"1"}`, []string{`acount: unknown field: want only the fields account, now and users`}},
+		{"unknown field", `{"users":[],"acount":"1"}`, []string{`acount: unknown field: want only the fields account, now, rootAccessKeys and users`}},
 		// An unknown field is one problem among the others, not the end of the check.
 		{"unknown fields and other problems", `{"account":"1","users":[{"userName":"u","keys":[{` + good + `,"enabled":true}]},{"userName":"a b","age":3}]}`,
 			[]string{"4 problems:",

@@ -86,6 +86,13 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 	r.Summary = *summary
 	ev := base
 	ev.Op, ev.Summary = agecheck.OpReport, summary
+	if ev.Policy.CheckRootKeys { // what the CheckRootKeys state hands the report
+		present := 0
+		if a.RootAccessKeys {
+			present = 1
+		}
+		ev.Root = &agecheck.AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": present}}
+	}
 	var report json.RawMessage
 	if err := invoke(h, ev, &report); err != nil {
 		return Result{}, err

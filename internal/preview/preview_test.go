@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestRunSample(t *testing.T) {
 	if got, want := r.Now.Format(time.RFC3339), "2026-12-01T08:00:00Z"; got != want {
 		t.Errorf("now = %s, want the sample's %s", got, want)
 	}
-	want := agecheck.Summary{Counts: agecheck.Counts{Users: 7, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2}}
+	want := agecheck.Summary{Counts: agecheck.Counts{Users: 8, Deleted: 1, Unchecked: 1, Exempt: 1, Inactive: 1, Compliant: 1, Warning: 1, Stale: 2, Unused: 2, Flagged: 4}}
 	got := r.Summary
 	got.Findings, got.UncheckedUsers = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -45,11 +46,12 @@ func TestRunSample(t *testing.T) {
 	if p == nil {
 		t.Fatal("the sample publishes nothing, want a notification")
 	}
-	if want := "2 IAM access keys older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"; p.Subject != want {
+	if want := "Root user has access keys; 123456789012: 2 stale, 2 unused, 1 due soon, 1 unchecked"; p.Subject != want {
 		t.Errorf("subject %q, want %q", p.Subject, want)
 	}
-	if p.Attributes["severity"] != agecheck.SeverityStale || p.Attributes["account"] != SampleAccountID || len(p.Attributes) != 2 {
-		t.Errorf("attributes %v, want severity=stale and account=%s (the Notify state's)", p.Attributes, SampleAccountID)
+	if p.Attributes["severity"] != agecheck.SeverityStale || p.Attributes["account"] != SampleAccountID ||
+		p.Attributes["kinds"] != `["root","stale","warning","unused"]` || len(p.Attributes) != 3 {
+		t.Errorf("attributes %v, want severity=stale, account=%s and kinds=[\"root\",\"stale\",\"warning\",\"unused\"] (the Notify state's)", p.Attributes, SampleAccountID)
 	}
 	if p.Bodies["sms"] != p.Subject {
 		t.Errorf("SMS text %q, want the subject", p.Bodies["sms"])
@@ -58,14 +60,16 @@ func TestRunSample(t *testing.T) {
 	if err := json.Unmarshal([]byte(p.Bodies["default"]), &body); err != nil {
 		t.Fatalf("default body is not a MessageBody: %v", err)
 	}
-	if len(body.Findings) != 3 || body.Findings[0].UserName != "legacy-batch" || body.Findings[0].LastUsedService != "N/A" ||
-		body.Findings[1].LastUsedService != "s3" || len(body.UncheckedUsers) != 1 {
-		t.Errorf("default body findings %+v, unchecked %+v; want the oldest (never used) first, then alice's (used in s3), and contractor-jane",
+	if len(body.Findings) != 4 || body.Findings[0].UserName != "legacy-batch" || body.Findings[0].LastUsedService != "N/A" ||
+		!slices.Equal(body.Findings[0].Kinds, []string{agecheck.KindStale, agecheck.KindUnused}) ||
+		body.Findings[1].LastUsedService != "s3" || !slices.Equal(body.Findings[3].Kinds, []string{agecheck.KindUnused}) || len(body.UncheckedUsers) != 1 {
+		t.Errorf("default body findings %+v, unchecked %+v; want the oldest (never used: stale and unused) first, then alice's (used in s3), reporting-job's unused key last, and contractor-jane",
 			body.Findings, body.UncheckedUsers)
 	}
 	for _, line := range []string{
-		"stale     legacy-batch  AKIAIOSFODNN7EXAMPLE  1415        2023-01-15  never",
-		"stale     alice         AKIAI44QH8DHBEXAMPLE  213         2026-05-01  2026-11-20 (s3, eu-west-1)",
+		"stale     stale+unused  legacy-batch   AKIAIOSFODNN7EXAMPLE  1415        2023-01-15  never",
+		"stale     stale         alice          AKIAI44QH8DHBEXAMPLE  213         2026-05-01  2026-11-20 (s3, eu-west-1)",
+		"stale     unused        reporting-job  AKIAR7T8U9V0W1X2Y3Z4  57          2026-10-05  2026-10-06 (athena, eu-west-1)",
 		"contractor-jane: Iam.IamException: Rate exceeded",
 	} {
 		if !strings.Contains(p.Bodies["email"], line) {
@@ -164,7 +168,7 @@ func TestWriteFormats(t *testing.T) {
 		t.Errorf("sms: %q, want the subject", got)
 	}
 	all := write("all")
-	for _, part := range []string{"Subject: " + r.Publish.Subject + "\n", "Message attributes: account=123456789012, severity=stale\n",
+	for _, part := range []string{"Subject: " + r.Publish.Subject + "\n", "Message attributes: account=123456789012, kinds=[\"root\",\"stale\",\"warning\",\"unused\"], severity=stale\n",
 		r.Publish.Bodies["email"], `"truncated": false`, "--- SMS text (sms subscribers)\n" + r.Publish.Subject + "\n"} {
 		if !strings.Contains(all, part) {
 			t.Errorf("--format all lacks %q", part)

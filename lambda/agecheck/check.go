@@ -21,9 +21,12 @@ const day = 24 * time.Hour
 // Check judges users' access keys against the policy at the instant now. It is pure: the same
 // users, policy and now give the same Summary. Only Active keys count; a key is stale when it
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
-// than WarnAgeDays*24h but not stale. Deleted users are counted and skipped; exempt users'
-// keys are counted as Exempt (an exempt user whose keys could not be read is not unchecked:
-// its keys would not have been judged); other users with an Error are unchecked, and so is a
+// than WarnAgeDays*24h but not stale, and unused (unusedOf) by its AccessKey.LastUsed, which
+// the caller fills in for the keys NeedsLastUsed names: a key may be stale or a warning and
+// unused too, one Finding with both kinds. A key with a kind is Flagged, else Compliant.
+// Deleted users are counted and skipped; exempt users' keys are counted as Exempt (an exempt
+// user whose keys could not be read is not unchecked: its keys would not have been judged);
+// other users with an Error are unchecked, and so is a
 // user whose key data cannot be judged (an empty AccessKeyId, an unknown Status, a CreateDate
 // that did not parse): it is unchecked with ErrorMalformedKeys and a Cause naming each field,
 // and the rest of the batch is judged. Findings are sorted oldest first, then by user name and
@@ -80,27 +83,35 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 		}
 		for j := range u.Keys {
 			k := &u.Keys[j]
-			active := strings.EqualFold(k.Status, StatusActive)
-			createdAt := k.CreateDate.Time()
-			if !active {
+			if !strings.EqualFold(k.Status, StatusActive) {
 				s.Inactive++
 				continue
 			}
+			createdAt := k.CreateDate.Time()
 			age := now.Sub(createdAt)
-			var severity string
+			var kinds kindSet
 			switch {
 			case age > maxAge:
 				s.Stale++
-				severity = SeverityStale
+				kinds |= kindStale
 			case p.WarnAgeDays > 0 && age > warnAge:
 				s.Warning++
-				severity = SeverityWarning
-			default:
+				kinds |= kindWarning
+			}
+			switch unusedOf(k, p, age, now) {
+			case lastUseUnused:
+				s.Unused++
+				kinds |= kindUnused
+			case lastUseUnknown:
+				s.LastUsedUnknown++
+			}
+			if kinds == 0 {
 				s.Compliant++
 				continue
 			}
+			s.Flagged++
 			flagged = append(flagged, flaggedKey{created: createdAt.Unix(), ageDays: ageDays(age),
-				user: int32(i), key: int32(j), stale: severity == SeverityStale})
+				user: int32(i), key: int32(j), kinds: kinds})
 		}
 	}
 	if err := ps.err(OpCheck); err != nil {
@@ -132,12 +143,62 @@ func malformedKeys(i int, keys []AccessKey) []FieldProblem {
 	return ps
 }
 
-// flaggedKey is a stale or warning key: users[user].Keys[key], created at Unix second created.
+// flaggedKey is a key with a finding: users[user].Keys[key], created at Unix second created.
 type flaggedKey struct {
 	created   int64
 	ageDays   int
 	user, key int32
-	stale     bool
+	kinds     kindSet
+}
+
+// lastUse is what the unused control concludes about one active key.
+type lastUse int
+
+const (
+	lastUseIrrelevant lastUse = iota // the control is off, or the key is too young to be unused
+	lastUseRecent                    // used (or, never used, created) within the limits
+	lastUseUnused                    // a KindUnused finding
+	lastUseUnknown                   // old enough to be unused, but its last use is not known
+)
+
+// NeedsLastUsed reports whether Check needs k's last use (AccessKey.LastUsed) to judge it
+// under p at now: an active key old enough to be unused, or old enough to be a finding, whose
+// last use the message shows. Exempt users' keys never need it; the caller skips them.
+func NeedsLastUsed(k AccessKey, p Policy, now time.Time) bool {
+	if !strings.EqualFold(k.Status, StatusActive) || !k.CreateDate.Valid() {
+		return false
+	}
+	age := now.Sub(k.CreateDate.Time())
+	limit := time.Duration(p.MaxAgeDays) * day
+	if p.WarnAgeDays > 0 {
+		limit = min(limit, time.Duration(p.WarnAgeDays)*day)
+	}
+	if p.UnusedDays > 0 {
+		limit = min(limit, time.Duration(p.UnusedDays)*day)
+	}
+	return age > limit
+}
+
+// unusedOf applies the unused control to an active key of the given age. A key used more than
+// UnusedDays*24h before now is unused (exactly that long ago is not); a key never used counts
+// from its creation, and only once it is older than NewKeyGraceDays*24h too. A key whose last
+// use is not known (k.LastUsed nil: not looked up, or the lookup failed) is never unused.
+func unusedOf(k *AccessKey, p Policy, age time.Duration, now time.Time) lastUse {
+	unusedAge := time.Duration(p.UnusedDays) * day
+	if p.UnusedDays == 0 || age <= unusedAge {
+		return lastUseIrrelevant
+	}
+	switch lu := k.LastUsed; {
+	case lu == nil:
+		return lastUseUnknown
+	case lu.Date.IsZero():
+		if age > time.Duration(p.NewKeyGraceDays)*day {
+			return lastUseUnused
+		}
+	case now.Sub(lu.Date) > unusedAge:
+		return lastUseUnused
+	}
+	return lastUseRecent
 }
 
 // findingsOf sorts the flagged keys as compareFindings orders findings (whole Unix seconds
@@ -157,17 +218,23 @@ func findingsOf(users []UserKeys, flagged []flaggedKey) []Finding {
 	})
 	findings := make([]Finding, len(flagged))
 	for i, fk := range flagged {
-		severity := SeverityWarning
-		if fk.stale {
-			severity = SeverityStale
-		}
-		findings[i] = Finding{
+		k := &users[fk.user].Keys[fk.key]
+		f := Finding{
 			UserName:    users[fk.user].UserName,
-			AccessKeyID: users[fk.user].Keys[fk.key].AccessKeyID,
+			AccessKeyID: k.AccessKeyID,
 			CreateDate:  timestampAt(time.Unix(fk.created, 0)),
 			AgeDays:     fk.ageDays,
-			Severity:    severity,
+			Severity:    fk.kinds.severity(),
+			Kinds:       fk.kinds.names(),
 		}
+		if lu := k.LastUsed; lu != nil {
+			if !lu.Date.IsZero() {
+				f.LastUsedDate = timestampAt(lu.Date)
+			}
+			f.LastUsedService = lu.ServiceName
+			f.LastUsedRegion = lu.Region
+		}
+		findings[i] = f
 	}
 	return findings
 }

@@ -219,7 +219,7 @@ func TestCheckCounts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	want := Counts{Users: 8, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 2, Compliant: 1, Warning: 0, Stale: 1}
+	want := Counts{Users: 8, Deleted: 1, Unchecked: 2, Exempt: 0, Inactive: 2, Compliant: 1, Warning: 0, Stale: 1, Flagged: 1 + 0}
 	if got := s.Counts; got != want {
 		t.Errorf("got counts %+v, want %+v", got, want)
 	}
@@ -291,7 +291,7 @@ func TestDecodeMalformedEvents(t *testing.T) {
 		{"report without account", `{"op":"report",` + okPolicy + `,` + okNow + `,"summary":{}}`, []string{`account is ""`}},
 		{"report without summary", `{"op":"report",` + okPolicy + `,` + okNow + `,"account":"123456789012"}`, []string{"summary is absent"}},
 		{"negative count", `{"op":"merge",` + okPolicy + `,` + okNow + `,"results":[{"stale":-1}]}`, []string{"results[0].stale is -1"}},
-		{"more findings than counted", `{"op":"merge",` + okPolicy + `,` + okNow + `,"summary":{"findings":[{}]}}`, []string{"summary.findings is 1 entries", "at most stale+warning = 0"}},
+		{"more findings than counted", `{"op":"merge",` + okPolicy + `,` + okNow + `,"summary":{"findings":[{}]}}`, []string{"summary.findings is 1 entries", "at most flagged = 0"}},
 		{"several problems", `{"op":"x","policy":{"maxAgeDays":0}}`, []string{`op is "x"`, `now is ""`, "policy.maxAgeDays is 0"}},
 		{"test not a boolean", `{"op":"report",` + okPolicy + `,` + okNow + `,"account":"123456789012","summary":{},"test":"yes"}`,
 			[]string{"event", `a JSON string at "test"`}},
@@ -417,5 +417,89 @@ func TestDecodeAccountIsExactlyTwelveDigits(t *testing.T) {
 		case !ok && (!errors.As(err, &inv) || !strings.Contains(err.Error(), "12-digit")):
 			t.Errorf("account %q: got %v, want an *InvalidInputError asking for a 12-digit account ID", account, err)
 		}
+	}
+}
+
+func TestCheckUnusedBoundaries(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45, NewKeyGraceDays: 7}
+	used := func(d time.Duration) *LastUsed {
+		return &LastUsed{Date: testNow.Add(-d), ServiceName: "s3", Region: "eu-west-1"}
+	}
+	never := &LastUsed{ServiceName: "N/A", Region: "N/A"}
+	tests := []struct {
+		name        string
+		policy      Policy
+		age         time.Duration
+		lastUsed    *LastUsed
+		wantKinds   []string // nil: compliant
+		wantUnknown int
+	}{
+		{"last used exactly 45 days ago is not unused", p, days(60), used(days(45)), nil, 0},
+		{"last used 45 days and 1s ago is unused", p, days(60), used(days(45) + time.Second), []string{KindUnused}, 0},
+		{"stale and unused is one finding with both kinds", p, days(100), used(days(50)), []string{KindStale, KindUnused}, 0},
+		{"never used, created exactly 45 days ago, is not unused", p, days(45), never, nil, 0},
+		{"never used, created 45 days and 1s ago, is unused", p, days(45) + time.Second, never, []string{KindUnused}, 0},
+		{"never used within a grace longer than unusedDays is not unused", Policy{MaxAgeDays: 90, UnusedDays: 1, NewKeyGraceDays: 7}, days(7), never, nil, 0},
+		{"never used past the grace is unused", Policy{MaxAgeDays: 90, UnusedDays: 1, NewKeyGraceDays: 7}, days(7) + time.Second, never, []string{KindUnused}, 0},
+		{"lookup failed: unknown, never unused", p, days(60), nil, nil, 1},
+		{"lookup failed on a stale key: stale only, unknown", p, days(100), nil, []string{KindStale}, 1},
+		{"too young to be unused needs no last use", p, days(45), nil, nil, 0},
+		{"control off", Policy{MaxAgeDays: 90}, days(60), never, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := activeKey("AKIA1", ago(tt.age))
+			k.LastUsed = tt.lastUsed
+			s, err := Check([]UserKeys{{UserName: "alice", Keys: []AccessKey{k}}}, tt.policy, testNow)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if s.LastUsedUnknown != tt.wantUnknown {
+				t.Errorf("got lastUsedUnknown %d, want %d", s.LastUsedUnknown, tt.wantUnknown)
+			}
+			if tt.wantKinds == nil {
+				if s.Compliant != 1 || len(s.Findings) != 0 || s.Flagged != 0 {
+					t.Fatalf("got compliant=%d flagged=%d findings=%+v, want 1 compliant key", s.Compliant, s.Flagged, s.Findings)
+				}
+				return
+			}
+			if len(s.Findings) != 1 || s.Flagged != 1 {
+				t.Fatalf("got %d findings, flagged %d, want 1", len(s.Findings), s.Flagged)
+			}
+			f := s.Findings[0]
+			if !slices.Equal(f.Kinds, tt.wantKinds) || f.Severity != SeverityStale {
+				t.Errorf("got kinds %v severity %q, want %v and %q", f.Kinds, f.Severity, tt.wantKinds, SeverityStale)
+			}
+			wantUnused := 0
+			if slices.Contains(tt.wantKinds, KindUnused) {
+				wantUnused = 1
+			}
+			if s.Unused != wantUnused {
+				t.Errorf("got unused count %d, want %d", s.Unused, wantUnused)
+			}
+		})
+	}
+}
+
+func TestNeedsLastUsed(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, WarnAgeDays: 60, UnusedDays: 45}
+	tests := []struct {
+		name string
+		p    Policy
+		k    AccessKey
+		want bool
+	}{
+		{"exactly unusedDays old", p, activeKey("K", ago(days(45))), false},
+		{"older than unusedDays", p, activeKey("K", ago(days(45)+time.Second)), true},
+		{"unused off, warning age", Policy{MaxAgeDays: 90, WarnAgeDays: 60}, activeKey("K", ago(days(60)+time.Second)), true},
+		{"unused off, young", Policy{MaxAgeDays: 90, WarnAgeDays: 60}, activeKey("K", ago(days(50))), false},
+		{"inactive", p, AccessKey{AccessKeyID: "K", Status: StatusInactive, CreateDate: ParseTimestamp(ago(days(400)))}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NeedsLastUsed(tt.k, tt.p, testNow); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

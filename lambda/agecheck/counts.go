@@ -10,9 +10,14 @@ type Counts struct {
 	Unchecked int `json:"unchecked"` // users whose keys could not be read
 	Exempt    int `json:"exempt"`    // keys of exempt users (any status)
 	Inactive  int `json:"inactive"`  // keys of non-exempt users that are not Active (Inactive, Expired)
-	Compliant int `json:"compliant"` // active keys within policy
+	Compliant int `json:"compliant"` // active keys with no finding
+	Flagged   int `json:"flagged"`   // active keys with a finding (one finding per key, whatever its kinds)
 	Warning   int `json:"warning"`   // active keys past WarnAgeDays, not stale
 	Stale     int `json:"stale"`     // active keys past MaxAgeDays
+	Unused    int `json:"unused"`    // active keys not used for UnusedDays, stale or not
+	// LastUsedUnknown counts active keys old enough to be unused whose last use could not be
+	// looked up: never counted as unused, and not compliant with IAM.22 either, as far as known.
+	LastUsedUnknown int `json:"lastUsedUnknown"`
 }
 
 // add adds o's counts to c's.
@@ -23,16 +28,20 @@ func (c *Counts) add(o Counts) {
 	c.Exempt += o.Exempt
 	c.Inactive += o.Inactive
 	c.Compliant += o.Compliant
+	c.Flagged += o.Flagged
 	c.Warning += o.Warning
 	c.Stale += o.Stale
+	c.Unused += o.Unused
+	c.LastUsedUnknown += o.LastUsedUnknown
 }
 
 // named lists the counts under their JSON names, in order: what validation and the log lines
 // read.
-func (c *Counts) named() [8]namedCount {
-	return [8]namedCount{
+func (c *Counts) named() [11]namedCount {
+	return [11]namedCount{
 		{"users", c.Users}, {"deleted", c.Deleted}, {"unchecked", c.Unchecked}, {"exempt", c.Exempt},
-		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"warning", c.Warning}, {"stale", c.Stale},
+		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"flagged", c.Flagged}, {"warning", c.Warning},
+		{"stale", c.Stale}, {"unused", c.Unused}, {"lastUsedUnknown", c.LastUsedUnknown},
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package agecheck is keyage's age-check function apart from the Lambda runtime. An invocation's
 // event goes through its files in this order: handler.go (Handler, the adapter: it decodes the
-// event, dispatches on its op, looks up last use for flagged keys and logs every finding),
+// event, dispatches on its op, looks up last use for the keys that need it and logs every finding),
 // event.go (the contract with the state machine: the event and result types, Decode, Validate),
 // check.go (Check), merge.go (Merge), trim.go (Summary.Trim) and report.go (NewReport). Beside
 // them, counts.go holds the summaries' Counts, time.go reads and writes the contract's
@@ -26,7 +26,7 @@ import (
 // Operations the function performs, chosen by Event.Op.
 const (
 	// OpCheck judges one batch of users' keys (from a Distributed Map child) and returns a
-	// Summary of that batch. It looks up last-used details for flagged keys only and logs every
+	// Summary of that batch. It looks up last use for the keys NeedsLastUsed names and logs every
 	// finding as one JSON line, so nothing is lost when later summaries are trimmed.
 	OpCheck = "check"
 	// OpMerge folds a page's child Summaries (Results) into the running Summary.
@@ -68,13 +68,23 @@ type Event struct {
 	// Test marks an OpReport of a test run (execution input {"test": true}): the report always
 	// publishes, findings or not, with the subject and body marked as a test.
 	Test bool `json:"test,omitempty"`
+	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
+	Root *AccountSummary `json:"root,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
 type Policy struct {
-	MaxAgeDays  int      `json:"maxAgeDays"`
-	WarnAgeDays int      `json:"warnAgeDays,omitempty"`
-	ExemptUsers []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+	MaxAgeDays  int `json:"maxAgeDays"`
+	WarnAgeDays int `json:"warnAgeDays,omitempty"`
+	// UnusedDays turns on the unused control (Security Hub IAM.22): an active key not used for
+	// more than UnusedDays x 24 h is a finding of KindUnused. 0 (absent) is off.
+	UnusedDays int `json:"unusedDays,omitempty"`
+	// NewKeyGraceDays spares never-used keys younger than it (x 24 h) from KindUnused.
+	NewKeyGraceDays int `json:"newKeyGraceDays,omitempty"`
+	// CheckRootKeys turns on the root control (Security Hub IAM.4): the state machine asks
+	// GetAccountSummary once per run and the report op judges the answer (CheckRoot).
+	CheckRootKeys bool     `json:"checkRootKeys,omitempty"`
+	ExemptUsers   []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
 }
 
 // UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
@@ -95,6 +105,10 @@ type AccessKey struct {
 	Status      string    `json:"Status"`
 	CreateDate  Timestamp `json:"CreateDate"`
 	UserName    string    `json:"UserName,omitempty"`
+	// LastUsed is the key's GetAccessKeyLastUsed answer, filled in by the caller of Check (the
+	// handler) for the keys NeedsLastUsed names; nil when not looked up or the lookup failed,
+	// which Check reports as unknown, never as unused. It is not part of the event.
+	LastUsed *LastUsed `json:"-"`
 }
 
 // ScanError is a Step Functions error as a Catch hands it over.
@@ -108,8 +122,8 @@ type ScanError struct {
 type Summary struct {
 	Counts
 
-	// Findings are the stale and warning keys, oldest first; possibly fewer than
-	// Stale+Warning when trimmed to MaxSummaryBytes.
+	// Findings are the keys with a finding, oldest first; possibly fewer than Flagged when
+	// trimmed to MaxSummaryBytes.
 	Findings []Finding `json:"findings,omitempty"`
 	// UncheckedUsers lists users whose keys could not be read; possibly fewer than Unchecked.
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers,omitempty"`
@@ -119,15 +133,20 @@ type Summary struct {
 	// and the function has not logged them, so OpMerge does (before any trimming). Merge never
 	// sets it: a merged Summary's unchecked users have all been logged.
 	BatchFailed bool `json:"batchFailed,omitempty"`
+
+	// Root is the verdict on the account's root user, set for the report when the policy checks
+	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
+	Root *RootCheck `json:"root,omitempty"`
 }
 
-// Finding is one flagged key.
+// Finding is one flagged key, with every kind of finding it has.
 type Finding struct {
 	UserName        string    `json:"userName"`
 	AccessKeyID     string    `json:"accessKeyId"`
 	CreateDate      Timestamp `json:"createDate"`            // RFC 3339, UTC, whole seconds (timestampAt)
 	AgeDays         int       `json:"ageDays"`               // whole days, rounded down
-	Severity        string    `json:"severity"`              // SeverityStale or SeverityWarning
+	Severity        string    `json:"severity"`              // SeverityStale (fails a control) or SeverityWarning (kindSet.severity)
+	Kinds           []string  `json:"kinds,omitempty"`       // KindStale, KindWarning, KindUnused, in that order
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
@@ -146,8 +165,12 @@ type Report struct {
 	Subject  string `json:"subject,omitempty"`
 	Message  string `json:"message,omitempty"` // a MessageStructure "json" document: default, email, sms
 	Severity string `json:"severity,omitempty"`
-	Account  string `json:"account,omitempty"`
-	Test     bool   `json:"test,omitempty"` // a test run's report
+	// Kinds is the SNS message attribute "kinds" (String.Array): a JSON array, as text, of the
+	// kinds of finding present (KindStale, KindWarning, KindUnused), or ["none"]. It is text
+	// because the state machine passes it to SNS as it is (no JSONPath intrinsic needed).
+	Kinds   string `json:"kinds,omitempty"`
+	Account string `json:"account,omitempty"`
+	Test    bool   `json:"test,omitempty"` // a test run's report
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -244,9 +267,9 @@ func validateCounts(ps *problems, field string, s *Summary) {
 			ps.add(field+"."+c.name, strconv.Itoa(c.n), "a count of 0 or more")
 		}
 	}
-	if len(s.Findings) > s.Stale+s.Warning {
+	if len(s.Findings) > s.Flagged {
 		ps.add(field+".findings", fmt.Sprintf("%d entries", len(s.Findings)),
-			fmt.Sprintf("at most stale+warning = %d", s.Stale+s.Warning))
+			fmt.Sprintf("at most flagged = %d", s.Flagged))
 	}
 	if len(s.UncheckedUsers) > s.Unchecked {
 		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),

@@ -15,8 +15,8 @@ type LastUsed struct {
 	Region      string    // "N/A" when never used, as IAM says
 }
 
-// LastUsedFunc looks up when a key was last used. The handler calls it for flagged keys only;
-// a failure is logged and the finding goes out without last-used details.
+// LastUsedFunc looks up when a key was last used. The handler calls it for the keys Check needs
+// it for (NeedsLastUsed); a failure is logged and the key's last use is reported as unknown.
 type LastUsedFunc func(ctx context.Context, userName, accessKeyID string) (LastUsed, error)
 
 // LookupReserve is the time before an invocation's deadline that last-used lookups leave free
@@ -24,7 +24,7 @@ type LastUsedFunc func(ctx context.Context, userName, accessKeyID string) (LastU
 const LookupReserve = time.Second
 
 // Handler adapts the core to an invocation: it decodes the event, dispatches on Op, looks up
-// last use for flagged keys, and logs every finding and unchecked user as one JSON line, so
+// last use for the keys that need it, and logs every finding and unchecked user as one JSON line, so
 // that nothing is lost when summaries are trimmed. It holds no clock: "now" is the event's.
 type Handler struct {
 	LastUsed LastUsedFunc // nil: no lookups
@@ -76,7 +76,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		if ev.Test {
 			report = NewTestReport
 		}
-		r, err := report(*ev.Summary, ev.Policy, ev.Account, now)
+		s := *ev.Summary
+		if ev.Policy.CheckRootKeys {
+			root := CheckRoot(ev.Root)
+			s.Root = &root
+		}
+		r, err := report(s, ev.Policy, ev.Account, now)
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
@@ -106,44 +111,16 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// check runs Check, completes the findings with last-used details, logs them, and trims the
-// Summary for the state machine.
+// check looks up the last use of the keys Check needs it for (NeedsLastUsed), runs Check,
+// logs every finding, and trims the Summary for the state machine.
 func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, error) {
+	log := h.logger()
+	if h.LastUsed != nil {
+		h.lookUpLastUsed(ctx, ev.Users, ev.Policy, now)
+	}
 	s, err := Check(ev.Users, ev.Policy, now)
 	if err != nil {
 		return Summary{}, err
-	}
-	log := h.logger()
-	if h.LastUsed != nil {
-		// Lookups stop LookupReserve before the invocation's deadline, so that a lookup still in
-		// flight cannot make the function time out before it has logged and returned the batch.
-		lookupCtx := ctx
-		if deadline, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
-			defer cancel()
-		}
-		for i := range s.Findings {
-			f := &s.Findings[i]
-			if lookupCtx.Err() != nil {
-				// Out of time: the remaining findings go out without last-used details rather
-				// than the whole batch failing.
-				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookups skipped", slog.Int("skipped", len(s.Findings)-i),
-					slog.String("error", context.Cause(lookupCtx).Error()))
-				break
-			}
-			lu, err := h.LastUsed(lookupCtx, f.UserName, f.AccessKeyID)
-			if err != nil {
-				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", f.UserName),
-					slog.String("accessKeyId", f.AccessKeyID), slog.String("error", err.Error()))
-				continue
-			}
-			if !lu.Date.IsZero() {
-				f.LastUsedDate = timestampAt(lu.Date)
-			}
-			f.LastUsedService = lu.ServiceName
-			f.LastUsedRegion = lu.Region
-		}
 	}
 	nowText := formatTime(now)
 	for i := range s.Findings {
@@ -154,12 +131,14 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 			slog.String("accessKeyId", f.AccessKeyID),
 			slog.Int("ageDays", f.AgeDays),
 			slog.String("severity", f.Severity),
+			slog.Any("kinds", f.Kinds),
 			slog.String("createDate", f.CreateDate.String()),
 			slog.String("lastUsedDate", f.LastUsedDate.String()),
 			slog.String("lastUsedService", f.LastUsedService),
 			slog.String("lastUsedRegion", f.LastUsedRegion),
 			slog.Int("maxAgeDays", ev.Policy.MaxAgeDays),
 			slog.Int("warnAgeDays", ev.Policy.WarnAgeDays),
+			slog.Int("unusedDays", ev.Policy.UnusedDays),
 			slog.String("now", nowText),
 		)
 	}
@@ -185,4 +164,52 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 		slog.String("cause", u.Cause),
 		slog.String("now", now),
 	)
+}
+
+// lookUpLastUsed sets AccessKey.LastUsed on every key of users that NeedsLastUsed, one lookup
+// at a time: a check batch runs after its child's ListAccessKeys calls are done, so its one
+// lookup in flight stays within the child's share of maxConcurrency. Users Check skips
+// (deleted, exempt, unreadable) are not looked up. A failed lookup is logged and leaves
+// LastUsed nil: Check reports such a key's last use as unknown, never as unused. Lookups stop
+// LookupReserve before the invocation's deadline, so that a lookup still in flight cannot make
+// the function time out before it has logged and returned the batch.
+func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy, now time.Time) {
+	log := h.logger()
+	lookupCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
+		defer cancel()
+	}
+	exempt := newExemptions(p.ExemptUsers)
+	skipped := 0
+	for i := range users {
+		u := &users[i]
+		if u.UserName == "" || u.Deleted || u.Error != nil || exempt.match(u.UserName) {
+			continue
+		}
+		for j := range u.Keys {
+			k := &u.Keys[j]
+			if k.AccessKeyID == "" || !NeedsLastUsed(*k, p, now) {
+				continue
+			}
+			if lookupCtx.Err() != nil {
+				// Out of time: the remaining keys' last use stays unknown rather than the
+				// whole batch failing.
+				skipped++
+				continue
+			}
+			lu, err := h.LastUsed(lookupCtx, u.UserName, k.AccessKeyID)
+			if err != nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", u.UserName),
+					slog.String("accessKeyId", k.AccessKeyID), slog.String("error", err.Error()))
+				continue
+			}
+			k.LastUsed = &lu
+		}
+	}
+	if skipped > 0 {
+		log.LogAttrs(ctx, slog.LevelWarn, "last-used lookups skipped", slog.Int("skipped", skipped),
+			slog.String("error", context.Cause(lookupCtx).Error()))
+	}
 }

@@ -187,7 +187,7 @@ func TestHandlerLookupsLeaveReserveBeforeDeadline(t *testing.T) {
 func TestHandlerMergeAndReport(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	merge := `{"op":"merge","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012",
-		"summary":{"users":1,"compliant":1},"results":[{"users":2,"stale":1,"findings":[{"userName":"a","accessKeyId":"K","createDate":"2020-01-01T00:00:00Z","ageDays":2518,"severity":"stale"}]}]}`
+		"summary":{"users":1,"compliant":1},"results":[{"users":2,"stale":1,"flagged":1,"findings":[{"userName":"a","accessKeyId":"K","createDate":"2020-01-01T00:00:00Z","ageDays":2518,"severity":"stale"}]}]}`
 	out, err := h.Invoke(context.Background(), []byte(merge))
 	if err != nil {
 		t.Fatalf("merge: %v", err)

@@ -13,25 +13,25 @@ import (
 // finding builds a stale finding created the given number of days before testNow.
 func finding(user, id string, ageDays int) Finding {
 	return Finding{
-		UserName: user, AccessKeyID: id, AgeDays: ageDays, Severity: SeverityStale,
+		UserName: user, AccessKeyID: id, AgeDays: ageDays, Severity: SeverityStale, Kinds: []string{KindStale},
 		CreateDate: timestampAt(testNow.Add(-days(ageDays) - time.Hour)),
 	}
 }
 
 func TestMergeAddsCountsAndOrders(t *testing.T) {
-	prev := &Summary{Counts: Counts{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3},
+	prev := &Summary{Counts: Counts{Users: 10, Compliant: 7, Stale: 2, Warning: 1, Exempt: 3, Flagged: 2 + 1},
 		Findings: []Finding{finding("a", "AKIA1", 300), finding("b", "AKIA2", 100)},
 	}
 	results := []Summary{
-		{Counts: Counts{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1},
+		{Counts: Counts{Users: 5, Deleted: 1, Unchecked: 1, Inactive: 2, Stale: 1, Flagged: 1},
 			Findings:       []Finding{finding("c", "AKIA3", 200)},
 			UncheckedUsers: []UncheckedUser{{UserName: "z", Error: "Iam.IamException"}}},
-		{Counts: Counts{Users: 3, Unchecked: 1, Warning: 1},
+		{Counts: Counts{Users: 3, Unchecked: 1, Warning: 1, Flagged: 1},
 			UncheckedUsers: []UncheckedUser{{UserName: "y", Error: "States.Timeout"}}},
 		{},
 	}
 	got := must(Merge(prev, results))
-	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3}
+	wantCounts := Counts{Users: 18, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 7, Warning: 2, Stale: 3, Flagged: 3 + 2}
 	if c := got.Counts; c != wantCounts {
 		t.Errorf("got counts %+v, want %+v", c, wantCounts)
 	}
@@ -57,7 +57,7 @@ func TestMergeFirstPage(t *testing.T) {
 	}
 	empty := must(Merge(nil, nil))
 	b, _ := json.Marshal(empty)
-	if string(b) != `{"users":0,"deleted":0,"unchecked":0,"exempt":0,"inactive":0,"compliant":0,"warning":0,"stale":0}` {
+	if string(b) != `{"users":0,"deleted":0,"unchecked":0,"exempt":0,"inactive":0,"compliant":0,"flagged":0,"warning":0,"stale":0,"unused":0,"lastUsedUnknown":0}` {
 		t.Errorf("got %s for an empty merge, want all counts 0 and no lists", b)
 	}
 }
@@ -67,7 +67,7 @@ func TestMergeFirstPage(t *testing.T) {
 func bigResults() []Summary {
 	var results []Summary
 	for c := range 100 {
-		s := Summary{Counts: Counts{Users: 52, Stale: 100, Unchecked: 2}}
+		s := Summary{Counts: Counts{Users: 52, Stale: 100, Unchecked: 2, Flagged: 100}}
 		for u := range 50 {
 			name := fmt.Sprintf("user-%03d-%02d-%s", c, u, strings.Repeat("x", 50))
 			for k := range 2 {
@@ -130,7 +130,7 @@ func TestMergeTrimsToBudgetKeepingOldest(t *testing.T) {
 }
 
 func TestTrimShedsUncheckedWhenTheyAloneAreTooLarge(t *testing.T) {
-	s := Summary{Counts: Counts{Unchecked: 50, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	s := Summary{Counts: Counts{Unchecked: 50, Stale: 1, Flagged: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 50 {
 		s.UncheckedUsers = append(s.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 300)})
 	}
@@ -197,7 +197,7 @@ func TestTrimShortensCausesBeyondMaxCauseLengthOnly(t *testing.T) {
 }
 
 func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
-	full := Summary{Counts: Counts{Users: 10, Stale: 10}}
+	full := Summary{Counts: Counts{Users: 10, Stale: 10, Flagged: 10}}
 	for i := range 10 {
 		full.Findings = append(full.Findings, finding(fmt.Sprintf("user%d", i), fmt.Sprintf("AKIA%d", i), 400-i))
 	}
@@ -228,7 +228,7 @@ func TestTrimKeepsFindingsThatFitExactly(t *testing.T) {
 }
 
 func TestTrimNeverExceedsTheBudgetWithUncheckedUsers(t *testing.T) {
-	base := Summary{Counts: Counts{Unchecked: 20, Stale: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
+	base := Summary{Counts: Counts{Unchecked: 20, Stale: 1, Flagged: 1}, Findings: []Finding{finding("a", "AKIA1", 100)}}
 	for i := range 20 {
 		base.UncheckedUsers = append(base.UncheckedUsers, UncheckedUser{UserName: fmt.Sprintf("u%02d", i), Error: "E", Cause: strings.Repeat("c", 40)})
 	}

@@ -16,13 +16,17 @@ const (
 	MaxMaxAgeDays = 3650 // ten years, far beyond any rotation policy
 	// MaxExemptUsers bounds exemptUsers: the policy travels in the definition and in every event.
 	MaxExemptUsers = 100
+	// MaxUnusedDays bounds unusedDays (0 is off), as MaxMaxAgeDays bounds maxAgeDays.
+	MaxUnusedDays = MaxMaxAgeDays
+	// MaxNewKeyGraceDays bounds newKeyGraceDays: a year is more than any key needs to be put to use.
+	MaxNewKeyGraceDays = 365
 	// MaxPatternLength bounds an exemption pattern: IAM user names have at most 64 characters.
 	MaxPatternLength = awsid.MaxNameLength
 )
 
 // PolicyProblem is one way a policy breaks its bounds.
 type PolicyProblem struct {
-	Field   string // "maxAgeDays", "warnAgeDays", "exemptUsers" or "exemptUsers[3]"
+	Field   string // "maxAgeDays", "warnAgeDays", "unusedDays", "newKeyGraceDays", "exemptUsers" or "exemptUsers[3]"
 	Value   string // the value as text: a number, a name, or the list's JSON
 	Problem string // what is wrong, e.g. "is out of range"
 	Allowed string // what would be accepted, e.g. "an integer from 1 to 3650"
@@ -48,6 +52,12 @@ func (p Policy) Validate() []PolicyProblem {
 			allowed = "no warnAgeDays when maxAgeDays is 1"
 		}
 		add("warnAgeDays", strconv.Itoa(w), fmt.Sprintf("is not below maxAgeDays (%d)", p.MaxAgeDays), allowed)
+	}
+	if u := p.UnusedDays; u < 0 || u > MaxUnusedDays {
+		add("unusedDays", strconv.Itoa(u), "is out of range", fmt.Sprintf("an integer from 1 to %d, or 0 to turn the unused control off", MaxUnusedDays))
+	}
+	if g := p.NewKeyGraceDays; g < 0 || g > MaxNewKeyGraceDays {
+		add("newKeyGraceDays", strconv.Itoa(g), "is out of range", fmt.Sprintf("an integer from 0 to %d", MaxNewKeyGraceDays))
 	}
 	if len(p.ExemptUsers) > MaxExemptUsers {
 		list, _ := json.Marshal(p.ExemptUsers) // a []string always marshals

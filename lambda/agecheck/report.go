@@ -32,6 +32,8 @@ type MessageBody struct {
 	Now            string          `json:"now"`
 	Policy         Policy          `json:"policy"`
 	Severity       string          `json:"severity"`
+	Kinds          []string        `json:"kinds"`          // the kinds of finding present (Report.Kinds); counts.stale, .warning, .unused count each
+	Root           *RootCheck      `json:"root,omitempty"` // the root control's verdict; absent when it is off
 	Counts         Counts          `json:"counts"`
 	Findings       []Finding       `json:"findings"`
 	UncheckedUsers []UncheckedUser `json:"uncheckedUsers"`
@@ -56,7 +58,7 @@ type snsMessage struct {
 const TestSubjectPrefix = "Test run: "
 
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
-// is stale or due soon, and also when some user could not be checked, so a scan that could not
+// is stale, due soon or unused, and also when some user could not be checked, so a scan that could not
 // read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
 // are left out and the message says how many it shows of how many. Its error is one of
 // measuring the message (jsonSize).
@@ -72,7 +74,7 @@ func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, 
 }
 
 func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
-	if s.Stale+s.Warning+s.Unchecked <= 0 && !test {
+	if s.Flagged+s.Unchecked <= 0 && !rootPresent(s) && !rootUnchecked(s) && !test {
 		return Report{Publish: false, Account: account}, nil
 	}
 	prefix := ""
@@ -83,6 +85,7 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 		Publish:  true,
 		Subject:  subject(s, p, account, prefix),
 		Severity: severityOf(s),
+		Kinds:    string(marshalNoEscape(kindsOf(s))),
 		Account:  account,
 		Test:     test,
 	}
@@ -118,12 +121,13 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 	return r, nil
 }
 
-// severityOf applies the precedence of the Severity constants.
+// severityOf applies the precedence of the Severity constants. A key failing a control (stale
+// or unused) makes the message SeverityStale, as it makes its finding (kindSet.severity).
 func severityOf(s Summary) string {
 	switch {
-	case s.Stale > 0:
+	case s.Stale > 0 || s.Unused > 0 || rootPresent(s):
 		return SeverityStale
-	case s.Unchecked > 0:
+	case s.Unchecked > 0 || rootUnchecked(s):
 		return SeverityUnchecked
 	case s.Warning > 0:
 		return SeverityWarning
@@ -131,6 +135,34 @@ func severityOf(s Summary) string {
 		return SeverityNone
 	}
 }
+
+// kindsOf lists the kinds of finding present in s, in the order of the Kind constants: the
+// value of the message attribute "kinds". It is never empty, so that the attribute (a String.Array)
+// always has a value: a message with no finding (unchecked users only, or a test run) says
+// ["none"].
+func kindsOf(s Summary) []string {
+	var k kindSet
+	if rootPresent(s) {
+		k |= kindRoot
+	}
+	if s.Stale > 0 {
+		k |= kindStale
+	}
+	if s.Warning > 0 {
+		k |= kindWarning
+	}
+	if s.Unused > 0 {
+		k |= kindUnused
+	}
+	if k == 0 {
+		return []string{SeverityNone}
+	}
+	return k.names()
+}
+
+// rootPresent and rootUnchecked report the root control's verdict, false when it is off.
+func rootPresent(s Summary) bool   { return s.Root != nil && s.Root.Status == RootKeysPresent }
+func rootUnchecked(s Summary) bool { return s.Root != nil && s.Root.Status == RootUnchecked }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -150,9 +182,23 @@ func Subject(s Summary, p Policy, account string) string {
 // (a test run) it says so.
 func subject(s Summary, p Policy, account, prefix string) string {
 	var parts []string
+	switch {
+	case rootPresent(s):
+		parts = append(parts, "Root user has access keys")
+	case rootUnchecked(s):
+		parts = append(parts, "Root keys not checked")
+	}
 	if s.Stale > 0 {
 		parts = append(parts, fmt.Sprintf("%s older than %d days",
 			plural(s.Stale, "IAM access key", "IAM access keys"), p.MaxAgeDays))
+	}
+	if s.Unused > 0 {
+		if len(parts) > 0 {
+			parts = append(parts, fmt.Sprintf("%d unused", s.Unused)) // the days are in the body: room for the rest
+		} else {
+			parts = append(parts, fmt.Sprintf("%s unused for %d days",
+				plural(s.Unused, "IAM access key", "IAM access keys"), p.UnusedDays))
+		}
 	}
 	if s.Warning > 0 {
 		if len(parts) > 0 {
@@ -176,6 +222,24 @@ func subject(s Summary, p Policy, account, prefix string) string {
 	if len(text) > maxSubjectLength {
 		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
 			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
+		if s.Unused > 0 {
+			// Every count, without the thresholds: with five-digit counts they would not fit.
+			text = prefix + fmt.Sprintf("IAM keys in %s: %d stale, %d unused, %d due soon, %d users unchecked",
+				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
+		}
+		if rootPresent(s) || rootUnchecked(s) {
+			// The root finding comes first; the counts follow, as short as they get.
+			counts := fmt.Sprintf("%s: %d stale, %d unused, %d due soon, %d unchecked",
+				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
+			text = prefix + parts[0] + "; " + counts
+			if len(text) > maxSubjectLength {
+				short := "root keys"
+				if rootUnchecked(s) {
+					short = "root unchecked"
+				}
+				text = prefix + strings.Replace(counts, ": ", ": "+short+", ", 1)
+			}
+		}
 	}
 	return truncateUTF8(text, maxSubjectLength)
 }
@@ -201,12 +265,14 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 func renderMessage(s Summary, p Policy, account, now, severity, subject string, test bool, nFindings, nUnchecked int) string {
 	findings := s.Findings[:nFindings]
 	unchecked := s.UncheckedUsers[:nUnchecked]
-	truncated := nFindings < s.Stale+s.Warning || nUnchecked < s.Unchecked
+	truncated := nFindings < s.Flagged || nUnchecked < s.Unchecked
 	body := MessageBody{
 		Account:        account,
 		Now:            now,
 		Policy:         p,
 		Severity:       severity,
+		Kinds:          kindsOf(s),
+		Root:           s.Root,
 		Counts:         s.Counts,
 		Findings:       findings,
 		UncheckedUsers: unchecked,
@@ -251,9 +317,18 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	if p.WarnAgeDays > 0 {
 		fmt.Fprintf(&b, "; keys older than %d days are due soon", p.WarnAgeDays)
 	}
+	if p.UnusedDays > 0 {
+		fmt.Fprintf(&b, "; active keys are used at least every %d days (Security Hub IAM.22)", p.UnusedDays)
+	}
 	b.WriteString(".\n\n")
 
 	var headline []string
+	switch {
+	case rootPresent(s):
+		headline = append(headline, "The root user has access keys (Security Hub IAM.4)")
+	case rootUnchecked(s):
+		headline = append(headline, "The root user's access keys could not be checked ("+oneLine(s.Root.Cause)+")")
+	}
 	if s.Stale > 0 {
 		headline = append(headline, plural(s.Stale, "active key is", "active keys are")+
 			fmt.Sprintf(" older than %d days", p.MaxAgeDays))
@@ -261,6 +336,10 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	if s.Warning > 0 {
 		headline = append(headline, plural(s.Warning, "active key is", "active keys are")+
 			fmt.Sprintf(" older than %d days and due soon", p.WarnAgeDays))
+	}
+	if s.Unused > 0 {
+		headline = append(headline, plural(s.Unused, "active key was", "active keys were")+
+			fmt.Sprintf(" not used for %d days", p.UnusedDays))
 	}
 	if s.Unchecked > 0 {
 		headline = append(headline, plural(s.Unchecked, "user's keys", "users' keys")+" could not be read")
@@ -276,18 +355,32 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	b.WriteString(".\n")
 	if truncated {
 		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of %d flagged keys; see the note at the end.\n",
-			len(findings), s.Stale+s.Warning)
+			len(findings), s.Flagged)
 	}
 
-	if len(findings) > 0 {
+	if len(findings) > 0 || rootPresent(s) {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEVERITY\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
+		fmt.Fprintln(tw, "SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
+		if rootPresent(s) { // the account's one root finding, first
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\n", SeverityStale, KindRoot, rootUserName)
+		}
 		for _, f := range findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(f.UserName),
-				oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(strings.Join(f.Kinds, "+")),
+				oneLine(f.UserName), oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
 		}
 		_ = tw.Flush() // writes to a strings.Builder, which cannot fail
+		b.WriteString("\nWhat to do:\n")
+		for _, kind := range kindsOf(s) {
+			if todo, ok := whatToDo[kind]; ok {
+				fmt.Fprintf(&b, "  %s: %s\n", kind, todo)
+			}
+		}
+	}
+	if s.LastUsedUnknown > 0 {
+		fmt.Fprintf(&b, "\n%s old enough to be unused could not be looked up (GetAccessKeyLastUsed failed): "+
+			"not reported as unused; see the function's log group (\"last-used lookup failed\").\n",
+			plural(s.LastUsedUnknown, "active key's last use", "active keys' last use"))
 	}
 
 	if len(unchecked) > 0 {
@@ -306,7 +399,7 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 		plural(s.Deleted, "user deleted during the scan", "users deleted during the scan"))
 
 	if truncated {
-		fmt.Fprintf(&b, "\nThis message shows %d of %d flagged keys", len(findings), s.Stale+s.Warning)
+		fmt.Fprintf(&b, "\nThis message shows %d of %d flagged keys", len(findings), s.Flagged)
 		if s.Unchecked > 0 {
 			fmt.Fprintf(&b, " and %d of %d unchecked users", len(unchecked), s.Unchecked)
 		}
@@ -314,6 +407,17 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 			"as one JSON line with msg %q.\n", FindingLogMessage)
 	}
 	return b.String()
+}
+
+// whatToDo is the email's advice for each kind of finding present.
+// rootUserName stands for the root user in the email's table.
+const rootUserName = "(root user)"
+
+var whatToDo = map[string]string{
+	KindRoot:    "sign in as the root user and delete its access keys (Security Hub IAM.4); use IAM roles instead.",
+	KindStale:   "create a new key, move its users to it, deactivate the old key, then delete it.",
+	KindWarning: "plan the rotation: the key becomes stale soon.",
+	KindUnused:  "deactivate the key; delete it if nothing breaks (an unused key is access nobody needs).",
 }
 
 // datePart shows the date of a timestamp, or its text if it is not one.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,15 +22,15 @@ func TestSubject(t *testing.T) {
 		s    Summary
 		want string
 	}{
-		{"stale and warning", Summary{Counts: Counts{Stale: 3, Warning: 2}}, "3 IAM access keys older than 90 days, 2 due soon, in 123456789012"},
-		{"one stale", Summary{Counts: Counts{Stale: 1}}, "1 IAM access key older than 90 days, in 123456789012"},
-		{"only warnings", Summary{Counts: Counts{Warning: 2}}, "2 IAM access keys due soon (older than 75 of 90 days), in 123456789012"},
-		{"one warning", Summary{Counts: Counts{Warning: 1}}, "1 IAM access key due soon (older than 75 of 90 days), in 123456789012"},
+		{"stale and warning", Summary{Counts: Counts{Stale: 3, Warning: 2, Flagged: 3 + 2}}, "3 IAM access keys older than 90 days, 2 due soon, in 123456789012"},
+		{"one stale", Summary{Counts: Counts{Stale: 1, Flagged: 1}}, "1 IAM access key older than 90 days, in 123456789012"},
+		{"only warnings", Summary{Counts: Counts{Warning: 2, Flagged: 2}}, "2 IAM access keys due soon (older than 75 of 90 days), in 123456789012"},
+		{"one warning", Summary{Counts: Counts{Warning: 1, Flagged: 1}}, "1 IAM access key due soon (older than 75 of 90 days), in 123456789012"},
 		{"only unchecked", Summary{Counts: Counts{Unchecked: 1}}, "1 IAM user not checked for old access keys, in 123456789012"},
 		{"several unchecked", Summary{Counts: Counts{Unchecked: 4}}, "4 IAM users not checked for old access keys, in 123456789012"},
-		{"stale and unchecked", Summary{Counts: Counts{Stale: 2, Unchecked: 1}}, "2 IAM access keys older than 90 days, 1 user unchecked, in 123456789012"},
-		{"warning and unchecked", Summary{Counts: Counts{Warning: 2, Unchecked: 3}}, "2 IAM access keys due soon (older than 75 of 90 days), 3 users unchecked, in 123456789012"},
-		{"everything", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1}}, "1 IAM access key older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"},
+		{"stale and unchecked", Summary{Counts: Counts{Stale: 2, Unchecked: 1, Flagged: 2}}, "2 IAM access keys older than 90 days, 1 user unchecked, in 123456789012"},
+		{"warning and unchecked", Summary{Counts: Counts{Warning: 2, Unchecked: 3, Flagged: 2}}, "2 IAM access keys due soon (older than 75 of 90 days), 3 users unchecked, in 123456789012"},
+		{"everything", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1, Flagged: 1 + 1}}, "1 IAM access key older than 90 days, 1 due soon, 1 user unchecked, in 123456789012"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,10 +43,10 @@ func TestSubject(t *testing.T) {
 
 func TestSubjectStaysShort(t *testing.T) {
 	for _, s := range []Summary{
-		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000}},
-		{Counts: Counts{Stale: 999999, Warning: 999999, Unchecked: 999999}},
-		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt}},
-		{Counts: Counts{Warning: 1000000000}},
+		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000, Flagged: 10000 + 10000}},
+		{Counts: Counts{Stale: 999999, Warning: 999999, Unchecked: 999999, Flagged: 999999 + 999999}},
+		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt, Flagged: math.MaxInt}},
+		{Counts: Counts{Warning: 1000000000, Flagged: 1000000000}},
 	} {
 		got := Subject(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount)
 		if len(got) >= 100 || strings.ContainsAny(got, "\r\n") {
@@ -66,9 +67,9 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 		severity string
 	}{
 		{"all clear", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1, Inactive: 1, Deleted: 1}}, false, ""},
-		{"stale wins", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1}}, true, SeverityStale},
-		{"unchecked before warning", Summary{Counts: Counts{Warning: 1, Unchecked: 1}}, true, SeverityUnchecked},
-		{"only warnings", Summary{Counts: Counts{Warning: 1}}, true, SeverityWarning},
+		{"stale wins", Summary{Counts: Counts{Stale: 1, Warning: 1, Unchecked: 1, Flagged: 1 + 1}}, true, SeverityStale},
+		{"unchecked before warning", Summary{Counts: Counts{Warning: 1, Unchecked: 1, Flagged: 1}}, true, SeverityUnchecked},
+		{"only warnings", Summary{Counts: Counts{Warning: 1, Flagged: 1}}, true, SeverityWarning},
 		{"only unchecked is never all clear", Summary{Counts: Counts{Users: 3, Compliant: 4, Unchecked: 1}}, true, SeverityUnchecked},
 	}
 	for _, tt := range tests {
@@ -102,14 +103,14 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 // goldenSummary is a small scan with one of everything.
 func goldenSummary() Summary {
 	return Summary{
-		Counts: Counts{Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2},
+		Counts: Counts{Users: 9, Deleted: 1, Unchecked: 2, Exempt: 3, Inactive: 2, Compliant: 4, Warning: 1, Stale: 2, Flagged: 2 + 1},
 		Findings: []Finding{
 			{UserName: "legacy-batch", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", CreateDate: ParseTimestamp("2023-01-15T09:30:00Z"), AgeDays: 1408,
-				Severity: SeverityStale, LastUsedService: "N/A", LastUsedRegion: "N/A"},
+				Severity: SeverityStale, Kinds: []string{KindStale}, LastUsedService: "N/A", LastUsedRegion: "N/A"},
 			{UserName: "alice", AccessKeyID: "AKIAI44QH8DHBEXAMPLE", CreateDate: ParseTimestamp("2026-05-01T12:00:00Z"), AgeDays: 205,
-				Severity: SeverityStale, LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
+				Severity: SeverityStale, Kinds: []string{KindStale}, LastUsedDate: ParseTimestamp("2026-11-20T17:04:00Z"), LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
 			{UserName: "deploy-bot", AccessKeyID: "AKIAJ6QH7GHEXAMPLE02", CreateDate: ParseTimestamp("2026-08-30T08:00:00Z"), AgeDays: 85,
-				Severity: SeverityWarning},
+				Severity: SeverityWarning, Kinds: []string{KindWarning}},
 		},
 		UncheckedUsers: []UncheckedUser{
 			{UserName: "carol", Error: "Iam.IamException", Cause: "Rate exceeded (Service: Iam, Status Code: 400, Request ID: 1a2b)"},
@@ -164,6 +165,7 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 	for _, r := range bigResults() {
 		big.Users += r.Users
 		big.Stale += r.Stale
+		big.Flagged += r.Flagged
 		big.Findings = append(big.Findings, r.Findings...)
 	}
 	r = must(NewReport(big, Policy{MaxAgeDays: 90}, testAccount, testNow))
@@ -185,8 +187,8 @@ func TestReportTruncatesToMessageBudget(t *testing.T) {
 }
 
 func TestEmailKeepsCellsOnOneLine(t *testing.T) {
-	s := Summary{Counts: Counts{Stale: 1, Unchecked: 1},
-		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), Severity: SeverityStale}},
+	s := Summary{Counts: Counts{Stale: 1, Unchecked: 1, Flagged: 1},
+		Findings:       []Finding{{UserName: "evil\nname", AccessKeyID: "AKIA\tX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), Severity: SeverityStale, Kinds: []string{KindStale}}},
 		UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E", Cause: "line1\nline2\r\n"}},
 	}
 	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
@@ -228,7 +230,7 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 		{"nothing found", Summary{Counts: Counts{Users: 5, Compliant: 8, Exempt: 1}},
 			"Test run: no IAM access keys older than 90 days, in 123456789012", SeverityNone,
 			"Nothing found: no active key is older than 90 days or 75 days, and every user's keys were read."},
-		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2000, Severity: SeverityStale}}},
+		{"stale", Summary{Counts: Counts{Users: 1, Stale: 1, Flagged: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX", CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2000, Severity: SeverityStale, Kinds: []string{KindStale}}}},
 			"Test run: 1 IAM access key older than 90 days, in 123456789012", SeverityStale, "1 active key is older than 90 days."},
 		{"only unchecked", Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "u", Error: "E"}}},
 			"Test run: 1 IAM user not checked for old access keys, in 123456789012", SeverityUnchecked, "1 user's keys could not be read."},
@@ -262,9 +264,9 @@ func TestTestReportAlwaysPublishes(t *testing.T) {
 
 func TestTestSubjectStaysShort(t *testing.T) {
 	for _, s := range []Summary{
-		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000}},
-		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt}},
-		{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, // 92 characters without the prefix, 102 with it
+		{Counts: Counts{Stale: 10000, Warning: 10000, Unchecked: 5000, Flagged: 10000 + 10000}},
+		{Counts: Counts{Stale: math.MaxInt, Warning: math.MaxInt, Unchecked: math.MaxInt, Flagged: math.MaxInt}},
+		{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999, Flagged: 999 + 999}}, // 92 characters without the prefix, 102 with it
 	} {
 		r := must(NewTestReport(s, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
 		if len(r.Subject) >= 100 || !strings.HasPrefix(r.Subject, TestSubjectPrefix) || !strings.Contains(r.Subject, testAccount) {
@@ -272,7 +274,7 @@ func TestTestSubjectStaysShort(t *testing.T) {
 		}
 	}
 	// The prefix pushes a subject that fits on its own into the short form, which still fits whole.
-	r := must(NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
+	r := must(NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999, Flagged: 999 + 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
 	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
 		t.Errorf("got subject %q, want %q", r.Subject, want)
 	}
@@ -292,7 +294,7 @@ func TestSubjectAtTheLengthLimit(t *testing.T) {
 	for total := maxSubjectLength - 2; total <= maxSubjectLength+2; total++ {
 		account := strings.Repeat("1", total-len(prefix))
 		natural := prefix + account
-		got := Subject(Summary{Counts: Counts{Stale: 1}}, p, account)
+		got := Subject(Summary{Counts: Counts{Stale: 1, Flagged: 1}}, p, account)
 		if len(got) > maxSubjectLength {
 			t.Errorf("%d-character natural subject: got %d characters", total, len(got))
 		}
@@ -314,6 +316,7 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 	name := strings.Repeat(`"\`, 30)
 	for i := range 300 {
 		s.Stale++
+		s.Flagged++
 		s.Findings = append(s.Findings, finding(fmt.Sprintf("%s%04d", name, i), fmt.Sprintf("AKIA%016d", i), 2000-i))
 	}
 	r := must(NewReport(s, Policy{MaxAgeDays: 90}, testAccount, testNow))
@@ -328,7 +331,7 @@ func TestReportBudgetCountsTheMessageEscaped(t *testing.T) {
 
 func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 	// A merged summary lists at most MaxUncheckedListed users; the count stays exact.
-	s := Summary{Counts: Counts{Users: 7, Stale: 1, Unchecked: 5},
+	s := Summary{Counts: Counts{Users: 7, Stale: 1, Unchecked: 5, Flagged: 1},
 		Findings:       []Finding{finding("alice", "AKIA1", 100)},
 		UncheckedUsers: []UncheckedUser{{UserName: "u1", Error: "E"}, {UserName: "u2", Error: "E"}},
 	}
@@ -343,7 +346,7 @@ func TestReportTruncatedWhenOnlyUncheckedUsersAreCut(t *testing.T) {
 }
 
 func TestEmailCountsZeroInPlural(t *testing.T) {
-	r := must(NewReport(Summary{Counts: Counts{Users: 1, Stale: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow))
+	r := must(NewReport(Summary{Counts: Counts{Users: 1, Stale: 1, Flagged: 1}, Findings: []Finding{finding("alice", "AKIA1", 100)}}, Policy{MaxAgeDays: 90}, testAccount, testNow))
 	var m snsMessage
 	if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
 		t.Fatal(err)
@@ -368,6 +371,110 @@ func TestLastUsedText(t *testing.T) {
 	for _, tt := range tests {
 		if got := lastUsedText(tt.f); got != tt.want {
 			t.Errorf("lastUsedText(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}
+
+func TestReportUnusedKind(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45}
+	s := Summary{Counts: Counts{Users: 1, Unused: 1, Flagged: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX",
+		CreateDate: ParseTimestamp("2026-01-01T00:00:00Z"), AgeDays: 326, Severity: SeverityStale, Kinds: []string{KindUnused}}}}
+	r := must(NewReport(s, p, testAccount, testNow))
+	if !r.Publish || r.Severity != SeverityStale || r.Kinds != `["unused"]` {
+		t.Fatalf("got publish %v severity %q kinds %s, want a publish with severity stale, kinds [unused]", r.Publish, r.Severity, r.Kinds)
+	}
+	if want := "1 IAM access key unused for 45 days, in 123456789012"; r.Subject != want {
+		t.Errorf("got subject %q, want %q", r.Subject, want)
+	}
+	_, body := decodeMessage(t, r)
+	if !slices.Equal(body.Kinds, []string{KindUnused}) || body.Counts.Unused != 1 || !slices.Equal(body.Findings[0].Kinds, []string{KindUnused}) {
+		t.Errorf("got body kinds %v, counts %+v, want kinds [unused] and unused 1", body.Kinds, body.Counts)
+	}
+	// The longest subject with every kind present stays under 100 characters.
+	all := Summary{Counts: Counts{Stale: 10000, Warning: 10000, Unused: 10000, Unchecked: 5000, Flagged: 20000}}
+	long := Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}
+	for _, prefix := range []string{"", TestSubjectPrefix} {
+		want := prefix + "IAM keys in 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 users unchecked"
+		if got := subject(all, long, testAccount, prefix); len(got) >= 100 || got != want {
+			t.Errorf("subject %q (%d characters), want %q, under 100", got, len(got), want)
+		}
+	}
+	if got := kindsOf(Summary{Counts: Counts{Unchecked: 1}}); !slices.Equal(got, []string{SeverityNone}) {
+		t.Errorf("kinds of a message without findings %v, want [none]", got)
+	}
+}
+
+func TestCheckRoot(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *AccountSummary
+		want string
+	}{
+		{"keys present", &AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": 1, "Users": 3}}, RootKeysPresent},
+		{"no keys", &AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": 0}}, RootKeysAbsent},
+		{"key missing from the map", &AccountSummary{SummaryMap: map[string]int{"Users": 3}}, RootUnchecked},
+		{"no SummaryMap", &AccountSummary{}, RootUnchecked},
+		{"call failed", &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"}, RootUnchecked},
+		{"no answer", nil, RootUnchecked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckRoot(tt.in)
+			if got.Status != tt.want || (got.Status == RootUnchecked) != (got.Cause != "") {
+				t.Errorf("got %+v, want status %q (with a cause exactly when unchecked)", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportRootFindingFirst(t *testing.T) {
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45, CheckRootKeys: true}
+	stale := Summary{Counts: Counts{Users: 1, Stale: 1, Flagged: 1}, Findings: []Finding{{UserName: "a", AccessKeyID: "AKIAX",
+		CreateDate: ParseTimestamp("2020-01-01T00:00:00Z"), AgeDays: 2518, Severity: SeverityStale, Kinds: []string{KindStale}}}}
+	withRoot := stale
+	withRoot.Root = &RootCheck{Status: RootKeysPresent}
+	r := must(NewReport(withRoot, p, testAccount, testNow))
+	if want := "Root user has access keys, 1 IAM access key older than 90 days, in 123456789012"; r.Subject != want {
+		t.Errorf("subject %q, want %q", r.Subject, want)
+	}
+	if r.Severity != SeverityStale || r.Kinds != `["root","stale"]` {
+		t.Errorf("severity %q kinds %s, want stale and [\"root\",\"stale\"]", r.Severity, r.Kinds)
+	}
+	m, body := decodeMessage(t, r)
+	if body.Root == nil || body.Root.Status != RootKeysPresent {
+		t.Errorf("body root %+v, want present", body.Root)
+	}
+	table := m.Email[strings.Index(m.Email, "SEVERITY"):]
+	if rows := strings.Split(table, "\n"); len(rows) < 3 || !strings.HasPrefix(rows[1], "stale     root") || !strings.Contains(rows[2], "AKIAX") {
+		t.Errorf("email table %q: want the root finding first, then the key", table)
+	}
+
+	// Only the root finding: still published. Unchecked root alone: published as unchecked.
+	alone := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootKeysPresent}}
+	if r := must(NewReport(alone, p, testAccount, testNow)); !r.Publish || r.Severity != SeverityStale || r.Kinds != `["root"]` {
+		t.Errorf("root keys alone: %+v, want a publish with severity stale, kinds [root]", r)
+	}
+	unchecked := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootUnchecked, Cause: "Iam.IamException: Rate exceeded"}}
+	r = must(NewReport(unchecked, p, testAccount, testNow))
+	if !r.Publish || r.Severity != SeverityUnchecked || r.Subject != "Root keys not checked, in 123456789012" {
+		t.Errorf("root unchecked: %+v, want a publish with severity unchecked and subject naming it", r)
+	}
+	if m, _ := decodeMessage(t, r); !strings.Contains(m.Email, "could not be checked (Iam.IamException: Rate exceeded)") {
+		t.Errorf("email %q does not say why the root user was not checked", m.Email)
+	}
+	absent := Summary{Counts: Counts{Users: 1, Compliant: 1}, Root: &RootCheck{Status: RootKeysAbsent}}
+	if r := must(NewReport(absent, p, testAccount, testNow)); r.Publish {
+		t.Errorf("no root keys, nothing else: %+v, want nothing published", r)
+	}
+
+	// The longest subject with the root finding stays under 100 characters and starts with it.
+	all := Summary{Counts: Counts{Stale: 10000, Warning: 10000, Unused: 10000, Unchecked: 5000, Flagged: 20000}, Root: &RootCheck{Status: RootKeysPresent}}
+	for prefix, want := range map[string]string{
+		"":                "Root user has access keys; 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 unchecked",
+		TestSubjectPrefix: "Test run: 123456789012: root keys, 10000 stale, 10000 unused, 10000 due soon, 5000 unchecked",
+	} {
+		if got := subject(all, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}, testAccount, prefix); len(got) >= 100 || got != want {
+			t.Errorf("subject %q (%d characters), want %q, under 100, the root finding first", got, len(got), want)
 		}
 	}
 }

@@ -27,11 +27,21 @@ type expectation struct {
 	counts    agecheck.Counts
 	findings  map[string]agecheck.Finding // by access key ID
 	unchecked []string                    // user names, sorted
+	root      string                      // the root check's status, "" when the policy has none
 }
 
 // expect judges the account as of now. unchecked names users whose keys cannot be read.
 func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 	e := expectation{findings: map[string]agecheck.Finding{}}
+	switch {
+	case !p.CheckRootKeys:
+	case a.AccountSummaryFails:
+		e.root = agecheck.RootUnchecked
+	case a.RootAccessKeys:
+		e.root = agecheck.RootKeysPresent
+	default:
+		e.root = agecheck.RootKeysAbsent
+	}
 	for _, u := range a.Users() {
 		e.counts.Users++
 		switch {
@@ -54,17 +64,45 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 			switch {
 			case exempt:
 				e.counts.Exempt++
+				continue
 			case k.Status != "Active":
 				e.counts.Inactive++
+				continue
+			}
+			var kinds []string
+			switch {
 			case age > days(p.MaxAgeDays):
 				e.counts.Stale++
-				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityStale}
+				kinds = append(kinds, agecheck.KindStale)
 			case p.WarnAgeDays > 0 && age > days(p.WarnAgeDays):
 				e.counts.Warning++
-				e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: agecheck.SeverityWarning}
-			default:
-				e.counts.Compliant++
+				kinds = append(kinds, agecheck.KindWarning)
 			}
+			if p.UnusedDays > 0 && age > days(p.UnusedDays) {
+				unused := false
+				switch {
+				case k.LastUsedDenied:
+					e.counts.LastUsedUnknown++
+				case k.LastUsed.IsZero():
+					unused = age > days(p.NewKeyGraceDays)
+				default:
+					unused = now.Sub(k.LastUsed) > days(p.UnusedDays)
+				}
+				if unused {
+					e.counts.Unused++
+					kinds = append(kinds, agecheck.KindUnused)
+				}
+			}
+			if len(kinds) == 0 {
+				e.counts.Compliant++
+				continue
+			}
+			e.counts.Flagged++
+			severity := agecheck.SeverityWarning
+			if slices.Contains(kinds, agecheck.KindStale) || slices.Contains(kinds, agecheck.KindUnused) {
+				severity = agecheck.SeverityStale
+			}
+			e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: severity, Kinds: kinds}
 		}
 	}
 	sort.Strings(e.unchecked)
@@ -151,7 +189,33 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 	if body.Policy.MaxAgeDays != p.MaxAgeDays || body.Policy.WarnAgeDays != p.WarnAgeDays {
 		t.Errorf("body policy = %+v, want %+v", body.Policy, p)
 	}
-	flagged := want.counts.Stale + want.counts.Warning
+	flagged := want.counts.Flagged
+	var kindsPresent []string
+	if want.root == agecheck.RootKeysPresent {
+		kindsPresent = append(kindsPresent, agecheck.KindRoot)
+	}
+	gotRoot := ""
+	if body.Root != nil {
+		gotRoot = body.Root.Status
+	}
+	if gotRoot != want.root {
+		t.Errorf("body root = %q, want %q", gotRoot, want.root)
+	}
+	for kind, n := range map[string]int{agecheck.KindStale: want.counts.Stale, agecheck.KindWarning: want.counts.Warning, agecheck.KindUnused: want.counts.Unused} {
+		if n > 0 {
+			kindsPresent = append(kindsPresent, kind)
+		}
+	}
+	if len(kindsPresent) == 0 {
+		kindsPresent = []string{agecheck.SeverityNone}
+	}
+	var gotKinds []string
+	if err := json.Unmarshal([]byte(pub.Attributes["kinds"]), &gotKinds); err != nil {
+		t.Errorf("kinds attribute %q is not a JSON array: %v", pub.Attributes["kinds"], err)
+	}
+	if !sameSet(gotKinds, kindsPresent) || !slices.Equal(gotKinds, body.Kinds) {
+		t.Errorf("kinds attribute %v, body kinds %v, want the kinds present %v", gotKinds, body.Kinds, kindsPresent)
+	}
 	if wantTrunc := len(body.Findings) < flagged || len(body.UncheckedUsers) < want.counts.Unchecked; body.Truncated != wantTrunc {
 		t.Errorf("truncated = %v with %d of %d findings and %d of %d unchecked listed", body.Truncated, len(body.Findings), flagged, len(body.UncheckedUsers), want.counts.Unchecked)
 	}
@@ -165,8 +229,8 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 			continue
 		case seen[f.AccessKeyID]:
 			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
-		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity:
-			t.Errorf("finding %d = %s/%s %d days %s, want %s/%s %d days %s", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity)
+		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds):
+			t.Errorf("finding %d = %s/%s %d days %s %v, want %s/%s %d days %s %v", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds)
 		}
 		seen[f.AccessKeyID] = true
 		if !f.CreateDate.Valid() {
@@ -290,4 +354,12 @@ func checkCost(t *testing.T, e *sfnlocal.Env, res *sfnlocal.Result, s config.Set
 		t.Errorf("function invocations = %d, cost model says %d", got, c.LambdaInvocations)
 	}
 	t.Logf("cost model at %d users: %d pages, %d children, %d transitions, $%.4f per run (naive: %d children, $%.4f)", users, c.Pages, c.Children, c.Transitions, c.RunUSD, c.NaiveChildren, c.NaiveRunUSD)
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,10 +56,9 @@ func TestOneUser(t *testing.T) {
 	a := sfnlocal.NewAccount(testAccount)
 	stale := activeKey(0, 1, testNow.Add(-days(90)-time.Second)) // one second past the limit
 	stale.LastUsed, stale.LastService, stale.LastRegion = testNow.Add(-days(3)), "s3", "eu-west-1"
-	a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{
-		stale,
-		activeKey(0, 2, testNow.Add(-days(90))), // exactly the limit: compliant
-	}})
+	limit := activeKey(0, 2, testNow.Add(-days(90)))                                                 // exactly the limit: compliant
+	limit.LastUsed, limit.LastService, limit.LastRegion = testNow.Add(-days(45)), "sts", "us-east-1" // exactly unusedDays: not unused
+	a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{stale, limit}})
 	s := config.Defaults()
 	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
@@ -70,8 +70,8 @@ func TestOneUser(t *testing.T) {
 			t.Errorf("last used = %q %q %q, want 2026-02-27T08:00:00Z s3 eu-west-1", f.LastUsedDate, f.LastUsedService, f.LastUsedRegion)
 		}
 	}
-	if got := e.Account.LastUsedCalls(); len(got) != 1 || got[stale.ID] != 1 {
-		t.Errorf("GetAccessKeyLastUsed calls = %v, want one for the flagged key %s only", got, stale.ID)
+	if got := e.Account.LastUsedCalls(); len(got) != 2 || got[stale.ID] != 1 || got[limit.ID] != 1 {
+		t.Errorf("GetAccessKeyLastUsed calls = %v, want one for each key older than unusedDays (%s, %s)", got, stale.ID, limit.ID)
 	}
 	checkEveryUserOnce(t, e, nil)
 	checkCost(t, e, res, s, 1)
@@ -88,7 +88,7 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	res := e.Run(t, definition(t, s), map[string]any{})
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := s.Policy()
-	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 }
 
 // mixedAccount has n users with every kind of key: stale, due soon, compliant, inactive, none;
@@ -145,7 +145,7 @@ func Test250UsersShortPages(t *testing.T) {
 	}
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
 	if want.counts.Exempt == 0 || want.counts.Inactive == 0 || want.counts.Warning == 0 {
 		t.Fatalf("the account does not exercise exemptions, inactive keys and warnings: %+v", want.counts)
@@ -168,8 +168,110 @@ func worstCaseAccount() *sfnlocal.Account {
 	return a
 }
 
+// TestUnusedKeys: the unused control end to end. Keys last used more than unusedDays ago, never
+// used past the grace, never used within it, and keys whose lookup is denied (unknown, never
+// unused); a stale, unused key is one finding with both kinds; only keys old enough to be unused
+// are looked up.
+func TestUnusedKeys(t *testing.T) {
+	t.Parallel()
+	a := sfnlocal.NewAccount(testAccount)
+	used := func(k *sfnlocal.AccessKey, ago time.Duration) *sfnlocal.AccessKey {
+		k.LastUsed, k.LastService, k.LastRegion = testNow.Add(-ago), "s3", "eu-west-1"
+		return k
+	}
+	denied := func(k *sfnlocal.AccessKey) *sfnlocal.AccessKey { k.LastUsedDenied = true; return k }
+	s := config.Defaults()
+	s.UnusedDays, s.NewKeyGraceDays = 30, 40 // a grace longer than unusedDays, to see it apply
+	keys := []*sfnlocal.AccessKey{
+		used(activeKey(0, 1, testNow.Add(-days(60))), days(30)+time.Second), // unused by one second
+		used(activeKey(1, 1, testNow.Add(-days(60))), days(30)),             // exactly 30 days: used
+		activeKey(2, 1, testNow.Add(-days(40)-time.Second)),                 // never used, past the grace
+		activeKey(3, 1, testNow.Add(-days(40))),                             // never used, within the grace
+		activeKey(4, 1, testNow.Add(-days(20))),                             // too young: not looked up
+		denied(activeKey(5, 1, testNow.Add(-days(60)))),                     // lookup denied: unknown
+		denied(activeKey(6, 1, testNow.Add(-days(100)))),                    // denied and stale: stale only
+		activeKey(7, 1, testNow.Add(-days(100))),                            // stale and never used: both kinds
+	}
+	for i, k := range keys {
+		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%d", i), Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{k}})
+	}
+	e, res := scan(t, a, s, "SUCCEEDED")
+	checkPayloads(t, res)
+	p := s.Policy()
+	want := expect(a, p, testNow)
+	if c := want.counts; c.Unused != 3 || c.Stale != 2 || c.LastUsedUnknown != 2 || c.Flagged != 4 || c.Compliant != 4 {
+		t.Fatalf("oracle counts %+v, want 3 unused, 2 stale, 2 unknown, 4 flagged, 4 compliant", c)
+	}
+	body := checkMessage(t, e, want, p, "2 IAM access keys older than 90 days, 3 unused, in 123456789012", agecheck.SeverityStale)
+	for _, f := range body.Findings {
+		if f.AccessKeyID == keys[7].ID && !slices.Equal(f.Kinds, []string{agecheck.KindStale, agecheck.KindUnused}) {
+			t.Errorf("stale, never-used key: kinds %v, want [stale unused] in one finding", f.Kinds)
+		}
+	}
+	calls := e.Account.LastUsedCalls()
+	if len(calls) != len(keys)-1 || calls[keys[4].ID] != 0 {
+		t.Errorf("GetAccessKeyLastUsed calls %v, want one for every key but the 20-day-old %s", calls, keys[4].ID)
+	}
+	checkEveryUserOnce(t, e, nil)
+}
+
+// TestRootKeys: the root control end to end. GetAccountSummary is asked once per run; root keys
+// are a finding first in the message; a GetAccountSummary that keeps failing does not fail the
+// run but reports the root user unchecked; with checkRootKeys off nothing is asked.
+func TestRootKeys(t *testing.T) {
+	t.Parallel()
+	account := func() *sfnlocal.Account {
+		a := sfnlocal.NewAccount(testAccount)
+		k := activeKey(0, 1, testNow.Add(-days(10)))
+		k.LastUsed, k.LastService, k.LastRegion = testNow.Add(-days(1)), "s3", "eu-west-1"
+		a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{k}})
+		return a
+	}
+	tests := []struct {
+		name                string
+		present, fails, off bool
+		subject, severity   string
+		wantPublish         bool
+		minCalls, maxCalls  int
+	}{
+		{name: "root keys present", present: true, subject: "Root user has access keys, in 123456789012", severity: agecheck.SeverityStale, wantPublish: true, minCalls: 1, maxCalls: 1},
+		{name: "GetAccountSummary denied", fails: true, subject: "Root keys not checked, in 123456789012", severity: agecheck.SeverityUnchecked, wantPublish: true, minCalls: 2, maxCalls: 7},
+		{name: "no root keys", minCalls: 1, maxCalls: 1},
+		{name: "control off", present: true, off: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := account()
+			a.RootAccessKeys, a.AccountSummaryFails = tt.present, tt.fails
+			s := config.Defaults()
+			s.CheckRootKeys = !tt.off
+			e, res := scan(t, a, s, "SUCCEEDED")
+			checkPayloads(t, res)
+			if n := a.AccountSummaryCalls(); n < tt.minCalls || n > tt.maxCalls {
+				t.Errorf("GetAccountSummary calls = %d, want %d..%d", n, tt.minCalls, tt.maxCalls)
+			}
+			if !tt.wantPublish {
+				if pubs := e.Tasks.Published(); len(pubs) != 0 {
+					t.Errorf("published %d messages, want none", len(pubs))
+				}
+				return
+			}
+			p := s.Policy()
+			body := checkMessage(t, e, expect(a, p, testNow), p, tt.subject, tt.severity)
+			if tt.present && (len(body.Kinds) == 0 || body.Kinds[0] != agecheck.KindRoot) {
+				t.Errorf("kinds %v, want root first", body.Kinds)
+			}
+			if tt.fails && (body.Root == nil || !strings.Contains(body.Root.Cause, "not authorized to perform: iam:GetAccountSummary")) {
+				t.Errorf("root %+v, want unchecked with the error's cause", body.Root)
+			}
+		})
+	}
+}
+
 // Test5000UsersTwoStaleKeys is the worst case of the payload limits: 5,000 users with 64-character
-// names and 512-character paths, every one with two stale keys.
+// names and 512-character paths, every one with two stale keys that were never used, so every
+// key is one finding of two kinds (stale and unused) under the default policy.
 func Test5000UsersTwoStaleKeys(t *testing.T) {
 	a := worstCaseAccount()
 	s := config.Defaults()
@@ -184,10 +286,10 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	checkCost(t, e, res, s, 5000)
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	if want.counts.Stale != 10000 {
-		t.Fatalf("expected 10,000 stale keys, have %d", want.counts.Stale)
+	if want.counts.Stale != 10000 || want.counts.Unused != 10000 || want.counts.Flagged != 10000 {
+		t.Fatalf("expected 10,000 keys both stale and unused, have %+v", want.counts)
 	}
-	body := checkMessage(t, e, want, p, "10000 IAM access keys older than 90 days, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, want, p, "10000 IAM access keys older than 90 days, 10000 unused, in 123456789012", agecheck.SeverityStale)
 	if !body.Truncated || len(body.Findings) == 0 {
 		t.Errorf("truncated = %v with %d findings listed, want a truncated, non-empty list", body.Truncated, len(body.Findings))
 	}
@@ -241,7 +343,7 @@ func TestThrottledUsers(t *testing.T) {
 	attempts := listAccessKeysAttempts(t, s)
 	checkEveryUserOnce(t, e, map[string]int{"transient": 3, "persistent": attempts})
 	p := s.Policy()
-	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 unused, 1 user unchecked, in 123456789012", agecheck.SeverityStale)
 	if len(body.UncheckedUsers) == 1 {
 		u := body.UncheckedUsers[0]
 		if u.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(u.Cause, "Rate exceeded") {
@@ -336,7 +438,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 	if want.counts.Deleted != 1 || want.counts.Unchecked != 0 {
 		t.Fatalf("expectation %+v", want.counts)
 	}
-	checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	checkMessage(t, e, want, p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 }
 
 // TestNoFindingsPublishesNothing: compliant keys, inactive old keys, exempt users and a deleted
@@ -404,7 +506,7 @@ func TestExemptUsers(t *testing.T) {
 	if want.counts.Exempt != 3 || want.counts.Stale != 1 {
 		t.Fatalf("expectation %+v", want.counts)
 	}
-	body := checkMessage(t, e, want, p, "1 IAM access key older than 90 days, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, want, p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 	for _, f := range body.Findings {
 		if f.UserName != "svcuser" {
 			t.Errorf("exempt user %q listed", f.UserName)
@@ -488,7 +590,7 @@ func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1}
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1} // never used: stale and unused
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}
@@ -539,7 +641,7 @@ func TestOptionalFieldsAbsent(t *testing.T) {
 	}
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("%d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	checkMessage(t, e, want, p, subject, agecheck.SeverityStale)
 	checkCost(t, e, res, s, 90)
 }
@@ -720,7 +822,7 @@ func TestTestRunWithFindings(t *testing.T) {
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	p := s.Policy()
 	want := expect(a, p, testNow)
-	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d due soon, in 123456789012", want.counts.Stale, want.counts.Warning)
+	subject := fmt.Sprintf("Test run: %d IAM access keys older than 90 days, %d unused, %d due soon, in 123456789012", want.counts.Stale, want.counts.Unused, want.counts.Warning)
 	if body := checkMessage(t, e, want, p, subject, agecheck.SeverityStale); !body.Test {
 		t.Errorf("the message body does not say it is a test run")
 	}

@@ -52,16 +52,23 @@ type Account struct {
 	// Latency delays every answer (aws-sdk tasks and the function's calls alike), so that calls
 	// overlap as they do against IAM and MaxInFlight means something.
 	Latency time.Duration
+	// RootAccessKeys is what GetAccountSummary says in SummaryMap.AccountAccessKeysPresent
+	// (1 when true, else 0).
+	RootAccessKeys bool
+	// AccountSummaryFails makes every GetAccountSummary call fail with AccessDenied, which the
+	// aws-sdk integration reports as the generic IAM error.
+	AccountSummaryFails bool
 
-	mu        sync.Mutex
-	users     []*User
-	byName    map[string]*User // lower-cased names: IAM names are unique regardless of case
-	byKey     map[string]*AccessKey
-	listCalls int
-	keyCalls  map[string]int // ListAccessKeys calls per user name
-	lastCalls map[string]int // GetAccessKeyLastUsed calls per key
-	inFlight  int
-	maxFlight int
+	mu           sync.Mutex
+	summaryCalls int
+	users        []*User
+	byName       map[string]*User // lower-cased names: IAM names are unique regardless of case
+	byKey        map[string]*AccessKey
+	listCalls    int
+	keyCalls     map[string]int // ListAccessKeys calls per user name
+	lastCalls    map[string]int // GetAccessKeyLastUsed calls per key
+	inFlight     int
+	maxFlight    int
 }
 
 // User is one IAM user of the synthetic account.
@@ -86,6 +93,8 @@ type AccessKey struct {
 	LastUsed    time.Time // zero: never used
 	LastService string
 	LastRegion  string
+	// LastUsedDenied makes GetAccessKeyLastUsed for this key fail with AccessDenied.
+	LastUsedDenied bool
 	// CreateDateText, when set, is the CreateDate string ListAccessKeys returns instead of
 	// Created in IAMDateFormat: other ISO 8601 forms, or a malformed date.
 	CreateDateText string
@@ -179,6 +188,34 @@ func (a *Account) ListAccessKeysCalls() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return maps.Clone(a.keyCalls)
+}
+
+// AccountSummaryCalls returns the number of GetAccountSummary calls.
+func (a *Account) AccountSummaryCalls() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.summaryCalls
+}
+
+// AccountSummary answers iam:getAccountSummary: a SummaryMap whose AccountAccessKeysPresent
+// says whether the root user has access keys, or AccessDenied when AccountSummaryFails.
+func (a *Account) AccountSummary(in json.RawMessage) (any, *StatesError, error) {
+	var p struct{}
+	if err := decodeStrict(in, &p); err != nil {
+		return nil, nil, fmt.Errorf("getAccountSummary parameters %s: %w", in, err)
+	}
+	defer a.call()()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.summaryCalls++
+	if a.AccountSummaryFails {
+		return nil, &StatesError{Error: ErrIAMGeneric, Cause: fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/keyage/x is not authorized to perform: iam:GetAccountSummary (Service: Iam, Status Code: 403, Request ID: %s)", a.ID, requestID(a.summaryCalls))}, nil
+	}
+	present := 0
+	if a.RootAccessKeys {
+		present = 1
+	}
+	return map[string]any{"SummaryMap": map[string]int{"AccountAccessKeysPresent": present, "Users": len(a.users), "AccountMFAEnabled": 1}}, nil, nil
 }
 
 // LastUsedCalls returns the GetAccessKeyLastUsed calls per access key ID.
@@ -377,6 +414,9 @@ func (a *Account) LastUsed(keyID string) (lambdatest.KeyLastUsed, *lambdatest.IA
 	k := a.byKey[keyID]
 	if k == nil {
 		return lambdatest.KeyLastUsed{}, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no access key " + keyID}
+	}
+	if k.LastUsedDenied {
+		return lambdatest.KeyLastUsed{}, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "not authorized to perform: iam:GetAccessKeyLastUsed on " + keyID}
 	}
 	lu := lambdatest.KeyLastUsed{Date: k.LastUsed}
 	if !k.LastUsed.IsZero() {

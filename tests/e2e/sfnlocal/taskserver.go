@@ -17,6 +17,7 @@ import (
 const (
 	ResourceListUsers      = "arn:aws:states:::aws-sdk:iam:listUsers"
 	ResourceListAccessKeys = "arn:aws:states:::aws-sdk:iam:listAccessKeys"
+	ResourceAccountSummary = "arn:aws:states:::aws-sdk:iam:getAccountSummary"
 	ResourceLambdaInvoke   = "arn:aws:states:::lambda:invoke"
 	ResourceSNSPublish     = "arn:aws:states:::sns:publish"
 )
@@ -140,6 +141,8 @@ func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMes
 		return s.Account.ListUsers(in)
 	case ResourceListAccessKeys:
 		return s.Account.ListAccessKeys(in)
+	case ResourceAccountSummary:
+		return s.Account.AccountSummary(in)
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
@@ -260,8 +263,14 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 	size := len(p.Message) + len(p.Subject)
 	attrs := map[string]string{}
 	for name, a := range p.MessageAttributes {
-		if a.DataType != "String" || a.StringValue == "" {
+		if (a.DataType != "String" && a.DataType != "String.Array") || a.StringValue == "" {
 			return invalid("MessageAttributes %s: DataType %q, StringValue %q", name, a.DataType, a.StringValue)
+		}
+		if a.DataType == "String.Array" {
+			var list []string
+			if err := json.Unmarshal([]byte(a.StringValue), &list); err != nil || len(list) == 0 {
+				return invalid("MessageAttributes %s: String.Array value %q is not a non-empty JSON array of strings", name, a.StringValue)
+			}
 		}
 		attrs[name] = a.StringValue
 		size += len(name) + len(a.DataType) + len(a.StringValue)
