@@ -32,7 +32,7 @@ func (r Result) Write(w io.Writer, format string) error {
 	}
 	if r.Publish == nil {
 		s := r.Summary
-		_, err := fmt.Fprintf(w, "Nothing would be published: no key is stale or due soon and every user's keys were read "+
+		_, err := fmt.Fprintf(w, "Nothing would be published: no finding (no key stale, unused or due soon, no root key) and every user's keys were read "+
 			"(%d users: %d compliant active keys, %d keys of exempt users, %d inactive keys, %d users deleted during the scan).\n",
 			s.Users, s.Compliant, s.Exempt, s.Inactive, s.Deleted)
 		return err

@@ -119,7 +119,7 @@ func TestRunNothingToPublish(t *testing.T) {
 	if err := r.Write(&out, "email"); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Nothing would be published: no key is stale or due soon and every user's keys were read (1 users: 1 compliant"; !strings.HasPrefix(out.String(), want) {
+	if want := "Nothing would be published: no finding (no key stale, unused or due soon, no root key) and every user's keys were read (1 users: 1 compliant"; !strings.HasPrefix(out.String(), want) {
 		t.Errorf("output %q, want it to start with %q", out.String(), want)
 	}
 	// --format json stays one JSON document.
