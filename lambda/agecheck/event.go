@@ -49,9 +49,9 @@ const (
 
 // Severities, the value of the SNS message attribute "severity", in order of precedence.
 const (
-	SeverityStale     = "stale"     // at least one active key older than MaxAgeDays
-	SeverityUnchecked = "unchecked" // no stale key, but some users' keys could not be read
-	SeverityWarning   = "warning"   // only keys older than WarnAgeDays
+	SeverityStale     = "stale"     // a finding fails a control now: a key stale or unused, or a root key
+	SeverityUnchecked = "unchecked" // none fails, but something could not be read: a user's keys, a key's last use, the root check
+	SeverityWarning   = "warning"   // only keys older than WarnAgeDays (due soon)
 	SeverityNone      = "none"      // nothing found: only a test run publishes such a message
 )
 

@@ -58,8 +58,9 @@ type snsMessage struct {
 const TestSubjectPrefix = "Test run: "
 
 // NewReport turns the scan's final Summary into the notification. It publishes when some key
-// is stale, due soon or unused, and also when some user could not be checked, so a scan that could not
-// read everyone is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
+// is stale, due soon or unused, and also when some user could not be checked or some key's last
+// use could not be looked up (the unused control could not judge it), so a scan that could not
+// read everything is never silent. The message, JSON-encoded, fits MaxMessageBytes: rows beyond it
 // are left out and the message says how many it shows of how many. Its error is one of
 // measuring the message (jsonSize).
 func NewReport(s Summary, p Policy, account string, now time.Time) (Report, error) {
@@ -74,7 +75,7 @@ func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, 
 }
 
 func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
-	if s.Flagged+s.Unchecked <= 0 && !rootPresent(s) && !rootUnchecked(s) && !test {
+	if s.Flagged+s.Unchecked+s.LastUsedUnknown <= 0 && !rootPresent(s) && !rootUnchecked(s) && !test {
 		return Report{Publish: false, Account: account}, nil
 	}
 	prefix := ""
@@ -127,7 +128,7 @@ func severityOf(s Summary) string {
 	switch {
 	case s.Stale > 0 || s.Unused > 0 || rootPresent(s):
 		return SeverityStale
-	case s.Unchecked > 0 || rootUnchecked(s):
+	case s.Unchecked > 0 || rootUnchecked(s) || s.LastUsedUnknown > 0:
 		return SeverityUnchecked
 	case s.Warning > 0:
 		return SeverityWarning
@@ -215,16 +216,23 @@ func subject(s Summary, p Policy, account, prefix string) string {
 			parts = append(parts, plural(s.Unchecked, "IAM user", "IAM users")+" not checked for old access keys")
 		}
 	}
+	if s.LastUsedUnknown > 0 {
+		if len(parts) > 0 {
+			parts = append(parts, fmt.Sprintf("%d last use unknown", s.LastUsedUnknown))
+		} else {
+			parts = append(parts, plural(s.LastUsedUnknown, "IAM access key", "IAM access keys")+" not checked for use (last use unknown)")
+		}
+	}
 	if len(parts) == 0 {
 		parts = append(parts, fmt.Sprintf("no IAM access keys older than %d days", p.MaxAgeDays))
 	}
 	text := prefix + strings.Join(parts, ", ") + ", in " + oneLine(account)
 	if len(text) > maxSubjectLength {
-		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d users unchecked",
+		text = prefix + fmt.Sprintf("IAM keys in %s: %d older than %dd, %d due soon, %d unchecked",
 			oneLine(account), s.Stale, p.MaxAgeDays, s.Warning, s.Unchecked)
-		if s.Unused > 0 {
+		if s.Unused > 0 || len(text) > maxSubjectLength {
 			// Every count, without the thresholds: with five-digit counts they would not fit.
-			text = prefix + fmt.Sprintf("IAM keys in %s: %d stale, %d unused, %d due soon, %d users unchecked",
+			text = prefix + fmt.Sprintf("IAM keys in %s: %d stale, %d unused, %d due soon, %d unchecked",
 				oneLine(account), s.Stale, s.Unused, s.Warning, s.Unchecked)
 		}
 		if rootPresent(s) || rootUnchecked(s) {

@@ -71,6 +71,8 @@ func TestReportPublishesOnlyWithFindings(t *testing.T) {
 		{"unchecked before warning", Summary{Counts: Counts{Warning: 1, Unchecked: 1, Flagged: 1}}, true, SeverityUnchecked},
 		{"only warnings", Summary{Counts: Counts{Warning: 1, Flagged: 1}}, true, SeverityWarning},
 		{"only unchecked is never all clear", Summary{Counts: Counts{Users: 3, Compliant: 4, Unchecked: 1}}, true, SeverityUnchecked},
+		{"a last use unknown is never all clear", Summary{Counts: Counts{Users: 1, Compliant: 1, LastUsedUnknown: 1}}, true, SeverityUnchecked},
+		{"stale before last use unknown", Summary{Counts: Counts{Stale: 1, Flagged: 1, LastUsedUnknown: 1}}, true, SeverityStale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,7 +277,7 @@ func TestTestSubjectStaysShort(t *testing.T) {
 	}
 	// The prefix pushes a subject that fits on its own into the short form, which still fits whole.
 	r := must(NewTestReport(Summary{Counts: Counts{Stale: 999, Warning: 999, Unchecked: 999, Flagged: 999 + 999}}, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649}, testAccount, testNow))
-	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 users unchecked"; r.Subject != want {
+	if want := "Test run: IAM keys in 123456789012: 999 older than 3650d, 999 due soon, 999 unchecked"; r.Subject != want {
 		t.Errorf("got subject %q, want %q", r.Subject, want)
 	}
 }
@@ -394,10 +396,15 @@ func TestReportUnusedKind(t *testing.T) {
 	all := Summary{Counts: Counts{Stale: 10000, Warning: 10000, Unused: 10000, Unchecked: 5000, Flagged: 20000}}
 	long := Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}
 	for _, prefix := range []string{"", TestSubjectPrefix} {
-		want := prefix + "IAM keys in 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 users unchecked"
+		want := prefix + "IAM keys in 123456789012: 10000 stale, 10000 unused, 10000 due soon, 5000 unchecked"
 		if got := subject(all, long, testAccount, prefix); len(got) >= 100 || got != want {
 			t.Errorf("subject %q (%d characters), want %q, under 100", got, len(got), want)
 		}
+	}
+	// Five-digit counts without unused keys fit whole too, test prefix included.
+	big := Summary{Counts: Counts{Stale: 99999, Warning: 99999, Unchecked: 99999, Flagged: 199998}}
+	if got := subject(big, long, testAccount, TestSubjectPrefix); len(got) >= 100 || !strings.HasSuffix(got, "99999 unchecked") {
+		t.Errorf("subject %q (%d characters), want every count whole, under 100", got, len(got))
 	}
 	if got := kindsOf(Summary{Counts: Counts{Unchecked: 1}}); !slices.Equal(got, []string{SeverityNone}) {
 		t.Errorf("kinds of a message without findings %v, want [none]", got)
@@ -476,5 +483,20 @@ func TestReportRootFindingFirst(t *testing.T) {
 		if got := subject(all, Policy{MaxAgeDays: 3650, WarnAgeDays: 3649, UnusedDays: 3650}, testAccount, prefix); len(got) >= 100 || got != want {
 			t.Errorf("subject %q (%d characters), want %q, under 100, the root finding first", got, len(got), want)
 		}
+	}
+}
+
+// TestLastUseUnknownIsAnnounced: when the only thing a run found is keys whose last use could not be
+// looked up (iam:GetAccessKeyLastUsed denied, say), it still publishes, says so in the subject
+// and the body, and is never all clear: the unused control could not judge those keys.
+func TestLastUseUnknownIsAnnounced(t *testing.T) {
+	s := Summary{Counts: Counts{Users: 2, Compliant: 2, LastUsedUnknown: 2}}
+	r := must(NewReport(s, Policy{MaxAgeDays: 90, UnusedDays: 45}, testAccount, testNow))
+	want := "2 IAM access keys not checked for use (last use unknown), in " + testAccount
+	if !r.Publish || r.Severity != SeverityUnchecked || r.Subject != want {
+		t.Errorf("publish %v severity %q subject %q, want true %q %q", r.Publish, r.Severity, r.Subject, SeverityUnchecked, want)
+	}
+	if !strings.Contains(r.Message, "last use") {
+		t.Errorf("message does not say the last use was unknown:\n%s", r.Message)
 	}
 }

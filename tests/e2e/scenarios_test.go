@@ -157,6 +157,7 @@ func Test250UsersShortPages(t *testing.T) {
 // with two stale keys of distinct ages: the worst case of the payload limits.
 func worstCaseAccount() *sfnlocal.Account {
 	a := sfnlocal.NewAccount(testAccount)
+	a.RootAccessKeys = true // the root finding too: every kind of finding is in the message
 	path := sfnlocal.LongPath(512)
 	for i := 0; i < 5000; i++ {
 		name := fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i) // 64 characters
@@ -202,7 +203,7 @@ func TestUnusedKeys(t *testing.T) {
 	if c := want.counts; c.Unused != 3 || c.Stale != 2 || c.LastUsedUnknown != 2 || c.Flagged != 4 || c.Compliant != 4 {
 		t.Fatalf("oracle counts %+v, want 3 unused, 2 stale, 2 unknown, 4 flagged, 4 compliant", c)
 	}
-	body := checkMessage(t, e, want, p, "2 IAM access keys older than 90 days, 3 unused, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, want, p, "2 IAM access keys older than 90 days, 3 unused, 2 last use unknown, in 123456789012", agecheck.SeverityStale)
 	for _, f := range body.Findings {
 		if f.AccessKeyID == keys[7].ID && !slices.Equal(f.Kinds, []string{agecheck.KindStale, agecheck.KindUnused}) {
 			t.Errorf("stale, never-used key: kinds %v, want [stale unused] in one finding", f.Kinds)
@@ -289,7 +290,7 @@ func Test5000UsersTwoStaleKeys(t *testing.T) {
 	if want.counts.Stale != 10000 || want.counts.Unused != 10000 || want.counts.Flagged != 10000 {
 		t.Fatalf("expected 10,000 keys both stale and unused, have %+v", want.counts)
 	}
-	body := checkMessage(t, e, want, p, "10000 IAM access keys older than 90 days, 10000 unused, in 123456789012", agecheck.SeverityStale)
+	body := checkMessage(t, e, want, p, "Root user has access keys, 10000 IAM access keys older than 90 days, 10000 unused, in 123456789012", agecheck.SeverityStale)
 	if !body.Truncated || len(body.Findings) == 0 {
 		t.Errorf("truncated = %v with %d findings listed, want a truncated, non-empty list", body.Truncated, len(body.Findings))
 	}
