@@ -47,6 +47,15 @@ type IAM struct {
 	lastUsed map[string]KeyLastUsed
 	errs     map[string]IAMError
 	calls    []string // the AccessKeyId of every GetAccessKeyLastUsed call, in order
+
+	// The account ListUsers, ListAccessKeys and GetAccountSummary answer from (iamaccount.go).
+	users      []User
+	userIndex  map[string]int
+	pageSize   int
+	summary    map[string]int
+	summaryErr *IAMError
+	throttle   map[string]int // action -> requests still to throttle
+	requests   map[string]int // action -> requests received
 }
 
 // NewIAM starts a fake IAM endpoint answering from SetLastUsed and SetError; it is closed when
@@ -144,9 +153,11 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	action := req.PostForm.Get("Action")
-	if action != "GetAccessKeyLastUsed" {
+	switch action {
+	case "GetAccessKeyLastUsed", "ListUsers", "ListAccessKeys", "GetAccountSummary":
+	default:
 		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",
-			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed only, not %q", action)})
+			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed, ListUsers, ListAccessKeys and GetAccountSummary, not %q", action)})
 		return
 	}
 	if v := req.PostForm.Get("Version"); v != "2010-05-08" {
@@ -155,6 +166,21 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Header.Get("Authorization") == "" {
 		f.writeError(w, IAMError{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "request is not signed"})
+		return
+	}
+	if f.throttled(action) {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "Throttling", Message: "Rate exceeded"})
+		return
+	}
+	switch action {
+	case "ListUsers":
+		f.serveListUsers(w, req)
+		return
+	case "ListAccessKeys":
+		f.serveListAccessKeys(w, req)
+		return
+	case "GetAccountSummary":
+		f.serveGetAccountSummary(w)
 		return
 	}
 	keyID := req.PostForm.Get("AccessKeyId")
