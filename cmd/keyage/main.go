@@ -35,6 +35,7 @@ var commands = []command{
 	{"deployer-policy", "print the IAM policy the identity running `pulumi up` needs for a stack, derived from what the program registers", runDeployerPolicy},
 	{"preview", "print the notification a stack would send (subject, email, JSON and SMS bodies, attributes) for a sample account or --account FILE", runPreview},
 	{"render", "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)", runRender},
+	{"scan", "scan the account the AWS credentials reach for stale, unused and root access keys, with the function's own rules (exit 3 when something is found)", runScan},
 	{"validate", "check a stack's settings (Pulumi.NAME.yaml) with the program's own code", runValidate},
 }
 
