@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -239,4 +240,16 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(5000*b.N)/time.Since(start).Seconds(), "users/s")
+}
+
+func TestScanProgressOnTerminal(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 50)
+	old := scanIsTerminal
+	scanIsTerminal = func(io.Writer) bool { return true }
+	t.Cleanup(func() { scanIsTerminal = old })
+	status, _, stderr := scanCLI(t.Context(), "--format", "json")
+	if want := "\rkeyage scan: 50 users listed, 50 checked\n"; status != exitFindings || !strings.HasSuffix(stderr, want) || !strings.HasPrefix(stderr, "\rkeyage scan: ") {
+		t.Errorf("scan on a terminal = %d, stderr %q; want progress lines ending %q", status, stderr, want)
+	}
 }
