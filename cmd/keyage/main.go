@@ -87,7 +87,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "keyage <command> -h" for a command's flags. Example: keyage validate --stack dev`)
-	fmt.Fprintln(w, "Exit status: 0 done, 1 the stack or its settings are invalid, 2 the command line is wrong.")
+	fmt.Fprintln(w, "Exit status: 0 done, 1 the stack or its settings are invalid, 2 the command line is wrong;")
+	fmt.Fprintln(w, "scan (which reads the account with your AWS credentials): 3 findings, 1 the scan could not complete.")
 }
 
 // stackFlags are the flags of every command that reads a stack: --stack NAME and --dir DIR.

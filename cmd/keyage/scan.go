@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -48,8 +50,12 @@ var scanIsTerminal = func(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// scanAccount is what the report names as the account: the scan does not call STS.
-const scanAccount = "this account"
+// scanClock is the scan's "now"; tests fix it.
+var scanClock = time.Now
+
+// unknownAccount is what the report names as the account when no user was listed: the account
+// ID comes from the listed users' ARNs, sparing an STS call (and permission).
+const unknownAccount = "(no user listed)"
 
 // scanIAM lists the IAM calls a scan makes: the consumer-side view of *iam.Client.
 type scanIAM interface {
@@ -135,7 +141,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		progress = stderr
 	}
 	policy := settings.Policy()
-	now := time.Now().UTC().Truncate(time.Second)
+	now := scanClock().UTC().Truncate(time.Second)
 	res, err := scan(ctx, iam.NewFromConfig(cfg), policy, settings.MaxConcurrency, now, progress)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -157,7 +163,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		root := agecheck.CheckRoot(res.root)
 		summary.Root = &root
 	}
-	report, err := agecheck.NewReport(summary, policy, scanAccount, now)
+	report, err := agecheck.NewReport(summary, policy, cmp.Or(res.account, unknownAccount), now)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage scan: %v\n", err)
 		return exitScanFailed
@@ -247,8 +253,9 @@ func writeFindingsCSV(w io.Writer, findings []agecheck.Finding) error {
 
 // scanResult is what a scan read from IAM.
 type scanResult struct {
-	users []agecheck.UserKeys
-	root  *agecheck.AccountSummary // nil unless asked for
+	users   []agecheck.UserKeys
+	account string                   // from the first listed user's ARN; "" when no user was listed
+	root    *agecheck.AccountSummary // nil unless asked for
 }
 
 // scan lists every user (ListUsers), then, with at most concurrency users in flight, each
@@ -312,6 +319,11 @@ list:
 			break
 		}
 		for _, u := range page.Users {
+			if res.account == "" {
+				if a, err := arn.Parse(aws.ToString(u.Arn)); err == nil {
+					res.account = a.AccountID
+				}
+			}
 			mu.Lock()
 			i := len(res.users)
 			res.users = append(res.users, agecheck.UserKeys{})

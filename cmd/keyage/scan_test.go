@@ -253,3 +253,49 @@ func TestScanProgressOnTerminal(t *testing.T) {
 		t.Errorf("scan on a terminal = %d, stderr %q; want progress lines ending %q", status, stderr, want)
 	}
 }
+
+// readmeAccount is the account of the README's `keyage scan` example, scanned at 2026-12-01.
+func readmeAccount(t *testing.T) {
+	f := fakeAccount(t)
+	date := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	f.SetUsers([]lambdatest.User{
+		{Name: "alice", Keys: []lambdatest.Key{{ID: "AKIAIOSFODNN7EXAMPLE", Status: "Active", Created: date("2026-05-01")}}},
+		{Name: "bob", Keys: []lambdatest.Key{{ID: "AKIAI44QH8DHBEXAMPLE", Status: "Active", Created: date("2026-10-01")}}},
+		{Name: "carol", Error: &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied",
+			Message: "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: iam:ListAccessKeys"}},
+		{Name: "dave", Keys: []lambdatest.Key{{ID: "AKIAJ5Q7R2EXAMPLEKEY", Status: "Active", Created: date("2026-11-20")}}},
+	}, 0)
+	f.SetLastUsed("AKIAIOSFODNN7EXAMPLE", lambdatest.KeyLastUsed{UserName: "alice", Date: date("2026-11-28"), ServiceName: "s3", Region: "eu-west-1"})
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+	old := scanClock
+	scanClock = func() time.Time { return date("2026-12-01").Add(8 * time.Hour) }
+	t.Cleanup(func() { scanClock = old })
+}
+
+// TestScanREADMEExample checks that the README's `keyage scan` example is the command's output.
+func TestScanREADMEExample(t *testing.T) {
+	readmeAccount(t)
+	status, stdout, stderr := scanCLI(t.Context())
+	if status != exitFindings {
+		t.Fatalf("status %d, want 3; stderr %q", status, stderr)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- scan example output -->\n```text\n", "```\n<!-- end scan example output -->"
+	text := string(readme)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README has no block between %q and %q; the output is:\n%s", begin, end, stdout)
+	}
+	if got := text[i+len(begin) : j]; got != stdout {
+		t.Errorf("README's scan example output differs from the output; the output is:\n%s", stdout)
+	}
+}
