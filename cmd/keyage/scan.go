@@ -67,6 +67,40 @@ type scanIAM interface {
 
 var _ scanIAM = (*iam.Client)(nil)
 
+// limitedIAM makes every call of its scanIAM take one of slots, so that at most cap(slots) IAM
+// calls are in flight, ListUsers pages included: the stack's maxConcurrency.
+type limitedIAM struct {
+	scanIAM
+	slots chan struct{}
+}
+
+func call[In, Out any](ctx context.Context, slots chan struct{}, f func(context.Context, In, ...func(*iam.Options)) (Out, error), in In, optFns []func(*iam.Options)) (Out, error) {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		var zero Out
+		return zero, ctx.Err()
+	}
+	defer func() { <-slots }()
+	return f(ctx, in, optFns...)
+}
+
+func (l limitedIAM) ListUsers(ctx context.Context, in *iam.ListUsersInput, optFns ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.ListUsers, in, optFns)
+}
+
+func (l limitedIAM) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, optFns ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.ListAccessKeys, in, optFns)
+}
+
+func (l limitedIAM) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.GetAccessKeyLastUsed, in, optFns)
+}
+
+func (l limitedIAM) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.GetAccountSummary, in, optFns)
+}
+
 // runScan implements `keyage scan`.
 func runScan(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -258,7 +292,7 @@ type scanResult struct {
 	root    *agecheck.AccountSummary // nil unless asked for
 }
 
-// scan lists every user (ListUsers), then, with at most concurrency users in flight, each
+// scan lists every user (ListUsers), then, with at most concurrency IAM calls in flight, each
 // user's keys (ListAccessKeys) and the last use of the keys agecheck.NeedsLastUsed names
 // (GetAccessKeyLastUsed), and GetAccountSummary when the policy checks root keys. A user whose
 // keys cannot be read is unchecked with its error; one that no longer exists (NoSuchEntity) is
@@ -267,6 +301,8 @@ type scanResult struct {
 // checked, rewritten in place.
 func scan(ctx context.Context, client scanIAM, p agecheck.Policy, concurrency int, now time.Time, progress io.Writer) (scanResult, error) {
 	var res scanResult
+	concurrency = max(concurrency, 1)
+	client = limitedIAM{client, make(chan struct{}, concurrency)}
 	if p.CheckRootKeys {
 		out, err := client.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 		switch {
@@ -298,7 +334,7 @@ func scan(ctx context.Context, client scanIAM, p agecheck.Policy, concurrency in
 	jobs := make(chan job)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range max(concurrency, 1) {
+	for range concurrency {
 		wg.Go(func() {
 			for j := range jobs {
 				u := readUser(ctx, client, j.name, p, now)
@@ -360,16 +396,16 @@ func readUser(ctx context.Context, client scanIAM, name string, p agecheck.Polic
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			if code := errorCode(err); code == "NoSuchEntity" {
+			code := errorCode(err)
+			if code == "NoSuchEntity" { // deleted after ListUsers listed it
 				return agecheck.UserKeys{UserName: name, Deleted: true}
-			} else {
-				cause := err.Error()
-				var ae smithy.APIError
-				if errors.As(err, &ae) {
-					cause = ae.ErrorMessage()
-				}
-				return agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: "Iam." + code, Cause: cause}}
 			}
+			cause := err.Error()
+			var ae smithy.APIError
+			if errors.As(err, &ae) {
+				cause = ae.ErrorMessage()
+			}
+			return agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: "Iam." + code, Cause: cause}}
 		}
 		for _, k := range page.AccessKeyMetadata {
 			ak := agecheck.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), UserName: name}

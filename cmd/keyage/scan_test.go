@@ -178,6 +178,11 @@ func TestScanNoFinding(t *testing.T) {
 	if status != exitOK || !strings.Contains(stdout, `"publish": false`) {
 		t.Errorf("scan = %d, %q, %q; want 0 and publish false", status, stdout, stderr)
 	}
+	// GetAccountSummary failing leaves the root user unchecked, never compliant.
+	f.SetAccountSummary(nil, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no iam:GetAccountSummary"})
+	if status, stdout, _ := scanCLI(t.Context(), "--format", "json"); status != exitFindings || !strings.Contains(stdout, `"status": "unchecked"`) {
+		t.Errorf("scan with GetAccountSummary denied = %d, %q; want 3 and the root unchecked", status, stdout)
+	}
 	// A root key alone is a finding.
 	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 1}, nil)
 	if status, stdout, _ := scanCLI(t.Context()); status != exitFindings || !strings.Contains(stdout, "root") {
@@ -297,5 +302,21 @@ func TestScanREADMEExample(t *testing.T) {
 	}
 	if got := text[i+len(begin) : j]; got != stdout {
 		t.Errorf("README's scan example output differs from the output; the output is:\n%s", stdout)
+	}
+}
+
+// TestScanConcurrency checks that the stack's maxConcurrency bounds the IAM calls in flight,
+// ListUsers pages included, and that the scan uses it.
+func TestScanConcurrency(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 120)
+	f.SetDelay(2 * time.Millisecond)
+	dir := writeStack(t, "c", "config:\n  keyage:maxConcurrency: 4\n  keyage:subscriptions:\n    - protocol: email\n      endpoint: sec@example.com\n")
+	status, _, stderr := scanCLI(t.Context(), "--stack", "c", "--dir", dir, "--format", "json")
+	if status != exitFindings {
+		t.Fatalf("status %d, stderr %q", status, stderr)
+	}
+	if got := f.MaxInFlight(); got != 4 {
+		t.Errorf("%d IAM calls in flight at most, want maxConcurrency, 4", got)
 	}
 }

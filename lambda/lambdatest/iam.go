@@ -34,7 +34,8 @@ type IAMError struct {
 type LastUsedFunc func(keyID string) (KeyLastUsed, *IAMError)
 
 // IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
-// GetAccessKeyLastUsed, the one call the function makes. Point the function at it with
+// GetAccessKeyLastUsed, the one call the function makes, and for ListUsers, ListAccessKeys and
+// GetAccountSummary, which `keyage scan` makes too (iamaccount.go). Point the function at it with
 // AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Its answers come from SetLastUsed and
 // SetError (NewIAM), where keys it knows nothing of are answered as never used, or from a
 // LastUsedFunc (NewIAMFunc). It is safe for concurrent use.
@@ -56,6 +57,9 @@ type IAM struct {
 	summaryErr *IAMError
 	throttle   map[string]int // action -> requests still to throttle
 	requests   map[string]int // action -> requests received
+	inFlight   int            // requests being answered
+	maxFlight  int            // the most requests answered at once
+	delay      time.Duration  // SetDelay
 }
 
 // NewIAM starts a fake IAM endpoint answering from SetLastUsed and SetError; it is closed when
@@ -144,6 +148,17 @@ type getAccessKeyLastUsedResponse struct {
 }
 
 func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
+	f.mu.Lock()
+	f.inFlight++
+	f.maxFlight = max(f.maxFlight, f.inFlight)
+	delay := f.delay
+	f.mu.Unlock()
+	time.Sleep(delay)
+	defer func() {
+		f.mu.Lock()
+		f.inFlight--
+		f.mu.Unlock()
+	}()
 	if req.Method != http.MethodPost {
 		f.writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
 		return

@@ -67,6 +67,21 @@ func (f *IAM) Requests(action string) int {
 	return f.requests[action]
 }
 
+// SetDelay makes the fake wait d before answering each request, so that concurrent callers
+// overlap (MaxInFlight).
+func (f *IAM) SetDelay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
+}
+
+// MaxInFlight returns the most requests the fake was answering at once.
+func (f *IAM) MaxInFlight() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxFlight
+}
+
 // throttled counts a request of action and reports whether it is to be throttled.
 func (f *IAM) throttled(action string) bool {
 	f.mu.Lock()
