@@ -35,6 +35,7 @@ var commands = []command{
 	{"deployer-policy", "print the IAM policy the identity running `pulumi up` needs for a stack, derived from what the program registers", runDeployerPolicy},
 	{"preview", "print the notification a stack would send (subject, email, JSON and SMS bodies, attributes) for a sample account or --account FILE", runPreview},
 	{"render", "print every resource `pulumi up` would register for a stack, with its inputs, as JSON (runs the program under mocks)", runRender},
+	{"scan", "scan the account the AWS credentials reach for stale, unused and root access keys, with the function's own rules (exit 3 when something is found)", runScan},
 	{"validate", "check a stack's settings (Pulumi.NAME.yaml) with the program's own code", runValidate},
 }
 
@@ -86,7 +87,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "keyage <command> -h" for a command's flags. Example: keyage validate --stack dev`)
-	fmt.Fprintln(w, "Exit status: 0 done, 1 the stack or its settings are invalid, 2 the command line is wrong.")
+	fmt.Fprintln(w, "Exit status: 0 done, 1 the stack or its settings are invalid, 2 the command line is wrong;")
+	fmt.Fprintln(w, "scan (which reads the account with your AWS credentials): 3 findings, 1 the scan could not complete.")
 }
 
 // stackFlags are the flags of every command that reads a stack: --stack NAME and --dir DIR.

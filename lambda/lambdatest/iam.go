@@ -34,7 +34,8 @@ type IAMError struct {
 type LastUsedFunc func(keyID string) (KeyLastUsed, *IAMError)
 
 // IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
-// GetAccessKeyLastUsed, the one call the function makes. Point the function at it with
+// GetAccessKeyLastUsed, the one call the function makes, and for ListUsers, ListAccessKeys and
+// GetAccountSummary, which `keyage scan` makes too (iamaccount.go). Point the function at it with
 // AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Its answers come from SetLastUsed and
 // SetError (NewIAM), where keys it knows nothing of are answered as never used, or from a
 // LastUsedFunc (NewIAMFunc). It is safe for concurrent use.
@@ -47,6 +48,18 @@ type IAM struct {
 	lastUsed map[string]KeyLastUsed
 	errs     map[string]IAMError
 	calls    []string // the AccessKeyId of every GetAccessKeyLastUsed call, in order
+
+	// The account ListUsers, ListAccessKeys and GetAccountSummary answer from (iamaccount.go).
+	users      []User
+	userIndex  map[string]int
+	pageSize   int
+	summary    map[string]int
+	summaryErr *IAMError
+	throttle   map[string]int // action -> requests still to throttle
+	requests   map[string]int // action -> requests received
+	inFlight   int            // requests being answered
+	maxFlight  int            // the most requests answered at once
+	delay      time.Duration  // SetDelay
 }
 
 // NewIAM starts a fake IAM endpoint answering from SetLastUsed and SetError; it is closed when
@@ -135,6 +148,17 @@ type getAccessKeyLastUsedResponse struct {
 }
 
 func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
+	f.mu.Lock()
+	f.inFlight++
+	f.maxFlight = max(f.maxFlight, f.inFlight)
+	delay := f.delay
+	f.mu.Unlock()
+	time.Sleep(delay)
+	defer func() {
+		f.mu.Lock()
+		f.inFlight--
+		f.mu.Unlock()
+	}()
 	if req.Method != http.MethodPost {
 		f.writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
 		return
@@ -144,9 +168,11 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	action := req.PostForm.Get("Action")
-	if action != "GetAccessKeyLastUsed" {
+	switch action {
+	case "GetAccessKeyLastUsed", "ListUsers", "ListAccessKeys", "GetAccountSummary":
+	default:
 		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",
-			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed only, not %q", action)})
+			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed, ListUsers, ListAccessKeys and GetAccountSummary, not %q", action)})
 		return
 	}
 	if v := req.PostForm.Get("Version"); v != "2010-05-08" {
@@ -155,6 +181,21 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Header.Get("Authorization") == "" {
 		f.writeError(w, IAMError{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "request is not signed"})
+		return
+	}
+	if f.throttled(action) {
+		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "Throttling", Message: "Rate exceeded"})
+		return
+	}
+	switch action {
+	case "ListUsers":
+		f.serveListUsers(w, req)
+		return
+	case "ListAccessKeys":
+		f.serveListAccessKeys(w, req)
+		return
+	case "GetAccountSummary":
+		f.serveGetAccountSummary(w)
 		return
 	}
 	keyID := req.PostForm.Get("AccessKeyId")

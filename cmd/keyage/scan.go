@@ -1,0 +1,444 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+// Exit statuses of `keyage scan` beyond exitOK and exitUsage.
+const (
+	exitScanFailed = 1 // the scan could not complete (credentials, ListUsers, Ctrl-C)
+	exitFindings   = 3 // something was found, or some user's keys could not be read
+)
+
+// scanFormats are the values of `keyage scan --format`.
+var scanFormats = []string{"table", "json", "csv"}
+
+// scanAWSOptions are extra options for LoadDefaultConfig: tests set a retryer without backoff.
+var scanAWSOptions []func(*awsconfig.LoadOptions) error
+
+// scanIsTerminal reports whether w is a terminal, for progress; tests replace it.
+var scanIsTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// scanClock is the scan's "now"; tests fix it.
+var scanClock = time.Now
+
+// unknownAccount is what the report names as the account when no user was listed: the account
+// ID comes from the listed users' ARNs, sparing an STS call (and permission).
+const unknownAccount = "(no user listed)"
+
+// scanIAM lists the IAM calls a scan makes: the consumer-side view of *iam.Client.
+type scanIAM interface {
+	iam.ListUsersAPIClient
+	iam.ListAccessKeysAPIClient
+	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+	GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
+}
+
+var _ scanIAM = (*iam.Client)(nil)
+
+// limitedIAM makes every call of its scanIAM take one of slots, so that at most cap(slots) IAM
+// calls are in flight, ListUsers pages included: the stack's maxConcurrency.
+type limitedIAM struct {
+	scanIAM
+	slots chan struct{}
+}
+
+func call[In, Out any](ctx context.Context, slots chan struct{}, f func(context.Context, In, ...func(*iam.Options)) (Out, error), in In, optFns []func(*iam.Options)) (Out, error) {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		var zero Out
+		return zero, ctx.Err()
+	}
+	defer func() { <-slots }()
+	return f(ctx, in, optFns...)
+}
+
+func (l limitedIAM) ListUsers(ctx context.Context, in *iam.ListUsersInput, optFns ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.ListUsers, in, optFns)
+}
+
+func (l limitedIAM) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, optFns ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.ListAccessKeys, in, optFns)
+}
+
+func (l limitedIAM) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.GetAccessKeyLastUsed, in, optFns)
+}
+
+func (l limitedIAM) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.GetAccountSummary, in, optFns)
+}
+
+// runScan implements `keyage scan`.
+func runScan(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return scanCommand(ctx, args, stdout, stderr)
+}
+
+func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const synopsis = "scan [--stack NAME] [--dir DIR] [--profile P] [--region R] [--format table|json|csv] [--output FILE]"
+	var sf stackFlags
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&sf.stack, "stack", "", "the stack whose Pulumi.NAME.yaml holds the policy (default: the default settings)")
+	fs.StringVar(&sf.dir, "dir", "", "the project directory holding Pulumi.yaml (default: found upwards from the working directory)")
+	profile := fs.String("profile", "", "the AWS shared-config profile (default: the standard credential chain)")
+	region := fs.String("region", "", "the AWS region to send IAM calls to (default: from the environment or profile)")
+	format := fs.String("format", "table", "the output: "+strings.Join(scanFormats, ", "))
+	output := fs.String("output", "", "write the output to FILE instead of standard output")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: keyage %s\n\nExit status: 0 no finding, 3 findings or unchecked users, 1 the scan could not complete, 2 wrong command line.\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "keyage scan: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return exitUsage
+	}
+	if !slices.Contains(scanFormats, *format) {
+		fmt.Fprintf(stderr, "keyage scan: --format %q: want one of %s\n", *format, strings.Join(scanFormats, ", "))
+		return exitUsage
+	}
+	settings := config.Defaults()
+	if sf.stack != "" {
+		if sf.dir == "" {
+			dir, err := findProjectDir()
+			if err != nil {
+				fmt.Fprintf(stderr, "keyage scan: %v\n", err)
+				return exitUsage
+			}
+			sf.dir = dir
+		}
+		checked, ok := loadSettings(sf, stderr)
+		if !ok {
+			return exitScanFailed
+		}
+		settings = checked.Settings()
+	}
+
+	opts := append([]func(*awsconfig.LoadOptions) error(nil), scanAWSOptions...)
+	if *profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(*profile))
+	}
+	if *region != "" {
+		opts = append(opts, awsconfig.WithRegion(*region))
+	}
+	// The standard credential chain (environment, shared config and SSO profiles) and the SDK's
+	// standard retryer, which retries throttling errors (Throttling) with backoff:
+	// https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-retries-timeouts.html
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "keyage scan: load the AWS configuration: %v\n", err)
+		return exitScanFailed
+	}
+	var progress io.Writer
+	if scanIsTerminal(stderr) {
+		progress = stderr
+	}
+	policy := settings.Policy()
+	now := scanClock().UTC().Truncate(time.Second)
+	res, err := scan(ctx, iam.NewFromConfig(cfg), policy, settings.MaxConcurrency, now, progress)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "keyage scan: interrupted: the scan did not complete")
+		} else {
+			fmt.Fprintf(stderr, "keyage scan: %v\n", err)
+		}
+		return exitScanFailed
+	}
+	summary, err := agecheck.Check(res.users, policy, now)
+	if err == nil {
+		summary, err = agecheck.Merge(nil, []agecheck.Summary{summary})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "keyage scan: %v\n", err)
+		return exitScanFailed
+	}
+	if policy.CheckRootKeys {
+		root := agecheck.CheckRoot(res.root)
+		summary.Root = &root
+	}
+	report, err := agecheck.NewReport(summary, policy, cmp.Or(res.account, unknownAccount), now)
+	if err != nil {
+		fmt.Fprintf(stderr, "keyage scan: %v\n", err)
+		return exitScanFailed
+	}
+
+	out := stdout
+	if *output != "" {
+		f, err := os.Create(*output)
+		if err != nil {
+			fmt.Fprintf(stderr, "keyage scan: --output: %v\n", err)
+			return exitScanFailed
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := writeScan(out, *format, summary, report); err != nil {
+		fmt.Fprintf(stderr, "keyage scan: write the output: %v\n", err)
+		return exitScanFailed
+	}
+	if *output != "" {
+		if err := out.(*os.File).Close(); err != nil {
+			fmt.Fprintf(stderr, "keyage scan: --output: %v\n", err)
+			return exitScanFailed
+		}
+	}
+	if report.Publish {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// writeScan prints the result: table the email body, json the JSON ("default") body, csv one
+// row per finding. With nothing to report, table says so and json is {"publish": false, "counts": ...}.
+func writeScan(w io.Writer, format string, s agecheck.Summary, r agecheck.Report) error {
+	if format == "csv" {
+		return writeFindingsCSV(w, s.Findings)
+	}
+	if !r.Publish {
+		if format == "json" {
+			b, err := json.MarshalIndent(map[string]any{"publish": false, "counts": s.Counts}, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(w, "%s\n", b)
+			return err
+		}
+		_, err := fmt.Fprintf(w, "No finding: %d users, %d compliant active keys, %d keys of exempt users, %d inactive keys, %d users deleted during the scan.\n",
+			s.Users, s.Compliant, s.Exempt, s.Inactive, s.Deleted)
+		return err
+	}
+	var bodies struct {
+		Default string `json:"default"`
+		Email   string `json:"email"`
+	}
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		return fmt.Errorf("decode the report's message: %w", err)
+	}
+	if format == "json" {
+		var v any
+		if err := json.Unmarshal([]byte(bodies.Default), &v); err != nil {
+			return fmt.Errorf("decode the JSON body: %w", err)
+		}
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "Subject: %s\n\n%s", r.Subject, bodies.Email)
+	return err
+}
+
+// scanCSVHeader is the header row of --format csv.
+var scanCSVHeader = []string{"userName", "accessKeyId", "severity", "kinds", "ageDays", "createDate", "lastUsedDate", "lastUsedService", "lastUsedRegion"}
+
+func writeFindingsCSV(w io.Writer, findings []agecheck.Finding) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(scanCSVHeader)
+	for _, f := range findings {
+		_ = cw.Write([]string{f.UserName, f.AccessKeyID, f.Severity, strings.Join(f.Kinds, " "), strconv.Itoa(f.AgeDays),
+			f.CreateDate.String(), f.LastUsedDate.String(), f.LastUsedService, f.LastUsedRegion})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// scanResult is what a scan read from IAM.
+type scanResult struct {
+	users   []agecheck.UserKeys
+	account string                   // from the first listed user's ARN; "" when no user was listed
+	root    *agecheck.AccountSummary // nil unless asked for
+}
+
+// scan lists every user (ListUsers), then, with at most concurrency IAM calls in flight, each
+// user's keys (ListAccessKeys) and the last use of the keys agecheck.NeedsLastUsed names
+// (GetAccessKeyLastUsed), and GetAccountSummary when the policy checks root keys. A user whose
+// keys cannot be read is unchecked with its error; one that no longer exists (NoSuchEntity) is
+// deleted. A failed last-used lookup leaves the key's last use unknown. Only ListUsers failing,
+// or ctx ending, fails the scan. When progress is not nil, it gets a line of users listed and
+// checked, rewritten in place.
+func scan(ctx context.Context, client scanIAM, p agecheck.Policy, concurrency int, now time.Time, progress io.Writer) (scanResult, error) {
+	var res scanResult
+	concurrency = max(concurrency, 1)
+	client = limitedIAM{client, make(chan struct{}, concurrency)}
+	if p.CheckRootKeys {
+		out, err := client.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+		switch {
+		case ctx.Err() != nil:
+			return res, ctx.Err()
+		case err != nil:
+			res.root = &agecheck.AccountSummary{Error: errorCode(err), Cause: err.Error()}
+		default:
+			m := make(map[string]int, len(out.SummaryMap))
+			for k, v := range out.SummaryMap {
+				m[k] = int(v)
+			}
+			res.root = &agecheck.AccountSummary{SummaryMap: m}
+		}
+	}
+
+	var listed, checked atomic.Int64
+	show := func() {
+		if progress != nil {
+			fmt.Fprintf(progress, "\rkeyage scan: %d users listed, %d checked", listed.Load(), checked.Load())
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		i    int
+		name string
+	}
+	jobs := make(chan job)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for j := range jobs {
+				u := readUser(ctx, client, j.name, p, now)
+				mu.Lock()
+				res.users[j.i] = u
+				mu.Unlock()
+				checked.Add(1)
+			}
+		})
+	}
+	var listErr error
+	pages := iam.NewListUsersPaginator(client, &iam.ListUsersInput{})
+list:
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			listErr = fmt.Errorf("list users: %w", err)
+			break
+		}
+		for _, u := range page.Users {
+			if res.account == "" {
+				if a, err := arn.Parse(aws.ToString(u.Arn)); err == nil {
+					res.account = a.AccountID
+				}
+			}
+			mu.Lock()
+			i := len(res.users)
+			res.users = append(res.users, agecheck.UserKeys{})
+			mu.Unlock()
+			listed.Add(1)
+			select {
+			case jobs <- job{i, aws.ToString(u.UserName)}:
+			case <-ctx.Done():
+				listErr = ctx.Err()
+				break list
+			}
+		}
+		show()
+	}
+	close(jobs)
+	wg.Wait()
+	show()
+	if progress != nil {
+		fmt.Fprintln(progress)
+	}
+	if listErr == nil {
+		listErr = ctx.Err()
+	}
+	if listErr != nil {
+		return scanResult{}, listErr
+	}
+	return res, nil
+}
+
+// readUser reads one user's keys and the last use of those that need it.
+func readUser(ctx context.Context, client scanIAM, name string, p agecheck.Policy, now time.Time) agecheck.UserKeys {
+	u := agecheck.UserKeys{UserName: name}
+	pages := iam.NewListAccessKeysPaginator(client, &iam.ListAccessKeysInput{UserName: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			code := errorCode(err)
+			if code == "NoSuchEntity" { // deleted after ListUsers listed it
+				return agecheck.UserKeys{UserName: name, Deleted: true}
+			}
+			cause := err.Error()
+			var ae smithy.APIError
+			if errors.As(err, &ae) {
+				cause = ae.ErrorMessage()
+			}
+			return agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: "Iam." + code, Cause: cause}}
+		}
+		for _, k := range page.AccessKeyMetadata {
+			ak := agecheck.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), UserName: name}
+			if k.CreateDate != nil {
+				ak.CreateDate = agecheck.ParseTimestamp(k.CreateDate.UTC().Format(time.RFC3339))
+			}
+			u.Keys = append(u.Keys, ak)
+		}
+	}
+	for i := range u.Keys {
+		k := &u.Keys[i]
+		if !agecheck.NeedsLastUsed(*k, p, now) {
+			continue
+		}
+		out, err := client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(k.AccessKeyID)})
+		if err != nil || out.AccessKeyLastUsed == nil {
+			continue // unknown: Check never reports it as unused
+		}
+		lu := out.AccessKeyLastUsed
+		last := agecheck.LastUsed{ServiceName: aws.ToString(lu.ServiceName), Region: aws.ToString(lu.Region)}
+		if lu.LastUsedDate != nil {
+			last.Date = lu.LastUsedDate.UTC()
+		}
+		k.LastUsed = &last
+	}
+	return u
+}
+
+// errorCode is the AWS error code of err ("Unknown" when it has none).
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "Unknown"
+}

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
+)
+
+// fakeAccount starts a fake IAM endpoint and points the AWS SDK at it with static test
+// credentials and a standard retryer without backoff (the retries, not the waits, are tested).
+func fakeAccount(t testing.TB) *lambdatest.IAM {
+	t.Helper()
+	f := lambdatest.NewIAM(t)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_IAM":        f.URL,
+		"AWS_ENDPOINT_URL":            "",
+		"AWS_ACCESS_KEY_ID":           "AKIAIOSFODNN7EXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		t.Setenv(k, v)
+	}
+	old := scanAWSOptions
+	scanAWSOptions = []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			o.RateLimiter = ratelimit.None
+		})
+	})}
+	t.Cleanup(func() { scanAWSOptions = old })
+	return f
+}
+
+func keyID(n int) string { return fmt.Sprintf("AKIA%016d", n) }
+
+// scanCLI runs `keyage scan args...` and returns its status, stdout and stderr.
+func scanCLI(ctx context.Context, args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	status := scanCommand(ctx, args, &stdout, &stderr)
+	return status, stdout.String(), stderr.String()
+}
+
+var scanNow = time.Now().UTC()
+
+func daysAgo(d int) time.Time { return scanNow.Add(-time.Duration(d) * 24 * time.Hour) }
+
+// mixedAccount is 2,000 users with pages of 7: every 100th user has a key 200 days old
+// last used 10 days ago (stale), every 100th+1 one a 60-day-old key never used (unused under
+// the defaults), user 5 is denied, user 6 deleted after ListUsers listed it; the rest have
+// one fresh key.
+func mixedAccount(f *lambdatest.IAM, n int) {
+	users := make([]lambdatest.User, n)
+	for i := range users {
+		u := lambdatest.User{Name: fmt.Sprintf("user-%04d", i)}
+		switch {
+		case i == 5:
+			u.Error = &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "not authorized to perform iam:ListAccessKeys"}
+		case i == 6:
+			u.Error = &lambdatest.IAMError{Status: http.StatusNotFound, Code: "NoSuchEntity", Message: "The user with name user-0006 cannot be found."}
+		case i%100 == 0:
+			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(200)}}
+			f.SetLastUsed(keyID(i), lambdatest.KeyLastUsed{UserName: u.Name, Date: daysAgo(10), ServiceName: "s3", Region: "us-east-1"})
+		case i%100 == 1:
+			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(60)}}
+		default:
+			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(3)}}
+		}
+		users[i] = u
+	}
+	f.SetUsers(users, 7)
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0, "Users": n}, nil)
+}
+
+func TestScanJSON(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 2000)
+	f.Throttle("ListUsers", 2)
+	f.Throttle("ListAccessKeys", 3)
+	status, stdout, stderr := scanCLI(t.Context(), "--format", "json")
+	if status != exitFindings {
+		t.Fatalf("status %d, want %d (findings); stderr %q", status, exitFindings, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr %q, want nothing when it is not a terminal", stderr)
+	}
+	var body struct {
+		Severity string
+		Kinds    []string
+		Root     struct{ Status string }
+		Counts   struct{ Users, Stale, Unused, Unchecked, Deleted, Compliant int }
+		Findings []struct {
+			UserName string
+			Kinds    []string
+		}
+		UncheckedUsers []struct{ UserName, Error, Cause string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &body); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	c := body.Counts
+	if c.Users != 2000 || c.Stale != 20 || c.Unused != 20 || c.Unchecked != 1 || c.Deleted != 1 || c.Compliant != 2000-40-2 {
+		t.Errorf("counts %+v, want 2000 users, 20 stale, 20 unused, 1 unchecked, 1 deleted, 1958 compliant", c)
+	}
+	if len(body.UncheckedUsers) != 1 || body.UncheckedUsers[0].UserName != "user-0005" || !strings.Contains(body.UncheckedUsers[0].Error, "AccessDenied") {
+		t.Errorf("unchecked users %+v, want user-0005 denied", body.UncheckedUsers)
+	}
+	if body.Root.Status != "absent" || body.Severity != "stale" || len(body.Findings) != 40 {
+		t.Errorf("root %q, severity %q, %d findings; want absent, stale, 40", body.Root.Status, body.Severity, len(body.Findings))
+	}
+	// Every user listed once (2000/7 pages, two throttled), every user's keys asked for once
+	// beyond the throttled requests, and last use only for the keys that need it.
+	if got, want := f.Requests("ListUsers"), (2000+6)/7+2; got != want {
+		t.Errorf("%d ListUsers requests, want %d", got, want)
+	}
+	if got, want := f.Requests("ListAccessKeys"), 2000+3; got != want {
+		t.Errorf("%d ListAccessKeys requests, want %d", got, want)
+	}
+	if got := len(f.Calls()); got != 40 {
+		t.Errorf("%d GetAccessKeyLastUsed calls, want 40 (the stale and the 60-day-old keys)", got)
+	}
+}
+
+func TestScanTableAndCSV(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 300)
+	status, stdout, stderr := scanCLI(t.Context())
+	if status != exitFindings || !strings.HasPrefix(stdout, "Subject: ") || !strings.Contains(stdout, "user-0100") || !strings.Contains(stdout, "user-0005") {
+		t.Errorf("scan = %d, %q, %q; want 3 and the email with user-0100 and unchecked user-0005", status, stdout, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "findings.csv")
+	status, stdout, stderr = scanCLI(t.Context(), "--format", "csv", "--output", out)
+	if status != exitFindings || stdout != "" {
+		t.Fatalf("scan --format csv --output = %d, %q, %q; want 3 and nothing on stdout", status, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+6 || strings.Join(rows[0], ",") != strings.Join(scanCSVHeader, ",") {
+		t.Fatalf("csv rows %q, want the header and 6 findings", rows)
+	}
+	if r := rows[1]; r[0] != "user-0000" || r[1] != keyID(0) || r[2] != "stale" || r[3] != "stale" || r[4] != "200" || r[7] != "s3" {
+		t.Errorf("first row %q, want user-0000's stale key, 200 days, last used by s3", r)
+	}
+}
+
+func TestScanNoFinding(t *testing.T) {
+	f := fakeAccount(t)
+	f.SetUsers([]lambdatest.User{{Name: "alice", Keys: []lambdatest.Key{{ID: keyID(1), Status: "Active", Created: daysAgo(1)}}}}, 0)
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+	status, stdout, stderr := scanCLI(t.Context(), "--format", "json")
+	if status != exitOK || !strings.Contains(stdout, `"publish": false`) {
+		t.Errorf("scan = %d, %q, %q; want 0 and publish false", status, stdout, stderr)
+	}
+	// GetAccountSummary failing leaves the root user unchecked, never compliant.
+	f.SetAccountSummary(nil, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no iam:GetAccountSummary"})
+	if status, stdout, _ := scanCLI(t.Context(), "--format", "json"); status != exitFindings || !strings.Contains(stdout, `"status": "unchecked"`) {
+		t.Errorf("scan with GetAccountSummary denied = %d, %q; want 3 and the root unchecked", status, stdout)
+	}
+	// A root key alone is a finding.
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 1}, nil)
+	if status, stdout, _ := scanCLI(t.Context()); status != exitFindings || !strings.Contains(stdout, "root") {
+		t.Errorf("scan with a root key = %d, %q; want 3 and the root finding", status, stdout)
+	}
+}
+
+func TestScanFails(t *testing.T) {
+	f := fakeAccount(t)
+	f.SetUsers(nil, 0)
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+	f.Throttle("ListUsers", 1000) // beyond the standard retryer's attempts
+	status, _, stderr := scanCLI(t.Context())
+	if status != exitScanFailed || !strings.Contains(stderr, "list users") || !strings.Contains(stderr, "Throttling") {
+		t.Errorf("scan with ListUsers always throttled = %d, %q; want 1 and the error", status, stderr)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	status, _, stderr = scanCLI(ctx)
+	if status != exitScanFailed || !strings.Contains(stderr, "interrupted") {
+		t.Errorf("scan interrupted = %d, %q; want 1 and interrupted", status, stderr)
+	}
+}
+
+func TestScanUsage(t *testing.T) {
+	for _, args := range [][]string{{"--format", "xml"}, {"extra"}, {"--nope"}} {
+		status, _, stderr := scanCLI(t.Context(), args...)
+		if status != exitUsage || stderr == "" {
+			t.Errorf("scan %q = %d, %q; want 2 and why", args, status, stderr)
+		}
+	}
+	if _, _, stderr := scanCLI(t.Context(), "--format", "xml"); !strings.Contains(stderr, `--format "xml": want one of table, json, csv`) {
+		t.Errorf("stderr %q, want the setting, the value and what is allowed", stderr)
+	}
+}
+
+func TestScanStackPolicy(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 300)
+	// Pulumi.prod.yaml's policy, not the defaults, judges the keys: whatever it is, scan
+	// must load it and refuse a stack that does not exist.
+	status, _, stderr := scanCLI(t.Context(), "--stack", "nosuchstack", "--dir", "../..")
+	if status != exitScanFailed || !strings.Contains(stderr, "nosuchstack") {
+		t.Errorf("scan --stack nosuchstack = %d, %q; want 1 naming the stack file", status, stderr)
+	}
+	if status, stdout, stderr := scanCLI(t.Context(), "--stack", "prod", "--dir", "../..", "--format", "json"); status != exitFindings || !strings.Contains(stdout, `"policy"`) {
+		t.Errorf("scan --stack prod = %d, %q, %q", status, stdout, stderr)
+	}
+}
+
+// BenchmarkScan scans 5,000 users with one key each, in pages of 7 (mixedAccount), against the fake IAM.
+func BenchmarkScan(b *testing.B) {
+	f := fakeAccount(b)
+	mixedAccount(f, 5000)
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		if status, _, stderr := scanCLI(context.Background(), "--format", "json"); status != exitFindings {
+			b.Fatalf("status %d: %s", status, stderr)
+		}
+	}
+	b.ReportMetric(float64(5000*b.N)/time.Since(start).Seconds(), "users/s")
+}
+
+func TestScanProgressOnTerminal(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 50)
+	old := scanIsTerminal
+	scanIsTerminal = func(io.Writer) bool { return true }
+	t.Cleanup(func() { scanIsTerminal = old })
+	status, _, stderr := scanCLI(t.Context(), "--format", "json")
+	if want := "\rkeyage scan: 50 users listed, 50 checked\n"; status != exitFindings || !strings.HasSuffix(stderr, want) || !strings.HasPrefix(stderr, "\rkeyage scan: ") {
+		t.Errorf("scan on a terminal = %d, stderr %q; want progress lines ending %q", status, stderr, want)
+	}
+}
+
+// readmeAccount is the account of the README's `keyage scan` example, scanned at 2026-12-01.
+func readmeAccount(t *testing.T) {
+	f := fakeAccount(t)
+	date := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	f.SetUsers([]lambdatest.User{
+		{Name: "alice", Keys: []lambdatest.Key{{ID: "AKIAIOSFODNN7EXAMPLE", Status: "Active", Created: date("2026-05-01")}}},
+		{Name: "bob", Keys: []lambdatest.Key{{ID: "AKIAI44QH8DHBEXAMPLE", Status: "Active", Created: date("2026-10-01")}}},
+		{Name: "carol", Error: &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied",
+			Message: "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: iam:ListAccessKeys"}},
+		{Name: "dave", Keys: []lambdatest.Key{{ID: "AKIAJ5Q7R2EXAMPLEKEY", Status: "Active", Created: date("2026-11-20")}}},
+	}, 0)
+	f.SetLastUsed("AKIAIOSFODNN7EXAMPLE", lambdatest.KeyLastUsed{UserName: "alice", Date: date("2026-11-28"), ServiceName: "s3", Region: "eu-west-1"})
+	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+	old := scanClock
+	scanClock = func() time.Time { return date("2026-12-01").Add(8 * time.Hour) }
+	t.Cleanup(func() { scanClock = old })
+}
+
+// TestScanREADMEExample checks that the README's `keyage scan` example is the command's output.
+func TestScanREADMEExample(t *testing.T) {
+	readmeAccount(t)
+	status, stdout, stderr := scanCLI(t.Context())
+	if status != exitFindings {
+		t.Fatalf("status %d, want 3; stderr %q", status, stderr)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- scan example output -->\n```text\n", "```\n<!-- end scan example output -->"
+	text := string(readme)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README has no block between %q and %q; the output is:\n%s", begin, end, stdout)
+	}
+	if got := text[i+len(begin) : j]; got != stdout {
+		t.Errorf("README's scan example output differs from the output; the output is:\n%s", stdout)
+	}
+}
+
+// TestScanConcurrency checks that the stack's maxConcurrency bounds the IAM calls in flight,
+// ListUsers pages included, and that the scan uses it.
+func TestScanConcurrency(t *testing.T) {
+	f := fakeAccount(t)
+	mixedAccount(f, 120)
+	f.SetDelay(2 * time.Millisecond)
+	dir := writeStack(t, "c", "config:\n  keyage:maxConcurrency: 4\n  keyage:subscriptions:\n    - protocol: email\n      endpoint: sec@example.com\n")
+	status, _, stderr := scanCLI(t.Context(), "--stack", "c", "--dir", dir, "--format", "json")
+	if status != exitFindings {
+		t.Fatalf("status %d, stderr %q", status, stderr)
+	}
+	if got := f.MaxInFlight(); got != 4 {
+		t.Errorf("%d IAM calls in flight at most, want maxConcurrency, 4", got)
+	}
+}
