@@ -322,7 +322,7 @@ func scan(ctx context.Context, client scanIAM, p agecheck.Policy, concurrency in
 	var listed, checked atomic.Int64
 	show := func() {
 		if progress != nil {
-			fmt.Fprintf(progress, "\rkeyage scan: %d users listed, %d checked", listed.Load(), checked.Load())
+			fmt.Fprintf(progress, "\rkeyage scan: %s %d users listed, %d checked", progressBar(checked.Load(), listed.Load()), listed.Load(), checked.Load())
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -441,4 +441,17 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return "Unknown"
+}
+
+// progressBarWidth is the number of cells of the progress bar.
+const progressBarWidth = 20
+
+// progressBar draws the users checked of those listed so far as [#####...............]; the
+// total grows while ListUsers pages arrive, so the bar can move back a little.
+func progressBar(checked, listed int64) string {
+	filled := 0
+	if listed > 0 {
+		filled = int(min(checked, listed) * progressBarWidth / listed)
+	}
+	return "[" + strings.Repeat("#", filled) + strings.Repeat(".", progressBarWidth-filled) + "]"
 }

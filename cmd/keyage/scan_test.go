@@ -254,7 +254,7 @@ func TestScanProgressOnTerminal(t *testing.T) {
 	scanIsTerminal = func(io.Writer) bool { return true }
 	t.Cleanup(func() { scanIsTerminal = old })
 	status, _, stderr := scanCLI(t.Context(), "--format", "json")
-	if want := "\rkeyage scan: 50 users listed, 50 checked\n"; status != exitFindings || !strings.HasSuffix(stderr, want) || !strings.HasPrefix(stderr, "\rkeyage scan: ") {
+	if want := "\rkeyage scan: [####################] 50 users listed, 50 checked\n"; status != exitFindings || !strings.HasSuffix(stderr, want) || !strings.HasPrefix(stderr, "\rkeyage scan: ") {
 		t.Errorf("scan on a terminal = %d, stderr %q; want progress lines ending %q", status, stderr, want)
 	}
 }
@@ -318,5 +318,22 @@ func TestScanConcurrency(t *testing.T) {
 	}
 	if got := f.MaxInFlight(); got != 4 {
 		t.Errorf("%d IAM calls in flight at most, want maxConcurrency, 4", got)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	for _, c := range []struct {
+		checked, listed int64
+		want            string
+	}{
+		{0, 0, "[....................]"},
+		{0, 40, "[....................]"},
+		{10, 40, "[#####...............]"},
+		{39, 40, "[###################.]"},
+		{40, 40, "[####################]"},
+	} {
+		if got := progressBar(c.checked, c.listed); got != c.want {
+			t.Errorf("progressBar(%d, %d) = %q, want %q", c.checked, c.listed, got, c.want)
+		}
 	}
 }
