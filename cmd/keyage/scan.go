@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -33,6 +35,10 @@ const (
 	exitScanFailed = 1 // the scan could not complete (credentials, ListUsers, Ctrl-C)
 	exitFindings   = 3 // something was found, or some user's keys could not be read
 )
+
+// scanMaxAttempts is how often the SDK tries one IAM call (throttling included) before the user
+// is reported unchecked.
+const scanMaxAttempts = 10
 
 // scanFormats are the values of `keyage scan --format`.
 var scanFormats = []string{"table", "json", "csv"}
@@ -155,7 +161,12 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		settings = checked.Settings()
 	}
 
-	opts := append([]func(*awsconfig.LoadOptions) error(nil), scanAWSOptions...)
+	// IAM throttles per account; with many calls in flight the standard retryer's 3 attempts
+	// would turn throttling into unchecked users: 10, with its backoff and jitter.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.AddWithMaxAttempts(retry.NewStandard(), scanMaxAttempts)
+	})}
+	opts = append(opts, scanAWSOptions...)
 	if *profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(*profile))
 	}
@@ -169,6 +180,19 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage scan: load the AWS configuration: %v\n", err)
 		return exitScanFailed
+	}
+	// --output is opened before the scan (a wrong path fails at once), as a temporary file next
+	// to it that replaces it only once everything is written.
+	var outFile *os.File
+	if *output != "" {
+		f, err := os.CreateTemp(filepath.Dir(*output), "."+filepath.Base(*output)+".*")
+		if err != nil {
+			fmt.Fprintf(stderr, "keyage scan: --output: %v\n", err)
+			return exitScanFailed
+		}
+		defer os.Remove(f.Name()) // gone once renamed
+		defer f.Close()
+		outFile = f
 	}
 	var progress io.Writer
 	if scanIsTerminal(stderr) {
@@ -185,9 +209,11 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return exitScanFailed
 	}
-	summary, err := agecheck.Check(res.users, policy, now)
+	full, err := agecheck.Check(res.users, policy, now)
+	var summary agecheck.Summary
 	if err == nil {
-		summary, err = agecheck.Merge(nil, []agecheck.Summary{summary})
+		// Merge trims the list to what a notification can carry; csv lists everything (full).
+		summary, err = agecheck.Merge(nil, []agecheck.Summary{full})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage scan: %v\n", err)
@@ -195,7 +221,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if policy.CheckRootKeys {
 		root := agecheck.CheckRoot(res.root)
-		summary.Root = &root
+		summary.Root, full.Root = &root, &root
 	}
 	report, err := agecheck.NewReport(summary, policy, cmp.Or(res.account, unknownAccount), now)
 	if err != nil {
@@ -204,24 +230,28 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 
 	out := stdout
-	if *output != "" {
-		f, err := os.Create(*output)
+	if outFile != nil {
+		out = outFile
+	}
+	if err := writeScan(out, *format, summary, full, report); err != nil {
+		fmt.Fprintf(stderr, "keyage scan: write the output: %v\n", err)
+		return exitScanFailed
+	}
+	if outFile != nil {
+		if err := outFile.Chmod(0o600); err == nil {
+			err = outFile.Close()
+		}
+		if err == nil {
+			err = os.Rename(outFile.Name(), *output)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "keyage scan: --output: %v\n", err)
 			return exitScanFailed
 		}
-		defer f.Close()
-		out = f
 	}
-	if err := writeScan(out, *format, summary, report); err != nil {
-		fmt.Fprintf(stderr, "keyage scan: write the output: %v\n", err)
-		return exitScanFailed
-	}
-	if *output != "" {
-		if err := out.(*os.File).Close(); err != nil {
-			fmt.Fprintf(stderr, "keyage scan: --output: %v\n", err)
-			return exitScanFailed
-		}
+	if *format != "csv" && len(summary.Findings) < len(full.Findings) {
+		fmt.Fprintf(stderr, "keyage scan: the %s output lists %d of the %d findings (a notification's limit); --format csv lists every one\n",
+			*format, len(summary.Findings), len(full.Findings))
 	}
 	if report.Publish {
 		return exitFindings
@@ -229,11 +259,12 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return exitOK
 }
 
-// writeScan prints the result: table the email body, json the JSON ("default") body, csv one
-// row per finding. With nothing to report, table says so and json is {"publish": false, "counts": ...}.
-func writeScan(w io.Writer, format string, s agecheck.Summary, r agecheck.Report) error {
+// writeScan prints the result: table the email body, json the JSON ("default") body (both from
+// s, trimmed as a notification is), csv a row per finding, unchecked user and root check of full
+// (untrimmed). With nothing to report, table says so and json is {"publish": false, "counts": ...}.
+func writeScan(w io.Writer, format string, s, full agecheck.Summary, r agecheck.Report) error {
 	if format == "csv" {
-		return writeFindingsCSV(w, s.Findings)
+		return writeFindingsCSV(w, full)
 	}
 	if !r.Publish {
 		if format == "json" {
@@ -272,14 +303,31 @@ func writeScan(w io.Writer, format string, s agecheck.Summary, r agecheck.Report
 }
 
 // scanCSVHeader is the header row of --format csv.
-var scanCSVHeader = []string{"userName", "accessKeyId", "severity", "kinds", "ageDays", "createDate", "lastUsedDate", "lastUsedService", "lastUsedRegion"}
+var scanCSVHeader = []string{"userName", "accessKeyId", "severity", "kinds", "ageDays", "createDate", "lastUsedDate", "lastUsedService", "lastUsedRegion", "error", "cause"}
 
-func writeFindingsCSV(w io.Writer, findings []agecheck.Finding) error {
+// scanRootUser names the root user in the csv's userName column.
+const scanRootUser = "(root user)"
+
+// writeFindingsCSV writes a row for the root check when it found keys or could not tell, one per
+// finding, and one per unchecked user (severity unchecked, with its error and cause): every reason
+// for exit status 3 is a row.
+func writeFindingsCSV(w io.Writer, s agecheck.Summary) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(scanCSVHeader)
-	for _, f := range findings {
+	if root := s.Root; root != nil {
+		switch root.Status {
+		case agecheck.RootKeysPresent:
+			_ = cw.Write([]string{scanRootUser, "", agecheck.SeverityStale, agecheck.KindRoot, "", "", "", "", "", "", ""})
+		case agecheck.RootUnchecked:
+			_ = cw.Write([]string{scanRootUser, "", agecheck.SeverityUnchecked, agecheck.KindRoot, "", "", "", "", "", "RootUnchecked", root.Cause})
+		}
+	}
+	for _, f := range s.Findings {
 		_ = cw.Write([]string{f.UserName, f.AccessKeyID, f.Severity, strings.Join(f.Kinds, " "), strconv.Itoa(f.AgeDays),
-			f.CreateDate.String(), f.LastUsedDate.String(), f.LastUsedService, f.LastUsedRegion})
+			f.CreateDate.String(), f.LastUsedDate.String(), f.LastUsedService, f.LastUsedRegion, "", ""})
+	}
+	for _, u := range s.UncheckedUsers {
+		_ = cw.Write([]string{u.UserName, "", agecheck.SeverityUnchecked, "", "", "", "", "", "", u.Error, u.Cause})
 	}
 	cw.Flush()
 	return cw.Error()

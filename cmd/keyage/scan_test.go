@@ -162,8 +162,20 @@ func TestScanTableAndCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+6 || strings.Join(rows[0], ",") != strings.Join(scanCSVHeader, ",") {
-		t.Fatalf("csv rows %q, want the header and 6 findings", rows)
+	if len(rows) != 1+6+1 || strings.Join(rows[0], ",") != strings.Join(scanCSVHeader, ",") {
+		t.Fatalf("csv rows %q, want the header, 6 findings and the unchecked user", rows)
+	}
+	if r := rows[7]; r[0] != "user-0005" || r[2] != "unchecked" || r[9] != "Iam.AccessDenied" || r[10] == "" {
+		t.Errorf("last row %q, want unchecked user-0005 with its error and cause", r)
+	}
+	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("--output file mode %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+	// A path that cannot be written fails before any IAM call.
+	calls := f.Requests("ListUsers")
+	status, _, stderr = scanCLI(t.Context(), "--format", "csv", "--output", filepath.Join(t.TempDir(), "missing", "x.csv"))
+	if status != exitScanFailed || !strings.Contains(stderr, "--output") || f.Requests("ListUsers") != calls {
+		t.Errorf("scan --output into a missing directory = %d, %q, %d ListUsers calls; want 1, an --output error, and no scan", status, stderr, f.Requests("ListUsers")-calls)
 	}
 	if r := rows[1]; r[0] != "user-0000" || r[1] != keyID(0) || r[2] != "stale" || r[3] != "stale" || r[4] != "200" || r[7] != "s3" {
 		t.Errorf("first row %q, want user-0000's stale key, 200 days, last used by s3", r)
@@ -187,6 +199,12 @@ func TestScanNoFinding(t *testing.T) {
 	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 1}, nil)
 	if status, stdout, _ := scanCLI(t.Context()); status != exitFindings || !strings.Contains(stdout, "root") {
 		t.Errorf("scan with a root key = %d, %q; want 3 and the root finding", status, stdout)
+	}
+	// Every reason for status 3 is a csv row: here the root key alone.
+	status, stdout, _ = scanCLI(t.Context(), "--format", "csv")
+	want := strings.Join(scanCSVHeader, ",") + "\n" + scanRootUser + ",,stale,root,,,,,,,\n"
+	if status != exitFindings || stdout != want {
+		t.Errorf("scan --format csv with a root key = %d, %q; want 3 and %q", status, stdout, want)
 	}
 }
 
