@@ -202,9 +202,12 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	now := scanClock().UTC().Truncate(time.Second)
 	res, err := scan(ctx, iam.NewFromConfig(cfg), policy, settings.MaxConcurrency, now, progress)
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			fmt.Fprintln(stderr, "keyage scan: interrupted: the scan did not complete")
-		} else {
+		case credentialsHint(err) != "":
+			fmt.Fprintf(stderr, "keyage scan: %s (%v)\n", credentialsHint(err), err)
+		default:
 			fmt.Fprintf(stderr, "keyage scan: %v\n", err)
 		}
 		return exitScanFailed
@@ -357,7 +360,7 @@ func scan(ctx context.Context, client scanIAM, p agecheck.Policy, concurrency in
 		case ctx.Err() != nil:
 			return res, ctx.Err()
 		case err != nil:
-			res.root = &agecheck.AccountSummary{Error: errorCode(err), Cause: err.Error()}
+			res.root = &agecheck.AccountSummary{Error: "Iam." + errorCode(err), Cause: errorMessage(err)}
 		default:
 			m := make(map[string]int, len(out.SummaryMap))
 			for k, v := range out.SummaryMap {
@@ -448,12 +451,7 @@ func readUser(ctx context.Context, client scanIAM, name string, p agecheck.Polic
 			if code == "NoSuchEntity" { // deleted after ListUsers listed it
 				return agecheck.UserKeys{UserName: name, Deleted: true}
 			}
-			cause := err.Error()
-			var ae smithy.APIError
-			if errors.As(err, &ae) {
-				cause = ae.ErrorMessage()
-			}
-			return agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: "Iam." + code, Cause: cause}}
+			return agecheck.UserKeys{UserName: name, Error: &agecheck.ScanError{Error: "Iam." + code, Cause: errorMessage(err)}}
 		}
 		for _, k := range page.AccessKeyMetadata {
 			ak := agecheck.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), UserName: name}
@@ -489,6 +487,25 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return "Unknown"
+}
+
+// errorMessage is IAM's own message for an API error, else the whole error.
+func errorMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// credentialsHint says what to do when the scan failed for want of credentials, or "".
+func credentialsHint(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "get credentials") || strings.Contains(msg, "failed to refresh cached credentials") ||
+		strings.Contains(msg, "no EC2 IMDS role found") {
+		return "no AWS credentials were found: set AWS_PROFILE or --profile (after `aws sso login` for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	}
+	return ""
 }
 
 // progressBarWidth is the number of cells of the progress bar.

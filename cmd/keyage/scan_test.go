@@ -355,3 +355,15 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// TestScanWithoutCredentials: no credentials anywhere fails at once, status 1, saying what to set.
+func TestScanWithoutCredentials(t *testing.T) {
+	fakeAccount(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	status, stdout, stderr := scanCLI(t.Context())
+	if status != exitScanFailed || stdout != "" || !strings.Contains(stderr, "no AWS credentials were found: set AWS_PROFILE or --profile") {
+		t.Errorf("scan without credentials = %d, %q, %q; want 1 and the credentials hint", status, stdout, stderr)
+	}
+}
