@@ -247,16 +247,23 @@ func listUsersTask(partition string, marker asl.Path) *asl.Task {
 	t.ResultPath = "$.page"
 	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
 	// iam:ListUsers supports no resource-level permissions: its statement keeps Resource "*".
-	t.Retry = []asl.Retrier{{
-		Comment:         "Throttling and transient failures. Bounded: a ListUsers failure after these retries fails the run (and the alarm fires).",
+	t.Retry = []asl.Retrier{parentIAMRetry("Throttling and transient failures. Bounded: a ListUsers failure after these retries fails the run (and the alarm fires).")}
+	return t
+}
+
+// parentIAMRetry is the retry of an IAM call in the Standard parent: throttling (which arrives as
+// Iam.IamException, like AccessDenied, so attempts are bounded) and transient failures, 6
+// attempts from 1 s, doubling, capped at 30 s, with full jitter.
+func parentIAMRetry(comment string) asl.Retrier {
+	return asl.Retrier{
+		Comment:         comment,
 		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
 		IntervalSeconds: 1,
 		MaxAttempts:     new(6),
 		BackoffRate:     2,
 		MaxDelaySeconds: 30,
 		JitterStrategy:  asl.JitterFull,
-	}}
-	return t
+	}
 }
 
 // checkKeysMap is the Distributed Map over one page's users.
@@ -479,15 +486,7 @@ func checkRootKeysTask(partition string) *asl.Task {
 	t.ResultPath = "$.root"
 	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
 	// iam:GetAccountSummary supports no resource-level permissions: its statement keeps Resource "*".
-	t.Retry = []asl.Retrier{{
-		Comment:         "Throttling and transient failures, bounded; then the Catch.",
-		ErrorEquals:     []string{errIAM, errIAMServiceFailure, asl.ErrTimeout},
-		IntervalSeconds: 1,
-		MaxAttempts:     new(6),
-		BackoffRate:     2,
-		MaxDelaySeconds: 30,
-		JitterStrategy:  asl.JitterFull,
-	}}
+	t.Retry = []asl.Retrier{parentIAMRetry("Throttling and transient failures, bounded; then the Catch.")}
 	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: StateReport}}
 	t.Next = StateReport
 	return t
