@@ -192,18 +192,28 @@ func flow(st asl.State) asl.Flow {
 	return asl.Flow{}
 }
 
-// CostTable renders, as a Markdown table, the estimates for each number of users.
-func CostTable(users ...int) string {
+// numberTable renders a Markdown table of right-aligned columns: the header, then one row per
+// number of users, written by row (its cells, "|"-separated, without the outer bars).
+func numberTable(header []string, users []int, row func(users int) string) string {
 	var b strings.Builder
-	b.WriteString("| users | pages | children | billed transitions | cost per run | per month (30 runs) | naive: transitions | naive: per run | naive: per month |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n")
+	b.WriteString("|" + strings.Repeat("---:|", len(header)) + "\n")
 	for _, u := range users {
-		c := Cost(u)
-		fmt.Fprintf(&b, "| %d | %d | %d | %d | $%.4f | $%.2f | %d | $%.4f | $%.2f |\n",
-			u, c.Pages, c.Children, c.Transitions, c.RunUSD, c.MonthlyUSD(),
-			c.NaiveTransitions, c.NaiveRunUSD, c.NaiveMonthlyUSD())
+		b.WriteString("| " + row(u) + " |\n")
 	}
 	return b.String()
+}
+
+// CostTable renders, as a Markdown table, the estimates for each number of users.
+func CostTable(users ...int) string {
+	header := []string{"users", "pages", "children", "billed transitions", "cost per run", "per month (30 runs)",
+		"naive: transitions", "naive: per run", "naive: per month"}
+	return numberTable(header, users, func(u int) string {
+		c := Cost(u)
+		return fmt.Sprintf("%d | %d | %d | %d | $%.4f | $%.2f | %d | $%.4f | $%.2f",
+			u, c.Pages, c.Children, c.Transitions, c.RunUSD, c.MonthlyUSD(),
+			c.NaiveTransitions, c.NaiveRunUSD, c.NaiveMonthlyUSD())
+	})
 }
 
 // LookupEstimate is what the unused control's last-used lookups add to a run at its worst:
@@ -254,12 +264,9 @@ func LookupCost(users int) LookupEstimate {
 
 // LookupTable renders, as a Markdown table, LookupCost for each number of users.
 func LookupTable(users ...int) string {
-	var b strings.Builder
-	b.WriteString("| users | GetAccessKeyLastUsed calls (at most) | time added per run | cost added per run | per month (30 runs) |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|\n")
-	for _, u := range users {
+	header := []string{"users", "GetAccessKeyLastUsed calls (at most)", "time added per run", "cost added per run", "per month (30 runs)"}
+	return numberTable(header, users, func(u int) string {
 		l := LookupCost(u)
-		fmt.Fprintf(&b, "| %d | %d | %.0f s | $%.4f | $%.2f |\n", u, l.Calls, l.AddedSeconds, l.AddedRunUSD, l.AddedMonthlyUSD())
-	}
-	return b.String()
+		return fmt.Sprintf("%d | %d | %.0f s | $%.4f | $%.2f", u, l.Calls, l.AddedSeconds, l.AddedRunUSD, l.AddedMonthlyUSD())
+	})
 }

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/keyage/keyage/config"
 )
@@ -83,16 +82,14 @@ func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
 // MonthlyTable renders, as a Markdown table, the monthly estimates of a stack with the default
 // settings for each number of users.
 func MonthlyTable(users ...int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "| users | %d runs | KMS key | %d alarms | function logs a month | logs: ingested + stored | total per month |\n", RunsPerMonth, Alarms)
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, u := range users {
+	header := []string{"users", fmt.Sprintf("%d runs", RunsPerMonth), "KMS key", fmt.Sprintf("%d alarms", Alarms),
+		"function logs a month", "logs: ingested + stored", "total per month"}
+	return numberTable(header, users, func(u int) string {
 		m, err := Monthly(config.MustCheck(config.Defaults()), u)
 		if err != nil {
 			panic("workflow: the default settings do not build a definition: " + err.Error())
 		}
-		fmt.Fprintf(&b, "| %d | $%.2f | $%.2f | $%.2f | %.1f MB | $%.3f | $%.2f |\n",
+		return fmt.Sprintf("%d | $%.2f | $%.2f | $%.2f | %.1f MB | $%.3f | $%.2f",
 			u, m.RunsUSD, m.KMSUSD, m.AlarmsUSD, m.LogGBPerMonth*1000, m.LogsUSD, m.TotalUSD)
-	}
-	return b.String()
+	})
 }
