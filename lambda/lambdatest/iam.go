@@ -57,8 +57,7 @@ type IAM struct {
 	summaryErr *IAMError
 	throttle   map[string]int // action -> requests still to throttle
 	requests   map[string]int // action -> requests received
-	inFlight   int            // requests being answered
-	maxFlight  int            // the most requests answered at once
+	inFlight   InFlight       // requests being answered
 	delay      time.Duration  // SetDelay
 }
 
@@ -149,16 +148,9 @@ type getAccessKeyLastUsedResponse struct {
 
 func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 	f.mu.Lock()
-	f.inFlight++
-	f.maxFlight = max(f.maxFlight, f.inFlight)
 	delay := f.delay
 	f.mu.Unlock()
-	time.Sleep(delay)
-	defer func() {
-		f.mu.Lock()
-		f.inFlight--
-		f.mu.Unlock()
-	}()
+	defer f.inFlight.Begin(delay)()
 	if req.Method != http.MethodPost {
 		f.writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
 		return

@@ -76,11 +76,7 @@ func (f *IAM) SetDelay(d time.Duration) {
 }
 
 // MaxInFlight returns the most requests the fake was answering at once.
-func (f *IAM) MaxInFlight() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.maxFlight
-}
+func (f *IAM) MaxInFlight() int { return f.inFlight.Max() }
 
 // throttled counts a request of action and reports whether it is to be throttled.
 func (f *IAM) throttled(action string) bool {

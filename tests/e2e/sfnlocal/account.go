@@ -67,8 +67,7 @@ type Account struct {
 	listCalls    int
 	keyCalls     map[string]int // ListAccessKeys calls per user name
 	lastCalls    map[string]int // GetAccessKeyLastUsed calls per key
-	inFlight     int
-	maxFlight    int
+	inFlight     lambdatest.InFlight
 }
 
 // User is one IAM user of the synthetic account.
@@ -155,25 +154,14 @@ func (a *Account) User(name string) *User {
 
 // MaxInFlight is the most IAM calls that were being answered at once: what IAM's account-wide
 // throttling sees.
-func (a *Account) MaxInFlight() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.maxFlight
-}
+func (a *Account) MaxInFlight() int { return a.inFlight.Max() }
 
 // call counts a call in flight for its Latency; the returned func ends it.
 func (a *Account) call() func() {
 	a.mu.Lock()
-	a.inFlight++
-	a.maxFlight = max(a.maxFlight, a.inFlight)
 	latency := a.Latency
 	a.mu.Unlock()
-	time.Sleep(latency)
-	return func() {
-		a.mu.Lock()
-		a.inFlight--
-		a.mu.Unlock()
-	}
+	return a.inFlight.Begin(latency)
 }
 
 // ListUsersCalls is the number of ListUsers calls answered or failed.
