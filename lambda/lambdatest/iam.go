@@ -130,20 +130,14 @@ type iamErrorResponse struct {
 	RequestID string `xml:"RequestId"`
 }
 
-type getAccessKeyLastUsedResponse struct {
-	XMLName xml.Name `xml:"GetAccessKeyLastUsedResponse"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Result  struct {
-		AccessKeyLastUsed struct {
-			Region       string `xml:"Region"`
-			LastUsedDate string `xml:"LastUsedDate,omitempty"`
-			ServiceName  string `xml:"ServiceName"`
-		} `xml:"AccessKeyLastUsed"`
-		UserName string `xml:"UserName,omitempty"`
-	} `xml:"GetAccessKeyLastUsedResult"`
-	ResponseMetadata struct {
-		RequestID string `xml:"RequestId"`
-	} `xml:"ResponseMetadata"`
+type getAccessKeyLastUsedResult struct {
+	XMLName           xml.Name `xml:"GetAccessKeyLastUsedResult"`
+	AccessKeyLastUsed struct {
+		Region       string `xml:"Region"`
+		LastUsedDate string `xml:"LastUsedDate,omitempty"`
+		ServiceName  string `xml:"ServiceName"`
+	} `xml:"AccessKeyLastUsed"`
+	UserName string `xml:"UserName,omitempty"`
 }
 
 func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
@@ -204,18 +198,16 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	var resp getAccessKeyLastUsedResponse
-	resp.Xmlns = iamNamespace
-	resp.ResponseMetadata.RequestID = "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"
-	resp.Result.UserName = lu.UserName
-	last := &resp.Result.AccessKeyLastUsed
+	var result getAccessKeyLastUsedResult
+	result.UserName = lu.UserName
+	last := &result.AccessKeyLastUsed
 	last.ServiceName, last.Region = lu.ServiceName, lu.Region
 	if lu.Date.IsZero() {
 		last.ServiceName, last.Region = cmp.Or(last.ServiceName, "N/A"), cmp.Or(last.Region, "N/A")
 	} else {
 		last.LastUsedDate = lu.Date.UTC().Format(time.RFC3339)
 	}
-	writeXML(w, http.StatusOK, resp)
+	writeResult(w, "GetAccessKeyLastUsed", result)
 }
 
 func (f *IAM) writeError(w http.ResponseWriter, e IAMError) {

@@ -97,15 +97,27 @@ type responseMetadata struct {
 	RequestID string `xml:"RequestId"`
 }
 
-type listUsersResponse struct {
-	XMLName xml.Name `xml:"ListUsersResponse"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Result  struct {
-		Users       []iamUser `xml:"Users>member"`
-		IsTruncated bool      `xml:"IsTruncated"`
-		Marker      string    `xml:"Marker,omitempty"`
-	} `xml:"ListUsersResult"`
+// queryResponse is the IAM query protocol's envelope of every answer:
+// <ActionResponse xmlns=...><ActionResult>...</ActionResult><ResponseMetadata>...</ResponseMetadata>.
+// Result is an ActionResult type, whose XMLName names its element.
+type queryResponse struct {
+	XMLName          xml.Name
+	Xmlns            string `xml:"xmlns,attr"`
+	Result           any
 	ResponseMetadata responseMetadata `xml:"ResponseMetadata"`
+}
+
+// writeResult answers action with result in the query protocol's envelope.
+func writeResult(w http.ResponseWriter, action string, result any) {
+	writeXML(w, http.StatusOK, queryResponse{XMLName: xml.Name{Local: action + "Response"}, Xmlns: iamNamespace,
+		Result: result, ResponseMetadata: responseMetadata{RequestID: fakeRequestID}})
+}
+
+type listUsersResult struct {
+	XMLName     xml.Name  `xml:"ListUsersResult"`
+	Users       []iamUser `xml:"Users>member"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Marker      string    `xml:"Marker,omitempty"`
 }
 
 type iamUser struct {
@@ -116,14 +128,10 @@ type iamUser struct {
 	CreateDate string `xml:"CreateDate"`
 }
 
-type listAccessKeysResponse struct {
-	XMLName xml.Name `xml:"ListAccessKeysResponse"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Result  struct {
-		Keys        []iamKey `xml:"AccessKeyMetadata>member"`
-		IsTruncated bool     `xml:"IsTruncated"`
-	} `xml:"ListAccessKeysResult"`
-	ResponseMetadata responseMetadata `xml:"ResponseMetadata"`
+type listAccessKeysResult struct {
+	XMLName     xml.Name `xml:"ListAccessKeysResult"`
+	Keys        []iamKey `xml:"AccessKeyMetadata>member"`
+	IsTruncated bool     `xml:"IsTruncated"`
 }
 
 type iamKey struct {
@@ -133,13 +141,9 @@ type iamKey struct {
 	CreateDate  string `xml:"CreateDate"`
 }
 
-type getAccountSummaryResponse struct {
-	XMLName xml.Name `xml:"GetAccountSummaryResponse"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Result  struct {
-		Entries []summaryEntry `xml:"SummaryMap>entry"`
-	} `xml:"GetAccountSummaryResult"`
-	ResponseMetadata responseMetadata `xml:"ResponseMetadata"`
+type getAccountSummaryResult struct {
+	XMLName xml.Name       `xml:"GetAccountSummaryResult"`
+	Entries []summaryEntry `xml:"SummaryMap>entry"`
 }
 
 type summaryEntry struct {
@@ -173,18 +177,15 @@ func (f *IAM) serveListUsers(w http.ResponseWriter, req *http.Request) {
 	total := len(f.users)
 	f.mu.Unlock()
 
-	var resp listUsersResponse
-	resp.Xmlns = iamNamespace
-	resp.ResponseMetadata.RequestID = fakeRequestID
-	resp.Result.Users = make([]iamUser, len(page))
+	result := listUsersResult{Users: make([]iamUser, len(page))}
 	for i, u := range page {
-		resp.Result.Users[i] = iamUser{Path: "/", UserName: u.Name, UserID: "AIDA" + strconv.Itoa(start+i),
+		result.Users[i] = iamUser{Path: "/", UserName: u.Name, UserID: "AIDA" + strconv.Itoa(start+i),
 			Arn: "arn:aws:iam::123456789012:user/" + u.Name, CreateDate: "2020-01-01T00:00:00Z"}
 	}
 	if end < total {
-		resp.Result.IsTruncated, resp.Result.Marker = true, strconv.Itoa(end)
+		result.IsTruncated, result.Marker = true, strconv.Itoa(end)
 	}
-	writeXML(w, http.StatusOK, resp)
+	writeResult(w, "ListUsers", result)
 }
 
 func (f *IAM) serveListAccessKeys(w http.ResponseWriter, req *http.Request) {
@@ -204,14 +205,12 @@ func (f *IAM) serveListAccessKeys(w http.ResponseWriter, req *http.Request) {
 		f.writeError(w, *u.Error)
 		return
 	}
-	var resp listAccessKeysResponse
-	resp.Xmlns = iamNamespace
-	resp.ResponseMetadata.RequestID = fakeRequestID
+	var result listAccessKeysResult
 	for _, k := range u.Keys {
-		resp.Result.Keys = append(resp.Result.Keys, iamKey{UserName: u.Name, AccessKeyID: k.ID, Status: k.Status,
+		result.Keys = append(result.Keys, iamKey{UserName: u.Name, AccessKeyID: k.ID, Status: k.Status,
 			CreateDate: k.Created.UTC().Format(time.RFC3339)})
 	}
-	writeXML(w, http.StatusOK, resp)
+	writeResult(w, "ListAccessKeys", result)
 }
 
 func (f *IAM) serveGetAccountSummary(w http.ResponseWriter) {
@@ -222,11 +221,9 @@ func (f *IAM) serveGetAccountSummary(w http.ResponseWriter) {
 		f.writeError(w, *e)
 		return
 	}
-	var resp getAccountSummaryResponse
-	resp.Xmlns = iamNamespace
-	resp.ResponseMetadata.RequestID = fakeRequestID
+	var result getAccountSummaryResult
 	for _, k := range slices.Sorted(maps.Keys(summary)) {
-		resp.Result.Entries = append(resp.Result.Entries, summaryEntry{Key: k, Value: summary[k]})
+		result.Entries = append(result.Entries, summaryEntry{Key: k, Value: summary[k]})
 	}
-	writeXML(w, http.StatusOK, resp)
+	writeResult(w, "GetAccountSummary", result)
 }
