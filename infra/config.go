@@ -44,17 +44,6 @@ func LoadSettings(ctx *pulumi.Context) (config.Checked, error) {
 	return checked, nil
 }
 
-// SettingsFromConfigEnv checks the JSON map the Pulumi engine hands a Go program in
-// PULUMI_CONFIG ({"keyage:maxAgeDays": "90", "aws:region": "eu-west-1"}) with
-// config.ParseConfig. An empty text means no settings, so config.Defaults().
-func SettingsFromConfigEnv(env string) (config.Checked, error) {
-	all, err := configEnv(env)
-	if err != nil {
-		return config.Checked{}, err
-	}
-	return config.ParseConfig(all)
-}
-
 func configEnv(env string) (map[string]string, error) {
 	all := map[string]string{}
 	if strings.TrimSpace(env) == "" {

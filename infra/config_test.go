@@ -13,28 +13,14 @@ import (
 	"github.com/keyage/keyage/config"
 )
 
-func TestSettingsFromConfigEnv(t *testing.T) {
-	checked, err := SettingsFromConfigEnv(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
-	got := checked.Settings()
-	if err != nil {
-		t.Fatalf("SettingsFromConfigEnv error: %v", err)
+// TestConfigEnv: what LoadSettings reads of PULUMI_CONFIG: a JSON object of strings, empty when
+// unset; anything else is an error naming the variable.
+func TestConfigEnv(t *testing.T) {
+	if got, err := configEnv(""); err != nil || len(got) != 0 {
+		t.Errorf(`configEnv("") = %v, %v; want no values`, got, err)
 	}
-	want := config.Defaults()
-	want.MaxAgeDays, want.ExemptUsers, want.Region = 30, []string{"root-*"}, "eu-west-1"
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("SettingsFromConfigEnv\n got %+v\nwant %+v", got, want)
-	}
-
-	if got, err := SettingsFromConfigEnv(""); err != nil || !reflect.DeepEqual(got.Settings(), config.Defaults()) {
-		t.Errorf(`SettingsFromConfigEnv("") = %+v, %v; want config.Defaults(), nil`, got, err)
-	}
-	if _, err := SettingsFromConfigEnv(`["keyage:maxAgeDays"]`); err == nil || !strings.HasPrefix(err.Error(), "PULUMI_CONFIG: not a JSON object of strings: ") {
-		t.Errorf("SettingsFromConfigEnv(list) error = %v, want PULUMI_CONFIG: not a JSON object of strings: ...", err)
-	}
-	_, err = SettingsFromConfigEnv(`{"keyage:maxAgeDays":"0","keyage:logLevl":"ALL"}`)
-	want2 := "maxAgeDays: 0 is out of range: want an integer from 1 to 3650\nlogLevl: unknown setting (did you mean logLevel?): want one of " + knownKeys()
-	if err == nil || err.Error() != want2 {
-		t.Errorf("SettingsFromConfigEnv(invalid) error = %v, want %q", err, want2)
+	if _, err := configEnv(`["keyage:maxAgeDays"]`); err == nil || !strings.HasPrefix(err.Error(), "PULUMI_CONFIG: not a JSON object of strings: ") {
+		t.Errorf("configEnv(list) error = %v, want PULUMI_CONFIG: not a JSON object of strings: ...", err)
 	}
 }
 
@@ -70,6 +56,22 @@ func TestLoadSettings(t *testing.T) {
 	want.MaxAgeDays, want.ScheduleTimezone, want.Region = 45, "Asia/Tokyo", "ap-northeast-1"
 	if err != nil || !reflect.DeepEqual(s, want) {
 		t.Errorf("LoadSettings = %+v, %v; want %+v", s, err, want)
+	}
+
+	// Other namespaces belong to other packages; lists arrive as JSON text.
+	s, err = run(`{"keyage:maxAgeDays":"30","keyage:exemptUsers":"[\"root-*\"]","aws:region":"eu-west-1","other:maxAgeDays":"x"}`)
+	want = config.Defaults()
+	want.MaxAgeDays, want.ExemptUsers, want.Region = 30, []string{"root-*"}, "eu-west-1"
+	if err != nil || !reflect.DeepEqual(s, want) {
+		t.Errorf("LoadSettings = %+v, %v; want %+v", s, err, want)
+	}
+	if s, err := run(""); err != nil || !reflect.DeepEqual(s, config.Defaults()) {
+		t.Errorf(`LoadSettings without PULUMI_CONFIG = %+v, %v; want config.Defaults(), nil`, s, err)
+	}
+	_, err = run(`{"keyage:maxAgeDays":"0","keyage:logLevl":"ALL"}`)
+	want2 := "maxAgeDays: 0 is out of range: want an integer from 1 to 3650\nlogLevl: unknown setting (did you mean logLevel?): want one of " + knownKeys()
+	if err == nil || err.Error() != want2 {
+		t.Errorf("LoadSettings(invalid) error = %v, want %q", err, want2)
 	}
 
 	_, err = run(`{"keyage:maxAgeDays":"45","keyage:maxAgeDayz":"30"}`)
