@@ -70,6 +70,10 @@ type Event struct {
 	Test bool `json:"test,omitempty"`
 	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
 	Root *AccountSummary `json:"root,omitempty"`
+	// Ledger is set on every event of a run with notify: changes (absent: the ledger is not used).
+	Ledger *LedgerRun `json:"ledger,omitempty"`
+	// Commit is, on OpCommit, what OpReport returned in Report.Commit.
+	Commit *Commit `json:"commit,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -150,6 +154,9 @@ type Finding struct {
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+	// ExemptionExpired marks a finding whose user's exemption ended: with notify: changes it
+	// is announced again, as "exemption expired", even if it was announced before.
+	ExemptionExpired bool `json:"exemptionExpired,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.
@@ -171,6 +178,17 @@ type Report struct {
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
 	Test    bool   `json:"test,omitempty"` // a test run's report
+	// Commit is set when the run holds the ledger's lease: OpCommit records what was announced
+	// (after the publish, or at once when nothing is published) and releases the lease.
+	Commit *Commit `json:"commit,omitempty"`
+}
+
+// Commit is what OpCommit needs from the report: the run's "now", its LedgerRun and the root
+// verdict, from which it derives again exactly the changes the report announced.
+type Commit struct {
+	Now    Timestamp  `json:"now"`
+	Ledger LedgerRun  `json:"ledger"`
+	Root   *RootCheck `json:"root,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -209,10 +227,11 @@ func describeJSONError(err error) string {
 func (ev *Event) Validate() error {
 	var ps problems
 	switch ev.Op {
-	case OpCheck, OpMerge, OpReport:
+	case OpCheck, OpMerge, OpReport, OpCommit:
 	default:
-		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q, %q or %q", OpCheck, OpMerge, OpReport, OpCommit))
 	}
+	validateLedger(&ps, ev)
 	if !ev.Now.Valid() {
 		ps.add("now", quote(ev.Now.String()), timeAllowed)
 	}

@@ -29,6 +29,7 @@ const LookupReserve = time.Second
 type Handler struct {
 	LastUsed LastUsedFunc // nil: no lookups
 	Logger   *slog.Logger // nil: slog.Default()
+	Ledger   Ledger       // nil: no ledger; an event with one (notify: changes) then fails
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -62,6 +63,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 				for _, u := range ev.Results[i].UncheckedUsers {
 					h.logUnchecked(ctx, ev.Account, nowText, u)
 				}
+				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, now); err != nil {
+					return nil, err
+				}
 			}
 		}
 		s, err := Merge(ev.Summary, ev.Results)
@@ -81,6 +85,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			root := CheckRoot(ev.Root)
 			s.Root = &root
 		}
+		if ev.Ledger != nil && !ev.Test {
+			report = func(s Summary, p Policy, account string, now time.Time) (Report, error) {
+				return h.changesReport(ctx, ev, s, now)
+			}
+		}
 		r, err := report(s, ev.Policy, ev.Account, now)
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
@@ -89,6 +98,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))
 		out = r
+	case OpCommit:
+		if err := h.commit(ctx, ev); err != nil {
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+		out = struct{}{}
 	}
 	return encodeResult(ev.Op, out)
 }
@@ -144,6 +158,9 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	}
 	for _, u := range s.UncheckedUsers {
 		h.logUnchecked(ctx, ev.Account, nowText, u)
+	}
+	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, now); err != nil {
+		return Summary{}, err
 	}
 	listed := len(s.Findings)
 	trimmed, err := s.Trim(MaxSummaryBytes)
