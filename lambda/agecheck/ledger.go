@@ -101,9 +101,9 @@ type Ledger interface {
 // Announced is a finding a changes digest lists, and why.
 type Announced struct {
 	Finding
-	Reason    string    `json:"reason"`              // a Reason constant
-	FirstSeen Timestamp `json:"firstSeen,omitzero"`  // when it became a finding
-	Reminded  int       `json:"reminded,omitempty"`  // reminders so far, this one included
+	Reason    string    `json:"reason"`             // a Reason constant
+	FirstSeen Timestamp `json:"firstSeen,omitzero"` // when it became a finding
+	Reminded  int       `json:"reminded,omitempty"` // reminders so far, this one included
 	Announced Timestamp `json:"announced,omitzero"` // the last announcement before this run
 }
 

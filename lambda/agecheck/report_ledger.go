@@ -13,13 +13,13 @@ import (
 // notify: changes adds: what is new, the reminders due and the keys resolved, each listed up to
 // what fits MaxMessageBytes, with exact counts.
 type ChangesBody struct {
-	New            []Announced `json:"new"`
-	Reminders      []Announced `json:"reminders"`
-	Resolved       []Resolved  `json:"resolved"`
-	NewCount       int         `json:"newCount"`
-	ReminderCount  int         `json:"reminderCount"`
-	ResolvedCount  int         `json:"resolvedCount"`
-	QuietCount     int         `json:"quietCount"` // findings announced before and not due
+	New             []Announced `json:"new"`
+	Reminders       []Announced `json:"reminders"`
+	Resolved        []Resolved  `json:"resolved"`
+	NewCount        int         `json:"newCount"`
+	ReminderCount   int         `json:"reminderCount"`
+	ResolvedCount   int         `json:"resolvedCount"`
+	QuietCount      int         `json:"quietCount"` // findings announced before and not due
 	RemindEveryDays int         `json:"remindEveryDays"`
 }
 
