@@ -58,6 +58,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 	if w := c.DeadMansSwitch.Warning; w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
+	c.Warnings = append(c.Warnings, s.Ledger.warnings()...)
 	return c
 }
 
