@@ -148,6 +148,9 @@ func settingsMatrix() map[string]config.Settings {
 		big.ExemptUsers = append(big.ExemptUsers, strings.Repeat("x", 60)+strconv.Itoa(i)+"*")
 	}
 	out["maxExemptUsers"] = big
+	everyRun := config.Defaults()
+	everyRun.Ledger.Notify = agecheck.NotifyEveryRun
+	out["every-run"] = everyRun
 	return out
 }
 
@@ -195,8 +198,12 @@ func TestEveryTaskHasTimeoutAndBoundedRetry(t *testing.T) {
 				}
 			}
 		})
-		if tasks != 8 {
-			t.Errorf("%s: %d tasks, want 8 (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, CheckRootKeys, Report, Notify)", name, tasks)
+		want := 8
+		if s.Ledger.Remembers() {
+			want++ // RecordAnnounced, the commit
+		}
+		if tasks != want {
+			t.Errorf("%s: %d tasks, want %d (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, CheckRootKeys, Report, Notify, and RecordAnnounced with notify: changes)", name, tasks, want)
 		}
 		if m.TimeoutSeconds != MachineTimeoutSeconds {
 			t.Errorf("%s: machine TimeoutSeconds is %d, want %d", name, m.TimeoutSeconds, MachineTimeoutSeconds)
@@ -229,8 +236,8 @@ func TestLambdaRetriesAsAWSRecommends(t *testing.T) {
 			t.Errorf("%s: retries %v; a malformed event cannot succeed on retry", name, r.ErrorEquals)
 		}
 	})
-	if found != 3 {
-		t.Errorf("found %d lambda:invoke tasks, want 3 (check, merge, report)", found)
+	if found != 4 {
+		t.Errorf("found %d lambda:invoke tasks, want 4 (check, merge, report, commit)", found)
 	}
 }
 
