@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/keyage/keyage/internal/dynalite"
@@ -52,6 +54,23 @@ func New(t testing.TB) (*ledger.Table, string) {
 	}
 	client := dynamodb.NewFromConfig(cfg)
 	if _, err := client.CreateTable(ctx, ledger.CreateTableInput(TableName)); err != nil {
+		t.Fatalf("create table %s in dynalite: %v", TableName, err)
+	}
+	return &ledger.Table{API: client, Name: TableName}, endpoint
+}
+
+// Start starts dynalite and creates the table there without touching this process's
+// environment (for parallel tests, whose function processes get AWS_ENDPOINT_URL_DYNAMODB):
+// it returns the ledger, through a client with BaseEndpoint set, and the endpoint.
+func Start(t testing.TB) (*ledger.Table, string) {
+	t.Helper()
+	endpoint := dynalite.Start(t)
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "test", ""),
+	})
+	if _, err := client.CreateTable(context.Background(), ledger.CreateTableInput(TableName)); err != nil {
 		t.Fatalf("create table %s in dynalite: %v", TableName, err)
 	}
 	return &ledger.Table{API: client, Name: TableName}, endpoint
