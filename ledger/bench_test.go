@@ -120,7 +120,7 @@ func TestLedgerRunIsBatched(t *testing.T) {
 		writes, writtenItems int
 	}{
 		{benchUsers/benchBatchSize + 2*benchUsers/ledger.MaxBatchWrite, 2 * 2 * benchUsers}, // observations, then every entry
-		{benchUsers / benchBatchSize, 2 * benchUsers},                                        // observations only
+		{benchUsers / benchBatchSize, 2 * benchUsers},                                       // observations only
 	} {
 		tbl.Stats = &ledger.Stats{}
 		ledgerRun(ctx, t, tbl, account, fmt.Sprintf("run-%d", i), findings, t0.Add(time.Duration(i)*24*time.Hour))
