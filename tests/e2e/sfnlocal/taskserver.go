@@ -138,11 +138,11 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMessage) (any, *StatesError, error) {
 	switch resource {
 	case ResourceListUsers:
-		return s.Account.ListUsers(in)
+		return listUsers(s.Account, in)
 	case ResourceListAccessKeys:
-		return s.Account.ListAccessKeys(in)
+		return listAccessKeys(s.Account, in)
 	case ResourceAccountSummary:
-		return s.Account.AccountSummary(in)
+		return accountSummary(s.Account, in)
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
