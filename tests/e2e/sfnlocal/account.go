@@ -52,36 +52,63 @@ func statesError(e *lambdatest.IAMError) *StatesError {
 	return &StatesError{Error: name, Cause: fmt.Sprintf("%s (Service: Iam, Status Code: %d, Request ID: %s)", e.Message, e.Status, e.RequestID)}
 }
 
-// decodeStrict decodes a task's parameters, refusing unknown fields: Step Functions validates
-// aws-sdk parameters against the API model, so an unknown one is a definition bug.
-func decodeStrict(in json.RawMessage, v any) error {
+// decodeParams decodes the parameters of a call to task, refusing unknown fields: Step
+// Functions validates aws-sdk parameters against the API model, so an unknown one is a
+// definition bug, reported as the harness's error.
+func decodeParams[T any](task string, in json.RawMessage) (T, error) {
+	var p T
 	dec := json.NewDecoder(strings.NewReader(string(in)))
 	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("%s parameters %s: %w", task, in, err)
+	}
+	return p, nil
+}
+
+// iamTask answers a call to an aws-sdk iam task: it decodes the parameters (decodeParams),
+// answers from them, and reports an IAM error as the integration does (statesError). An error
+// of answer is the harness's: a call Step Functions would have refused.
+func iamTask[P any](task string, in json.RawMessage, answer func(P) (any, *lambdatest.IAMError, error)) (any, *StatesError, error) {
+	p, err := decodeParams[P](task, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, e, err := answer(p)
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("%s: %w", task, err)
+	case e != nil:
+		return nil, statesError(e), nil
+	}
+	return out, nil, nil
+}
+
+// paging is the parameters IAM's list calls share.
+type paging struct {
+	MaxItems *int    `json:"MaxItems"`
+	Marker   *string `json:"Marker"`
+}
+
+type listUsersParams struct {
+	paging
+	PathPrefix *string `json:"PathPrefix"`
 }
 
 // listUsers answers iam:listUsers.
-func listUsers(a *Account, in json.RawMessage) (any, *StatesError, error) {
-	var p struct {
-		MaxItems   *int    `json:"MaxItems"`
-		Marker     *string `json:"Marker"`
-		PathPrefix *string `json:"PathPrefix"`
-	}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("listUsers parameters %s: %w", in, err)
-	}
-	if p.PathPrefix != nil {
-		return nil, nil, fmt.Errorf("listUsers: PathPrefix %q is not supported by the synthetic account", *p.PathPrefix)
-	}
-	if p.Marker != nil && *p.Marker == "" {
-		return nil, nil, fmt.Errorf("listUsers: an empty Marker was never issued")
-	}
-	page, e, err := a.ListUsers(deref(p.Marker), p.MaxItems)
+func listUsers(a *Account, p listUsersParams) (any, *lambdatest.IAMError, error) {
 	switch {
-	case err != nil:
-		return nil, nil, fmt.Errorf("listUsers: %w", err)
-	case e != nil:
-		return nil, statesError(e), nil
+	case p.PathPrefix != nil:
+		return nil, nil, fmt.Errorf("PathPrefix %q is not supported by the synthetic account", *p.PathPrefix)
+	case p.Marker != nil && *p.Marker == "":
+		return nil, nil, fmt.Errorf("an empty Marker was never issued")
+	}
+	var marker string
+	if p.Marker != nil {
+		marker = *p.Marker
+	}
+	page, e, err := a.ListUsers(marker, p.MaxItems)
+	if e != nil || err != nil {
+		return nil, e, err
 	}
 	type user struct {
 		Arn        string `json:"Arn"`
@@ -104,33 +131,23 @@ func listUsers(a *Account, in json.RawMessage) (any, *StatesError, error) {
 	return out, nil, nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+type listAccessKeysParams struct {
+	paging
+	UserName *string `json:"UserName"`
 }
 
 // listAccessKeys answers iam:listAccessKeys.
-func listAccessKeys(a *Account, in json.RawMessage) (any, *StatesError, error) {
-	var p struct {
-		UserName *string `json:"UserName"`
-		MaxItems *int    `json:"MaxItems"`
-		Marker   *string `json:"Marker"`
-	}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("listAccessKeys parameters %s: %w", in, err)
-	}
-	if p.UserName == nil {
+func listAccessKeys(a *Account, p listAccessKeysParams) (any, *lambdatest.IAMError, error) {
+	switch {
+	case p.UserName == nil:
 		// Without UserName IAM lists the caller's own keys: never what keyage means.
-		return nil, nil, fmt.Errorf("listAccessKeys parameters %s: no UserName", in)
-	}
-	if p.Marker != nil {
-		return nil, nil, fmt.Errorf("listAccessKeys: Marker %q was never issued (a user has at most 2 keys, one page)", *p.Marker)
+		return nil, nil, fmt.Errorf("no UserName")
+	case p.Marker != nil:
+		return nil, nil, fmt.Errorf("Marker %q was never issued (a user has at most 2 keys, one page)", *p.Marker)
 	}
 	name, keys, e := a.ListAccessKeys(*p.UserName)
 	if e != nil {
-		return nil, statesError(e), nil
+		return nil, e, nil
 	}
 	type key struct {
 		AccessKeyID string `json:"AccessKeyId"`
@@ -161,14 +178,10 @@ func omitEmpty(out map[string]any, list string, n int, truncated bool) {
 }
 
 // accountSummary answers iam:getAccountSummary.
-func accountSummary(a *Account, in json.RawMessage) (any, *StatesError, error) {
-	var p struct{}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("getAccountSummary parameters %s: %w", in, err)
-	}
+func accountSummary(a *Account, _ struct{}) (any, *lambdatest.IAMError, error) {
 	summary, e := a.AccountSummary()
 	if e != nil {
-		return nil, statesError(e), nil
+		return nil, e, nil
 	}
 	return map[string]any{"SummaryMap": summary}, nil, nil
 }

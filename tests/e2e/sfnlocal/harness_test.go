@@ -376,6 +376,8 @@ func TestHarnessErrors(t *testing.T) {
 	for name, def := range map[string]string{
 		"unknown resource":   `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listRoles", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
 		"unknown parameter":  `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItem": 5}, "End": true}}}`,
+		"marker not issued":  `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"Marker": "bogus"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
+		"keys of no user":    `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listAccessKeys", "Parameters": {}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
 		"invalid definition": `{"StartAt": "Missing", "States": {"T": {"Type": "Pass", "End": true}}}`,
 		"JSONata":            `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}`,
 	} {
