@@ -44,6 +44,17 @@ func between(t *testing.T, name, text, start, end string) string {
 	return strings.TrimSpace(inside)
 }
 
+// quoted returns the spans of text set in backticks, in order.
+func quoted(text string) []string {
+	var spans []string
+	for i, part := range strings.Split(text, "`") {
+		if i%2 == 1 {
+			spans = append(spans, part)
+		}
+	}
+	return spans
+}
+
 // readmeSection returns the README's text after start up to end, failing the test when either
 // is missing.
 func readmeSection(t *testing.T, start, end string) string {
@@ -147,9 +158,9 @@ func TestREADMECostTablesAreCOSTmds(t *testing.T) {
 func TestREADMEListsEveryStackOutput(t *testing.T) {
 	list := readmeSection(t, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
 	var listed []string
-	for _, part := range strings.Split(list, "`")[1:] {
-		if part != "" && !strings.ContainsAny(part, " ,.()\n") {
-			listed = append(listed, part)
+	for _, name := range quoted(list) {
+		if name != "" && !strings.ContainsAny(name, " ,.()\n") {
+			listed = append(listed, name)
 		}
 	}
 	want := infra.StackOutputs()
