@@ -203,13 +203,6 @@ func (a *Account) Key(id string) *Key {
 	return a.byKey[id]
 }
 
-// User returns the named user, or nil.
-func (a *Account) User(name string) *User {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.byName[strings.ToLower(name)]
-}
-
 // Calls returns the subject of every call of action so far, in order, throttled ones
 // included: the user name of ListAccessKeys, the access key ID of GetAccessKeyLastUsed, ""
 // for ListUsers and GetAccountSummary.
@@ -306,17 +299,17 @@ func (a *Account) ListUsers(marker string, maxItems *int) (UsersPage, *IAMError,
 			size = 1
 		}
 	}
-	end2 := min(start+size, len(a.users))
+	last := min(start+size, len(a.users))
 	out := UsersPage{Users: []ListedUser{}}
-	for i := start; i < end2; i++ {
+	for i := start; i < last; i++ {
 		u := a.users[i]
 		out.Users = append(out.Users, ListedUser{Path: u.Path, UserName: u.Name, UserID: fmt.Sprintf("AIDA%017d", i),
 			ARN: "arn:aws:iam::" + a.ID + ":user" + u.Path + u.Name, CreateDate: u.Created.UTC().Format(IAMDateFormat)})
 	}
-	if end2 < len(a.users) {
+	if last < len(a.users) {
 		out.IsTruncated = true
 		if !a.MarkerMissing {
-			out.Marker = encodeMarker(end2, page+1)
+			out.Marker = encodeMarker(last, page+1)
 		}
 	}
 	return out, nil, nil

@@ -28,9 +28,6 @@ func NewAccount(id string) *Account { return lambdatest.NewAccount(id) }
 // Forever makes a fault repeat on every call.
 const Forever = lambdatest.Forever
 
-// IAMDateFormat is how the aws-sdk integration renders IAM timestamps.
-const IAMDateFormat = lambdatest.IAMDateFormat
-
 // IAM error names as the Step Functions aws-sdk integration reports them.
 const (
 	ErrIAMNoSuchEntity = "Iam.NoSuchEntityException"
