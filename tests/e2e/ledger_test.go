@@ -23,7 +23,7 @@ func newLedgerEnv(t *testing.T, account *sfnlocal.Account) (*sfnlocal.Env, *ledg
 	sfnlocal.SharedHarness(t)
 	tbl, endpoint := ledgertest.Start(t)
 	bin := functionBinary(t)
-	iam := lambdatest.NewIAMFunc(t, account.LastUsed)
+	iam := lambdatest.NewIAM(t, account)
 	fn := sfnlocal.StartFunction(t, bin, testFunction, 2, 30*time.Second, map[string]string{
 		"AWS_REGION":                testRegion,
 		"AWS_ENDPOINT_URL":          iam.URL,

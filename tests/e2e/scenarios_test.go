@@ -528,7 +528,7 @@ func TestExemptUsers(t *testing.T) {
 func TestListUsersFailsPersistently(t *testing.T) {
 	t.Parallel()
 	a := mixedAccount(10)
-	a.ListUsersFailures = sfnlocal.Forever
+	a.Throttle("ListUsers", sfnlocal.Forever)
 	s := everyRun()
 	e, res := scan(t, a, s, "FAILED")
 	if res.Error.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
