@@ -12,6 +12,8 @@ const (
 	StateCommit       = "RecordAnnounced"
 	stateHasCommit    = "HasCommit"
 	stateDone         = "Done"
+	stateIsTestRun    = "IsTestRun"
+	stateNoLedger     = "TestRunKeepsNoLedger"
 	ledgerContextPath = "$.run.ledger"
 )
 
@@ -39,6 +41,22 @@ func (b builder) withLedger(fields map[string]any, path string) map[string]any {
 func (b builder) addLedger(st asl.States) {
 	if !b.s.Ledger.Remembers() {
 		return
+	}
+	// A test run never touches the ledger: its run context has a null ledger, so that no event
+	// of it carries one (only the report sees the test flag itself).
+	st[stateInit].(*asl.Pass).Next = stateIsTestRun
+	st[stateIsTestRun] = &asl.Choice{
+		Common:  asl.Common{Comment: "A test run publishes everything and touches no ledger: its events carry no ledger."},
+		Choices: []asl.ChoiceRule{{Variable: "$.run.test", BooleanEquals: new(false), Next: StateListUsers}},
+		Default: stateNoLedger,
+	}
+	st[stateNoLedger] = &asl.Pass{
+		Parameters: map[string]any{
+			"policy.$": "$.run.policy", "account.$": "$.run.account", "now.$": "$.run.now", "test.$": "$.run.test",
+			"ledger": nil,
+		},
+		ResultPath: "$.run",
+		Flow:       asl.Flow{Next: StateListUsers},
 	}
 	st[StateNotify].(*asl.Task).Next = stateHasCommit
 	st[stateHasFindings].(*asl.Choice).Default = stateHasCommit

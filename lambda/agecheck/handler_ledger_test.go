@@ -170,7 +170,9 @@ func TestHandlerTestRunNeverTouchesTheLedgerOnReport(t *testing.T) {
 	m := newMemLedger()
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
 	ledgerRun(t, h, "test", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-01T08:00:00Z", true)
-	// The check step observes (keyed by the run, read by nobody else); nothing else is called.
+	// The state machine gives a test run's events no ledger at all (workflow's IsTestRun); should
+	// one carry a ledger anyway, its check observes (keyed by the run, read by nobody else) and
+	// nothing else is called.
 	if got := strings.Join(m.calls, ","); got != "Observe" {
 		t.Errorf("ledger calls of a test run: %s, want Observe only (no lease, no entries)", got)
 	}

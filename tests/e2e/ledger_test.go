@@ -104,6 +104,17 @@ func TestLedgerRunsInARow(t *testing.T) {
 	if es := entries(); !es[bob.ID].LastAnnounced.Equal(testNow) {
 		t.Errorf("after the test run bob's key was last announced %v, want %v (unchanged)", es[bob.ID].LastAnnounced, testNow)
 	}
+	// Runs are named e2e-<test name> (sfnlocal.Env.RunRaw); a run keys its observations by name.
+	observed := func(subtest string) int {
+		_, obs, err := tbl.Load(context.Background(), testAccount, "e2e-"+strings.ReplaceAll(t.Name()+"/"+subtest, "/", "-"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(obs.Findings) + len(obs.UncheckedUsers)
+	}
+	if n, first := observed("a_test_run_publishes_and_records_nothing"), observed("first_run_announces"); n != 0 || first != 2 {
+		t.Errorf("the test run recorded %d observations (the first run %d), want none (and 2): a test run touches no ledger", n, first)
+	}
 
 	a.Key(alice.ID).Status = "Inactive" // rotated: the old key deactivated
 	run("a rotated key is resolved", 2, nil, "SUCCEEDED", "No new IAM access key findings, 1 resolved, in 123456789012")
