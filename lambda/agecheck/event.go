@@ -154,9 +154,10 @@ type Finding struct {
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
-	// ExemptionExpired marks a finding whose user's exemption ended: with notify: changes it
-	// is announced again, as "exemption expired", even if it was announced before.
-	ExemptionExpired bool `json:"exemptionExpired,omitempty"`
+	// ExemptionExpired names the exemption of the key's user that has ended ("break-glass-*
+	// (until 2026-11-30)", or "tag keyage-exempt-until 2026-11-30"): the key is judged again,
+	// and a ledger announces such a finding as new.
+	ExemptionExpired string `json:"exemptionExpired,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.

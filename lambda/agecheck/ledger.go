@@ -159,14 +159,14 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		e, ok := byKey[f.AccessKeyID]
 		open := ok && e.ResolvedAt.IsZero()
 		next := Entry{Account: account, Key: f.AccessKeyID, UserName: f.UserName, FirstSeen: now,
-			Severity: f.Severity, Kinds: f.Kinds, LastAnnounced: now, ExemptExpired: f.ExemptionExpired}
+			Severity: f.Severity, Kinds: f.Kinds, LastAnnounced: now, ExemptExpired: f.ExemptionExpired != ""}
 		a := Announced{Finding: f, FirstSeen: timestampAt(now)}
 		switch {
 		case !open:
 			a.Reason = ReasonNew
 		case severityRank[f.Severity] > severityRank[e.Severity]:
 			a.Reason = ReasonSeverityRose
-		case f.ExemptionExpired && !e.ExemptExpired:
+		case f.ExemptionExpired != "" && !e.ExemptExpired:
 			a.Reason = ReasonExemptionExpired
 		case !now.Before(e.LastAnnounced.Add(remind)):
 			a.Reason = ReasonReminder

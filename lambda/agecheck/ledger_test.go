@@ -65,7 +65,7 @@ func TestDiff(t *testing.T) {
 			obs:     Observations{Findings: []Finding{ledgerFinding("AKIA1", "a", SeverityWarning)}}, now: ledgerT0.Add(day), quiet: 1},
 		{name: "exemption expired",
 			entries: []Entry{announced("AKIA1", "a", SeverityStale, ledgerT0)},
-			obs:     Observations{Findings: []Finding{func() Finding { f := stale("AKIA1", "a"); f.ExemptionExpired = true; return f }()}},
+			obs:     Observations{Findings: []Finding{func() Finding { f := stale("AKIA1", "a"); f.ExemptionExpired = "legacy-* (until 2026-03-01)"; return f }()}},
 			now:     ledgerT0.Add(day), new: []string{"AKIA1 exemption expired"}},
 		{name: "an unchecked user's keys are never resolved",
 			entries: []Entry{announced("AKIA1", "a", SeverityStale, ledgerT0), announced("AKIA2", "b", SeverityStale, ledgerT0)},
