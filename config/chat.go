@@ -37,24 +37,24 @@ type TeamsChannel struct {
 // choice, a notifier for a few team channels.
 const MaxChatChannels = 10
 
-// The ID shapes. Slack's IDs are upper-case letters and digits, a workspace's starting with T
-// (E for an Enterprise Grid organization) and a channel's with C (G for an older private
-// channel); the API takes at most 255 characters
+// The ID shapes. Slack's IDs are upper-case letters and digits (a workspace's such as
+// T07EA123LEP, a channel's such as C07EZ1ABC23); the API takes at most 255 characters
 // (https://docs.aws.amazon.com/chatbot/latest/APIReference/API_SlackChannelConfiguration.html).
+// The shape refuses what is most often given instead: a channel's name.
 // Teams' tenant and team IDs are GUIDs; a channel ID is URL-encoded, holding %3A and %40 for
 // the ":" and "@" of 19:...@thread.tacv2, at most 255 characters
 // (https://docs.aws.amazon.com/chatbot/latest/APIReference/API_TeamsChannelConfiguration.html).
 var (
-	slackTeamID    = regexp.MustCompile(`^[TE][0-9A-Z]{2,254}$`)
-	slackChannelID = regexp.MustCompile(`^[CG][0-9A-Z]{2,254}$`)
+	slackTeamID    = regexp.MustCompile(`^[0-9A-Z]+$`)
+	slackChannelID = regexp.MustCompile(`^[0-9A-Z]+$`)
 	guid           = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 	teamsChannelID = regexp.MustCompile(`^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$`)
 )
 
 const (
 	maxChatIDLength     = 255
-	allowedSlackTeamID  = "a Slack workspace ID: T (or E) and upper-case letters and digits, such as T07EA123LEP (the Amazon Q Developer console shows it)"
-	allowedSlackChannel = "a Slack channel ID: C (or G) and upper-case letters and digits, such as C07EZ1ABC23 (the channel's details show it), not its name"
+	allowedSlackTeamID  = "a Slack workspace ID: upper-case letters and digits, such as T07EA123LEP (the Amazon Q Developer console shows it)"
+	allowedSlackChannel = "a Slack channel ID: upper-case letters and digits, such as C07EZ1ABC23 (the end of the channel's link), not its name"
 	allowedGUID         = "a GUID such as 5f4a8c2e-1b3d-4e6f-8a9b-0c1d2e3f4a5b"
 	allowedTeamsChannel = "a URL-encoded Teams channel ID such as 19%3Aab12cd34ef56ab12cd34ef56ab12cd34%40thread.tacv2 (copy it from the channel's link)"
 )
@@ -123,8 +123,26 @@ func decodeChannels(p *problems, key string, raw json.RawMessage, fields []strin
 	return out
 }
 
-// validate checks the channels' IDs, their number and that none repeats.
-func (c Chat) validate(p *problems) {
+// ChatAPIRegions are the regions with an endpoint of the Amazon Q Developer in chat
+// applications API ("endpoints and quotas", https://docs.aws.amazon.com/general/latest/gr/chatbot.html):
+// the provider creates channel configurations through the stack's region, so a stack that
+// configures channels must be in one of them. A chat topic alone may be in any region outside
+// China, where the service has none.
+var ChatAPIRegions = []string{"ap-southeast-1", "eu-west-1", "us-east-2", "us-west-2"}
+
+// validate checks the channels' IDs, their number and that none repeats, and that the stack's
+// region can have what the setting asks for (see ChatAPIRegions; an unset region is the
+// program's to check, once the provider knows it).
+func (c Chat) validate(p *problems, region, partition string) {
+	if c.Enabled && partition == "aws-cn" {
+		p.add("chat", "{...}", fmt.Sprintf("is not available in the stack's region %s: Amazon Q Developer in chat applications has no endpoint in partition %s", region, partition),
+			"no chat setting in a China region")
+		return
+	}
+	if c.Configures() && region != "" && !slices.Contains(ChatAPIRegions, region) {
+		p.add("chat", "{...}", fmt.Sprintf("configures channels, but the stack's region %s has no Amazon Q Developer API endpoint to create them through", region),
+			"a stack in "+strings.Join(ChatAPIRegions, ", ")+", or {} (the chat topic only) with the channel configured in the Amazon Q Developer console")
+	}
 	if n := len(c.Slack) + len(c.Teams); n > MaxChatChannels {
 		p.add("chat", fmt.Sprintf("{%d channels}", n), fmt.Sprintf("lists %d channels", n), fmt.Sprintf("at most %d, Slack and Teams together", MaxChatChannels))
 	}

@@ -23,10 +23,10 @@ func TestParseChat(t *testing.T) {
 	}{
 		{"absent: off", "", Chat{}},
 		{"the topic only", `{}`, Chat{Enabled: true}},
-		{"slack and teams", `{"slack":[{"teamId":"` + testSlackTeam + `","channelId":"` + testSlackChannel + `"},{"teamId":"E0123ABCD","channelId":"G0123ABCD"}],` +
+		{"slack and teams", `{"slack":[{"teamId":"` + testSlackTeam + `","channelId":"` + testSlackChannel + `"},{"teamId":"E0123ABCD","channelId":"ABCBBLZZZ"}],` +
 			`"teams":[{"tenantId":"` + testTenant + `","teamId":"` + strings.ToUpper(testTeam) + `","channelId":"` + testTeamsChannel + `"}]}`,
 			Chat{Enabled: true,
-				Slack: []SlackChannel{{testSlackTeam, testSlackChannel}, {"E0123ABCD", "G0123ABCD"}},
+				Slack: []SlackChannel{{testSlackTeam, testSlackChannel}, {"E0123ABCD", "ABCBBLZZZ"}},
 				Teams: []TeamsChannel{{testTenant, strings.ToUpper(testTeam), testTeamsChannel}}}},
 	}
 	for _, tt := range tests {
@@ -99,6 +99,36 @@ func TestParseChatInvalid(t *testing.T) {
 				t.Errorf("Parse(chat: %s) errors:\n got %q\nwant %q", tt.value, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestChatNotInChina(t *testing.T) {
+	_, err := ParseConfig(map[string]string{RegionKey: "cn-north-1", Namespace + ":chat": "{}"})
+	want := `chat: "{...}" is not available in the stack's region cn-north-1: Amazon Q Developer in chat applications has no endpoint in partition aws-cn: want no chat setting in a China region`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if _, err := ParseConfig(map[string]string{RegionKey: "us-gov-west-1", Namespace + ":chat": "{}"}); err != nil {
+		t.Errorf("chat in GovCloud: %v, want no problem", err)
+	}
+}
+
+func TestChatChannelsNeedAnAPIRegion(t *testing.T) {
+	channels := `{"slack":[{"teamId":"T07EA123LEP","channelId":"C07EZ1ABC23"}]}`
+	_, err := ParseConfig(map[string]string{RegionKey: "eu-central-1", Namespace + ":chat": channels})
+	want := `chat: "{...}" configures channels, but the stack's region eu-central-1 has no Amazon Q Developer API endpoint to create them through: ` +
+		`want a stack in ap-southeast-1, eu-west-1, us-east-2, us-west-2, or {} (the chat topic only) with the channel configured in the Amazon Q Developer console`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	for _, values := range []map[string]string{
+		{RegionKey: "eu-central-1", Namespace + ":chat": "{}"},
+		{RegionKey: "eu-west-1", Namespace + ":chat": channels},
+		{Namespace + ":chat": channels}, // the region is the provider's: the program checks it
+	} {
+		if _, err := ParseConfig(values); err != nil {
+			t.Errorf("%v: %v, want no problem", values, err)
+		}
 	}
 }
 
