@@ -97,6 +97,10 @@ func TestValidateSummaryNotes(t *testing.T) {
 			"  schedule: at(2030-01-01T08:00:00) in UTC, disabled; no alarm watches for missing runs (see the warning)\n"},
 		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
 			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d; no alarm watches for missing runs (see the warning)\n"},
+		{"chat topic only", "  keyage:chat: {}\n",
+			"  chat: the chat topic only (attach a channel configuration made in the Amazon Q Developer console to the chatTopicArn output)\n"},
+		{"chat channels", "  aws:region: us-east-2\n  keyage:chat:\n    slack:\n      - {teamId: T07EA123LEP, channelId: C07EZ1ABC23}\n",
+			"  chat: Slack channel C07EZ1ABC23 of workspace T07EA123LEP\n"},
 		{"defaults", "  aws:region: us-east-1\n",
 			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
 	}
