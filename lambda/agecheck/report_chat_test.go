@@ -329,3 +329,26 @@ func TestReportOpWritesChatOnlyWhenAsked(t *testing.T) {
 		t.Errorf("op merge with chat: got %v, want an error naming chat", err)
 	}
 }
+
+// TestReportWithChatFitsAState: the report op's result, the state that follows it, stays under
+// Step Functions' 256 KiB with the chat message beside a digest trimmed to MaxMessageBytes,
+// even when the chat description is made of multi-byte characters.
+func TestReportWithChatFitsAState(t *testing.T) {
+	const stateLimit = 256 * 1024
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45}
+	s := manyFindings(5000)
+	s.Root = &RootCheck{Status: RootUnchecked, Cause: strings.Repeat("é\"", 5000)}
+	r := must(NewReport(s, p, testAccount, testNow))
+	r.Chat = NewChatMessage(s, p, r, testNow)
+	if ps := checkChatSchema(r.Chat); len(ps) != 0 {
+		t.Fatalf("chat message breaks the schema: %v", ps)
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("report %d bytes, of which the chat message %d bytes (message %d)", len(out), len(r.Chat), len(r.Message))
+	if len(out) > stateLimit {
+		t.Errorf("the report with chat is %d bytes, over the %d of a state", len(out), stateLimit)
+	}
+}
