@@ -191,7 +191,7 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, " +
+	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, " +
 		"maxAgeDays, maxConcurrency, newKeyGraceDays, notify, remindEveryDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )

@@ -39,6 +39,8 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
+	Chat Chat // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
+
 	Ledger LedgerSettings // notify, remindEveryDays, ledgerRetentionDays, ledgerDeletionProtection (ledger.go)
 
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the

@@ -58,7 +58,12 @@ func (b builder) addLedger(st asl.States) {
 		ResultPath: "$.run",
 		Flow:       asl.Flow{Next: StateListUsers},
 	}
-	st[StateNotify].(*asl.Task).Next = stateHasCommit
+	// The commit follows the last publish (Notify, or NotifyChat when the stack has chat).
+	for _, name := range []string{StateNotify, StateNotifyChat} {
+		if t, ok := st[name].(*asl.Task); ok && t.Next == stateNotified {
+			t.Next = stateHasCommit
+		}
+	}
 	st[stateHasFindings].(*asl.Choice).Default = stateHasCommit
 	delete(st, stateNotified)
 	delete(st, stateNothingToReport)

@@ -70,6 +70,8 @@ type Event struct {
 	Test bool `json:"test,omitempty"`
 	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
 	Root *AccountSummary `json:"root,omitempty"`
+	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
+	Chat bool `json:"chat,omitempty"`
 	// Ledger is set on every event of a run with notify: changes (absent: the ledger is not used).
 	Ledger *LedgerRun `json:"ledger,omitempty"`
 	// Commit is, on OpCommit, what OpReport returned in Report.Commit.
@@ -179,6 +181,9 @@ type Report struct {
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
 	Test    bool   `json:"test,omitempty"` // a test run's report
+	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
+	// report publishes.
+	Chat string `json:"chat,omitempty"`
 	// Commit is set when the run holds the ledger's lease: OpCommit records what was announced
 	// (after the publish, or at once when nothing is published) and releases the lease.
 	Commit *Commit `json:"commit,omitempty"`
@@ -241,6 +246,9 @@ func (ev *Event) Validate() error {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
+	}
+	if ev.Chat && ev.Op != OpReport {
+		ps.add("chat", "true", "false or absent (only op "+OpReport+" writes the chat message)")
 	}
 	switch ev.Op {
 	case OpMerge:
