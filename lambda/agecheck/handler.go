@@ -181,11 +181,14 @@ func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy
 		lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
 		defer cancel()
 	}
-	exempt := newExemptions(p.ExemptUsers)
+	exempt := newExemptionSet(p)
 	skipped := 0
 	for i := range users {
 		u := &users[i]
-		if u.UserName == "" || u.Deleted || u.Error != nil || exempt.match(u.UserName) {
+		if u.UserName == "" || u.Deleted || u.Error != nil {
+			continue
+		}
+		if holds, _, _ := exempt.judge(u, p, now); holds >= 0 {
 			continue
 		}
 		for j := range u.Keys {
