@@ -129,4 +129,3 @@ func TestStackFileUnquotedUntil(t *testing.T) {
 		t.Errorf("yamlDate of a time of day = %q, want it unchanged (not a date)", got)
 	}
 }
-
