@@ -186,12 +186,8 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 // the function time out before it has logged and returned the batch.
 func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy, now time.Time) {
 	log := h.logger()
-	lookupCtx := ctx
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
-		defer cancel()
-	}
+	lookupCtx, cancel := lookupContext(ctx)
+	defer cancel()
 	exempt := newExemptionSet(p)
 	skipped := 0
 	for i := range users {
@@ -242,12 +238,8 @@ func (h *Handler) lookUpTags(ctx context.Context, users []UserKeys, p Policy, no
 	for i := range first.Findings {
 		flagged[first.Findings[i].UserName] = true
 	}
-	lookupCtx := ctx
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
-		defer cancel()
-	}
+	lookupCtx, cancel := lookupContext(ctx)
+	defer cancel()
 	read, failed := 0, 0
 	for i := range users {
 		u := &users[i]
@@ -274,4 +266,13 @@ func (h *Handler) lookUpTags(ctx context.Context, users []UserKeys, p Policy, no
 	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "user tags read", slog.Int("read", read), slog.Int("failed", failed))
 	return nil
+}
+
+// lookupContext is ctx ending LookupReserve before ctx's deadline (if it has one): the context
+// of the IAM lookups, which must leave time to log and return the batch.
+func lookupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, deadline.Add(-LookupReserve))
+	}
+	return context.WithCancel(ctx)
 }
