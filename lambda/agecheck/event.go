@@ -3,8 +3,9 @@
 // event, dispatches on its op, looks up last use for the keys that need it and logs every finding),
 // event.go (the contract with the state machine: the event and result types, Decode, Validate),
 // check.go (Check), merge.go (Merge), trim.go (Summary.Trim) and report.go (NewReport). Beside
-// them, counts.go holds the summaries' Counts, time.go reads and writes the contract's
-// timestamps, and format.go the leaf helpers for text and sizes. Check, Merge and NewReport are pure functions of (event,
+// them, counts.go holds the summaries' Counts, exemptions.go who is exempt and until when
+// (with report_exemptions.go, the digest's account of it), time.go reads and writes the
+// contract's timestamps, and format.go the leaf helpers for text and sizes. Check, Merge and NewReport are pure functions of (event,
 // now); the handler does I/O only through its LastUsedFunc and logger. Nothing here imports the
 // Lambda runtime, Step Functions or Pulumi: lambda/main.go wires the IAM client and starts the
 // runtime.
