@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
@@ -75,5 +77,63 @@ func TestExemptionExpiresBetweenRuns(t *testing.T) {
 				t.Errorf("%d findings marked exemption expired, want %d", marked, wantMarked)
 			}
 		})
+	}
+}
+
+// TestTagExemptions: with tagExemptions on, the real function reads the tags of the users with
+// findings (iam:ListUserTags, through the fake IAM, within maxConcurrency); a tag exemption that
+// holds hides its user's key, one ending too far ahead is refused and reported, and both are
+// listed in the digest.
+func TestTagExemptions(t *testing.T) {
+	t.Parallel()
+	a := sfnlocal.NewAccount(testAccount)
+	a.Latency = 5 * time.Millisecond
+	in10 := testNow.AddDate(0, 0, 10).Format(time.DateOnly)
+	in60 := testNow.AddDate(0, 0, 60).Format(time.DateOnly)
+	for i := range 30 {
+		u := &sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(10)))}}
+		switch i {
+		case 3:
+			u.Keys[0].Created = testNow.Add(-days(120))
+			u.Tags = map[string]string{agecheck.TagExemptUntil: in10, agecheck.TagExemptReason: "vendor cut-over"}
+		case 4:
+			u.Keys[0].Created = testNow.Add(-days(120))
+			u.Tags = map[string]string{agecheck.TagExemptUntil: in60, agecheck.TagExemptReason: "someday"}
+		case 5:
+			u.Keys[0].Created = testNow.Add(-days(120))
+		case 6: // tagged, but no finding: its tags are not read
+			u.Tags = map[string]string{agecheck.TagExemptUntil: in10, agecheck.TagExemptReason: "x"}
+		}
+		a.Add(u)
+	}
+	s := config.Defaults()
+	s.UnusedDays = 0
+	s.MaxConcurrency = 3
+	s.Exemptions.FromTags, s.Exemptions.MaxTagDays = true, 30
+	e, _ := scan(t, a, s, "SUCCEEDED")
+	if got := a.UserTagsCalls(); len(got) != 3 || got["user-03"] != 1 || got["user-04"] != 1 || got["user-05"] != 1 {
+		t.Errorf("ListUserTags calls %v, want one each for the users with findings (user-03, -04, -05)", got)
+	}
+	if got := a.MaxInFlight(); got > s.MaxConcurrency {
+		t.Errorf("%d IAM calls in flight at once, want at most maxConcurrency %d", got, s.MaxConcurrency)
+	}
+	pubs := e.Tasks.Published()
+	if len(pubs) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pubs))
+	}
+	body, email := message(t, pubs[0])
+	if body.Counts.Stale != 2 || body.Counts.Exempt != 1 {
+		t.Errorf("counts %+v, want 2 stale (user-04, user-05) and 1 exempt (user-03)", body.Counts)
+	}
+	ex := body.Exemptions
+	if ex == nil || ex.TagExemptionCount != 2 || len(ex.TagExemptions) != 2 ||
+		ex.TagExemptions[0].Status != agecheck.TagExemptionHolds || ex.TagExemptions[1].Status != agecheck.TagExemptionRefused {
+		t.Fatalf("digest exemptions %+v, want user-03's holding and user-04's refused", ex)
+	}
+	for _, want := range []string{"user-03: exempt until " + in10 + ", 1 key hidden; reason: vendor cut-over",
+		"user-04: REFUSED (ends more than maxTagExemptionDays (30) ahead"} {
+		if !strings.Contains(email, want) {
+			t.Errorf("email lacks %q:\n%s", want, email)
+		}
 	}
 }
