@@ -191,7 +191,7 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
 		"maxAgeDays, maxConcurrency, maxTagExemptionDays, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
