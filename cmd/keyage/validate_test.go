@@ -101,6 +101,8 @@ func TestValidateSummaryNotes(t *testing.T) {
 			"  chat: the chat topic only (attach a channel configuration made in the Amazon Q Developer console to the chatTopicArn output)\n"},
 		{"chat channels", "  aws:region: us-east-2\n  keyage:chat:\n    slack:\n      - {teamId: T07EA123LEP, channelId: C07EZ1ABC23}\n",
 			"  chat: Slack channel C07EZ1ABC23 of workspace T07EA123LEP\n"},
+		{"exemptions and tag exemptions", "  keyage:exemptions:\n    - {users: [ci, cd-*], reason: pipeline}\n  keyage:tagExemptions: true\n",
+			"  policy: stale after 90 days; exempt: ci, cd-* (no end, pipeline); exempt by tags for up to 90 days\n"},
 		{"defaults", "  aws:region: us-east-1\n",
 			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
 	}

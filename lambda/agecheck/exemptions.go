@@ -192,8 +192,8 @@ func newExemptionSet(p Policy) exemptionSet {
 	return set
 }
 
-// match returns the index of the first exemption naming userName, and the name or pattern
-// that matched; -1 when none does.
+// match reports whether the exemption names the (folded) user name, and the name or pattern
+// that does, as written.
 func (e exemptionEntry) match(name string) (string, bool) {
 	if w, ok := e.exact[name]; ok {
 		return w, true
