@@ -191,9 +191,9 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, newKeyGraceDays, notify, remindEveryDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
-		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
+	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, maxTagExemptionDays, newKeyGraceDays, notify, remindEveryDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
 
 func TestParseTypedErrors(t *testing.T) {
