@@ -162,12 +162,12 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 			Severity: f.Severity, Kinds: f.Kinds, LastAnnounced: now, ExemptExpired: f.ExemptionExpired != ""}
 		a := Announced{Finding: f, FirstSeen: timestampAt(now)}
 		switch {
+		case f.ExemptionExpired != "" && (!open || !e.ExemptExpired):
+			a.Reason = ReasonExemptionExpired // said once, new to the ledger or not
 		case !open:
 			a.Reason = ReasonNew
 		case severityRank[f.Severity] > severityRank[e.Severity]:
 			a.Reason = ReasonSeverityRose
-		case f.ExemptionExpired != "" && !e.ExemptExpired:
-			a.Reason = ReasonExemptionExpired
 		case !now.Before(e.LastAnnounced.Add(remind)):
 			a.Reason = ReasonReminder
 		default:

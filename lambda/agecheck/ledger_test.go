@@ -79,6 +79,13 @@ func TestDiff(t *testing.T) {
 		{name: "a resolved key that is a finding again is new",
 			entries: []Entry{{Account: testAccount, Key: "AKIA1", UserName: "a", Severity: SeverityStale, FirstSeen: ledgerT0, LastAnnounced: ledgerT0, ResolvedAt: ledgerT0.Add(day)}},
 			obs:     Observations{Findings: []Finding{stale("AKIA1", "a")}}, now: ledgerT0.Add(2 * day), new: []string{"AKIA1 new"}},
+		{name: "exemption expired on a key never announced (it was exempt)",
+			obs: Observations{Findings: []Finding{func() Finding { f := stale("AKIA1", "a"); f.ExemptionExpired = "svc-* (until 2026-03-01)"; return f }()}},
+			now: ledgerT0, new: []string{"AKIA1 exemption expired"}},
+		{name: "exemption expired is said once, then reminded",
+			entries: []Entry{func() Entry { e := announced("AKIA1", "a", SeverityStale, ledgerT0); e.ExemptExpired = true; return e }()},
+			obs:     Observations{Findings: []Finding{func() Finding { f := stale("AKIA1", "a"); f.ExemptionExpired = "svc-* (until 2026-03-01)"; return f }()}},
+			now:     ledgerT0.Add(7 * day), reminders: []string{"AKIA1 reminder"}},
 		{name: "a finding observed twice (a retried batch) counts once",
 			obs: Observations{Findings: []Finding{stale("AKIA1", "a"), stale("AKIA1", "a")}}, now: ledgerT0, new: []string{"AKIA1 new"}},
 	}

@@ -158,3 +158,51 @@ func decodeDefault(t *testing.T, message string, v any) {
 		t.Fatal(fmt.Errorf("default body: %w", err))
 	}
 }
+
+// TestLedgerExemptionExpires: with notify: changes, a key hidden by an exemption is announced,
+// once, as "exemption expired" the day after the exemption's end, and not again the day after.
+func TestLedgerExemptionExpires(t *testing.T) {
+	t.Parallel()
+	a := sfnlocal.NewAccount(testAccount)
+	a.Add(
+		&sfnlocal.User{Name: "svc-deploy", Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(200)))}},
+		&sfnlocal.User{Name: "alice", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
+	)
+	s := config.Defaults()
+	s.UnusedDays, s.CheckRootKeys = 0, false
+	s.Exemptions.List = []agecheck.Exemption{
+		{Users: []string{"svc-*"}, Reason: "pipeline migration", Until: agecheck.ParseDate(testNow.Format("2006-01-02"))},
+	}
+	def := definition(t, s)
+	e, _ := newLedgerEnv(t, a)
+	for i, want := range []string{
+		"1 new IAM access key finding, in 123456789012", // alice; svc-deploy still exempt
+		"1 new IAM access key finding, in 123456789012", // svc-deploy: its exemption ended
+		"", // nothing new the day after
+	} {
+		t.Run(fmt.Sprintf("day %d", i), func(t *testing.T) {
+			before := len(e.Tasks.Published())
+			res := e.Run(t, def, scheduled(testNow.Add(days(i))))
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
+			pubs := e.Tasks.Published()
+			if want == "" {
+				if len(pubs) != before {
+					t.Errorf("published %q, want nothing", lastSubject(pubs))
+				}
+				return
+			}
+			if len(pubs) != before+1 || pubs[len(pubs)-1].Subject != want {
+				t.Fatalf("published %d (last %q), want one: %q", len(pubs)-before, lastSubject(pubs), want)
+			}
+			var body agecheck.MessageBody
+			decodeDefault(t, pubs[len(pubs)-1].Message, &body)
+			wantKey, wantReason := keyID(1, 1), agecheck.ReasonNew
+			if i == 1 {
+				wantKey, wantReason = keyID(0, 1), agecheck.ReasonExemptionExpired
+			}
+			if c := body.Changes; c == nil || len(c.New) != 1 || c.New[0].AccessKeyID != wantKey || c.New[0].Reason != wantReason {
+				t.Errorf("changes %+v, want %s new as %q", body.Changes, wantKey, wantReason)
+			}
+		})
+	}
+}
