@@ -191,8 +191,8 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, checkRootKeys, excludeAccounts, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, memberRoleName, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )
 
