@@ -29,6 +29,9 @@ const LookupReserve = time.Second
 type Handler struct {
 	LastUsed LastUsedFunc // nil: no lookups
 	Logger   *slog.Logger // nil: slog.Default()
+	// AssumeRole returns the LastUsedFunc of another account, through the member role there
+	// (Event.RoleARN), in a session named after the run; nil: no lookups in other accounts.
+	AssumeRole AssumeRoleFunc
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -72,6 +75,14 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
+		if ev.Org != nil {
+			r, err := h.orgReport(ctx, ev, now)
+			if err != nil {
+				return nil, err
+			}
+			out = r
+			break
+		}
 		report := NewReport
 		if ev.Test {
 			report = NewTestReport
@@ -88,6 +99,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))
+		out = r
+	case OpAccount, OpMergeAccounts:
+		r, err := h.accounts(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
 		out = r
 	}
 	return encodeResult(ev.Op, out)
@@ -115,8 +132,8 @@ func (h *Handler) logger() *slog.Logger {
 // logs every finding, and trims the Summary for the state machine.
 func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, error) {
 	log := h.logger()
-	if h.LastUsed != nil {
-		h.lookUpLastUsed(ctx, ev.Users, ev.Policy, now)
+	if lastUsed := h.lastUsedFor(ctx, ev); lastUsed != nil {
+		h.lookUpLastUsed(ctx, lastUsed, ev.Account, ev.Users, ev.Policy, now)
 	}
 	s, err := Check(ev.Users, ev.Policy, now)
 	if err != nil {
@@ -173,7 +190,7 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 // LastUsed nil: Check reports such a key's last use as unknown, never as unused. Lookups stop
 // LookupReserve before the invocation's deadline, so that a lookup still in flight cannot make
 // the function time out before it has logged and returned the batch.
-func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy, now time.Time) {
+func (h *Handler) lookUpLastUsed(ctx context.Context, lastUsed LastUsedFunc, account string, users []UserKeys, p Policy, now time.Time) {
 	log := h.logger()
 	lookupCtx := ctx
 	if deadline, ok := ctx.Deadline(); ok {
@@ -199,9 +216,9 @@ func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy
 				skipped++
 				continue
 			}
-			lu, err := h.LastUsed(lookupCtx, u.UserName, k.AccessKeyID)
+			lu, err := lastUsed(lookupCtx, u.UserName, k.AccessKeyID)
 			if err != nil {
-				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", u.UserName),
+				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("account", account), slog.String("userName", u.UserName),
 					slog.String("accessKeyId", k.AccessKeyID), slog.String("error", err.Error()))
 				continue
 			}
