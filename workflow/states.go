@@ -92,6 +92,9 @@ type builder struct {
 	// prefix starts the name of every state of the account scan (the pages, their children and
 	// the root check), so that the scan can appear twice in one machine with unique state names.
 	prefix string
+	// member is set when building the account scan of a child of ScanAccounts (accounts.go):
+	// its IAM calls carry the member role's Credentials and its errors make the account unchecked.
+	member bool
 }
 
 // name is the name of a state of the account scan in this builder's copy of it.
@@ -100,6 +103,11 @@ func (b builder) name(state string) string { return b.prefix + state }
 func (b builder) states() asl.States {
 	st := asl.States{}
 	b.addInput(st)
+	if b.s.Organization.Enabled() {
+		b.addReport(st)
+		b.addOrganization(st)
+		return st
+	}
 	b.addPages(st)
 	b.addReport(st)
 	return st
@@ -194,11 +202,13 @@ func (b builder) addPages(st asl.States) {
 	first.Comment = "The first page. The whole response goes to $.page: its Marker is absent on the last page, which " +
 		"a ResultSelector could not tolerate, and the Distributed Map replaces its Users right away."
 	first.Next = b.name(stateHasUsers)
+	b.crossAccount(first, "$.run.roleArn", true)
 	st[b.name(StateListUsers)] = first
 
 	more := listUsersTask(b.r.Partition, asl.Path("$.page.Marker"))
 	more.Comment = "A following page, from the previous page's Marker (MorePages checked it is present)."
 	more.Next = b.name(stateHasUsers)
+	b.crossAccount(more, "$.run.roleArn", true)
 	st[b.name(StateListMoreUsers)] = more
 
 	// IAM's model marks Users, IsTruncated and Marker optional, and a path to an absent field
@@ -210,7 +220,9 @@ func (b builder) addPages(st asl.States) {
 		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: new(true), Next: b.name(StateCheckKeys)}},
 		Default: b.name(stateMorePages),
 	}
-	st[b.name(StateCheckKeys)] = b.checkKeysMap()
+	checkKeys := b.checkKeysMap()
+	b.catchAccount(&checkKeys.Catch)
+	st[b.name(StateCheckKeys)] = checkKeys
 
 	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
 		"summary.$": "$.scan.summary",
@@ -221,6 +233,7 @@ func (b builder) addPages(st asl.States) {
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
 	merge.ResultPath = "$.scan"
 	merge.Next = b.name(stateMorePages)
+	b.catchAccount(&merge.Catch)
 	st[b.name(StateMergeResults)] = merge
 
 	// IsTruncated is present and true, and then the rules given.
@@ -240,6 +253,19 @@ func (b builder) addPages(st asl.States) {
 		Default: b.afterPages(),
 	}
 	st[b.name(stateNoMarker)] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
+	if b.member {
+		// In a child, the account is unchecked with this error; the other accounts go on.
+		st[b.name(stateNoMarker)] = &asl.Pass{
+			Parameters: map[string]any{"Error": ErrorIncompleteListing, "Cause": noMarkerMsg},
+			ResultPath: "$.error",
+			Flow:       asl.Flow{Next: b.name(stateAccountNotRead)},
+		}
+	}
+	if b.s.CheckRootKeys {
+		root := checkRootKeysTask(b.r.Partition, b.afterScan())
+		b.crossAccount(root, "$.run.roleArn", false)
+		st[b.name(StateCheckRootKeys)] = root
+	}
 }
 
 // listUsersTask calls iam:ListUsers; marker is the path of the Marker, empty for the first page.
@@ -282,11 +308,7 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput: map[string]any{
-				"policy.$":  "$.run.policy",
-				"now.$":     "$.run.now",
-				"account.$": "$.run.account",
-			},
+			BatchInput:       b.batchInput(),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          b.name(MapLabel),
@@ -299,6 +321,21 @@ func (b builder) checkKeysMap() *asl.Map {
 	}
 }
 
+// batchInput is what every child of CheckKeys receives besides its users; in another account,
+// the member role and the run's name too (the function assumes the role for its lookups).
+func (b builder) batchInput() map[string]any {
+	in := map[string]any{
+		"policy.$":  "$.run.policy",
+		"now.$":     "$.run.now",
+		"account.$": "$.run.account",
+	}
+	if b.member {
+		in["roleArn.$"] = "$.run.roleArn"
+		in["session.$"] = "$.run.session"
+	}
+	return in
+}
+
 // child is one Distributed Map child: input {"Items": [{"UserName": ...}], "BatchInput": {...}},
 // output one agecheck.Summary.
 func (b builder) child() asl.Branch {
@@ -308,9 +345,20 @@ func (b builder) child() asl.Branch {
 	for i := range list.Catch {
 		list.Catch[i].Next = b.name(list.Catch[i].Next)
 	}
+	var users any // each user of the batch as it is, in this account
+	if b.member {
+		users = map[string]any{"UserName.$": "$$.Map.Item.Value.UserName", "roleArn.$": "$.BatchInput.roleArn"}
+		// Only the Catch's own error is caught: a user's keys unreadable is that user unchecked.
+		b.crossAccount(list, "$.roleArn", false)
+	}
 
 	check := checkTask(p, b.r.FunctionARN)
 	check.Catch[0].Next = b.name(check.Catch[0].Next)
+	if b.member {
+		payload := check.Parameters.(map[string]any)["Payload"].(map[string]any)
+		payload["roleArn.$"] = "$.BatchInput.roleArn"
+		payload["session.$"] = "$.BatchInput.session"
+	}
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -323,6 +371,7 @@ func (b builder) child() asl.Branch {
 			b.name(StateListKeysOfBatch): &asl.Map{
 				Common:         asl.Common{Comment: "Reads the batch's users' keys, Inner at a time."},
 				ItemsPath:      "$.Items",
+				ItemSelector:   users,
 				MaxConcurrency: asl.Count{N: b.plan.Inner},
 				ResultPath:     "$.batch.users",
 				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
@@ -480,6 +529,19 @@ func (b builder) afterPages() string {
 	if b.s.CheckRootKeys {
 		return b.name(StateCheckRootKeys)
 	}
+	return b.afterScan()
+}
+
+// afterScan is the state after the account's scan (its pages and root check): the report of a
+// single account; in an organization run, the fold of the deploying account into the
+// organization's summary, or a child's account result.
+func (b builder) afterScan() string {
+	switch {
+	case b.member:
+		return b.name(StateAccountResult)
+	case b.s.Organization.Enabled():
+		return StateFoldOwnAccount
+	}
 	return StateReport
 }
 
@@ -488,7 +550,7 @@ func (b builder) afterPages() string {
 // uncatchable States.Runtime error there); the function judges it (agecheck.CheckRoot). A call
 // that still fails after its retries is caught into $.root as {Error, Cause}: the report then
 // says the root user is unchecked, never compliant.
-func checkRootKeysTask(partition string) *asl.Task {
+func checkRootKeysTask(partition, next string) *asl.Task {
 	t := asl.SDKTask(partition, "iam", "getAccountSummary")
 	t.Comment = "Whether the root user has access keys (Security Hub IAM.4), once per run. The answer, or the error after " +
 		"retries, goes to the report: a failure makes the root check unchecked, never compliant."
@@ -497,8 +559,8 @@ func checkRootKeysTask(partition string) *asl.Task {
 	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
 	// iam:GetAccountSummary supports no resource-level permissions: its statement keeps Resource "*".
 	t.Retry = []asl.Retrier{parentIAMRetry("Throttling and transient failures, bounded; then the Catch.")}
-	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: StateReport}}
-	t.Next = StateReport
+	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: next}}
+	t.Next = next
 	return t
 }
 
@@ -509,7 +571,6 @@ func (b builder) addReport(st asl.States) {
 		"test.$":    "$.run.test",
 	}
 	if b.s.CheckRootKeys {
-		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
 		fields["root.$"] = "$.root"
 	}
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, fields, parentLambdaMaxDelaySeconds)
