@@ -94,7 +94,7 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	c := OrgCostEstimate{Accounts: accounts, UsersPerAccount: usersPerAccount, AccountPages: max(1, ceilDiv(accounts, agecheck.AccountsPerPage))}
 	// The page of the deploying account is listed too: its child skips it (3 states).
 	c.Transitions = before + accounts*scanTransitions + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
-	perScanInvocations := single.LambdaInvocations - 1 // without the report
+	perScanInvocations := single.LambdaInvocations - 1                                                               // without the report
 	c.LambdaInvocations = accounts*perScanInvocations + 1 /* fold */ + c.AccountPages + members /* op account */ + 1 /* report */
 	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
 	lambdaUSD := func(n int, seconds float64) float64 {
