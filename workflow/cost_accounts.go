@@ -94,8 +94,10 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	c := OrgCostEstimate{Accounts: accounts, UsersPerAccount: usersPerAccount, AccountPages: max(1, ceilDiv(accounts, agecheck.AccountsPerPage))}
 	// The page of the deploying account is listed too: its child skips it (3 states).
 	c.Transitions = before + accounts*scanTransitions + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
-	perScanInvocations := single.LambdaInvocations - 1                                                               // without the report
-	c.LambdaInvocations = accounts*perScanInvocations + 1 /* fold */ + c.AccountPages + members /* op account */ + 1 /* report */
+	// Each account's scan invokes what a single run does but the report; the parent adds the
+	// fold, a merge per page of accounts and the report, and each child its account result.
+	perScanInvocations := single.LambdaInvocations - 1
+	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1
 	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
 	lambdaUSD := func(n int, seconds float64) float64 {
 		return float64(n) * (PriceLambdaRequest + memGB*seconds*PriceLambdaGBSecondARM64)
