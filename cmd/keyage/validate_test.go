@@ -39,11 +39,10 @@ func TestValidatePrintsTheAccountScope(t *testing.T) {
   aws:region: eu-west-1
   keyage:accounts: [organization]
   keyage:excludeAccounts: ["210987654321"]
-  keyage:accountConcurrency: 10
 `)
 	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
 	want := "  accounts: every ACTIVE account AWS Organizations lists (organizations:ListAccounts); never 210987654321; " +
-		"through role keyage-member in each account but the deploying one; 10 accounts at once\n"
+		"through role keyage-member in each account but the deploying one; 5 accounts at once\n"
 	if status != exitOK || !strings.Contains(stdout, want) || stderr != "" {
 		t.Errorf("validate --stack org = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
 	}
