@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/keyage/keyage/asl"
@@ -19,8 +20,9 @@ import (
 //     does in a single-account run, and the parent holds only ~20 events per page of accounts:
 //     200 accounts of 5,000 users never meet in one history;
 //   - payload: each child returns its AccountResult trimmed to agecheck.MaxAccountSummaryBytes
-//     (4 KiB), so a page of 20 results, the running OrgSummary (96 KiB) and the run's context
-//     stay under 256 KiB; a nested execution's output would be bounded the same way;
+//     (2 KiB), so a page of 20 results, the running OrgSummary (64 KiB), the run's context and a
+//     NextToken stay under 256 KiB (TestPayloadBudgetOrganization); a nested execution's output
+//     would be bounded the same way;
 //   - cost: the parent pays one transition per child started, as for the nested Task, but no
 //     second machine, role, log group and EventBridge rule permissions (.sync needs
 //     events:PutTargets/PutRule/DescribeRule) are deployed, and the one role's policy stays
@@ -58,6 +60,7 @@ const (
 	stateAccountInit     = "AccountInit"
 	StateAccountResult   = "AccountResult" // op account
 	stateAccountNotRead  = "AccountUnchecked"
+	stateAccountNoCause  = "AccountUncheckedUnreported"
 	stateAccountInactive = "AccountNotActive"
 	stateAccountExcluded = "AccountExcluded"
 )
@@ -67,6 +70,9 @@ const (
 	errOrgTooManyRequests = "Organizations.TooManyRequestsException"
 	errOrgService         = "Organizations.ServiceException"
 )
+
+// uncheckedCauseInHistory is an unchecked account's Cause when the function could not carry it.
+const uncheckedCauseInHistory = "the full error is in this account's child execution history (ScanAccounts map run)"
 
 // accountStateActive is the Organizations account State (and retired Status) of an account
 // that can be scanned.
@@ -158,13 +164,13 @@ func (b builder) addOrganization(st asl.States) {
 	initParams := init.Parameters.(map[string]any)
 	run := initParams["run"].(map[string]any)
 	run["session.$"] = "$$.Execution.Name"
-	run["skipAccounts"] = b.skipAccounts()
 	params := map[string]any{"run": run, "org": map[string]any{"summary": agecheck.OrgSummary{}}}
-	carry := map[string]any{"run.$": "$.run", "org.$": "$.org"}
+	// What only the accounts' pages need (the accounts to skip, an accounts list's pages) joins
+	// the state after the deploying account's scan, whose pages leave no room for it.
+	accounts := map[string]any{"scope": map[string]any{"skip": b.skipAccounts()}}
 	if !b.org().WholeOrganization() {
-		params["pages"] = b.accountPages()
-		params["accounts"] = map[string]any{"next": 0}
-		carry["pages.$"], carry["accounts.$"] = "$.pages", "$.accounts"
+		accounts["pages"] = b.accountPages()
+		accounts["accounts"] = map[string]any{"next": 0}
 	}
 	if b.ownAccountInScope() {
 		params["scan"] = initParams["scan"]
@@ -176,8 +182,11 @@ func (b builder) addOrganization(st asl.States) {
 		fold.ResultPath = "$.org"
 		fold.Next = stateOwnAccountDone
 		st[StateFoldOwnAccount] = fold
+		carry := map[string]any{"run.$": "$.run", "org.$": "$.org"}
+		maps.Copy(carry, accounts)
 		st[stateOwnAccountDone] = &asl.Pass{
-			Common:     asl.Common{Comment: "Drops the deploying account's pages and summary: only the organization's summary goes on."},
+			Common: asl.Common{Comment: "Drops the deploying account's pages and summary, and brings what the accounts' pages need: " +
+				"the accounts children skip (the excluded ones and this one)."},
 			Parameters: carry,
 			Flow:       asl.Flow{Next: b.firstAccountsState()},
 		}
@@ -185,6 +194,7 @@ func (b builder) addOrganization(st asl.States) {
 			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
 		}
 	} else {
+		maps.Copy(params, accounts)
 		init.Next = b.firstAccountsState()
 	}
 	init.Parameters = params
@@ -208,7 +218,7 @@ func (b builder) addOrganization(st asl.States) {
 	}
 	st[StateScanAccounts] = b.scanAccountsMap()
 	merge := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"})
-	merge.Comment = "Folds the page's account results into the organization's summary (trimmed to agecheck.MaxSummaryBytes, counts exact)."
+	merge.Comment = "Folds the page's account results into the organization's summary (trimmed to agecheck.MaxOrgSummaryBytes, counts exact)."
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
 	merge.ResultPath = "$.org"
 	merge.Next = stateMoreAccounts
@@ -271,7 +281,7 @@ func (b builder) scanAccountsMap() *asl.Map {
 		Common: asl.Common{Comment: "Scans each account of the page in a STANDARD child of its own (its own 25,000-event history), " +
 			"accountConcurrency at a time. Children catch every error of their account, so none fails and no account is lost."},
 		ItemsPath:      "$.accounts.Accounts",
-		ItemSelector:   map[string]any{"target.$": "$$.Map.Item.Value", "run.$": "$.run"},
+		ItemSelector:   map[string]any{"target.$": "$$.Map.Item.Value", "run.$": "$.run", "skip.$": "$.scope.skip"},
 		MaxConcurrency: asl.Count{N: b.org().AccountConcurrency},
 		Label:          StateScanAccounts,
 		ResultPath:     "$.accounts.Accounts",
@@ -303,7 +313,7 @@ func (b builder) addAccountStates(st asl.States) {
 		Default: b.name(stateAccountIsSkip),
 	}
 	st[b.name(stateAccountIsSkip)] = &asl.Pass{
-		Parameters: map[string]any{"skip.$": "States.ArrayContains($.run.skipAccounts, $.target.Id)"},
+		Parameters: map[string]any{"skip.$": "States.ArrayContains($.skip, $.target.Id)"},
 		ResultPath: "$.scope",
 		Flow:       asl.Flow{Next: b.name(stateAccountSkipped)},
 	}
@@ -338,10 +348,20 @@ func (b builder) addAccountStates(st asl.States) {
 	result.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.error", Next: b.name(stateAccountNotRead)}}
 	result.End = true
 	st[b.name(StateAccountResult)] = result
-	st[b.name(stateAccountNotRead)] = &asl.Pass{
-		Common:     asl.Common{Comment: "The account could not be scanned: reported unchecked, with the error, never as all clear."},
-		Parameters: map[string]any{"target.$": "$.target", "status": agecheck.AccountUnchecked, "error.$": "$.error"},
-		Flow:       asl.Flow{End: true},
+	unchecked := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpAccount,
+		map[string]any{"target.$": "$.target", "error.$": "$.error"}, parentLambdaMaxDelaySeconds)
+	unchecked.Comment = "The account could not be scanned: reported unchecked with its error, never as all clear. The function " +
+		"cuts the Cause (up to 32,768 characters) so that a page of results fits 256 KiB."
+	unchecked.OutputPath = "$.Payload"
+	unchecked.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.functionError", Next: b.name(stateAccountNoCause)}}
+	unchecked.End = true
+	st[b.name(stateAccountNotRead)] = unchecked
+	st[b.name(stateAccountNoCause)] = &asl.Pass{
+		Common: asl.Common{Comment: "The function failed too: the account is unchecked with its error's name; the Cause stays in " +
+			"this child's history."},
+		Parameters: map[string]any{"target.$": "$.target", "status": agecheck.AccountUnchecked,
+			"error": map[string]any{"Error.$": "$.error.Error", "Cause": uncheckedCauseInHistory}},
+		Flow: asl.Flow{End: true},
 	}
 	st[b.name(stateAccountInactive)] = &asl.Pass{
 		Parameters: map[string]any{"target.$": "$.target", "status": agecheck.AccountSkipped},

@@ -13,7 +13,9 @@ import (
 // OrgSummary with OpMergeAccounts, and OpReport turns the final OrgSummary into the digest.
 const (
 	// OpAccount turns one account's final scan Summary (and root check) into its AccountResult,
-	// trimmed to MaxAccountSummaryBytes.
+	// trimmed to MaxAccountSummaryBytes; or, given Error instead, the account's unchecked
+	// result, its Cause cut to MaxCauseLength (a Cause may be 32,768 characters, and 20 of them
+	// would not fit a page's results).
 	OpAccount = "account"
 	// OpMergeAccounts folds a page of AccountResults (Accounts) into the running OrgSummary
 	// (Org). With a Summary it first turns it into the deploying account's own result, which
@@ -29,11 +31,16 @@ const (
 	AccountExcluded  = "excluded"  // in excludeAccounts: not scanned
 )
 
-// MaxAccountSummaryBytes bounds the Summary in one AccountResult, so that a page of
-// AccountsPerPage results, the running OrgSummary (MaxSummaryBytes) and the run's context fit
-// one state's 256 KiB: 20 x 4 KiB + 96 KiB leaves room for the policy and the accounts lists.
-// Every finding is in the function's log before it is trimmed.
-const MaxAccountSummaryBytes = 4 * 1024
+// MaxAccountSummaryBytes bounds the Summary in one AccountResult, and MaxOrgSummaryBytes the
+// running OrgSummary, so that a page of AccountsPerPage results, the OrgSummary, the run's
+// context (the policy, up to 1,001 accounts to skip) and a ListAccounts NextToken (up to 100,000
+// characters) fit one state's 256 KiB: workflow's TestPayloadBudgetOrganization measures it. An
+// account's counts are exact; its section lists its oldest findings. Every finding is in the
+// function's log before it is trimmed.
+const (
+	MaxAccountSummaryBytes = 2 * 1024
+	MaxOrgSummaryBytes     = 64 * 1024
+)
 
 // AccountsPerPage is the most accounts one OpMergeAccounts event carries: a ListAccounts page
 // (MaxResults at most 20), and the pages an accounts list is cut into.
@@ -96,6 +103,12 @@ type OrgSummary struct {
 	Sections []AccountResult `json:"sections,omitempty"`
 }
 
+// uncheckedAccount is the AccountResult of an account whose scan failed with e.
+func uncheckedAccount(t Target, e ScanError) AccountResult {
+	e.Cause = truncateUTF8(e.Cause, MaxCauseLength)
+	return AccountResult{Target: t, Status: AccountUnchecked, Error: &e}
+}
+
 // accountResult is the AccountResult of an account whose scan ended with s (and, when the
 // policy checks root keys, root), its summary trimmed to MaxAccountSummaryBytes.
 func accountResult(t Target, s Summary, p Policy, root *AccountSummary) (AccountResult, error) {
@@ -121,7 +134,7 @@ func (r *AccountResult) hasSomethingToReport() bool {
 // MergeAccounts folds a page of account results into the running organization summary: totals
 // add exactly, excluded accounts are only counted, clean accounts are counted without a
 // section, and the sections (unchecked accounts first, then skipped ones, then by account ID)
-// are trimmed to MaxSummaryBytes, from the end. deploying is the deploying account: its entry
+// are trimmed to MaxOrgSummaryBytes, from the end. deploying is the deploying account: its entry
 // in a page is dropped (the children skip it; the parent scanned it with its own role).
 func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (OrgSummary, error) {
 	out := prev
@@ -161,7 +174,7 @@ func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (Org
 		out.Accounts.add(c)
 	}
 	slices.SortStableFunc(out.Sections, compareSections)
-	if err := out.trim(MaxSummaryBytes); err != nil {
+	if err := out.trim(MaxOrgSummaryBytes); err != nil {
 		return OrgSummary{}, err
 	}
 	return out, nil
@@ -210,9 +223,12 @@ func validateAccountsEvent(ps *problems, ev *Event) {
 		case !awsid.IsAccountID(ev.Target.ID):
 			ps.add("target.Id", quote(ev.Target.ID), "a 12-digit AWS account ID")
 		}
-		if ev.Summary == nil {
-			ps.add("summary", "absent", "the final Summary of the account's scan")
-		} else {
+		switch {
+		case ev.Summary == nil && ev.Error == nil:
+			ps.add("summary", "absent", "the final Summary of the account's scan, or the error that ended it")
+		case ev.Summary != nil && ev.Error != nil:
+			ps.add("error", "present with summary", "either summary (the account was scanned) or error (it was not)")
+		case ev.Summary != nil:
 			validateCounts(ps, "summary", ev.Summary)
 			validateNotBatch(ps, "summary", ev.Summary)
 		}

@@ -72,8 +72,8 @@ func TestMergeAccountsTrimsSectionsKeepingCounts(t *testing.T) {
 		t.Errorf("accounts = %+v, want 600 unchecked, 600 sections counted", org.Accounts)
 	}
 	size, _ := jsonSize(org)
-	if size > MaxSummaryBytes || len(org.Sections) == 0 || len(org.Sections) >= 600 {
-		t.Errorf("summary is %d bytes with %d sections, want at most %d bytes and some, not all, sections", size, len(org.Sections), MaxSummaryBytes)
+	if size > MaxOrgSummaryBytes || len(org.Sections) == 0 || len(org.Sections) >= 600 {
+		t.Errorf("summary is %d bytes with %d sections, want at most %d bytes and some, not all, sections", size, len(org.Sections), MaxOrgSummaryBytes)
 	}
 }
 
@@ -172,10 +172,30 @@ func TestHandlerMergeAccountsFoldsTheDeployingAccount(t *testing.T) {
 	}
 }
 
+func TestHandlerAccountUncheckedCutsTheCause(t *testing.T) {
+	h := &Handler{}
+	ev := Event{Op: OpAccount, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
+		Target: &Target{ID: memberB, Name: "sandbox"}, Error: &ScanError{Error: "States.TaskFailed", Cause: strings.Repeat("c", 32768)}}
+	payload, _ := json.Marshal(ev)
+	out, err := h.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r AccountResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != AccountUnchecked || r.Error == nil || r.Error.Error != "States.TaskFailed" || len(r.Error.Cause) != MaxCauseLength || r.Target.Name != "sandbox" {
+		t.Errorf("got %+v, want account %s unchecked with the error and a Cause of %d bytes", r, memberB, MaxCauseLength)
+	}
+}
+
 func TestDecodeAccountsEvents(t *testing.T) {
 	base := `"policy":{"maxAgeDays":90},"now":"2026-11-23T08:00:00Z"`
 	tests := []struct{ name, event, want string }{
 		{"account without target", `{"op":"account",` + base + `,"summary":{}}`, "target is absent"},
+		{"account with neither summary nor error", `{"op":"account",` + base + `,"target":{"Id":"111111111111"}}`, "summary is absent"},
+		{"account with summary and error", `{"op":"account",` + base + `,"target":{"Id":"111111111111"},"summary":{},"error":{"Error":"x"}}`, "error is present with summary"},
 		{"account with a bad ID", `{"op":"account",` + base + `,"target":{"Id":"1"},"summary":{}}`, `target.Id is "1"`},
 		{"merge without org", `{"op":"mergeAccounts",` + base + `,"account":"123456789012"}`, "org is absent"},
 		{"merge without the deploying account", `{"op":"mergeAccounts",` + base + `,"org":{}}`, `account is ""`},

@@ -73,7 +73,9 @@ type Event struct {
 
 	// Organization runs (accounts.go): the account an OpAccount is about; the running OrgSummary
 	// of OpMergeAccounts and of an organization's OpReport; a page of AccountResults to merge.
-	Target   *Target         `json:"target,omitempty"`
+	Target *Target `json:"target,omitempty"`
+	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary).
+	Error    *ScanError      `json:"error,omitempty"`
 	Org      *OrgSummary     `json:"org,omitempty"`
 	Accounts []AccountResult `json:"accounts,omitempty"`
 	// RoleARN is, on an OpCheck of another account, the member role the function assumes for its

@@ -38,6 +38,10 @@ func (h *Handler) lastUsedFor(ctx context.Context, ev Event) LastUsedFunc {
 
 // accounts handles OpAccount and OpMergeAccounts.
 func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
+	if ev.Op == OpAccount && ev.Error != nil {
+		// Logged once, by the merge of its page (its full Cause stays in the child's history).
+		return uncheckedAccount(*ev.Target, *ev.Error), nil
+	}
 	if ev.Op == OpAccount {
 		r, err := accountResult(*ev.Target, *ev.Summary, ev.Policy, ev.Root)
 		if err != nil {
