@@ -233,6 +233,7 @@ func TestOrganizationEventsAreEvents(t *testing.T) {
 		StateMergeAccounts:  {m.States[StateMergeAccounts], agecheck.OpMergeAccounts},
 		StateReport:         {m.States[StateReport], agecheck.OpReport},
 		StateAccountResult:  {child[memberPrefix+StateAccountResult], agecheck.OpAccount},
+		stateAccountNotRead: {child[memberPrefix+stateAccountNotRead], agecheck.OpAccount},
 		StateCheckBatch:     {inner[memberPrefix+StateCheckBatch], agecheck.OpCheck},
 	} {
 		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
