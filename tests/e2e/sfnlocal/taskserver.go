@@ -47,7 +47,9 @@ type Call struct {
 	State     string
 	Resource  string
 	Input     json.RawMessage
-	Error     *StatesError // nil when it succeeded
+	// RoleARN is the Task's Credentials.RoleArn as resolved for the call ("" without Credentials).
+	RoleARN string
+	Error   *StatesError // nil when it succeeded
 }
 
 // Publish is one sns:publish call that SNS accepted.
@@ -110,6 +112,7 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 		State     string          `json:"state"`
 		Resource  string          `json:"resource"`
 		Input     json.RawMessage `json:"input"`
+		RoleARN   string          `json:"roleArn"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, "decode task call: "+err.Error(), http.StatusBadRequest)
@@ -125,7 +128,7 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Execution: req.Execution, State: req.State, Resource: req.Resource, Input: req.Input, Error: serr})
+	s.calls = append(s.calls, Call{Execution: req.Execution, State: req.State, Resource: req.Resource, Input: req.Input, RoleARN: req.RoleARN, Error: serr})
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if serr != nil {
