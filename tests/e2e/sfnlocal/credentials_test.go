@@ -1,6 +1,9 @@
 package sfnlocal
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // TestCredentialsReachTheTaskServer: a Task's Credentials.RoleArn.$ is resolved on the state's
 // input, as its Parameters are, and reaches the task server with the call, without the call's
@@ -30,5 +33,41 @@ func TestCredentialsReachTheTaskServer(t *testing.T) {
 		if string(c.Input) != `{"MaxItems":5}` {
 			t.Errorf("call %d (%s): parameters %s, want {\"MaxItems\":5} alone", i, c.State, c.Input)
 		}
+	}
+}
+
+// TestListAccountsPages: the organization answers ListAccounts in pages with NextToken, State
+// (or the retired Status), and refuses a MaxResults the API refuses.
+func TestListAccountsPages(t *testing.T) {
+	t.Parallel()
+	o := &Organization{PageSize: 2, Accounts: []OrgAccount{
+		{ID: "111111111111", Name: "a"}, {ID: "222222222222", Name: "b", State: AccountSuspended},
+		{ID: "333333333333", Name: "c", StatusOnly: true}}}
+	def := `{"StartAt": "List", "States": {
+    "List": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:organizations:listAccounts", "Parameters": {"MaxResults": 20},
+      "ResultPath": "$.first", "Next": "More"},
+    "More": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:organizations:listAccounts",
+      "Parameters": {"MaxResults": 20, "NextToken.$": "$.first.NextToken"}, "ResultPath": "$.second", "End": true}}}`
+	e := newBareEnv(t, NewAccount(testAccount))
+	e.Tasks.Organization = o
+	res := e.Run(t, []byte(def), map[string]any{})
+	WantStatus(t, res, "SUCCEEDED")
+	var out struct {
+		First, Second struct {
+			Accounts  []map[string]any
+			NextToken *string
+		}
+	}
+	if err := json.Unmarshal(res.Output, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.First.Accounts) != 2 || out.First.NextToken == nil || out.First.Accounts[1]["State"] != AccountSuspended {
+		t.Errorf("first page %+v, want 2 accounts (the second SUSPENDED) and a NextToken", out.First)
+	}
+	if len(out.Second.Accounts) != 1 || out.Second.NextToken != nil || out.Second.Accounts[0]["Status"] != AccountActive || out.Second.Accounts[0]["State"] != nil {
+		t.Errorf("second page %+v, want the last account with Status only and no NextToken", out.Second)
+	}
+	if o.ListAccountsCalls() != 2 {
+		t.Errorf("%d calls, want 2", o.ListAccountsCalls())
 	}
 }

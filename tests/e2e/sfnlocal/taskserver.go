@@ -27,9 +27,12 @@ const (
 // parameters Step Functions would have rejected when the machine was created) is a harness
 // failure, never an execution error: a test cannot pass by accident.
 type TaskServer struct {
-	Account  *Account
-	Function *Function
-	TopicARN string
+	Account *Account
+	// Organization answers organizations:listAccounts (nil: a harness error, as for any
+	// resource without a fake).
+	Organization *Organization
+	Function     *Function
+	TopicARN     string
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
 	// it returns answers the call instead of the function (e.g. Lambda throttling).
 	InvokeFault func(op string) *StatesError
@@ -150,6 +153,10 @@ func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMes
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
 		return s.publish(in)
+	case ResourceListAccounts:
+		if s.Organization != nil {
+			return s.Organization.ListAccounts(in)
+		}
 	}
 	return nil, nil, fmt.Errorf("no fake for resource %q", resource)
 }
