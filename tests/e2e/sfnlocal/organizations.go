@@ -48,12 +48,12 @@ func (o *Organization) ListAccountsCalls() int {
 
 // ListAccounts answers organizations:listAccounts as the aws-sdk integration returns it.
 func (o *Organization) ListAccounts(in json.RawMessage) (any, *StatesError, error) {
-	var p struct {
+	p, err := decodeParams[struct {
 		MaxResults *int    `json:"MaxResults"`
 		NextToken  *string `json:"NextToken"`
-	}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("listAccounts parameters %s: %w", in, err)
+	}]("listAccounts", in)
+	if err != nil {
+		return nil, nil, err
 	}
 	// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
 	if p.MaxResults != nil && (*p.MaxResults < 1 || *p.MaxResults > 20) {

@@ -29,7 +29,12 @@ const (
 // parameters Step Functions would have rejected when the machine was created) is a harness
 // failure, never an execution error: a test cannot pass by accident.
 type TaskServer struct {
+	// Account answers the IAM tasks without Credentials: the deploying account's.
 	Account *Account
+	// Members answer the IAM tasks whose Credentials.RoleArn is the member role (MemberRole) of
+	// one of them (roles.go).
+	Members    *lambdatest.Accounts
+	MemberRole string
 	// Organization answers organizations:listAccounts (nil: a harness error, as for any
 	// resource without a fake).
 	Organization *Organization
@@ -123,7 +128,7 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "decode task call: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	result, serr, err := s.answer(r.Context(), req.Resource, req.Input)
+	result, serr, err := s.answer(r.Context(), req.Resource, req.RoleARN, req.Input)
 	if err != nil {
 		msg := fmt.Sprintf("state %s (%s): %v", req.State, req.Resource, err)
 		s.mu.Lock()
@@ -143,14 +148,24 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"result": result})
 }
 
-func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMessage) (any, *StatesError, error) {
+func (s *TaskServer) answer(ctx context.Context, resource, roleARN string, in json.RawMessage) (any, *StatesError, error) {
+	if strings.HasPrefix(resource, "arn:aws:states:::aws-sdk:iam:") {
+		a, serr := s.iamAccount(roleARN)
+		if serr != nil {
+			return nil, serr, nil
+		}
+		switch resource {
+		case ResourceListUsers:
+			return iamTask("listUsers", in, func(p listUsersParams) (any, *lambdatest.IAMError, error) { return listUsers(a, p) })
+		case ResourceListAccessKeys:
+			return iamTask("listAccessKeys", in, func(p listAccessKeysParams) (any, *lambdatest.IAMError, error) { return listAccessKeys(a, p) })
+		case ResourceAccountSummary:
+			return iamTask("getAccountSummary", in, func(p struct{}) (any, *lambdatest.IAMError, error) { return accountSummary(a, p) })
+		}
+	} else if roleARN != "" {
+		return nil, nil, fmt.Errorf("Credentials %q on %s: only IAM tasks take them here", roleARN, resource)
+	}
 	switch resource {
-	case ResourceListUsers:
-		return iamTask("listUsers", in, func(p listUsersParams) (any, *lambdatest.IAMError, error) { return listUsers(s.Account, p) })
-	case ResourceListAccessKeys:
-		return iamTask("listAccessKeys", in, func(p listAccessKeysParams) (any, *lambdatest.IAMError, error) { return listAccessKeys(s.Account, p) })
-	case ResourceAccountSummary:
-		return iamTask("getAccountSummary", in, func(p struct{}) (any, *lambdatest.IAMError, error) { return accountSummary(s.Account, p) })
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:

@@ -2,36 +2,51 @@ package sfnlocal
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
-// TestCredentialsReachTheTaskServer: a Task's Credentials.RoleArn.$ is resolved on the state's
-// input, as its Parameters are, and reaches the task server with the call, without the call's
-// parameters carrying it; a literal RoleArn too; a Task without Credentials has none.
-func TestCredentialsReachTheTaskServer(t *testing.T) {
+// TestCredentialsRouteIAMCalls: a Task's Credentials.RoleArn.$ is resolved on the state's input,
+// as its Parameters are, a literal RoleArn as it is, and the IAM call acts in the account whose
+// member role it names, without the call's parameters carrying it; a Task without Credentials
+// acts in the deploying account; a role that does not let itself be assumed fails the Task.
+func TestCredentialsRouteIAMCalls(t *testing.T) {
 	t.Parallel()
-	a := NewAccount(testAccount)
-	a.Add(&User{Name: "u"})
+	own, byPath, literal, untrusted := NewAccount(testAccount), NewAccount("111111111111"), NewAccount("222222222222"), NewAccount("333333333333")
+	untrusted.RoleUntrusted = true
 	def := `{"StartAt": "ByPath", "States": {
     "ByPath": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItems": 5},
       "Credentials": {"RoleArn.$": "$.role"}, "ResultPath": null, "Next": "Literal"},
     "Literal": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItems": 5},
-      "Credentials": {"RoleArn": "arn:aws:iam::222222222222:role/literal"}, "ResultPath": null, "Next": "Own"},
-    "Own": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItems": 5}, "End": true}}}`
-	e := newBareEnv(t, a)
+      "Credentials": {"RoleArn": "arn:aws:iam::222222222222:role/keyage-member"}, "ResultPath": null, "Next": "Own"},
+    "Own": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItems": 5}, "ResultPath": null, "Next": "Untrusted"},
+    "Untrusted": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItems": 5},
+      "Credentials": {"RoleArn": "arn:aws:iam::333333333333:role/keyage-member"}, "End": true}}}`
+	e := newBareEnv(t, own)
+	e.Tasks.Members, e.Tasks.MemberRole = lambdatest.NewAccounts(byPath, literal, untrusted), "keyage-member"
 	res := e.Run(t, []byte(def), map[string]any{"role": "arn:aws:iam::111111111111:role/keyage-member"})
-	WantStatus(t, res, "SUCCEEDED")
+	WantStatus(t, res, "FAILED")
+	if res.Error.Error != ErrRoleNotAssumable || !strings.Contains(res.Error.Cause, "333333333333") {
+		t.Errorf("error %+v, want %s naming the untrusted account's role", res.Error, ErrRoleNotAssumable)
+	}
+	for _, a := range []*Account{own, byPath, literal} {
+		if a.ListUsersCalls() != 1 {
+			t.Errorf("account %s: %d ListUsers calls, want 1", a.ID, a.ListUsersCalls())
+		}
+	}
+	if untrusted.ListUsersCalls() != 0 {
+		t.Errorf("the untrusted account answered %d calls, want none", untrusted.ListUsersCalls())
+	}
 	calls := e.Tasks.Calls()
-	want := []string{"arn:aws:iam::111111111111:role/keyage-member", "arn:aws:iam::222222222222:role/literal", ""}
+	want := []string{"arn:aws:iam::111111111111:role/keyage-member", "arn:aws:iam::222222222222:role/keyage-member", "", "arn:aws:iam::333333333333:role/keyage-member"}
 	if len(calls) != len(want) {
 		t.Fatalf("%d calls, want %d", len(calls), len(want))
 	}
 	for i, c := range calls {
-		if c.RoleARN != want[i] {
-			t.Errorf("call %d (%s): role %q, want %q", i, c.State, c.RoleARN, want[i])
-		}
-		if string(c.Input) != `{"MaxItems":5}` {
-			t.Errorf("call %d (%s): parameters %s, want {\"MaxItems\":5} alone", i, c.State, c.Input)
+		if c.RoleARN != want[i] || string(c.Input) != `{"MaxItems":5}` {
+			t.Errorf("call %d (%s): role %q, parameters %s; want %q and {\"MaxItems\":5} alone", i, c.State, c.RoleARN, c.Input, want[i])
 		}
 	}
 }
