@@ -132,6 +132,8 @@ var coreSettings = []setting{
 		func(p *problems, s *Settings, v string) { s.RolePath = v }},
 	{Key{"rolePermissionsBoundary", "string", ""},
 		func(p *problems, s *Settings, v string) { s.RolePermissionsBoundary = v }},
+	{Key{"chat", "object", ""},
+		func(p *problems, s *Settings, v string) { s.Chat = decodeChat(p, v) }},
 }
 
 // Keys returns every setting keyage knows, in a stable order.

@@ -191,7 +191,7 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, checkRootKeys, excludeAccounts, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
 		"maxAgeDays, maxConcurrency, memberRoleName, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )

@@ -251,3 +251,20 @@ func TestOrganizationEventsAreEvents(t *testing.T) {
 		t.Errorf("a member's check event %v, want the member role and the run's name for the function's lookups", check)
 	}
 }
+
+// TestOrganizationWithChat: an organization run with chat publishes the digest's chat card after
+// the digest, as a single account's run does, and asks the report for it.
+func TestOrganizationWithChat(t *testing.T) {
+	s := chatSettings()
+	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	m := mustDefinition(t, s, PlaceholderResources())
+	if next := m.States[StateNotify].(*asl.Task).Next; next != StateNotifyChat {
+		t.Errorf("Notify goes to %s, want %s", next, StateNotifyChat)
+	}
+	if _, ok := m.States[StateNotifyChat]; !ok {
+		t.Errorf("no %s state", StateNotifyChat)
+	}
+	if payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any); payload[chatField] != true || payload["org.$"] == nil {
+		t.Errorf("report payload %v, want the organization's summary and the chat flag", payload)
+	}
+}

@@ -75,6 +75,7 @@ var goldenCases = []struct {
 	{"prod", prodSettings, prodResources},
 	{"organization", organizationSettings, PlaceholderResources},
 	{"accounts", accountsSettings, PlaceholderResources},
+	{"chat", chatSettings, PlaceholderResources},
 }
 
 func TestGolden(t *testing.T) {

@@ -297,3 +297,24 @@ func TestNewOrgReportFitsTheMessage(t *testing.T) {
 		t.Errorf("message does not say it is trimmed")
 	}
 }
+
+func TestOrgReportChatCard(t *testing.T) {
+	org, err := MergeAccounts(OrgSummary{}, []AccountResult{checkedResult(memberA, Counts{Users: 1, Flagged: 1, Stale: 1},
+		Finding{UserName: "ci", AccessKeyID: "AKIACHAT", AgeDays: 100, Severity: SeverityStale, Kinds: []string{KindStale}})}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := Event{Op: OpReport, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90}, Org: &org, Chat: true}
+	payload, _ := json.Marshal(ev)
+	out, err := (&Handler{}).Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Publish || !strings.Contains(r.Chat, "AKIACHAT") || !strings.Contains(r.Chat, ScopeOrganization) || strings.Contains(r.Chat, `[\"`) {
+		t.Errorf("chat message %s, want the organization's card with its finding", r.Chat)
+	}
+}

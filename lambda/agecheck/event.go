@@ -83,6 +83,8 @@ type Event struct {
 	// (the run's execution name).
 	RoleARN string `json:"roleArn,omitempty"`
 	Session string `json:"session,omitempty"`
+	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
+	Chat bool `json:"chat,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -187,6 +189,9 @@ type Report struct {
 	// Scope is ScopeOrganization on an organization run's digest (its Account is then a
 	// String.Array of account IDs as JSON text); absent on a single account's report.
 	Scope string `json:"scope,omitempty"`
+	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
+	// report publishes.
+	Chat string `json:"chat,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -237,6 +242,9 @@ func (ev *Event) Validate() error {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
+	}
+	if ev.Chat && ev.Op != OpReport {
+		ps.add("chat", "true", "false or absent (only op "+OpReport+" writes the chat message)")
 	}
 	switch ev.Op {
 	case OpMerge:
