@@ -27,6 +27,10 @@ import (
 //     second machine, role, log group and EventBridge rule permissions (.sync needs
 //     events:PutTargets/PutRule/DescribeRule) are deployed, and the one role's policy stays
 //     derived from the one definition;
+//   - nesting: each child holds the account's EXPRESS Distributed Map of users; AWS's ItemReader
+//     page describes a Distributed Map inside another's child
+//     (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html), which
+//     the local interpreter runs; a real deploy confirms it (README, first-deploy list);
 //   - isolation: a child catches every error of its account's scan (role not assumable,
 //     AccessDenied, throttling beyond retries, an account closed mid-run) and returns the
 //     account as unchecked, so the Map never fails for one account and the others complete.
