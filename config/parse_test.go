@@ -191,9 +191,9 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, memberRoleName, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
-		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
+	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, maxTagExemptionDays, memberRoleName, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
 
 func TestParseTypedErrors(t *testing.T) {

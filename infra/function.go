@@ -88,7 +88,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	stmts := []iampolicy.Statement{
+	statements := []iampolicy.Statement{
 		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
 		// The function asks when each flagged key was last used; IAM's user resource type
@@ -98,12 +98,17 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		// X-Ray's trace upload supports no resource-level permissions.
 		allowStatement("SendTraces", xrayActions, "*"),
 	}
-	// In an organization run, the function looks up last use in another account through its
-	// member role: the same roles the state machine assumes, and no others.
-	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
-		stmts = append(stmts, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+	if b.s.Exemptions.FromTags {
+		// Tag exemptions: the function reads the tags of users with findings. ListUserTags
+		// takes the user resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+		statements = append(statements, allowStatement("ReadUserTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")))
 	}
-	policy, err := jsonInput(document(stmts...))
+	// In an organization run, the function looks up last use (and tags) in another account
+	// through its member role: the same roles the state machine assumes, and no others.
+	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
+		statements = append(statements, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+	}
+	policy, err := jsonInput(document(statements...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}

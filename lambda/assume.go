@@ -22,11 +22,11 @@ var _ stsAPI = (*sts.Client)(nil)
 
 // assumeRole adapts STS to agecheck.AssumeRoleFunc: it assumes the member role of another
 // account once (the handler calls it once per invocation), in a session named after the run,
-// and returns the last-used lookup of an IAM client with those credentials. cfg is the
+// and returns the last-used and tag lookups of an IAM client with those credentials. cfg is the
 // function's own configuration (region, endpoints, retryer), which the member's client keeps.
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 func assumeRole(cfg aws.Config, client stsAPI) agecheck.AssumeRoleFunc {
-	return func(ctx context.Context, roleARN, session string) (agecheck.LastUsedFunc, error) {
+	return func(ctx context.Context, roleARN, session string) (agecheck.AccountIO, error) {
 		provider := stscreds.NewAssumeRoleProvider(client, roleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = sessionName(session)
 		})
@@ -34,11 +34,12 @@ func assumeRole(cfg aws.Config, client stsAPI) agecheck.AssumeRoleFunc {
 		// Retrieve now: a role that cannot be assumed is one error for the whole batch, not
 		// one per lookup.
 		if _, err := creds.Retrieve(ctx); err != nil {
-			return nil, fmt.Errorf("assume role %s: %w", roleARN, err)
+			return agecheck.AccountIO{}, fmt.Errorf("assume role %s: %w", roleARN, err)
 		}
 		member := cfg.Copy()
 		member.Credentials = creds
-		return lastUsed(iam.NewFromConfig(member)), nil
+		client := iam.NewFromConfig(member)
+		return agecheck.AccountIO{LastUsed: lastUsed(client), UserTags: userTags(client)}, nil
 	}
 }
 

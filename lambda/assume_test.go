@@ -66,12 +66,15 @@ func TestAssumeRoleLooksUpThroughTheMemberRole(t *testing.T) {
 	assume := assumeRole(cfg, sts.NewFromConfig(cfg))
 	ctx := context.Background()
 
-	lookup, err := assume(ctx, role, "keyage-prod/run:2026-12-01T08:00")
+	io, err := assume(ctx, role, "keyage-prod/run:2026-12-01T08:00")
 	if err != nil {
 		t.Fatalf("assume: %v", err)
 	}
+	if io.UserTags == nil {
+		t.Error("the member's I/O has no tag lookup")
+	}
 	for _, id := range []string{"AKIA1", "AKIA2"} {
-		if _, err := lookup(ctx, "alice", id); err != nil {
+		if _, err := io.LastUsed(ctx, "alice", id); err != nil {
 			t.Fatalf("lookup %s: %v", id, err)
 		}
 	}

@@ -90,9 +90,9 @@ func TestPayloadBudgetOrganization(t *testing.T) {
 		{"own account: ListUsers output", map[string]any{"run": run, "org": emptyOrg,
 			"scan": map[string]any{"summary": raw(agecheck.MaxSummaryBytes)}, "page": json.RawMessage(rawPage(t, PageSize, true))}, asl.MaxPayloadBytes},
 		// A member account's scan carries its target and the member role besides what a single account's does.
-		{"member: ListUsers output", map[string]any{"target": worstTarget(1), "run": encode(t, map[string]any{"policy": worstPolicy(),
+		{"member: ListUsers output", map[string]any{"target": worstTarget(1), "run": json.RawMessage(encode(t, map[string]any{"policy": worstPolicy(),
 			"account": "123456789012", "now": worstTimestamp, "session": strings.Repeat("s", 80),
-			"roleArn": "arn:" + worstPartition + ":iam::123456789012:role/" + strings.Repeat("r", 64)}),
+			"roleArn": "arn:" + worstPartition + ":iam::123456789012:role/" + strings.Repeat("r", 64)})),
 			"scan": map[string]any{"summary": raw(agecheck.MaxSummaryBytes)}, "page": json.RawMessage(rawPage(t, PageSize, true))}, asl.MaxPayloadBytes},
 		{"child output", worstAccountResult(t, 1), asl.MaxPayloadBytes},
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -104,12 +105,12 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 			t.Error("the function's own account was asked about another account's key")
 			return LastUsed{}, nil
 		},
-		AssumeRole: func(_ context.Context, role, session string) (LastUsedFunc, error) {
+		AssumeRole: func(_ context.Context, role, session string) (AccountIO, error) {
 			assumed = append(assumed, role+" as "+session)
-			return func(context.Context, string, string) (LastUsed, error) {
+			return AccountIO{LastUsed: func(context.Context, string, string) (LastUsed, error) {
 				lookups++
 				return LastUsed{ServiceName: "N/A", Region: "N/A"}, nil
-			}, nil
+			}}, nil
 		},
 	}
 	role := "arn:aws:iam::" + memberA + ":role/keyage-member"
@@ -128,8 +129,8 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 	}
 
 	// A role that cannot be assumed: the batch is still judged, its lookups unknown.
-	h.AssumeRole = func(context.Context, string, string) (LastUsedFunc, error) {
-		return nil, errors.New("AccessDenied: not authorized to perform sts:AssumeRole")
+	h.AssumeRole = func(context.Context, string, string) (AccountIO, error) {
+		return AccountIO{}, errors.New("AccessDenied: not authorized to perform sts:AssumeRole")
 	}
 	var buf bytes.Buffer
 	h.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
@@ -316,5 +317,28 @@ func TestOrgReportChatCard(t *testing.T) {
 	}
 	if !r.Publish || !strings.Contains(r.Chat, "AKIACHAT") || !strings.Contains(r.Chat, ScopeOrganization) || strings.Contains(r.Chat, `[\"`) {
 		t.Errorf("chat message %s, want the organization's card with its finding", r.Chat)
+	}
+}
+
+// TestHandlerReadsAMembersTagsThroughItsRole: tag exemptions of another account's users are read
+// with the member role's credentials, never the function's own.
+func TestHandlerReadsAMembersTagsThroughItsRole(t *testing.T) {
+	h := &Handler{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		UserTags: func(context.Context, string) (map[string]string, error) {
+			t.Error("the function's own account was asked for another account's user's tags")
+			return nil, nil
+		},
+		AssumeRole: func(context.Context, string, string) (AccountIO, error) {
+			return AccountIO{UserTags: func(context.Context, string) (map[string]string, error) {
+				return map[string]string{TagExemptUntil: "2026-12-01", TagExemptReason: "vendor"}, nil
+			}}, nil
+		},
+	}
+	ev := Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: memberA, RoleARN: "arn:aws:iam::" + memberA + ":role/keyage-member",
+		Policy: Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30},
+		Users:  []UserKeys{{UserName: "tagged", Keys: []AccessKey{activeKey("K1", ago(days(100)))}}}}
+	if s := invokeSummary(t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
+		t.Errorf("got flagged %d, tag exemptions %d; want the member's tag to exempt the key", s.Flagged, s.TagExemptionCount)
 	}
 }

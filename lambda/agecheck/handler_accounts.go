@@ -8,33 +8,39 @@ import (
 	"time"
 )
 
-// AssumeRoleFunc returns the LastUsedFunc of another account: lambda/main.go assumes roleARN
-// with STS, in a session named session, and looks up last use with those credentials.
-type AssumeRoleFunc func(ctx context.Context, roleARN, session string) (LastUsedFunc, error)
+// AccountIO is the function's I/O in one account: its last-used and tag lookups (nil: none).
+type AccountIO struct {
+	LastUsed LastUsedFunc
+	UserTags UserTagsFunc
+}
+
+// AssumeRoleFunc returns the I/O of another account: lambda/main.go assumes roleARN with STS,
+// in a session named session, and looks up last use and tags with those credentials.
+type AssumeRoleFunc func(ctx context.Context, roleARN, session string) (AccountIO, error)
 
 // UncheckedAccountLogMessage is the msg of the JSON log line written for every account an
 // organization run could not scan.
 const UncheckedAccountLogMessage = "unchecked account"
 
-// lastUsedFor is the LastUsedFunc of the event's account: the function's own (its role's
-// account) unless the event names a member role, which is then assumed once for the whole
-// invocation. When assuming fails, the failure is logged and nothing is looked up: the keys that
-// needed a lookup are reported with their last use unknown, never as unused, and the batch is
-// still judged.
-func (h *Handler) lastUsedFor(ctx context.Context, ev Event) LastUsedFunc {
+// accountIO is the I/O of the event's account: the function's own (its role's account) unless
+// the event names a member role, which is then assumed once for the whole invocation. When
+// assuming fails, the failure is logged and nothing is looked up: the keys that needed a lookup
+// are reported with their last use unknown, never as unused, tag exemptions are not applied
+// (the keys are reported), and the batch is still judged.
+func (h *Handler) accountIO(ctx context.Context, ev Event) AccountIO {
 	if ev.RoleARN == "" {
-		return h.LastUsed
+		return AccountIO{LastUsed: h.LastUsed, UserTags: h.UserTags}
 	}
 	if h.AssumeRole == nil {
-		return nil
+		return AccountIO{}
 	}
-	lu, err := h.AssumeRole(ctx, ev.RoleARN, ev.Session)
+	io, err := h.AssumeRole(ctx, ev.RoleARN, ev.Session)
 	if err != nil {
 		h.logger().LogAttrs(ctx, slog.LevelWarn, "assume member role failed", slog.String("account", ev.Account),
 			slog.String("roleArn", ev.RoleARN), slog.String("error", err.Error()))
-		return nil
+		return AccountIO{}
 	}
-	return lu
+	return io
 }
 
 // accounts handles OpAccount and OpMergeAccounts.
