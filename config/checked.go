@@ -59,7 +59,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 		c.Warnings = append(c.Warnings, w)
 	}
 	c.Warnings = append(c.Warnings, s.exemptionWarnings(now)...)
-	c.Warnings = append(c.Warnings, s.Ledger.warnings()...)
+	c.Warnings = append(c.Warnings, s.ledgerWarnings()...)
 	return c
 }
 
@@ -71,6 +71,7 @@ func (s Settings) clone() Settings {
 	s.Subscriptions = slices.Clone(s.Subscriptions)
 	s.AlarmSubscriptions = slices.Clone(s.AlarmSubscriptions)
 	s.Tags = maps.Clone(s.Tags)
+	s.Organization = s.Organization.clone()
 	s.Chat = s.Chat.clone()
 	return s
 }

@@ -26,6 +26,11 @@ type LedgerSettings struct {
 // Remembers reports whether the stack has a ledger (notify: changes).
 func (l LedgerSettings) Remembers() bool { return l.Notify == agecheck.NotifyChanges }
 
+// KeepsLedger reports whether the stack deploys and uses the ledger: notify: changes on a
+// single-account stack. With accounts set (an organization run, issue 8) the ledger is not
+// wired yet: such a stack publishes every finding, as every-run does, and Check warns so.
+func (s Settings) KeepsLedger() bool { return s.Ledger.Remembers() && !s.Organization.Enabled() }
+
 // NotifyValues lists the values of notify.
 var NotifyValues = []string{agecheck.NotifyChanges, agecheck.NotifyEveryRun}
 
@@ -64,8 +69,11 @@ func (l LedgerSettings) validate(p *problems) {
 }
 
 // ledgerWarnings are the ledger settings that have no effect.
-func (l LedgerSettings) warnings() []string {
-	d := defaultLedger()
+func (s Settings) ledgerWarnings() []string {
+	l, d := s.Ledger, defaultLedger()
+	if l.Remembers() && s.Organization.Enabled() {
+		return []string{"notify: changes is not applied with accounts yet: every run publishes every finding (as notify: every-run) and no ledger table is deployed"}
+	}
 	if l.Notify != agecheck.NotifyEveryRun {
 		return nil
 	}
@@ -83,13 +91,4 @@ func (l LedgerSettings) warnings() []string {
 		return nil
 	}
 	return []string{fmt.Sprintf("%s: no effect with notify: every-run, which keeps no ledger", strings.Join(unused, ", "))}
-}
-
-// LedgerRun is the ledger's part of the function's events (agecheck.Event.Ledger) for run,
-// nil when the stack keeps no ledger.
-func (l LedgerSettings) LedgerRun(run string) *agecheck.LedgerRun {
-	if !l.Remembers() {
-		return nil
-	}
-	return &agecheck.LedgerRun{Run: run, RemindEveryDays: l.RemindEveryDays, RetentionDays: l.RetentionDays}
 }

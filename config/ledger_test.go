@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,9 +53,6 @@ func TestLedgerSettingsValid(t *testing.T) {
 	if got := c.Settings().Ledger; got != want || !got.Remembers() {
 		t.Errorf("got %+v, want %+v (remembering)", got, want)
 	}
-	if lr := c.Settings().Ledger.LedgerRun("exec-1"); lr == nil || lr.Run != "exec-1" || lr.RemindEveryDays != 1 || lr.RetentionDays != 3650 {
-		t.Errorf("LedgerRun: got %+v", lr)
-	}
 	if d := Defaults().Ledger; d != (LedgerSettings{Notify: "changes", RemindEveryDays: 7, RetentionDays: 90}) {
 		t.Errorf("defaults: got %+v, want notify changes, remind every 7 days, retention 90", d)
 	}
@@ -67,8 +65,8 @@ func TestLedgerSettingsWithoutLedgerWarn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Warnings) != 0 || c.Settings().Ledger.LedgerRun("x") != nil {
-		t.Errorf("every-run with defaults: warnings %q, ledger run %v; want none", c.Warnings, c.Settings().Ledger.LedgerRun("x"))
+	if len(c.Warnings) != 0 || c.Settings().KeepsLedger() {
+		t.Errorf("every-run with defaults: warnings %q, keeps a ledger %v; want none", c.Warnings, c.Settings().KeepsLedger())
 	}
 	s.Ledger.RemindEveryDays, s.Ledger.DeletionProtection = 3, true
 	c, err = s.Check(time.Now())
@@ -78,5 +76,22 @@ func TestLedgerSettingsWithoutLedgerWarn(t *testing.T) {
 	want := "remindEveryDays 3, ledgerDeletionProtection true: no effect with notify: every-run, which keeps no ledger"
 	if len(c.Warnings) != 1 || c.Warnings[0] != want {
 		t.Errorf("got warnings %q, want [%q]", c.Warnings, want)
+	}
+}
+
+// TestLedgerNotWithAccounts: with accounts set the ledger is not used yet, and Check says so.
+func TestLedgerNotWithAccounts(t *testing.T) {
+	s := Defaults()
+	s.Organization.Accounts = []string{OrganizationKeyword}
+	c, err := s.Check(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "notify: changes is not applied with accounts yet: every run publishes every finding (as notify: every-run) and no ledger table is deployed"
+	if c.Settings().KeepsLedger() || !slices.Contains(c.Warnings, want) {
+		t.Errorf("keeps a ledger %v, warnings %q; want false and %q", c.Settings().KeepsLedger(), c.Warnings, want)
+	}
+	if !Defaults().KeepsLedger() {
+		t.Errorf("the default single-account stack keeps no ledger, want one")
 	}
 }

@@ -42,7 +42,8 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
-	Chat Chat // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
+	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
+	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	Ledger LedgerSettings // notify, remindEveryDays, ledgerRetentionDays, ledgerDeletionProtection (ledger.go)
 
@@ -69,6 +70,7 @@ func Defaults() Settings {
 		FunctionMemoryMB:       256,
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
+		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 		Ledger:                 defaultLedger(),
 	}

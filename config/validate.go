@@ -55,6 +55,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	validateTags(&p, s.Tags)
 	s.validateRoles(&p)
 	validateRegion(&p, s.Region)
+	s.Organization.validate(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())
 	s.Ledger.validate(&p)
 	p.sort()

@@ -103,6 +103,11 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		// takes the user resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
 		statements = append(statements, allowStatement("ReadUserTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")))
 	}
+	// In an organization run, the function looks up last use (and tags) in another account
+	// through its member role: the same roles the state machine assumes, and no others.
+	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
+		statements = append(statements, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+	}
 	statements = append(statements, b.ledgerStatements()...)
 	policy, err := jsonInput(document(statements...))
 	if err != nil {

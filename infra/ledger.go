@@ -28,7 +28,7 @@ func (b *builder) ledgerTableARN() string { return b.env.arn("dynamodb", "table/
 // asks. Its key schema is package ledger's, which the tests create in dynalite.
 func (b *builder) ledgerTable(key *kms.Key) (*dynamodb.Table, error) {
 	l := b.s.Ledger
-	if !l.Remembers() {
+	if !b.s.KeepsLedger() {
 		return nil, nil
 	}
 	var attrs dynamodb.TableAttributeArray
@@ -56,7 +56,7 @@ func (b *builder) ledgerTable(key *kms.Key) (*dynamodb.Table, error) {
 // ledgerStatements are the function role's statements on the ledger: its four calls on this
 // table only (no index, no other table). None without a ledger.
 func (b *builder) ledgerStatements() []iampolicy.Statement {
-	if !b.s.Ledger.Remembers() {
+	if !b.s.KeepsLedger() {
 		return nil
 	}
 	return []iampolicy.Statement{allowStatement("UseLedgerTable", ledgerActions, b.ledgerTableARN())}
@@ -79,7 +79,7 @@ func ledgerKeyStatement(env environment, functionRoleARN string) iampolicy.State
 // functionEnvironment is the function's environment variables: the ledger table's name when
 // the stack keeps a ledger, none otherwise (the function reads no other setting from it).
 func (b *builder) functionEnvironment() lambda.FunctionEnvironmentPtrInput {
-	if !b.s.Ledger.Remembers() {
+	if !b.s.KeepsLedger() {
 		return nil
 	}
 	return &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{ledger.EnvTable: pulumi.String(b.names.ledgerTable)}}

@@ -21,7 +21,7 @@ const keyDeletionWindowDays = 30
 // key creates the customer managed key that encrypts both topics, and its alias.
 func (b *builder) key(machineRole, functionRole *iam.Role) (*kms.Key, error) {
 	env, n := b.env, b.names
-	remembers := b.s.Ledger.Remembers()
+	remembers := b.s.KeepsLedger()
 	what := "the findings and alarm topics"
 	if remembers {
 		what += " and the ledger table"

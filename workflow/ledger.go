@@ -20,7 +20,7 @@ const (
 // withLedgerContext adds the run's ledger context (agecheck.LedgerRun) to Init's run, when the
 // stack keeps a ledger: the execution's name keys the run's observations and lease.
 func (b builder) withLedgerContext(run map[string]any) map[string]any {
-	if l := b.s.Ledger; l.Remembers() {
+	if l := b.s.Ledger; b.s.KeepsLedger() {
 		run["ledger"] = map[string]any{"run.$": "$$.Execution.Name", "remindEveryDays": l.RemindEveryDays, "retentionDays": l.RetentionDays}
 	}
 	return run
@@ -28,7 +28,7 @@ func (b builder) withLedgerContext(run map[string]any) map[string]any {
 
 // withLedger adds the event field "ledger" from path to fields, when the stack keeps a ledger.
 func (b builder) withLedger(fields map[string]any, path string) map[string]any {
-	if b.s.Ledger.Remembers() {
+	if b.s.KeepsLedger() {
 		fields["ledger.$"] = path
 	}
 	return fields
@@ -39,7 +39,7 @@ func (b builder) withLedger(fields map[string]any, path string) map[string]any {
 // announced. A publish that fails for good fails the run before the commit; the next run then
 // announces the same findings again (its lease expires after agecheck.LeaseDuration).
 func (b builder) addLedger(st asl.States) {
-	if !b.s.Ledger.Remembers() {
+	if !b.s.KeepsLedger() {
 		return
 	}
 	// A test run never touches the ledger: its run context has a null ledger, so that no event
