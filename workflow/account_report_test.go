@@ -39,8 +39,8 @@ func TestAccountMessageStates(t *testing.T) {
 	if a := attrs["scope"].(map[string]any); a["StringValue"] != agecheck.ScopeAccount {
 		t.Errorf("scope attribute %v, want %q", a, agecheck.ScopeAccount)
 	}
-	if notify.Parameters.(map[string]any)["TopicArn"] != PlaceholderResources().TopicARN || !notify.End || notify.OutputPath != "$.result" {
-		t.Errorf("AccountNotify: topic %v, end %v, output %q; want the findings topic, the end, the AccountResult", notify.Parameters.(map[string]any)["TopicArn"], notify.End, notify.OutputPath)
+	if notify.Parameters.(map[string]any)["TopicArn"] != PlaceholderResources().TopicARN || notify.Next != memberPrefix+stateAccountReported {
+		t.Errorf("AccountNotify: topic %v, next %q; want the findings topic, then %s", notify.Parameters.(map[string]any)["TopicArn"], notify.Next, stateAccountReported)
 	}
 	if done := child[memberPrefix+stateAccountReported].(*asl.Pass); !done.End || done.OutputPath != "$.result" {
 		t.Errorf("AccountReported: end %v, output %q; want the end with the AccountResult", done.End, done.OutputPath)

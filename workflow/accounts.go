@@ -197,6 +197,7 @@ func (b builder) addOrganization(st asl.States) {
 		if b.s.CheckRootKeys {
 			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
 		}
+		b.addOwnAccountReport(st, fold, stateOwnAccountDone)
 	} else {
 		maps.Copy(params, accounts)
 		init.Next = b.firstAccountsState()
