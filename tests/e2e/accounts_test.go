@@ -50,7 +50,7 @@ func accountWithID(id string, n int) *sfnlocal.Account {
 
 // orgDigest returns the organization's digest, the one message a subscription without a filter
 // policy of its own receives (config.DigestFilterPolicy), and its machine-readable body.
-func orgDigest(t *testing.T, e *sfnlocal.Env) (sfnlocal.Publish, agecheck.OrgMessageBody, string) {
+func orgDigest(t testing.TB, e *sfnlocal.Env) (sfnlocal.Publish, agecheck.OrgMessageBody, string) {
 	t.Helper()
 	pubs := delivered(t, config.DigestFilterPolicy, e.Tasks.Published())
 	if len(pubs) != 1 {
