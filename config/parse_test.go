@@ -191,8 +191,9 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+	knownKeys   = "alarmSubscriptions, checkRootKeys, deploy, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, memberRoleName, memberStackSet, newKeyGraceDays, principalOrgId, rolePath, rolePermissionsBoundary, " +
+		"scannerFunctionRoleArn, scannerStateMachineRoleArn, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )
 

@@ -39,6 +39,9 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
+	Organization Organization // how a scan reaches the accounts it scans (accounts.go)
+	Component    Component    // which component the stack deploys, and its own settings (member.go)
+
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().
 	Region string
@@ -62,6 +65,8 @@ func Defaults() Settings {
 		FunctionMemoryMB:       256,
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
+		Organization:           Organization{MemberRoleName: DefaultMemberRoleName},
+		Component:              Component{Deploy: DeployScanner},
 	}
 }
 

@@ -53,6 +53,8 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	checkRange(&p, "scheduleMaxEventAgeSeconds", s.ScheduleMaxEventAgeSec, MinScheduleMaxEventAgeSec, MaxScheduleMaxEventAgeSec)
 	validateTags(&p, s.Tags)
 	s.validateRoles(&p)
+	s.validateOrganization(&p)
+	s.validateComponent(&p)
 	validateRegion(&p, s.Region)
 	p.sort()
 	return p, sched
