@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/bundle"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -87,16 +88,15 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	policy, err := jsonInput(document(
-		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
-		// The function asks when each flagged key was last used; IAM's user resource type
-		// covers GetAccessKeyLastUsed.
-		allowStatement("ReadKeysLastUse", []string{"iam:GetAccessKeyLastUsed"},
-			env.iamARN("user/*")),
-		// X-Ray's trace upload supports no resource-level permissions.
-		allowStatement("SendTraces", xrayActions, "*"),
-	))
+	stmts := []iampolicy.Statement{allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		env.arn("logs", "log-group:"+n.functionLogGroup+":*"))}
+	// The function's own IAM reads in this account (when each flagged key was last used), from
+	// the one list of a scan's reads, which the member role grants too.
+	stmts = append(stmts, workflow.ReadStatements(env.partition, env.accountID, "ReadKeysLastUse", "ReadAccount",
+		func(r workflow.IAMRead) bool { return r.ByFunction })...)
+	// X-Ray's trace upload supports no resource-level permissions.
+	stmts = append(stmts, allowStatement("SendTraces", xrayActions, "*"))
+	policy, err := jsonInput(document(stmts...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}
