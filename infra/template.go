@@ -111,7 +111,7 @@ func memberTemplate(partition, roleName string, scannerRoles []string, orgID str
 	}
 	t := cfnTemplate{
 		AWSTemplateFormatVersion: "2010-09-09",
-		Description:              "keyage member role: " + role.Description,
+		Description:              role.Description,
 		Resources: map[string]cfnResource{MemberRoleLogicalID: {
 			Type: "AWS::IAM::Role",
 			Properties: cfnRoleProperties{
