@@ -27,6 +27,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 // summarize describes the effective settings (defaults applied) in a few lines.
 func summarize(checked config.Checked) []string {
 	s := checked.Settings()
+	if s.Component.Deploy == config.DeployMember {
+		return summarizeComponent(s)
+	}
 	policy := fmt.Sprintf("stale after %d days", s.MaxAgeDays)
 	if s.WarnAgeDays > 0 {
 		policy += fmt.Sprintf(", due soon after %d", s.WarnAgeDays)
@@ -61,7 +64,7 @@ func summarize(checked config.Checked) []string {
 	if len(s.Tags) > 0 {
 		lines = append(lines, fmt.Sprintf("tags: %d extra", len(s.Tags)))
 	}
-	return lines
+	return append(lines, summarizeComponent(s)...)
 }
 
 // describeSubscriptions lists subscribers; with none, it names the setting to add them to and
