@@ -24,6 +24,11 @@ var unscoped = map[string]bool{
 	"kms:CreateKey":          true,
 	"kms:ListAliases":        true,
 	"logs:DescribeLogGroups": true,
+	// A StackSet's name is in its ARN with an ID StackSets picks, and CreateStackSet is
+	// authorized on no resource type; reading the delegated administrators is how the provider
+	// checks callAs DELEGATED_ADMIN (pulumi-aws's StackSet page).
+	"cloudformation:CreateStackSet":             true,
+	"organizations:ListDelegatedAdministrators": true,
 }
 
 // passRole is the action that lets a resource be created or updated with a role: Lambda,
@@ -130,6 +135,22 @@ var Table = map[string]Access{
 		Read:   []string{"scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"},
 		Update: []string{"scheduler:TagResource", "scheduler:UntagResource"},
 		Delete: []string{"scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup"},
+	},
+	// The member role's StackSet (memberStackSet), service-managed: the stack instances are
+	// created through Organizations, by StackSets' own roles, not with this identity's.
+	"aws:cloudformation/stackSet:StackSet": {
+		Create: []string{"cloudformation:CreateStackSet", "cloudformation:DescribeStackSet", "organizations:ListDelegatedAdministrators"},
+		Read:   []string{"cloudformation:DescribeStackSet", "organizations:ListDelegatedAdministrators"},
+		Update: []string{"cloudformation:UpdateStackSet", "cloudformation:DescribeStackSetOperation", "cloudformation:TagResource",
+			"cloudformation:UntagResource"},
+		Delete: []string{"cloudformation:DeleteStackSet"},
+	},
+	// On the StackSet: its instances have no ARN of their own.
+	"aws:cloudformation/stackSetInstance:StackSetInstance": {
+		Create: []string{"cloudformation:CreateStackInstances", "cloudformation:DescribeStackSetOperation", "cloudformation:ListStackInstances"},
+		Read:   []string{"cloudformation:ListStackInstances"},
+		Update: []string{"cloudformation:UpdateStackInstances", "cloudformation:DescribeStackSetOperation"},
+		Delete: []string{"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"},
 	},
 	"aws:scheduler/schedule:Schedule": {
 		Create: []string{"scheduler:CreateSchedule", "scheduler:GetSchedule", passRole},
