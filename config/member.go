@@ -125,14 +125,17 @@ func decodeMemberStackSet(p *problems, v string) *MemberStackSet {
 // scanner's.
 var memberKeys = []string{"deploy", "memberRoleName", "scannerStateMachineRoleArn", "scannerFunctionRoleArn", "principalOrgId", "tags", "rolePermissionsBoundary"}
 
-// scannerOnly reads each setting a member stack does not use, so that the rule set can tell a
-// value that differs from its default (settings written in Go); the stack file's keys are
-// refused by name (componentKeys). A test keeps it and memberKeys covering every key.
-var scannerOnly = []struct {
+// scannerSetting is a setting a member stack does not use, with how to read its value.
+type scannerSetting struct {
 	key   string
 	value func(Settings) any
 	why   string // why a member stack has no use for it, when more than "it is the scanner's"
-}{
+}
+
+// scannerOnly reads each setting a member stack does not use, so that the rule set can tell a
+// value that differs from its default (settings written in Go); the stack file's keys are
+// refused by name (componentKeys). A test keeps it and memberKeys covering every key.
+var scannerOnly = []scannerSetting{
 	{"maxAgeDays", func(s Settings) any { return s.MaxAgeDays }, ""},
 	{"warnAgeDays", func(s Settings) any { return s.WarnAgeDays }, ""},
 	{"unusedDays", func(s Settings) any { return s.UnusedDays }, ""},
@@ -156,8 +159,12 @@ var scannerOnly = []struct {
 	{"memberStackSet", func(s Settings) any { return s.Component.MemberStackSet }, ""},
 }
 
-// memberOnly are the settings only a member stack uses.
-var memberOnly = []string{"scannerStateMachineRoleArn", "scannerFunctionRoleArn"}
+// scannerRoles are the settings only a member stack uses: the scanner stack's roles, each with
+// the scanner's output that gives it and the end of that role's name.
+var scannerRoles = []struct{ key, output, suffix string }{
+	{"scannerStateMachineRoleArn", "stateMachineRoleArn", "machine-role"},
+	{"scannerFunctionRoleArn", "functionRoleArn", "function-role"},
+}
 
 // misplacedKey is a setting the selected component does not use.
 func misplacedKey(p *problems, deploy, key, value, why string) {
@@ -183,9 +190,9 @@ func componentKeys(p *problems, deploy string, values map[string]string) {
 			}
 		}
 	case DeployScanner:
-		for _, k := range memberOnly {
-			if v, ok := values[k]; ok {
-				misplacedKey(p, deploy, k, v, "")
+		for _, r := range scannerRoles {
+			if v, ok := values[r.key]; ok {
+				misplacedKey(p, deploy, r.key, v, "")
 			}
 		}
 	}
@@ -199,9 +206,9 @@ func (s Settings) validateComponent(p *problems) {
 	}
 	switch c.Deploy {
 	case DeployScanner:
-		for _, k := range memberOnly {
-			if v := s.componentValue(k); v != "" {
-				misplacedKey(p, c.Deploy, k, v, "")
+		for _, r := range scannerRoles {
+			if v := s.componentValue(r.key); v != "" {
+				misplacedKey(p, c.Deploy, r.key, v, "")
 			}
 		}
 		if c.PrincipalOrgID != "" && c.MemberStackSet == nil {
@@ -241,12 +248,10 @@ func (s Settings) componentValue(key string) string {
 // ARNs of one account, in the stack's partition.
 func (s Settings) validateScannerRoles(p *problems) {
 	var accounts []string
-	for _, k := range memberOnly {
-		v := s.componentValue(k)
-		output := strings.TrimPrefix(k, "scanner")
-		output = strings.ToLower(output[:1]) + output[1:]
+	for _, r := range scannerRoles {
+		k, v := r.key, s.componentValue(r.key)
 		allowed := fmt.Sprintf("the scanner stack's output %s (pulumi stack output %s), such as arn:%s:iam::123456789012:role/keyage-prod-%s",
-			output, output, s.Partition(), map[string]string{"scannerStateMachineRoleArn": "machine-role", "scannerFunctionRoleArn": "function-role"}[k])
+			r.output, r.output, s.Partition(), r.suffix)
 		a, _ := awsid.Parse(v, "iam")
 		switch {
 		case v == "":

@@ -180,13 +180,7 @@ func TestMemberSettingsWrittenInGo(t *testing.T) {
 func TestEveryKeyHasAComponent(t *testing.T) {
 	for _, k := range Keys() {
 		member := slices.Contains(memberKeys, k.Name)
-		scanner := slices.ContainsFunc(scannerOnly, func(s struct {
-			key   string
-			value func(Settings) any
-			why   string
-		}) bool {
-			return s.key == k.Name
-		})
+		scanner := slices.ContainsFunc(scannerOnly, func(s scannerSetting) bool { return s.key == k.Name })
 		if member == scanner {
 			t.Errorf("%s: in memberKeys %v, in scannerOnly %v: want exactly one", k.Name, member, scanner)
 		}
