@@ -162,6 +162,7 @@ func TestMemberStackSet(t *testing.T) {
 	wantInput(t, inst, "callAs", "DELEGATED_ADMIN")
 	wantInput(t, inst, "region", region)
 	wantInput(t, inst, "deploymentTargets", map[string][]string{"organizationalUnitIds": {"ou-ab12-cdef3456", "ou-ab12-ghij7890"}})
+	wantInput(t, inst, "operationPreferences", map[string]any{"concurrencyMode": "SOFT_FAILURE_TOLERANCE", "maxConcurrentPercentage": 100, "failureToleranceCount": 0})
 
 	// One region, the one given.
 	d = mustRun(t, map[string]string{"memberStackSet": `{"organizationalUnits":["r-ab12"],"region":"us-east-1"}`})

@@ -78,6 +78,17 @@ func (b *builder) memberStackSet(machineRole, functionRole *iam.Role) error {
 		DeploymentTargets: &cloudformation.StackSetInstanceDeploymentTargetsArgs{
 			OrganizationalUnitIds: pulumi.ToStringArray(ss.OrganizationalUnits),
 		},
+		// Every account at once, and a failure in any fails the operation (and pulumi up). By
+		// default StackSets goes one account at a time (STRICT_FAILURE_TOLERANCE caps the
+		// concurrency at FailureToleranceCount + 1), hours for hundreds of accounts; SOFT
+		// decouples the two (StackSetOperationPreferences:
+		// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html).
+		// They do not apply to AutoDeployment, which adds accounts as they join.
+		OperationPreferences: &cloudformation.StackSetInstanceOperationPreferencesArgs{
+			ConcurrencyMode:         pulumi.String("SOFT_FAILURE_TOLERANCE"),
+			MaxConcurrentPercentage: pulumi.Int(100),
+			FailureToleranceCount:   pulumi.Int(0),
+		},
 	}, b.parent); err != nil {
 		return fmt.Errorf("member StackSet instances: %w", err)
 	}
