@@ -84,11 +84,37 @@ func NewKeyAgeMember(ctx *pulumi.Context, name string, args *KeyAgeMemberArgs, o
 		return nil, fmt.Errorf("keyage member %q: role policy: %w", name, err)
 	}
 	c.RoleArn, c.RoleName = role.Arn, role.Name
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"roleArn": c.RoleArn, "roleName": c.RoleName}); err != nil {
+	registered := pulumi.Map{}
+	for _, o := range c.outputs() {
+		registered[o.name] = o.value
+	}
+	if err := ctx.RegisterResourceOutputs(c, registered); err != nil {
 		return nil, fmt.Errorf("keyage member %q: register outputs: %w", name, err)
 	}
 	return c, nil
 }
 
+// memberOutput is one of the member component's outputs: its name on the component (the field's
+// pulumi tag) and as a stack output, which says "member" as a scanner's outputs do not.
+type memberOutput struct {
+	name, export string
+	value        pulumi.StringOutput
+}
+
+// outputs is the one list of the member component's outputs: NewKeyAgeMember registers them,
+// Program exports them, MemberStackOutputs names them.
+func (c *KeyAgeMember) outputs() []memberOutput {
+	return []memberOutput{
+		{"roleArn", "memberRoleArn", c.RoleArn},
+		{"roleName", "memberRoleName", c.RoleName},
+	}
+}
+
 // MemberStackOutputs returns the names of the stack outputs Program exports for a member stack.
-func MemberStackOutputs() []string { return []string{"memberRoleArn", "memberRoleName"} }
+func MemberStackOutputs() []string {
+	var names []string
+	for _, o := range (&KeyAgeMember{}).outputs() {
+		names = append(names, o.export)
+	}
+	return names
+}

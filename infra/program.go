@@ -74,8 +74,8 @@ func memberProgram(ctx *pulumi.Context, s config.Checked) error {
 	if err != nil {
 		return err
 	}
-	outputs := MemberStackOutputs()
-	ctx.Export(outputs[0], m.RoleArn)
-	ctx.Export(outputs[1], m.RoleName)
+	for _, o := range m.outputs() {
+		ctx.Export(o.export, o.value)
+	}
 	return nil
 }
