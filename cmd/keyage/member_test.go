@@ -47,15 +47,16 @@ func TestValidateMemberStackSet(t *testing.T) {
 	}
 }
 
-// TestScannerCommandsRefuseMemberStacks: definition and preview are about the scanner.
+// TestScannerCommandsRefuseMemberStacks: definition, preview and scan (with --stack, for its
+// rules) are about the scanner. scan fails with its own status for a stack it cannot use.
 func TestScannerCommandsRefuseMemberStacks(t *testing.T) {
 	dir := writeStack(t, "member", memberStack)
-	for _, cmd := range []string{"definition", "preview"} {
+	for cmd, wantStatus := range map[string]int{"definition": exitInvalid, "preview": exitInvalid, "scan": exitScanFailed} {
 		status, stdout, stderr := runCLI(cmd, "--stack", "member", "--dir", dir)
 		want := "keyage " + cmd + ": stack member deploys the member role only (deploy: member), which has no state machine and sends nothing: " +
 			"run " + cmd + " for the scanner's stack, or render or validate this one\n"
-		if status != exitInvalid || stdout != "" || stderr != want {
-			t.Errorf("%s --stack member = %d, stdout %q, stderr %q; want 1 and %q", cmd, status, stdout, stderr, want)
+		if status != wantStatus || stdout != "" || stderr != want {
+			t.Errorf("%s --stack member = %d, stdout %q, stderr %q; want %d and %q", cmd, status, stdout, stderr, wantStatus, want)
 		}
 	}
 }
