@@ -334,3 +334,22 @@ func TestComponentsRefuseTheOtherComponentsSettings(t *testing.T) {
 		t.Errorf("member with scanner settings: %v, want %q", err, want)
 	}
 }
+
+// TestStackSetTemplateTrustsTheRolesWithTheirPath: with rolePath, the template's trust names the
+// scanner's roles by their ARNs, path included, as IAM gives them.
+func TestStackSetTemplateTrustsTheRolesWithTheirPath(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, map[string]string{"rolePath": "/keyage/", "memberStackSet": `{"organizationalUnits":["r-ab12"]}`})
+	role := parseTemplate(t, inputString(t, d.one(tStackSet, "keyage-member-stackset"), "templateBody"), memberAccount)
+	trust := role.Properties.AssumeRolePolicyDocument.Statement
+	want := []string{"arn:aws:iam::111122223333:role/keyage/keyage-dev-function-role", "arn:aws:iam::111122223333:role/keyage/keyage-dev-machine-role"}
+	if len(trust) != 1 || trust[0].Principal == nil || !slices.Equal(trust[0].Principal.AWS, want) {
+		t.Fatalf("template trust %+v, want the two roles %q", trust, want)
+	}
+	if role.Properties.Path != "/" {
+		t.Errorf("template role path %q, want / (rolePath is the scanner's roles')", role.Properties.Path)
+	}
+	if trust[0].Condition != nil {
+		t.Errorf("template trust condition %v without principalOrgId, want none", trust[0].Condition)
+	}
+}
