@@ -14,10 +14,12 @@ import (
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
 const maxStackSetName = 128
 
-// memberStackSetName is the StackSet's name: physicalName's, with "_" (which StackSet names do
-// not allow) as "-".
+// memberStackSetName is the StackSet's name: physicalName's, but StackSet names do not allow
+// "_", so a base holding one counts as changed (it gets the hash, as physicalName gives any
+// changed name) and "_" becomes "-": stacks my_org and my-org do not share a name.
 func memberStackSetName(component, stack string) string {
-	return strings.ReplaceAll(physicalName(component+"-"+stack, "member", maxStackSetName), "_", "-")
+	base := component + "-" + stack
+	return physicalName(strings.ReplaceAll(base, "_", "."), "member", maxStackSetName)
 }
 
 // roleARN is the ARN of one of the notifier's roles, known before it exists: its path (setting
