@@ -73,6 +73,7 @@ func (s Settings) clone() Settings {
 		m.OrganizationalUnits = slices.Clone(m.OrganizationalUnits)
 		s.Component.MemberStackSet = &m
 	}
+	s.Chat = s.Chat.clone()
 	return s
 }
 

@@ -157,6 +157,7 @@ var scannerOnly = []scannerSetting{
 	{"rolePath", func(s Settings) any { return s.RolePath },
 		"the member role stays at path / so that the scanner's arn:<partition>:iam::<account>:role/<memberRoleName> names it"},
 	{"memberStackSet", func(s Settings) any { return s.Component.MemberStackSet }, ""},
+	{"chat", func(s Settings) any { return s.Chat }, ""},
 }
 
 // scannerRoles are the settings only a member stack uses: the scanner stack's roles, each with

@@ -141,6 +141,8 @@ var settings = []setting{
 		func(p *problems, s *Settings, v string) { s.Component.PrincipalOrgID = v }},
 	{Key{"memberStackSet", "object", ""},
 		func(p *problems, s *Settings, v string) { s.Component.MemberStackSet = decodeMemberStackSet(p, v) }},
+	{Key{"chat", "object", ""},
+		func(p *problems, s *Settings, v string) { s.Chat = decodeChat(p, v) }},
 }
 
 // Keys returns every setting keyage knows, in a stable order.

@@ -41,6 +41,7 @@ type Settings struct {
 
 	Organization Organization // how a scan reaches the accounts it scans (accounts.go)
 	Component    Component    // which component the stack deploys, and its own settings (member.go)
+	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().

@@ -56,6 +56,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	s.validateOrganization(&p)
 	s.validateComponent(&p)
 	validateRegion(&p, s.Region)
+	s.Chat.validate(&p, s.Region, s.Partition())
 	p.sort()
 	return p, sched
 }

@@ -67,7 +67,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		},
 		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(true)},
 		Tags:                 b.tagMap(),
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, logGroup, fn, topic}))
+	}, b.parent, pulumi.DependsOn(append([]pulumi.Resource{rolePolicy, logGroup, fn, topic}, b.machineDeps...)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("state machine: %w", err)
 	}

@@ -73,6 +73,8 @@ type KeyAgeNotifier struct {
 	// MemberTemplate is the CloudFormation template (JSON) of the member role that trusts this
 	// scanner: the one its memberStackSet deploys, also for a StackSet made by other means.
 	MemberTemplate string
+	// ChatTopicArn is the chat topic's ARN, "" when the settings have no chat.
+	ChatTopicArn pulumi.StringOutput `pulumi:"chatTopicArn"`
 
 	// Warnings are what the component logged as warnings while it was built (also sent to
 	// ctx.Log.Warn), for callers and tests that cannot see the engine's log.
@@ -125,8 +127,9 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	// The state machine depends on both explicitly (machine.go), as it no longer reads their ARNs.
 	definition, err := workflow.Definition(checked, workflow.Resources{
 		Partition: env.partition, Region: env.region, AccountID: env.accountID,
-		FunctionARN: env.arn("lambda", "function:"+n.function),
-		TopicARN:    env.arn("sns", n.findingsTopic),
+		FunctionARN:  env.arn("lambda", "function:"+n.function),
+		TopicARN:     env.arn("sns", n.findingsTopic),
+		ChatTopicARN: env.arn("sns", chatNamesFor(name, ctx.Stack()).topic),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
@@ -155,6 +158,10 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	c.ScheduleName, c.ScheduleGroupName = r.schedule.Name, r.scheduleGroup.Name
 	c.DeadLetterQueueURL = r.deadLetterQueue.Url
 	c.StateMachineRoleArn, c.FunctionRoleArn = r.machineRole.Arn, r.functionRole.Arn
+	c.ChatTopicArn = pulumi.String("").ToStringOutput()
+	if r.chatTopic != nil {
+		c.ChatTopicArn = r.chatTopic.Arn
+	}
 	registered := pulumi.Map{}
 	for _, o := range c.outputs() {
 		registered[o.name] = o.value
@@ -193,6 +200,7 @@ func (c *KeyAgeNotifier) outputs() []output {
 		{"deadLetterQueueUrl", c.DeadLetterQueueURL, true},
 		{"stateMachineRoleArn", c.StateMachineRoleArn, true},
 		{"functionRoleArn", c.FunctionRoleArn, true},
+		{"chatTopicArn", c.ChatTopicArn, true},
 	}
 }
 
@@ -233,6 +241,9 @@ type builder struct {
 	c                  *KeyAgeNotifier
 	parent             pulumi.ResourceOption
 	tags               map[string]string
+	// machineDeps are more resources the state machine names by ARN and waits for (the chat
+	// topic).
+	machineDeps []pulumi.Resource
 }
 
 func (b *builder) warn(msg string) {
@@ -272,6 +283,7 @@ type created struct {
 	deadLetterQueue      *sqs.Queue
 	machineRole          *iam.Role
 	functionRole         *iam.Role
+	chatTopic            *sns.Topic // nil without chat
 }
 
 // build creates the children in dependency order: the roles first (the key policy and the
@@ -293,6 +305,12 @@ func (b *builder) build() (created, error) {
 	}
 	if r.findings, r.alarmTopic, err = b.topics(r.key, machineRole); err != nil {
 		return r, err
+	}
+	if r.chatTopic, err = b.chat(r.key, machineRole, machineARN); err != nil {
+		return r, err
+	}
+	if r.chatTopic != nil {
+		b.machineDeps = append(b.machineDeps, r.chatTopic)
 	}
 	if r.function, r.functionLogs, err = b.function(functionRole); err != nil {
 		return r, err

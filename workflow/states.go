@@ -96,6 +96,7 @@ func (b builder) states() asl.States {
 	b.addInput(st)
 	b.addPages(st)
 	b.addReport(st)
+	b.addChat(st)
 	return st
 }
 
@@ -492,6 +493,21 @@ func checkRootKeysTask(partition string) *asl.Task {
 	return t
 }
 
+// publishRetry is the retry of an SNS publish: any failure (States.TaskFailed matches all but
+// States.Timeout), bounded.
+func publishRetry() asl.Retrier {
+	return asl.Retrier{
+		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
+			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
+		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
+		IntervalSeconds: 2,
+		MaxAttempts:     new(4),
+		BackoffRate:     2,
+		MaxDelaySeconds: 30,
+		JitterStrategy:  asl.JitterFull,
+	}
+}
+
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
 	fields := map[string]any{
@@ -502,6 +518,7 @@ func (b builder) addReport(st asl.States) {
 		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
 		fields["root.$"] = "$.root"
 	}
+	b.addChatToReport(fields)
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, fields, parentLambdaMaxDelaySeconds)
 	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone. " +
 		"A test run's report always publishes."
@@ -534,17 +551,8 @@ func (b builder) addReport(st asl.States) {
 	}
 	notify.ResultPath = asl.NullPath
 	notify.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
-	notify.Retry = []asl.Retrier{{
-		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
-			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
-		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
-		IntervalSeconds: 2,
-		MaxAttempts:     new(4),
-		BackoffRate:     2,
-		MaxDelaySeconds: 30,
-		JitterStrategy:  asl.JitterFull,
-	}}
-	notify.Next = stateNotified
+	notify.Retry = []asl.Retrier{publishRetry()}
+	notify.Next = b.afterNotify()
 	st[StateNotify] = notify
 	st[stateNotified] = &asl.Succeed{}
 	st[stateNothingToReport] = &asl.Succeed{Common: asl.Common{Comment: "No finding: nothing is published."}}

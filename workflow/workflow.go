@@ -51,6 +51,9 @@ type Resources struct {
 	AccountID   string // the 12-digit account the machine scans
 	FunctionARN string // the age-check function
 	TopicARN    string // the findings topic
+	// ChatTopicARN is the chat topic, required when the settings have chat (and unused
+	// otherwise).
+	ChatTopicARN string
 }
 
 // Placeholder identity used by PlaceholderResources.
@@ -68,11 +71,12 @@ func PlaceholderResources() Resources {
 // PlaceholderResourcesIn is PlaceholderResources for another partition and region.
 func PlaceholderResourcesIn(partition, region string) Resources {
 	return Resources{
-		Partition:   partition,
-		Region:      region,
-		AccountID:   PlaceholderAccountID,
-		FunctionARN: awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
-		TopicARN:    awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
+		Partition:    partition,
+		Region:       region,
+		AccountID:    PlaceholderAccountID,
+		FunctionARN:  awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
+		TopicARN:     awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
+		ChatTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-chat"),
 	}
 }
 
@@ -102,6 +106,9 @@ func (r Resources) Validate() error {
 	}
 	check("FunctionARN", r.FunctionARN, "lambda", "function:")
 	check("TopicARN", r.TopicARN, "sns", "")
+	if r.ChatTopicARN != "" {
+		check("ChatTopicARN", r.ChatTopicARN, "sns", "")
+	}
 	return errors.Join(errs...)
 }
 
@@ -116,6 +123,9 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 		return nil, fmt.Errorf("workflow definition: %w", config.ErrUnchecked)
 	}
 	s := c.Settings()
+	if s.Chat.Enabled && r.ChatTopicARN == "" {
+		return nil, fmt.Errorf("workflow definition: resources: ChatTopicARN is empty, want the chat topic's ARN (the settings have chat)")
+	}
 	plan := PlanFor(s.MaxConcurrency)
 	b := builder{s: s, r: r, plan: plan}
 	m := &asl.StateMachine{

@@ -73,6 +73,7 @@ var goldenCases = []struct {
 }{
 	{"default", config.Defaults, PlaceholderResources},
 	{"prod", prodSettings, prodResources},
+	{"chat", chatSettings, PlaceholderResources},
 }
 
 func TestGolden(t *testing.T) {

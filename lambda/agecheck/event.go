@@ -70,6 +70,8 @@ type Event struct {
 	Test bool `json:"test,omitempty"`
 	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
 	Root *AccountSummary `json:"root,omitempty"`
+	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
+	Chat bool `json:"chat,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -171,6 +173,9 @@ type Report struct {
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
 	Test    bool   `json:"test,omitempty"` // a test run's report
+	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
+	// report publishes.
+	Chat string `json:"chat,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -221,6 +226,9 @@ func (ev *Event) Validate() error {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
+	}
+	if ev.Chat && ev.Op != OpReport {
+		ps.add("chat", "true", "false or absent (only op "+OpReport+" writes the chat message)")
 	}
 	switch ev.Op {
 	case OpMerge:

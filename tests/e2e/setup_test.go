@@ -17,6 +17,8 @@ const (
 	testRegion   = "us-east-1"
 	testFunction = "arn:aws:lambda:us-east-1:123456789012:function:keyage-agecheck"
 	testTopic    = "arn:aws:sns:us-east-1:123456789012:keyage-findings"
+	// testChatTopic is the chat topic, published to by stacks with chat only.
+	testChatTopic = "arn:aws:sns:us-east-1:123456789012:keyage-chat"
 )
 
 // testNow is the scheduled time every scenario runs at.

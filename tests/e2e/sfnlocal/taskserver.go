@@ -32,6 +32,8 @@ type TaskServer struct {
 	Account  *Account
 	Function *Function
 	TopicARN string
+	// ChatTopicARN, when set, is a second topic sns:publish may name (the chat topic).
+	ChatTopicARN string
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
 	// it returns answers the call instead of the function (e.g. Lambda throttling).
 	InvokeFault func(op string) *StatesError
@@ -243,8 +245,12 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.TopicARN != "" && p.TopicArn != s.TopicARN {
-		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %q", p.TopicArn, s.TopicARN)
+	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.ChatTopicARN == "" || p.TopicArn != s.ChatTopicARN) {
+		want := fmt.Sprintf("%q", s.TopicARN)
+		if s.ChatTopicARN != "" {
+			want += fmt.Sprintf(" or %q", s.ChatTopicARN)
+		}
+		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %s", p.TopicArn, want)
 	}
 	invalid := func(format string, args ...any) (any, *StatesError, error) {
 		return nil, &StatesError{Error: "SNS.InvalidParameterException", Cause: "Invalid parameter: " + fmt.Sprintf(format, args...) + " (Service: Sns, Status Code: 400)"}, nil
