@@ -158,6 +158,9 @@ var scannerOnly = []scannerSetting{
 		"the member role stays at path / so that the scanner's arn:<partition>:iam::<account>:role/<memberRoleName> names it"},
 	{"memberStackSet", func(s Settings) any { return s.Component.MemberStackSet }, ""},
 	{"chat", func(s Settings) any { return s.Chat }, ""},
+	{"exemptions", func(s Settings) any { return s.Exemptions.List }, ""},
+	{"tagExemptions", func(s Settings) any { return s.Exemptions.FromTags }, ""},
+	{"maxTagExemptionDays", func(s Settings) any { return s.Exemptions.MaxTagDays }, ""},
 }
 
 // scannerRoles are the settings only a member stack uses: the scanner stack's roles, each with

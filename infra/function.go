@@ -90,10 +90,11 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	}
 	stmts := []iampolicy.Statement{allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		env.arn("logs", "log-group:"+n.functionLogGroup+":*"))}
-	// The function's own IAM reads in this account (when each flagged key was last used), from
-	// the one list of a scan's reads, which the member role grants too.
-	stmts = append(stmts, workflow.ReadStatements(env.partition, env.accountID, "ReadKeysLastUse", "ReadAccount",
-		func(r workflow.IAMRead) bool { return r.ByFunction })...)
+	// The function's own IAM reads in this account, of users with findings (when each flagged
+	// key was last used; with tagExemptions, their tags), from the one list of a scan's reads,
+	// which the member role grants too.
+	stmts = append(stmts, workflow.ReadStatements(env.partition, env.accountID, "ReadFlaggedUsers", "ReadAccount",
+		func(r workflow.IAMRead) bool { return r.ByFunction && r.Made(b.s) })...)
 	// X-Ray's trace upload supports no resource-level permissions.
 	stmts = append(stmts, allowStatement("SendTraces", xrayActions, "*"))
 	policy, err := jsonInput(document(stmts...))

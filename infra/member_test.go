@@ -53,14 +53,15 @@ func runMember(t *testing.T, values map[string]string) *deployment {
 }
 
 // The member role's documents, exactly: trust in the scanner's two roles (and the organization),
-// the four reads, ListAccessKeys and GetAccessKeyLastUsed on the account's users only.
+// the five reads, ListAccessKeys, GetAccessKeyLastUsed and ListUserTags on the account's users
+// only (ListUserTags whether or not the scanner reads tag exemptions: the role cannot know).
 const (
 	memberTrustJSON = `{"Version":"2012-10-17","Statement":[{"Sid":"AssumedByKeyageScanner","Effect":"Allow",` +
 		`"Principal":{"AWS":["arn:aws:iam::111122223333:role/keyage-dev-function-role","arn:aws:iam::111122223333:role/keyage-dev-machine-role"]},` +
 		`"Action":["sts:AssumeRole"]%s}]}`
 	memberOrgCondition = `,"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}`
 	memberPolicyJSON   = `{"Version":"2012-10-17","Statement":[` +
-		`{"Sid":"ReadUsersAndKeys","Effect":"Allow","Action":["iam:GetAccessKeyLastUsed","iam:ListAccessKeys"],"Resource":["arn:aws:iam::444455556666:user/*"]},` +
+		`{"Sid":"ReadUsersAndKeys","Effect":"Allow","Action":["iam:GetAccessKeyLastUsed","iam:ListAccessKeys","iam:ListUserTags"],"Resource":["arn:aws:iam::444455556666:user/*"]},` +
 		`{"Sid":"ListUsersAndAccountSummary","Effect":"Allow","Action":["iam:GetAccountSummary","iam:ListUsers"],"Resource":["*"]}]}`
 )
 

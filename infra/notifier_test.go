@@ -163,10 +163,23 @@ func TestFunctionRole(t *testing.T) {
 	wantStatements(t, rp, doc, map[string][2][]string{
 		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
 			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
-		"ReadKeysLastUse": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
+		"ReadFlaggedUsers": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
 	})
+}
+
+// TestFunctionRoleReadsUserTagsOnlyForTagExemptions: iam:ListUserTags is granted only when the
+// function reads tag exemptions (TestFunctionRole: not by default).
+func TestFunctionRoleReadsUserTagsOnlyForTagExemptions(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, map[string]string{"tagExemptions": "true"})
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	doc := policy(t, rp, "policy")
+	if s := statement(t, rp, doc, "ReadFlaggedUsers"); !equalStrings(s.Action, []string{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}) ||
+		!equalStrings(s.Resource, []string{"arn:aws:iam::" + account + ":user/*"}) || s.Effect != "Allow" {
+		t.Errorf("%s %q: ReadFlaggedUsers = %+v, want Allow iam:GetAccessKeyLastUsed and iam:ListUserTags on the account's users", rp.Type, rp.Name, s)
+	}
 }
 
 // wantStatements checks that a policy has exactly these Allow statements (by Sid: actions and

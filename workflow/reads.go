@@ -3,6 +3,7 @@ package workflow
 import (
 	"slices"
 
+	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/internal/awsid"
 )
@@ -18,7 +19,14 @@ type IAMRead struct {
 	// ByFunction: the age-check function makes the call; otherwise the state machine does (an
 	// aws-sdk task of the definition).
 	ByFunction bool
+	// MadeWhen, when set, tells from the scanner's settings whether it makes the call at all
+	// (nil: always). The scanner's roles get such a read only then; the member role always,
+	// since it cannot know the scanner's settings (and a scanner may turn them on later).
+	MadeWhen func(config.Settings) bool
 }
+
+// Made reports whether a scanner with settings s makes the call.
+func (r IAMRead) Made(s config.Settings) bool { return r.MadeWhen == nil || r.MadeWhen(s) }
 
 // AccountReads is every IAM call a scan makes in an account, the one list of them: the
 // function's role policy takes its reads from it, the member role (infra's KeyAgeMember and
@@ -29,6 +37,9 @@ var AccountReads = []IAMRead{
 	{Action: "iam:ListAccessKeys", OnUsers: true},
 	{Action: "iam:GetAccessKeyLastUsed", OnUsers: true, ByFunction: true},
 	{Action: "iam:GetAccountSummary"},
+	// Tag exemptions: the function reads the tags of users with findings. ListUserTags takes
+	// the user resource type.
+	{Action: "iam:ListUserTags", OnUsers: true, ByFunction: true, MadeWhen: func(s config.Settings) bool { return s.Exemptions.FromTags }},
 }
 
 // Resource is the narrowest resource the read is allowed on in account.

@@ -46,13 +46,25 @@ func TestDefinitionReadsAreAccountReads(t *testing.T) {
 func TestReadStatements(t *testing.T) {
 	all := ReadStatements("aws-cn", "111122223333", "Users", "Any", nil)
 	if len(all) != 2 || all[0].Sid != "Users" || all[1].Sid != "Any" ||
-		!slices.Equal(all[0].Action, []string{"iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"}) ||
+		!slices.Equal(all[0].Action, []string{"iam:GetAccessKeyLastUsed", "iam:ListAccessKeys", "iam:ListUserTags"}) ||
 		!slices.Equal(all[0].Resource, []string{"arn:aws-cn:iam::111122223333:user/*"}) ||
 		!slices.Equal(all[1].Action, []string{"iam:GetAccountSummary", "iam:ListUsers"}) || !slices.Equal(all[1].Resource, []string{"*"}) {
 		t.Errorf("ReadStatements(all) = %+v", all)
 	}
-	fn := ReadStatements("aws", "111122223333", "Users", "Any", func(r IAMRead) bool { return r.ByFunction })
-	if len(fn) != 1 || !slices.Equal(fn[0].Action, []string{"iam:GetAccessKeyLastUsed"}) {
-		t.Errorf("ReadStatements(function) = %+v, want GetAccessKeyLastUsed on users only", fn)
+	plain := config.Defaults()
+	tags := config.Defaults()
+	tags.Exemptions.FromTags = true
+	for _, tt := range []struct {
+		name string
+		s    config.Settings
+		want []string
+	}{
+		{"default", plain, []string{"iam:GetAccessKeyLastUsed"}},
+		{"tagExemptions", tags, []string{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}},
+	} {
+		fn := ReadStatements("aws", "111122223333", "Users", "Any", func(r IAMRead) bool { return r.ByFunction && r.Made(tt.s) })
+		if len(fn) != 1 || !slices.Equal(fn[0].Action, tt.want) {
+			t.Errorf("%s: ReadStatements(function) = %+v, want %q on users only", tt.name, fn, tt.want)
+		}
 	}
 }

@@ -88,6 +88,10 @@ type User struct {
 	// Error, when set, is ListAccessKeys' answer for the user instead of its keys, e.g.
 	// AccessDenied (403).
 	Error *IAMError
+	// Tags are what ListUserTags answers for the user.
+	Tags map[string]string
+	// TagsDenied makes ListUserTags for the user fail with AccessDenied.
+	TagsDenied bool
 }
 
 // Key is one access key of a User and what GetAccessKeyLastUsed says of it.
@@ -385,6 +389,36 @@ func (a *Account) LastUsed(keyID string) (KeyLastUsed, *IAMError) {
 	}
 	return lu, nil
 }
+
+// Tag is one of a user's tags as ListUserTags answers it.
+type Tag struct{ Key, Value string }
+
+// ListUserTags answers ListUserTags for the named user: its tags sorted by key (one page: a user
+// has at most 50), or NoSuchEntity, AccessDenied when TagsDenied, or throttling.
+func (a *Account) ListUserTags(userName string) ([]Tag, *IAMError) {
+	id, _, e, end := a.begin("ListUserTags", userName)
+	defer end()
+	if e != nil {
+		return nil, e
+	}
+	u := a.byName[strings.ToLower(userName)]
+	switch {
+	case u == nil:
+		return nil, &IAMError{Status: http.StatusNotFound, Code: "NoSuchEntity", RequestID: id,
+			Message: "The user with name " + userName + " cannot be found."}
+	case u.TagsDenied:
+		return nil, &IAMError{Status: http.StatusForbidden, Code: "AccessDenied", RequestID: id,
+			Message: "User: arn:aws:sts::" + a.ID + ":assumed-role/keyage/x is not authorized to perform: iam:ListUserTags on resource: user " + userName}
+	}
+	tags := make([]Tag, 0, len(u.Tags))
+	for _, k := range slices.Sorted(maps.Keys(u.Tags)) {
+		tags = append(tags, Tag{Key: k, Value: u.Tags[k]})
+	}
+	return tags, nil
+}
+
+// UserTagsCalls returns the ListUserTags calls per user name.
+func (a *Account) UserTagsCalls() map[string]int { return a.CallsPer("ListUserTags") }
 
 // AccountSummary answers GetAccountSummary: a SummaryMap whose AccountAccessKeysPresent says
 // whether the root user has access keys, or AccessDenied when AccountSummaryFails.

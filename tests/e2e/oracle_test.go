@@ -28,11 +28,12 @@ type expectation struct {
 	findings  map[string]agecheck.Finding // by access key ID
 	unchecked []string                    // user names, sorted
 	root      string                      // the root check's status, "" when the policy has none
+	now       time.Time                   // the instant judged
 }
 
 // expect judges the account as of now. unchecked names users whose keys cannot be read.
 func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
-	e := expectation{findings: map[string]agecheck.Finding{}}
+	e := expectation{findings: map[string]agecheck.Finding{}, now: now}
 	switch {
 	case !p.CheckRootKeys:
 	case a.AccountSummaryFails:
@@ -57,6 +58,22 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 		for _, pat := range p.ExemptUsers {
 			if globFold(pat, u.Name) {
 				exempt = true
+			}
+		}
+		// An exemption holds through its until day (UTC); after it, the user's findings name
+		// the first ended exemption that matched, as "pattern (until date)".
+		ended := ""
+		for _, ex := range p.Exemptions {
+			end, err := time.Parse(time.DateOnly, ex.Until.String())
+			holds := ex.Until.IsZero() || (err == nil && now.Before(end.AddDate(0, 0, 1)))
+			for _, pat := range ex.Users {
+				switch {
+				case !globFold(pat, u.Name):
+				case holds:
+					exempt = true
+				case ended == "":
+					ended = pat + " (until " + ex.Until.String() + ")"
+				}
 			}
 		}
 		for _, k := range u.Keys {
@@ -102,7 +119,8 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 			if slices.Contains(kinds, agecheck.KindStale) || slices.Contains(kinds, agecheck.KindUnused) {
 				severity = agecheck.SeverityStale
 			}
-			e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: severity, Kinds: kinds}
+			e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: severity, Kinds: kinds,
+				ExemptionExpired: ended}
 		}
 	}
 	sort.Strings(e.unchecked)
@@ -183,8 +201,8 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 	if body.Counts != want.counts {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want.counts)
 	}
-	if body.Severity != severity || body.Account != testAccount || body.Now != testNow.Format(time.RFC3339) {
-		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, testNow.Format(time.RFC3339))
+	if body.Severity != severity || body.Account != testAccount || body.Now != want.now.Format(time.RFC3339) {
+		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, want.now.Format(time.RFC3339))
 	}
 	if body.Policy.MaxAgeDays != p.MaxAgeDays || body.Policy.WarnAgeDays != p.WarnAgeDays {
 		t.Errorf("body policy = %+v, want %+v", body.Policy, p)
@@ -229,8 +247,9 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 			continue
 		case seen[f.AccessKeyID]:
 			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
-		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds):
-			t.Errorf("finding %d = %s/%s %d days %s %v, want %s/%s %d days %s %v", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds)
+		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds) || f.ExemptionExpired != w.ExemptionExpired:
+			t.Errorf("finding %d = %s/%s %d days %s %v %q, want %s/%s %d days %s %v %q", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, f.ExemptionExpired,
+				w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds, w.ExemptionExpired)
 		}
 		seen[f.AccessKeyID] = true
 		if !f.CreateDate.Valid() {
