@@ -75,6 +75,7 @@ func (s Settings) clone() Settings {
 		m.OrganizationalUnits = slices.Clone(m.OrganizationalUnits)
 		s.Component.MemberStackSet = &m
 	}
+	s.Organization = s.Organization.clone()
 	s.Chat = s.Chat.clone()
 	return s
 }

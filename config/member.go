@@ -161,6 +161,9 @@ var scannerOnly = []scannerSetting{
 	{"exemptions", func(s Settings) any { return s.Exemptions.List }, ""},
 	{"tagExemptions", func(s Settings) any { return s.Exemptions.FromTags }, ""},
 	{"maxTagExemptionDays", func(s Settings) any { return s.Exemptions.MaxTagDays }, ""},
+	{"accounts", func(s Settings) any { return s.Organization.Accounts }, ""},
+	{"excludeAccounts", func(s Settings) any { return s.Organization.ExcludeAccounts }, ""},
+	{"accountConcurrency", func(s Settings) any { return s.Organization.AccountConcurrency }, ""},
 }
 
 // scannerRoles are the settings only a member stack uses: the scanner stack's roles, each with

@@ -114,8 +114,6 @@ func TestComponentInvalid(t *testing.T) {
 			[]string{`principalOrgId: "o-a1b2c3d4e5" is used by a member stack or with memberStackSet, and this scanner stack sets no memberStackSet: want principalOrgId in a stack with deploy: member, or next to memberStackSet`}},
 		{"bad organization ID", memberValues(map[string]string{"principalOrgId": "o-short"}),
 			[]string{`principalOrgId: "o-short" is not an AWS Organizations organization ID: want o- and 10 to 32 lower-case letters or digits, such as o-a1b2c3d4e5`}},
-		{"bad member role name", map[string]string{"memberRoleName": "keyage member"},
-			[]string{`memberRoleName: "keyage member" is not an IAM role name: want 1 to 64 letters, digits and +=,.@_- (IAM's role name rules), such as keyage-member`}},
 		{"memberStackSet not an object", map[string]string{"memberStackSet": `["ou-ab12-cdef3456"]`},
 			[]string{`memberStackSet: ["ou-ab12-cdef3456"] is not an object: want ` + allowedMemberStackSet}},
 		{"memberStackSet fields", map[string]string{"memberStackSet": `{"organizationalUnits":"ou-ab12-cdef3456","regions":["eu-west-1"],"callAs":1}`},

@@ -42,7 +42,7 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
-	Organization Organization // how a scan reaches the accounts it scans (accounts.go)
+	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
 	Component    Component    // which component the stack deploys, and its own settings (member.go)
 	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
@@ -69,7 +69,7 @@ func Defaults() Settings {
 		FunctionMemoryMB:       256,
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
-		Organization:           Organization{MemberRoleName: DefaultMemberRoleName},
+		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
 		Component:              Component{Deploy: DeployScanner},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 	}

@@ -97,6 +97,11 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		func(r workflow.IAMRead) bool { return r.ByFunction && r.Made(b.s) })...)
 	// X-Ray's trace upload supports no resource-level permissions.
 	stmts = append(stmts, allowStatement("SendTraces", xrayActions, "*"))
+	// In an organization run, the function looks up last use (and tags) in another account
+	// through its member role: the same roles the state machine assumes, and no others.
+	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
+		stmts = append(stmts, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+	}
 	policy, err := jsonInput(document(stmts...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)

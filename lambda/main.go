@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyage/keyage/lambda/agecheck"
 )
@@ -95,7 +96,10 @@ func newHandler(ctx context.Context) (*agecheck.Handler, error) {
 	return &agecheck.Handler{
 		LastUsed: lastUsed(client),
 		UserTags: userTags(client), // called only when the event's policy reads tag exemptions
-		Logger:   logger,
+		// Another account's keys (an organization run): through its member role, assumed with
+		// STS (AWS_ENDPOINT_URL_STS in tests).
+		AssumeRole: assumeRole(cfg, sts.NewFromConfig(cfg)),
+		Logger:     logger,
 	}, nil
 }
 
