@@ -68,3 +68,30 @@ func TestReadStatements(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganizationReadsAreAccountReads: an organization run's IAM calls, in member accounts
+// too, are among AccountReads, which the member role grants.
+func TestOrganizationReadsAreAccountReads(t *testing.T) {
+	s := config.Defaults()
+	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	m, err := Definition(config.MustCheck(s), PlaceholderResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	for _, st := range m.IAMStatements("arn:aws:states:us-east-1:123456789012:stateMachine:keyage") {
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "iam:") {
+				calls = append(calls, a)
+			}
+		}
+	}
+	if len(calls) == 0 {
+		t.Fatal("the organization definition calls no IAM action: the check proves nothing")
+	}
+	for _, a := range calls {
+		if !slices.ContainsFunc(AccountReads, func(r IAMRead) bool { return r.Action == a }) {
+			t.Errorf("the organization definition calls %s, which AccountReads (the member role's actions) does not list", a)
+		}
+	}
+}
