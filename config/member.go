@@ -164,6 +164,10 @@ var scannerOnly = []scannerSetting{
 	{"accounts", func(s Settings) any { return s.Organization.Accounts }, ""},
 	{"excludeAccounts", func(s Settings) any { return s.Organization.ExcludeAccounts }, ""},
 	{"accountConcurrency", func(s Settings) any { return s.Organization.AccountConcurrency }, ""},
+	{"notify", func(s Settings) any { return s.Ledger.Notify }, ""},
+	{"remindEveryDays", func(s Settings) any { return s.Ledger.RemindEveryDays }, ""},
+	{"ledgerRetentionDays", func(s Settings) any { return s.Ledger.RetentionDays }, ""},
+	{"ledgerDeletionProtection", func(s Settings) any { return s.Ledger.DeletionProtection }, ""},
 }
 
 // scannerRoles are the settings only a member stack uses: the scanner stack's roles, each with

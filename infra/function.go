@@ -102,6 +102,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
 		stmts = append(stmts, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
 	}
+	stmts = append(stmts, b.ledgerStatements()...)
 	policy, err := jsonInput(document(stmts...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
@@ -126,7 +127,8 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 			LogFormat: pulumi.String("Text"),
 			LogGroup:  logGroup.Name,
 		},
-		Tags: b.tagMap(),
+		Environment: b.functionEnvironment(),
+		Tags:        b.tagMap(),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{logGroup, rolePolicy}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function: %w", err)

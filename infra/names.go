@@ -84,6 +84,7 @@ type names struct {
 	machineRole, functionRole, schedulerRole                string
 	machinePolicy, functionPolicy, schedulerPolicy          string
 	findingsTopic, alarmTopic, deadLetterQueue              string
+	ledgerTable                                             string
 }
 
 func namesFor(component, stack string) names {
@@ -103,6 +104,7 @@ func namesFor(component, stack string) names {
 		findingsTopic:   physicalName(base, "findings", maxTopicName),
 		alarmTopic:      physicalName(base, "alarms", maxTopicName),
 		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
+		ledgerTable:     physicalName(base, "ledger", maxTableName),
 	}
 	// An alias lets operators find the key by name (KMS aliases allow 256 characters).
 	n.keyAlias = "alias/" + physicalName(base, "", maxKeyAliasName)

@@ -112,6 +112,7 @@ func (b builder) states() asl.States {
 	b.addPages(st)
 	b.addReport(st)
 	b.addChat(st)
+	b.addLedger(st) // after addChat: the commit follows the last publish
 	return st
 }
 
@@ -170,12 +171,12 @@ func (b builder) addInput(st asl.States) {
 		Common: asl.Common{Comment: "The run's context: the policy and account are part of the definition, so each execution's " +
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
-			"run": map[string]any{
+			"run": b.withLedgerContext(map[string]any{
 				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",
-			},
+			}),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
@@ -226,10 +227,10 @@ func (b builder) addPages(st asl.States) {
 	b.catchAccount(&checkKeys.Catch)
 	st[b.name(StateCheckKeys)] = checkKeys
 
-	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
+	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, b.withLedger(map[string]any{
 		"summary.$": "$.scan.summary",
 		"results.$": "$.page.Users",
-	}, parentLambdaMaxDelaySeconds)
+	}, ledgerContextPath), parentLambdaMaxDelaySeconds)
 	merge.Comment = "Folds the page's child summaries into the running summary (trimmed to agecheck.MaxSummaryBytes, " +
 		"counts exact). The result replaces $.scan; the page's summaries are dropped by the next ListMoreUsers or by Report."
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
@@ -310,7 +311,7 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput:       b.batchInput(),
+			BatchInput:       b.withLedger(b.batchInput(), ledgerContextPath),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          b.name(MapLabel),
@@ -361,6 +362,7 @@ func (b builder) child() asl.Branch {
 		payload["roleArn.$"] = "$.BatchInput.roleArn"
 		payload["session.$"] = "$.BatchInput.session"
 	}
+	b.withLedger(check.Parameters.(map[string]any)["Payload"].(map[string]any), "$.BatchInput.ledger")
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -583,10 +585,10 @@ func publishRetry() asl.Retrier {
 
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
-	fields := map[string]any{
+	fields := b.withLedger(map[string]any{
 		"summary.$": "$.scan.summary",
 		"test.$":    "$.run.test",
-	}
+	}, ledgerContextPath)
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}

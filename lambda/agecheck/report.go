@@ -46,6 +46,8 @@ type MessageBody struct {
 	// Test is set on a test run's message (absent otherwise): the scan is real, but the message
 	// was sent to check delivery, whether or not anything was found.
 	Test bool `json:"test,omitempty"`
+	// Changes is set on a message of a run with notify: changes (report_ledger.go).
+	Changes *ChangesBody `json:"changes,omitempty"`
 }
 
 // snsMessage is the MessageStructure "json" document: one body per protocol. SMS subscribers
