@@ -70,6 +70,8 @@ type Event struct {
 	Test bool `json:"test,omitempty"`
 	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
 	Root *AccountSummary `json:"root,omitempty"`
+	// Owners is how owners are found (OpCheck) and reached (OpReport); nil: owners are off.
+	Owners *Owners `json:"owners,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -137,6 +139,10 @@ type Summary struct {
 	// Root is the verdict on the account's root user, set for the report when the policy checks
 	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
 	Root *RootCheck `json:"root,omitempty"`
+
+	// Owners is what the report op did to reach owners (messages, mail), set for the report
+	// when owners are on; nil otherwise. Like Root, it is the run's: Merge never sets it.
+	Owners *OwnerDigest `json:"owners,omitempty"`
 }
 
 // Finding is one flagged key, with every kind of finding it has.
@@ -150,6 +156,10 @@ type Finding struct {
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+	// Owner is the owner the user's tags name (Owners.TagKeys), "" when none does.
+	Owner string `json:"owner,omitempty"`
+	// OwnerUnknown is set when the user's tags could not be read: Owner is then "".
+	OwnerUnknown bool `json:"ownerUnknown,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.
@@ -171,6 +181,9 @@ type Report struct {
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
 	Test    bool   `json:"test,omitempty"` // a test run's report
+	// OwnerMessages are the per-owner messages for the owners topic: at most one per owner,
+	// at most Owners.MaxMessages, within MaxOwnerMessagesBytes in all.
+	OwnerMessages []OwnerMessage `json:"ownerMessages,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -217,6 +230,11 @@ func (ev *Event) Validate() error {
 		ps.add("now", quote(ev.Now.String()), timeAllowed)
 	}
 	validatePolicy(&ps, ev.Policy)
+	if ev.Owners != nil {
+		for _, pp := range ev.Owners.Validate() {
+			ps.add("owners."+pp.Field, quote(pp.Value), pp.Allowed)
+		}
+	}
 	if ev.Account != "" || ev.Op == OpReport {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")

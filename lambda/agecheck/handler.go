@@ -27,8 +27,10 @@ const LookupReserve = time.Second
 // last use for the keys that need it, and logs every finding and unchecked user as one JSON line, so
 // that nothing is lost when summaries are trimmed. It holds no clock: "now" is the event's.
 type Handler struct {
-	LastUsed LastUsedFunc // nil: no lookups
-	Logger   *slog.Logger // nil: slog.Default()
+	LastUsed  LastUsedFunc  // nil: no lookups
+	OwnerTags OwnerTagsFunc // nil: no owner lookups
+	OwnerMail OwnerMailFunc // nil: no direct mail to owners
+	Logger    *slog.Logger  // nil: slog.Default()
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -81,7 +83,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			root := CheckRoot(ev.Root)
 			s.Root = &root
 		}
-		r, err := report(s, ev.Policy, ev.Account, now)
+		var r Report
+		if ev.Owners != nil {
+			r, err = h.reportWithOwners(ctx, s, ev, now)
+		} else {
+			r, err = report(s, ev.Policy, ev.Account, now)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
@@ -122,6 +129,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	if err != nil {
 		return Summary{}, err
 	}
+	h.lookUpOwners(ctx, &s, ev.Owners)
 	nowText := formatTime(now)
 	for i := range s.Findings {
 		f := &s.Findings[i]
@@ -136,6 +144,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 			slog.String("lastUsedDate", f.LastUsedDate.String()),
 			slog.String("lastUsedService", f.LastUsedService),
 			slog.String("lastUsedRegion", f.LastUsedRegion),
+			slog.String("owner", f.Owner),
 			slog.Int("maxAgeDays", ev.Policy.MaxAgeDays),
 			slog.Int("warnAgeDays", ev.Policy.WarnAgeDays),
 			slog.Int("unusedDays", ev.Policy.UnusedDays),
