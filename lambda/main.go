@@ -1,5 +1,6 @@
 // Command lambda is keyage's age-check function: a thin AWS Lambda adapter over package
-// agecheck. It wires the IAM client used for last-used lookups and a JSON logger on stdout
+// agecheck. It wires the IAM client used for last-used and owner lookups, the SES v2 client
+// that mails owners, and a JSON logger on stdout
 // (CloudWatch Logs), and hands each invocation to agecheck.Handler. It reads no settings from
 // the environment: the policy and "now" arrive in every event. It is built into the bundle
 // by package bundle; it is not meant to run anywhere but the Lambda runtime (or a test of it).
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/keyage/keyage/lambda/agecheck"
 )
@@ -55,14 +57,18 @@ var errNoLastUsed = errors.New("response has no AccessKeyLastUsed")
 func newHandler(ctx context.Context) (*agecheck.Handler, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	// The default chain: the execution role's credentials, AWS_REGION, and AWS_ENDPOINT_URL /
-	// AWS_ENDPOINT_URL_IAM, through which tests point the function at a local IAM.
+	// AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_SESV2, through which tests point the function at a
+	// local IAM and SES.
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	iamClient := iam.NewFromConfig(cfg)
 	return &agecheck.Handler{
-		LastUsed: lastUsed(iam.NewFromConfig(cfg)),
-		Logger:   logger,
+		LastUsed:  lastUsed(iamClient),
+		OwnerTags: ownerTags(iamClient),
+		OwnerMail: ownerMail(sesv2.NewFromConfig(cfg)),
+		Logger:    logger,
 	}, nil
 }
 
