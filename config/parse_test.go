@@ -192,7 +192,7 @@ func TestParseInvalid(t *testing.T) {
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
 	knownKeys   = "alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
 )
 

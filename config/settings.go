@@ -39,6 +39,8 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
+	Owners Owners // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
+
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().
 	Region string
@@ -62,6 +64,7 @@ func Defaults() Settings {
 		FunctionMemoryMB:       256,
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
+		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
 	}
 }
 

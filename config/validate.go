@@ -54,6 +54,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	validateTags(&p, s.Tags)
 	s.validateRoles(&p)
 	validateRegion(&p, s.Region)
+	s.Owners.validate(&p)
 	p.sort()
 	return p, sched
 }

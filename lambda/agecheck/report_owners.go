@@ -19,6 +19,10 @@ import (
 // within MaxMessageBytes plus its few fields, as it does without owners.
 const MaxOwnerMessagesBytes = 96 * 1024
 
+// OwnerAttribute is the owners topic's message attribute naming the owner, on which each
+// owner subscription's filter policy matches.
+const OwnerAttribute = "owner"
+
 // OwnerDigest is what the digest says about reaching owners (Summary.Owners).
 type OwnerDigest struct {
 	TagKeys []string `json:"tagKeys"` // the tags an owner is read from (Owners.TagKeys)
