@@ -96,6 +96,7 @@ func (b builder) states() asl.States {
 	b.addInput(st)
 	b.addPages(st)
 	b.addReport(st)
+	b.addOwners(st)
 	return st
 }
 
@@ -154,12 +155,12 @@ func (b builder) addInput(st asl.States) {
 		Common: asl.Common{Comment: "The run's context: the policy and account are part of the definition, so each execution's " +
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
-			"run": map[string]any{
+			"run": b.withOwnerSettings(map[string]any{
 				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",
-			},
+			}),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
@@ -276,11 +277,11 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput: map[string]any{
+			BatchInput: b.withOwners(map[string]any{
 				"policy.$":  "$.run.policy",
 				"now.$":     "$.run.now",
 				"account.$": "$.run.account",
-			},
+			}, "$.run"),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          MapLabel,
@@ -300,7 +301,7 @@ func (b builder) child() asl.Branch {
 	list := listAccessKeysTask(p, b.r.AccountID)
 	list.Next = stateHasKeys
 
-	check := checkTask(p, b.r.FunctionARN)
+	check := b.checkTask()
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -420,13 +421,13 @@ const (
 )
 
 // checkTask invokes the function with op "check" for a child's batch.
-func checkTask(partition, functionARN string) *asl.Task {
-	t := lambdaTask(partition, functionARN, agecheck.OpCheck, map[string]any{
+func (b builder) checkTask() *asl.Task {
+	t := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpCheck, b.withOwners(map[string]any{
 		"policy.$":  "$.BatchInput.policy",
 		"now.$":     "$.BatchInput.now",
 		"account.$": "$.BatchInput.account",
 		"users.$":   "$.batch.users",
-	}, childLambdaMaxDelaySeconds)
+	}, "$.BatchInput"), childLambdaMaxDelaySeconds)
 	t.OutputPath = "$.Payload"
 	t.Catch = []asl.Catcher{{
 		Comment: "The error replaces the batch's keys, which are no longer needed and, with a long Cause per " +
@@ -494,10 +495,10 @@ func checkRootKeysTask(partition string) *asl.Task {
 
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
-	fields := map[string]any{
+	fields := b.withOwners(map[string]any{
 		"summary.$": "$.scan.summary",
 		"test.$":    "$.run.test",
-	}
+	}, "$.run")
 	if b.s.CheckRootKeys {
 		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
 		fields["root.$"] = "$.root"
@@ -534,7 +535,16 @@ func (b builder) addReport(st asl.States) {
 	}
 	notify.ResultPath = asl.NullPath
 	notify.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
-	notify.Retry = []asl.Retrier{{
+	notify.Retry = []asl.Retrier{publishRetry()}
+	notify.Next = b.afterNotify()
+	st[StateNotify] = notify
+	st[stateNotified] = &asl.Succeed{}
+	st[stateNothingToReport] = &asl.Succeed{Common: asl.Common{Comment: "No finding: nothing is published."}}
+}
+
+// publishRetry is the retry of an sns:Publish.
+func publishRetry() asl.Retrier {
+	return asl.Retrier{
 		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
 			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
 		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
@@ -543,9 +553,5 @@ func (b builder) addReport(st asl.States) {
 		BackoffRate:     2,
 		MaxDelaySeconds: 30,
 		JitterStrategy:  asl.JitterFull,
-	}}
-	notify.Next = stateNotified
-	st[StateNotify] = notify
-	st[stateNotified] = &asl.Succeed{}
-	st[stateNothingToReport] = &asl.Succeed{Common: asl.Common{Comment: "No finding: nothing is published."}}
+	}
 }

@@ -51,6 +51,9 @@ type Resources struct {
 	AccountID   string // the 12-digit account the machine scans
 	FunctionARN string // the age-check function
 	TopicARN    string // the findings topic
+	// OwnersTopicARN is the owners topic (issue 11), needed when the settings have
+	// ownerSubscriptions; "" otherwise.
+	OwnersTopicARN string
 }
 
 // Placeholder identity used by PlaceholderResources.
@@ -73,6 +76,8 @@ func PlaceholderResourcesIn(partition, region string) Resources {
 		AccountID:   PlaceholderAccountID,
 		FunctionARN: awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
 		TopicARN:    awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
+		// Used only by a definition whose settings have ownerSubscriptions.
+		OwnersTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-owners"),
 	}
 }
 
@@ -102,6 +107,9 @@ func (r Resources) Validate() error {
 	}
 	check("FunctionARN", r.FunctionARN, "lambda", "function:")
 	check("TopicARN", r.TopicARN, "sns", "")
+	if r.OwnersTopicARN != "" {
+		check("OwnersTopicARN", r.OwnersTopicARN, "sns", "")
+	}
 	return errors.Join(errs...)
 }
 
@@ -116,6 +124,9 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 		return nil, fmt.Errorf("workflow definition: %w", config.ErrUnchecked)
 	}
 	s := c.Settings()
+	if s.Owners.Event() != nil && s.Owners.Event().MaxMessages > 0 && r.OwnersTopicARN == "" {
+		return nil, fmt.Errorf("workflow definition: resources: OwnersTopicARN is empty, want the owners topic's ARN (the settings have ownerSubscriptions)")
+	}
 	plan := PlanFor(s.MaxConcurrency)
 	b := builder{s: s, r: r, plan: plan}
 	m := &asl.StateMachine{
