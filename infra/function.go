@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/keyage/keyage/bundle"
+	"github.com/keyage/keyage/iampolicy"
 	"github.com/keyage/keyage/workflow"
 )
 
@@ -87,7 +88,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	policy, err := jsonInput(document(
+	policy, err := jsonInput(document(append([]iampolicy.Statement{
 		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
 		// The function asks when each flagged key was last used; IAM's user resource type
@@ -96,7 +97,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 			env.iamARN("user/*")),
 		// X-Ray's trace upload supports no resource-level permissions.
 		allowStatement("SendTraces", xrayActions, "*"),
-	))
+	}, b.ownerStatements()...)...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}

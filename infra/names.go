@@ -84,6 +84,7 @@ type names struct {
 	machineRole, functionRole, schedulerRole                string
 	machinePolicy, functionPolicy, schedulerPolicy          string
 	findingsTopic, alarmTopic, deadLetterQueue              string
+	ownersTopic                                             string
 }
 
 func namesFor(component, stack string) names {
@@ -102,6 +103,7 @@ func namesFor(component, stack string) names {
 		schedulerPolicy: physicalName(base, "scheduler-policy", maxRolePolicyName),
 		findingsTopic:   physicalName(base, "findings", maxTopicName),
 		alarmTopic:      physicalName(base, "alarms", maxTopicName),
+		ownersTopic:     physicalName(base, "owners", maxTopicName),
 		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
 	}
 	// An alias lets operators find the key by name (KMS aliases allow 256 characters).

@@ -115,6 +115,8 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		Partition: env.partition, Region: env.region, AccountID: env.accountID,
 		FunctionARN: env.arn("lambda", "function:"+n.function),
 		TopicARN:    env.arn("sns", n.findingsTopic),
+		// Named only when the stack has ownerSubscriptions (owners.go).
+		OwnersTopicARN: ownersTopicARN(s, env, n),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
@@ -248,6 +250,7 @@ func (b *builder) logGroup(what, suffix, name string) (*cloudwatch.LogGroup, err
 type created struct {
 	key                  *kms.Key
 	findings, alarmTopic *sns.Topic
+	owners               *sns.Topic // nil without ownerSubscriptions
 	function             *lambda.Function
 	functionLogs         *cloudwatch.LogGroup
 	machine              *sfn.StateMachine
@@ -273,10 +276,13 @@ func (b *builder) build() (created, error) {
 	if r.findings, r.alarmTopic, err = b.topics(r.key, machineRole); err != nil {
 		return r, err
 	}
+	if r.owners, err = b.ownersTopic(r.key, machineRole); err != nil {
+		return r, err
+	}
 	if r.function, r.functionLogs, err = b.function(functionRole); err != nil {
 		return r, err
 	}
-	if r.machine, r.machineLogs, err = b.stateMachine(machineRole, machineARN, r.key, r.function, r.findings); err != nil {
+	if r.machine, r.machineLogs, err = b.stateMachine(machineRole, machineARN, r.key, r.function, r.findings, r.owners); err != nil {
 		return r, err
 	}
 	if r.scheduleGroup, r.schedule, r.deadLetterQueue, err = b.schedule(r.machine, machineARN); err != nil {

@@ -161,6 +161,8 @@ func TestFunctionRole(t *testing.T) {
 		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
 			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
 		"ReadKeysLastUse": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
+		// ownerTagKeys defaults to [owner]: the function reads flagged users' tags.
+		"ReadOwnerTags": {{"iam:ListUserTags"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
 	})
