@@ -59,7 +59,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, newKeyGraceDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)

@@ -319,7 +319,7 @@ func TestHandlerReportUnmailedOwnersInDigest(t *testing.T) {
 	if !strings.Contains(email.Email, "Owners who could not be mailed (their keys are above):\n  bob@example.com: send mail to bob@example.com: MessageRejected") {
 		t.Errorf("email body does not name the unmailed owner:\n%s", email.Email)
 	}
-	if !strings.Contains(email.Email, "No owner: 1 key of users without an owner tag (owner)") || !strings.Contains(email.Email, "  legacy  AKIALEGACY0000000001\n") {
+	if !strings.Contains(email.Email, "No owner: 1 key of users without an owner tag (owner)") || !strings.Contains(email.Email, "tag the users to reach their owners:\n  legacy\n") {
 		t.Errorf("email body has no 'no owner' section with legacy's key:\n%s", email.Email)
 	}
 	if len(body.Findings) != 5 {
@@ -338,7 +338,7 @@ func TestHandlerReportCapsOwnerMessages(t *testing.T) {
 	if body.Owners == nil || strings.Join(body.Owners.Unmessaged, ",") != "team-b" {
 		t.Errorf("got owners %+v, want team-b unmessaged", body.Owners)
 	}
-	if !strings.Contains(email.Email, "Owners not sent a message of their own this run (over the limit of owner messages per run); their keys are above:\n  team-b\n") {
+	if !strings.Contains(email.Email, "Owners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); their keys are above:\n  team-b\n") {
 		t.Errorf("email body does not list team-b:\n%s", email.Email)
 	}
 }
@@ -394,5 +394,28 @@ func TestOwnerMessagesFitTheirBudget(t *testing.T) {
 	}
 	if n := must(jsonSize(r)); n > MaxMessageBytes+4096 {
 		t.Errorf("the report takes %d bytes, want at most MaxMessageBytes (%d) and its fields", n, MaxMessageBytes)
+	}
+}
+
+// TestDigestOwnerSectionsGolden: the digest's owner sections: the users without an owner (one
+// whose tags could not be read), an owner over the cap, an owner SES refused.
+func TestDigestOwnerSectionsGolden(t *testing.T) {
+	s := ownersSummary()
+	s.Findings = append(s.Findings, finding("svc-unreadable", "AKIAUNREAD0000000001", 100))
+	s.Findings[len(s.Findings)-1].OwnerUnknown = true
+	s.Flagged, s.Stale, s.NoOwner = 6, 5, 2
+	s.Owners = &OwnerDigest{TagKeys: []string{"owner", "team"}, Unmessaged: []string{"team-b"},
+		Unmailed: []OwnerFailure{{Owner: "alice@example.com", Error: "send mail to alice@example.com: MessageRejected: Email address is not verified."}}}
+	r := must(NewReport(s, Policy{MaxAgeDays: 90, WarnAgeDays: 60}, testAccount, testNow))
+	m, _ := decodeMessage(t, r)
+	golden.Check(t, filepath.Join("testdata", "report.owners.email.txt"), []byte(m.Email))
+}
+
+func TestWriteWrapped(t *testing.T) {
+	var b strings.Builder
+	writeWrapped(&b, []string{strings.Repeat("a", 60), strings.Repeat("b", 30), strings.Repeat("c", 30), "d"})
+	want := "  " + strings.Repeat("a", 60) + ", " + strings.Repeat("b", 30) + ", \n  " + strings.Repeat("c", 30) + ", d\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }

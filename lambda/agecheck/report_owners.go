@@ -351,27 +351,34 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
 		return
 	}
 	if s.NoOwner > 0 {
-		var rows []Finding
+		// Users, not keys: the table above has the keys; a user's name is enough to tag it.
+		var users []string
+		seen := map[string]bool{}
+		listed := 0
 		for _, f := range findings {
-			if f.Owner == "" {
-				rows = append(rows, f)
+			if f.Owner != "" {
+				continue
 			}
+			listed++
+			if seen[f.UserName] {
+				continue
+			}
+			seen[f.UserName] = true
+			u := oneLine(f.UserName)
+			if f.OwnerUnknown {
+				u += " (tags unreadable)"
+			}
+			users = append(users, u)
 		}
 		fmt.Fprintf(b, "\nNo owner: %s of users without an owner tag (%s), so only this digest reports them; tag the users to reach their owners:\n",
 			plural(s.NoOwner, "key", "keys"), oneLine(strings.Join(d.TagKeys, ", ")))
-		for _, f := range rows {
-			fmt.Fprintf(b, "  %s  %s", oneLine(f.UserName), oneLine(f.AccessKeyID))
-			if f.OwnerUnknown {
-				b.WriteString("  (its tags could not be read)")
-			}
-			b.WriteString("\n")
-		}
-		if len(rows) < s.NoOwner {
-			fmt.Fprintf(b, "  (%d more, left out of this message: see the function's log)\n", s.NoOwner-len(rows))
+		writeWrapped(b, users)
+		if listed < s.NoOwner {
+			fmt.Fprintf(b, "  (and the users of %s left out of this message: see the function's log)\n", plural(s.NoOwner-listed, "more key", "more keys"))
 		}
 	}
 	if len(d.Unmessaged) > 0 {
-		b.WriteString("\nOwners not sent a message of their own this run (over the limit of owner messages per run); their keys are above:\n")
+		b.WriteString("\nOwners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); their keys are above:\n")
 		for _, o := range d.Unmessaged {
 			fmt.Fprintf(b, "  %s\n", oneLine(o))
 		}
@@ -381,5 +388,31 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
 		for _, f := range d.Unmailed {
 			fmt.Fprintf(b, "  %s: %s\n", oneLine(f.Owner), oneLine(f.Error))
 		}
+	}
+}
+
+// writeWrapped writes the items comma-separated, indented, in lines of about 100 characters.
+func writeWrapped(b *strings.Builder, items []string) {
+	const width = 100
+	line := 0
+	for i, it := range items {
+		sep := ", "
+		if i == len(items)-1 {
+			sep = ""
+		}
+		if line > 0 && line+len(it)+len(sep) > width {
+			b.WriteString("\n")
+			line = 0
+		}
+		if line == 0 {
+			b.WriteString("  ")
+			line = 2
+		}
+		b.WriteString(it)
+		b.WriteString(sep)
+		line += len(it) + len(sep)
+	}
+	if len(items) > 0 {
+		b.WriteString("\n")
 	}
 }
