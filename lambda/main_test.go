@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
@@ -45,25 +43,24 @@ var (
 	now    = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 )
 
+// iamAccount is a fake IAM endpoint and the account it answers from.
+type iamAccount struct {
+	*lambdatest.IAM
+	*lambdatest.Account
+}
+
 // fakeIAM answers: AKIASTALE used in s3, AKIAWARN never used, AKIADENIED access denied.
-func fakeIAM(t *testing.T) *lambdatest.IAM {
-	f := lambdatest.NewIAM(t)
-	f.SetLastUsed("AKIASTALE", lambdatest.KeyLastUsed{UserName: "alice", Date: usedAt, ServiceName: "s3", Region: "eu-west-1"})
-	f.SetLastUsed("AKIAWARN", lambdatest.KeyLastUsed{UserName: "bob"})
-	f.SetError("AKIADENIED", lambdatest.IAMError{Status: 403, Code: "AccessDenied",
-		Message: "User: arn:aws:sts::123456789012:assumed-role/fn/x is not authorized to perform: iam:GetAccessKeyLastUsed"})
-	return f
+func fakeIAM(t *testing.T) iamAccount {
+	a := lambdatest.NewAccount("123456789012")
+	a.Add(&lambdatest.User{Name: "alice", Keys: []*lambdatest.Key{{ID: "AKIASTALE", Status: "Active", LastUsed: usedAt, LastService: "s3", LastRegion: "eu-west-1"}}},
+		&lambdatest.User{Name: "bob", Keys: []*lambdatest.Key{{ID: "AKIAWARN", Status: "Active"}}},
+		&lambdatest.User{Name: "dave", Keys: []*lambdatest.Key{{ID: "AKIADENIED", Status: "Active", LastUsedDenied: true}}})
+	return iamAccount{lambdatest.NewIAM(t, a), a}
 }
 
 func TestLastUsedWithTheRealIAMClient(t *testing.T) {
 	f := fakeIAM(t)
-	client := iam.New(iam.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(f.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
-	})
-	lookup := lastUsed(client)
+	lookup := lastUsed(f.Client())
 	ctx := context.Background()
 
 	got, err := lookup(ctx, "alice", "AKIASTALE")
@@ -90,7 +87,7 @@ func TestLastUsedWithTheRealIAMClient(t *testing.T) {
 	if !strings.Contains(err.Error(), `"dave"`) || !strings.Contains(err.Error(), "AKIADENIED") {
 		t.Errorf("error %q does not name the user and the key", err)
 	}
-	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIASTALE", "AKIAWARN", "AKIADENIED"}) {
+	if calls := f.KeyCalls(); !slices.Equal(calls, []string{"AKIASTALE", "AKIAWARN", "AKIADENIED"}) {
 		t.Errorf("fake IAM saw calls %v, want AKIASTALE, AKIAWARN, AKIADENIED", calls)
 	}
 }
@@ -204,7 +201,7 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 	}
 	// The envelope's policy has no unusedDays: only the flagged keys need their last use, in
 	// the event's order.
-	if calls := f.Calls(); !slices.Equal(calls, []string{"AKIASTALE", "AKIAWARN", "AKIADENIED"}) {
+	if calls := f.KeyCalls(); !slices.Equal(calls, []string{"AKIASTALE", "AKIAWARN", "AKIADENIED"}) {
 		t.Errorf("IAM calls %v, want the flagged keys only", calls)
 	}
 
@@ -280,7 +277,7 @@ func TestFunctionHonoursServiceEndpoint(t *testing.T) {
 	f := fakeIAM(t)
 	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL_IAM": f.URL})
 	invokeOp(t, rt, checkEvent(), new(agecheck.Summary))
-	if n := len(f.Calls()); n != 3 {
+	if n := len(f.KeyCalls()); n != 3 {
 		t.Errorf("fake IAM got %d calls through AWS_ENDPOINT_URL_IAM, want 3", n)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func TestScanInterrupt(t *testing.T) {
 	f := fakeAccount(t)
 	mixedAccount(f, 200)
-	f.SetDelay(20 * time.Millisecond)
+	f.Latency = 20 * time.Millisecond
 	type result struct {
 		status         int
 		stdout, stderr string

@@ -22,14 +22,16 @@ import (
 	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
-// fakeAccount starts a fake IAM endpoint and points the AWS SDK at it with static test
-// credentials and a standard retryer without backoff (the retries, not the waits, are tested).
-func fakeAccount(t testing.TB) *lambdatest.IAM {
+// fakeAccount starts a fake IAM endpoint answering for an empty account, 123456789012, and points
+// the AWS SDK at it with static test credentials and a standard retryer without backoff (the
+// retries, not the waits, are tested).
+func fakeAccount(t testing.TB) *lambdatest.Account {
 	t.Helper()
-	f := lambdatest.NewIAM(t)
+	f := lambdatest.NewAccount("123456789012")
+	endpoint := lambdatest.NewIAM(t, f)
 	dir := t.TempDir()
 	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_IAM":        f.URL,
+		"AWS_ENDPOINT_URL_IAM":        endpoint.URL,
 		"AWS_ENDPOINT_URL":            "",
 		"AWS_ACCESS_KEY_ID":           "AKIAIOSFODNN7EXAMPLE",
 		"AWS_SECRET_ACCESS_KEY":       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -70,27 +72,24 @@ func daysAgo(d int) time.Time { return scanNow.Add(-time.Duration(d) * 24 * time
 // last used 10 days ago (stale), every 100th+1 one a 60-day-old key never used (unused under
 // the defaults), user 5 is denied, user 6 deleted after ListUsers listed it; the rest have
 // one fresh key.
-func mixedAccount(f *lambdatest.IAM, n int) {
-	users := make([]lambdatest.User, n)
-	for i := range users {
-		u := lambdatest.User{Name: fmt.Sprintf("user-%04d", i)}
+func mixedAccount(f *lambdatest.Account, n int) {
+	for i := range n {
+		u := &lambdatest.User{Name: fmt.Sprintf("user-%04d", i)}
 		switch {
 		case i == 5:
 			u.Error = &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "not authorized to perform iam:ListAccessKeys"}
 		case i == 6:
-			u.Error = &lambdatest.IAMError{Status: http.StatusNotFound, Code: "NoSuchEntity", Message: "The user with name user-0006 cannot be found."}
+			u.DeletedAfterListing = true
 		case i%100 == 0:
-			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(200)}}
-			f.SetLastUsed(keyID(i), lambdatest.KeyLastUsed{UserName: u.Name, Date: daysAgo(10), ServiceName: "s3", Region: "us-east-1"})
+			u.Keys = []*lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(200), LastUsed: daysAgo(10), LastService: "s3", LastRegion: "us-east-1"}}
 		case i%100 == 1:
-			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(60)}}
+			u.Keys = []*lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(60)}}
 		default:
-			u.Keys = []lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(3)}}
+			u.Keys = []*lambdatest.Key{{ID: keyID(i), Status: "Active", Created: daysAgo(3)}}
 		}
-		users[i] = u
+		f.Add(u)
 	}
-	f.SetUsers(users, 7)
-	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0, "Users": n}, nil)
+	f.PageSize = func(int, int) int { return 7 }
 }
 
 func TestScanJSON(t *testing.T) {
@@ -137,7 +136,7 @@ func TestScanJSON(t *testing.T) {
 	if got, want := f.Requests("ListAccessKeys"), 2000+3; got != want {
 		t.Errorf("%d ListAccessKeys requests, want %d", got, want)
 	}
-	if got := len(f.Calls()); got != 40 {
+	if got := len(f.KeyCalls()); got != 40 {
 		t.Errorf("%d GetAccessKeyLastUsed calls, want 40 (the stale and the 60-day-old keys)", got)
 	}
 }
@@ -184,19 +183,18 @@ func TestScanTableAndCSV(t *testing.T) {
 
 func TestScanNoFinding(t *testing.T) {
 	f := fakeAccount(t)
-	f.SetUsers([]lambdatest.User{{Name: "alice", Keys: []lambdatest.Key{{ID: keyID(1), Status: "Active", Created: daysAgo(1)}}}}, 0)
-	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+	f.Add(&lambdatest.User{Name: "alice", Keys: []*lambdatest.Key{{ID: keyID(1), Status: "Active", Created: daysAgo(1)}}})
 	status, stdout, stderr := scanCLI(t.Context(), "--format", "json")
 	if status != exitOK || !strings.Contains(stdout, `"publish": false`) {
 		t.Errorf("scan = %d, %q, %q; want 0 and publish false", status, stdout, stderr)
 	}
 	// GetAccountSummary failing leaves the root user unchecked, never compliant.
-	f.SetAccountSummary(nil, &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "no iam:GetAccountSummary"})
+	f.Update(func(a *lambdatest.Account) { a.AccountSummaryFails = true })
 	if status, stdout, _ := scanCLI(t.Context(), "--format", "json"); status != exitFindings || !strings.Contains(stdout, `"status": "unchecked"`) {
 		t.Errorf("scan with GetAccountSummary denied = %d, %q; want 3 and the root unchecked", status, stdout)
 	}
 	// A root key alone is a finding.
-	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 1}, nil)
+	f.Update(func(a *lambdatest.Account) { a.AccountSummaryFails, a.RootAccessKeys = false, true })
 	if status, stdout, _ := scanCLI(t.Context()); status != exitFindings || !strings.Contains(stdout, "root") {
 		t.Errorf("scan with a root key = %d, %q; want 3 and the root finding", status, stdout)
 	}
@@ -210,8 +208,6 @@ func TestScanNoFinding(t *testing.T) {
 
 func TestScanFails(t *testing.T) {
 	f := fakeAccount(t)
-	f.SetUsers(nil, 0)
-	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
 	f.Throttle("ListUsers", 1000) // beyond the standard retryer's attempts
 	status, _, stderr := scanCLI(t.Context())
 	if status != exitScanFailed || !strings.Contains(stderr, "list users") || !strings.Contains(stderr, "Throttling") {
@@ -287,15 +283,14 @@ func readmeAccount(t *testing.T) {
 		}
 		return d
 	}
-	f.SetUsers([]lambdatest.User{
-		{Name: "alice", Keys: []lambdatest.Key{{ID: "AKIAIOSFODNN7EXAMPLE", Status: "Active", Created: date("2026-05-01")}}},
-		{Name: "bob", Keys: []lambdatest.Key{{ID: "AKIAI44QH8DHBEXAMPLE", Status: "Active", Created: date("2026-10-01")}}},
-		{Name: "carol", Error: &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied",
+	f.Add(
+		&lambdatest.User{Name: "alice", Keys: []*lambdatest.Key{{ID: "AKIAIOSFODNN7EXAMPLE", Status: "Active", Created: date("2026-05-01"),
+			LastUsed: date("2026-11-28"), LastService: "s3", LastRegion: "eu-west-1"}}},
+		&lambdatest.User{Name: "bob", Keys: []*lambdatest.Key{{ID: "AKIAI44QH8DHBEXAMPLE", Status: "Active", Created: date("2026-10-01")}}},
+		&lambdatest.User{Name: "carol", Error: &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied",
 			Message: "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: iam:ListAccessKeys"}},
-		{Name: "dave", Keys: []lambdatest.Key{{ID: "AKIAJ5Q7R2EXAMPLEKEY", Status: "Active", Created: date("2026-11-20")}}},
-	}, 0)
-	f.SetLastUsed("AKIAIOSFODNN7EXAMPLE", lambdatest.KeyLastUsed{UserName: "alice", Date: date("2026-11-28"), ServiceName: "s3", Region: "eu-west-1"})
-	f.SetAccountSummary(map[string]int{"AccountAccessKeysPresent": 0}, nil)
+		&lambdatest.User{Name: "dave", Keys: []*lambdatest.Key{{ID: "AKIAJ5Q7R2EXAMPLEKEY", Status: "Active", Created: date("2026-11-20")}}},
+	)
 	old := scanClock
 	scanClock = func() time.Time { return date("2026-12-01").Add(8 * time.Hour) }
 	t.Cleanup(func() { scanClock = old })
@@ -328,7 +323,7 @@ func TestScanREADMEExample(t *testing.T) {
 func TestScanConcurrency(t *testing.T) {
 	f := fakeAccount(t)
 	mixedAccount(f, 120)
-	f.SetDelay(2 * time.Millisecond)
+	f.Latency = 2 * time.Millisecond
 	dir := writeStack(t, "c", "config:\n  keyage:maxConcurrency: 4\n  keyage:subscriptions:\n    - protocol: email\n      endpoint: sec@example.com\n")
 	status, _, stderr := scanCLI(t.Context(), "--stack", "c", "--dir", dir, "--format", "json")
 	if status != exitFindings {

@@ -1,122 +1,65 @@
 package lambdatest
 
 import (
-	"cmp"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"sync"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // iamNamespace is the XML namespace of IAM's query-protocol responses.
 const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
 
-// KeyLastUsed is what the fake IAM answers to GetAccessKeyLastUsed for one key.
-type KeyLastUsed struct {
-	UserName    string
-	Date        time.Time // zero: never used (ServiceName and Region then default to "N/A")
-	ServiceName string
-	Region      string
-}
-
-// IAMError is an error the fake IAM returns for one key, as IAM's query protocol does.
-type IAMError struct {
-	Status  int    // HTTP status, e.g. 403
-	Code    string // e.g. "AccessDenied", "NoSuchEntity", "Throttling"
-	Message string
-}
-
-// LastUsedFunc answers GetAccessKeyLastUsed for one access key ID: what IAM says of the key,
-// or the error IAM answers instead (nil when there is none).
-type LastUsedFunc func(keyID string) (KeyLastUsed, *IAMError)
-
 // IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
-// GetAccessKeyLastUsed, the one call the function makes, and for ListUsers, ListAccessKeys and
-// GetAccountSummary, which `keyage scan` makes too (iamaccount.go). Point the function at it with
-// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. Its answers come from SetLastUsed and
-// SetError (NewIAM), where keys it knows nothing of are answered as never used, or from a
-// LastUsedFunc (NewIAMFunc). It is safe for concurrent use.
+// the calls keyage makes: GetAccessKeyLastUsed (the function), and ListUsers, ListAccessKeys and
+// GetAccountSummary (`keyage scan` too), answered from an Account. Point the AWS SDK at it with
+// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. It is safe for concurrent use.
 type IAM struct {
-	URL string // the endpoint, e.g. http://127.0.0.1:PORT
-
-	lookup LastUsedFunc
-
-	mu       sync.Mutex
-	lastUsed map[string]KeyLastUsed
-	errs     map[string]IAMError
-	calls    []string // the AccessKeyId of every GetAccessKeyLastUsed call, in order
-
-	// The account ListUsers, ListAccessKeys and GetAccountSummary answer from (iamaccount.go).
-	users      []User
-	userIndex  map[string]int
-	pageSize   int
-	summary    map[string]int
-	summaryErr *IAMError
-	throttle   map[string]int // action -> requests still to throttle
-	requests   map[string]int // action -> requests received
-	inFlight   InFlight       // requests being answered
-	delay      time.Duration  // SetDelay
+	URL      string    // the endpoint, e.g. http://127.0.0.1:PORT
+	Accounts *Accounts // the accounts it answers for
 }
 
-// NewIAM starts a fake IAM endpoint answering from SetLastUsed and SetError; it is closed when
-// the test ends.
-func NewIAM(t testing.TB) *IAM {
+// NewIAM starts a fake IAM endpoint answering from the accounts; it is closed when the test
+// ends. It answers for one account: with several, every call fails (InternalFailure, naming
+// them), since telling the caller's account from its credentials (STS) is not built.
+func NewIAM(t testing.TB, accounts ...*Account) *IAM {
 	t.Helper()
-	f := &IAM{lastUsed: map[string]KeyLastUsed{}, errs: map[string]IAMError{}}
-	f.lookup = f.fromTables
-	f.start(t)
-	return f
-}
-
-// NewIAMFunc starts a fake IAM endpoint whose GetAccessKeyLastUsed answers come from lookup,
-// which may be called concurrently (SetLastUsed and SetError are not consulted); it is closed
-// when the test ends.
-func NewIAMFunc(t testing.TB, lookup LastUsedFunc) *IAM {
-	t.Helper()
-	f := &IAM{lookup: lookup}
-	f.start(t)
-	return f
-}
-
-func (f *IAM) start(t testing.TB) {
+	f := &IAM{Accounts: NewAccounts(accounts...)}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
+	return f
 }
 
-// fromTables is NewIAM's lookup: SetError's error, else SetLastUsed's answer (never used when
-// the key was not set).
-func (f *IAM) fromTables(keyID string) (KeyLastUsed, *IAMError) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if e, failing := f.errs[keyID]; failing {
-		return KeyLastUsed{}, &e
+// Client returns a real IAM client pointed at the endpoint, with static test credentials and no
+// retries, so that each call the test makes is one request.
+func (f *IAM) Client() *iam.Client {
+	return iam.New(iam.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(f.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+// account returns the account a request is for.
+func (f *IAM) account(*http.Request) (*Account, *IAMError) {
+	ids := f.Accounts.IDs()
+	if len(ids) != 1 {
+		return nil, &IAMError{Status: http.StatusInternalServerError, Code: "InternalFailure",
+			Message: fmt.Sprintf("the fake IAM answers for exactly one account, it holds %d %q: routing a call by its credentials is not built", len(ids), ids)}
 	}
-	return f.lastUsed[keyID], nil
-}
-
-// SetLastUsed sets what GetAccessKeyLastUsed answers for keyID.
-func (f *IAM) SetLastUsed(keyID string, lu KeyLastUsed) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastUsed[keyID] = lu
-}
-
-// SetError makes GetAccessKeyLastUsed fail for keyID.
-func (f *IAM) SetError(keyID string, e IAMError) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.errs[keyID] = e
-}
-
-// Calls returns the AccessKeyId of every GetAccessKeyLastUsed call so far, in order.
-func (f *IAM) Calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
+	return f.Accounts.Get(ids[0]), nil
 }
 
 type iamErrorResponse struct {
@@ -130,6 +73,70 @@ type iamErrorResponse struct {
 	RequestID string `xml:"RequestId"`
 }
 
+// actions are the calls the endpoint answers, each from its Account.
+var actions = map[string]func(a *Account, form formValues) (any, *IAMError){
+	"GetAccessKeyLastUsed": getAccessKeyLastUsed,
+	"ListUsers":            listUsers,
+	"ListAccessKeys":       listAccessKeys,
+	"GetAccountSummary":    getAccountSummary,
+}
+
+type formValues interface{ Get(string) string }
+
+func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
+		return
+	}
+	if err := req.ParseForm(); err != nil {
+		writeError(w, IAMError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: err.Error()})
+		return
+	}
+	action := req.PostForm.Get("Action")
+	answer, ok := actions[action]
+	if !ok {
+		writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",
+			Message: fmt.Sprintf("the fake IAM implements %s, not %q", strings.Join(slices.Sorted(maps.Keys(actions)), ", "), action)})
+		return
+	}
+	if v := req.PostForm.Get("Version"); v != "2010-05-08" {
+		writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q, want 2010-05-08", v)})
+		return
+	}
+	if req.Header.Get("Authorization") == "" {
+		writeError(w, IAMError{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "request is not signed"})
+		return
+	}
+	a, e := f.account(req)
+	if e != nil {
+		writeError(w, *e)
+		return
+	}
+	result, e := answer(a, req.PostForm)
+	if e != nil {
+		writeError(w, *e)
+		return
+	}
+	writeXML(w, http.StatusOK, queryResponse{XMLName: xml.Name{Local: action + "Response"}, Xmlns: iamNamespace,
+		Result: result, ResponseMetadata: responseMetadata{RequestID: fakeRequestID}})
+}
+
+type responseMetadata struct {
+	RequestID string `xml:"RequestId"`
+}
+
+// queryResponse is the IAM query protocol's envelope of every answer:
+// <ActionResponse xmlns=...><ActionResult>...</ActionResult><ResponseMetadata>...</ResponseMetadata>.
+// Result is an ActionResult type, whose XMLName names its element.
+type queryResponse struct {
+	XMLName          xml.Name
+	Xmlns            string `xml:"xmlns,attr"`
+	Result           any
+	ResponseMetadata responseMetadata `xml:"ResponseMetadata"`
+}
+
+const fakeRequestID = "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"
+
 type getAccessKeyLastUsedResult struct {
 	XMLName           xml.Name `xml:"GetAccessKeyLastUsedResult"`
 	AccessKeyLastUsed struct {
@@ -140,77 +147,111 @@ type getAccessKeyLastUsedResult struct {
 	UserName string `xml:"UserName,omitempty"`
 }
 
-func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
-	f.mu.Lock()
-	delay := f.delay
-	f.mu.Unlock()
-	defer f.inFlight.Begin(delay)()
-	if req.Method != http.MethodPost {
-		f.writeError(w, IAMError{Status: http.StatusMethodNotAllowed, Code: "InvalidAction", Message: "IAM's query protocol uses POST"})
-		return
-	}
-	if err := req.ParseForm(); err != nil {
-		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: err.Error()})
-		return
-	}
-	action := req.PostForm.Get("Action")
-	switch action {
-	case "GetAccessKeyLastUsed", "ListUsers", "ListAccessKeys", "GetAccountSummary":
-	default:
-		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",
-			Message: fmt.Sprintf("the fake IAM implements GetAccessKeyLastUsed, ListUsers, ListAccessKeys and GetAccountSummary, not %q", action)})
-		return
-	}
-	if v := req.PostForm.Get("Version"); v != "2010-05-08" {
-		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q, want 2010-05-08", v)})
-		return
-	}
-	if req.Header.Get("Authorization") == "" {
-		f.writeError(w, IAMError{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: "request is not signed"})
-		return
-	}
-	if f.throttled(action) {
-		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "Throttling", Message: "Rate exceeded"})
-		return
-	}
-	switch action {
-	case "ListUsers":
-		f.serveListUsers(w, req)
-		return
-	case "ListAccessKeys":
-		f.serveListAccessKeys(w, req)
-		return
-	case "GetAccountSummary":
-		f.serveGetAccountSummary(w)
-		return
-	}
-	keyID := req.PostForm.Get("AccessKeyId")
-	f.mu.Lock()
-	f.calls = append(f.calls, keyID)
-	f.mu.Unlock()
+func getAccessKeyLastUsed(a *Account, form formValues) (any, *IAMError) {
+	keyID := form.Get("AccessKeyId")
 	if keyID == "" {
-		f.writeError(w, IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "AccessKeyId is required"})
-		return
+		return nil, &IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "AccessKeyId is required"}
 	}
-	lu, e := f.lookup(keyID)
+	lu, e := a.LastUsed(keyID)
 	if e != nil {
-		f.writeError(w, *e)
-		return
+		return nil, e
 	}
-
 	var result getAccessKeyLastUsedResult
 	result.UserName = lu.UserName
 	last := &result.AccessKeyLastUsed
 	last.ServiceName, last.Region = lu.ServiceName, lu.Region
-	if lu.Date.IsZero() {
-		last.ServiceName, last.Region = cmp.Or(last.ServiceName, "N/A"), cmp.Or(last.Region, "N/A")
-	} else {
+	if !lu.Date.IsZero() {
 		last.LastUsedDate = lu.Date.UTC().Format(time.RFC3339)
 	}
-	writeResult(w, "GetAccessKeyLastUsed", result)
+	return result, nil
 }
 
-func (f *IAM) writeError(w http.ResponseWriter, e IAMError) {
+type listUsersResult struct {
+	XMLName     xml.Name  `xml:"ListUsersResult"`
+	Users       []iamUser `xml:"Users>member"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Marker      string    `xml:"Marker,omitempty"`
+}
+
+type iamUser struct {
+	Path       string `xml:"Path"`
+	UserName   string `xml:"UserName"`
+	UserID     string `xml:"UserId"`
+	Arn        string `xml:"Arn"`
+	CreateDate string `xml:"CreateDate"`
+}
+
+func listUsers(a *Account, form formValues) (any, *IAMError) {
+	var maxItems *int
+	if s := form.Get("MaxItems"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, &IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "MaxItems " + strconv.Quote(s) + " is not an integer"}
+		}
+		maxItems = &n
+	}
+	page, e, err := a.ListUsers(form.Get("Marker"), maxItems)
+	switch {
+	case err != nil:
+		return nil, &IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: err.Error()}
+	case e != nil:
+		return nil, e
+	}
+	result := listUsersResult{IsTruncated: page.IsTruncated, Marker: page.Marker}
+	for _, u := range page.Users {
+		result.Users = append(result.Users, iamUser{Path: u.Path, UserName: u.UserName, UserID: u.UserID, Arn: u.ARN, CreateDate: u.CreateDate})
+	}
+	return result, nil
+}
+
+type listAccessKeysResult struct {
+	XMLName     xml.Name `xml:"ListAccessKeysResult"`
+	Keys        []iamKey `xml:"AccessKeyMetadata>member"`
+	IsTruncated bool     `xml:"IsTruncated"`
+}
+
+type iamKey struct {
+	UserName    string `xml:"UserName"`
+	AccessKeyID string `xml:"AccessKeyId"`
+	Status      string `xml:"Status"`
+	CreateDate  string `xml:"CreateDate"`
+}
+
+func listAccessKeys(a *Account, form formValues) (any, *IAMError) {
+	name, keys, e := a.ListAccessKeys(form.Get("UserName"))
+	if e != nil {
+		return nil, e
+	}
+	var result listAccessKeysResult
+	for _, k := range keys {
+		result.Keys = append(result.Keys, iamKey{UserName: name, AccessKeyID: k.ID, Status: k.Status, CreateDate: k.CreateDate()})
+	}
+	return result, nil
+}
+
+type getAccountSummaryResult struct {
+	XMLName xml.Name       `xml:"GetAccountSummaryResult"`
+	Entries []summaryEntry `xml:"SummaryMap>entry"`
+}
+
+type summaryEntry struct {
+	Key   string `xml:"key"`
+	Value int    `xml:"value"`
+}
+
+func getAccountSummary(a *Account, _ formValues) (any, *IAMError) {
+	summary, e := a.AccountSummary()
+	if e != nil {
+		return nil, e
+	}
+	var result getAccountSummaryResult
+	for _, k := range slices.Sorted(maps.Keys(summary)) {
+		result.Entries = append(result.Entries, summaryEntry{Key: k, Value: summary[k]})
+	}
+	return result, nil
+}
+
+func writeError(w http.ResponseWriter, e IAMError) {
 	var resp iamErrorResponse
 	resp.Xmlns = iamNamespace
 	resp.Error.Type = "Sender"
@@ -229,7 +270,7 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("X-Amzn-Requestid", "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE")
+	w.Header().Set("X-Amzn-Requestid", fakeRequestID)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(b)

@@ -3,42 +3,26 @@ package lambdatest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
-	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 )
 
-func iamClient(url string) *iam.Client {
-	return iam.New(iam.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
-	})
-}
-
-// TestNewIAMFuncAnswersFromTheLookup has the real IAM client read what a lookup function says:
-// a used key, a never-used key and an error, each asked once.
-func TestNewIAMFuncAnswersFromTheLookup(t *testing.T) {
+// TestIAMAnswersGetAccessKeyLastUsedFromTheAccount has the real IAM client read what the
+// account says: a used key, a never-used key and a key it does not have, each asked once.
+func TestIAMAnswersGetAccessKeyLastUsedFromTheAccount(t *testing.T) {
 	used := time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
-	var asked atomic.Int64
-	f := NewIAMFunc(t, func(keyID string) (KeyLastUsed, *IAMError) {
-		asked.Add(1)
-		switch keyID {
-		case "AKIAUSED":
-			return KeyLastUsed{UserName: "alice", Date: used, ServiceName: "s3", Region: "eu-west-1"}, nil
-		case "AKIANEVER":
-			return KeyLastUsed{UserName: "bob"}, nil
-		}
-		return KeyLastUsed{}, &IAMError{Status: 403, Code: "AccessDenied", Message: "no access key " + keyID}
-	})
-	client, ctx := iamClient(f.URL), context.Background()
+	a := NewAccount("123456789012")
+	a.Add(&User{Name: "alice", Keys: []*Key{{ID: "AKIAUSED", Status: "Active", LastUsed: used, LastService: "s3", LastRegion: "eu-west-1"}}},
+		&User{Name: "bob", Keys: []*Key{{ID: "AKIANEVER", Status: "Active"}}})
+	f := NewIAM(t, a)
+	client, ctx := f.Client(), context.Background()
 
 	out, err := client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAUSED")})
 	if err != nil {
@@ -54,20 +38,73 @@ func TestNewIAMFuncAnswersFromTheLookup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AKIANEVER: %v", err)
 	}
-	if lu := out.AccessKeyLastUsed; lu.LastUsedDate != nil || aws.ToString(lu.ServiceName) != "N/A" || aws.ToString(lu.Region) != "N/A" {
-		t.Errorf("AKIANEVER: got %v, %q, %q; want no date, N/A, N/A", lu.LastUsedDate, aws.ToString(lu.ServiceName), aws.ToString(lu.Region))
+	if lu := out.AccessKeyLastUsed; lu.LastUsedDate != nil || aws.ToString(lu.ServiceName) != "N/A" || aws.ToString(lu.Region) != "N/A" || aws.ToString(out.UserName) != "bob" {
+		t.Errorf("AKIANEVER: got %q, %v, %q, %q; want bob, no date, N/A, N/A", aws.ToString(out.UserName), lu.LastUsedDate, aws.ToString(lu.ServiceName), aws.ToString(lu.Region))
 	}
 
 	_, err = client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAGONE")})
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" || apiErr.ErrorMessage() != "no access key AKIAGONE" {
-		t.Errorf("AKIAGONE: got %v, want the lookup's AccessDenied error", err)
+		t.Errorf("AKIAGONE: got %v, want AccessDenied for a key the account does not have", err)
 	}
 
-	if n := asked.Load(); n != 3 {
-		t.Errorf("lookup asked %d times, want 3", n)
+	if got, want := a.KeyCalls(), []string{"AKIAUSED", "AKIANEVER", "AKIAGONE"}; !slices.Equal(got, want) {
+		t.Errorf("KeyCalls() = %q, want %q", got, want)
 	}
-	if got, want := f.Calls(), []string{"AKIAUSED", "AKIANEVER", "AKIAGONE"}; !slices.Equal(got, want) {
-		t.Errorf("Calls() = %q, want %q", got, want)
+	if got := a.LastUsedCalls(); len(got) != 3 || got["AKIAUSED"] != 1 || got["AKIANEVER"] != 1 || got["AKIAGONE"] != 1 {
+		t.Errorf("LastUsedCalls() = %v, want one call for each key", got)
+	}
+}
+
+// TestIAMRefusesToGuessTheAccount: an endpoint holding two accounts cannot tell which one a call
+// is for (that needs the caller's credentials), so it fails every call, naming them, rather
+// than answer from either.
+func TestIAMRefusesToGuessTheAccount(t *testing.T) {
+	f := NewIAM(t, NewAccount("111111111111"), NewAccount("222222222222"))
+	_, err := f.Client().ListUsers(context.Background(), &iam.ListUsersInput{})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InternalFailure" ||
+		!strings.Contains(apiErr.ErrorMessage(), `["111111111111" "222222222222"]`) {
+		t.Errorf("ListUsers against two accounts = %v, want InternalFailure naming both", err)
+	}
+}
+
+// TestAccountPagesAndThrottles drives ListUsers and ListAccessKeys through the real client's
+// paginators: pages as PageSize says, throttling counted and answered, keys with their user.
+func TestAccountPagesAndThrottles(t *testing.T) {
+	a := NewAccount("123456789012")
+	for i := range 5 {
+		a.Add(&User{Name: fmt.Sprintf("u%d", i), Keys: []*Key{{ID: fmt.Sprintf("AKIA%d", i), Status: "Active"}}})
+	}
+	a.PageSize = func(page, maxItems int) int { return page + 1 } // 1, 2, then 2 users
+	a.Throttle("ListUsers", 1)
+	client, ctx := NewIAM(t, a).Client(), context.Background()
+	var apiErr smithy.APIError
+	if _, err := client.ListUsers(ctx, &iam.ListUsersInput{}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "Throttling" {
+		t.Fatalf("first ListUsers = %v, want Throttling", err)
+	}
+	var names []string
+	pages := 0
+	for p := iam.NewListUsersPaginator(client, &iam.ListUsersInput{}); p.HasMorePages(); pages++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range out.Users {
+			names = append(names, aws.ToString(u.UserName))
+			if arn := aws.ToString(u.Arn); arn != "arn:aws:iam::123456789012:user/"+aws.ToString(u.UserName) {
+				t.Errorf("user ARN %q", arn)
+			}
+		}
+	}
+	if want := []string{"u0", "u1", "u2", "u3", "u4"}; !slices.Equal(names, want) || pages != 3 {
+		t.Errorf("listed %q in %d pages, want %q in 3", names, pages, want)
+	}
+	if got := a.ListUsersCalls(); got != 4 {
+		t.Errorf("ListUsersCalls() = %d, want 4 (one throttled)", got)
+	}
+	out, err := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("U3")})
+	if err != nil || len(out.AccessKeyMetadata) != 1 || aws.ToString(out.AccessKeyMetadata[0].UserName) != "u3" || aws.ToString(out.AccessKeyMetadata[0].AccessKeyId) != "AKIA3" {
+		t.Errorf("ListAccessKeys U3 = %+v, %v; want u3's key AKIA3 (names are case-insensitive)", out, err)
 	}
 }

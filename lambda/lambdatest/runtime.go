@@ -1,8 +1,10 @@
 // Package lambdatest runs the real age-check function binary the way AWS Lambda does, for
 // tests: it builds ./lambda for the host, serves the Lambda Runtime API from an httptest server,
-// starts the binary against it and drives invocations; and it fakes IAM's query protocol for
-// the function's GetAccessKeyLastUsed calls. It is test support only: nothing outside _test.go
-// files and test helpers should import it.
+// starts the binary against it and drives invocations; and it models fake IAM accounts
+// (Account: users, keys, last use, faults, call counts), served over IAM's query protocol
+// (NewIAM) for the function and `keyage scan`, and answered through the Step Functions aws-sdk
+// integration by tests/e2e/sfnlocal. It is test support only: nothing outside _test.go files
+// and test helpers should import it.
 package lambdatest
 
 import (

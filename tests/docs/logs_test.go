@@ -17,12 +17,7 @@ import (
 func TestREADMECountsLogLineIsTheMergeLine(t *testing.T) {
 	sentence := readmeSection(t, "A run that finds nothing publishes\nnothing: ", ".\n")
 	msg := between(t, "README.md", sentence, "with `msg = \"", "\"`")
-	var fields []string
-	for i, part := range strings.Split(between(t, "README.md", sentence, "counts (", ")"), "`") {
-		if i%2 == 1 {
-			fields = append(fields, part)
-		}
-	}
+	fields := quoted(between(t, "README.md", sentence, "counts (", ")"))
 	if len(fields) == 0 {
 		t.Fatalf("README.md names no count fields in %q", sentence)
 	}

@@ -1,39 +1,12 @@
 package docs
 
 import (
-	"bytes"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/preview"
 )
-
-// TestREADMENotificationIsThePreview keeps the README's example notification equal to what
-// `keyage preview --stack dev --format email` prints.
-func TestREADMENotificationIsThePreview(t *testing.T) {
-	block := readmeSection(t, "`go run ./cmd/keyage preview --stack dev --format\nemail` prints what `Pulumi.dev.yaml`'s policy sends for the built-in sample account:\n", "\n\n`stale` keys")
-	var lines []string
-	for _, l := range strings.Split(block, "\n") {
-		lines = append(lines, strings.TrimPrefix(l, "    "))
-	}
-	got := strings.Join(lines, "\n")
-
-	s := loadStack(t, "dev")
-	r, err := preview.Run(s, preview.Sample(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := r.Write(&out, "email"); err != nil {
-		t.Fatal(err)
-	}
-	if want := strings.TrimSpace(out.String()); got != want {
-		t.Errorf("README.md's example notification differs from `go run ./cmd/keyage preview --stack dev --format email`:\n%s", golden.Diff([]byte(want), []byte(got)))
-	}
-}
 
 // TestREADMEDocumentsTheAccountFile: the README's table of the account file names every field
 // ParseAccount accepts, and its example error is the one ParseAccount gives.

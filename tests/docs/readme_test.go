@@ -3,16 +3,22 @@
 package docs
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/infra"
+	"github.com/keyage/keyage/infra/deployer"
 	"github.com/keyage/keyage/internal/golden"
 	"github.com/keyage/keyage/internal/modroot"
+	"github.com/keyage/keyage/internal/preview"
+	"github.com/keyage/keyage/workflow"
 )
 
 func read(t *testing.T, rel string) string {
@@ -38,6 +44,17 @@ func between(t *testing.T, name, text, start, end string) string {
 	return strings.TrimSpace(inside)
 }
 
+// quoted returns the spans of text set in backticks, in order.
+func quoted(text string) []string {
+	var spans []string
+	for i, part := range strings.Split(text, "`") {
+		if i%2 == 1 {
+			spans = append(spans, part)
+		}
+	}
+	return spans
+}
+
 // readmeSection returns the README's text after start up to end, failing the test when either
 // is missing.
 func readmeSection(t *testing.T, start, end string) string {
@@ -55,11 +72,68 @@ func loadStack(t *testing.T, stack string) config.Checked {
 	return s
 }
 
-func TestREADMEStateGraphIsTheGoldenDiagram(t *testing.T) {
-	got := readmeSection(t, "```mermaid\n", "```")
-	want := strings.TrimSpace(read(t, "workflow/testdata/default.mmd"))
-	if got != want {
-		t.Errorf("README.md's mermaid block differs from workflow/testdata/default.mmd (go run ./cmd/keyage definition --stack NAME --format mermaid); copy the file into the README:\n%s", golden.Diff([]byte(want), []byte(got)))
+// TestREADMECopiesWhatTheCodeProduces keeps each block the README copies from the code equal to
+// what the code produces now: the state graph, the deployer policy, the example notification.
+func TestREADMECopiesWhatTheCodeProduces(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		start, end string // the README's copy lies between them
+		indented   bool   // the copy is a block indented by four spaces
+		what       string // what the copy is, and its source, for the failure message
+		source     string
+		want       func(t *testing.T) string
+	}{
+		{
+			name: "state graph", start: "```mermaid\n", end: "```",
+			what: "mermaid block", source: "workflow/testdata/default.mmd (go run ./cmd/keyage definition --stack NAME --format mermaid); copy the file into the README",
+			want: func(t *testing.T) string { return read(t, "workflow/testdata/default.mmd") },
+		},
+		{
+			name: "deployer policy", start: "<code>go run ./cmd/keyage deployer-policy --stack prod</code>)</summary>\n\n```json\n", end: "```",
+			what: "deployer policy", source: "`go run ./cmd/keyage deployer-policy --stack prod`",
+			want: func(t *testing.T) string {
+				// Pulumi.prod.yaml's aws:region, which the command defaults to.
+				doc, err := deployer.ForStack(loadStack(t, "prod"), "prod", deployer.Env{Partition: "aws", Region: "eu-central-1", AccountID: workflow.PlaceholderAccountID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := json.MarshalIndent(doc, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			},
+		},
+		{
+			name:  "notification",
+			start: "`go run ./cmd/keyage preview --stack dev --format\nemail` prints what `Pulumi.dev.yaml`'s policy sends for the built-in sample account:\n", end: "\n\n`stale` keys",
+			indented: true, what: "example notification", source: "`go run ./cmd/keyage preview --stack dev --format email`",
+			want: func(t *testing.T) string {
+				r, err := preview.Run(loadStack(t, "dev"), preview.Sample(), time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out bytes.Buffer
+				if err := r.Write(&out, "email"); err != nil {
+					t.Fatal(err)
+				}
+				return out.String()
+			},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := readmeSection(t, c.start, c.end)
+			if c.indented {
+				var lines []string
+				for _, l := range strings.Split(got, "\n") {
+					lines = append(lines, strings.TrimPrefix(l, "    "))
+				}
+				got = strings.Join(lines, "\n")
+			}
+			if want := strings.TrimSpace(c.want(t)); got != want {
+				t.Errorf("README.md's %s differs from %s:\n%s", c.what, c.source, golden.Diff([]byte(want), []byte(got)))
+			}
+		})
 	}
 }
 
@@ -84,9 +158,9 @@ func TestREADMECostTablesAreCOSTmds(t *testing.T) {
 func TestREADMEListsEveryStackOutput(t *testing.T) {
 	list := readmeSection(t, "The stack's outputs (`pulumi stack output --stack NAME`) name what you need:", "\n\n")
 	var listed []string
-	for _, part := range strings.Split(list, "`")[1:] {
-		if part != "" && !strings.ContainsAny(part, " ,.()\n") {
-			listed = append(listed, part)
+	for _, name := range quoted(list) {
+		if name != "" && !strings.ContainsAny(name, " ,.()\n") {
+			listed = append(listed, name)
 		}
 	}
 	want := infra.StackOutputs()

@@ -520,7 +520,7 @@ func TestExemptUsers(t *testing.T) {
 func TestListUsersFailsPersistently(t *testing.T) {
 	t.Parallel()
 	a := mixedAccount(10)
-	a.ListUsersFailures = sfnlocal.Forever
+	a.Throttle("ListUsers", sfnlocal.Forever)
 	s := config.Defaults()
 	e, res := scan(t, a, s, "FAILED")
 	if res.Error.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {

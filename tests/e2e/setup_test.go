@@ -59,7 +59,7 @@ func newEnv(t testing.TB, account *sfnlocal.Account) *sfnlocal.Env {
 	t.Helper()
 	sfnlocal.SharedHarness(t) // skip before building the function when Node is missing
 	bin := functionBinary(t)
-	iam := lambdatest.NewIAMFunc(t, account.LastUsed)
+	iam := lambdatest.NewIAM(t, account)
 	fn := sfnlocal.StartFunction(t, bin, testFunction, 2, 30*time.Second, map[string]string{
 		"AWS_REGION":       testRegion,
 		"AWS_ENDPOINT_URL": iam.URL,

@@ -1,10 +1,11 @@
 // Package sfnlocal runs an Amazon States Language definition offline, end to end, the way Step
 // Functions would run keyage's state machine, for tests: the definition executes in
 // aws-local-stepfunctions (driven by tests/node/run-sfn.mjs), every Task is answered by a
-// loopback TaskServer (a synthetic IAM Account for the aws-sdk tasks, the real function binary
-// behind lambda:invoke through the Lambda Runtime API, a recorder for sns:publish), and the
-// function's own GetAccessKeyLastUsed calls go to lambdatest's fake IAM speaking the IAM query
-// protocol, with the Account's answers. The keyage scenarios that use it are in tests/e2e.
+// loopback TaskServer (a synthetic IAM Account, lambdatest's, answered as the aws-sdk
+// integration does, for the aws-sdk tasks; the real function binary behind lambda:invoke through
+// the Lambda Runtime API; a recorder for sns:publish), and the function's own
+// GetAccessKeyLastUsed calls go to lambdatest's fake IAM endpoint speaking the IAM query
+// protocol, answering from the same Account. The keyage scenarios that use it are in tests/e2e.
 //
 // What it reproduces of AWS: JSONPath states as aws-local-stepfunctions interprets them, plus
 // what run-sfn.mjs adds by rewriting the definition: a Distributed Map as a Map Run (ItemBatcher

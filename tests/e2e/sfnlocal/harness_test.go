@@ -353,7 +353,7 @@ func TestRetriesDoNotWait(t *testing.T) {
 	t.Parallel()
 	a := NewAccount(testAccount)
 	a.Add(&User{Name: "u"})
-	a.ListUsersFailures = 3
+	a.Throttle("ListUsers", 3)
 	def := listUsersMachine(`"Retry": [{"ErrorEquals": ["Iam.IamException"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 3, "JitterStrategy": "FULL"}]`, "")
 	e := newBareEnv(t, a)
 	res := e.Run(t, []byte(def), map[string]any{})
@@ -361,7 +361,7 @@ func TestRetriesDoNotWait(t *testing.T) {
 	if a.ListUsersCalls() != 4 || res.Retries.Count != 3 || res.Retries.MaxNominalWaitSecondsPerCall != 7 {
 		t.Errorf("calls %d, retries %+v: want 4 calls, 3 retries, 7 s of nominal waits", a.ListUsersCalls(), res.Retries)
 	}
-	a.ListUsersFailures = 4 + 4 // one more failure than the retries allow
+	a.Throttle("ListUsers", 4) // one more failure than the retries allow
 	res = e.Run(t, []byte(def), map[string]any{})
 	WantStatus(t, res, "FAILED")
 	if res.Error.Error != ErrIAMGeneric {
@@ -376,6 +376,8 @@ func TestHarnessErrors(t *testing.T) {
 	for name, def := range map[string]string{
 		"unknown resource":   `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listRoles", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
 		"unknown parameter":  `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"MaxItem": 5}, "End": true}}}`,
+		"marker not issued":  `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listUsers", "Parameters": {"Marker": "bogus"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
+		"keys of no user":    `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:listAccessKeys", "Parameters": {}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true}, "C": {"Type": "Pass", "End": true}}}`,
 		"invalid definition": `{"StartAt": "Missing", "States": {"T": {"Type": "Pass", "End": true}}}`,
 		"JSONata":            `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}`,
 	} {

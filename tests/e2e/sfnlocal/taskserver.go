@@ -11,6 +11,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
 // Task resources keyage's definition uses.
@@ -138,11 +140,11 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMessage) (any, *StatesError, error) {
 	switch resource {
 	case ResourceListUsers:
-		return s.Account.ListUsers(in)
+		return iamTask("listUsers", in, func(p listUsersParams) (any, *lambdatest.IAMError, error) { return listUsers(s.Account, p) })
 	case ResourceListAccessKeys:
-		return s.Account.ListAccessKeys(in)
+		return iamTask("listAccessKeys", in, func(p listAccessKeysParams) (any, *lambdatest.IAMError, error) { return listAccessKeys(s.Account, p) })
 	case ResourceAccountSummary:
-		return s.Account.AccountSummary(in)
+		return iamTask("getAccountSummary", in, func(p struct{}) (any, *lambdatest.IAMError, error) { return accountSummary(s.Account, p) })
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
@@ -175,12 +177,12 @@ func sdkMetadata(requestID string, contentLength int) map[string]any {
 // as Payload with StatusCode 200, or its error named after errorType with the error document as
 // Cause.
 func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *StatesError, error) {
-	var p struct {
+	p, err := decodeParams[struct {
 		FunctionName string          `json:"FunctionName"`
 		Payload      json.RawMessage `json:"Payload"`
-	}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("lambda:invoke parameters: %w", err)
+	}]("lambda:invoke", in)
+	if err != nil {
+		return nil, nil, err
 	}
 	if s.Function == nil {
 		return nil, nil, errors.New("lambda:invoke: no function configured")
@@ -228,7 +230,7 @@ func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *Stat
 
 // publish answers sns:publish, refusing what SNS refuses with SNS.InvalidParameterException.
 func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
-	var p struct {
+	p, err := decodeParams[struct {
 		TopicArn          string `json:"TopicArn"`
 		Subject           string `json:"Subject"`
 		Message           string `json:"Message"`
@@ -237,9 +239,9 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 			DataType    string `json:"DataType"`
 			StringValue string `json:"StringValue"`
 		} `json:"MessageAttributes"`
-	}
-	if err := decodeStrict(in, &p); err != nil {
-		return nil, nil, fmt.Errorf("sns:publish parameters: %w", err)
+	}]("sns:publish", in)
+	if err != nil {
+		return nil, nil, err
 	}
 	if s.TopicARN != "" && p.TopicArn != s.TopicARN {
 		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %q", p.TopicArn, s.TopicARN)
