@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -101,5 +102,60 @@ func TestFunctionMailsOwnersThroughSES(t *testing.T) {
 	if !strings.Contains(r.Message, "bob@example.com: send mail to bob@example.com: operation error SESv2: SendEmail") ||
 		!strings.Contains(r.Message, "MessageRejected") {
 		t.Errorf("digest does not name bob@example.com as unmailed with SES's error:\n%s", r.Message)
+	}
+}
+
+// TestOwnerTagsWithTheRealIAMClient: ListUserTags through the real client, from the fake IAM.
+func TestOwnerTagsWithTheRealIAMClient(t *testing.T) {
+	a := lambdatest.NewAccount("123456789012")
+	a.Add(&lambdatest.User{Name: "alice", Tags: map[string]string{"owner": "alice@example.com", "cost-center": "42"}},
+		&lambdatest.User{Name: "bob"},
+		&lambdatest.User{Name: "dave", TagsError: &lambdatest.IAMError{Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:ListUserTags"}})
+	lookup := ownerTags(lambdatest.NewIAM(t, a).Client())
+	ctx := context.Background()
+	got, err := lookup(ctx, "alice")
+	if err != nil || !reflect.DeepEqual(got, map[string]string{"owner": "alice@example.com", "cost-center": "42"}) {
+		t.Errorf("alice's tags: got %v (%v), want owner and cost-center", got, err)
+	}
+	if got, err := lookup(ctx, "bob"); err != nil || len(got) != 0 {
+		t.Errorf("bob's tags: got %v (%v), want none", got, err)
+	}
+	_, err = lookup(ctx, "dave")
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" || !strings.Contains(err.Error(), `"dave"`) {
+		t.Errorf("dave's tags: got %v, want AccessDenied naming the user", err)
+	}
+	if calls := a.Calls("ListUserTags"); strings.Join(calls, ",") != "alice,bob,dave" {
+		t.Errorf("fake IAM saw ListUserTags for %v, want alice, bob, dave", calls)
+	}
+}
+
+// TestFunctionResolvesOwnersThroughIAM runs the real binary against the fake IAM: a check with
+// owners reads the tags of the flagged users only, and names each finding's owner.
+func TestFunctionResolvesOwnersThroughIAM(t *testing.T) {
+	a := lambdatest.NewAccount("123456789012")
+	a.Add(&lambdatest.User{Name: "alice", Tags: map[string]string{"Team": "team-a"}},
+		&lambdatest.User{Name: "bob", Tags: map[string]string{"owner": "bob@example.com"}},
+		&lambdatest.User{Name: "carol"})
+	f := lambdatest.NewIAM(t, a)
+	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL_IAM": f.URL})
+	ev := envelope(agecheck.OpCheck)
+	ev.Owners = &agecheck.Owners{TagKeys: []string{"owner", "team"}}
+	ev.Users = []agecheck.UserKeys{
+		{UserName: "alice", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIAALICE", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(200 * 24 * time.Hour))}}},
+		{UserName: "bob", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIABOB", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(100 * 24 * time.Hour))}}},
+		{UserName: "carol", Keys: []agecheck.AccessKey{{AccessKeyID: "AKIACAROL", Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(2 * 24 * time.Hour))}}},
+	}
+	var s agecheck.Summary
+	invokeOp(t, rt, mustJSON(t, ev), &s)
+	got := map[string]string{}
+	for _, fd := range s.Findings {
+		got[fd.UserName] = fd.Owner
+	}
+	if !reflect.DeepEqual(got, map[string]string{"alice": "team-a", "bob": "bob@example.com"}) {
+		t.Errorf("owners of the findings %v, want alice: team-a, bob: bob@example.com", got)
+	}
+	if calls := a.Calls("ListUserTags"); strings.Join(calls, ",") != "alice,bob" {
+		t.Errorf("ListUserTags for %v, want the flagged users alice and bob only", calls)
 	}
 }

@@ -88,6 +88,10 @@ type User struct {
 	// Error, when set, is ListAccessKeys' answer for the user instead of its keys, e.g.
 	// AccessDenied (403).
 	Error *IAMError
+	// Tags are the user's tags, as ListUserTags answers them (keyage reads the owner there).
+	Tags map[string]string
+	// TagsError, when set, is ListUserTags' answer for the user instead of its tags.
+	TagsError *IAMError
 }
 
 // Key is one access key of a User and what GetAccessKeyLastUsed says of it.
@@ -384,6 +388,34 @@ func (a *Account) LastUsed(keyID string) (KeyLastUsed, *IAMError) {
 		lu.ServiceName, lu.Region = "N/A", "N/A"
 	}
 	return lu, nil
+}
+
+// Tag is one user tag as ListUserTags answers it.
+type Tag struct{ Key, Value string }
+
+// ListUserTags answers ListUserTags for the named user: its tags in key order (one page: a user
+// has at most 50), or NoSuchEntity, the user's TagsError or throttling.
+func (a *Account) ListUserTags(userName string) ([]Tag, *IAMError) {
+	id, _, e, end := a.begin("ListUserTags", userName)
+	defer end()
+	if e != nil {
+		return nil, e
+	}
+	u := a.byName[strings.ToLower(userName)]
+	switch {
+	case u == nil:
+		return nil, &IAMError{Status: http.StatusNotFound, Code: "NoSuchEntity", RequestID: id,
+			Message: "The user with name " + userName + " cannot be found."}
+	case u.TagsError != nil:
+		e := *u.TagsError
+		e.RequestID = id
+		return nil, &e
+	}
+	tags := make([]Tag, 0, len(u.Tags))
+	for _, k := range slices.Sorted(maps.Keys(u.Tags)) {
+		tags = append(tags, Tag{Key: k, Value: u.Tags[k]})
+	}
+	return tags, nil
 }
 
 // AccountSummary answers GetAccountSummary: a SummaryMap whose AccountAccessKeysPresent says
