@@ -32,6 +32,8 @@ type TaskServer struct {
 	Account  *Account
 	Function *Function
 	TopicARN string
+	// OwnersTopicARN, when set, is the other topic sns:publish may name (the owners topic).
+	OwnersTopicARN string
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
 	// it returns answers the call instead of the function (e.g. Lambda throttling).
 	InvokeFault func(op string) *StatesError
@@ -243,7 +245,7 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.TopicARN != "" && p.TopicArn != s.TopicARN {
+	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.OwnersTopicARN == "" || p.TopicArn != s.OwnersTopicARN) {
 		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %q", p.TopicArn, s.TopicARN)
 	}
 	invalid := func(format string, args ...any) (any, *StatesError, error) {
