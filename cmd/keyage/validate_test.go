@@ -17,6 +17,7 @@ func TestValidateStackFiles(t *testing.T) {
   schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d 1h
   findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
   alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
+  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)
   scan: at most 10 IAM calls in flight; function 256 MB
   logs: level ERROR, execution data excluded, kept 365 days
   start retries: 10 attempts within 2h, then the dead-letter queue
@@ -98,7 +99,12 @@ func TestValidateSummaryNotes(t *testing.T) {
 		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
 			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d; no alarm watches for missing runs (see the warning)\n"},
 		{"defaults", "  aws:region: us-east-1\n",
-			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
+			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)\n"},
+		{"owners", "  keyage:ownerTagKeys: [owner, team]\n  keyage:maxOwnerMessages: 20\n" +
+			"  keyage:ownerSubscriptions:\n    - owner: team-a\n      protocol: email\n      endpoint: team-a@example.com\n" +
+			"  keyage:ownerEmail:\n    from: keyage@example.com\n",
+			"  owners: from the user tag owner, then team; owners topic to team-a: email team-a@example.com (at most 20 owner messages a run); mail from keyage@example.com (SES)\n"},
+		{"owners off", "  keyage:ownerTagKeys: []\n", "  owners: off (ownerTagKeys is [])\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
