@@ -591,7 +591,8 @@ func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1} // never used: stale and unused
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1, // never used: stale and unused
+		NoOwner: 2*batch - 1} // and no owner tag
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}
