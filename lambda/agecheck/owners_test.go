@@ -419,3 +419,22 @@ func TestWriteWrapped(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
+
+// TestOwnerSubjectIsASCIIAndShort: SNS refuses subjects that are not ASCII, have line breaks
+// or reach 100 characters; owners are tag values, which may be any of those.
+func TestOwnerSubjectIsASCIIAndShort(t *testing.T) {
+	for owner, want := range map[string]string{
+		"team-a":         "team-a: 1 IAM access key needs action in 123456789012",
+		"équipe-données": "?quipe-donn?es: 1 IAM access key needs action in 123456789012",
+		"a\nb":           "a?b: 1 IAM access key needs action in 123456789012",
+	} {
+		got := ownerSubject(ownerGroup{owner: owner, findings: []Finding{finding("u", "AKIA1", 100)}}, testAccount)
+		if got != want {
+			t.Errorf("ownerSubject(%q) = %q, want %q", owner, got, want)
+		}
+	}
+	got := ownerSubject(ownerGroup{owner: strings.Repeat("long-", 40), findings: []Finding{finding("u", "AKIA1", 100)}}, testAccount)
+	if len(got) != maxSubjectLength || !strings.HasPrefix(got, "long-long-") || !strings.HasSuffix(got, "...: 1 IAM access key needs action in 123456789012") {
+		t.Errorf("ownerSubject of a long owner = %q (%d characters), want it cut to %d with ... before the counts", got, len(got), maxSubjectLength)
+	}
+}

@@ -219,8 +219,16 @@ func ownerSeverity(fs []Finding) string {
 // ownerSubject is the subject of an owner's message and mail, under 100 characters on one line:
 // "team-a: 3 IAM access keys need action in 123456789012"; a long owner is shortened.
 func ownerSubject(g ownerGroup, account string) string {
-	rest := fmt.Sprintf(": %s need action in %s", plural(len(g.findings), "IAM access key", "IAM access keys"), oneLine(account))
-	owner := oneLine(g.owner)
+	rest := fmt.Sprintf(": %s action in %s", plural(len(g.findings), "IAM access key needs", "IAM access keys need"), oneLine(account))
+	// SNS takes ASCII subjects only (Publish, Subject:
+	// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html); a tag value may be any
+	// Unicode letter: those show as "?" here, and in full in the body and the owner attribute.
+	owner := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, g.owner)
 	if len(owner)+len(rest) > maxSubjectLength {
 		owner = truncateUTF8(owner, max(maxSubjectLength-len(rest)-len("..."), 0)) + "..."
 	}
