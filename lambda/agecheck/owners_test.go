@@ -439,3 +439,13 @@ func TestOwnerSubjectIsASCIIAndShort(t *testing.T) {
 		t.Errorf("ownerSubject of a long owner = %q (%d characters), want it cut to %d with ... before the counts", got, len(got), maxSubjectLength)
 	}
 }
+
+// TestOwnerHTMLEscapes: owners and user names are tag values and IAM names: the HTML body
+// escapes them.
+func TestOwnerHTMLEscapes(t *testing.T) {
+	f := finding("a<b>&c", "AKIA1", 100)
+	html := ownerHTML(ownerGroup{owner: `<script>alert("x")</script>`, findings: []Finding{f}}, Policy{MaxAgeDays: 90}, testAccount, "2026-11-23T08:00:00Z", false)
+	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;") || !strings.Contains(html, "<td>a&lt;b&gt;&amp;c</td>") {
+		t.Errorf("HTML body does not escape the owner and the user name:\n%s", html)
+	}
+}
