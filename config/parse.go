@@ -139,6 +139,8 @@ var settings = []setting{
 		}},
 	{Key{"ownerEmail", "object", ""},
 		func(p *problems, s *Settings, v string) { s.Owners.Email = decodeOwnerEmail(p, v) }},
+	{Key{"chat", "object", ""},
+		func(p *problems, s *Settings, v string) { s.Chat = decodeChat(p, v) }},
 }
 
 // Keys returns every setting keyage knows, in a stable order.

@@ -40,6 +40,7 @@ type Settings struct {
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
 	Owners Owners // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
+	Chat   Chat   // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().

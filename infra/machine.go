@@ -22,7 +22,7 @@ import (
 // ARN (for its Distributed Map's child executions) without waiting for it, and it depends on
 // that policy: CreateStateMachine fails unless the role can already deliver logs. It depends on
 // the function and the topic too: the definition names them by ARN but reads no output of theirs.
-func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic, ownersTopic *sns.Topic) (*sfn.StateMachine, *cloudwatch.LogGroup, error) {
+func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, fn *lambda.Function, topic *sns.Topic) (*sfn.StateMachine, *cloudwatch.LogGroup, error) {
 	env, n, s := b.env, b.names, b.s
 	logGroup, err := b.logGroup("state machine log group", "machine-logs", n.machineLogGroup)
 	if err != nil {
@@ -49,10 +49,8 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	}).(pulumi.StringOutput)
 	// The policy names the function and the topic by their computed ARNs; it still waits for
 	// both, as it did when it read their ARNs, so that the deployment order stays as it was.
-	deps := []pulumi.Resource{fn, topic}
-	if ownersTopic != nil {
-		deps = append(deps, ownersTopic)
-	}
+	// machineDeps (the chat and owners topics, when there are) are named by ARN too.
+	deps := append([]pulumi.Resource{fn, topic}, b.machineDeps...)
 	rolePolicy, err := b.rolePolicy("state machine role policy", "machine-policy", n.machinePolicy, role, policy,
 		pulumi.DependsOn(deps))
 	if err != nil {
@@ -71,7 +69,7 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 		},
 		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(true)},
 		Tags:                 b.tagMap(),
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, logGroup, fn, topic}))
+	}, b.parent, pulumi.DependsOn(append([]pulumi.Resource{rolePolicy, logGroup, fn, topic}, b.machineDeps...)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("state machine: %w", err)
 	}

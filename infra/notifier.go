@@ -64,6 +64,8 @@ type KeyAgeNotifier struct {
 	FunctionLogGroupName     pulumi.StringOutput `pulumi:"functionLogGroupName"`
 	StateMachineLogGroupName pulumi.StringOutput `pulumi:"stateMachineLogGroupName"`
 	DeadLetterQueueURL       pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
+	// ChatTopicArn is the chat topic's ARN, "" when the settings have no chat.
+	ChatTopicArn pulumi.StringOutput `pulumi:"chatTopicArn"`
 
 	// Warnings are what the component logged as warnings while it was built (also sent to
 	// ctx.Log.Warn), for callers and tests that cannot see the engine's log.
@@ -113,8 +115,9 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	// The state machine depends on both explicitly (machine.go), as it no longer reads their ARNs.
 	definition, err := workflow.Definition(checked, workflow.Resources{
 		Partition: env.partition, Region: env.region, AccountID: env.accountID,
-		FunctionARN: env.arn("lambda", "function:"+n.function),
-		TopicARN:    env.arn("sns", n.findingsTopic),
+		FunctionARN:  env.arn("lambda", "function:"+n.function),
+		TopicARN:     env.arn("sns", n.findingsTopic),
+		ChatTopicARN: env.arn("sns", chatNamesFor(name, ctx.Stack()).topic),
 		// Named only when the stack has ownerSubscriptions (owners.go).
 		OwnersTopicARN: ownersTopicARN(s, env, n),
 	})
@@ -144,6 +147,10 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	c.FunctionName, c.FunctionArn, c.FunctionLogGroupName = r.function.Name, r.function.Arn, r.functionLogs.Name
 	c.ScheduleName, c.ScheduleGroupName = r.schedule.Name, r.scheduleGroup.Name
 	c.DeadLetterQueueURL = r.deadLetterQueue.Url
+	c.ChatTopicArn = pulumi.String("").ToStringOutput()
+	if r.chatTopic != nil {
+		c.ChatTopicArn = r.chatTopic.Arn
+	}
 	registered := pulumi.Map{}
 	for _, o := range c.outputs() {
 		registered[o.name] = o.value
@@ -180,6 +187,7 @@ func (c *KeyAgeNotifier) outputs() []output {
 		{"functionLogGroupName", c.FunctionLogGroupName, true},
 		{"stateMachineLogGroupName", c.StateMachineLogGroupName, true},
 		{"deadLetterQueueUrl", c.DeadLetterQueueURL, true},
+		{"chatTopicArn", c.ChatTopicArn, true},
 	}
 }
 
@@ -220,6 +228,9 @@ type builder struct {
 	c                  *KeyAgeNotifier
 	parent             pulumi.ResourceOption
 	tags               map[string]string
+	// machineDeps are more resources the state machine names by ARN and waits for (the chat
+	// topic).
+	machineDeps []pulumi.Resource
 }
 
 func (b *builder) warn(msg string) {
@@ -258,6 +269,7 @@ type created struct {
 	scheduleGroup        *scheduler.ScheduleGroup
 	schedule             *scheduler.Schedule
 	deadLetterQueue      *sqs.Queue
+	chatTopic            *sns.Topic // nil without chat
 }
 
 // build creates the children in dependency order: the roles first (the key policy and the
@@ -279,10 +291,19 @@ func (b *builder) build() (created, error) {
 	if r.owners, err = b.ownersTopic(r.key, machineRole); err != nil {
 		return r, err
 	}
+	if r.owners != nil {
+		b.machineDeps = append(b.machineDeps, r.owners)
+	}
+	if r.chatTopic, err = b.chat(r.key, machineRole, machineARN); err != nil {
+		return r, err
+	}
+	if r.chatTopic != nil {
+		b.machineDeps = append(b.machineDeps, r.chatTopic)
+	}
 	if r.function, r.functionLogs, err = b.function(functionRole); err != nil {
 		return r, err
 	}
-	if r.machine, r.machineLogs, err = b.stateMachine(machineRole, machineARN, r.key, r.function, r.findings, r.owners); err != nil {
+	if r.machine, r.machineLogs, err = b.stateMachine(machineRole, machineARN, r.key, r.function, r.findings); err != nil {
 		return r, err
 	}
 	if r.scheduleGroup, r.schedule, r.deadLetterQueue, err = b.schedule(r.machine, machineARN); err != nil {

@@ -74,6 +74,7 @@ var fullSettings = map[string]string{
 		{"protocol":"firehose","endpoint":"arn:aws:firehose:eu-west-1:111122223333:deliverystream/keyage","subscriptionRoleArn":"arn:aws:iam::111122223333:role/sns-firehose"}
 	]`,
 	"alarmSubscriptions": `[{"protocol":"email","endpoint":"oncall@example.com"}]`,
+	"chat":               `{"slack":[{"teamId":"T07EA123LEP","channelId":"C07EZ1ABC23"}]}`,
 }
 
 func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
@@ -100,8 +101,10 @@ func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		tRole: 3, tRolePolicy: 3, tKey: 1, tKeyAlias: 1, tTopic: 2, tTopicPolicy: 2, tSubscription: 5, tLogGroup: 2,
+		tRole: 3 + 1, tRolePolicy: 3 + 1, tKey: 1, tKeyAlias: 1, tTopic: 2 + 1, tTopicPolicy: 2 + 1, tSubscription: 5, tLogGroup: 2,
 		tFunction: 1, tMachine: 1, tQueue: 1, tQueuePolicy: 1, tGroup: 1, tSchedule: 1,
+		// chat: its topic and topic policy, its role and role policy, its guardrail, one Slack channel
+		tGuardrail: 1, tSlackChannel: 1,
 		// 4 execution alarms, function errors, dead letters, and the dead-man's switch
 		tAlarm: 7,
 	}
@@ -248,7 +251,7 @@ func TestStateMachine(t *testing.T) {
 			arn("aws", "logs", "log-group:/aws/vendedlogs/states/"+machineName+":*"))
 
 		def, err := workflow.Definition(config.MustCheck(s), workflow.Resources{Partition: "aws", Region: region, AccountID: account,
-			FunctionARN: functionARN, TopicARN: findingsARN})
+			FunctionARN: functionARN, TopicARN: findingsARN, ChatTopicARN: chatARN})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -80,12 +80,12 @@ func TestOwnersTopic(t *testing.T) {
 		}
 	}
 	slices.Sort(publishOn)
-	if wantOn := []string{findingsARN, ownersARN}; !slices.Equal(publishOn, wantOn) {
+	if wantOn := []string{chatARN, findingsARN, ownersARN}; !slices.Equal(publishOn, wantOn) { // fullSettings has chat
 		t.Errorf("%s %q: sns:Publish on %v, want %v", rp.Type, rp.Name, publishOn, wantOn)
 	}
 	c := config.MustCheck(settingsFor(t, ownersSettings(nil)))
 	def, err := workflow.Definition(c, workflow.Resources{Partition: "aws", Region: region, AccountID: account,
-		FunctionARN: functionARN, TopicARN: findingsARN, OwnersTopicARN: ownersARN})
+		FunctionARN: functionARN, TopicARN: findingsARN, OwnersTopicARN: ownersARN, ChatTopicARN: chatARN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ var policyInputs = map[string]string{
 	tKey:         "policy",
 	tTopicPolicy: "policy",
 	tQueuePolicy: "policy",
+	tGuardrail:   "policy",
 }
 
 type recordedPolicy struct {
@@ -33,8 +34,12 @@ func allPolicies(t *testing.T, d *deployment) []recordedPolicy {
 			out = append(out, recordedPolicy{r, policy(t, r, key)})
 		}
 	}
-	if len(out) != 3+3+1+2+1 {
-		t.Fatalf("%d policy documents, want 10 (3 trust, 3 role, key, 2 topic, queue)", len(out))
+	want := 3 + 3 + 1 + 2 + 1
+	if len(d.ofType(tGuardrail)) > 0 {
+		want += 1 + 1 + 1 + 1 // the chat role's trust and policy, its guardrail, the chat topic's policy
+	}
+	if len(out) != want {
+		t.Fatalf("%d policy documents, want %d (3 trust, 3 role, key, 2 topic, queue; with chat channels also the chat role's 2, guardrail, chat topic)", len(out), want)
 	}
 	return out
 }

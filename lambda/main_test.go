@@ -252,6 +252,20 @@ func TestFunctionThroughRuntimeAPI(t *testing.T) {
 		t.Errorf("report message %q (%v), want an email body listing AKIASTALE", r.Message, err)
 	}
 
+	// report with the chat message, as a stack with a chat topic asks for it
+	report.Chat = true
+	var rc agecheck.Report
+	invokeOp(t, rt, mustJSON(t, report), &rc)
+	var chat agecheck.ChatNotification
+	if err := json.Unmarshal([]byte(rc.Chat), &chat); err != nil || chat.Version != agecheck.ChatVersion || chat.Source != agecheck.ChatSource ||
+		chat.Content.TextType != agecheck.ChatTextType || chat.Content.Title != rc.Subject ||
+		!strings.Contains(chat.Content.Description, "`alice` `AKIASTALE` stale") || chat.Metadata.AdditionalContext["findings"] != "3" {
+		t.Errorf("report chat message %q (%v), want a custom notification titled %q listing alice's AKIASTALE, 3 findings", rc.Chat, err, rc.Subject)
+	}
+	if r.Chat != "" {
+		t.Errorf("report without chat in the event has chat message %q, want none", r.Chat)
+	}
+
 	// malformed events: the errorType is the typed error's name, the message names the field
 	for _, tt := range []struct{ payload, field string }{
 		{`{"op":"check","now":"2026-11-23T08:00:00Z","policy":{"maxAgeDays":0}}`, "policy.maxAgeDays is 0"},

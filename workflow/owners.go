@@ -48,9 +48,9 @@ func (b builder) withOwners(fields map[string]any, prefix string) map[string]any
 	return fields
 }
 
-// afterNotify is the state after the digest is published: the owners' messages when the stack
-// has an owners topic.
-func (b builder) afterNotify() string {
+// afterChat is the state after the digest's publish and the chat's (chat.go): the owners'
+// messages when the stack has an owners topic.
+func (b builder) afterChat() string {
 	if b.hasOwnersTopic() {
 		return stateHasOwnerMessages
 	}

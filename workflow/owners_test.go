@@ -109,3 +109,19 @@ func TestDefinitionNeedsTheOwnersTopic(t *testing.T) {
 		t.Errorf("got %v, want an error naming OwnersTopicARN in another region", err)
 	}
 }
+
+// TestOwnersAfterChat: with chat and an owners topic, the digest goes first, then the chat card,
+// then the owners' messages.
+func TestOwnersAfterChat(t *testing.T) {
+	s := ownersSettings()
+	s.Chat = chatSettings().Chat
+	r := ownersResources()
+	r.ChatTopicARN = "arn:aws:sns:eu-west-1:111122223333:keyage-prod-chat-4d5e6f"
+	m := mustDefinition(t, s, r)
+	if next := m.States[StateNotify].(*asl.Task).Next; next != StateNotifyChat {
+		t.Errorf("Notify goes to %q, want %q", next, StateNotifyChat)
+	}
+	if next := m.States[StateNotifyChat].(*asl.Task).Next; next != stateHasOwnerMessages {
+		t.Errorf("NotifyChat goes to %q, want %q", next, stateHasOwnerMessages)
+	}
+}

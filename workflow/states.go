@@ -97,6 +97,7 @@ func (b builder) states() asl.States {
 	b.addPages(st)
 	b.addReport(st)
 	b.addOwners(st)
+	b.addChat(st)
 	return st
 }
 
@@ -493,6 +494,21 @@ func checkRootKeysTask(partition string) *asl.Task {
 	return t
 }
 
+// publishRetry is the retry of an SNS publish: any failure (States.TaskFailed matches all but
+// States.Timeout), bounded.
+func publishRetry() asl.Retrier {
+	return asl.Retrier{
+		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
+			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
+		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
+		IntervalSeconds: 2,
+		MaxAttempts:     new(4),
+		BackoffRate:     2,
+		MaxDelaySeconds: 30,
+		JitterStrategy:  asl.JitterFull,
+	}
+}
+
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
 	fields := b.withOwners(map[string]any{
@@ -503,6 +519,7 @@ func (b builder) addReport(st asl.States) {
 		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
 		fields["root.$"] = "$.root"
 	}
+	b.addChatToReport(fields)
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, fields, parentLambdaMaxDelaySeconds)
 	report.Comment = "Turns the final summary into the notification (op report); its output is the agecheck.Report alone. " +
 		"A test run's report always publishes."
@@ -540,18 +557,4 @@ func (b builder) addReport(st asl.States) {
 	st[StateNotify] = notify
 	st[stateNotified] = &asl.Succeed{}
 	st[stateNothingToReport] = &asl.Succeed{Common: asl.Common{Comment: "No finding: nothing is published."}}
-}
-
-// publishRetry is the retry of an sns:Publish.
-func publishRetry() asl.Retrier {
-	return asl.Retrier{
-		Comment: "Any failure of the publish (States.TaskFailed matches all but States.Timeout), bounded: a publish that " +
-			"keeps failing fails the run, and the alarm fires. A retry after a timeout may deliver twice, never zero times.",
-		ErrorEquals:     []string{asl.ErrTaskFailed, asl.ErrTimeout},
-		IntervalSeconds: 2,
-		MaxAttempts:     new(4),
-		BackoffRate:     2,
-		MaxDelaySeconds: 30,
-		JitterStrategy:  asl.JitterFull,
-	}
 }

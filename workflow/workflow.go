@@ -54,6 +54,9 @@ type Resources struct {
 	// OwnersTopicARN is the owners topic (issue 11), needed when the settings have
 	// ownerSubscriptions; "" otherwise.
 	OwnersTopicARN string
+	// ChatTopicARN is the chat topic, required when the settings have chat (and unused
+	// otherwise).
+	ChatTopicARN string
 }
 
 // Placeholder identity used by PlaceholderResources.
@@ -71,11 +74,12 @@ func PlaceholderResources() Resources {
 // PlaceholderResourcesIn is PlaceholderResources for another partition and region.
 func PlaceholderResourcesIn(partition, region string) Resources {
 	return Resources{
-		Partition:   partition,
-		Region:      region,
-		AccountID:   PlaceholderAccountID,
-		FunctionARN: awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
-		TopicARN:    awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
+		Partition:    partition,
+		Region:       region,
+		AccountID:    PlaceholderAccountID,
+		FunctionARN:  awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
+		TopicARN:     awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
+		ChatTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-chat"),
 		// Used only by a definition whose settings have ownerSubscriptions.
 		OwnersTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-owners"),
 	}
@@ -110,6 +114,9 @@ func (r Resources) Validate() error {
 	if r.OwnersTopicARN != "" {
 		check("OwnersTopicARN", r.OwnersTopicARN, "sns", "")
 	}
+	if r.ChatTopicARN != "" {
+		check("ChatTopicARN", r.ChatTopicARN, "sns", "")
+	}
 	return errors.Join(errs...)
 }
 
@@ -126,6 +133,9 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 	s := c.Settings()
 	if s.Owners.Event() != nil && s.Owners.Event().MaxMessages > 0 && r.OwnersTopicARN == "" {
 		return nil, fmt.Errorf("workflow definition: resources: OwnersTopicARN is empty, want the owners topic's ARN (the settings have ownerSubscriptions)")
+	}
+	if s.Chat.Enabled && r.ChatTopicARN == "" {
+		return nil, fmt.Errorf("workflow definition: resources: ChatTopicARN is empty, want the chat topic's ARN (the settings have chat)")
 	}
 	plan := PlanFor(s.MaxConcurrency)
 	b := builder{s: s, r: r, plan: plan}

@@ -74,6 +74,7 @@ var goldenCases = []struct {
 	{"default", config.Defaults, PlaceholderResources},
 	{"prod", prodSettings, prodResources},
 	{"owners", ownersSettings, ownersResources},
+	{"chat", chatSettings, PlaceholderResources},
 }
 
 func TestGolden(t *testing.T) {

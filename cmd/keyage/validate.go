@@ -62,7 +62,26 @@ func summarize(checked config.Checked) []string {
 	if len(s.Tags) > 0 {
 		lines = append(lines, fmt.Sprintf("tags: %d extra", len(s.Tags)))
 	}
+	if s.Chat.Enabled {
+		lines = append(lines, "chat: "+describeChat(s.Chat))
+	}
 	return lines
+}
+
+// describeChat lists the chat channels the stack configures, or says the topic is for a
+// configuration made elsewhere.
+func describeChat(c config.Chat) string {
+	if !c.Configures() {
+		return "the chat topic only (attach a channel configuration made in the Amazon Q Developer console to the chatTopicArn output)"
+	}
+	var parts []string
+	for _, ch := range c.Slack {
+		parts = append(parts, "Slack channel "+ch.ChannelID+" of workspace "+ch.TeamID)
+	}
+	for _, ch := range c.Teams {
+		parts = append(parts, "Teams channel "+ch.ChannelID+" of team "+ch.TeamID)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // describeSubscriptions lists subscribers; with none, it names the setting to add them to and

@@ -60,7 +60,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, chat, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)
@@ -98,6 +98,10 @@ func TestValidateSummaryNotes(t *testing.T) {
 			"  schedule: at(2030-01-01T08:00:00) in UTC, disabled; no alarm watches for missing runs (see the warning)\n"},
 		{"gap over a week", "  keyage:schedule: cron(0 8 1 * ? *)\n",
 			"  schedule: cron(0 8 1 * ? *) in UTC, enabled; longest gap between runs 31d; no alarm watches for missing runs (see the warning)\n"},
+		{"chat topic only", "  keyage:chat: {}\n",
+			"  chat: the chat topic only (attach a channel configuration made in the Amazon Q Developer console to the chatTopicArn output)\n"},
+		{"chat channels", "  aws:region: us-east-2\n  keyage:chat:\n    slack:\n      - {teamId: T07EA123LEP, channelId: C07EZ1ABC23}\n",
+			"  chat: Slack channel C07EZ1ABC23 of workspace T07EA123LEP\n"},
 		{"defaults", "  aws:region: us-east-1\n",
 			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)\n"},
 		{"owners", "  keyage:ownerTagKeys: [owner, team]\n  keyage:maxOwnerMessages: 20\n" +

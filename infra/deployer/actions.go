@@ -24,6 +24,14 @@ var unscoped = map[string]bool{
 	"kms:CreateKey":          true,
 	"kms:ListAliases":        true,
 	"logs:DescribeLogGroups": true,
+	// Amazon Q Developer in chat applications authorizes creating and reading channel
+	// configurations, and listing their tags, on "*" only: a stack with chat channels gets them
+	// on "*"; changing and deleting configurations stay on the stack's own.
+	"chatbot:CreateSlackChannelConfiguration":          true,
+	"chatbot:DescribeSlackChannelConfigurations":       true,
+	"chatbot:CreateMicrosoftTeamsChannelConfiguration": true,
+	"chatbot:GetMicrosoftTeamsChannelConfiguration":    true,
+	"chatbot:ListTagsForResource":                      true,
 }
 
 // passRole is the action that lets a resource be created or updated with a role: Lambda,
@@ -51,6 +59,26 @@ var Table = map[string]Access{
 			"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"},
 		Delete: []string{"iam:DeleteRole", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies",
 			"iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"},
+	},
+	"aws:iam/policy:Policy": { // a customer managed policy (the chat guardrail)
+		Create: []string{"iam:CreatePolicy", "iam:TagPolicy", "iam:GetPolicy", "iam:GetPolicyVersion"},
+		Read:   []string{"iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags"},
+		Update: []string{"iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions", "iam:TagPolicy", "iam:UntagPolicy"},
+		Delete: []string{"iam:DeletePolicy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion"},
+	},
+	// Amazon Q Developer in chat applications' channel configurations; iam:PassRole on the
+	// channel role, which they are given (IamRoleArn).
+	"aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
+		Create: []string{"chatbot:CreateSlackChannelConfiguration", "chatbot:TagResource", "chatbot:DescribeSlackChannelConfigurations", passRole},
+		Read:   []string{"chatbot:DescribeSlackChannelConfigurations", "chatbot:ListTagsForResource"},
+		Update: []string{"chatbot:UpdateSlackChannelConfiguration", "chatbot:TagResource", "chatbot:UntagResource", passRole},
+		Delete: []string{"chatbot:DeleteSlackChannelConfiguration", "chatbot:DescribeSlackChannelConfigurations"},
+	},
+	"aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": {
+		Create: []string{"chatbot:CreateMicrosoftTeamsChannelConfiguration", "chatbot:TagResource", "chatbot:GetMicrosoftTeamsChannelConfiguration", passRole},
+		Read:   []string{"chatbot:GetMicrosoftTeamsChannelConfiguration", "chatbot:ListTagsForResource"},
+		Update: []string{"chatbot:UpdateMicrosoftTeamsChannelConfiguration", "chatbot:TagResource", "chatbot:UntagResource", passRole},
+		Delete: []string{"chatbot:DeleteMicrosoftTeamsChannelConfiguration", "chatbot:GetMicrosoftTeamsChannelConfiguration"},
 	},
 	"aws:iam/rolePolicy:RolePolicy": { // an inline policy: the actions act on its role
 		Create: []string{"iam:PutRolePolicy", "iam:GetRolePolicy"},

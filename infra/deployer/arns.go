@@ -64,6 +64,8 @@ func (p planner) arns(r infratest.Resource) ([]string, error) {
 		return withChildren(topics, ":*"), err // the topic, and its subscriptions' ARNs
 	case "aws:sqs/queuePolicy:QueuePolicy":
 		return p.ref(r, "queueUrl", "aws:sqs/queue:Queue")
+	case chatbotSlack, chatbotTeams:
+		return p.chatConfiguration(r)
 	}
 	if _, known := namedARN[r.Type]; !known {
 		return nil, fmt.Errorf("no ARN known for type %s", r.Type)
@@ -84,6 +86,10 @@ var namedARN = map[string]func(p planner, r infratest.Resource, name string) ([]
 		}
 		// IAM ARNs have no region.
 		return []string{arn.ARN{Partition: p.env.Partition, Service: "iam", AccountID: p.env.AccountID, Resource: "role" + path + name}.String()}, nil
+	},
+	"aws:iam/policy:Policy": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		// IAM ARNs have no region; keyage's managed policies have the default path, "/".
+		return []string{arn.ARN{Partition: p.env.Partition, Service: "iam", AccountID: p.env.AccountID, Resource: "policy/" + name}.String()}, nil
 	},
 	"aws:kms/alias:Alias": func(p planner, _ infratest.Resource, name string) ([]string, error) {
 		return []string{p.arn("kms", name), p.keyPattern()}, nil // the alias, and the key it points to
@@ -116,6 +122,30 @@ var namedARN = map[string]func(p planner, r infratest.Resource, name string) ([]
 		}
 		return []string{p.arn("scheduler", "schedule/"+group+"/"+name)}, nil
 	},
+}
+
+// The channel configuration types, whose name input is configurationName.
+const (
+	chatbotSlack = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
+	chatbotTeams = "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration"
+)
+
+// chatConfiguration returns a channel configuration's ARN,
+// arn:PARTITION:chatbot::ACCOUNT:chat-configuration/slack-channel/NAME (or
+// microsoft-teams-channel; chatbot ARNs have no region, see the ChatbotConfiguration resource
+// type of https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonqdeveloperinchatapplications.html).
+func (p planner) chatConfiguration(r infratest.Resource) ([]string, error) {
+	v, ok := r.Inputs["configurationName"]
+	if !ok || !v.IsString() || v.StringValue() == "" {
+		return nil, fmt.Errorf("resource %s has no configurationName input: give it a physical name, "+
+			"so the deployer policy can name its exact ARN", r.Name)
+	}
+	kind := "slack-channel"
+	if r.Type == chatbotTeams {
+		kind = "microsoft-teams-channel"
+	}
+	return []string{arn.ARN{Partition: p.env.Partition, Service: "chatbot", AccountID: p.env.AccountID,
+		Resource: "chat-configuration/" + kind + "/" + v.StringValue()}.String()}, nil
 }
 
 // withChildren adds, to each ARN, the pattern of the ARNs under it (a log group's streams, a
@@ -189,6 +219,8 @@ func (p planner) passedRole(r infratest.Resource) ([]string, []string, error) {
 		"aws:lambda/function:Function":      "role",
 		"aws:sfn/stateMachine:StateMachine": "roleArn",
 		"aws:scheduler/schedule:Schedule":   "target.roleArn",
+		chatbotSlack:                        "iamRoleArn",
+		chatbotTeams:                        "iamRoleArn",
 	}[r.Type]
 	if input == "" {
 		return nil, nil, fmt.Errorf("no role input known for type %s", r.Type)

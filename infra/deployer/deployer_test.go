@@ -35,7 +35,7 @@ func stackDocs(t *testing.T) map[string]infra.PolicyDocument {
 	docsOnce.Do(func() {
 		docs = map[string]infra.PolicyDocument{}
 		root := modroot.MustFind(t)
-		for _, stack := range []string{"dev", "prod", "prod-eu", "prod-extra"} {
+		for _, stack := range []string{"dev", "prod", "prod-eu", "prod-extra", "prod-chat"} {
 			file := stack
 			if strings.HasPrefix(stack, "prod-") {
 				file = "prod"
@@ -45,13 +45,21 @@ func stackDocs(t *testing.T) map[string]infra.PolicyDocument {
 				docsErr = err
 				return
 			}
-			if stack == "prod-extra" {
+			env := testEnv
+			switch stack {
+			case "prod-extra":
 				if s, err = withExtras(s.Settings()); err != nil {
 					docsErr = err
 					return
 				}
+			case "prod-chat":
+				env.Region = chatRegion
+				if s, err = withChat(s.Settings()); err != nil {
+					docsErr = err
+					return
+				}
 			}
-			if docs[stack], err = ForStack(s, stack, testEnv); err != nil {
+			if docs[stack], err = ForStack(s, stack, env); err != nil {
 				docsErr = fmt.Errorf("stack %s: %w", stack, err)
 				return
 			}
@@ -74,6 +82,89 @@ func withExtras(s config.Settings) (config.Checked, error) {
 	s.Subscriptions = append(s.Subscriptions, config.Subscription{Protocol: "firehose",
 		Endpoint: "arn:aws:firehose:eu-central-1:123456789012:deliverystream/keyage-findings", SubscriptionRoleARN: testFirehoseRoleARN})
 	return s.Check(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// chatRegion is where prod-chat deploys: a region with the Amazon Q Developer API.
+const chatRegion = "eu-west-1"
+
+// withChat moves s to chatRegion and adds chat with a Slack and a Teams channel.
+func withChat(s config.Settings) (config.Checked, error) {
+	s.Region = chatRegion
+	s.Chat = config.Chat{Enabled: true,
+		Slack: []config.SlackChannel{{TeamID: "T07EA123LEP", ChannelID: "C07EZ1ABC23"}},
+		Teams: []config.TeamsChannel{{TenantID: "5f4a8c2e-1b3d-4e6f-8a9b-0c1d2e3f4a5b", TeamID: "0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b",
+			ChannelID: "19%3Aab12cd34ef56ab12cd34ef56ab12cd34%40thread.tacv2"}}}
+	return s.Check(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// TestPolicyForChat: with chat channels, the deployer may manage the chat topic, the chat role,
+// its guardrail and the two channel configurations, each on its exact ARN, and pass the chat
+// role to Amazon Q Developer only.
+func TestPolicyForChat(t *testing.T) {
+	doc := stackDocs(t)["prod-chat"]
+	const acct = "123456789012"
+	for arn, want := range map[string][]string{
+		"arn:aws:chatbot::" + acct + ":chat-configuration/slack-channel/keyage-prod-chat-slack-c07ez1abc23": {
+			"chatbot:DeleteSlackChannelConfiguration", "chatbot:TagResource", "chatbot:UntagResource", "chatbot:UpdateSlackChannelConfiguration"},
+		"arn:aws:iam::" + acct + ":policy/keyage-prod-chat-chat-guardrail": {
+			"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion",
+			"iam:ListPolicyTags", "iam:ListPolicyVersions", "iam:TagPolicy", "iam:UntagPolicy"},
+	} {
+		st := statement(t, doc, arn)
+		if !slices.Equal(st.Action, want) || st.Condition != nil {
+			t.Errorf("on %s: %v under %v, want %v", arn, st.Action, st.Condition, want)
+		}
+	}
+	// IAM authorizes these on "*" only.
+	wantUnscoped := []string{"chatbot:CreateMicrosoftTeamsChannelConfiguration", "chatbot:CreateSlackChannelConfiguration", "chatbot:DescribeSlackChannelConfigurations",
+		"chatbot:GetMicrosoftTeamsChannelConfiguration", "chatbot:ListTagsForResource", "kms:ListAliases", "logs:DescribeLogGroups"}
+	for _, st := range doc.Statement {
+		if st.Sid == "NoResourceLevelPermissions" && !slices.Equal(st.Action, wantUnscoped) {
+			t.Errorf("on %v: %v, want %v", st.Resource, st.Action, wantUnscoped)
+		}
+	}
+	var teams []string
+	for _, st := range doc.Statement {
+		for _, r := range st.Resource {
+			if strings.Contains(r, ":chat-configuration/microsoft-teams-channel/keyage-prod-chat-teams-") {
+				teams = append(teams, r)
+				if !slices.Equal(st.Action, []string{"chatbot:DeleteMicrosoftTeamsChannelConfiguration", "chatbot:TagResource", "chatbot:UntagResource", "chatbot:UpdateMicrosoftTeamsChannelConfiguration"}) {
+					t.Errorf("on %s: %v, want the Teams configuration's actions", r, st.Action)
+				}
+			}
+		}
+	}
+	if len(teams) != 1 {
+		t.Errorf("Teams configuration ARNs %v, want one", teams)
+	}
+	statement(t, doc, "arn:aws:sns:"+chatRegion+":"+acct+":keyage-prod-chat-chat")
+	if st := statement(t, doc, "arn:aws:iam::"+acct+":role/keyage-prod-chat-chat-role"); !slices.Contains(st.Action, "iam:CreateRole") {
+		t.Errorf("the chat role's statement %+v, want the role's actions", st)
+	}
+	var passedTo []string
+	for _, st := range doc.Statement {
+		if slices.Equal(st.Action, []string{"iam:PassRole"}) && slices.Contains(st.Resource, "arn:aws:iam::"+acct+":role/keyage-prod-chat-chat-role") {
+			passedTo = append(passedTo, st.Condition["StringEquals"]["iam:PassedToService"]...)
+			if len(st.Resource) != 1 {
+				t.Errorf("the chat role is passed with %v", st.Resource)
+			}
+		}
+	}
+	if !slices.Equal(passedTo, []string{"chatbot.amazonaws.com"}) {
+		t.Errorf("the chat role is passed to %v, want chatbot.amazonaws.com only", passedTo)
+	}
+	for stack, d := range stackDocs(t) {
+		if stack == "prod-chat" {
+			continue
+		}
+		for _, st := range d.Statement {
+			for _, a := range st.Action {
+				if strings.HasPrefix(a, "chatbot:") || strings.HasSuffix(a, "Policy") && strings.HasPrefix(a, "iam:") && !strings.Contains(a, "Role") {
+					t.Errorf("%s, without chat, is granted %s", stack, a)
+				}
+			}
+		}
+	}
 }
 
 // statement returns the statement whose Resource list holds arn.

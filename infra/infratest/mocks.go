@@ -174,6 +174,23 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		set("name", name)
 		set("arn", m.arn("cloudwatch", "alarm:"+name))
+	case "aws:iam/policy:Policy": // a customer managed policy: arn:aws:iam::123456789012:policy/NAME
+		set("name", name)
+		id = awsid.ARN(m.Partition, "iam", "", m.AccountID, "policy/"+name)
+		set("arn", id)
+	case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+		"aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration":
+		// arn:aws:chatbot::123456789012:chat-configuration/slack-channel/NAME (chatbot ARNs
+		// have no region)
+		kind := "slack-channel"
+		if strings.Contains(args.TypeToken, "teams") {
+			kind = "microsoft-teams-channel"
+		}
+		if v, ok := args.Inputs["configurationName"]; ok && v.IsString() {
+			name = v.StringValue()
+		}
+		id = awsid.ARN(m.Partition, "chatbot", "", m.AccountID, "chat-configuration/"+kind+"/"+name)
+		set("chatConfigurationArn", id)
 	default:
 		id = args.Name + "-id"
 	}

@@ -72,6 +72,8 @@ type Event struct {
 	Root *AccountSummary `json:"root,omitempty"`
 	// Owners is how owners are found (OpCheck) and reached (OpReport); nil: owners are off.
 	Owners *Owners `json:"owners,omitempty"`
+	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
+	Chat bool `json:"chat,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -184,6 +186,9 @@ type Report struct {
 	// OwnerMessages are the per-owner messages for the owners topic: at most one per owner,
 	// at most Owners.MaxMessages, within MaxOwnerMessagesBytes in all.
 	OwnerMessages []OwnerMessage `json:"ownerMessages,omitempty"`
+	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
+	// report publishes.
+	Chat string `json:"chat,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -239,6 +244,9 @@ func (ev *Event) Validate() error {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
+	}
+	if ev.Chat && ev.Op != OpReport {
+		ps.add("chat", "true", "false or absent (only op "+OpReport+" writes the chat message)")
 	}
 	switch ev.Op {
 	case OpMerge:

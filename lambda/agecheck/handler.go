@@ -92,6 +92,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
+		if ev.Chat && r.Publish {
+			r.Chat = NewChatMessage(s, ev.Policy, r, now)
+		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))

@@ -73,7 +73,8 @@ func loadStack(t *testing.T, stack string) config.Checked {
 }
 
 // TestREADMECopiesWhatTheCodeProduces keeps each block the README copies from the code equal to
-// what the code produces now: the state graph, the deployer policy, the example notification.
+// what the code produces now: the state graph, the deployer policy, the chat card, the example
+// notification.
 func TestREADMECopiesWhatTheCodeProduces(t *testing.T) {
 	for _, c := range []struct {
 		name       string
@@ -103,6 +104,11 @@ func TestREADMECopiesWhatTheCodeProduces(t *testing.T) {
 				}
 				return string(b)
 			},
+		},
+		{
+			name: "chat card", start: "<!-- chat example -->\n```json\n", end: "```",
+			what: "chat card", source: "lambda/agecheck/testdata/report.chat.json (TestChatMessageGolden); copy the file into the README",
+			want: func(t *testing.T) string { return read(t, "lambda/agecheck/testdata/report.chat.json") },
 		},
 		{
 			name:  "notification",

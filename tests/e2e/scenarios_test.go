@@ -20,7 +20,7 @@ func definition(t testing.TB, s config.Settings) []byte {
 	t.Helper()
 	m, err := workflow.Definition(config.MustCheck(s), workflow.Resources{
 		Partition: "aws", Region: testRegion, AccountID: testAccount,
-		FunctionARN: testFunction, TopicARN: testTopic, OwnersTopicARN: testOwnersTopic,
+		FunctionARN: testFunction, TopicARN: testTopic, OwnersTopicARN: testOwnersTopic, ChatTopicARN: testChatTopic,
 	})
 	if err != nil {
 		t.Fatalf("workflow.Definition: %v", err)

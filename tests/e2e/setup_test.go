@@ -19,6 +19,8 @@ const (
 	testTopic    = "arn:aws:sns:us-east-1:123456789012:keyage-findings"
 	// testOwnersTopic is the owners topic, published on when the settings have ownerSubscriptions.
 	testOwnersTopic = "arn:aws:sns:us-east-1:123456789012:keyage-owners"
+	// testChatTopic is the chat topic, published to by stacks with chat only.
+	testChatTopic = "arn:aws:sns:us-east-1:123456789012:keyage-chat"
 )
 
 // testNow is the scheduled time every scenario runs at.

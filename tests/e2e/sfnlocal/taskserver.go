@@ -34,6 +34,8 @@ type TaskServer struct {
 	TopicARN string
 	// OwnersTopicARN, when set, is the other topic sns:publish may name (the owners topic).
 	OwnersTopicARN string
+	// ChatTopicARN, when set, is a second topic sns:publish may name (the chat topic).
+	ChatTopicARN string
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
 	// it returns answers the call instead of the function (e.g. Lambda throttling).
 	InvokeFault func(op string) *StatesError
@@ -245,8 +247,15 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.OwnersTopicARN == "" || p.TopicArn != s.OwnersTopicARN) {
-		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %q", p.TopicArn, s.TopicARN)
+	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.ChatTopicARN == "" || p.TopicArn != s.ChatTopicARN) &&
+		(s.OwnersTopicARN == "" || p.TopicArn != s.OwnersTopicARN) {
+		want := fmt.Sprintf("%q", s.TopicARN)
+		for _, other := range []string{s.ChatTopicARN, s.OwnersTopicARN} {
+			if other != "" {
+				want += fmt.Sprintf(" or %q", other)
+			}
+		}
+		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %s", p.TopicArn, want)
 	}
 	invalid := func(format string, args ...any) (any, *StatesError, error) {
 		return nil, &StatesError{Error: "SNS.InvalidParameterException", Cause: "Invalid parameter: " + fmt.Sprintf(format, args...) + " (Service: Sns, Status Code: 400)"}, nil
