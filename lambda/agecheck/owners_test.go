@@ -449,3 +449,41 @@ func TestOwnerHTMLEscapes(t *testing.T) {
 		t.Errorf("HTML body does not escape the owner and the user name:\n%s", html)
 	}
 }
+
+// TestHandlerReportBoundsUnreachedOwners: 1,500 email owners whose mail SES refuses (its
+// sandbox) and 1,500 beyond the cap: the digest names 100 of each, counts the rest, logs every
+// one, and still lists keys within its budget.
+func TestHandlerReportBoundsUnreachedOwners(t *testing.T) {
+	var findings []Finding
+	for i := range 1500 {
+		f := finding(fmt.Sprintf("user-%d", i), fmt.Sprintf("AKIA%016d", i), 100+i%300)
+		f.Owner = fmt.Sprintf("owner-%04d@example.com", i)
+		findings = append(findings, f)
+	}
+	slices.SortStableFunc(findings, compareFindings)
+	s := Summary{Counts: Counts{Flagged: len(findings), Stale: len(findings)}, Findings: findings}
+	var logs bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
+			return errors.New("send mail to " + m.To + ": MessageRejected: " + strings.Repeat("Email address is not verified. ", 8))
+		}}
+	r := invokeReport(t, h, reportEvent(s, &Owners{TagKeys: []string{"owner"}, MaxMessages: 1, Email: &OwnerEmail{From: "keyage@example.com"}}))
+	email, body := decodeMessage(t, r)
+	d := body.Owners
+	if d == nil || len(d.Unmailed) != MaxUnreachedListed || d.MoreUnmailed != 1500-MaxUnreachedListed ||
+		len(d.Unmessaged) != MaxUnreachedListed || d.MoreUnmessaged != 1500-1-MaxUnreachedListed {
+		t.Fatalf("got %d unmailed (+%d) and %d unmessaged (+%d), want %d of each and the rest counted",
+			len(d.Unmailed), d.MoreUnmailed, len(d.Unmessaged), d.MoreUnmessaged, MaxUnreachedListed)
+	}
+	if !strings.Contains(email.Email, `(and 1400 more: see the function's log, msg "owner mail failed")`) ||
+		!strings.Contains(email.Email, `(and 1399 more: see the function's log, msg "owner not messaged")`) {
+		t.Errorf("the email does not count the owners left out")
+	}
+	if n := must(jsonSize(r)); n > MaxMessageBytes+4096 || len(body.Findings) == 0 {
+		t.Errorf("the report takes %d bytes with %d findings listed, want within the budget and some keys", n, len(body.Findings))
+	}
+	lines := logLines(t, &logs)
+	if a, b := len(withMsg(lines, OwnerMailLogMessage)), len(withMsg(lines, OwnerUnmessagedLogMessage)); a != 1500 || b != 1499 {
+		t.Errorf("logged %d mail failures and %d unmessaged owners, want 1500 and 1499", a, b)
+	}
+}

@@ -31,6 +31,28 @@ type OwnerDigest struct {
 	Unmessaged []string `json:"unmessaged,omitempty"`
 	// Unmailed are the owners whose direct mail SES refused or could not take, with the error.
 	Unmailed []OwnerFailure `json:"unmailed,omitempty"`
+	// MoreUnmessaged and MoreUnmailed count the owners left out of the two lists above, which
+	// name at most MaxUnreachedListed each (every one is in the function's log).
+	MoreUnmessaged int `json:"moreUnmessaged,omitempty"`
+	MoreUnmailed   int `json:"moreUnmailed,omitempty"`
+}
+
+// MaxUnreachedListed bounds how many owners the digest names as not messaged, and as not mailed:
+// thousands of owners whose mail SES refuses (its sandbox) must not crowd the keys out of the
+// digest. The log names every one (OwnerMailLogMessage, OwnerUnmessagedLogMessage).
+const MaxUnreachedListed = 100
+
+// OwnerUnmessagedLogMessage is the msg of the log line of an owner that got no message of its own.
+const OwnerUnmessagedLogMessage = "owner not messaged"
+
+// bound keeps the first MaxUnreachedListed owners of each list and counts the rest.
+func (d *OwnerDigest) bound() {
+	if n := len(d.Unmessaged); n > MaxUnreachedListed {
+		d.Unmessaged, d.MoreUnmessaged = d.Unmessaged[:MaxUnreachedListed], n-MaxUnreachedListed
+	}
+	if n := len(d.Unmailed); n > MaxUnreachedListed {
+		d.Unmailed, d.MoreUnmailed = d.Unmailed[:MaxUnreachedListed], n-MaxUnreachedListed
+	}
 }
 
 // OwnerFailure is an owner that could not be reached, and why.
@@ -106,8 +128,12 @@ func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now
 			if err != nil {
 				return Report{}, err
 			}
+			for _, owner := range digest.Unmessaged {
+				h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerUnmessagedLogMessage, slog.String("owner", owner))
+			}
 		}
 	}
+	digest.bound()
 	s.Owners = digest
 	used := 0
 	if len(msgs) > 0 {
@@ -390,11 +416,17 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
 		for _, o := range d.Unmessaged {
 			fmt.Fprintf(b, "  %s\n", oneLine(o))
 		}
+		if d.MoreUnmessaged > 0 {
+			fmt.Fprintf(b, "  (and %d more: see the function's log, msg %q)\n", d.MoreUnmessaged, OwnerUnmessagedLogMessage)
+		}
 	}
 	if len(d.Unmailed) > 0 {
 		b.WriteString("\nOwners who could not be mailed (their keys are above):\n")
 		for _, f := range d.Unmailed {
 			fmt.Fprintf(b, "  %s: %s\n", oneLine(f.Owner), oneLine(f.Error))
+		}
+		if d.MoreUnmailed > 0 {
+			fmt.Fprintf(b, "  (and %d more: see the function's log, msg %q)\n", d.MoreUnmailed, OwnerMailLogMessage)
 		}
 	}
 }
