@@ -58,6 +58,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 	if w := c.DeadMansSwitch.Warning; w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
+	c.Warnings = append(c.Warnings, s.exemptionWarnings(now)...)
 	return c
 }
 
@@ -65,6 +66,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 // settings.
 func (s Settings) clone() Settings {
 	s.ExemptUsers = slices.Clone(s.ExemptUsers)
+	s.Exemptions = s.Exemptions.clone()
 	s.Subscriptions = slices.Clone(s.Subscriptions)
 	s.AlarmSubscriptions = slices.Clone(s.AlarmSubscriptions)
 	s.Tags = maps.Clone(s.Tags)

@@ -85,6 +85,13 @@ var settings = []setting{
 				p.add("exemptUsers", v, "is not a list of strings", fmt.Sprintf("a list of IAM user names or * glob patterns (letters, digits and +=,.@_-*, 1 to %d characters each), such as [break-glass-*]", agecheck.MaxPatternLength))
 			}
 		}},
+	{Key{"exemptions", "array", "object"}, decodeExemptions},
+	{Key{"tagExemptions", "boolean", ""},
+		func(p *problems, s *Settings, v string) { s.Exemptions.FromTags = decodeBool(p, "tagExemptions", v) }},
+	{Key{"maxTagExemptionDays", "integer", ""},
+		func(p *problems, s *Settings, v string) {
+			s.Exemptions.MaxTagDays = decodeInt(p, "maxTagExemptionDays", v, intRange(1, agecheck.MaxTagExemptionDaysLimit))
+		}},
 	{Key{"schedule", "string", ""},
 		func(p *problems, s *Settings, v string) { s.Schedule = v }},
 	{Key{"scheduleTimezone", "string", ""},

@@ -191,9 +191,9 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
-		"scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays"
+	knownKeys   = "alarmSubscriptions, chat, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+		"scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
 
 func TestParseTypedErrors(t *testing.T) {

@@ -10,15 +10,18 @@ const Namespace = "keyage"
 
 // Settings are one stack's validated settings.
 type Settings struct {
-	MaxAgeDays       int      // maxAgeDays, default 90, 1..3650
-	WarnAgeDays      int      // warnAgeDays, optional (0 = off), 1..MaxAgeDays-1
-	UnusedDays       int      // unusedDays, default 45 (0 = off), 1..3650: the unused control (IAM.22)
-	NewKeyGraceDays  int      // newKeyGraceDays, default 7, 0..365: never-used keys younger than it are not unused
-	CheckRootKeys    bool     // checkRootKeys, default true: the root control (IAM.4), GetAccountSummary once per run
-	ExemptUsers      []string // exemptUsers: user names or * globs, case-insensitive
-	Schedule         string   // schedule, default "cron(0 8 * * ? *)"
-	ScheduleTimezone string   // scheduleTimezone, default "UTC", an IANA name
-	ScheduleEnabled  bool     // scheduleEnabled, default true
+	MaxAgeDays      int      // maxAgeDays, default 90, 1..3650
+	WarnAgeDays     int      // warnAgeDays, optional (0 = off), 1..MaxAgeDays-1
+	UnusedDays      int      // unusedDays, default 45 (0 = off), 1..3650: the unused control (IAM.22)
+	NewKeyGraceDays int      // newKeyGraceDays, default 7, 0..365: never-used keys younger than it are not unused
+	CheckRootKeys   bool     // checkRootKeys, default true: the root control (IAM.4), GetAccountSummary once per run
+	ExemptUsers     []string // exemptUsers (deprecated): user names or * globs, case-insensitive
+
+	Exemptions ExemptionSettings // exemptions, tagExemptions, maxTagExemptionDays (exemptions.go)
+
+	Schedule         string // schedule, default "cron(0 8 * * ? *)"
+	ScheduleTimezone string // scheduleTimezone, default "UTC", an IANA name
+	ScheduleEnabled  bool   // scheduleEnabled, default true
 
 	Subscriptions      []Subscription // subscriptions: who hears about findings
 	AlarmSubscriptions []Subscription // alarmSubscriptions: who hears the ops alarms (own topic)
@@ -66,6 +69,7 @@ func Defaults() Settings {
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
 		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
+		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 	}
 }
 
@@ -87,5 +91,6 @@ func (s Settings) Policy() agecheck.Policy {
 	if len(s.ExemptUsers) > 0 {
 		p.ExemptUsers = append([]string(nil), s.ExemptUsers...)
 	}
+	s.Exemptions.policy(&p)
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -286,6 +287,10 @@ func jsonable(v any) any {
 			out[i] = jsonable(item)
 		}
 		return out
+	case time.Time:
+		// An unquoted date inside a list or object (until: 2027-03-31) is a YAML timestamp;
+		// the Pulumi CLI passes its Go String() form, and so does this.
+		return v.String()
 	}
 	return v
 }

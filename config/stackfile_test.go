@@ -130,8 +130,9 @@ func TestStackFilesLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	prod := checked.Settings()
-	if prod.MaxAgeDays != 90 || prod.WarnAgeDays != 75 || !slices.Contains(prod.ExemptUsers, "break-glass-*") {
-		t.Errorf("prod = %d/%d days exempting %v, want 90/75 exempting break-glass-*", prod.MaxAgeDays, prod.WarnAgeDays, prod.ExemptUsers)
+	if ex := prod.Exemptions.List; prod.MaxAgeDays != 90 || prod.WarnAgeDays != 75 || len(ex) != 1 ||
+		!slices.Contains(ex[0].Users, "break-glass-*") || ex[0].Until.String() != "2030-12-31" {
+		t.Errorf("prod = %d/%d days exempting %+v, want 90/75 exempting break-glass-* until 2030-12-31", prod.MaxAgeDays, prod.WarnAgeDays, ex)
 	}
 	protocols := map[string]bool{}
 	filtered := false

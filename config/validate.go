@@ -33,6 +33,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	for _, pp := range s.Policy().Validate() {
 		p.add(pp.Field, pp.Value, pp.Problem, pp.Allowed)
 	}
+	s.Exemptions.validate(&p)
 	sched := s.validateSchedule(&p, now)
 	validateSubscriptions(&p, "subscriptions", s.Subscriptions)
 	validateSubscriptions(&p, "alarmSubscriptions", s.AlarmSubscriptions)

@@ -88,7 +88,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	policy, err := jsonInput(document(append([]iampolicy.Statement{
+	statements := []iampolicy.Statement{
 		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
 		// The function asks when each flagged key was last used; IAM's user resource type
@@ -97,7 +97,14 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 			env.iamARN("user/*")),
 		// X-Ray's trace upload supports no resource-level permissions.
 		allowStatement("SendTraces", xrayActions, "*"),
-	}, b.ownerStatements()...)...))
+	}
+	if b.s.Exemptions.FromTags || len(b.s.Owners.TagKeys) > 0 {
+		// Tag exemptions and owners: the function reads the tags of users with findings.
+		// ListUserTags takes the user resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+		statements = append(statements, allowStatement("ReadUserTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")))
+	}
+	statements = append(statements, b.ownerStatements()...)
+	policy, err := jsonInput(document(statements...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}

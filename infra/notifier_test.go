@@ -165,10 +165,23 @@ func TestFunctionRole(t *testing.T) {
 			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
 		"ReadKeysLastUse": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
 		// ownerTagKeys defaults to [owner]: the function reads flagged users' tags.
-		"ReadOwnerTags": {{"iam:ListUserTags"}, {"arn:aws:iam::" + account + ":user/*"}},
+		"ReadUserTags": {{"iam:ListUserTags"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
 	})
+}
+
+// TestFunctionRoleReadsUserTagsOnlyForTagExemptions: iam:ListUserTags is granted only when the
+// function reads tag exemptions (TestFunctionRole: not by default).
+func TestFunctionRoleReadsUserTagsOnlyForTagExemptions(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, map[string]string{"tagExemptions": "true"})
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	doc := policy(t, rp, "policy")
+	if s := statement(t, rp, doc, "ReadUserTags"); !equalStrings(s.Action, []string{"iam:ListUserTags"}) ||
+		!equalStrings(s.Resource, []string{"arn:aws:iam::" + account + ":user/*"}) || s.Effect != "Allow" {
+		t.Errorf("%s %q: ReadUserTags = %+v, want Allow iam:ListUserTags on the account's users", rp.Type, rp.Name, s)
+	}
 }
 
 // wantStatements checks that a policy has exactly these Allow statements (by Sid: actions and

@@ -46,25 +46,18 @@ func (b *builder) ownersTopic(key *kms.Key, machineRole *iam.Role) (*sns.Topic, 
 	return topic, nil
 }
 
-// ownerStatements are the function role's statements for owners: read the tags of flagged
-// users, and send mail from the one SES identity ownerEmail names, only with ownerEmail's From
-// address. SES's SendEmail requires the identity resource and takes the configuration set's
+// ownerStatements are the function role's statements for mailing owners (its ReadUserTags,
+// function.go, reads their tags): send mail from the one SES identity ownerEmail names, only with
+// ownerEmail's From address. SES's SendEmail requires the identity resource and takes the configuration set's
 // when one is used (Service Authorization Reference, Amazon SES v2:
 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html).
 // Without identityArn, the identity is the From address or its domain, whichever SES verified:
 // both ARNs, in this account and region, name only that sender.
 func (b *builder) ownerStatements() []iampolicy.Statement {
 	o, env := b.s.Owners, b.env
-	if len(o.TagKeys) == 0 {
-		return nil
-	}
-	out := []iampolicy.Statement{
-		// IAM's user resource type covers ListUserTags.
-		allowStatement("ReadOwnerTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")),
-	}
 	e := o.Email
-	if e == nil {
-		return out
+	if len(o.TagKeys) == 0 || e == nil {
+		return nil
 	}
 	resources := []string{e.IdentityARN}
 	if e.IdentityARN == "" {
@@ -76,7 +69,7 @@ func (b *builder) ownerStatements() []iampolicy.Statement {
 	}
 	send := allowStatement("MailOwnersFromOneSender", []string{"ses:SendEmail"}, resources...)
 	send.Condition = iampolicy.Condition{"StringEquals": {"ses:FromAddress": {e.From}}}
-	return append(out, send)
+	return []iampolicy.Statement{send}
 }
 
 // ownersTopicARN is the owners topic's ARN when the stack has one, else "".

@@ -1,6 +1,6 @@
 // Command lambda is keyage's age-check function: a thin AWS Lambda adapter over package
-// agecheck. It wires the IAM client used for last-used and owner lookups, the SES v2 client
-// that mails owners, and a JSON logger on stdout
+// agecheck. It wires the IAM client used for last-used and user-tag lookups (tag exemptions,
+// owners), the SES v2 client that mails owners, and a JSON logger on stdout
 // (CloudWatch Logs), and hands each invocation to agecheck.Handler. It reads no settings from
 // the environment: the policy and "now" arrive in every event. It is built into the bundle
 // by package bundle; it is not meant to run anywhere but the Lambda runtime (or a test of it).
@@ -24,7 +24,16 @@ import (
 
 // iamAPI lists the IAM calls the function makes: the consumer-side view of *iam.Client.
 type iamAPI interface {
+	lastUsedAPI
+	userTagsAPI
+}
+
+type lastUsedAPI interface {
 	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+}
+
+type userTagsAPI interface {
+	ListUserTags(ctx context.Context, in *iam.ListUserTagsInput, optFns ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
 }
 
 var (
@@ -33,7 +42,7 @@ var (
 )
 
 // lastUsed adapts the IAM client to agecheck.LastUsedFunc.
-func lastUsed(client iamAPI) agecheck.LastUsedFunc {
+func lastUsed(client lastUsedAPI) agecheck.LastUsedFunc {
 	return func(ctx context.Context, userName, accessKeyID string) (agecheck.LastUsed, error) {
 		out, err := client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(accessKeyID)})
 		if err != nil {
@@ -51,6 +60,28 @@ func lastUsed(client iamAPI) agecheck.LastUsedFunc {
 	}
 }
 
+// userTags adapts the IAM client to agecheck.UserTagsFunc: every page of ListUserTags (a user
+// has at most 50 tags, one page of the default 100, but IsTruncated is honoured all the same).
+func userTags(client userTagsAPI) agecheck.UserTagsFunc {
+	return func(ctx context.Context, userName string) (map[string]string, error) {
+		tags := map[string]string{}
+		in := &iam.ListUserTagsInput{UserName: aws.String(userName)}
+		for {
+			out, err := client.ListUserTags(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("list tags of user %q: %w", userName, err)
+			}
+			for _, t := range out.Tags {
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+			if !out.IsTruncated || aws.ToString(out.Marker) == "" {
+				return tags, nil
+			}
+			in.Marker = out.Marker
+		}
+	}
+}
+
 // errNoLastUsed reports a response without the AccessKeyLastUsed element IAM always sends.
 var errNoLastUsed = errors.New("response has no AccessKeyLastUsed")
 
@@ -63,10 +94,10 @@ func newHandler(ctx context.Context) (*agecheck.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	iamClient := iam.NewFromConfig(cfg)
+	client := iam.NewFromConfig(cfg)
 	return &agecheck.Handler{
-		LastUsed:  lastUsed(iamClient),
-		OwnerTags: ownerTags(iamClient),
+		LastUsed:  lastUsed(client),
+		UserTags:  userTags(client), // called only when the event reads tag exemptions or owners
 		OwnerMail: ownerMail(sesv2.NewFromConfig(cfg)),
 		Logger:    logger,
 	}, nil

@@ -295,3 +295,61 @@ func TestFunctionHonoursServiceEndpoint(t *testing.T) {
 		t.Errorf("fake IAM got %d calls through AWS_ENDPOINT_URL_IAM, want 3", n)
 	}
 }
+
+// tagAccount: alice is tagged with an exemption that holds, bob's tags may not be read, carol
+// has a stale key and no keyage tags, erin is compliant and tagged.
+func tagAccount(t *testing.T) iamAccount {
+	a := lambdatest.NewAccount("123456789012")
+	a.Add(&lambdatest.User{Name: "alice", Tags: map[string]string{agecheck.TagExemptUntil: "2026-12-15", agecheck.TagExemptReason: "vendor cut-over", "team": "data"}},
+		&lambdatest.User{Name: "bob", TagsDenied: true},
+		&lambdatest.User{Name: "carol", Tags: map[string]string{"team": "web"}},
+		&lambdatest.User{Name: "erin", Tags: map[string]string{agecheck.TagExemptUntil: "2026-12-15", agecheck.TagExemptReason: "x"}})
+	return iamAccount{lambdatest.NewIAM(t, a), a}
+}
+
+func TestUserTagsWithTheRealIAMClient(t *testing.T) {
+	f := tagAccount(t)
+	lookup := userTags(f.Client())
+	got, err := lookup(context.Background(), "alice")
+	if err != nil || len(got) != 3 || got[agecheck.TagExemptUntil] != "2026-12-15" || got[agecheck.TagExemptReason] != "vendor cut-over" {
+		t.Errorf("alice: got %v, %v; want her three tags", got, err)
+	}
+	_, err = lookup(context.Background(), "bob")
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" || !strings.Contains(err.Error(), `"bob"`) {
+		t.Errorf("bob: got %v, want AccessDenied naming the user", err)
+	}
+}
+
+// TestFunctionReadsTagExemptions runs the real binary with tag exemptions on: it reads the tags
+// of the users with findings only (alice, bob, carol; not erin), alice's tag exemption hides her
+// key, bob's unreadable tags are reported and his key judged.
+func TestFunctionReadsTagExemptions(t *testing.T) {
+	f := tagAccount(t)
+	rt := lambdatest.Start(t, functionBinary, map[string]string{"AWS_ENDPOINT_URL": f.URL})
+	const day = 24 * time.Hour
+	ev := envelope(agecheck.OpCheck)
+	ev.Policy.TagExemptions, ev.Policy.MaxTagExemptionDays = true, 30
+	for i, name := range []string{"alice", "bob", "carol", "erin"} {
+		age := 120 * day
+		if name == "erin" {
+			age = day
+		}
+		ev.Users = append(ev.Users, agecheck.UserKeys{UserName: name, Keys: []agecheck.AccessKey{
+			{AccessKeyID: fmt.Sprintf("AKIA%016d", i), Status: "Active", CreateDate: agecheck.ParseTimestamp(ago(age))}}})
+	}
+	var s agecheck.Summary
+	invokeOp(t, rt, mustJSON(t, ev), &s)
+	if got := f.UserTagsCalls(); len(got) != 3 || got["alice"] != 1 || got["bob"] != 1 || got["carol"] != 1 {
+		t.Errorf("ListUserTags calls %v, want one each for alice, bob and carol", got)
+	}
+	if s.Flagged != 2 || s.Exempt != 1 || s.TagExemptionCount != 2 {
+		t.Fatalf("got flagged %d, exempt %d, tag exemptions %d; want 2, 1, 2", s.Flagged, s.Exempt, s.TagExemptionCount)
+	}
+	if a := s.TagExemptions[0]; a.UserName != "alice" || a.Status != agecheck.TagExemptionHolds || a.Reason != "vendor cut-over" || a.Until != "2026-12-15" || a.Keys != 1 {
+		t.Errorf("alice's tag exemption %+v, want it to hold until 2026-12-15 for vendor cut-over, hiding 1 key", a)
+	}
+	if b := s.TagExemptions[1]; b.UserName != "bob" || b.Status != agecheck.TagExemptionRefused || !strings.Contains(b.Problem, "AccessDenied") {
+		t.Errorf("bob's tag exemption %+v, want it refused with the AccessDenied error", b)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
@@ -17,28 +16,7 @@ type sesAPI interface {
 	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
-var (
-	_ sesAPI                    = (*sesv2.Client)(nil)
-	_ iam.ListUserTagsAPIClient = (*iam.Client)(nil)
-)
-
-// ownerTags adapts the IAM client to agecheck.OwnerTagsFunc: every page of ListUserTags.
-func ownerTags(client iam.ListUserTagsAPIClient) agecheck.OwnerTagsFunc {
-	return func(ctx context.Context, userName string) (map[string]string, error) {
-		tags := map[string]string{}
-		pages := iam.NewListUserTagsPaginator(client, &iam.ListUserTagsInput{UserName: aws.String(userName)})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("list tags of user %q: %w", userName, err)
-			}
-			for _, t := range page.Tags {
-				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
-		}
-		return tags, nil
-	}
-}
+var _ sesAPI = (*sesv2.Client)(nil)
 
 // sendEmailInput is the SES v2 SendEmail request for one owner's mail: a simple message with a
 // text and an HTML body, both UTF-8

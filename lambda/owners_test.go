@@ -110,8 +110,8 @@ func TestOwnerTagsWithTheRealIAMClient(t *testing.T) {
 	a := lambdatest.NewAccount("123456789012")
 	a.Add(&lambdatest.User{Name: "alice", Tags: map[string]string{"owner": "alice@example.com", "cost-center": "42"}},
 		&lambdatest.User{Name: "bob"},
-		&lambdatest.User{Name: "dave", TagsError: &lambdatest.IAMError{Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:ListUserTags"}})
-	lookup := ownerTags(lambdatest.NewIAM(t, a).Client())
+		&lambdatest.User{Name: "dave", TagsDenied: true})
+	lookup := userTags(lambdatest.NewIAM(t, a).Client())
 	ctx := context.Background()
 	got, err := lookup(ctx, "alice")
 	if err != nil || !reflect.DeepEqual(got, map[string]string{"owner": "alice@example.com", "cost-center": "42"}) {

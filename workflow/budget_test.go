@@ -91,11 +91,26 @@ func rawPage(t testing.TB, n int, escapeAll bool) []byte {
 	return encode(t, map[string]any{"IsTruncated": true, "Marker": strings.Repeat("m", maxMarker), "Users": users})
 }
 
-// worstPolicy is the largest policy the settings allow.
+// worstPolicy is the largest policy the settings allow: every exemption (with a reason of
+// quotes, which JSON doubles, and an end), the patterns shared among them and exemptUsers up to
+// their common bound, and tag exemptions on.
 func worstPolicy() agecheck.Policy {
-	p := agecheck.Policy{MaxAgeDays: agecheck.MaxMaxAgeDays, WarnAgeDays: agecheck.MaxMaxAgeDays - 1}
+	p := agecheck.Policy{MaxAgeDays: agecheck.MaxMaxAgeDays, WarnAgeDays: agecheck.MaxMaxAgeDays - 1,
+		TagExemptions: true, MaxTagExemptionDays: agecheck.MaxTagExemptionDaysLimit}
+	p.Exemptions = make([]agecheck.Exemption, agecheck.MaxExemptions)
+	for i := range p.Exemptions {
+		p.Exemptions[i] = agecheck.Exemption{Reason: strings.Repeat(`"`, agecheck.MaxReasonLength), Until: agecheck.ParseDate("2036-12-31")}
+	}
 	for i := range agecheck.MaxExemptUsers {
-		p.ExemptUsers = append(p.ExemptUsers, fmt.Sprintf("%0*d*", maxExemptPattern-1, i))
+		pattern := fmt.Sprintf("%0*d*", maxExemptPattern-1, i)
+		if i < agecheck.MaxExemptions { // one pattern each, the rest in exemptUsers
+			p.Exemptions[i].Users = []string{pattern}
+		} else {
+			p.ExemptUsers = append(p.ExemptUsers, pattern)
+		}
+	}
+	if pp := p.Validate(); pp != nil {
+		panic(fmt.Sprintf("worstPolicy is invalid: %+v", pp))
 	}
 	return p
 }
@@ -155,7 +170,30 @@ func worstChildSummary(t testing.TB, n int) int {
 		t.Fatal(err)
 	}
 	must(s2.Trim(agecheck.MaxSummaryBytes))
-	return max(len(encode(t, s1)), len(encode(t, s2)), len(encode(t, failed)))
+	// Every user's exemption ended (each finding names it) and every user has a refused tag
+	// exemption with the longest reason JSON can make (quotes) and a long until: all listed.
+	expired := agecheck.Policy{MaxAgeDays: 1, TagExemptions: true, MaxTagExemptionDays: 1, Exemptions: []agecheck.Exemption{
+		{Users: []string{strings.Repeat("0", maxExemptPattern-3) + "*"}, Reason: "r", Until: agecheck.ParseDate("2035-12-31")}}}
+	tagged := make([]agecheck.UserKeys, n)
+	for i := range stale {
+		tagged[i] = stale[i]
+		tagged[i].Tags = map[string]string{agecheck.TagExemptUntil: strings.Repeat("9", 256), agecheck.TagExemptReason: strings.Repeat(`"`, 256)}
+	}
+	s3, err := agecheck.Check(tagged, expired, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s3.TagExemptionCount != n || s3.Findings[0].ExemptionExpired == "" {
+		t.Fatalf("the tag exemptions' worst case has %d tag exemptions and marks %q, want %d and every finding marked", s3.TagExemptionCount, s3.Findings[0].ExemptionExpired, n)
+	}
+	for i := range s3.Findings {
+		f := &s3.Findings[i]
+		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
+		f.LastUsedService = strings.Repeat("s", maxServiceName)
+		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
+	}
+	must(s3.Trim(agecheck.MaxSummaryBytes))
+	return max(len(encode(t, s1)), len(encode(t, s2)), len(encode(t, s3)), len(encode(t, failed)))
 }
 
 // pageResults is the Distributed Map's result for a full page: one worst child Summary per batch.

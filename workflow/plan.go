@@ -33,7 +33,8 @@ const (
 	// ListAccessKeysTimeoutSeconds bounds one ListAccessKeys call: a single small read.
 	ListAccessKeysTimeoutSeconds = 5
 	// FunctionTimeoutSeconds is the timeout the age-check function must be deployed with (infra
-	// uses it). A check batch makes at most 2*MaxBatchSize GetAccessKeyLastUsed calls.
+	// uses it). A check batch makes at most 2*MaxBatchSize GetAccessKeyLastUsed calls, and with
+	// tag exemptions at most MaxBatchSize ListUserTags calls, one at a time.
 	FunctionTimeoutSeconds = 10
 	// LambdaTaskTimeoutSeconds bounds one invocation as Step Functions sees it: the function's
 	// timeout plus room for a cold start, so a function timeout arrives as Lambda.Unknown.

@@ -11,10 +11,10 @@ func TestPreviewDev(t *testing.T) {
 	var body struct {
 		Account  string
 		Severity string
-		Policy   struct{ ExemptUsers []string }
+		Policy   struct{ Exemptions []struct{ Users []string } }
 	}
 	runCLIJSON(t, &body, "preview", "--stack", "dev", "--format", "json")
-	if body.Account != "123456789012" || body.Severity != "stale" || len(body.Policy.ExemptUsers) == 0 {
+	if body.Account != "123456789012" || body.Severity != "stale" || len(body.Policy.Exemptions) == 0 {
 		t.Errorf("body %+v, want the sample account's stale findings under Pulumi.dev.yaml's policy", body)
 	}
 	status, stdout, _ := runCLI("preview", "--stack", "dev")

@@ -34,6 +34,16 @@ func summarize(checked config.Checked) []string {
 	if len(s.ExemptUsers) > 0 {
 		policy += fmt.Sprintf("; exempt: %s", strings.Join(s.ExemptUsers, ", "))
 	}
+	for _, e := range s.Exemptions.List {
+		until := "no end"
+		if !e.Until.IsZero() {
+			until = "until " + e.Until.String()
+		}
+		policy += fmt.Sprintf("; exempt: %s (%s, %s)", strings.Join(e.Users, ", "), until, e.Reason)
+	}
+	if s.Exemptions.FromTags {
+		policy += fmt.Sprintf("; exempt by tags for up to %d days", s.Exemptions.MaxTagDays)
+	}
 
 	state := "enabled"
 	if !s.ScheduleEnabled {

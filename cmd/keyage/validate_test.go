@@ -13,7 +13,7 @@ func TestValidateStackFiles(t *testing.T) {
 	root := modroot.MustFind(t)
 	status, stdout, stderr := runCLI("validate", "--stack", "prod", "--dir", root)
 	want := `Pulumi.prod.yaml: OK
-  policy: stale after 90 days, due soon after 75; exempt: break-glass-*
+  policy: stale after 90 days, due soon after 75; exempt: break-glass-* (until 2030-12-31, break-glass accounts, keys sealed in the safe)
   schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d 1h
   findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
   alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
@@ -60,7 +60,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, chat, checkRootKeys, exemptUsers, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, chat, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)
@@ -102,6 +102,8 @@ func TestValidateSummaryNotes(t *testing.T) {
 			"  chat: the chat topic only (attach a channel configuration made in the Amazon Q Developer console to the chatTopicArn output)\n"},
 		{"chat channels", "  aws:region: us-east-2\n  keyage:chat:\n    slack:\n      - {teamId: T07EA123LEP, channelId: C07EZ1ABC23}\n",
 			"  chat: Slack channel C07EZ1ABC23 of workspace T07EA123LEP\n"},
+		{"exemptions and tag exemptions", "  keyage:exemptions:\n    - {users: [ci, cd-*], reason: pipeline}\n  keyage:tagExemptions: true\n",
+			"  policy: stale after 90 days; exempt: ci, cd-* (no end, pipeline); exempt by tags for up to 90 days\n"},
 		{"defaults", "  aws:region: us-east-1\n",
 			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)\n"},
 		{"owners", "  keyage:ownerTagKeys: [owner, team]\n  keyage:maxOwnerMessages: 20\n" +

@@ -53,8 +53,8 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 	s := c.Settings()
 	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: s.Policy()}
 	h := &agecheck.Handler{
-		LastUsed:  a.lastUsed,
-		OwnerTags: a.ownerTags,
+		LastUsed: a.lastUsed,
+		UserTags: a.userTags,
 		// No OwnerMail: a preview mails nobody.
 		// The function logs every finding; the preview prints the message instead.
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -249,8 +249,8 @@ func (a Account) lastUsed(_ context.Context, userName, accessKeyID string) (agec
 	return agecheck.LastUsed{}, fmt.Errorf("get last use of %s of user %q: no such key in the account file", accessKeyID, userName)
 }
 
-// ownerTags answers ListUserTags from the account file.
-func (a Account) ownerTags(_ context.Context, userName string) (map[string]string, error) {
+// userTags answers ListUserTags from the account file.
+func (a Account) userTags(_ context.Context, userName string) (map[string]string, error) {
 	for _, u := range a.Users {
 		if u.UserName == userName {
 			return u.Tags, nil

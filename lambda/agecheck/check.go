@@ -24,8 +24,10 @@ const day = 24 * time.Hour
 // than WarnAgeDays*24h but not stale, and unused (unusedOf) by its AccessKey.LastUsed, which
 // the caller fills in for the keys NeedsLastUsed names: a key may be stale or a warning and
 // unused too, one Finding with both kinds. A key with a kind is Flagged, else Compliant.
-// Deleted users are counted and skipped; exempt users' keys are counted as Exempt (an exempt
-// user whose keys could not be read is not unchecked: its keys would not have been judged);
+// Deleted users are counted and skipped; exempt users' keys are counted as Exempt and against
+// the exemption that holds (exemptions.go; an exempt user whose keys could not be read is not
+// unchecked: its keys would not have been judged), and the findings of a user whose exemption
+// has ended carry Finding.ExemptionExpired;
 // other users with an Error are unchecked, and so is a
 // user whose key data cannot be judged (an empty AccessKeyId, an unknown Status, a CreateDate
 // that did not parse): it is unchecked with ErrorMalformedKeys and a Cause naming each field,
@@ -40,10 +42,13 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	var ps problems
 	maxAge := time.Duration(p.MaxAgeDays) * day
 	warnAge := time.Duration(p.WarnAgeDays) * day
-	exempt := newExemptions(p.ExemptUsers)
+	exempt := newExemptionSet(p)
 	now = now.UTC()
 
 	var s Summary
+	// expiredOf names, by user index, the exemption that ended for a user whose keys are judged
+	// again (rare: a map keeps flaggedKey free of pointers).
+	var expiredOf map[int32]string
 	// Flagged keys are collected as small pointer-free records and sorted before any Finding
 	// exists: several times faster than sorting the findings themselves (benchmark).
 	var flagged []flaggedKey
@@ -54,12 +59,24 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 			ps.add(fmt.Sprintf("users[%d].userName", i), `""`, "an IAM user name")
 			continue
 		}
-		switch {
-		case u.Deleted:
+		if u.Deleted {
 			s.Deleted++
 			continue
-		case exempt.match(u.UserName):
+		}
+		holds, tag, expired := exempt.judge(u, p, now)
+		if tag != nil {
+			if holds >= 0 {
+				tag.Keys = len(u.Keys)
+			}
+			s.TagExemptions = append(s.TagExemptions, *tag)
+			s.TagExemptionCount++
+		}
+		switch {
+		case holds >= 0:
 			s.Exempt += len(u.Keys)
+			if tag == nil {
+				s.count(holds, len(u.Keys))
+			}
 			continue
 		case u.Error != nil:
 			s.Unchecked++
@@ -80,6 +97,12 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 				UserName: u.UserName, Error: ErrorMalformedKeys, Cause: strings.Join(causes, "; "),
 			})
 			continue
+		}
+		if expired != "" {
+			if expiredOf == nil {
+				expiredOf = map[int32]string{}
+			}
+			expiredOf[int32(i)] = expired
 		}
 		for j := range u.Keys {
 			k := &u.Keys[j]
@@ -117,8 +140,9 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 	if err := ps.err(OpCheck); err != nil {
 		return Summary{}, err
 	}
-	s.Findings = findingsOf(users, flagged)
+	s.Findings = findingsOf(users, flagged, expiredOf)
 	slices.SortFunc(s.UncheckedUsers, compareUnchecked)
+	s.ExemptionTally.finish()
 	return s, nil
 }
 
@@ -203,7 +227,7 @@ func unusedOf(k *AccessKey, p Policy, age time.Duration, now time.Time) lastUse 
 
 // findingsOf sorts the flagged keys as compareFindings orders findings (whole Unix seconds
 // order as the whole-second CreateDate strings do) and returns their Findings, nil if none.
-func findingsOf(users []UserKeys, flagged []flaggedKey) []Finding {
+func findingsOf(users []UserKeys, flagged []flaggedKey, expiredOf map[int32]string) []Finding {
 	if len(flagged) == 0 {
 		return nil
 	}
@@ -220,12 +244,13 @@ func findingsOf(users []UserKeys, flagged []flaggedKey) []Finding {
 	for i, fk := range flagged {
 		k := &users[fk.user].Keys[fk.key]
 		f := Finding{
-			UserName:    users[fk.user].UserName,
-			AccessKeyID: k.AccessKeyID,
-			CreateDate:  timestampAt(time.Unix(fk.created, 0)),
-			AgeDays:     fk.ageDays,
-			Severity:    fk.kinds.severity(),
-			Kinds:       fk.kinds.names(),
+			UserName:         users[fk.user].UserName,
+			AccessKeyID:      k.AccessKeyID,
+			CreateDate:       timestampAt(time.Unix(fk.created, 0)),
+			AgeDays:          fk.ageDays,
+			Severity:         fk.kinds.severity(),
+			Kinds:            fk.kinds.names(),
+			ExemptionExpired: expiredOf[fk.user],
 		}
 		if lu := k.LastUsed; lu != nil {
 			if !lu.Date.IsZero() {
@@ -277,39 +302,4 @@ func globMatch(pattern, name string) bool {
 		p++
 	}
 	return p == len(pattern)
-}
-
-// exemptions matches user names against the policy's exempt patterns, case-insensitively.
-type exemptions struct {
-	exact    map[string]bool
-	patterns []string
-}
-
-func newExemptions(list []string) exemptions {
-	e := exemptions{exact: make(map[string]bool, len(list))}
-	for _, s := range list {
-		s = strings.ToLower(s)
-		if strings.Contains(s, "*") {
-			e.patterns = append(e.patterns, s)
-		} else {
-			e.exact[s] = true
-		}
-	}
-	return e
-}
-
-func (e exemptions) match(userName string) bool {
-	if len(e.exact) == 0 && len(e.patterns) == 0 {
-		return false
-	}
-	name := strings.ToLower(userName)
-	if e.exact[name] {
-		return true
-	}
-	for _, p := range e.patterns {
-		if globMatch(p, name) {
-			return true
-		}
-	}
-	return false
 }

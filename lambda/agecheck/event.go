@@ -3,8 +3,9 @@
 // event, dispatches on its op, looks up last use for the keys that need it and logs every finding),
 // event.go (the contract with the state machine: the event and result types, Decode, Validate),
 // check.go (Check), merge.go (Merge), trim.go (Summary.Trim) and report.go (NewReport). Beside
-// them, counts.go holds the summaries' Counts, time.go reads and writes the contract's
-// timestamps, and format.go the leaf helpers for text and sizes. Check, Merge and NewReport are pure functions of (event,
+// them, counts.go holds the summaries' Counts, exemptions.go who is exempt and until when
+// (with report_exemptions.go, the digest's account of it), time.go reads and writes the
+// contract's timestamps, and format.go the leaf helpers for text and sizes. Check, Merge and NewReport are pure functions of (event,
 // now); the handler does I/O only through its LastUsedFunc and logger. Nothing here imports the
 // Lambda runtime, Step Functions or Pulumi: lambda/main.go wires the IAM client and starts the
 // runtime.
@@ -87,8 +88,16 @@ type Policy struct {
 	NewKeyGraceDays int `json:"newKeyGraceDays,omitempty"`
 	// CheckRootKeys turns on the root control (Security Hub IAM.4): the state machine asks
 	// GetAccountSummary once per run and the report op judges the answer (CheckRoot).
-	CheckRootKeys bool     `json:"checkRootKeys,omitempty"`
-	ExemptUsers   []string `json:"exemptUsers,omitempty"` // names or * globs, case-insensitive
+	CheckRootKeys bool `json:"checkRootKeys,omitempty"`
+	// ExemptUsers (deprecated: use Exemptions) are names or * globs, case-insensitive, exempt
+	// with no reason and no end.
+	ExemptUsers []string `json:"exemptUsers,omitempty"`
+	// Exemptions spare users' keys, each for a reason and until an end (exemptions.go).
+	Exemptions []Exemption `json:"exemptions,omitempty"`
+	// TagExemptions makes the users' keyage-exempt-until and keyage-exempt-reason tags
+	// exemptions too, ending at most MaxTagExemptionDays ahead (read only for users with findings).
+	TagExemptions       bool `json:"tagExemptions,omitempty"`
+	MaxTagExemptionDays int  `json:"maxTagExemptionDays,omitempty"`
 }
 
 // UserKeys is one user as a Distributed Map child hands it over: the keys ListAccessKeys
@@ -101,6 +110,10 @@ type UserKeys struct {
 	Deleted bool `json:"deleted,omitempty"`
 	// Error is set when the keys could not be read after retries: the user is unchecked.
 	Error *ScanError `json:"error,omitempty"`
+	// Tags are the user's tags (or TagsError why they could not be read), filled in by the
+	// caller of Check (the handler) when the policy reads tag exemptions; not part of the event.
+	Tags      map[string]string `json:"-"`
+	TagsError string            `json:"-"`
 }
 
 // AccessKey is IAM's AccessKeyMetadata as the Step Functions aws-sdk integration returns it.
@@ -138,6 +151,9 @@ type Summary struct {
 	// sets it: a merged Summary's unchecked users have all been logged.
 	BatchFailed bool `json:"batchFailed,omitempty"`
 
+	// ExemptionTally counts the keys each exemption hides and lists the tag exemptions read.
+	ExemptionTally
+
 	// Root is the verdict on the account's root user, set for the report when the policy checks
 	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
 	Root *RootCheck `json:"root,omitempty"`
@@ -162,6 +178,10 @@ type Finding struct {
 	Owner string `json:"owner,omitempty"`
 	// OwnerUnknown is set when the user's tags could not be read: Owner is then "".
 	OwnerUnknown bool `json:"ownerUnknown,omitempty"`
+	// ExemptionExpired names the exemption of the key's user that has ended ("break-glass-*
+	// (until 2026-11-30)", or "tag keyage-exempt-until 2026-11-30"): the key is judged again,
+	// and a ledger announces such a finding as new.
+	ExemptionExpired string `json:"exemptionExpired,omitempty"`
 }
 
 // UncheckedUser is a user whose keys the scan could not read.
@@ -278,7 +298,7 @@ func (ev *Event) Validate() error {
 func validatePolicy(ps *problems, p Policy) {
 	for _, pp := range p.Validate() {
 		value := pp.Value
-		if strings.HasPrefix(pp.Field, "exemptUsers[") {
+		if strings.HasSuffix(pp.Field, "]") || strings.HasSuffix(pp.Field, ".reason") || strings.HasSuffix(pp.Field, ".until") {
 			value = quote(value)
 		}
 		ps.add("policy."+pp.Field, value, pp.Allowed)
@@ -301,6 +321,7 @@ func validateCounts(ps *problems, field string, s *Summary) {
 		ps.add(field+".uncheckedUsers", fmt.Sprintf("%d entries", len(s.UncheckedUsers)),
 			fmt.Sprintf("at most unchecked = %d", s.Unchecked))
 	}
+	validateTally(ps, field, &s.ExemptionTally)
 }
 
 // validateNotBatch refuses batchFailed on a running or final Summary: only a child's result

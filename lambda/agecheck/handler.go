@@ -19,6 +19,11 @@ type LastUsed struct {
 // it for (NeedsLastUsed); a failure is logged and the key's last use is reported as unknown.
 type LastUsedFunc func(ctx context.Context, userName, accessKeyID string) (LastUsed, error)
 
+// UserTagsFunc reads a user's tags (IAM ListUserTags). The handler calls it, when the policy
+// reads tag exemptions, for the users with findings only; a failure refuses the user's tag
+// exemption, which the digest reports.
+type UserTagsFunc func(ctx context.Context, userName string) (map[string]string, error)
+
 // LookupReserve is the time before an invocation's deadline that last-used lookups leave free
 // for logging and returning the batch's summary.
 const LookupReserve = time.Second
@@ -28,7 +33,7 @@ const LookupReserve = time.Second
 // that nothing is lost when summaries are trimmed. It holds no clock: "now" is the event's.
 type Handler struct {
 	LastUsed  LastUsedFunc  // nil: no lookups
-	OwnerTags OwnerTagsFunc // nil: no owner lookups
+	UserTags  UserTagsFunc  // nil: no tag lookups (tag exemptions and owners are not read)
 	OwnerMail OwnerMailFunc // nil: no direct mail to owners
 	Logger    *slog.Logger  // nil: slog.Default()
 }
@@ -128,11 +133,16 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	if h.LastUsed != nil {
 		h.lookUpLastUsed(ctx, ev.Users, ev.Policy, now)
 	}
+	if ev.Policy.TagExemptions && h.UserTags != nil {
+		if err := h.lookUpTags(ctx, ev.Users, ev.Policy, now); err != nil {
+			return Summary{}, err
+		}
+	}
 	s, err := Check(ev.Users, ev.Policy, now)
 	if err != nil {
 		return Summary{}, err
 	}
-	h.lookUpOwners(ctx, &s, ev.Owners)
+	h.lookUpOwners(ctx, &s, ev.Users, ev.Owners)
 	nowText := formatTime(now)
 	for i := range s.Findings {
 		f := &s.Findings[i]
@@ -187,17 +197,16 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 // the function time out before it has logged and returned the batch.
 func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy, now time.Time) {
 	log := h.logger()
-	lookupCtx := ctx
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		lookupCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
-		defer cancel()
-	}
-	exempt := newExemptions(p.ExemptUsers)
+	lookupCtx, cancel := lookupContext(ctx)
+	defer cancel()
+	exempt := newExemptionSet(p)
 	skipped := 0
 	for i := range users {
 		u := &users[i]
-		if u.UserName == "" || u.Deleted || u.Error != nil || exempt.match(u.UserName) {
+		if u.UserName == "" || u.Deleted || u.Error != nil {
+			continue
+		}
+		if holds, _, _ := exempt.judge(u, p, now); holds >= 0 {
 			continue
 		}
 		for j := range u.Keys {
@@ -224,4 +233,57 @@ func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy
 		log.LogAttrs(ctx, slog.LevelWarn, "last-used lookups skipped", slog.Int("skipped", skipped),
 			slog.String("error", context.Cause(lookupCtx).Error()))
 	}
+}
+
+// lookUpTags sets UserKeys.Tags (or TagsError) on the users that have findings without tag
+// exemptions, one lookup at a time like lookUpLastUsed (within the child's share of
+// maxConcurrency), so that Check can apply their keyage-exempt-* tags. Users without findings
+// are not looked up: a tag exemption there would hide nothing. Lookups stop LookupReserve before
+// the deadline; a user not looked up in time has its tag exemption refused as unread.
+func (h *Handler) lookUpTags(ctx context.Context, users []UserKeys, p Policy, now time.Time) error {
+	first, err := Check(users, p, now)
+	if err != nil {
+		return err
+	}
+	flagged := make(map[string]bool, len(first.Findings))
+	for i := range first.Findings {
+		flagged[first.Findings[i].UserName] = true
+	}
+	lookupCtx, cancel := lookupContext(ctx)
+	defer cancel()
+	read, failed := 0, 0
+	for i := range users {
+		u := &users[i]
+		if !flagged[u.UserName] {
+			continue
+		}
+		if err := lookupCtx.Err(); err != nil {
+			u.TagsError = "not read in time: " + context.Cause(lookupCtx).Error()
+			failed++
+			continue
+		}
+		tags, err := h.UserTags(lookupCtx, u.UserName)
+		if err != nil {
+			h.logger().LogAttrs(ctx, slog.LevelWarn, "user tags lookup failed", slog.String("userName", u.UserName), slog.String("error", err.Error()))
+			u.TagsError = err.Error()
+			failed++
+			continue
+		}
+		u.Tags = tags
+		if u.Tags == nil {
+			u.Tags = map[string]string{}
+		}
+		read++
+	}
+	h.logger().LogAttrs(ctx, slog.LevelInfo, "user tags read", slog.Int("read", read), slog.Int("failed", failed))
+	return nil
+}
+
+// lookupContext is ctx ending LookupReserve before ctx's deadline (if it has one): the context
+// of the IAM lookups, which must leave time to log and return the batch.
+func lookupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, deadline.Add(-LookupReserve))
+	}
+	return context.WithCancel(ctx)
 }

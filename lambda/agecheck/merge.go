@@ -29,11 +29,13 @@ func Merge(prev *Summary, results []Summary) (Summary, error) {
 	for i := range all {
 		s := &all[i]
 		out.Counts.add(s.Counts)
+		out.ExemptionTally.add(s.ExemptionTally)
 		out.Findings = append(out.Findings, s.Findings...)
 		out.UncheckedUsers = append(out.UncheckedUsers, s.UncheckedUsers...)
 	}
 	slices.SortStableFunc(out.Findings, compareFindings)
 	slices.SortStableFunc(out.UncheckedUsers, compareUnchecked)
+	out.ExemptionTally.finish()
 	if _, err := out.Trim(MaxSummaryBytes); err != nil {
 		return Summary{}, err
 	}

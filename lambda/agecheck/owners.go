@@ -2,6 +2,7 @@ package agecheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -130,19 +131,17 @@ func ResolveOwner(tags map[string]string, keys []string) string {
 	return ""
 }
 
-// OwnerTagsFunc returns a user's tags (IAM ListUserTags, every page).
-type OwnerTagsFunc func(ctx context.Context, userName string) (map[string]string, error)
-
 // OwnerLookupLogMessage is the msg of the log line of a failed owner lookup.
 const OwnerLookupLogMessage = "owner lookup failed"
 
-// lookUpOwners sets Owner on every finding of s, reading each flagged user's tags once: only
-// users with findings are looked up, one at a time, as lookUpLastUsed does, so the batch stays
-// within its share of maxConcurrency. A failed lookup is logged and marks the user's findings
-// OwnerUnknown: the digest lists them with the keys without an owner. Lookups stop
+// lookUpOwners sets Owner on every finding of s from its user's tags (UserTagsFunc): the tags
+// already read for tag exemptions (UserKeys.Tags or TagsError) are used as they are; other users
+// with findings are looked up once each, one at a time, as lookUpLastUsed does, so the batch
+// stays within its share of maxConcurrency. A failed lookup is logged and marks the user's
+// findings OwnerUnknown: the digest lists them with the keys without an owner. Lookups stop
 // LookupReserve before the invocation's deadline.
-func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, o *Owners) {
-	if h.OwnerTags == nil || o == nil || len(o.TagKeys) == 0 || len(s.Findings) == 0 {
+func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, users []UserKeys, o *Owners) {
+	if h.UserTags == nil || o == nil || len(o.TagKeys) == 0 || len(s.Findings) == 0 {
 		return
 	}
 	lookupCtx := ctx
@@ -156,6 +155,14 @@ func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, o *Owners) {
 		err   error
 	}
 	answers := map[string]answer{}
+	for i := range users {
+		switch u := &users[i]; {
+		case u.TagsError != "":
+			answers[u.UserName] = answer{err: errors.New(u.TagsError)}
+		case u.Tags != nil:
+			answers[u.UserName] = answer{owner: ResolveOwner(u.Tags, o.TagKeys)}
+		}
+	}
 	for i := range s.Findings {
 		f := &s.Findings[i]
 		a, done := answers[f.UserName]
@@ -163,7 +170,7 @@ func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, o *Owners) {
 			if err := lookupCtx.Err(); err != nil {
 				a.err = context.Cause(lookupCtx)
 			} else {
-				tags, err := h.OwnerTags(lookupCtx, f.UserName)
+				tags, err := h.UserTags(lookupCtx, f.UserName)
 				a = answer{owner: ResolveOwner(tags, o.TagKeys), err: err}
 			}
 			if a.err != nil {

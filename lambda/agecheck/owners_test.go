@@ -118,7 +118,7 @@ func TestHandlerCheckLooksUpOwnersOfFlaggedUsersOnly(t *testing.T) {
 	var buf bytes.Buffer
 	h := &Handler{
 		Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
-		OwnerTags: func(_ context.Context, user string) (map[string]string, error) {
+		UserTags: func(_ context.Context, user string) (map[string]string, error) {
 			looked = append(looked, user)
 			switch user {
 			case "alice":
@@ -175,7 +175,7 @@ func TestHandlerCheckLooksUpOwnersOfFlaggedUsersOnly(t *testing.T) {
 // TestHandlerCheckWithoutOwners: no owners in the event (or no tag keys), no lookup.
 func TestHandlerCheckWithoutOwners(t *testing.T) {
 	for _, o := range []*Owners{nil, {TagKeys: []string{}}} {
-		h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), OwnerTags: func(context.Context, string) (map[string]string, error) {
+		h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), UserTags: func(context.Context, string) (map[string]string, error) {
 			t.Fatal("looked up an owner with owners off")
 			return nil, nil
 		}}
@@ -485,5 +485,36 @@ func TestHandlerReportBoundsUnreachedOwners(t *testing.T) {
 	lines := logLines(t, &logs)
 	if a, b := len(withMsg(lines, OwnerMailLogMessage)), len(withMsg(lines, OwnerUnmessagedLogMessage)); a != 1500 || b != 1499 {
 		t.Errorf("logged %d mail failures and %d unmessaged owners, want 1500 and 1499", a, b)
+	}
+}
+
+// TestOwnersReuseTagsReadForExemptions: with tag exemptions and owners both on, each flagged
+// user's tags are read once, for both.
+func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
+	calls := map[string]int{}
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		UserTags: func(_ context.Context, user string) (map[string]string, error) {
+			calls[user]++
+			if user == "bob" {
+				return nil, errors.New("AccessDenied")
+			}
+			return map[string]string{"owner": "team-" + user}, nil
+		}}
+	ev := Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount,
+		Policy: Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30}, Owners: &Owners{TagKeys: []string{"owner"}},
+		Users: []UserKeys{
+			{UserName: "alice", Keys: []AccessKey{activeKey("AKIAALICE", ago(days(120)))}},
+			{UserName: "bob", Keys: []AccessKey{activeKey("AKIABOB", ago(days(120)))}},
+		}}
+	s := invokeSummary(t, h, ev)
+	if calls["alice"] != 1 || calls["bob"] != 1 {
+		t.Errorf("ListUserTags calls %v, want one per flagged user", calls)
+	}
+	got := map[string]string{}
+	for _, f := range s.Findings {
+		got[f.UserName] = fmt.Sprintf("%s/%v", f.Owner, f.OwnerUnknown)
+	}
+	if got["alice"] != "team-alice/false" || got["bob"] != "/true" {
+		t.Errorf("owners %v, want alice team-alice, bob unknown", got)
 	}
 }

@@ -26,7 +26,7 @@ const (
 
 // PolicyProblem is one way a policy breaks its bounds.
 type PolicyProblem struct {
-	Field   string // "maxAgeDays", "warnAgeDays", "unusedDays", "newKeyGraceDays", "exemptUsers" or "exemptUsers[3]"
+	Field   string // "maxAgeDays", ..., "exemptUsers[3]", "exemptions[0].reason", "maxTagExemptionDays"
 	Value   string // the value as text: a number, a name, or the list's JSON
 	Problem string // what is wrong, e.g. "is out of range"
 	Allowed string // what would be accepted, e.g. "an integer from 1 to 3650"
@@ -63,21 +63,14 @@ func (p Policy) Validate() []PolicyProblem {
 		list, _ := json.Marshal(p.ExemptUsers) // a []string always marshals
 		add("exemptUsers", string(list), fmt.Sprintf("has %d entries", len(p.ExemptUsers)), fmt.Sprintf("at most %d entries", MaxExemptUsers))
 	}
-	seen := map[string]int{}
+	seen := map[string]string{}
 	for i, n := range p.ExemptUsers {
-		field := fmt.Sprintf("exemptUsers[%d]", i)
-		switch {
-		case !awsid.IsUserName(strings.ReplaceAll(n, "*", "_")): // a * stands where a name's characters would
-			add(field, n, "is not an IAM user name or pattern", fmt.Sprintf("letters, digits and +=,.@_-*, 1 to %d characters", MaxPatternLength))
-		case strings.Trim(n, "*") == "":
-			add(field, n, "exempts every user, which turns keyage off", "a name or a narrower pattern (set scheduleEnabled to false to pause keyage)")
-		default:
-			if j, dup := seen[strings.ToLower(n)]; dup {
-				add(field, n, fmt.Sprintf("repeats exemptUsers[%d] (names are case-insensitive)", j), "each name or pattern once")
-			} else {
-				seen[strings.ToLower(n)] = i
-			}
-		}
+		checkPattern(add, fmt.Sprintf("exemptUsers[%d]", i), n, seen)
 	}
+	p.validateExemptions(add, seen)
 	return out
 }
+
+// isPattern reports whether n is an IAM user name in which some characters may be * (a * stands
+// where a name's characters would).
+func isPattern(n string) bool { return awsid.IsUserName(strings.ReplaceAll(n, "*", "_")) }

@@ -40,6 +40,9 @@ type MessageBody struct {
 	// Truncated is set when Findings or UncheckedUsers list fewer entries than the counts:
 	// every finding is still in the function's log group (FindingLogMessage).
 	Truncated bool `json:"truncated"`
+	// Exemptions says which exemptions hid which keys, which end soon or have ended, and what
+	// user tags exempt (report_exemptions.go); absent when there are none.
+	Exemptions *ExemptionsBody `json:"exemptions,omitempty"`
 	// Test is set on a test run's message (absent otherwise): the scan is real, but the message
 	// was sent to check delivery, whether or not anything was found.
 	Test bool `json:"test,omitempty"`
@@ -95,8 +98,9 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool, ma
 		Test:     test,
 	}
 	nowText := formatTime(now)
+	ex := exemptionsBody(s, p, now)
 	render := func(nFindings, nUnchecked int) string {
-		return renderMessage(s, p, account, nowText, r.Severity, r.Subject, test, nFindings, nUnchecked)
+		return renderMessage(s, p, ex, account, nowText, r.Severity, r.Subject, test, nFindings, nUnchecked)
 	}
 	// The message travels JSON-encoded, as a string inside the function's result and the state
 	// machine's state, where quotes and backslashes double: it is that encoding that must fit.
@@ -274,7 +278,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 // renderMessage builds the SNS message showing the first nFindings findings and nUnchecked
 // unchecked users of s; subject is the SMS body.
-func renderMessage(s Summary, p Policy, account, now, severity, subject string, test bool, nFindings, nUnchecked int) string {
+func renderMessage(s Summary, p Policy, ex *ExemptionsBody, account, now, severity, subject string, test bool, nFindings, nUnchecked int) string {
 	findings := s.Findings[:nFindings]
 	unchecked := s.UncheckedUsers[:nUnchecked]
 	truncated := nFindings < s.Flagged || nUnchecked < s.Unchecked
@@ -289,6 +293,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 		Findings:       findings,
 		UncheckedUsers: unchecked,
 		Truncated:      truncated,
+		Exemptions:     ex,
 		Test:           test,
 		Owners:         s.Owners,
 	}
@@ -300,7 +305,7 @@ func renderMessage(s Summary, p Policy, account, now, severity, subject string, 
 	}
 	msg := snsMessage{
 		Default: string(marshalNoEscape(body)),
-		Email:   emailText(s, p, account, now, test, findings, unchecked, truncated),
+		Email:   emailText(s, p, ex, account, now, test, findings, unchecked, truncated),
 		SMS:     subject,
 	}
 	return string(marshalNoEscape(msg))
@@ -319,7 +324,7 @@ func marshalNoEscape(v any) []byte {
 }
 
 // emailText is the plain-text body for email subscribers.
-func emailText(s Summary, p Policy, account, now string, test bool, findings []Finding, unchecked []UncheckedUser, truncated bool) string {
+func emailText(s Summary, p Policy, ex *ExemptionsBody, account, now string, test bool, findings []Finding, unchecked []UncheckedUser, truncated bool) string {
 	var b strings.Builder
 	if test {
 		b.WriteString("TEST RUN: this message was sent because the run was started with the input {\"test\": true}, " +
@@ -401,6 +406,7 @@ func emailText(s Summary, p Policy, account, now string, test bool, findings []F
 	}
 
 	writeOwnerSections(&b, s, findings)
+	writeExemptions(&b, ex, findings)
 
 	fmt.Fprintf(&b, "\nUsers scanned: %d. Compliant active keys: %d. Not judged: %s of exempt users, %s, %s.\n",
 		s.Users, s.Compliant, plural(s.Exempt, "key", "keys"), plural(s.Inactive, "inactive key", "inactive keys"),

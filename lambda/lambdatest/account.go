@@ -88,10 +88,10 @@ type User struct {
 	// Error, when set, is ListAccessKeys' answer for the user instead of its keys, e.g.
 	// AccessDenied (403).
 	Error *IAMError
-	// Tags are the user's tags, as ListUserTags answers them (keyage reads the owner there).
+	// Tags are what ListUserTags answers for the user.
 	Tags map[string]string
-	// TagsError, when set, is ListUserTags' answer for the user instead of its tags.
-	TagsError *IAMError
+	// TagsDenied makes ListUserTags for the user fail with AccessDenied.
+	TagsDenied bool
 }
 
 // Key is one access key of a User and what GetAccessKeyLastUsed says of it.
@@ -390,11 +390,11 @@ func (a *Account) LastUsed(keyID string) (KeyLastUsed, *IAMError) {
 	return lu, nil
 }
 
-// Tag is one user tag as ListUserTags answers it.
+// Tag is one of a user's tags as ListUserTags answers it.
 type Tag struct{ Key, Value string }
 
-// ListUserTags answers ListUserTags for the named user: its tags in key order (one page: a user
-// has at most 50), or NoSuchEntity, the user's TagsError or throttling.
+// ListUserTags answers ListUserTags for the named user: its tags sorted by key (one page: a user
+// has at most 50), or NoSuchEntity, AccessDenied when TagsDenied, or throttling.
 func (a *Account) ListUserTags(userName string) ([]Tag, *IAMError) {
 	id, _, e, end := a.begin("ListUserTags", userName)
 	defer end()
@@ -406,10 +406,9 @@ func (a *Account) ListUserTags(userName string) ([]Tag, *IAMError) {
 	case u == nil:
 		return nil, &IAMError{Status: http.StatusNotFound, Code: "NoSuchEntity", RequestID: id,
 			Message: "The user with name " + userName + " cannot be found."}
-	case u.TagsError != nil:
-		e := *u.TagsError
-		e.RequestID = id
-		return nil, &e
+	case u.TagsDenied:
+		return nil, &IAMError{Status: http.StatusForbidden, Code: "AccessDenied", RequestID: id,
+			Message: "User: arn:aws:sts::" + a.ID + ":assumed-role/keyage/x is not authorized to perform: iam:ListUserTags on resource: user " + userName}
 	}
 	tags := make([]Tag, 0, len(u.Tags))
 	for _, k := range slices.Sorted(maps.Keys(u.Tags)) {
@@ -417,6 +416,9 @@ func (a *Account) ListUserTags(userName string) ([]Tag, *IAMError) {
 	}
 	return tags, nil
 }
+
+// UserTagsCalls returns the ListUserTags calls per user name.
+func (a *Account) UserTagsCalls() map[string]int { return a.CallsPer("ListUserTags") }
 
 // AccountSummary answers GetAccountSummary: a SummaryMap whose AccountAccessKeysPresent says
 // whether the root user has access keys, or AccessDenied when AccountSummaryFails.

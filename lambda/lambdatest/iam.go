@@ -21,8 +21,8 @@ import (
 const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 // IAM is a fake IAM endpoint speaking the query protocol (form-encoded POST, XML answers) for
-// the calls keyage makes: GetAccessKeyLastUsed and ListUserTags (the function), and ListUsers,
-// ListAccessKeys and GetAccountSummary (`keyage scan` too), answered from an Account. Point the AWS SDK at it with
+// the calls keyage makes: GetAccessKeyLastUsed and ListUserTags (the function), and ListUsers, ListAccessKeys and
+// GetAccountSummary (`keyage scan` too), answered from an Account. Point the AWS SDK at it with
 // AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM) set to URL. It is safe for concurrent use.
 type IAM struct {
 	URL      string    // the endpoint, e.g. http://127.0.0.1:PORT
@@ -80,33 +80,6 @@ var actions = map[string]func(a *Account, form formValues) (any, *IAMError){
 	"ListAccessKeys":       listAccessKeys,
 	"GetAccountSummary":    getAccountSummary,
 	"ListUserTags":         listUserTags,
-}
-
-type listUserTagsResult struct {
-	XMLName     xml.Name `xml:"ListUserTagsResult"`
-	Tags        []iamTag `xml:"Tags>member"`
-	IsTruncated bool     `xml:"IsTruncated"`
-}
-
-type iamTag struct {
-	Key   string `xml:"Key"`
-	Value string `xml:"Value"`
-}
-
-func listUserTags(a *Account, form formValues) (any, *IAMError) {
-	user := form.Get("UserName")
-	if user == "" {
-		return nil, &IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "UserName is required"}
-	}
-	tags, e := a.ListUserTags(user)
-	if e != nil {
-		return nil, e
-	}
-	result := listUserTagsResult{Tags: []iamTag{}}
-	for _, t := range tags {
-		result.Tags = append(result.Tags, iamTag(t))
-	}
-	return result, nil
 }
 
 type formValues interface{ Get(string) string }
@@ -277,6 +250,24 @@ func getAccountSummary(a *Account, _ formValues) (any, *IAMError) {
 		result.Entries = append(result.Entries, summaryEntry{Key: k, Value: summary[k]})
 	}
 	return result, nil
+}
+
+type listUserTagsResult struct {
+	XMLName     xml.Name `xml:"ListUserTagsResult"`
+	Tags        []Tag    `xml:"Tags>member"`
+	IsTruncated bool     `xml:"IsTruncated"`
+}
+
+func listUserTags(a *Account, form formValues) (any, *IAMError) {
+	name := form.Get("UserName")
+	if name == "" {
+		return nil, &IAMError{Status: http.StatusBadRequest, Code: "ValidationError", Message: "UserName is required"}
+	}
+	tags, e := a.ListUserTags(name)
+	if e != nil {
+		return nil, e
+	}
+	return listUserTagsResult{Tags: tags}, nil
 }
 
 func writeError(w http.ResponseWriter, e IAMError) {

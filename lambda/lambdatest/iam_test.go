@@ -108,3 +108,37 @@ func TestAccountPagesAndThrottles(t *testing.T) {
 		t.Errorf("ListAccessKeys U3 = %+v, %v; want u3's key AKIA3 (names are case-insensitive)", out, err)
 	}
 }
+
+// TestIAMAnswersListUserTags has the real IAM client read a user's tags, a user whose tags it
+// may not read, and a user that does not exist; every call is counted.
+func TestIAMAnswersListUserTags(t *testing.T) {
+	a := NewAccount("123456789012")
+	a.Add(&User{Name: "alice", Tags: map[string]string{"team": "x", "keyage-exempt-until": "2027-01-31"}},
+		&User{Name: "bob", TagsDenied: true}, &User{Name: "carol"})
+	client, ctx := NewIAM(t, a).Client(), context.Background()
+
+	out, err := client.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String("ALICE")})
+	if err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	var got []string
+	for _, tag := range out.Tags {
+		got = append(got, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
+	}
+	if want := []string{"keyage-exempt-until=2027-01-31", "team=x"}; !slices.Equal(got, want) || out.IsTruncated {
+		t.Errorf("alice: got %q (truncated %v), want %q on one page", got, out.IsTruncated, want)
+	}
+	if out, err := client.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String("carol")}); err != nil || len(out.Tags) != 0 {
+		t.Errorf("carol: got %v, %v; want no tags", out, err)
+	}
+	for user, code := range map[string]string{"bob": "AccessDenied", "dave": "NoSuchEntity"} {
+		_, err := client.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String(user)})
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != code {
+			t.Errorf("%s: got %v, want %s", user, err, code)
+		}
+	}
+	if got := a.UserTagsCalls(); len(got) != 4 || got["ALICE"] != 1 || got["bob"] != 1 {
+		t.Errorf("UserTagsCalls() = %v, want one call per user asked", got)
+	}
+}

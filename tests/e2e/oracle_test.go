@@ -30,12 +30,13 @@ type expectation struct {
 	// ownerless are the users with findings and no owner (by name: true when their tags could
 	// not be read).
 	ownerless map[string]bool
-	root      string // the root check's status, "" when the policy has none
+	root      string    // the root check's status, "" when the policy has none
+	now       time.Time // the instant judged
 }
 
 // expect judges the account as of now. unchecked names users whose keys cannot be read.
 func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
-	e := expectation{findings: map[string]agecheck.Finding{}, ownerless: map[string]bool{}}
+	e := expectation{findings: map[string]agecheck.Finding{}, ownerless: map[string]bool{}, now: now}
 	switch {
 	case !p.CheckRootKeys:
 	case a.AccountSummaryFails:
@@ -60,6 +61,22 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 		for _, pat := range p.ExemptUsers {
 			if globFold(pat, u.Name) {
 				exempt = true
+			}
+		}
+		// An exemption holds through its until day (UTC); after it, the user's findings name
+		// the first ended exemption that matched, as "pattern (until date)".
+		ended := ""
+		for _, ex := range p.Exemptions {
+			end, err := time.Parse(time.DateOnly, ex.Until.String())
+			holds := ex.Until.IsZero() || (err == nil && now.Before(end.AddDate(0, 0, 1)))
+			for _, pat := range ex.Users {
+				switch {
+				case !globFold(pat, u.Name):
+				case holds:
+					exempt = true
+				case ended == "":
+					ended = pat + " (until " + ex.Until.String() + ")"
+				}
 			}
 		}
 		for _, k := range u.Keys {
@@ -104,14 +121,14 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 			owner := ownerOf(u, ownerTagKeys)
 			if owner == "" {
 				e.counts.NoOwner++
-				e.ownerless[u.Name] = u.TagsError != nil
+				e.ownerless[u.Name] = u.TagsDenied
 			}
 			severity := agecheck.SeverityWarning
 			if slices.Contains(kinds, agecheck.KindStale) || slices.Contains(kinds, agecheck.KindUnused) {
 				severity = agecheck.SeverityStale
 			}
 			e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: severity, Kinds: kinds,
-				Owner: owner, OwnerUnknown: owner == "" && u.TagsError != nil}
+				ExemptionExpired: ended, Owner: owner, OwnerUnknown: owner == "" && u.TagsDenied}
 		}
 	}
 	sort.Strings(e.unchecked)
@@ -124,7 +141,7 @@ var ownerTagKeys = config.Defaults().Owners.TagKeys
 // ownerOf is the owner u's tags name under keys: the first key present (case-insensitively) with
 // a value that is not blank, trimmed; "" when none is, or when the tags cannot be read.
 func ownerOf(u *sfnlocal.User, keys []string) string {
-	if u.TagsError != nil {
+	if u.TagsDenied {
 		return ""
 	}
 	for _, k := range keys {
@@ -216,8 +233,8 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 	if body.Counts != want.counts {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want.counts)
 	}
-	if body.Severity != severity || body.Account != testAccount || body.Now != testNow.Format(time.RFC3339) {
-		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, testNow.Format(time.RFC3339))
+	if body.Severity != severity || body.Account != testAccount || body.Now != want.now.Format(time.RFC3339) {
+		t.Errorf("body severity/account/now = %q/%q/%q, want %q/%q/%q", body.Severity, body.Account, body.Now, severity, testAccount, want.now.Format(time.RFC3339))
 	}
 	if body.Policy.MaxAgeDays != p.MaxAgeDays || body.Policy.WarnAgeDays != p.WarnAgeDays {
 		t.Errorf("body policy = %+v, want %+v", body.Policy, p)
@@ -262,10 +279,10 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 			continue
 		case seen[f.AccessKeyID]:
 			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
-		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds) ||
+		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds) || f.ExemptionExpired != w.ExemptionExpired ||
 			f.Owner != w.Owner || f.OwnerUnknown != w.OwnerUnknown:
-			t.Errorf("finding %d = %s/%s %d days %s %v owner %q (unknown %v), want %s/%s %d days %s %v owner %q (unknown %v)", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, f.Owner, f.OwnerUnknown,
-				w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds, w.Owner, w.OwnerUnknown)
+			t.Errorf("finding %d = %s/%s %d days %s %v %q owner %q (unknown %v), want %s/%s %d days %s %v %q owner %q (unknown %v)", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, f.ExemptionExpired, f.Owner, f.OwnerUnknown,
+				w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds, w.ExemptionExpired, w.Owner, w.OwnerUnknown)
 		}
 		seen[f.AccessKeyID] = true
 		if !f.CreateDate.Valid() {

@@ -37,7 +37,7 @@ func ownersAccount(n int) (*sfnlocal.Account, []string) {
 		case i%13 == 5: // no owner tag at all
 			u.Tags = map[string]string{"cost-center": "42"}
 		case i == 8:
-			u.TagsError = &lambdatest.IAMError{Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:ListUserTags"}
+			u.TagsDenied = true
 		case i%7 == 0:
 			u.Tags = map[string]string{"Owner": owner} // IAM tag keys are case-insensitive
 		case i%7 == 1:
