@@ -70,6 +70,7 @@ func (s Settings) clone() Settings {
 	s.Subscriptions = slices.Clone(s.Subscriptions)
 	s.AlarmSubscriptions = slices.Clone(s.AlarmSubscriptions)
 	s.Tags = maps.Clone(s.Tags)
+	s.Organization = s.Organization.clone()
 	s.Chat = s.Chat.clone()
 	return s
 }

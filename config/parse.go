@@ -55,7 +55,10 @@ type setting struct {
 }
 
 // settings is the one table of every key, in the order errors are reported.
-var settings = []setting{
+var settings = slices.Concat(coreSettings, organizationSettings)
+
+// coreSettings are the settings of the single-account notifier.
+var coreSettings = []setting{
 	{Key{"maxAgeDays", "integer", ""},
 		func(p *problems, s *Settings, v string) {
 			s.MaxAgeDays = decodeInt(p, "maxAgeDays", v, fmt.Sprintf("an integer from %d to %d", agecheck.MinMaxAgeDays, agecheck.MaxMaxAgeDays))

@@ -42,8 +42,9 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
-	Owners Owners // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
-	Chat   Chat   // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
+	Owners       Owners       // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
+	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
+	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().
@@ -69,6 +70,7 @@ func Defaults() Settings {
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
 		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
+		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 	}
 }

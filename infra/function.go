@@ -104,6 +104,11 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		statements = append(statements, allowStatement("ReadUserTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")))
 	}
 	statements = append(statements, b.ownerStatements()...)
+	// In an organization run, the function looks up last use (and tags) in another account
+	// through its member role: the same roles the state machine assumes, and no others.
+	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
+		statements = append(statements, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+	}
 	policy, err := jsonInput(document(statements...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)

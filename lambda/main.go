@@ -18,6 +18,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyage/keyage/lambda/agecheck"
 )
@@ -99,7 +100,10 @@ func newHandler(ctx context.Context) (*agecheck.Handler, error) {
 		LastUsed:  lastUsed(client),
 		UserTags:  userTags(client), // called only when the event reads tag exemptions or owners
 		OwnerMail: ownerMail(sesv2.NewFromConfig(cfg)),
-		Logger:    logger,
+		// Another account's keys (an organization run): through its member role, assumed with
+		// STS (AWS_ENDPOINT_URL_STS in tests).
+		AssumeRole: assumeRole(cfg, sts.NewFromConfig(cfg)),
+		Logger:     logger,
 	}, nil
 }
 

@@ -89,11 +89,26 @@ type builder struct {
 	s    config.Settings
 	r    Resources
 	plan Plan
+	// prefix starts the name of every state of the account scan (the pages, their children and
+	// the root check), so that the scan can appear twice in one machine with unique state names.
+	prefix string
+	// member is set when building the account scan of a child of ScanAccounts (accounts.go):
+	// its IAM calls carry the member role's Credentials and its errors make the account unchecked.
+	member bool
 }
+
+// name is the name of a state of the account scan in this builder's copy of it.
+func (b builder) name(state string) string { return b.prefix + state }
 
 func (b builder) states() asl.States {
 	st := asl.States{}
 	b.addInput(st)
+	if b.s.Organization.Enabled() {
+		b.addReport(st)
+		b.addOrganization(st)
+		b.addChat(st)
+		return st
+	}
 	b.addPages(st)
 	b.addReport(st)
 	b.addOwners(st)
@@ -189,24 +204,28 @@ func (b builder) addPages(st asl.States) {
 	first := listUsersTask(b.r.Partition, "")
 	first.Comment = "The first page. The whole response goes to $.page: its Marker is absent on the last page, which " +
 		"a ResultSelector could not tolerate, and the Distributed Map replaces its Users right away."
-	first.Next = stateHasUsers
-	st[StateListUsers] = first
+	first.Next = b.name(stateHasUsers)
+	b.crossAccount(first, "$.run.roleArn", true)
+	st[b.name(StateListUsers)] = first
 
 	more := listUsersTask(b.r.Partition, asl.Path("$.page.Marker"))
 	more.Comment = "A following page, from the previous page's Marker (MorePages checked it is present)."
-	more.Next = stateHasUsers
-	st[StateListMoreUsers] = more
+	more.Next = b.name(stateHasUsers)
+	b.crossAccount(more, "$.run.roleArn", true)
+	st[b.name(StateListMoreUsers)] = more
 
 	// IAM's model marks Users, IsTruncated and Marker optional, and a path to an absent field
 	// is States.Runtime, which no Catch handles: each is read only once present.
 	// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
-	st[stateHasUsers] = &asl.Choice{
+	st[b.name(stateHasUsers)] = &asl.Choice{
 		Common: asl.Common{Comment: "A response without Users (IAM's model makes the list optional) is an empty page: " +
 			"nothing to check or merge."},
-		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: new(true), Next: StateCheckKeys}},
-		Default: stateMorePages,
+		Choices: []asl.ChoiceRule{{Variable: "$.page.Users", IsPresent: new(true), Next: b.name(StateCheckKeys)}},
+		Default: b.name(stateMorePages),
 	}
-	st[StateCheckKeys] = b.checkKeysMap()
+	checkKeys := b.checkKeysMap()
+	b.catchAccount(&checkKeys.Catch)
+	st[b.name(StateCheckKeys)] = checkKeys
 
 	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
 		"summary.$": "$.scan.summary",
@@ -216,8 +235,9 @@ func (b builder) addPages(st asl.States) {
 		"counts exact). The result replaces $.scan; the page's summaries are dropped by the next ListMoreUsers or by Report."
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
 	merge.ResultPath = "$.scan"
-	merge.Next = stateMorePages
-	st[StateMergeResults] = merge
+	merge.Next = b.name(stateMorePages)
+	b.catchAccount(&merge.Catch)
+	st[b.name(StateMergeResults)] = merge
 
 	// IsTruncated is present and true, and then the rules given.
 	truncatedAnd := func(rules ...asl.ChoiceRule) []asl.ChoiceRule {
@@ -226,16 +246,29 @@ func (b builder) addPages(st asl.States) {
 			{Variable: "$.page.IsTruncated", BooleanEquals: new(true)},
 		}, rules...)
 	}
-	st[stateMorePages] = &asl.Choice{
+	st[b.name(stateMorePages)] = &asl.Choice{
 		Common: asl.Common{Comment: "Loops while IAM says the list is truncated; never on the page being full, since IAM may " +
 			"return short pages. IsTruncated is optional in IAM's model, so an absent one ends the loop rather than the run."},
 		Choices: []asl.ChoiceRule{
-			{And: truncatedAnd(asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: StateListMoreUsers},
-			{And: truncatedAnd(), Next: stateNoMarker},
+			{And: truncatedAnd(asl.ChoiceRule{Variable: "$.page.Marker", IsPresent: new(true)}), Next: b.name(StateListMoreUsers)},
+			{And: truncatedAnd(), Next: b.name(stateNoMarker)},
 		},
 		Default: b.afterPages(),
 	}
-	st[stateNoMarker] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
+	st[b.name(stateNoMarker)] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
+	if b.member {
+		// In a child, the account is unchecked with this error; the other accounts go on.
+		st[b.name(stateNoMarker)] = &asl.Pass{
+			Parameters: map[string]any{"Error": ErrorIncompleteListing, "Cause": noMarkerMsg},
+			ResultPath: "$.error",
+			Flow:       asl.Flow{Next: b.name(stateAccountNotRead)},
+		}
+	}
+	if b.s.CheckRootKeys {
+		root := checkRootKeysTask(b.r.Partition, b.afterScan())
+		b.crossAccount(root, "$.run.roleArn", false)
+		st[b.name(StateCheckRootKeys)] = root
+	}
 }
 
 // listUsersTask calls iam:ListUsers; marker is the path of the Marker, empty for the first page.
@@ -278,21 +311,32 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput: b.withOwners(map[string]any{
-				"policy.$":  "$.run.policy",
-				"now.$":     "$.run.now",
-				"account.$": "$.run.account",
-			}, "$.run"),
+			BatchInput:       b.withOwners(b.batchInput(), "$.run"),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
-		Label:          MapLabel,
+		Label:          b.name(MapLabel),
 		ResultPath:     "$.page.Users",
 		ItemProcessor: &asl.ItemProcessor{
 			ProcessorConfig: &asl.ProcessorConfig{Mode: asl.ModeDistributed, ExecutionType: asl.ExecutionExpress},
 			Branch:          b.child(),
 		},
-		Flow: asl.Flow{Next: StateMergeResults},
+		Flow: asl.Flow{Next: b.name(StateMergeResults)},
 	}
+}
+
+// batchInput is what every child of CheckKeys receives besides its users; in another account,
+// the member role and the run's name too (the function assumes the role for its lookups).
+func (b builder) batchInput() map[string]any {
+	in := map[string]any{
+		"policy.$":  "$.run.policy",
+		"now.$":     "$.run.now",
+		"account.$": "$.run.account",
+	}
+	if b.member {
+		in["roleArn.$"] = "$.run.roleArn"
+		in["session.$"] = "$.run.session"
+	}
+	return in
 }
 
 // child is one Distributed Map child: input {"Items": [{"UserName": ...}], "BatchInput": {...}},
@@ -300,9 +344,24 @@ func (b builder) checkKeysMap() *asl.Map {
 func (b builder) child() asl.Branch {
 	p := b.r.Partition
 	list := listAccessKeysTask(p, b.r.AccountID)
-	list.Next = stateHasKeys
+	list.Next = b.name(stateHasKeys)
+	for i := range list.Catch {
+		list.Catch[i].Next = b.name(list.Catch[i].Next)
+	}
+	var users any // each user of the batch as it is, in this account
+	if b.member {
+		users = map[string]any{"UserName.$": "$$.Map.Item.Value.UserName", "roleArn.$": "$.BatchInput.roleArn"}
+		// Only the Catch's own error is caught: a user's keys unreadable is that user unchecked.
+		b.crossAccount(list, "$.roleArn", false)
+	}
 
 	check := b.checkTask()
+	check.Catch[0].Next = b.name(check.Catch[0].Next)
+	if b.member {
+		payload := check.Parameters.(map[string]any)["Payload"].(map[string]any)
+		payload["roleArn.$"] = "$.BatchInput.roleArn"
+		payload["session.$"] = "$.BatchInput.session"
+	}
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -310,48 +369,49 @@ func (b builder) child() asl.Branch {
 	// One batch: read each user's keys (errors caught per user), then judge them in one invocation.
 	// No Comment on the ItemProcessor itself: AWS documents none there.
 	return asl.Branch{
-		StartAt: StateListKeysOfBatch,
+		StartAt: b.name(StateListKeysOfBatch),
 		States: asl.States{
-			StateListKeysOfBatch: &asl.Map{
+			b.name(StateListKeysOfBatch): &asl.Map{
 				Common:         asl.Common{Comment: "Reads the batch's users' keys, Inner at a time."},
 				ItemsPath:      "$.Items",
+				ItemSelector:   users,
 				MaxConcurrency: asl.Count{N: b.plan.Inner},
 				ResultPath:     "$.batch.users",
 				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
-					StartAt: StateListAccessKeys,
+					StartAt: b.name(StateListAccessKeys),
 					States: asl.States{
-						StateListAccessKeys: list,
-						stateHasKeys: &asl.Choice{
+						b.name(StateListAccessKeys): list,
+						b.name(stateHasKeys): &asl.Choice{
 							Common: asl.Common{Comment: "IAM's model makes AccessKeyMetadata optional: a response without it is a user without keys."},
 							Choices: []asl.ChoiceRule{{
-								Variable: "$.listed.AccessKeyMetadata", IsPresent: new(true), Next: stateKeysListed,
+								Variable: "$.listed.AccessKeyMetadata", IsPresent: new(true), Next: b.name(stateKeysListed),
 							}},
-							Default: stateNoKeys,
+							Default: b.name(stateNoKeys),
 						},
-						stateKeysListed: &asl.Pass{
+						b.name(stateKeysListed): &asl.Pass{
 							Parameters: map[string]any{"userName.$": "$.UserName", "keys.$": "$.listed.AccessKeyMetadata"},
 							Flow:       asl.Flow{End: true},
 						},
-						stateNoKeys: &asl.Pass{
+						b.name(stateNoKeys): &asl.Pass{
 							Parameters: map[string]any{"userName.$": "$.UserName"},
 							Flow:       asl.Flow{End: true},
 						},
-						stateUserDeleted: &asl.Pass{
+						b.name(stateUserDeleted): &asl.Pass{
 							Common:     asl.Common{Comment: "Deleted between listing and key listing: skipped, not a failure."},
 							Parameters: map[string]any{"userName.$": "$.UserName", "deleted": true},
 							Flow:       asl.Flow{End: true},
 						},
-						stateKeysUnreadable: &asl.Pass{
+						b.name(stateKeysUnreadable): &asl.Pass{
 							Common:     asl.Common{Comment: "Keys unreadable after retries: the user is reported unchecked, with the error."},
 							Parameters: map[string]any{"userName.$": "$.UserName", "error.$": "$.error"},
 							Flow:       asl.Flow{End: true},
 						},
 					},
 				}},
-				Flow: asl.Flow{Next: StateCheckBatch},
+				Flow: asl.Flow{Next: b.name(StateCheckBatch)},
 			},
-			StateCheckBatch: check,
-			stateMarkBatch: &asl.Map{
+			b.name(StateCheckBatch): check,
+			b.name(stateMarkBatch): &asl.Map{
 				Common:    asl.Common{Comment: "The function failed: every user of the batch becomes unchecked, named with the function's error."},
 				ItemsPath: "$.Items",
 				ItemSelector: map[string]any{
@@ -361,12 +421,12 @@ func (b builder) child() asl.Branch {
 				},
 				ResultPath: "$.uncheckedUsers",
 				ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
-					StartAt: stateMarkUser,
-					States:  asl.States{stateMarkUser: &asl.Pass{Flow: asl.Flow{End: true}}},
+					StartAt: b.name(stateMarkUser),
+					States:  asl.States{b.name(stateMarkUser): &asl.Pass{Flow: asl.Flow{End: true}}},
 				}},
-				Flow: asl.Flow{Next: stateBatchUnchecked},
+				Flow: asl.Flow{Next: b.name(stateBatchUnchecked)},
 			},
-			stateBatchUnchecked: &asl.Pass{
+			b.name(stateBatchUnchecked): &asl.Pass{
 				Common: asl.Common{Comment: "The batch's Summary when the function failed: all users unchecked, nothing judged; " +
 					"batchFailed has the merge log each of them, since the function never saw them."},
 				Parameters: map[string]any{
@@ -470,7 +530,20 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 // afterPages is the state after the last page: the root check when the policy has it.
 func (b builder) afterPages() string {
 	if b.s.CheckRootKeys {
-		return StateCheckRootKeys
+		return b.name(StateCheckRootKeys)
+	}
+	return b.afterScan()
+}
+
+// afterScan is the state after the account's scan (its pages and root check): the report of a
+// single account; in an organization run, the fold of the deploying account into the
+// organization's summary, or a child's account result.
+func (b builder) afterScan() string {
+	switch {
+	case b.member:
+		return b.name(StateAccountResult)
+	case b.s.Organization.Enabled():
+		return StateFoldOwnAccount
 	}
 	return StateReport
 }
@@ -480,7 +553,7 @@ func (b builder) afterPages() string {
 // uncatchable States.Runtime error there); the function judges it (agecheck.CheckRoot). A call
 // that still fails after its retries is caught into $.root as {Error, Cause}: the report then
 // says the root user is unchecked, never compliant.
-func checkRootKeysTask(partition string) *asl.Task {
+func checkRootKeysTask(partition, next string) *asl.Task {
 	t := asl.SDKTask(partition, "iam", "getAccountSummary")
 	t.Comment = "Whether the root user has access keys (Security Hub IAM.4), once per run. The answer, or the error after " +
 		"retries, goes to the report: a failure makes the root check unchecked, never compliant."
@@ -489,8 +562,8 @@ func checkRootKeysTask(partition string) *asl.Task {
 	t.TimeoutSeconds = asl.Count{N: ListUsersTimeoutSeconds}
 	// iam:GetAccountSummary supports no resource-level permissions: its statement keeps Resource "*".
 	t.Retry = []asl.Retrier{parentIAMRetry("Throttling and transient failures, bounded; then the Catch.")}
-	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: StateReport}}
-	t.Next = StateReport
+	t.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.root", Next: next}}
+	t.Next = next
 	return t
 }
 
@@ -516,7 +589,6 @@ func (b builder) addReport(st asl.States) {
 		"test.$":    "$.run.test",
 	}, "$.run")
 	if b.s.CheckRootKeys {
-		st[StateCheckRootKeys] = checkRootKeysTask(b.r.Partition)
 		fields["root.$"] = "$.root"
 	}
 	b.addChatToReport(fields)

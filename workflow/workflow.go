@@ -148,6 +148,9 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 		States:         b.states(),
 		TimeoutSeconds: MachineTimeoutSeconds,
 	}
+	if s.Organization.Enabled() {
+		m.Comment = organizationComment
+	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("workflow definition: %w", err)
 	}

@@ -18,7 +18,8 @@ func TestValidateStackFiles(t *testing.T) {
   findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
   alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
   owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)
-  scan: at most 10 IAM calls in flight; function 256 MB
+  accounts: the deploying account only (no accounts setting)
+  scan: at most 10 IAM calls in flight per account; function 256 MB
   logs: level ERROR, execution data excluded, kept 365 days
   start retries: 10 attempts within 2h, then the dead-letter queue
   tags: 3 extra
@@ -31,6 +32,20 @@ func TestValidateStackFiles(t *testing.T) {
 	status, stdout, stderr = runCLI("validate", "--stack", "dev")
 	if status != exitOK || !strings.HasPrefix(stdout, "Pulumi.dev.yaml: OK\n") || stderr != "" {
 		t.Errorf("validate --stack dev = %d, stdout %q, stderr %q; want 0 and Pulumi.dev.yaml: OK", status, stdout, stderr)
+	}
+}
+
+func TestValidatePrintsTheAccountScope(t *testing.T) {
+	dir := writeStack(t, "org", `config:
+  aws:region: eu-west-1
+  keyage:accounts: [organization]
+  keyage:excludeAccounts: ["210987654321"]
+`)
+	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
+	want := "  accounts: every ACTIVE account AWS Organizations lists (organizations:ListAccounts); never 210987654321; " +
+		"through role keyage-member in each account but the deploying one; 5 accounts at once\n"
+	if status != exitOK || !strings.Contains(stdout, want) || stderr != "" {
+		t.Errorf("validate --stack org = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
 	}
 }
 
@@ -60,7 +75,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of alarmSubscriptions, chat, checkRootKeys, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)

@@ -97,7 +97,13 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 		ev.Root = &agecheck.AccountSummary{SummaryMap: map[string]int{"AccountAccessKeysPresent": present}}
 	}
 	var report json.RawMessage
-	if err := invoke(h, ev, &report); err != nil {
+	if s.Organization.Enabled() {
+		// The account stands for the deploying account of an organization run (accounts.go).
+		report, err = organizationReport(h, ev)
+	} else {
+		err = invoke(h, ev, &report)
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	if err := json.Unmarshal(report, &r.Report); err != nil {

@@ -73,6 +73,19 @@ type Event struct {
 	Root *AccountSummary `json:"root,omitempty"`
 	// Owners is how owners are found (OpCheck) and reached (OpReport); nil: owners are off.
 	Owners *Owners `json:"owners,omitempty"`
+
+	// Organization runs (accounts.go): the account an OpAccount is about; the running OrgSummary
+	// of OpMergeAccounts and of an organization's OpReport; a page of AccountResults to merge.
+	Target *Target `json:"target,omitempty"`
+	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary).
+	Error    *ScanError      `json:"error,omitempty"`
+	Org      *OrgSummary     `json:"org,omitempty"`
+	Accounts []AccountResult `json:"accounts,omitempty"`
+	// RoleARN is, on an OpCheck of another account, the member role the function assumes for its
+	// own IAM calls there (Handler.AssumeRole), once per invocation, with the session named Session
+	// (the run's execution name).
+	RoleARN string `json:"roleArn,omitempty"`
+	Session string `json:"session,omitempty"`
 	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
 	Chat bool `json:"chat,omitempty"`
 }
@@ -206,6 +219,9 @@ type Report struct {
 	// OwnerMessages are the per-owner messages for the owners topic: at most one per owner,
 	// at most Owners.MaxMessages, within MaxOwnerMessagesBytes in all.
 	OwnerMessages []OwnerMessage `json:"ownerMessages,omitempty"`
+	// Scope is ScopeOrganization on an organization run's digest (its Account is then a
+	// String.Array of account IDs as JSON text); absent on a single account's report.
+	Scope string `json:"scope,omitempty"`
 	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
 	// report publishes.
 	Chat string `json:"chat,omitempty"`
@@ -247,9 +263,9 @@ func describeJSONError(err error) string {
 func (ev *Event) Validate() error {
 	var ps problems
 	switch ev.Op {
-	case OpCheck, OpMerge, OpReport:
+	case OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts:
 	default:
-		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q or %q", OpCheck, OpMerge, OpReport))
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q, %q, %q or %q", OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts))
 	}
 	if !ev.Now.Valid() {
 		ps.add("now", quote(ev.Now.String()), timeAllowed)
@@ -260,7 +276,7 @@ func (ev *Event) Validate() error {
 			ps.add("owners."+pp.Field, quote(pp.Value), pp.Allowed)
 		}
 	}
-	if ev.Account != "" || ev.Op == OpReport {
+	if ev.Account != "" || ev.Op == OpReport || ev.Op == OpMergeAccounts {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")
 		}
@@ -283,7 +299,12 @@ func (ev *Event) Validate() error {
 					fmt.Sprintf("exactly unchecked = %d when batchFailed is true", r.Unchecked))
 			}
 		}
+	case OpAccount, OpMergeAccounts:
+		validateAccountsEvent(&ps, ev)
 	case OpReport:
+		if ev.Org != nil {
+			break // an organization's digest: the OrgSummary is MergeAccounts' own output
+		}
 		if ev.Summary == nil {
 			ps.add("summary", "absent", "the final Summary of the scan")
 		} else {

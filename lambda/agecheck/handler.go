@@ -36,6 +36,9 @@ type Handler struct {
 	UserTags  UserTagsFunc  // nil: no tag lookups (tag exemptions and owners are not read)
 	OwnerMail OwnerMailFunc // nil: no direct mail to owners
 	Logger    *slog.Logger  // nil: slog.Default()
+	// AssumeRole returns the LastUsedFunc of another account, through the member role there
+	// (Event.RoleARN), in a session named after the run; nil: no lookups in other accounts.
+	AssumeRole AssumeRoleFunc
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -79,6 +82,14 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			slog.Int("results", len(ev.Results)), slog.Int("findingsListed", len(s.Findings)))...)
 		out = s
 	case OpReport:
+		if ev.Org != nil {
+			r, err := h.orgReport(ctx, ev, now)
+			if err != nil {
+				return nil, err
+			}
+			out = r
+			break
+		}
 		report := NewReport
 		if ev.Test {
 			report = NewTestReport
@@ -103,6 +114,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
 			slog.Int("messageBytes", len(r.Message)))
+		out = r
+	case OpAccount, OpMergeAccounts:
+		r, err := h.accounts(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
 		out = r
 	}
 	return encodeResult(ev.Op, out)
@@ -130,11 +147,12 @@ func (h *Handler) logger() *slog.Logger {
 // logs every finding, and trims the Summary for the state machine.
 func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, error) {
 	log := h.logger()
-	if h.LastUsed != nil {
-		h.lookUpLastUsed(ctx, ev.Users, ev.Policy, now)
+	io := h.accountIO(ctx, ev)
+	if io.LastUsed != nil {
+		h.lookUpLastUsed(ctx, io.LastUsed, ev.Account, ev.Users, ev.Policy, now)
 	}
-	if ev.Policy.TagExemptions && h.UserTags != nil {
-		if err := h.lookUpTags(ctx, ev.Users, ev.Policy, now); err != nil {
+	if ev.Policy.TagExemptions && io.UserTags != nil {
+		if err := h.lookUpTags(ctx, io.UserTags, ev.Users, ev.Policy, now); err != nil {
 			return Summary{}, err
 		}
 	}
@@ -142,7 +160,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	if err != nil {
 		return Summary{}, err
 	}
-	h.lookUpOwners(ctx, &s, ev.Users, ev.Owners)
+	h.lookUpOwners(ctx, io.UserTags, &s, ev.Users, ev.Owners)
 	nowText := formatTime(now)
 	for i := range s.Findings {
 		f := &s.Findings[i]
@@ -195,7 +213,7 @@ func (h *Handler) logUnchecked(ctx context.Context, account, now string, u Unche
 // LastUsed nil: Check reports such a key's last use as unknown, never as unused. Lookups stop
 // LookupReserve before the invocation's deadline, so that a lookup still in flight cannot make
 // the function time out before it has logged and returned the batch.
-func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy, now time.Time) {
+func (h *Handler) lookUpLastUsed(ctx context.Context, lastUsed LastUsedFunc, account string, users []UserKeys, p Policy, now time.Time) {
 	log := h.logger()
 	lookupCtx, cancel := lookupContext(ctx)
 	defer cancel()
@@ -220,9 +238,9 @@ func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy
 				skipped++
 				continue
 			}
-			lu, err := h.LastUsed(lookupCtx, u.UserName, k.AccessKeyID)
+			lu, err := lastUsed(lookupCtx, u.UserName, k.AccessKeyID)
 			if err != nil {
-				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("userName", u.UserName),
+				log.LogAttrs(ctx, slog.LevelWarn, "last-used lookup failed", slog.String("account", account), slog.String("userName", u.UserName),
 					slog.String("accessKeyId", k.AccessKeyID), slog.String("error", err.Error()))
 				continue
 			}
@@ -240,7 +258,7 @@ func (h *Handler) lookUpLastUsed(ctx context.Context, users []UserKeys, p Policy
 // maxConcurrency), so that Check can apply their keyage-exempt-* tags. Users without findings
 // are not looked up: a tag exemption there would hide nothing. Lookups stop LookupReserve before
 // the deadline; a user not looked up in time has its tag exemption refused as unread.
-func (h *Handler) lookUpTags(ctx context.Context, users []UserKeys, p Policy, now time.Time) error {
+func (h *Handler) lookUpTags(ctx context.Context, userTags UserTagsFunc, users []UserKeys, p Policy, now time.Time) error {
 	first, err := Check(users, p, now)
 	if err != nil {
 		return err
@@ -262,7 +280,7 @@ func (h *Handler) lookUpTags(ctx context.Context, users []UserKeys, p Policy, no
 			failed++
 			continue
 		}
-		tags, err := h.UserTags(lookupCtx, u.UserName)
+		tags, err := userTags(lookupCtx, u.UserName)
 		if err != nil {
 			h.logger().LogAttrs(ctx, slog.LevelWarn, "user tags lookup failed", slog.String("userName", u.UserName), slog.String("error", err.Error()))
 			u.TagsError = err.Error()

@@ -134,14 +134,15 @@ func ResolveOwner(tags map[string]string, keys []string) string {
 // OwnerLookupLogMessage is the msg of the log line of a failed owner lookup.
 const OwnerLookupLogMessage = "owner lookup failed"
 
-// lookUpOwners sets Owner on every finding of s from its user's tags (UserTagsFunc): the tags
+// lookUpOwners sets Owner on every finding of s from its user's tags (userTags: the account's,
+// through its member role in an organization run): the tags
 // already read for tag exemptions (UserKeys.Tags or TagsError) are used as they are; other users
 // with findings are looked up once each, one at a time, as lookUpLastUsed does, so the batch
 // stays within its share of maxConcurrency. A failed lookup is logged and marks the user's
 // findings OwnerUnknown: the digest lists them with the keys without an owner. Lookups stop
 // LookupReserve before the invocation's deadline.
-func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, users []UserKeys, o *Owners) {
-	if h.UserTags == nil || o == nil || len(o.TagKeys) == 0 || len(s.Findings) == 0 {
+func (h *Handler) lookUpOwners(ctx context.Context, userTags UserTagsFunc, s *Summary, users []UserKeys, o *Owners) {
+	if userTags == nil || o == nil || len(o.TagKeys) == 0 || len(s.Findings) == 0 {
 		return
 	}
 	lookupCtx := ctx
@@ -170,7 +171,7 @@ func (h *Handler) lookUpOwners(ctx context.Context, s *Summary, users []UserKeys
 			if err := lookupCtx.Err(); err != nil {
 				a.err = context.Cause(lookupCtx)
 			} else {
-				tags, err := h.UserTags(lookupCtx, f.UserName)
+				tags, err := userTags(lookupCtx, f.UserName)
 				a = answer{owner: ResolveOwner(tags, o.TagKeys), err: err}
 			}
 			if a.err != nil {

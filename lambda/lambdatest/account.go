@@ -60,6 +60,10 @@ type Account struct {
 	RootAccessKeys bool
 	// AccountSummaryFails makes every GetAccountSummary call fail with AccessDenied.
 	AccountSummaryFails bool
+	// RoleUntrusted makes the account's member role refuse to be assumed by another account's
+	// caller (a role missing or not trusting it): STS AssumeRole and Step Functions' Credentials
+	// fail for it.
+	RoleUntrusted bool
 
 	mu       sync.Mutex
 	users    []*User
@@ -437,6 +441,13 @@ func (a *Account) AccountSummary() (map[string]int, *IAMError) {
 		present = 1
 	}
 	return map[string]int{"AccountAccessKeysPresent": present, "Users": len(a.users), "AccountMFAEnabled": 1}, nil
+}
+
+// MemberRoleUntrusted reports RoleUntrusted, for the front-ends.
+func (a *Account) MemberRoleUntrusted() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.RoleUntrusted
 }
 
 // Accounts is a set of fake accounts by ID: what a front-end answering for several accounts

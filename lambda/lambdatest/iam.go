@@ -27,14 +27,24 @@ const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
 type IAM struct {
 	URL      string    // the endpoint, e.g. http://127.0.0.1:PORT
 	Accounts *Accounts // the accounts it answers for
+	// MemberRole is the role name every account holds for another account's caller to assume
+	// with STS AssumeRole, which the endpoint answers too (sts.go); "" for none. A call signed
+	// with the credentials it handed out acts in that role's account.
+	MemberRole string
+
+	home     string // the caller's own account: the first given to NewIAM
+	sessions sessions
 }
 
 // NewIAM starts a fake IAM endpoint answering from the accounts; it is closed when the test
-// ends. It answers for one account: with several, every call fails (InternalFailure, naming
-// them), since telling the caller's account from its credentials (STS) is not built.
+// ends. A call acts in the caller's own account, the first one given, unless it is signed with
+// credentials from the endpoint's STS AssumeRole of another account's MemberRole.
 func NewIAM(t testing.TB, accounts ...*Account) *IAM {
 	t.Helper()
 	f := &IAM{Accounts: NewAccounts(accounts...)}
+	if len(accounts) > 0 {
+		f.home = accounts[0].ID
+	}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
@@ -52,14 +62,14 @@ func (f *IAM) Client() *iam.Client {
 	})
 }
 
-// account returns the account a request is for.
-func (f *IAM) account(*http.Request) (*Account, *IAMError) {
-	ids := f.Accounts.IDs()
-	if len(ids) != 1 {
-		return nil, &IAMError{Status: http.StatusInternalServerError, Code: "InternalFailure",
-			Message: fmt.Sprintf("the fake IAM answers for exactly one account, it holds %d %q: routing a call by its credentials is not built", len(ids), ids)}
+// account returns the account a request is for: its credentials' (sessionAccount).
+func (f *IAM) account(req *http.Request) (*Account, *IAMError) {
+	id := f.sessionAccount(req)
+	if a := f.Accounts.Get(id); a != nil {
+		return a, nil
 	}
-	return f.Accounts.Get(ids[0]), nil
+	return nil, &IAMError{Status: http.StatusInternalServerError, Code: "InternalFailure",
+		Message: fmt.Sprintf("the fake IAM holds no account %q for the caller", id)}
 }
 
 type iamErrorResponse struct {
@@ -94,6 +104,10 @@ func (f *IAM) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	action := req.PostForm.Get("Action")
+	if action == "AssumeRole" {
+		f.serveAssumeRole(w, req)
+		return
+	}
 	answer, ok := actions[action]
 	if !ok {
 		writeError(w, IAMError{Status: http.StatusBadRequest, Code: "InvalidAction",

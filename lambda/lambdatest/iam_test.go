@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -56,16 +59,47 @@ func TestIAMAnswersGetAccessKeyLastUsedFromTheAccount(t *testing.T) {
 	}
 }
 
-// TestIAMRefusesToGuessTheAccount: an endpoint holding two accounts cannot tell which one a call
-// is for (that needs the caller's credentials), so it fails every call, naming them, rather
-// than answer from either.
-func TestIAMRefusesToGuessTheAccount(t *testing.T) {
-	f := NewIAM(t, NewAccount("111111111111"), NewAccount("222222222222"))
-	_, err := f.Client().ListUsers(context.Background(), &iam.ListUsersInput{})
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InternalFailure" ||
-		!strings.Contains(apiErr.ErrorMessage(), `["111111111111" "222222222222"]`) {
-		t.Errorf("ListUsers against two accounts = %v, want InternalFailure naming both", err)
+// TestIAMRoutesByCredentials: with several accounts, a call signed with the caller's own
+// credentials acts in the first account; one signed with credentials from the endpoint's STS
+// AssumeRole of another account's member role acts in that account; a role that is not the
+// member role, or that does not trust the caller, is AccessDenied, and every attempt is logged.
+func TestIAMRoutesByCredentials(t *testing.T) {
+	own, member, untrusted := NewAccount("111111111111"), NewAccount("222222222222"), NewAccount("333333333333")
+	own.Add(&User{Name: "own-user"})
+	member.Add(&User{Name: "member-user"})
+	untrusted.RoleUntrusted = true
+	f := NewIAM(t, own, member, untrusted)
+	f.MemberRole = "keyage-member"
+	ctx := context.Background()
+	names := func(client *iam.Client) string {
+		out, err := client.ListUsers(ctx, &iam.ListUsersInput{})
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return aws.ToString(out.Users[0].UserName)
+	}
+	if got := names(f.Client()); got != "own-user" {
+		t.Errorf("own credentials list %q, want own-user (the first account)", got)
+	}
+	stsClient := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
+	assumed := func(role string) *iam.Client {
+		provider := stscreds.NewAssumeRoleProvider(stsClient, role, func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "run-1" })
+		return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.URL), Credentials: aws.NewCredentialsCache(provider), RetryMaxAttempts: 1})
+	}
+	if got := names(assumed("arn:aws:iam::222222222222:role/keyage-member")); got != "member-user" {
+		t.Errorf("the member role's credentials list %q, want member-user", got)
+	}
+	for _, role := range []string{"arn:aws:iam::333333333333:role/keyage-member", "arn:aws:iam::222222222222:role/admin", "arn:aws:iam::444444444444:role/keyage-member"} {
+		if got := names(assumed(role)); !strings.Contains(got, "AccessDenied") || !strings.Contains(got, "sts:AssumeRole on resource: "+role) {
+			t.Errorf("assuming %s: %q, want AccessDenied naming the role", role, got)
+		}
+	}
+	if got := f.Assumed(); len(got) != 4 || got[0] != "arn:aws:iam::222222222222:role/keyage-member as run-1" {
+		t.Errorf("Assumed() = %q, want the four attempts, the member role's first", got)
+	}
+	if own.ListUsersCalls() != 1 || member.ListUsersCalls() != 1 || untrusted.ListUsersCalls() != 0 {
+		t.Errorf("ListUsers calls: own %d, member %d, untrusted %d; want 1, 1, 0", own.ListUsersCalls(), member.ListUsersCalls(), untrusted.ListUsersCalls())
 	}
 }
 

@@ -17,8 +17,9 @@
 //                       "maxInputBytesPerBatch": N}, ...] -> one {"batches": [...]} or
 //                       {"error": {"Error", "Cause"}} per spec: the ItemBatcher alone, for tests.
 //
-// Each Task is POSTed as {"execution", "state", "resource", "input"} (input after InputPath and
-// Parameters) to KEYAGE_TASK_URL, which answers {"result": ...} or {"error": NAME, "cause": TEXT};
+// Each Task is POSTed as {"execution", "state", "resource", "input", "roleArn"} (input after
+// InputPath and Parameters; roleArn is the Task's Credentials.RoleArn, resolved, or absent) to
+// KEYAGE_TASK_URL, which answers {"result": ...} or {"error": NAME, "cause": TEXT};
 // an error is thrown with that name and message, which the interpreter turns into the state's
 // Error and Cause, so Retry and Catch apply as in AWS.
 //
@@ -58,8 +59,11 @@
 //    the interpreter's retryIntervalOverrides; the attempts still count against MaxAttempts, and
 //    the waits AWS would take (IntervalSeconds x BackoffRate^n capped at MaxDelaySeconds, before
 //    jitter: an upper bound with JitterStrategy FULL) are summed per retried call and per child.
-// Not reproduced: the $$.State and $$.Task context fields, JSONata, Credentials (role
-// assumption), ItemReader, ResultWriter, the 25,000-event history limit, Express children's
+//  * Credentials. The interpreter ignores them. A Task's Credentials.RoleArn (a literal) or
+//    RoleArn.$ (a path, evaluated on the state's effective input as its Parameters are) is
+//    resolved and sent to the task server as "roleArn", which answers as that role would (the
+//    role's trust and permissions are the server's to reproduce).
+// Not reproduced: the $$.State and $$.Task context fields, JSONata, ItemReader, ResultWriter, the 25,000-event history limit, Express children's
 // 5-minute limit (the nominal retry waits let a test check it), and DataLimitExceeded being
 // catchable by its own name (here it is neither retried nor caught).
 //
@@ -82,6 +86,9 @@ if (typeof Promise.withResolvers !== "function") {
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { StateMachine, ExecutionError, ExecutionTimeoutError } from "aws-local-stepfunctions";
+
+/** The hidden parameter that carries a Task's resolved Credentials.RoleArn to callTask. */
+const ROLE_ARN_PARAMETER = "__keyageCredentialsRoleArn";
 
 /** The Step Functions payload limit for state input/output, task results and child input. */
 const PAYLOAD_LIMIT = 262144;
@@ -263,6 +270,17 @@ function rewriteGraph(graph, plan) {
       if (s.ItemProcessor) s.ItemProcessor = { ...rest, StartAt: child.StartAt, States: child.States };
       else s.Iterator = { ...rest, StartAt: child.StartAt, States: child.States };
     }
+    if (s.Type === "Task" && s.Credentials) {
+      const { RoleArn: literal, "RoleArn.$": path } = s.Credentials;
+      if (typeof s.Parameters !== "object" || s.Parameters === null || Array.isArray(s.Parameters)) {
+        throw new HarnessError(`state ${name}: Credentials on a Task without Parameters object are not reproduced`);
+      }
+      s.Parameters = { ...s.Parameters };
+      if (typeof path === "string") s.Parameters[ROLE_ARN_PARAMETER + ".$"] = rewriteContextPaths(path);
+      else if (typeof literal === "string") s.Parameters[ROLE_ARN_PARAMETER] = literal;
+      else throw new HarnessError(`state ${name}: Credentials without RoleArn or RoleArn.$`);
+      delete s.Credentials;
+    }
     if (s.Type === "Task") plan.tasks.set(name, s.Resource);
     if (s.Retry) plan.retrying.add(name);
     states[name] = s;
@@ -363,6 +381,10 @@ const liveAborts = new Set();
 
 async function callTask(exec, state, resource, input) {
   if (fatal) throw fatal;
+  let roleArn;
+  if (input !== null && typeof input === "object" && ROLE_ARN_PARAMETER in input) {
+    ({ [ROLE_ARN_PARAMETER]: roleArn, ...input } = input);
+  }
   const inputBytes = jsonBytes(input);
   let t = report.tasks.get(state);
   if (!t) {
@@ -381,7 +403,7 @@ async function callTask(exec, state, resource, input) {
     const res = await fetch(exec.taskURL, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ execution: exec.id, state, resource, input }),
+      body: JSON.stringify({ execution: exec.id, state, resource, input, roleArn }),
     });
     const text = await res.text();
     if (res.status !== 200) throw new HarnessError(`task server answered ${res.status} for ${state}: ${text.slice(0, 500)}`);

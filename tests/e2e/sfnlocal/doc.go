@@ -19,7 +19,9 @@
 // users and latency per call, and rejects parameters Step Functions' API model would refuse.
 //
 // What it does not reproduce (run-sfn.mjs lists it too): JSONata states, ItemReader and
-// ResultWriter, the $$.State and $$.Task context fields, Credentials (role assumption), the
+// ResultWriter, the $$.State and $$.Task context fields, role assumption beyond the member
+// role (a Task's Credentials.RoleArn is resolved, and an IAM call acts in the account of the
+// TaskServer's Members whose MemberRole it names: roles.go), the
 // 25,000-event history limit, Express children's 5-minute limit (the nominal retry waits let a
 // test check it), States.DataLimitExceeded being catchable by its own name, failed children within
 // the tolerance (AWS's output shape for them is not documented: the harness stops instead of

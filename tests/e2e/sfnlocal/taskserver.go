@@ -29,9 +29,17 @@ const (
 // parameters Step Functions would have rejected when the machine was created) is a harness
 // failure, never an execution error: a test cannot pass by accident.
 type TaskServer struct {
-	Account  *Account
-	Function *Function
-	TopicARN string
+	// Account answers the IAM tasks without Credentials: the deploying account's.
+	Account *Account
+	// Members answer the IAM tasks whose Credentials.RoleArn is the member role (MemberRole) of
+	// one of them (roles.go).
+	Members    *lambdatest.Accounts
+	MemberRole string
+	// Organization answers organizations:listAccounts (nil: a harness error, as for any
+	// resource without a fake).
+	Organization *Organization
+	Function     *Function
+	TopicARN     string
 	// OwnersTopicARN, when set, is the other topic sns:publish may name (the owners topic).
 	OwnersTopicARN string
 	// ChatTopicARN, when set, is a second topic sns:publish may name (the chat topic).
@@ -53,7 +61,9 @@ type Call struct {
 	State     string
 	Resource  string
 	Input     json.RawMessage
-	Error     *StatesError // nil when it succeeded
+	// RoleARN is the Task's Credentials.RoleArn as resolved for the call ("" without Credentials).
+	RoleARN string
+	Error   *StatesError // nil when it succeeded
 }
 
 // Publish is one sns:publish call that SNS accepted.
@@ -116,12 +126,13 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 		State     string          `json:"state"`
 		Resource  string          `json:"resource"`
 		Input     json.RawMessage `json:"input"`
+		RoleARN   string          `json:"roleArn"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, "decode task call: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	result, serr, err := s.answer(r.Context(), req.Resource, req.Input)
+	result, serr, err := s.answer(r.Context(), req.Resource, req.RoleARN, req.Input)
 	if err != nil {
 		msg := fmt.Sprintf("state %s (%s): %v", req.State, req.Resource, err)
 		s.mu.Lock()
@@ -131,7 +142,7 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Execution: req.Execution, State: req.State, Resource: req.Resource, Input: req.Input, Error: serr})
+	s.calls = append(s.calls, Call{Execution: req.Execution, State: req.State, Resource: req.Resource, Input: req.Input, RoleARN: req.RoleARN, Error: serr})
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if serr != nil {
@@ -141,18 +152,32 @@ func (s *TaskServer) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"result": result})
 }
 
-func (s *TaskServer) answer(ctx context.Context, resource string, in json.RawMessage) (any, *StatesError, error) {
+func (s *TaskServer) answer(ctx context.Context, resource, roleARN string, in json.RawMessage) (any, *StatesError, error) {
+	if strings.HasPrefix(resource, "arn:aws:states:::aws-sdk:iam:") {
+		a, serr := s.iamAccount(roleARN)
+		if serr != nil {
+			return nil, serr, nil
+		}
+		switch resource {
+		case ResourceListUsers:
+			return iamTask("listUsers", in, func(p listUsersParams) (any, *lambdatest.IAMError, error) { return listUsers(a, p) })
+		case ResourceListAccessKeys:
+			return iamTask("listAccessKeys", in, func(p listAccessKeysParams) (any, *lambdatest.IAMError, error) { return listAccessKeys(a, p) })
+		case ResourceAccountSummary:
+			return iamTask("getAccountSummary", in, func(p struct{}) (any, *lambdatest.IAMError, error) { return accountSummary(a, p) })
+		}
+	} else if roleARN != "" {
+		return nil, nil, fmt.Errorf("Credentials %q on %s: only IAM tasks take them here", roleARN, resource)
+	}
 	switch resource {
-	case ResourceListUsers:
-		return iamTask("listUsers", in, func(p listUsersParams) (any, *lambdatest.IAMError, error) { return listUsers(s.Account, p) })
-	case ResourceListAccessKeys:
-		return iamTask("listAccessKeys", in, func(p listAccessKeysParams) (any, *lambdatest.IAMError, error) { return listAccessKeys(s.Account, p) })
-	case ResourceAccountSummary:
-		return iamTask("getAccountSummary", in, func(p struct{}) (any, *lambdatest.IAMError, error) { return accountSummary(s.Account, p) })
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
 		return s.publish(in)
+	case ResourceListAccounts:
+		if s.Organization != nil {
+			return s.Organization.ListAccounts(in)
+		}
 	}
 	return nil, nil, fmt.Errorf("no fake for resource %q", resource)
 }

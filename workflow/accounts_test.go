@@ -1,0 +1,270 @@
+package workflow
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyage/keyage/asl"
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+// organizationSettings scan every account of the organization but one.
+func organizationSettings() config.Settings {
+	s := config.Defaults()
+	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	s.Organization.ExcludeAccounts = []string{"210987654321"}
+	return s
+}
+
+// accountsSettings scan a list of 25 accounts (two pages), the deploying one among them, one
+// excluded, without the root check.
+func accountsSettings() config.Settings {
+	s := config.Defaults()
+	s.CheckRootKeys = false
+	for i := range 25 {
+		s.Organization.Accounts = append(s.Organization.Accounts, fmt.Sprintf("1000000000%02d", i))
+	}
+	s.Organization.Accounts = append(s.Organization.Accounts, PlaceholderAccountID)
+	s.Organization.ExcludeAccounts = []string{"100000000003"}
+	s.Organization.AccountConcurrency = 3
+	return s
+}
+
+// scanAccounts returns the child of ScanAccounts and its Map.
+func scanAccounts(t *testing.T, m *asl.StateMachine) (*asl.Map, asl.States) {
+	t.Helper()
+	mp, ok := m.States[StateScanAccounts].(*asl.Map)
+	if !ok || mp.ItemProcessor == nil {
+		t.Fatalf("no Map %s", StateScanAccounts)
+	}
+	return mp, mp.ItemProcessor.States
+}
+
+// TestSingleAccountUnchanged: settings with no accounts (or an empty list) build the machine
+// they always did; only a setting asking for more accounts changes it (golden files guard the
+// bytes: testdata/default.asl.json).
+func TestSingleAccountUnchanged(t *testing.T) {
+	empty := config.Defaults()
+	empty.Organization.Accounts = []string{}
+	a := mustRender(t, mustDefinition(t, config.Defaults(), PlaceholderResources()))
+	b := mustRender(t, mustDefinition(t, empty, PlaceholderResources()))
+	if string(a) != string(b) {
+		t.Error("an empty accounts list changes the definition")
+	}
+	if strings.Contains(string(a), "Credentials") || strings.Contains(string(a), memberPrefix) {
+		t.Error("the single-account definition has cross-account states")
+	}
+}
+
+func TestOrganizationChildren(t *testing.T) {
+	for name, s := range map[string]config.Settings{"organization": organizationSettings(), "accounts": accountsSettings()} {
+		t.Run(name, func(t *testing.T) {
+			m := mustDefinition(t, s, PlaceholderResources())
+			mp, child := scanAccounts(t, m)
+			if pc := mp.ItemProcessor.ProcessorConfig; pc.Mode != asl.ModeDistributed || pc.ExecutionType != asl.ExecutionStandard {
+				t.Errorf("%s runs %+v, want DISTRIBUTED with STANDARD children (an account's history of its own)", StateScanAccounts, pc)
+			}
+			if got := mp.MaxConcurrency.N; got != s.Organization.AccountConcurrency {
+				t.Errorf("MaxConcurrency %d, want accountConcurrency %d", got, s.Organization.AccountConcurrency)
+			}
+			// Every IAM call of a child is made with the account's member role, and every state
+			// that can fail for the account is caught into its unchecked result.
+			iamTasks := 0
+			eachState(child, func(name string, st asl.State) {
+				task, ok := st.(*asl.Task)
+				if !ok || !strings.Contains(task.Resource, ":aws-sdk:iam:") {
+					return
+				}
+				iamTasks++
+				if task.Credentials == nil || task.Credentials.RoleArnPath == "" {
+					t.Errorf("%s calls IAM without the member role's Credentials", name)
+				}
+				for _, p := range task.Permissions {
+					if !slices.Equal(p.Action, []string{"sts:AssumeRole"}) {
+						t.Errorf("%s gives the machine's role %v, want only sts:AssumeRole (the IAM action is the member role's)", name, p.Action)
+					}
+				}
+			})
+			if iamTasks == 0 {
+				t.Fatal("no IAM task in the child")
+			}
+			for _, st := range []string{StateListUsers, StateListMoreUsers, StateCheckKeys, StateMergeResults} {
+				if !catchesInto(child[memberPrefix+st], memberPrefix+stateAccountNotRead) {
+					t.Errorf("%s%s does not catch States.ALL into %s", memberPrefix, st, stateAccountNotRead)
+				}
+			}
+			if _, ok := child[memberPrefix+stateNoMarker].(*asl.Pass); !ok {
+				t.Errorf("an incomplete listing in a child is %T, want a Pass to the account's unchecked result (a Fail would fail the whole run)", child[memberPrefix+stateNoMarker])
+			}
+		})
+	}
+}
+
+func catchesInto(st asl.State, next string) bool {
+	var catch []asl.Catcher
+	switch s := st.(type) {
+	case *asl.Task:
+		catch = s.Catch
+	case *asl.Map:
+		catch = s.Catch
+	}
+	for _, c := range catch {
+		if slices.Contains(c.ErrorEquals, asl.ErrAll) && c.Next == next {
+			return true
+		}
+	}
+	return false
+}
+
+func TestOrganizationPermissions(t *testing.T) {
+	r := PlaceholderResources()
+	machine := "arn:aws:states:us-east-1:123456789012:stateMachine:keyage"
+	tests := []struct {
+		name   string
+		s      config.Settings
+		assume []string
+	}{
+		{"organization", organizationSettings(), []string{"arn:aws:iam::*:role/keyage-member"}},
+		{"accounts", accountsSettings(), func() []string {
+			var arns []string
+			for i := range 25 {
+				if i != 3 {
+					arns = append(arns, fmt.Sprintf("arn:aws:iam::1000000000%02d:role/keyage-member", i))
+				}
+			}
+			return arns
+		}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stmts := mustDefinition(t, tt.s, r).IAMStatements(machine)
+			var assume, list []string
+			for _, st := range stmts {
+				if slices.Contains(st.Action, "sts:AssumeRole") {
+					assume = append(assume, st.Resource...)
+				}
+				if slices.Contains(st.Action, "organizations:ListAccounts") {
+					list = append(list, st.Resource...)
+				}
+			}
+			if !slices.Equal(assume, tt.assume) {
+				t.Errorf("sts:AssumeRole on %v, want exactly %v", assume, tt.assume)
+			}
+			if wantList := tt.s.Organization.WholeOrganization(); wantList != (len(list) > 0) {
+				t.Errorf("organizations:ListAccounts on %v; want it only when accounts is organization", list)
+			}
+			if got := MemberRoleARNs(mustCheck(t, tt.s), r); !slices.Equal(got, tt.assume) {
+				t.Errorf("MemberRoleARNs = %v, want %v", got, tt.assume)
+			}
+		})
+	}
+	if got := MemberRoleARNs(mustCheck(t, config.Defaults()), r); got != nil {
+		t.Errorf("MemberRoleARNs of a single account = %v, want none", got)
+	}
+}
+
+func TestAccountPages(t *testing.T) {
+	m := mustDefinition(t, accountsSettings(), PlaceholderResources())
+	// The deploying account is listed: its scan comes first, and the pages join the state after it.
+	pages := m.States[stateOwnAccountDone].(*asl.Pass).Parameters.(map[string]any)["pages"].([][]map[string]string)
+	var sizes []int
+	seen := map[string]bool{}
+	for _, p := range pages {
+		sizes = append(sizes, len(p))
+		for _, a := range p {
+			seen[a["Id"]] = true
+		}
+	}
+	// 25 listed, one excluded, and the deploying account (scanned by the parent): 24 in pages of 20.
+	if !reflect.DeepEqual(sizes, []int{20, 4}) || seen["100000000003"] || seen[PlaceholderAccountID] {
+		t.Errorf("pages of %v, want [20 4] without the excluded and the deploying account", sizes)
+	}
+	if got := *m.States[stateMoreAccounts].(*asl.Choice).Choices[0].NumericLessThan; got != 2 {
+		t.Errorf("MoreAccounts loops while next < %v, want 2", got)
+	}
+	// The deploying account is listed: the parent scans it first, with its own role.
+	if next := m.States[stateInit].(*asl.Pass).Next; next != StateListUsers {
+		t.Errorf("Init goes to %s, want %s (the deploying account's scan)", next, StateListUsers)
+	}
+
+	// Not listed: straight to the pages.
+	s := accountsSettings()
+	s.Organization.Accounts = s.Organization.Accounts[:25]
+	m = mustDefinition(t, s, PlaceholderResources())
+	if next := m.States[stateInit].(*asl.Pass).Next; next != stateNextAccountPage {
+		t.Errorf("Init goes to %s, want %s", next, stateNextAccountPage)
+	}
+	if _, ok := m.States[StateListUsers]; ok {
+		t.Errorf("the parent scans the deploying account, which is not in accounts")
+	}
+}
+
+func TestOrganizationReportAndAttributes(t *testing.T) {
+	m := mustDefinition(t, organizationSettings(), PlaceholderResources())
+	payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	if payload["org.$"] != "$.org.summary" || payload["summary.$"] != nil {
+		t.Errorf("report payload %v, want the organization's summary", payload)
+	}
+	attrs := m.States[StateNotify].(*asl.Task).Parameters.(map[string]any)["MessageAttributes"].(map[string]any)
+	if a := attrs["account"].(map[string]any); a["DataType"] != "String.Array" {
+		t.Errorf("account attribute %v, want a String.Array of the accounts with a section", a)
+	}
+	if a, ok := attrs["scope"].(map[string]any); !ok || a["StringValue.$"] != "$.scope" {
+		t.Errorf("scope attribute %v, want the report's scope (organization)", attrs["scope"])
+	}
+}
+
+// TestOrganizationEventsAreEvents: the organization's function events use agecheck.Event's
+// fields only.
+func TestOrganizationEventsAreEvents(t *testing.T) {
+	m := mustDefinition(t, organizationSettings(), PlaceholderResources())
+	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
+	_, child := scanAccounts(t, m)
+	inner := child[memberPrefix+StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
+	for name, want := range map[string]struct {
+		state asl.State
+		op    string
+	}{
+		StateFoldOwnAccount: {m.States[StateFoldOwnAccount], agecheck.OpMergeAccounts},
+		StateMergeAccounts:  {m.States[StateMergeAccounts], agecheck.OpMergeAccounts},
+		StateReport:         {m.States[StateReport], agecheck.OpReport},
+		StateAccountResult:  {child[memberPrefix+StateAccountResult], agecheck.OpAccount},
+		stateAccountNotRead: {child[memberPrefix+stateAccountNotRead], agecheck.OpAccount},
+		StateCheckBatch:     {inner[memberPrefix+StateCheckBatch], agecheck.OpCheck},
+	} {
+		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		if payload["op"] != want.op {
+			t.Errorf("%s sends op %v, want %q", name, payload["op"], want.op)
+		}
+		for k := range payload {
+			if !fields[strings.TrimSuffix(k, ".$")] {
+				t.Errorf("%s sends %q, which is no field of agecheck.Event", name, k)
+			}
+		}
+	}
+	check := inner[memberPrefix+StateCheckBatch].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	if check["roleArn.$"] != "$.BatchInput.roleArn" || check["session.$"] != "$.BatchInput.session" {
+		t.Errorf("a member's check event %v, want the member role and the run's name for the function's lookups", check)
+	}
+}
+
+// TestOrganizationWithChat: an organization run with chat publishes the digest's chat card after
+// the digest, as a single account's run does, and asks the report for it.
+func TestOrganizationWithChat(t *testing.T) {
+	s := chatSettings()
+	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	m := mustDefinition(t, s, PlaceholderResources())
+	if next := m.States[StateNotify].(*asl.Task).Next; next != StateNotifyChat {
+		t.Errorf("Notify goes to %s, want %s", next, StateNotifyChat)
+	}
+	if _, ok := m.States[StateNotifyChat]; !ok {
+		t.Errorf("no %s state", StateNotifyChat)
+	}
+	if payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any); payload[chatField] != true || payload["org.$"] == nil {
+		t.Errorf("report payload %v, want the organization's summary and the chat flag", payload)
+	}
+}

@@ -1,0 +1,137 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/keyage/keyage/asl"
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+// OrgCostEstimate is the cost of one organization run (accounts: [organization], every other
+// setting at its default) over accounts that each hold the same number of users: the deploying
+// account scanned by the parent, the others each in a STANDARD child of ScanAccounts.
+type OrgCostEstimate struct {
+	Accounts        int
+	UsersPerAccount int
+	AccountPages    int // ListAccounts calls (and MergeAccounts invocations)
+	// Transitions are every billed Standard transition: the parent's, one per child started,
+	// and each child's own.
+	Transitions       int
+	LambdaInvocations int
+	RunUSD            float64
+	// OverheadPerAccountUSD is what scanning an account in an organization run costs beyond
+	// scanning it alone: its child's entry states and result, the child started, its share of
+	// the ListAccounts page loop, and its account and merge invocations.
+	OverheadPerAccountUSD float64
+}
+
+// MonthlyUSD is the cost of RunsPerMonth runs.
+func (c OrgCostEstimate) MonthlyUSD() float64 { return c.RunUSD * RunsPerMonth }
+
+// orgCostSettings are the settings OrgCost prices: the whole organization, defaults otherwise.
+func orgCostSettings() config.Checked {
+	s := config.Defaults()
+	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	return config.MustCheck(s)
+}
+
+// OrgCost estimates an organization run over accounts (the deploying one included) of
+// usersPerAccount users each, every call succeeding at its first attempt and the run
+// publishing. Each account's scan costs what Cost says of a single account of as many users
+// (the same states, in the parent or in a child), less the single run's input states and
+// report, which an organization run has once; transitions around the scans are counted by
+// walking the organization's definition.
+func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
+	accounts = max(accounts, 1)
+	m, err := Definition(orgCostSettings(), PlaceholderResources())
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	single := Cost(usersPerAccount)
+	single1, _, singleAfter, err := transitionsPerSection(mustSingle())
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	// One account's scan: its pages and children, and its root check (the first state after the
+	// pages in both); without the input states and the report.
+	rootCheck := 1
+	scanTransitions := single.Transitions - single1 - singleAfter + rootCheck
+	scanUSD := single.RunUSD - float64(single1+singleAfter-rootCheck)*PriceStandardTransition - PriceLambdaRequest - PriceSNSPublish -
+		float64(config.Defaults().FunctionMemoryMB)/1024*assumedReportSeconds*PriceLambdaGBSecondARM64
+
+	before, err := countStates(m.States, m.StartAt, StateListUsers) // input states, before the own scan
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	fold, err := countStates(m.States, StateFoldOwnAccount, StateListAccounts) // FoldOwnAccount, OwnAccountFolded
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	page, err := countStates(m.States, StateListMoreAccount, StateListMoreAccount) // one page of accounts
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	more, ok := m.States[stateMoreAccounts].(*asl.Choice)
+	if !ok {
+		return OrgCostEstimate{}, fmt.Errorf("count transitions: no Choice %q", stateMoreAccounts)
+	}
+	after, err := countStates(m.States, more.Default, "") // the report and a publish
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	// A child of an ACTIVE account in scope: AccountActive, AccountInScope and AccountScope before
+	// AccountInit, which leads to the scan; AccountResult after it.
+	child, err := countStates(m.States[StateScanAccounts].(*asl.Map).ItemProcessor.States, memberPrefix+stateAccountInit, memberPrefix+StateListUsers)
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	const childChoices, childResult = 3, 1
+	childEntry := childChoices + child + childResult
+
+	members := accounts - 1
+	c := OrgCostEstimate{Accounts: accounts, UsersPerAccount: usersPerAccount, AccountPages: max(1, ceilDiv(accounts, agecheck.AccountsPerPage))}
+	// The page of the deploying account is listed too: its child skips it (3 states).
+	c.Transitions = before + accounts*scanTransitions + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
+	// Each account's scan invokes what a single run does but the report; the parent adds the
+	// fold, a merge per page of accounts and the report, and each child its account result.
+	perScanInvocations := single.LambdaInvocations - 1
+	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1
+	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
+	lambdaUSD := func(n int, seconds float64) float64 {
+		return float64(n) * (PriceLambdaRequest + memGB*seconds*PriceLambdaGBSecondARM64)
+	}
+	extraTransitions := before + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
+	c.RunUSD = float64(accounts)*scanUSD + float64(extraTransitions)*PriceStandardTransition +
+		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1, assumedReportSeconds) + PriceSNSPublish
+	c.OverheadPerAccountUSD = float64(childEntry+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
+		lambdaUSD(1, assumedMergeSeconds) + lambdaUSD(1, assumedMergeSeconds)/agecheck.AccountsPerPage
+	return c, nil
+}
+
+// mustSingle is the single-account definition with the default settings.
+func mustSingle() *asl.StateMachine {
+	m, err := Definition(config.MustCheck(config.Defaults()), PlaceholderResources())
+	if err != nil {
+		panic("workflow: the default settings do not build a definition: " + err.Error())
+	}
+	return m
+}
+
+// OrgCostTable renders, as a Markdown table, OrgCost for each number of accounts of
+// usersPerAccount users.
+func OrgCostTable(usersPerAccount int, accounts ...int) string {
+	header := []string{"accounts", "users each", "account pages", "billed transitions", "function invocations", "cost per run",
+		"per month (30 runs)", "overhead per account per run"}
+	var b strings.Builder
+	b.WriteString(numberTable(header, accounts, func(n int) string {
+		c, err := OrgCost(n, usersPerAccount)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return fmt.Sprintf("%d | %d | %d | %d | %d | $%.4f | $%.2f | $%.6f", n, usersPerAccount, c.AccountPages, c.Transitions,
+			c.LambdaInvocations, c.RunUSD, c.MonthlyUSD(), c.OverheadPerAccountUSD)
+	}))
+	return b.String()
+}

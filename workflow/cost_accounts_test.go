@@ -1,0 +1,47 @@
+package workflow
+
+import (
+	"math"
+	"testing"
+)
+
+func TestOrgCost(t *testing.T) {
+	single := Cost(1000)
+	one, err := OrgCost(1, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The deploying account alone: its scan as a single run, plus the fold (2 states), one page
+	// of accounts (5) in which its own child is skipped (1 child started, 3 states).
+	if want := single.Transitions + 2 + 5 + 1 + 3; one.Transitions != want {
+		t.Errorf("OrgCost(1): %d transitions, want %d", one.Transitions, want)
+	}
+	if want := single.LambdaInvocations + 2; one.LambdaInvocations != want {
+		t.Errorf("OrgCost(1): %d invocations, want %d (fold and one merge besides the single run's)", one.LambdaInvocations, want)
+	}
+	for _, n := range []int{10, 100, 500} {
+		c, err := OrgCost(n, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AccountPages != (n+19)/20 {
+			t.Errorf("OrgCost(%d): %d account pages, want %d", n, c.AccountPages, (n+19)/20)
+		}
+		// Each added account costs a single run less its input states, report and publish
+		// (under $0.0003), plus the overhead per account.
+		perAccount := (c.RunUSD - one.RunUSD) / float64(n-1)
+		if scan := perAccount - c.OverheadPerAccountUSD; scan > single.RunUSD || scan < single.RunUSD-0.0003 {
+			t.Errorf("OrgCost(%d): $%.6f per added account less the overhead ($%.6f) is $%.6f, want a single run's scan (a bit under $%.6f)",
+				n, perAccount, c.OverheadPerAccountUSD, scan, single.RunUSD)
+		}
+		// Transitions: each account's scan is a single run's less its 5 input states and 4
+		// report states (the root check stays); each child adds its entry (3 choices,
+		// AccountInit), its result, and the parent's transition for starting it.
+		if extra := c.Transitions - one.Transitions - (n-1)*(single.Transitions-9) - (c.AccountPages-1)*5; extra != (n-1)*6 {
+			t.Errorf("OrgCost(%d): %d transitions beyond the scans and pages, want %d (6 per child)", n, extra, (n-1)*6)
+		}
+	}
+	if c, _ := OrgCost(500, 1000); math.Abs(c.OverheadPerAccountUSD) < 1e-7 || c.OverheadPerAccountUSD > 0.001 {
+		t.Errorf("overhead per account $%.6f, want a small positive amount", c.OverheadPerAccountUSD)
+	}
+}
