@@ -59,6 +59,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 		c.Warnings = append(c.Warnings, w)
 	}
 	c.Warnings = append(c.Warnings, s.exemptionWarnings(now)...)
+	c.Warnings = append(c.Warnings, s.ledgerWarnings()...)
 	return c
 }
 

@@ -191,8 +191,8 @@ func TestParseInvalid(t *testing.T) {
 
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
-	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, " +
-		"maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
+	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, " +
+		"maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, newKeyGraceDays, notify, ownerEmail, ownerSubscriptions, ownerTagKeys, remindEveryDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, " +
 		"scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
 

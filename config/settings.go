@@ -46,6 +46,8 @@ type Settings struct {
 	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
 	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
+	Ledger LedgerSettings // notify, remindEveryDays, ledgerRetentionDays, ledgerDeletionProtection (ledger.go)
+
 	// Region is the stack's aws:region, "" when it sets none (the AWS provider then takes the
 	// region from its environment). Its partition is Partition().
 	Region string
@@ -72,6 +74,7 @@ func Defaults() Settings {
 		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
 		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
+		Ledger:                 defaultLedger(),
 	}
 }
 

@@ -58,6 +58,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	s.Owners.validate(&p)
 	s.Organization.validate(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())
+	s.Ledger.validate(&p)
 	p.sort()
 	return p, sched
 }

@@ -109,6 +109,7 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
 		statements = append(statements, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
 	}
+	statements = append(statements, b.ledgerStatements()...)
 	policy, err := jsonInput(document(statements...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
@@ -133,7 +134,8 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 			LogFormat: pulumi.String("Text"),
 			LogGroup:  logGroup.Name,
 		},
-		Tags: b.tagMap(),
+		Environment: b.functionEnvironment(),
+		Tags:        b.tagMap(),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{logGroup, rolePolicy}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function: %w", err)

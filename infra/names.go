@@ -85,6 +85,7 @@ type names struct {
 	machinePolicy, functionPolicy, schedulerPolicy          string
 	findingsTopic, alarmTopic, deadLetterQueue              string
 	ownersTopic                                             string
+	ledgerTable                                             string
 }
 
 func namesFor(component, stack string) names {
@@ -105,6 +106,7 @@ func namesFor(component, stack string) names {
 		alarmTopic:      physicalName(base, "alarms", maxTopicName),
 		ownersTopic:     physicalName(base, "owners", maxTopicName),
 		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
+		ledgerTable:     physicalName(base, "ledger", maxTableName),
 	}
 	// An alias lets operators find the key by name (KMS aliases allow 256 characters).
 	n.keyAlias = "alias/" + physicalName(base, "", maxKeyAliasName)

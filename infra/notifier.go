@@ -14,6 +14,7 @@ import (
 	"maps"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
@@ -269,7 +270,8 @@ type created struct {
 	scheduleGroup        *scheduler.ScheduleGroup
 	schedule             *scheduler.Schedule
 	deadLetterQueue      *sqs.Queue
-	chatTopic            *sns.Topic // nil without chat
+	chatTopic            *sns.Topic      // nil without chat
+	ledger               *dynamodb.Table // nil without a ledger (notify: every-run)
 }
 
 // build creates the children in dependency order: the roles first (the key policy and the
@@ -282,7 +284,7 @@ func (b *builder) build() (created, error) {
 	if err != nil {
 		return r, err
 	}
-	if r.key, err = b.key(machineRole); err != nil {
+	if r.key, err = b.key(machineRole, functionRole); err != nil {
 		return r, err
 	}
 	if r.findings, r.alarmTopic, err = b.topics(r.key, machineRole); err != nil {
@@ -299,6 +301,9 @@ func (b *builder) build() (created, error) {
 	}
 	if r.chatTopic != nil {
 		b.machineDeps = append(b.machineDeps, r.chatTopic)
+	}
+	if r.ledger, err = b.ledgerTable(r.key); err != nil {
+		return r, err
 	}
 	if r.function, r.functionLogs, err = b.function(functionRole); err != nil {
 		return r, err

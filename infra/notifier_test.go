@@ -32,6 +32,7 @@ const (
 	tGroup        = "aws:scheduler/scheduleGroup:ScheduleGroup"
 	tSchedule     = "aws:scheduler/schedule:Schedule"
 	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tTable        = "aws:dynamodb/table:Table"
 )
 
 // Physical names for component "keyage" in stack "dev".
@@ -41,6 +42,7 @@ const (
 	findingsTopic   = "keyage-dev-findings"
 	alarmTopic      = "keyage-dev-alarms"
 	deadLetterQueue = "keyage-dev-schedule-dlq"
+	ledgerTable     = "keyage-dev-ledger"
 )
 
 var (
@@ -66,6 +68,9 @@ var fullSettings = map[string]string{
 	"functionMemoryMB":           "512",
 	"scheduleRetryAttempts":      "5",
 	"scheduleMaxEventAgeSeconds": "7200",
+	"remindEveryDays":            "3",
+	"ledgerRetentionDays":        "30",
+	"ledgerDeletionProtection":   "true",
 	"tags":                       `{"team":"security","cost-center":"42"}`,
 	"subscriptions": `[
 		{"protocol":"email","endpoint":"security@example.com","filterPolicy":{"severity":["stale"]}},
@@ -105,6 +110,7 @@ func TestEveryResourceIsAChildOfTheComponent(t *testing.T) {
 		tFunction: 1, tMachine: 1, tQueue: 1, tQueuePolicy: 1, tGroup: 1, tSchedule: 1,
 		// chat: its topic and topic policy, its role and role policy, its guardrail, one Slack channel
 		tGuardrail: 1, tSlackChannel: 1,
+		tTable: 1, // the ledger (notify: changes)
 		// 4 execution alarms, function errors, dead letters, and the dead-man's switch
 		tAlarm: 7,
 	}
@@ -135,9 +141,8 @@ func TestFunction(t *testing.T) {
 	wantInput(t, fn, "code", map[string]string{"archive": dummyFunction.ZipPath})
 	wantInput(t, fn, "sourceCodeHash", dummyFunction.SHA256Base64)
 	wantInput(t, fn, "loggingConfig.logGroup", "/aws/lambda/"+functionName)
-	if hasInput(fn, "environment") {
-		t.Errorf("%s %q: has environment variables, want none (the function reads its policy from each event)", fn.Type, fn.Name)
-	}
+	// The ledger table's name is the only variable: the function reads its policy from each event.
+	wantInput(t, fn, "environment.variables", map[string]string{"KEYAGE_LEDGER_TABLE": ledgerTable})
 
 	logs := d.one(tLogGroup, "keyage-function-logs")
 	wantInput(t, logs, "name", "/aws/lambda/"+functionName)
@@ -168,6 +173,8 @@ func TestFunctionRole(t *testing.T) {
 		"ReadUserTags": {{"iam:ListUserTags"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
+		"UseLedgerTable": {{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},
+			{arn("aws", "dynamodb", "table/"+ledgerTable)}},
 	})
 }
 
@@ -391,7 +398,7 @@ func TestKeyPolicy(t *testing.T) {
 	wantInput(t, key, "enableKeyRotation", true)
 	wantInput(t, key, "deletionWindowInDays", 30)
 	doc := policy(t, key, "policy")
-	if got, want := sids(doc), []string{"AccountAdministersKey", "CloudWatchAlarmsPublish", "StateMachinePublishesThroughSNS"}; !slices.Equal(got, want) {
+	if got, want := sids(doc), []string{"AccountAdministersKey", "CloudWatchAlarmsPublish", "FunctionUsesLedgerThroughDynamoDB", "StateMachinePublishesThroughSNS"}; !slices.Equal(got, want) {
 		t.Fatalf("%s %q: statements %v, want %v", key.Type, key.Name, got, want)
 	}
 	for _, s := range doc.Statement {

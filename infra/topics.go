@@ -19,14 +19,25 @@ import (
 const keyDeletionWindowDays = 30
 
 // key creates the customer managed key that encrypts both topics, and its alias.
-func (b *builder) key(machineRole *iam.Role) (*kms.Key, error) {
+func (b *builder) key(machineRole, functionRole *iam.Role) (*kms.Key, error) {
 	env, n := b.env, b.names
+	remembers := b.s.KeepsLedger()
+	what := "the findings and alarm topics"
+	if remembers {
+		what += " and the ledger table"
+	}
 	key, err := kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
-		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts the findings and alarm topics"),
+		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts " + what),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(keyDeletionWindowDays),
-		Policy:               policyOutput([]any{machineRole.Arn}, func(v []any) PolicyDocument { return keyPolicy(env, v[0].(string)) }),
-		Tags:                 b.tagMap(),
+		Policy: policyOutput([]any{machineRole.Arn, functionRole.Arn}, func(v []any) PolicyDocument {
+			d := keyPolicy(env, v[0].(string))
+			if remembers {
+				d.Statement = append(d.Statement, ledgerKeyStatement(env, v[1].(string)))
+			}
+			return d
+		}),
+		Tags: b.tagMap(),
 	}, b.parent)
 	if err != nil {
 		return nil, fmt.Errorf("topic key: %w", err)

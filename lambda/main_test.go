@@ -16,6 +16,8 @@ import (
 
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/lambda/lambdatest"
+	"github.com/keyage/keyage/ledger"
+	"github.com/keyage/keyage/ledger/ledgertest"
 )
 
 // functionBinary is the function built for the host once for all tests (TestMain).
@@ -293,6 +295,52 @@ func TestFunctionHonoursServiceEndpoint(t *testing.T) {
 	invokeOp(t, rt, checkEvent(), new(agecheck.Summary))
 	if n := len(f.KeyCalls()); n != 3 {
 		t.Errorf("fake IAM got %d calls through AWS_ENDPOINT_URL_IAM, want 3", n)
+	}
+}
+
+// TestFunctionWithTheLedger runs the real binary with its ledger in dynalite (the table created
+// from the deployed schema, the SDK pointed at it by AWS_ENDPOINT_URL_DYNAMODB): a check, a
+// report announcing what is new and a commit; then a second run a day later.
+func TestFunctionWithTheLedger(t *testing.T) {
+	tbl, endpoint := ledgertest.New(t)
+	f := fakeIAM(t)
+	rt := lambdatest.Start(t, functionBinary, map[string]string{
+		"AWS_ENDPOINT_URL_IAM": f.URL, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, ledger.EnvTable: tbl.Name})
+	run := func(name string, at time.Time) agecheck.Report {
+		lr := &agecheck.LedgerRun{Run: name, RemindEveryDays: 7, RetentionDays: 90}
+		var ev agecheck.Event
+		if err := json.Unmarshal(checkEvent(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Ledger, ev.Now = lr, agecheck.ParseTimestamp(at.Format(time.RFC3339))
+		var s agecheck.Summary
+		invokeOp(t, rt, mustJSON(t, ev), &s)
+		rep := envelope(agecheck.OpReport)
+		rep.Now, rep.Summary, rep.Ledger = ev.Now, &s, lr
+		var r agecheck.Report
+		invokeOp(t, rt, mustJSON(t, rep), &r)
+		if r.Commit == nil {
+			t.Fatalf("run %s: the report has no commit", name)
+		}
+		commit := envelope(agecheck.OpCommit)
+		commit.Now, commit.Commit = ev.Now, r.Commit
+		var done struct{}
+		invokeOp(t, rt, mustJSON(t, commit), &done)
+		return r
+	}
+	first := run("run-1", now)
+	if !first.Publish || !strings.HasPrefix(first.Subject, "3 new IAM access key findings") {
+		t.Errorf("first run: got publish %v, subject %q; want 3 new findings", first.Publish, first.Subject)
+	}
+	entries, _, err := tbl.Load(context.Background(), "123456789012", "run-1")
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("entries after the first run: %d (%v), want 3", len(entries), err)
+	}
+	// carol's keys could not be read: she is announced on every run, so the second run
+	// publishes, with nothing new.
+	second := run("run-2", now.Add(24*time.Hour))
+	if !second.Publish || second.Subject != "1 user unchecked, in 123456789012" {
+		t.Errorf("second run: got publish %v, subject %q; want only the unchecked user", second.Publish, second.Subject)
 	}
 }
 

@@ -29,8 +29,9 @@ func TestChatPublishFollowsTheDigest(t *testing.T) {
 	if !ok {
 		t.Fatalf("no task %s", StateNotifyChat)
 	}
-	if chat.Next != stateNotified || chat.ResultPath != asl.NullPath {
-		t.Errorf("%s goes to %q with ResultPath %q, want %s and null", StateNotifyChat, chat.Next, chat.ResultPath, stateNotified)
+	// With the default notify: changes, the ledger's commit follows the last publish.
+	if chat.Next != stateHasCommit || chat.ResultPath != asl.NullPath {
+		t.Errorf("%s goes to %q with ResultPath %q, want %s and null", StateNotifyChat, chat.Next, chat.ResultPath, stateHasCommit)
 	}
 	params := chat.Parameters.(map[string]any)
 	want := map[string]any{"TopicArn": r.ChatTopicARN, "Message.$": "$." + chatField}
@@ -65,8 +66,8 @@ func TestNoChatNoChatState(t *testing.T) {
 	if _, ok := m.States[StateNotifyChat]; ok {
 		t.Errorf("a stack without chat has state %s", StateNotifyChat)
 	}
-	if next := m.States[StateNotify].(*asl.Task).Next; next != stateNotified {
-		t.Errorf("%s goes to %q, want %s", StateNotify, next, stateNotified)
+	if next := m.States[StateNotify].(*asl.Task).Next; next != stateHasCommit {
+		t.Errorf("%s goes to %q, want %s (the ledger's commit, with the default notify: changes)", StateNotify, next, stateHasCommit)
 	}
 	payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
 	if _, ok := payload[chatField]; ok {

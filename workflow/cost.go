@@ -69,7 +69,8 @@ func Cost(users int) CostEstimate {
 // definition built for s: the states before the page loop (a scheduled run), the states of one
 // loop iteration, times the pages, plus one per child started, and the states after the loop
 // (with a publish). Express children are billed per request and for their duration; the
-// function for each check, each merge and the report.
+// function for each check, each merge, the report and, with notify: changes, the commit (the
+// ledger's DynamoDB requests are measured by package ledger's benchmark, not estimated here).
 func CostFor(checked config.Checked, users int) (CostEstimate, error) {
 	m, err := Definition(checked, PlaceholderResources())
 	if err != nil {
@@ -96,8 +97,13 @@ func CostFor(checked config.Checked, users int) (CostEstimate, error) {
 	childSeconds := float64(fullRounds)*assumedIAMCallSeconds + assumedCheckSeconds
 	c.ExpressGBSeconds = float64(c.Children) * billedExpress(childSeconds)
 	c.LambdaInvocations = c.Children + c.Pages + 1
+	reports := 1.0
+	if s.KeepsLedger() { // the commit after the publish
+		c.LambdaInvocations++
+		reports++
+	}
 	memGB := float64(s.FunctionMemoryMB) / 1024
-	c.LambdaGBSeconds = memGB * (float64(c.Children)*assumedCheckSeconds + float64(c.Pages)*assumedMergeSeconds + assumedReportSeconds)
+	c.LambdaGBSeconds = memGB * (float64(c.Children)*assumedCheckSeconds + float64(c.Pages)*assumedMergeSeconds + reports*assumedReportSeconds)
 	c.RunUSD = float64(c.Transitions)*PriceStandardTransition +
 		float64(c.Children)*PriceExpressRequest + c.ExpressGBSeconds*PriceExpressGBSecond +
 		float64(c.LambdaInvocations)*PriceLambdaRequest + c.LambdaGBSeconds*PriceLambdaGBSecondARM64 +

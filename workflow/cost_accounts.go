@@ -49,7 +49,10 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	if err != nil {
 		return OrgCostEstimate{}, err
 	}
-	single := Cost(usersPerAccount)
+	single, err := CostFor(singleWithoutLedger(), usersPerAccount)
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
 	single1, _, singleAfter, err := transitionsPerSection(mustSingle())
 	if err != nil {
 		return OrgCostEstimate{}, err
@@ -111,8 +114,17 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 }
 
 // mustSingle is the single-account definition with the default settings.
+// singleWithoutLedger is the default single-account stack with notify: every-run: an
+// organization run keeps no ledger (config.Settings.KeepsLedger), so its accounts' scans compare
+// with a single run without one.
+func singleWithoutLedger() config.Checked {
+	s := config.Defaults()
+	s.Ledger.Notify = agecheck.NotifyEveryRun
+	return config.MustCheck(s)
+}
+
 func mustSingle() *asl.StateMachine {
-	m, err := Definition(config.MustCheck(config.Defaults()), PlaceholderResources())
+	m, err := Definition(singleWithoutLedger(), PlaceholderResources())
 	if err != nil {
 		panic("workflow: the default settings do not build a definition: " + err.Error())
 	}

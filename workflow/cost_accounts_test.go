@@ -3,10 +3,20 @@ package workflow
 import (
 	"math"
 	"testing"
+
+	"github.com/keyage/keyage/config"
+	"github.com/keyage/keyage/lambda/agecheck"
 )
 
 func TestOrgCost(t *testing.T) {
-	single := Cost(1000)
+	// An organization run keeps no ledger (config.Settings.KeepsLedger): it compares with a
+	// single-account run without one.
+	everyRun := config.Defaults()
+	everyRun.Ledger.Notify = agecheck.NotifyEveryRun
+	single, err := CostFor(config.MustCheck(everyRun), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	one, err := OrgCost(1, 1000)
 	if err != nil {
 		t.Fatal(err)

@@ -41,12 +41,13 @@ func TestCostCountsTheDefinition(t *testing.T) {
 		if got.Pages != c.pages || got.Children != c.children {
 			t.Errorf("Cost(%d): %d pages, %d children; want %d and %d", c.users, got.Pages, got.Children, c.pages, c.children)
 		}
-		// 5 states before the loop (test flag, scheduled time, Init), 5 per page (HasUsers guards
-		// an absent Users), 1 per child, 5 after (the root check, and a publish).
-		if want := 5 + 5*c.pages + c.children + 5; got.Transitions != want {
+		// 5 states before the loop (test flag, scheduled time, Init) and, with the default
+		// notify: changes, IsTestRun; 5 per page (HasUsers guards an absent Users), 1 per child,
+		// 7 after (the root check, a publish, and HasCommit and the commit before the end).
+		if want := 6 + 5*c.pages + c.children + 7; got.Transitions != want {
 			t.Errorf("Cost(%d): %d transitions, want %d", c.users, got.Transitions, want)
 		}
-		if want := c.children + c.pages + 1; got.LambdaInvocations != want {
+		if want := c.children + c.pages + 2; got.LambdaInvocations != want {
 			t.Errorf("Cost(%d): %d invocations, want %d", c.users, got.LambdaInvocations, want)
 		}
 		if got.NaiveTransitions != 6+c.users {

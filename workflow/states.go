@@ -113,6 +113,7 @@ func (b builder) states() asl.States {
 	b.addReport(st)
 	b.addOwners(st)
 	b.addChat(st)
+	b.addLedger(st) // after addChat: the commit follows the last publish
 	return st
 }
 
@@ -171,12 +172,12 @@ func (b builder) addInput(st asl.States) {
 		Common: asl.Common{Comment: "The run's context: the policy and account are part of the definition, so each execution's " +
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
-			"run": b.withOwnerSettings(map[string]any{
+			"run": b.withOwnerSettings(b.withLedgerContext(map[string]any{
 				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",
-			}),
+			})),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
@@ -227,10 +228,10 @@ func (b builder) addPages(st asl.States) {
 	b.catchAccount(&checkKeys.Catch)
 	st[b.name(StateCheckKeys)] = checkKeys
 
-	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, map[string]any{
+	merge := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpMerge, b.withLedger(map[string]any{
 		"summary.$": "$.scan.summary",
 		"results.$": "$.page.Users",
-	}, parentLambdaMaxDelaySeconds)
+	}, ledgerContextPath), parentLambdaMaxDelaySeconds)
 	merge.Comment = "Folds the page's child summaries into the running summary (trimmed to agecheck.MaxSummaryBytes, " +
 		"counts exact). The result replaces $.scan; the page's summaries are dropped by the next ListMoreUsers or by Report."
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
@@ -311,7 +312,7 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput:       b.withOwners(b.batchInput(), "$.run"),
+			BatchInput:       b.withOwners(b.withLedger(b.batchInput(), ledgerContextPath), "$.run"),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          b.name(MapLabel),
@@ -362,6 +363,7 @@ func (b builder) child() asl.Branch {
 		payload["roleArn.$"] = "$.BatchInput.roleArn"
 		payload["session.$"] = "$.BatchInput.session"
 	}
+	b.withLedger(check.Parameters.(map[string]any)["Payload"].(map[string]any), "$.BatchInput.ledger")
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -584,10 +586,10 @@ func publishRetry() asl.Retrier {
 
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
-	fields := b.withOwners(map[string]any{
+	fields := b.withOwners(b.withLedger(map[string]any{
 		"summary.$": "$.scan.summary",
 		"test.$":    "$.run.test",
-	}, "$.run")
+	}, ledgerContextPath), "$.run")
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}

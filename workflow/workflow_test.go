@@ -154,6 +154,9 @@ func settingsMatrix() map[string]config.Settings {
 	out["maxExemptUsers"] = big
 	out["organization"] = organizationSettings()
 	out["accounts"] = accountsSettings()
+	everyRun := config.Defaults()
+	everyRun.Ledger.Notify = agecheck.NotifyEveryRun
+	out["every-run"] = everyRun
 	return out
 }
 
@@ -201,8 +204,12 @@ func TestEveryTaskHasTimeoutAndBoundedRetry(t *testing.T) {
 				}
 			}
 		})
-		if _, org := m.States[StateScanAccounts]; tasks != 8 && !org { // an organization run has more; each is checked above all the same
-			t.Errorf("%s: %d tasks, want 8 (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, CheckRootKeys, Report, Notify)", name, tasks)
+		want := 8
+		if s.Ledger.Remembers() && !s.Organization.Enabled() {
+			want++ // RecordAnnounced, the commit
+		}
+		if _, org := m.States[StateScanAccounts]; tasks != want && !org { // an organization run has more; each is checked above all the same
+			t.Errorf("%s: %d tasks, want %d (ListUsers, ListMoreUsers, ListAccessKeys, CheckBatch, MergeResults, CheckRootKeys, Report, Notify, and RecordAnnounced with notify: changes)", name, tasks, want)
 		}
 		if m.TimeoutSeconds != MachineTimeoutSeconds {
 			t.Errorf("%s: machine TimeoutSeconds is %d, want %d", name, m.TimeoutSeconds, MachineTimeoutSeconds)
@@ -235,8 +242,8 @@ func TestLambdaRetriesAsAWSRecommends(t *testing.T) {
 			t.Errorf("%s: retries %v; a malformed event cannot succeed on retry", name, r.ErrorEquals)
 		}
 	})
-	if found != 3 {
-		t.Errorf("found %d lambda:invoke tasks, want 3 (check, merge, report)", found)
+	if found != 4 {
+		t.Errorf("found %d lambda:invoke tasks, want 4 (check, merge, report, commit)", found)
 	}
 }
 

@@ -54,8 +54,8 @@ func TestRender(t *testing.T) {
 	if !slices.IsSortedFunc(out.Resources, func(a, b RenderedResource) int { return strings.Compare(a.URN, b.URN) }) {
 		t.Error("resources are not sorted by URN")
 	}
-	if len(out.Resources) != 28 {
-		t.Errorf("%d resources, want 28 (the component and 27 children, with 6 alarms and 1 subscription)", len(out.Resources))
+	if len(out.Resources) != 29 {
+		t.Errorf("%d resources, want 29 (the component and 28 children, with 6 alarms, 1 subscription and the ledger table)", len(out.Resources))
 	}
 	machine, ok := byName["aws:sfn/stateMachine:StateMachine keyage-machine"]
 	if !ok {

@@ -40,7 +40,8 @@ func TestValidatePrintsTheAccountScope(t *testing.T) {
   aws:region: eu-west-1
   keyage:accounts: [organization]
   keyage:excludeAccounts: ["210987654321"]
-`)
+  keyage:notify: every-run
+`) // notify: changes would add a warning on stderr: the ledger is not kept with accounts yet
 	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
 	want := "  accounts: every ACTIVE account AWS Organizations lists (organizations:ListAccounts); never 210987654321; " +
 		"through role keyage-member in each account but the deploying one; 5 accounts at once\n"
@@ -75,7 +76,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, newKeyGraceDays, ownerEmail, ownerSubscriptions, ownerTagKeys, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, newKeyGraceDays, notify, ownerEmail, ownerSubscriptions, ownerTagKeys, remindEveryDays, rolePath, rolePermissionsBoundary, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)

@@ -92,7 +92,10 @@ var Table = map[string]Access{
 		// the key/* ARN is; targets limits it, and every other key action, to the stack's
 		// tags. Once the key exists, its policy lets the account's IAM policies (this one)
 		// administer it.
-		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy"},
+		// kms:CreateGrant: DynamoDB creates a grant on the key, as the deployer, when it creates
+		// the ledger table encrypted with it
+		// (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
+		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:CreateGrant"},
 		Read: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
 			"kms:ListAliases"},
 		Update: []string{"kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription",
@@ -158,6 +161,17 @@ var Table = map[string]Access{
 		Read:   []string{"scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"},
 		Update: []string{"scheduler:TagResource", "scheduler:UntagResource"},
 		Delete: []string{"scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup"},
+	},
+	// The ledger (notify: changes): the provider sets TTL and point-in-time recovery after
+	// CreateTable and reads them back.
+	"aws:dynamodb/table:Table": {
+		Create: []string{"dynamodb:CreateTable", "dynamodb:TagResource", "dynamodb:DescribeTable", "dynamodb:UpdateTimeToLive",
+			"dynamodb:DescribeTimeToLive", "dynamodb:UpdateContinuousBackups", "dynamodb:DescribeContinuousBackups"},
+		Read: []string{"dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:DescribeContinuousBackups",
+			"dynamodb:ListTagsOfResource"},
+		Update: []string{"dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups",
+			"dynamodb:TagResource", "dynamodb:UntagResource"},
+		Delete: []string{"dynamodb:DeleteTable", "dynamodb:DescribeTable"},
 	},
 	"aws:scheduler/schedule:Schedule": {
 		Create: []string{"scheduler:CreateSchedule", "scheduler:GetSchedule", passRole},

@@ -112,6 +112,9 @@ var namedARN = map[string]func(p planner, r infratest.Resource, name string) ([]
 	"aws:sfn/stateMachine:StateMachine": func(p planner, _ infratest.Resource, name string) ([]string, error) {
 		return []string{p.arn("states", "stateMachine:"+name)}, nil
 	},
+	"aws:dynamodb/table:Table": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("dynamodb", "table/"+name)}, nil
+	},
 	"aws:scheduler/scheduleGroup:ScheduleGroup": func(p planner, _ infratest.Resource, name string) ([]string, error) {
 		return []string{p.arn("scheduler", "schedule-group/"+name)}, nil
 	},

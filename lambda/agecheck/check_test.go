@@ -278,7 +278,7 @@ func TestDecodeMalformedEvents(t *testing.T) {
 		{"an array", `[]`, []string{"event", "a JSON array"}},
 		{"two objects", `{"op":"check"} {}`, []string{"event", "not valid JSON", "one JSON object"}},
 		{"wrong type", `{"op":"check","policy":{"maxAgeDays":"90"}}`, []string{"policy.maxAgeDays", "a JSON string"}},
-		{"unknown op", `{"op":"scan",` + okPolicy + `,` + okNow + `}`, []string{`op is "scan"`, `"check", "merge", "report", "account" or "mergeAccounts"`}},
+		{"unknown op", `{"op":"scan",` + okPolicy + `,` + okNow + `}`, []string{`op is "scan"`, `"check", "merge", "report", "account", "mergeAccounts" or "commit"`}},
 		{"missing op", `{` + okPolicy + `,` + okNow + `}`, []string{`op is ""`}},
 		{"missing now", `{"op":"check",` + okPolicy + `}`, []string{`now is ""`, "ISO 8601"}},
 		{"bad now", `{"op":"check",` + okPolicy + `,"now":"today"}`, []string{`now is "today"`}},

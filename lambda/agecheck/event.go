@@ -88,6 +88,10 @@ type Event struct {
 	Session string `json:"session,omitempty"`
 	// Chat asks OpReport for the chat message too (Report.Chat): the stack has a chat topic.
 	Chat bool `json:"chat,omitempty"`
+	// Ledger is set on every event of a run with notify: changes (absent: the ledger is not used).
+	Ledger *LedgerRun `json:"ledger,omitempty"`
+	// Commit is, on OpCommit, what OpReport returned in Report.Commit.
+	Commit *Commit `json:"commit,omitempty"`
 }
 
 // Policy is the rotation policy, embedded in the definition by the workflow.
@@ -225,6 +229,17 @@ type Report struct {
 	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
 	// report publishes.
 	Chat string `json:"chat,omitempty"`
+	// Commit is set when the run holds the ledger's lease: OpCommit records what was announced
+	// (after the publish, or at once when nothing is published) and releases the lease.
+	Commit *Commit `json:"commit,omitempty"`
+}
+
+// Commit is what OpCommit needs from the report: the run's "now", its LedgerRun and the root
+// verdict, from which it derives again exactly the changes the report announced.
+type Commit struct {
+	Now    Timestamp  `json:"now"`
+	Ledger LedgerRun  `json:"ledger"`
+	Root   *RootCheck `json:"root,omitempty"`
 }
 
 // Decode parses an event and validates its envelope: op, now, policy, account, and for merge
@@ -263,10 +278,11 @@ func describeJSONError(err error) string {
 func (ev *Event) Validate() error {
 	var ps problems
 	switch ev.Op {
-	case OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts:
+	case OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts, OpCommit:
 	default:
-		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q, %q, %q or %q", OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts))
+		ps.add("op", quote(ev.Op), fmt.Sprintf("%q, %q, %q, %q, %q or %q", OpCheck, OpMerge, OpReport, OpAccount, OpMergeAccounts, OpCommit))
 	}
+	validateLedger(&ps, ev)
 	if !ev.Now.Valid() {
 		ps.add("now", quote(ev.Now.String()), timeAllowed)
 	}

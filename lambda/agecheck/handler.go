@@ -39,6 +39,7 @@ type Handler struct {
 	// AssumeRole returns the LastUsedFunc of another account, through the member role there
 	// (Event.RoleARN), in a session named after the run; nil: no lookups in other accounts.
 	AssumeRole AssumeRoleFunc
+	Ledger     Ledger // nil: no ledger; an event with one (notify: changes) then fails
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -72,6 +73,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 				for _, u := range ev.Results[i].UncheckedUsers {
 					h.logUnchecked(ctx, ev.Account, nowText, u)
 				}
+				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, now); err != nil {
+					return nil, err
+				}
 			}
 		}
 		s, err := Merge(ev.Summary, ev.Results)
@@ -100,9 +104,14 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			s.Root = &root
 		}
 		var r Report
-		if ev.Owners != nil {
+		switch {
+		case ev.Ledger != nil && !ev.Test:
+			// The ledger's cadence decides what the digest announces; owner messages and mail
+			// on that cadence are not built yet.
+			r, err = h.changesReport(ctx, ev, s, now)
+		case ev.Owners != nil:
 			r, err = h.reportWithOwners(ctx, s, ev, now)
-		} else {
+		default:
 			r, err = report(s, ev.Policy, ev.Account, now)
 		}
 		if err != nil {
@@ -121,6 +130,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return nil, err
 		}
 		out = r
+	case OpCommit:
+		if err := h.commit(ctx, ev); err != nil {
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+		out = struct{}{}
 	}
 	return encodeResult(ev.Op, out)
 }
@@ -184,6 +198,9 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	}
 	for _, u := range s.UncheckedUsers {
 		h.logUnchecked(ctx, ev.Account, nowText, u)
+	}
+	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, now); err != nil {
+		return Summary{}, err
 	}
 	listed := len(s.Findings)
 	trimmed, err := s.Trim(MaxSummaryBytes)

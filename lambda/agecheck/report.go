@@ -49,6 +49,8 @@ type MessageBody struct {
 	// Owners says, when owners are on, which owners could not be reached (counts.noOwner
 	// counts the keys without one).
 	Owners *OwnerDigest `json:"owners,omitempty"`
+	// Changes is set on a message of a run with notify: changes (report_ledger.go).
+	Changes *ChangesBody `json:"changes,omitempty"`
 }
 
 // snsMessage is the MessageStructure "json" document: one body per protocol. SMS subscribers

@@ -119,7 +119,7 @@ func TestChatTestRun(t *testing.T) {
 				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
 			}
 			e := chatEnv(t, a)
-			res := e.Run(t, definition(t, chatOn(config.Defaults())), tc.input)
+			res := e.Run(t, definition(t, chatOn(everyRun())), tc.input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			if !tc.publish {
 				if n := len(e.Tasks.Published()); n != 0 {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 )
@@ -24,7 +23,7 @@ func TestExemptionExpiresBetweenRuns(t *testing.T) {
 		&sfnlocal.User{Name: "alice", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
 		&sfnlocal.User{Name: "bg-1", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(300)))}},
 	)
-	s := config.Defaults()
+	s := everyRun()
 	s.UnusedDays = 0
 	s.Exemptions.List = []agecheck.Exemption{
 		{Users: []string{"svc-*"}, Reason: "pipeline migration", Until: agecheck.ParseDate(testNow.Format("2006-01-02"))},
@@ -106,7 +105,7 @@ func TestTagExemptions(t *testing.T) {
 		}
 		a.Add(u)
 	}
-	s := config.Defaults()
+	s := everyRun()
 	s.UnusedDays = 0
 	s.MaxConcurrency = 3
 	s.Exemptions.FromTags, s.Exemptions.MaxTagDays = true, 30

@@ -75,6 +75,7 @@ func TestOwners1000Users30Owners(t *testing.T) {
 	t.Parallel()
 	a, owners := ownersAccount(1000)
 	s := config.Defaults()
+	s.Ledger.Notify = agecheck.NotifyEveryRun // owner messages and mail come with every-run digests
 	s.Owners.TagKeys = []string{"owner", "team"}
 	for _, o := range owners {
 		s.Owners.Subscriptions = append(s.Owners.Subscriptions, config.OwnerSubscription{Owner: o,

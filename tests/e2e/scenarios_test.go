@@ -32,6 +32,14 @@ func definition(t testing.TB, s config.Settings) []byte {
 	return b
 }
 
+// everyRun is the default settings with notify: every-run: these scenarios judge the message
+// of one run, which every run sends in full (ledger_test.go runs the default notify: changes).
+func everyRun() config.Settings {
+	s := config.Defaults()
+	s.Ledger.Notify = agecheck.NotifyEveryRun
+	return s
+}
+
 // scheduled is the input the schedule sends.
 func scheduled(now time.Time) map[string]any {
 	return map[string]any{workflow.ScheduledTimeField: now.UTC().Format(time.RFC3339)}
@@ -59,7 +67,7 @@ func TestOneUser(t *testing.T) {
 	limit := activeKey(0, 2, testNow.Add(-days(90)))                                                 // exactly the limit: compliant
 	limit.LastUsed, limit.LastService, limit.LastRegion = testNow.Add(-days(45)), "sts", "us-east-1" // exactly unusedDays: not unused
 	a.Add(&sfnlocal.User{Name: "alice", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{stale, limit}})
-	s := config.Defaults()
+	s := everyRun()
 	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	p := s.Policy()
@@ -83,7 +91,7 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	t.Parallel()
 	a := sfnlocal.NewAccount(testAccount)
 	a.Add(&sfnlocal.User{Name: "bob", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(120)))}})
-	s := config.Defaults()
+	s := everyRun()
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, s), map[string]any{})
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
@@ -117,7 +125,7 @@ func mixedAccount(n int) *sfnlocal.Account {
 }
 
 func mixedSettings() config.Settings {
-	s := config.Defaults()
+	s := everyRun()
 	s.WarnAgeDays = 80
 	s.ExemptUsers = []string{"svc-*", "break-glass"}
 	return s
@@ -181,7 +189,7 @@ func TestUnusedKeys(t *testing.T) {
 		return k
 	}
 	denied := func(k *sfnlocal.AccessKey) *sfnlocal.AccessKey { k.LastUsedDenied = true; return k }
-	s := config.Defaults()
+	s := everyRun()
 	s.UnusedDays, s.NewKeyGraceDays = 30, 40 // a grace longer than unusedDays, to see it apply
 	keys := []*sfnlocal.AccessKey{
 		used(activeKey(0, 1, testNow.Add(-days(60))), days(30)+time.Second), // unused by one second
@@ -245,7 +253,7 @@ func TestRootKeys(t *testing.T) {
 			t.Parallel()
 			a := account()
 			a.RootAccessKeys, a.AccountSummaryFails = tt.present, tt.fails
-			s := config.Defaults()
+			s := everyRun()
 			s.CheckRootKeys = !tt.off
 			e, res := scan(t, a, s, "SUCCEEDED")
 			checkPayloads(t, res)
@@ -275,7 +283,7 @@ func TestRootKeys(t *testing.T) {
 // key is one finding of two kinds (stale and unused) under the default policy.
 func Test5000UsersTwoStaleKeys(t *testing.T) {
 	a := worstCaseAccount()
-	s := config.Defaults()
+	s := everyRun()
 	e := newEnv(t, a)
 	start := time.Now()
 	res := e.Run(t, definition(t, s), scheduled(testNow))
@@ -338,7 +346,7 @@ func TestThrottledUsers(t *testing.T) {
 		&sfnlocal.User{Name: "persistent", Throttle: sfnlocal.Forever, Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
 		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(2, 1, testNow.Add(-days(10)))}},
 	)
-	s := config.Defaults()
+	s := everyRun()
 	e, res := scan(t, a, s, "SUCCEEDED")
 	checkPayloads(t, res)
 	attempts := listAccessKeysAttempts(t, s)
@@ -370,7 +378,7 @@ func TestOnlyUncheckedIsNotAllClear(t *testing.T) {
 		&sfnlocal.User{Name: "persistent", Throttle: sfnlocal.Forever, Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
 		&sfnlocal.User{Name: "fine", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(10)))}},
 	)
-	s := config.Defaults()
+	s := everyRun()
 	e, _ := scan(t, a, s, "SUCCEEDED")
 	p := s.Policy()
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM user not checked for old access keys, in 123456789012", agecheck.SeverityUnchecked)
@@ -431,7 +439,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 		&sfnlocal.User{Name: "gone", DeletedAfterListing: true, Keys: []*sfnlocal.AccessKey{activeKey(0, 1, testNow.Add(-days(300)))}},
 		&sfnlocal.User{Name: "old", Keys: []*sfnlocal.AccessKey{activeKey(1, 1, testNow.Add(-days(100)))}},
 	)
-	s := config.Defaults()
+	s := everyRun()
 	e, _ := scan(t, a, s, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
 	p := s.Policy()
@@ -473,7 +481,7 @@ func TestEmptyAccount(t *testing.T) {
 	t.Parallel()
 	a := sfnlocal.NewAccount(testAccount)
 	e := newEnv(t, a)
-	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	res := e.Run(t, definition(t, everyRun()), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
@@ -521,7 +529,7 @@ func TestListUsersFailsPersistently(t *testing.T) {
 	t.Parallel()
 	a := mixedAccount(10)
 	a.Throttle("ListUsers", sfnlocal.Forever)
-	s := config.Defaults()
+	s := everyRun()
 	e, res := scan(t, a, s, "FAILED")
 	if res.Error.Error != sfnlocal.ErrIAMGeneric || !strings.Contains(res.Error.Cause, "Rate exceeded") {
 		t.Errorf("error = %+v, want %s with the throttling cause", res.Error, sfnlocal.ErrIAMGeneric)
@@ -542,7 +550,7 @@ func TestListUsersFailsPersistently(t *testing.T) {
 // character names, 512-character paths) and reports what AWS would see: the largest state
 // payload, the child executions and the billed transitions. Target: under 2 minutes on 2 cores.
 func BenchmarkScan5000Users(b *testing.B) {
-	s := config.Defaults()
+	s := everyRun()
 	def := definition(b, s)
 	var res *sfnlocal.Result
 	for b.Loop() {
@@ -566,7 +574,7 @@ func BenchmarkScan5000Users(b *testing.B) {
 // succeeds. Dates in other ISO 8601 forms are judged like any other.
 func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 	t.Parallel()
-	s := config.Defaults()
+	s := everyRun()
 	batch := workflow.PlanFor(s.MaxConcurrency).BatchSize
 	a := sfnlocal.NewAccount(testAccount)
 	for i := 0; i < 2*batch; i++ {
@@ -655,7 +663,7 @@ func TestEmptyAccountWithoutUsers(t *testing.T) {
 	a := sfnlocal.NewAccount(testAccount)
 	a.OmitOptional = true
 	e := newEnv(t, a)
-	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	res := e.Run(t, definition(t, everyRun()), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
 		t.Errorf("sns:publish called %d times, want none", len(calls))
@@ -677,7 +685,7 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 	a := mixedAccount(50)
 	a.MarkerMissing = true
 	e := newEnv(t, a)
-	res := e.Run(t, definition(t, config.Defaults()), scheduled(testNow))
+	res := e.Run(t, definition(t, everyRun()), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "FAILED")
 	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
 		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
@@ -705,7 +713,7 @@ func TestCheckThrottledForGood(t *testing.T) {
 		}
 		return nil
 	}
-	s := config.Defaults()
+	s := everyRun()
 	res := e.Run(t, definition(t, s), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkEveryUserOnce(t, e, nil)
@@ -784,7 +792,7 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 			for i := range 12 {
 				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
 			}
-			s := config.Defaults()
+			s := everyRun()
 			e := newEnv(t, a)
 			res := e.Run(t, definition(t, s), tc.input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
@@ -855,7 +863,7 @@ func TestMalformedInput(t *testing.T) {
 			t.Parallel()
 			a := mixedAccount(3)
 			e := newEnv(t, a)
-			res := e.Run(t, definition(t, config.Defaults()), tc.input)
+			res := e.Run(t, definition(t, everyRun()), tc.input)
 			sfnlocal.WantStatus(t, res, "FAILED")
 			if res.Error == nil || res.Error.Error != workflow.ErrorInvalidInput || res.Error.Cause != tc.cause {
 				t.Errorf("error = %+v, want %s with cause %q", res.Error, workflow.ErrorInvalidInput, tc.cause)

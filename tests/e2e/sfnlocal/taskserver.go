@@ -47,6 +47,9 @@ type TaskServer struct {
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
 	// it returns answers the call instead of the function (e.g. Lambda throttling).
 	InvokeFault func(op string) *StatesError
+	// PublishFault, when set, is asked before every sns:publish: an error it returns answers
+	// the call instead of SNS (e.g. a publish that fails for good).
+	PublishFault func() *StatesError
 
 	server *httptest.Server
 	mu     sync.Mutex
@@ -173,6 +176,11 @@ func (s *TaskServer) answer(ctx context.Context, resource, roleARN string, in js
 	case ResourceLambdaInvoke:
 		return s.invoke(ctx, in)
 	case ResourceSNSPublish:
+		if s.PublishFault != nil {
+			if e := s.PublishFault(); e != nil {
+				return nil, e, nil
+			}
+		}
 		return s.publish(in)
 	case ResourceListAccounts:
 		if s.Organization != nil {

@@ -1,0 +1,73 @@
+package infra_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/keyage/keyage/ledger"
+)
+
+func TestLedgerTable(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name       string
+		values     map[string]string
+		protection bool
+	}{{"defaults", nil, false}, {"ledgerDeletionProtection", map[string]string{"ledgerDeletionProtection": "true"}, true}} {
+		d := mustRun(t, c.values)
+		table := d.one(tTable, "keyage-ledger")
+		wantInput(t, table, "name", ledgerTable)
+		wantInput(t, table, "billingMode", "PAY_PER_REQUEST")
+		// The key schema is package ledger's, the one the tests create in dynalite.
+		wantInput(t, table, "hashKey", ledger.PartitionKey)
+		wantInput(t, table, "rangeKey", ledger.SortKey)
+		wantInput(t, table, "attributes", []map[string]string{{"name": ledger.PartitionKey, "type": "S"}, {"name": ledger.SortKey, "type": "S"}})
+		wantInput(t, table, "serverSideEncryption.enabled", true)
+		key := d.one(tKey, "keyage-key")
+		alias := d.one(tKeyAlias, "keyage-key-alias")
+		if got := inputString(t, table, "serverSideEncryption.kmsKeyArn"); got != arn("aws", "kms", "key/"+inputString(t, alias, "targetKeyId")) || !slices.Contains(table.DependsOn, key.URN) {
+			t.Errorf("%s %q: kmsKeyArn %q (depends on %v), want the stack's key %s", table.Type, table.Name, got, table.DependsOn, key.URN)
+		}
+		wantInput(t, table, "pointInTimeRecovery.enabled", true)
+		wantInput(t, table, "ttl.attributeName", ledger.TTLAttribute)
+		wantInput(t, table, "ttl.enabled", true)
+		wantInput(t, table, "deletionProtectionEnabled", c.protection)
+	}
+}
+
+func TestLedgerKeyUse(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, nil)
+	key := d.one(tKey, "keyage-key")
+	s := statement(t, key, policy(t, key, "policy"), "FunctionUsesLedgerThroughDynamoDB")
+	if s.Principal == nil || !slices.Equal(s.Principal.AWS, []string{roleARN("keyage-dev-function-role")}) {
+		t.Errorf("%s %q: ledger statement's principal %+v, want the function role only", key.Type, key.Name, s.Principal)
+	}
+	if got := s.Condition["StringEquals"]["kms:ViaService"]; !slices.Equal(got, []string{"dynamodb." + region + ".amazonaws.com"}) {
+		t.Errorf("%s %q: ledger statement's kms:ViaService %v, want DynamoDB in the stack's region only", key.Type, key.Name, got)
+	}
+}
+
+// TestEveryRunHasNoLedger: with notify: every-run there is no table, and neither the function,
+// its role nor the key is given anything for one.
+func TestEveryRunHasNoLedger(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, map[string]string{"notify": "every-run"})
+	for _, r := range d.res {
+		if r.Type == tTable {
+			t.Errorf("%s %q registered with notify: every-run", r.Type, r.Name)
+		}
+	}
+	fn := d.one(tFunction, "keyage-function")
+	if hasInput(fn, "environment") {
+		t.Errorf("%s %q: has environment variables with notify: every-run, want none", fn.Type, fn.Name)
+	}
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	if got := sids(policy(t, rp, "policy")); slices.Contains(got, "UseLedgerTable") {
+		t.Errorf("%s %q: statements %v, want no ledger statement", rp.Type, rp.Name, got)
+	}
+	key := d.one(tKey, "keyage-key")
+	if got := sids(policy(t, key, "policy")); slices.Contains(got, "FunctionUsesLedgerThroughDynamoDB") {
+		t.Errorf("%s %q: statements %v, want no ledger statement", key.Type, key.Name, got)
+	}
+}

@@ -1,0 +1,113 @@
+package agecheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// errNoLedger is the error of an event that asks for the ledger when the function has none.
+var errNoLedger = errors.New("the event has a ledger (notify: changes) but the function has no ledger table configured")
+
+// ledgerFor returns the ledger an event asks for: nil when it asks for none (notify:
+// every-run), an error when it asks for one the function does not have.
+func (h *Handler) ledgerFor(ev Event) (Ledger, error) {
+	if ev.Ledger == nil && ev.Op != OpCommit {
+		return nil, nil
+	}
+	if h.Ledger == nil {
+		return nil, errNoLedger
+	}
+	return h.Ledger, nil
+}
+
+// observe records a check batch's findings (all of them, before trimming) and unchecked users
+// for the run's report. A failure fails the invocation: the state machine retries it, then
+// reports the batch's users unchecked, which keeps their keys from being resolved.
+func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unchecked []UncheckedUser, now time.Time) error {
+	l, err := h.ledgerFor(ev)
+	if l == nil || err != nil {
+		return err
+	}
+	names := make([]string, len(unchecked))
+	for i, u := range unchecked {
+		names[i] = u.UserName
+	}
+	if err := l.Observe(ctx, ev.Account, ev.Ledger.Run, findings, names, now.Add(ObservationLifetime)); err != nil {
+		return fmt.Errorf("record %d findings and %d unchecked users of run %q: %w", len(findings), len(names), ev.Ledger.Run, err)
+	}
+	return nil
+}
+
+// changesReport is the report of a run that remembers. It takes the account's lease, loads the
+// entries and the run's observations, and announces their Diff (NewChangesReport), with the
+// Commit that OpCommit needs once the message is published. When another run holds the lease,
+// it announces every finding (NewReport, as notify: every-run does) and commits nothing: a
+// concurrent run (a manual run during a scheduled one) never writes the ledger another run is
+// about to write, and is never silent.
+func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now time.Time) (Report, error) {
+	l, err := h.ledgerFor(ev)
+	if err != nil {
+		return Report{}, err
+	}
+	lr := *ev.Ledger
+	err = l.Acquire(ctx, ev.Account, lr.Run, now, now.Add(LeaseDuration))
+	if errors.Is(err, ErrLedgerBusy) {
+		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger busy: announcing every finding", slog.String("account", ev.Account),
+			slog.String("run", lr.Run), slog.String("error", err.Error()))
+		return NewReport(s, ev.Policy, ev.Account, now)
+	}
+	if err != nil {
+		return Report{}, fmt.Errorf("take the ledger's lease of account %s for run %q: %w", ev.Account, lr.Run, err)
+	}
+	c, err := h.diff(ctx, l, ev.Account, lr, s.Root, now)
+	if err != nil {
+		return Report{}, err
+	}
+	r, err := NewChangesReport(s, c, ev.Policy, lr, ev.Account, now)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
+	h.logger().LogAttrs(ctx, slog.LevelInfo, "changes", slog.String("account", ev.Account), slog.String("run", lr.Run),
+		slog.Int("new", len(c.New)), slog.Int("reminders", len(c.Reminders)), slog.Int("resolved", len(c.Resolved)),
+		slog.Int("quiet", c.Quiet))
+	return r, nil
+}
+
+// diff loads the account's entries and the run's observations and compares them.
+func (h *Handler) diff(ctx context.Context, l Ledger, account string, lr LedgerRun, root *RootCheck, now time.Time) (Changes, error) {
+	entries, obs, err := l.Load(ctx, account, lr.Run)
+	if err != nil {
+		return Changes{}, fmt.Errorf("load the ledger of account %s for run %q: %w", account, lr.Run, err)
+	}
+	return Diff(account, entries, obs, root, lr, now), nil
+}
+
+// commit runs after the publish succeeded (or when the report published nothing): it derives
+// the report's changes again, which nothing else can have changed while the run holds the
+// lease, writes their entries, and releases the lease. Nothing is recorded as announced unless
+// the publish succeeded: the state machine calls op commit only after Notify succeeded.
+func (h *Handler) commit(ctx context.Context, ev Event) error {
+	l, err := h.ledgerFor(ev)
+	if err != nil {
+		return err
+	}
+	cm := ev.Commit
+	now := cm.Now.Time()
+	c, err := h.diff(ctx, l, ev.Account, cm.Ledger, cm.Root, now)
+	if err != nil {
+		return err
+	}
+	if err := l.Save(ctx, c.Updates); err != nil {
+		return fmt.Errorf("record %d ledger entries of account %s for run %q: %w", len(c.Updates), ev.Account, cm.Ledger.Run, err)
+	}
+	if err := l.Release(ctx, ev.Account, cm.Ledger.Run); err != nil {
+		return fmt.Errorf("release the ledger's lease of account %s for run %q: %w", ev.Account, cm.Ledger.Run, err)
+	}
+	h.logger().LogAttrs(ctx, slog.LevelInfo, "committed", slog.String("account", ev.Account), slog.String("run", cm.Ledger.Run),
+		slog.Int("entries", len(c.Updates)))
+	return nil
+}

@@ -1,0 +1,251 @@
+package agecheck
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memLedger is a Ledger in memory that records the calls made.
+type memLedger struct {
+	mu      sync.Mutex
+	entries map[string]Entry // by account + key
+	obs     map[string]*Observations
+	lease   map[string]string // account -> run
+	calls   []string
+	failOn  string // a method that fails
+}
+
+func newMemLedger() *memLedger {
+	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}}
+}
+
+func (m *memLedger) call(name string) error {
+	m.calls = append(m.calls, name)
+	if m.failOn == name {
+		return errors.New(name + " failed")
+	}
+	return nil
+}
+
+func (m *memLedger) Observe(_ context.Context, account, run string, findings []Finding, unchecked []string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Observe"); err != nil {
+		return err
+	}
+	o := m.obs[account+run]
+	if o == nil {
+		o = &Observations{}
+		m.obs[account+run] = o
+	}
+	o.Findings = append(o.Findings, findings...)
+	o.UncheckedUsers = append(o.UncheckedUsers, unchecked...)
+	return nil
+}
+
+func (m *memLedger) Acquire(_ context.Context, account, run string, _, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Acquire"); err != nil {
+		return err
+	}
+	if held, ok := m.lease[account]; ok && held != run {
+		return fmt.Errorf("held by %s: %w", held, ErrLedgerBusy)
+	}
+	m.lease[account] = run
+	return nil
+}
+
+func (m *memLedger) Load(_ context.Context, account, run string) ([]Entry, Observations, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Load"); err != nil {
+		return nil, Observations{}, err
+	}
+	var es []Entry
+	for _, e := range m.entries {
+		if e.Account == account {
+			es = append(es, e)
+		}
+	}
+	var o Observations
+	if p := m.obs[account+run]; p != nil {
+		o = *p
+	}
+	return es, o, nil
+}
+
+func (m *memLedger) Save(_ context.Context, entries []Entry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Save"); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		m.entries[e.Account+e.Key] = e
+	}
+	return nil
+}
+
+func (m *memLedger) Release(_ context.Context, account, run string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("Release"); err != nil {
+		return err
+	}
+	delete(m.lease, account)
+	return nil
+}
+
+// ledgerRun runs check, report and (when the report asks for it) commit for users as of now,
+// and returns the report.
+func ledgerRun(t *testing.T, h *Handler, run string, users []UserKeys, now string, test bool) Report {
+	t.Helper()
+	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
+	p := Policy{MaxAgeDays: 90}
+	check, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr})
+	out, err := h.Invoke(context.Background(), check)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := json.Marshal(Event{Op: OpReport, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Test: test})
+	if out, err = h.Invoke(context.Background(), report); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Commit != nil {
+		commit, _ := json.Marshal(Event{Op: OpCommit, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Commit: r.Commit})
+		if _, err := h.Invoke(context.Background(), commit); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+	}
+	return r
+}
+
+func staleUser(name, key string) UserKeys {
+	return UserKeys{UserName: name, Keys: []AccessKey{{AccessKeyID: key, Status: "Active", CreateDate: ParseTimestamp("2025-01-01T00:00:00Z")}}}
+}
+
+func TestHandlerAnnouncesChanges(t *testing.T) {
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	users := []UserKeys{staleUser("a", "AKIA1"), staleUser("b", "AKIA2")}
+	if r := ledgerRun(t, h, "run-1", users, "2026-03-01T08:00:00Z", false); !r.Publish || r.Subject != "2 new IAM access key findings, in 123456789012" {
+		t.Errorf("first run: got publish %v, subject %q; want 2 new", r.Publish, r.Subject)
+	}
+	if r := ledgerRun(t, h, "run-2", users, "2026-03-02T08:00:00Z", false); r.Publish {
+		t.Errorf("second run, nothing changed: got a publish (%q), want none", r.Subject)
+	}
+	if r := ledgerRun(t, h, "test", users, "2026-03-02T09:00:00Z", true); !r.Publish || !r.Test || r.Commit != nil {
+		t.Errorf("test run: got %+v, want a test publish without commit", r)
+	}
+	users[1] = UserKeys{UserName: "b"} // AKIA2 deleted
+	if r := ledgerRun(t, h, "run-3", users, "2026-03-03T08:00:00Z", false); r.Subject != "No new IAM access key findings, 1 resolved, in 123456789012" {
+		t.Errorf("key deleted: got subject %q, want it resolved", r.Subject)
+	}
+	if r := ledgerRun(t, h, "run-4", users, "2026-03-08T08:00:00Z", false); r.Subject != "No new IAM access key findings, 1 reminder, in 123456789012" {
+		t.Errorf("a week after: got subject %q, want a reminder of AKIA1 only (AKIA2's resolution said once)", r.Subject)
+	}
+	if len(m.lease) != 0 {
+		t.Errorf("leases left: %v", m.lease)
+	}
+}
+
+func TestHandlerTestRunNeverTouchesTheLedgerOnReport(t *testing.T) {
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	ledgerRun(t, h, "test", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-01T08:00:00Z", true)
+	// The state machine gives a test run's events no ledger at all (workflow's IsTestRun); should
+	// one carry a ledger anyway, its check observes (keyed by the run, read by nobody else) and
+	// nothing else is called.
+	if got := strings.Join(m.calls, ","); got != "Observe" {
+		t.Errorf("ledger calls of a test run: %s, want Observe only (no lease, no entries)", got)
+	}
+	if len(m.entries) != 0 {
+		t.Errorf("a test run wrote entries: %v", m.entries)
+	}
+}
+
+func TestHandlerLedgerBusyAnnouncesEverything(t *testing.T) {
+	m := newMemLedger()
+	m.lease[testAccount] = "scheduled"
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	r := ledgerRun(t, h, "manual", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-01T08:00:00Z", false)
+	if !r.Publish || r.Commit != nil || r.Subject != "1 IAM access key older than 90 days, in 123456789012" {
+		t.Errorf("got publish %v, commit %v, subject %q; want every finding announced, no commit", r.Publish, r.Commit, r.Subject)
+	}
+	if len(m.entries) != 0 || m.lease[testAccount] != "scheduled" {
+		t.Errorf("the busy run wrote entries %v or touched the lease %v", m.entries, m.lease)
+	}
+}
+
+func TestHandlerNoCommitNoAnnouncement(t *testing.T) {
+	// A publish that fails for good: the state machine never calls commit, and the next run
+	// announces the same findings again.
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	lr := &LedgerRun{Run: "run-1", RemindEveryDays: 7, RetentionDays: 90}
+	check, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp("2026-03-01T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
+		Users: []UserKeys{staleUser("a", "AKIA1")}, Ledger: lr})
+	out, err := h.Invoke(context.Background(), check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	_ = json.Unmarshal(out, &s)
+	report, _ := json.Marshal(Event{Op: OpReport, Now: ParseTimestamp("2026-03-01T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Account: testAccount, Summary: &s, Ledger: lr})
+	if _, err := h.Invoke(context.Background(), report); err != nil {
+		t.Fatal(err)
+	}
+	delete(m.lease, testAccount) // expired
+	if r := ledgerRun(t, h, "run-2", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-02T08:00:00Z", false); r.Subject != "1 new IAM access key finding, in 123456789012" {
+		t.Errorf("after a run without commit: got %q, want the finding announced again as new", r.Subject)
+	}
+}
+
+func TestHandlerLedgerErrors(t *testing.T) {
+	lr := &LedgerRun{Run: "r", RemindEveryDays: 7, RetentionDays: 90}
+	check, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp("2026-03-01T08:00:00Z"), Policy: Policy{MaxAgeDays: 90}, Account: testAccount,
+		Users: []UserKeys{staleUser("a", "AKIA1")}, Ledger: lr})
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if _, err := h.Invoke(context.Background(), check); !errors.Is(err, errNoLedger) {
+		t.Errorf("no ledger configured: got %v, want errNoLedger", err)
+	}
+	m := newMemLedger()
+	m.failOn = "Observe"
+	h.Ledger = m
+	if _, err := h.Invoke(context.Background(), check); err == nil || !strings.Contains(err.Error(), `record 1 findings and 0 unchecked users of run "r"`) {
+		t.Errorf("observe failing: got %v, want the check to fail naming what it recorded", err)
+	}
+}
+
+func TestValidateLedger(t *testing.T) {
+	ev := `{"op":"commit","now":"2026-03-01T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012",` +
+		`"ledger":{"run":"","remindEveryDays":0,"retentionDays":4000},"commit":{"now":"yesterday","ledger":{"run":"r","remindEveryDays":7,"retentionDays":90}}}`
+	_, err := Decode([]byte(ev))
+	for _, want := range []string{`ledger.run is ""`, "ledger.remindEveryDays is 0, want an integer from 1 to 365",
+		"ledger.retentionDays is 4000, want an integer from 1 to 3650", `commit.now is "yesterday"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want it to contain %q", err, want)
+		}
+	}
+	if _, err := Decode([]byte(`{"op":"commit","now":"2026-03-01T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012"}`)); err == nil ||
+		!strings.Contains(err.Error(), "commit is absent") {
+		t.Errorf("commit without its report's commit: got %v", err)
+	}
+}

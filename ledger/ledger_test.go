@@ -1,0 +1,217 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/keyage/keyage/lambda/agecheck"
+	"github.com/keyage/keyage/ledger"
+	"github.com/keyage/keyage/ledger/ledgertest"
+)
+
+const (
+	account = "123456789012"
+	other   = "210987654321"
+)
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+func finding(i int) agecheck.Finding {
+	return agecheck.Finding{
+		UserName: fmt.Sprintf("user-%04d", i/2), AccessKeyID: fmt.Sprintf("AKIAEXAMPLE%08d", i),
+		CreateDate: agecheck.ParseTimestamp("2025-01-02T03:04:05Z"), AgeDays: 423,
+		Severity: agecheck.SeverityStale, Kinds: []string{agecheck.KindStale, agecheck.KindUnused},
+	}
+}
+
+func TestEntriesRoundTrip(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	ctx := context.Background()
+	want := []agecheck.Entry{
+		{Account: account, Key: "AKIAOPEN", UserName: "alice", FirstSeen: t0, Severity: agecheck.SeverityStale,
+			Kinds: []string{agecheck.KindStale}, LastAnnounced: t0.Add(48 * time.Hour), Reminded: 2, ExemptExpired: true},
+		{Account: account, Key: agecheck.RootKey, UserName: "(root user)", FirstSeen: t0, Severity: agecheck.SeverityStale,
+			Kinds: []string{agecheck.KindRoot}, LastAnnounced: t0, ResolvedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(91 * 24 * time.Hour)},
+		{Account: other, Key: "AKIAOTHER", UserName: "bob", FirstSeen: t0, Severity: agecheck.SeverityWarning, LastAnnounced: t0},
+	}
+	if err := tbl.Save(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, obs, err := tbl.Load(ctx, account, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b agecheck.Entry) int { return strings.Compare(a.Key, b.Key) })
+	if len(got) != 2 || len(obs.Findings)+len(obs.UncheckedUsers) != 0 {
+		t.Fatalf("got %d entries and %+v of account %s, want 2 entries (not the other account's) and no observations", len(got), obs, account)
+	}
+	for i, w := range []agecheck.Entry{want[0], want[1]} {
+		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
+			t.Errorf("entry %d:\n got %+v\nwant %+v", i, got[i], w)
+		}
+	}
+}
+
+func TestObservationsAreTheRunsOwn(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	tbl.Stats = &ledger.Stats{}
+	ctx := context.Background()
+	var findings []agecheck.Finding
+	for i := range 60 {
+		findings = append(findings, finding(i))
+	}
+	if err := tbl.Observe(ctx, account, "run-1", findings, []string{"carol", "dave"}, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Observe(ctx, account, "run-2", findings[:1], []string{"erin"}, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := tbl.Stats.Calls["BatchWriteItem"]; got != 3+1 {
+		t.Errorf("got %d BatchWriteItem calls for 62 + 2 items, want 4 (25 items each)", got)
+	}
+	entries, obs, err := tbl.Load(ctx, account, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 || len(obs.Findings) != 60 || !slices.Equal(obs.UncheckedUsers, []string{"carol", "dave"}) {
+		t.Fatalf("run-1 loaded %d entries, %d findings, unchecked %v; want 0, 60, [carol dave]", len(entries), len(obs.Findings), obs.UncheckedUsers)
+	}
+	got := obs.Findings[7]
+	if want := findingByKey(findings, got.AccessKeyID); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("finding read back:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func findingByKey(fs []agecheck.Finding, key string) agecheck.Finding {
+	for _, f := range fs {
+		if f.AccessKeyID == key {
+			return f
+		}
+	}
+	return agecheck.Finding{}
+}
+
+// unprocessing passes BatchWriteItem to dynalite with only the first keep items of each call
+// for the first calls calls, and returns the others as UnprocessedItems, as DynamoDB does when
+// it is throttled.
+type unprocessing struct {
+	ledger.API
+	mu    sync.Mutex
+	calls int
+	limit int // calls that leave items unprocessed; -1 for all
+	keep  int
+	sizes []int
+}
+
+func (u *unprocessing) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	u.mu.Lock()
+	u.calls++
+	provoke := u.limit < 0 || u.calls <= u.limit
+	for _, reqs := range in.RequestItems {
+		u.sizes = append(u.sizes, len(reqs))
+	}
+	u.mu.Unlock()
+	if !provoke {
+		return u.API.BatchWriteItem(ctx, in, opts...)
+	}
+	sent := map[string][]types.WriteRequest{}
+	left := map[string][]types.WriteRequest{}
+	for table, reqs := range in.RequestItems {
+		k := min(u.keep, len(reqs))
+		sent[table], left[table] = reqs[:k], reqs[k:]
+	}
+	if u.keep == 0 { // DynamoDB processed nothing (dynalite refuses an empty request)
+		return &dynamodb.BatchWriteItemOutput{UnprocessedItems: left}, nil
+	}
+	out, err := u.API.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: sent, ReturnConsumedCapacity: in.ReturnConsumedCapacity}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	out.UnprocessedItems = left
+	return out, nil
+}
+
+func TestUnprocessedItemsAreRetriedWithBackoff(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	u := &unprocessing{API: tbl.API, limit: 2, keep: 10}
+	tbl.API = u
+	var waits []time.Duration
+	tbl.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	ctx := context.Background()
+	var findings []agecheck.Finding
+	for i := range 25 {
+		findings = append(findings, finding(i))
+	}
+	if err := tbl.Observe(ctx, account, "run-1", findings, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	// 25 sent, 10 kept; 15 sent, 10 kept; 5 sent, all written.
+	if !slices.Equal(u.sizes, []int{25, 15, 5}) || len(waits) != 2 {
+		t.Errorf("got BatchWriteItem calls of %v items and %d waits, want [25 15 5] and 2", u.sizes, len(waits))
+	}
+	for i, w := range waits {
+		if limit := 50 * time.Millisecond << i; w <= 0 || w > limit {
+			t.Errorf("wait %d is %v, want in (0, %v]: full jitter over 50ms doubling", i+1, w, limit)
+		}
+	}
+	_, obs, err := tbl.Load(ctx, account, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Findings) != 25 {
+		t.Errorf("got %d findings stored, want all 25", len(obs.Findings))
+	}
+}
+
+func TestUnprocessedItemsFailAfterMaxAttempts(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	tbl.API = &unprocessing{API: tbl.API, limit: -1, keep: 0}
+	tbl.MaxAttempts = 3
+	tbl.Sleep = func(context.Context, time.Duration) error { return nil }
+	err := tbl.Save(context.Background(), []agecheck.Entry{{Account: account, Key: "AKIA1"}, {Account: account, Key: "AKIA2"}})
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 items still unprocessed after 3 attempts") {
+		t.Errorf("got %v, want the count of items left unprocessed after 3 attempts", err)
+	}
+}
+
+func TestLeaseIsAConditionalRunMarker(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	ctx := context.Background()
+	until := t0.Add(agecheck.LeaseDuration)
+	if err := tbl.Acquire(ctx, account, "scheduled", t0, until); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	// A manual run during the scheduled one: dynalite refuses the conditional put.
+	err := tbl.Acquire(ctx, account, "manual", t0.Add(time.Minute), t0.Add(time.Minute+agecheck.LeaseDuration))
+	if !errors.Is(err, agecheck.ErrLedgerBusy) {
+		t.Fatalf("concurrent run: got %v, want ErrLedgerBusy", err)
+	}
+	if err := tbl.Acquire(ctx, other, "manual", t0, until); err != nil {
+		t.Errorf("another account's lease is its own: %v", err)
+	}
+	if err := tbl.Acquire(ctx, account, "scheduled", t0.Add(time.Minute), until); err != nil {
+		t.Errorf("the holder again (a retried report): %v", err)
+	}
+	if err := tbl.Release(ctx, account, "manual"); !errors.Is(err, ledger.ErrLeaseLost) {
+		t.Errorf("release by a run that does not hold it: got %v, want ErrLeaseLost", err)
+	}
+	if err := tbl.Release(ctx, account, "scheduled"); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	if err := tbl.Acquire(ctx, account, "manual", t0.Add(2*time.Minute), t0.Add(2*time.Minute+agecheck.LeaseDuration)); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+	// A run that failed before its commit leaves the lease; it expires.
+	if err := tbl.Acquire(ctx, account, "next", t0.Add(2*time.Minute+agecheck.LeaseDuration), t0.Add(time.Hour)); err != nil {
+		t.Errorf("after expiry: %v", err)
+	}
+}
