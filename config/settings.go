@@ -44,6 +44,7 @@ type Settings struct {
 
 	Owners       Owners       // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
 	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
+	Component    Component    // which component the stack deploys, and its own settings (member.go)
 	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	Ledger LedgerSettings // notify, remindEveryDays, ledgerRetentionDays, ledgerDeletionProtection (ledger.go)
@@ -73,6 +74,7 @@ func Defaults() Settings {
 		ScheduleMaxEventAgeSec: 3600,
 		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
 		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
+		Component:              Component{Deploy: DeployScanner},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 		Ledger:                 defaultLedger(),
 	}
