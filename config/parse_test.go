@@ -104,7 +104,7 @@ func TestParseInvalid(t *testing.T) {
 		{"newKeyGraceDays negative", map[string]string{"newKeyGraceDays": "-1"},
 			[]string{`newKeyGraceDays: -1 is out of range: want an integer from 0 to 365`}},
 		{"filter policy unknown attribute", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicy":{"sev":["stale"]}}]`},
-			[]string{`subscriptions[0].filterPolicy: {"sev":["stale"]} filters on attribute "sev", which keyage's messages never carry, so it would drop every message: want attributes account, kinds, severity`}},
+			[]string{`subscriptions[0].filterPolicy: {"sev":["stale"]} filters on attribute "sev", which keyage's messages never carry, so it would drop every message: want attributes account, kinds, scope, severity`}},
 		{"filter policy too many keys", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicyScope":"MessageBody","filterPolicy":{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}}]`},
 			[]string{`subscriptions[0].filterPolicy: {"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]} has 6 keys: want at most 5 keys`}},
 		{"filter policy too many combinations", map[string]string{"subscriptions": `[{"protocol":"email","endpoint":"a@example.com","filterPolicyScope":"MessageBody","filterPolicy":{"a":[1,2,3,4,5,6,7,8,9,10,11,12,13],"b":[1,2,3,4,5,6,7,8,9,10,11,12]}}]`},

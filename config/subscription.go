@@ -18,8 +18,9 @@ import (
 var Protocols = []string{"email", "email-json", "firehose", "https", "lambda", "sms", "sqs"}
 
 // MessageAttributes are the SNS message attributes keyage's notifications carry (issue 3):
-// an attribute filter policy on any other name would drop every message.
-var MessageAttributes = []string{"account", "kinds", "severity"}
+// an attribute filter policy on any other name would drop every message. Only an organization
+// run's messages carry scope (digest_filter.go).
+var MessageAttributes = []string{"account", "kinds", "scope", "severity"}
 
 // Filter policy limits (SNS "Filter policy constraints").
 const (

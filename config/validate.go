@@ -58,6 +58,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	validateRegion(&p, s.Region)
 	s.Owners.validate(&p)
 	s.Organization.validate(&p)
+	s.validateScopeFilters(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())
 	s.Ledger.validate(&p)
 	p.sort()

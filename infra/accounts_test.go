@@ -1,10 +1,13 @@
 package infra_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
+	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/iampolicy"
+	"github.com/keyage/keyage/infra/infratest"
 )
 
 // orgSettings scan every account of the organization, one excluded.
@@ -59,5 +62,36 @@ func TestOrganizationPermissions(t *testing.T) {
 				t.Errorf("function role may list accounts on %v, want never", got)
 			}
 		})
+	}
+}
+
+// TestOrganizationSubscriptionFilters: in an organization stack, a findings subscription without
+// a filter policy is deployed with the digest's ({"scope":["organization"]}), one with a policy
+// keeps it, and an alarm subscription stays unfiltered.
+func TestOrganizationSubscriptionFilters(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{
+		"subscriptions":      `[{"protocol":"email","endpoint":"all@example.com"},{"protocol":"email","endpoint":"team@example.com","filterPolicy":{"account":["111122223333"]}}]`,
+		"alarmSubscriptions": `[{"protocol":"email","endpoint":"oncall@example.com"}]`,
+	}
+	maps.Copy(values, orgSettings)
+	d := mustRun(t, values)
+	want := map[string][2]string{
+		"all@example.com":    {config.DigestFilterPolicy, config.ScopeMessageAttributes},
+		"team@example.com":   {`{"account":["111122223333"]}`, ""},
+		"oncall@example.com": {"", ""},
+	}
+	for _, r := range d.ofType(tSubscription) {
+		plain := infratest.PlainMap(r.Inputs)
+		endpoint, _ := plain["endpoint"].(string)
+		policy, _ := plain["filterPolicy"].(string)
+		scope, _ := plain["filterPolicyScope"].(string)
+		if w, ok := want[endpoint]; !ok || policy != w[0] || scope != w[1] {
+			t.Errorf("subscription %s: filter policy %q scope %q, want %q %q", endpoint, policy, scope, w[0], w[1])
+		}
+		delete(want, endpoint)
+	}
+	if len(want) > 0 {
+		t.Errorf("subscriptions not deployed: %v", want)
 	}
 }

@@ -129,7 +129,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 		return nil, nil, err
 	}
 
-	if err := b.subscribe("findings", findings, b.s.Subscriptions); err != nil {
+	if err := b.subscribe("findings", findings, b.s.FindingsSubscriptions()); err != nil {
 		return nil, nil, err
 	}
 	if err := b.subscribe("alarms", alarms, b.s.AlarmSubscriptions); err != nil {

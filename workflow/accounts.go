@@ -197,6 +197,7 @@ func (b builder) addOrganization(st asl.States) {
 		if b.s.CheckRootKeys {
 			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
 		}
+		b.addOwnAccountReport(st, fold, stateOwnAccountDone)
 	} else {
 		maps.Copy(params, accounts)
 		init.Next = b.firstAccountsState()
@@ -336,6 +337,7 @@ func (b builder) addAccountStates(st asl.States) {
 				"now.$":     "$.run.now",
 				"account.$": "$.target.Id",
 				"session.$": "$.run.session",
+				"test.$":    "$.run.test",
 				// A role name holds none of the characters an intrinsic's string literal reserves.
 				"roleArn.$": fmt.Sprintf("States.Format('%s', $.target.Id)", b.org().MemberRoleARN(b.r.Partition, "{}")),
 			}, "$.run"),
@@ -351,8 +353,8 @@ func (b builder) addAccountStates(st asl.States) {
 	result.Comment = "The account's result: its summary and root check, trimmed to agecheck.MaxAccountSummaryBytes."
 	result.OutputPath = "$.Payload"
 	result.Catch = []asl.Catcher{{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.error", Next: b.name(stateAccountNotRead)}}
-	result.End = true
 	st[b.name(StateAccountResult)] = result
+	b.addAccountReport(st, result)
 	unchecked := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpAccount,
 		map[string]any{"target.$": "$.target", "error.$": "$.error"}, parentLambdaMaxDelaySeconds)
 	unchecked.Comment = "The account could not be scanned: reported unchecked with its error, never as all clear. The function " +
@@ -422,11 +424,11 @@ func (b builder) addOrganizationReport(st asl.States) {
 		"something to report, unchecked accounts first. A test run's report always publishes."
 	notify := st[StateNotify].(*asl.Task)
 	attrs := notify.Parameters.(map[string]any)["MessageAttributes"].(map[string]any)
-	// SNS's String.Array is a JSON array as text, which a filter policy matches element by element:
-	// {"account": ["111111111111"]} takes the digests with a section about that account.
-	// https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html
-	attrs["account"] = map[string]any{"DataType": "String.Array", "StringValue.$": "$.account"}
+	// No account attribute: the digest is about many accounts, and a filter policy
+	// {"account": [ID]} is to take that account's own messages (account_report.go), not every
+	// account's findings.
+	delete(attrs, "account")
 	attrs["scope"] = map[string]any{"DataType": "String", "StringValue.$": "$.scope"}
 	notify.Comment = "One digest for the organization: an email body for people and a JSON default body for machines; severity, " +
-		"kinds, account (the accounts with a section) and scope (organization) attributes let subscriptions filter."
+		"kinds and scope (organization) attributes let subscriptions filter. Each account's own message comes from its child."
 }

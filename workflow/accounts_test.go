@@ -210,8 +210,8 @@ func TestOrganizationReportAndAttributes(t *testing.T) {
 		t.Errorf("report payload %v, want the organization's summary", payload)
 	}
 	attrs := m.States[StateNotify].(*asl.Task).Parameters.(map[string]any)["MessageAttributes"].(map[string]any)
-	if a := attrs["account"].(map[string]any); a["DataType"] != "String.Array" {
-		t.Errorf("account attribute %v, want a String.Array of the accounts with a section", a)
+	if a, ok := attrs["account"]; ok {
+		t.Errorf("account attribute %v on the organization's digest, want none (it is about many accounts)", a)
 	}
 	if a, ok := attrs["scope"].(map[string]any); !ok || a["StringValue.$"] != "$.scope" {
 		t.Errorf("scope attribute %v, want the report's scope (organization)", attrs["scope"])
@@ -233,6 +233,7 @@ func TestOrganizationEventsAreEvents(t *testing.T) {
 		StateMergeAccounts:  {m.States[StateMergeAccounts], agecheck.OpMergeAccounts},
 		StateReport:         {m.States[StateReport], agecheck.OpReport},
 		StateAccountResult:  {child[memberPrefix+StateAccountResult], agecheck.OpAccount},
+		StateAccountReport:  {child[memberPrefix+StateAccountReport], agecheck.OpReport},
 		stateAccountNotRead: {child[memberPrefix+stateAccountNotRead], agecheck.OpAccount},
 		StateCheckBatch:     {inner[memberPrefix+StateCheckBatch], agecheck.OpCheck},
 	} {

@@ -95,6 +95,14 @@ func TestPayloadBudgetOrganization(t *testing.T) {
 			"roleArn": "arn:" + worstPartition + ":iam::123456789012:role/" + strings.Repeat("r", 64)})),
 			"scan": map[string]any{"summary": raw(agecheck.MaxSummaryBytes)}, "page": json.RawMessage(rawPage(t, PageSize, true))}, asl.MaxPayloadBytes},
 		{"child output", worstAccountResult(t, 1), asl.MaxPayloadBytes},
+		// An account's own message (account_report.go): the report beside the account's result in
+		// a child, beside the run and the organization's summary holding the deploying account
+		// alone in the parent; the scan's page and summary are dropped by then.
+		{"member: AccountReport output", map[string]any{"result": worstAccountResult(t, 1),
+			"report": map[string]any{"Payload": worstReport(t)}}, asl.MaxPayloadBytes},
+		{"own account: OwnAccountReport output", map[string]any{"run": run,
+			"org":    map[string]any{"summary": map[string]any{"sections": []json.RawMessage{worstAccountResult(t, 0)}}},
+			"report": map[string]any{"Payload": worstReport(t)}}, asl.MaxPayloadBytes},
 	}
 	for _, c := range cases {
 		n := len(encode(t, c.doc))

@@ -38,8 +38,8 @@ func orgCostSettings() config.Checked {
 }
 
 // OrgCost estimates an organization run over accounts (the deploying one included) of
-// usersPerAccount users each, every call succeeding at its first attempt and the run
-// publishing. Each account's scan costs what Cost says of a single account of as many users
+// usersPerAccount users each, every call succeeding at its first attempt, the run publishing
+// its digest and every account its own message. Each account's scan costs what Cost says of a single account of as many users
 // (the same states, in the parent or in a child), less the single run's input states and
 // report, which an organization run has once; transitions around the scans are counted by
 // walking the organization's definition.
@@ -90,7 +90,12 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	if err != nil {
 		return OrgCostEstimate{}, err
 	}
-	const childChoices, childResult = 3, 1
+	// After the scan: AccountResult, then the account's own report and its publish.
+	childResult, err := countStates(m.States[StateScanAccounts].(*asl.Map).ItemProcessor.States, memberPrefix+StateAccountResult, "")
+	if err != nil {
+		return OrgCostEstimate{}, err
+	}
+	const childChoices = 3
 	childEntry := childChoices + child + childResult
 
 	members := accounts - 1
@@ -100,16 +105,19 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	// Each account's scan invokes what a single run does but the report; the parent adds the
 	// fold, a merge per page of accounts and the report, and each child its account result.
 	perScanInvocations := single.LambdaInvocations - 1
-	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1
+	// Each account's own report (account_report.go) is one more invocation and one more publish.
+	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1 + accounts
 	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
 	lambdaUSD := func(n int, seconds float64) float64 {
 		return float64(n) * (PriceLambdaRequest + memGB*seconds*PriceLambdaGBSecondARM64)
 	}
 	extraTransitions := before + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
 	c.RunUSD = float64(accounts)*scanUSD + float64(extraTransitions)*PriceStandardTransition +
-		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1, assumedReportSeconds) + PriceSNSPublish
+		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1+accounts, assumedReportSeconds) +
+		float64(1+accounts)*PriceSNSPublish
 	c.OverheadPerAccountUSD = float64(childEntry+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
-		lambdaUSD(1, assumedMergeSeconds) + lambdaUSD(1, assumedMergeSeconds)/agecheck.AccountsPerPage
+		lambdaUSD(1, assumedMergeSeconds) + lambdaUSD(1, assumedMergeSeconds)/agecheck.AccountsPerPage +
+		lambdaUSD(1, assumedReportSeconds) + PriceSNSPublish
 	return c, nil
 }
 

@@ -21,13 +21,14 @@ func TestOrgCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The deploying account alone: its scan as a single run, plus the fold (2 states), one page
-	// of accounts (5) in which its own child is skipped (1 child started, 3 states).
-	if want := single.Transitions + 2 + 5 + 1 + 3; one.Transitions != want {
+	// The deploying account alone: its scan as a single run, plus the fold (2 states), its own
+	// message (5: set aside, report, choice, publish, done), one page of accounts (5) in which its
+	// own child is skipped (1 child started, 3 states).
+	if want := single.Transitions + 2 + 5 + 5 + 1 + 3; one.Transitions != want {
 		t.Errorf("OrgCost(1): %d transitions, want %d", one.Transitions, want)
 	}
-	if want := single.LambdaInvocations + 2; one.LambdaInvocations != want {
-		t.Errorf("OrgCost(1): %d invocations, want %d (fold and one merge besides the single run's)", one.LambdaInvocations, want)
+	if want := single.LambdaInvocations + 3; one.LambdaInvocations != want {
+		t.Errorf("OrgCost(1): %d invocations, want %d (fold, one merge and its own report besides the single run's)", one.LambdaInvocations, want)
 	}
 	for _, n := range []int{10, 100, 500} {
 		c, err := OrgCost(n, 1000)
@@ -46,9 +47,12 @@ func TestOrgCost(t *testing.T) {
 		}
 		// Transitions: each account's scan is a single run's less its 5 input states and 4
 		// report states (the root check stays); each child adds its entry (3 choices,
-		// AccountInit), its result, and the parent's transition for starting it.
-		if extra := c.Transitions - one.Transitions - (n-1)*(single.Transitions-9) - (c.AccountPages-1)*5; extra != (n-1)*6 {
-			t.Errorf("OrgCost(%d): %d transitions beyond the scans and pages, want %d (6 per child)", n, extra, (n-1)*6)
+		// AccountInit), its result and its own message (5), and the parent's transition for starting it.
+		if extra := c.Transitions - one.Transitions - (n-1)*(single.Transitions-9) - (c.AccountPages-1)*5; extra != (n-1)*10 {
+			t.Errorf("OrgCost(%d): %d transitions beyond the scans and pages, want %d (10 per child)", n, extra, (n-1)*10)
+		}
+		if extra := c.LambdaInvocations - one.LambdaInvocations - (n-1)*(single.LambdaInvocations-1); extra != 2*(n-1)+c.AccountPages-1 {
+			t.Errorf("OrgCost(%d): %d invocations beyond the scans, want %d (a result and a report per child, a merge per page)", n, extra, 2*(n-1)+c.AccountPages-1)
 		}
 	}
 	if c, _ := OrgCost(500, 1000); math.Abs(c.OverheadPerAccountUSD) < 1e-7 || c.OverheadPerAccountUSD > 0.001 {

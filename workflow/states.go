@@ -584,6 +584,30 @@ func publishRetry() asl.Retrier {
 	}
 }
 
+// publishReport publishes the agecheck.Report at the path report ("$" when it is the whole
+// state) to the findings topic, with its attributes.
+func (b builder) publishReport(report string) *asl.Task {
+	notify := asl.SNSPublishTask(b.r.Partition, b.r.TopicARN)
+	notify.Parameters = map[string]any{
+		"TopicArn":         b.r.TopicARN,
+		"Subject.$":        report + ".subject",
+		"Message.$":        report + ".message",
+		"MessageStructure": "json",
+		"MessageAttributes": map[string]any{
+			"severity": map[string]any{"DataType": "String", "StringValue.$": report + ".severity"},
+			"account":  map[string]any{"DataType": "String", "StringValue.$": report + ".account"},
+			// SNS's String.Array is a JSON array as text ("Amazon SNS message attributes", data
+			// types: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), which a
+			// filter policy matches element by element: {"kinds": ["unused"]}.
+			"kinds": map[string]any{"DataType": "String.Array", "StringValue.$": report + ".kinds"},
+		},
+	}
+	notify.ResultPath = asl.NullPath
+	notify.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
+	notify.Retry = []asl.Retrier{publishRetry()}
+	return notify
+}
+
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
 	fields := b.withOwners(b.withLedger(map[string]any{
@@ -607,26 +631,9 @@ func (b builder) addReport(st asl.States) {
 		Default: stateNothingToReport,
 	}
 
-	notify := asl.SNSPublishTask(b.r.Partition, b.r.TopicARN)
+	notify := b.publishReport("$")
 	notify.Comment = "One message: an email body for people and a JSON default body for machines; severity, " +
 		"account and kinds attributes let subscriptions filter."
-	notify.Parameters = map[string]any{
-		"TopicArn":         b.r.TopicARN,
-		"Subject.$":        "$.subject",
-		"Message.$":        "$.message",
-		"MessageStructure": "json",
-		"MessageAttributes": map[string]any{
-			"severity": map[string]any{"DataType": "String", "StringValue.$": "$.severity"},
-			"account":  map[string]any{"DataType": "String", "StringValue.$": "$.account"},
-			// SNS's String.Array is a JSON array as text ("Amazon SNS message attributes", data
-			// types: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), which a
-			// filter policy matches element by element: {"kinds": ["unused"]}.
-			"kinds": map[string]any{"DataType": "String.Array", "StringValue.$": "$.kinds"},
-		},
-	}
-	notify.ResultPath = asl.NullPath
-	notify.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
-	notify.Retry = []asl.Retrier{publishRetry()}
 	notify.Next = b.afterNotify()
 	st[StateNotify] = notify
 	st[stateNotified] = &asl.Succeed{}

@@ -60,8 +60,13 @@ func summarize(checked config.Checked) []string {
 	if !checked.DeadMansSwitch.Enabled {
 		sched += "; no alarm watches for missing runs (see the warning)"
 	}
+	findings := describeSubscriptions(s.FindingsSubscriptions(), "subscriptions", "findings are only in the function's log")
+	if s.Organization.Enabled() {
+		findings += " (a subscription without a filterPolicy of its own gets " + config.DigestFilterPolicy +
+			": the organization's digest, not each account's message; {\"account\": [ID]} takes one account's)"
+	}
 	lines = append(lines, sched,
-		"findings to: "+describeSubscriptions(s.Subscriptions, "subscriptions", "findings are only in the function's log"),
+		"findings to: "+findings,
 		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions, "alarmSubscriptions", "alarms are only in CloudWatch"),
 		"owners: "+describeOwners(s.Owners),
 		"accounts: "+s.Organization.Scope(),

@@ -41,12 +41,24 @@ func TestValidatePrintsTheAccountScope(t *testing.T) {
   keyage:accounts: [organization]
   keyage:excludeAccounts: ["210987654321"]
   keyage:notify: every-run
+  keyage:subscriptions:
+    - protocol: email
+      endpoint: security@example.com
+    - protocol: email
+      endpoint: team@example.com
+      filterPolicy: {"account": ["111122223333"]}
 `) // notify: changes would add a warning on stderr: the ledger is not kept with accounts yet
 	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
 	want := "  accounts: every ACTIVE account AWS Organizations lists (organizations:ListAccounts); never 210987654321; " +
 		"through role keyage-member in each account but the deploying one; 5 accounts at once\n"
 	if status != exitOK || !strings.Contains(stdout, want) || stderr != "" {
 		t.Errorf("validate --stack org = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
+	}
+	// The unfiltered subscription takes the organization's digest alone, and the line says so.
+	want = `  findings to: email security@example.com filtered by {"scope":["organization"]}; email team@example.com filtered by {"account":["111122223333"]} ` +
+		`(a subscription without a filterPolicy of its own gets {"scope":["organization"]}: the organization's digest, not each account's message; {"account": [ID]} takes one account's)` + "\n"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("validate --stack org stdout:\n%s\nwant a line %q", stdout, want)
 	}
 }
 

@@ -223,8 +223,9 @@ type Report struct {
 	// OwnerMessages are the per-owner messages for the owners topic: at most one per owner,
 	// at most Owners.MaxMessages, within MaxOwnerMessagesBytes in all.
 	OwnerMessages []OwnerMessage `json:"ownerMessages,omitempty"`
-	// Scope is ScopeOrganization on an organization run's digest (its Account is then a
-	// String.Array of account IDs as JSON text); absent on a single account's report.
+	// Scope is ScopeOrganization on an organization run's digest (which has no Account); absent
+	// on an account's report (an organization run's children publish theirs with the attribute
+	// scope = ScopeAccount).
 	Scope string `json:"scope,omitempty"`
 	// Chat is the chat topic's message (NewChatMessage), when the event asked for it and the
 	// report publishes.

@@ -9,10 +9,17 @@ import (
 	"time"
 )
 
-// ScopeOrganization is the value of the SNS message attribute "scope" on an organization run's
-// digest (Report.Scope): the message is about many accounts, and its "account" attribute is a
-// String.Array of the accounts it has a section for.
-const ScopeOrganization = "organization"
+// Values of the SNS message attribute "scope" in an organization run (issue 8), so that a
+// subscription can choose the organization's digest or the accounts' own messages.
+const (
+	// ScopeOrganization marks the organization's digest (Report.Scope). The digest is about many
+	// accounts and carries no "account" attribute: a filter policy {"account": [ID]} takes one
+	// account's own messages, never the digest with every other account's findings in it.
+	ScopeOrganization = "organization"
+	// ScopeAccount marks an account's own message, published by its child with the attribute
+	// "account" = its ID.
+	ScopeAccount = "account"
+)
 
 // OrgMessageBody is the machine-readable digest of an organization run: the "default" body.
 type OrgMessageBody struct {
@@ -38,7 +45,7 @@ type OrgMessageBody struct {
 func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, error) {
 	c, a := o.Counts, o.Accounts
 	if c.Flagged+c.Unchecked+c.LastUsedUnknown+a.Unchecked+a.RootPresent+a.RootUnknown <= 0 && !test {
-		return Report{Publish: false, Scope: ScopeOrganization, Account: orgAccounts(nil)}, nil
+		return Report{Publish: false, Scope: ScopeOrganization}, nil
 	}
 	prefix := ""
 	if test {
@@ -72,22 +79,7 @@ func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, err
 		return Report{}, sizeErr
 	}
 	r.Message = msg
-	r.Account = orgAccounts(o.Sections[:n])
 	return r, nil
-}
-
-// orgAccounts is the "account" attribute of a digest: a String.Array (JSON text) of the accounts
-// it has a section for, so that a filter policy such as {"account": ["111111111111"]} takes the
-// digests that say something about that account; ["none"] when there is none.
-func orgAccounts(sections []AccountResult) string {
-	ids := make([]string, 0, len(sections))
-	for _, s := range sections {
-		ids = append(ids, s.Target.ID)
-	}
-	if len(ids) == 0 {
-		ids = append(ids, SeverityNone)
-	}
-	return string(marshalNoEscape(ids))
 }
 
 func orgSeverity(o OrgSummary) string {

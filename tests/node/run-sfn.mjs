@@ -297,6 +297,9 @@ const report = {
   tasks: new Map(), // state -> {state, resource, calls, failures, maxInputBytes, maxResultBytes}
   maps: [], // one entry per Map Run
   transitions: { root: 0, children: 0, childExecutions: 0 },
+  // The most history events one Standard execution (the root, or a STANDARD child) would record,
+  // and which one: AWS fails an execution at 25,000.
+  history: { maxEvents: 0, scope: "" },
   retries: { count: 0, byState: {}, maxNominalWaitSecondsPerCall: 0, maxNominalWaitSecondsPerChild: 0 },
 };
 
@@ -334,7 +337,23 @@ function nominalWaitSeconds(retrier, attempt) {
 /** consume reads an execution's event log to the end, measuring as it goes. */
 async function consume(exec, eventLogs) {
   const chains = new Map(); // one retried call: scope|iteration|state -> nominal seconds
+  // History events as a Standard execution records them (ExecutionStarted and ...Succeeded, a
+  // ...StateEntered and ...StateExited per state, TaskScheduled, TaskStarted and TaskSucceeded
+  // per Task, and a Map's MapStateStarted/MapRunStarted and ...Succeeded, TaskFailed,
+  // TaskScheduled and TaskStarted again per retry, one per Map iteration event):
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+  let events = 2;
   for await (const ev of eventLogs) {
+    switch (ev.type) {
+      case "StateEntered":
+        events += 1 + (ev.state.type === "Task" ? 3 : ev.state.type === "Map" ? 2 : 0);
+        break;
+      case "StateRetried":
+        events += 3;
+        break;
+      default:
+        events += 1;
+    }
     switch (ev.type) {
       case "StateEntered":
         measureState(exec, ev, "input");
@@ -362,6 +381,9 @@ async function consume(exec, eventLogs) {
       // A finished call starts a new chain if the state is entered again (next page, next item).
       chains.delete(`${ev.index ?? ""}|${ev.state.name}`);
     }
+  }
+  if (exec.standard && events > report.history.maxEvents) {
+    report.history = { maxEvents: events, scope: exec.scope === "" ? "root" : exec.scope };
   }
   if (exec.isChild) {
     report.retries.maxNominalWaitSecondsPerChild = Math.max(report.retries.maxNominalWaitSecondsPerChild, exec.nominalWaitSeconds);
@@ -538,6 +560,7 @@ async function runDistributedMap(exec, name, input) {
       id: `arn:aws:states:${region}:${account}:${kind}:${smName}/${label}:${childName}`,
       scope: `${exec.scope}${name}/child`,
       isChild: true,
+      standard: executionType !== "EXPRESS",
       plan: exec.plan,
       taskURL: exec.taskURL,
       retryWaitMs: exec.retryWaitMs,
@@ -633,6 +656,7 @@ async function runRequest(request) {
     id: given.Execution?.Id ?? "root",
     scope: "",
     isChild: false,
+    standard: true,
     plan,
     taskURL,
     retryWaitMs: request.retryWaitMs ?? 0,
@@ -696,6 +720,7 @@ async function runRequest(request) {
     tasks: [...report.tasks.values()].sort((a, b) => (a.state < b.state ? -1 : 1)),
     distributedMaps: report.maps,
     transitions: report.transitions,
+    history: report.history,
     retries: report.retries,
     durationMs: Date.now() - started,
   };

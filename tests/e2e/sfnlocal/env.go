@@ -1,6 +1,7 @@
 package sfnlocal
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"testing"
@@ -18,6 +19,8 @@ type Env struct {
 	// Region and Account.ID, started at Start.
 	Region string
 	Start  time.Time
+	// RunTimeout bounds one run (0: 5 minutes).
+	RunTimeout time.Duration
 }
 
 // NewEnv starts a task server for the account, the function (nil: none) and the topic, which
@@ -56,7 +59,7 @@ func (e *Env) Run(t testing.TB, definition []byte, input any) *Result {
 // RunRaw executes the definition as the execution named name and returns the harness's report
 // as it is.
 func (e *Env) RunRaw(definition []byte, input any, name string) (*Result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(e.RunTimeout, 5*time.Minute))
 	defer cancel()
 	req := Request{
 		Definition: definition,

@@ -90,9 +90,19 @@ type Result struct {
 		Children        int `json:"children"`
 		ChildExecutions int `json:"childExecutions"`
 	} `json:"transitions"`
+	// History is the most events one Standard execution (the root or a STANDARD child) would
+	// record, counted as AWS records them (run-sfn.mjs), and which: AWS fails it at
+	// HistoryLimit.
+	History struct {
+		MaxEvents int    `json:"maxEvents"`
+		Scope     string `json:"scope"`
+	} `json:"history"`
 	Retries    Retries `json:"retries"`
 	DurationMs int     `json:"durationMs"`
 }
+
+// HistoryLimit is the most events a Standard execution's history holds.
+const HistoryLimit = 25000
 
 // StatesError is an execution's or a state's Error and Cause.
 type StatesError struct {
