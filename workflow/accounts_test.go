@@ -104,6 +104,41 @@ func TestOrganizationChildren(t *testing.T) {
 	}
 }
 
+// TestOrganizationOwnAccountCaught: the parent's scan of the deploying account catches every
+// error (and an incomplete listing) into the deploying account's unchecked result, which feeds
+// the organization's summary like any account's: one account that cannot be scanned never fails
+// the run.
+func TestOrganizationOwnAccountCaught(t *testing.T) {
+	for name, s := range map[string]config.Settings{"organization": organizationSettings(), "accounts": accountsSettings()} {
+		t.Run(name, func(t *testing.T) {
+			m := mustDefinition(t, s, PlaceholderResources())
+			for _, st := range []string{StateListUsers, StateListMoreUsers, StateCheckKeys, StateMergeResults} {
+				if !catchesInto(m.States[st], StateOwnAccountUnchecked) {
+					t.Errorf("%s does not catch States.ALL into %s", st, StateOwnAccountUnchecked)
+				}
+			}
+			if p, ok := m.States[stateNoMarker].(*asl.Pass); !ok || p.Next != StateOwnAccountUnchecked || p.ResultPath != "$.error" {
+				t.Errorf("an incomplete listing of the deploying account is %#v, want a Pass of the error to %s", m.States[stateNoMarker], StateOwnAccountUnchecked)
+			}
+			u, ok := m.States[StateOwnAccountUnchecked].(*asl.Task)
+			if !ok {
+				t.Fatalf("%s is %T, want a Task", StateOwnAccountUnchecked, m.States[StateOwnAccountUnchecked])
+			}
+			payload := u.Parameters.(map[string]any)["Payload"].(map[string]any)
+			if payload["op"] != agecheck.OpMergeAccounts || payload["error.$"] != "$.error" || payload["org.$"] != "$.org.summary" ||
+				u.ResultPath != "$.org" || u.Next != stateOwnAccountDone {
+				t.Errorf("%s sends %v to %s, want op %s with the error and the summary, into $.org, then %s",
+					StateOwnAccountUnchecked, payload, u.Next, agecheck.OpMergeAccounts, stateOwnAccountDone)
+			}
+		})
+	}
+	// A single account has no unchecked result: its errors fail the run (and the alarm fires).
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	if _, ok := m.States[stateNoMarker].(*asl.Fail); !ok || len(m.States[StateListUsers].(*asl.Task).Catch) != 0 {
+		t.Errorf("single account: %s is %T, ListUsers catches %v; want a Fail and no Catch", stateNoMarker, m.States[stateNoMarker], m.States[StateListUsers].(*asl.Task).Catch)
+	}
+}
+
 func catchesInto(st asl.State, next string) bool {
 	var catch []asl.Catcher
 	switch s := st.(type) {

@@ -19,7 +19,8 @@ const (
 	OpAccount = "account"
 	// OpMergeAccounts folds a page of AccountResults (Accounts) into the running OrgSummary
 	// (Org). With a Summary it first turns it into the deploying account's own result, which
-	// the parent scanned with its own role.
+	// the parent scanned with its own role; with an Error instead, into the deploying account's
+	// unchecked result.
 	OpMergeAccounts = "mergeAccounts"
 )
 
@@ -262,6 +263,9 @@ func validateAccountsEvent(ps *problems, ev *Event) {
 		}
 		if ev.Summary != nil {
 			validateCounts(ps, "summary", ev.Summary)
+			if ev.Error != nil {
+				ps.add("error", "present with summary", "either summary (the deploying account was scanned) or error (it was not)")
+			}
 		}
 	}
 }

@@ -75,7 +75,8 @@ type Event struct {
 	// Organization runs (accounts.go): the account an OpAccount is about; the running OrgSummary
 	// of OpMergeAccounts and of an organization's OpReport; a page of AccountResults to merge.
 	Target *Target `json:"target,omitempty"`
-	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary).
+	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary); on
+	// an OpMergeAccounts, why the deploying account could not be.
 	Error    *ScanError      `json:"error,omitempty"`
 	Org      *OrgSummary     `json:"org,omitempty"`
 	Accounts []AccountResult `json:"accounts,omitempty"`

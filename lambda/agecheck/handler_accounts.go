@@ -58,12 +58,16 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 		return r, nil
 	}
 	page := ev.Accounts
-	if ev.Summary != nil {
+	switch {
+	case ev.Summary != nil:
 		own, err := accountResult(Target{ID: ev.Account}, *ev.Summary, ev.Policy, ev.Root)
 		if err != nil {
 			return nil, err
 		}
 		page = append([]AccountResult{own}, page...)
+	case ev.Error != nil:
+		// The parent's scan of the deploying account failed: unchecked, as a child's account is.
+		page = append([]AccountResult{uncheckedAccount(Target{ID: ev.Account}, *ev.Error)}, page...)
 	}
 	for _, r := range page {
 		if r.Status == AccountUnchecked {
