@@ -236,6 +236,10 @@ func (b builder) addOrganization(st asl.States) {
 	st[StateScanAccounts] = b.scanAccountsMap()
 	merge := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"})
 	merge.Comment = "Folds the page's account results into the organization's summary (trimmed to agecheck.MaxOrgSummaryBytes, counts exact)."
+	if slices.Contains(b.org().ExcludeAccounts, b.r.AccountID) {
+		// Not in scope, so not scanned: counted as excluded, as any excluded account is.
+		merge.Parameters.(map[string]any)["Payload"].(map[string]any)["deployingExcluded"] = true
+	}
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
 	merge.ResultPath = "$.org"
 	merge.Next = stateMoreAccounts

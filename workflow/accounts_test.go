@@ -139,6 +139,28 @@ func TestOrganizationOwnAccountCaught(t *testing.T) {
 	}
 }
 
+// TestOrganizationDeployingAccountExcluded: excludeAccounts holding the deploying account takes
+// it out of scope: the parent does not scan it, and the merges count it as excluded.
+func TestOrganizationDeployingAccountExcluded(t *testing.T) {
+	s := organizationSettings()
+	s.Organization.ExcludeAccounts = append(s.Organization.ExcludeAccounts, PlaceholderAccountID)
+	for name, tt := range map[string]struct {
+		s        config.Settings
+		excluded bool
+	}{"excluded": {s, true}, "in scope": {organizationSettings(), false}} {
+		t.Run(name, func(t *testing.T) {
+			m := mustDefinition(t, tt.s, PlaceholderResources())
+			payload := m.States[StateMergeAccounts].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+			if got, _ := payload["deployingExcluded"].(bool); got != tt.excluded {
+				t.Errorf("%s sends deployingExcluded %v, want %v", StateMergeAccounts, payload["deployingExcluded"], tt.excluded)
+			}
+			if _, scanned := m.States[StateListUsers]; scanned == tt.excluded {
+				t.Errorf("the parent scans the deploying account: %v, want %v", scanned, !tt.excluded)
+			}
+		})
+	}
+}
+
 func catchesInto(st asl.State, next string) bool {
 	var catch []asl.Catcher
 	switch s := st.(type) {

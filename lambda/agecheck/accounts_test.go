@@ -54,6 +54,33 @@ func TestMergeAccounts(t *testing.T) {
 	}
 }
 
+// TestMergeAccountsDeployingAccount: the deploying account's entry in a page (the children skip
+// it) gives its section, folded in before with the ID alone, the name Organizations lists; when
+// the deploying account is excluded (deploying ""), the entry counts as excluded.
+func TestMergeAccountsDeployingAccount(t *testing.T) {
+	own := checkedResult(testAccount, Counts{Users: 1, Flagged: 1, Stale: 1},
+		Finding{UserName: "ci", AccessKeyID: "AKIAO", Severity: SeverityStale, Kinds: []string{KindStale}})
+	prev, err := MergeAccounts(OrgSummary{}, []AccountResult{own}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := AccountResult{Target: Target{ID: testAccount, Name: "management", State: "ACTIVE"}, Status: AccountExcluded}
+	got, err := MergeAccounts(prev, []AccountResult{entry}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sections) != 1 || got.Sections[0].Target.Name != "management" || got.Accounts != prev.Accounts {
+		t.Errorf("sections %+v, accounts %+v; want the deploying account's one section named management, accounts %+v", got.Sections, got.Accounts, prev.Accounts)
+	}
+	got, err = MergeAccounts(OrgSummary{}, []AccountResult{entry}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (AccountCounts{Excluded: 1}); got.Accounts != want || len(got.Sections) != 0 {
+		t.Errorf("excluded deploying account: accounts %+v, sections %+v; want %+v and no section", got.Accounts, got.Sections, want)
+	}
+}
+
 func TestMergeAccountsTrimsSectionsKeepingCounts(t *testing.T) {
 	var org OrgSummary
 	long := strings.Repeat("c", MaxCauseLength)
@@ -233,6 +260,8 @@ func TestDecodeAccountsEvents(t *testing.T) {
 		{"account with a bad ID", `{"op":"account",` + base + `,"target":{"Id":"1"},"summary":{}}`, `target.Id is "1"`},
 		{"merge with summary and error", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"summary":{},"error":{"Error":"x"}}`,
 			"error is present with summary"},
+		{"merge of a scanned deploying account marked excluded", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"summary":{},"deployingExcluded":true}`,
+			"deployingExcluded is true with summary or error"},
 		{"merge without org", `{"op":"mergeAccounts",` + base + `,"account":"123456789012"}`, "org is absent"},
 		{"merge without the deploying account", `{"op":"mergeAccounts",` + base + `,"org":{}}`, `account is ""`},
 		{"unchecked without error", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"accounts":[{"target":{"Id":"111111111111"},"status":"unchecked"}]}`,

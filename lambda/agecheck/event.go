@@ -80,6 +80,9 @@ type Event struct {
 	Error    *ScanError      `json:"error,omitempty"`
 	Org      *OrgSummary     `json:"org,omitempty"`
 	Accounts []AccountResult `json:"accounts,omitempty"`
+	// DeployingExcluded is set on OpMergeAccounts when excludeAccounts holds the deploying
+	// account: the parent did not scan it, and its entry in a page counts as excluded.
+	DeployingExcluded bool `json:"deployingExcluded,omitempty"`
 	// RoleARN is, on an OpCheck of another account, the member role the function assumes for its
 	// own IAM calls there (Handler.AssumeRole), once per invocation, with the session named Session
 	// (the run's execution name).

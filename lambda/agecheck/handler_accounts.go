@@ -75,7 +75,11 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 				slog.String("name", r.Target.Name), slog.String("error", r.Error.Error), slog.String("cause", r.Error.Cause))
 		}
 	}
-	org, err := MergeAccounts(*ev.Org, page, ev.Account)
+	scanned := ev.Account // by the parent, with its own role
+	if ev.DeployingExcluded {
+		scanned = ""
+	}
+	org, err := MergeAccounts(*ev.Org, page, scanned)
 	if err != nil {
 		return nil, fmt.Errorf("merge %d accounts: %w", len(page), err)
 	}

@@ -138,6 +138,9 @@ func TestOrganizationThreeAccounts(t *testing.T) {
 	if sec, _ := section(body, findings.ID); sec.Target.Name != "workloads" || sec.Summary.Root == nil || sec.Summary.Root.Status != agecheck.RootKeysPresent {
 		t.Errorf("account %s: section %+v, want its name from Organizations and its root key", findings.ID, sec)
 	}
+	if sec, _ := section(body, testAccount); sec.Target.Name != "management" || !strings.Contains(email, "Account "+testAccount+" (management):") {
+		t.Errorf("the deploying account's section %+v, want its name from Organizations, management", sec)
+	}
 	if _, ok := section(body, clean.ID); ok {
 		t.Errorf("the clean account %s has a section", clean.ID)
 	}
@@ -330,12 +333,34 @@ func TestOrganizationOwnAccountUnreadable(t *testing.T) {
 			if first.Target.ID != testAccount || first.Status != agecheck.AccountUnchecked || first.Error == nil || first.Error.Error != tt.wantError {
 				t.Errorf("first section %+v, want %s unchecked with %s", first, testAccount, tt.wantError)
 			}
-			if !strings.Contains(email, "Account "+testAccount+": NOT CHECKED") {
+			if !strings.Contains(email, "Account "+testAccount+" (management): NOT CHECKED") {
 				t.Errorf("email without the deploying account NOT CHECKED:\n%s", email)
 			}
 			if member.ListUsersCalls() == 0 {
 				t.Errorf("the member account %s was not scanned", member.ID)
 			}
 		})
+	}
+}
+
+// TestOrganizationDeployingAccountExcluded: excludeAccounts holds the deploying account, so it is
+// not in scope: not scanned, counted as excluded, and the other accounts are scanned.
+func TestOrganizationDeployingAccountExcluded(t *testing.T) {
+	t.Parallel()
+	own := mixedAccount(5)
+	member := accountWithID("111111111111", 5)
+	org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID}}}
+	s := orgSettings()
+	s.Organization.ExcludeAccounts = []string{testAccount}
+	e, _ := newOrgEnv(t, own, org, member)
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	_, body, _ := orgDigest(t, e)
+	if want := (agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}); body.Accounts != want {
+		t.Errorf("accounts %+v, want %+v", body.Accounts, want)
+	}
+	if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 || member.ListUsersCalls() == 0 {
+		t.Errorf("ListUsers calls: deploying %d (GetAccountSummary %d), member %d; want none, none and some",
+			own.ListUsersCalls(), own.AccountSummaryCalls(), member.ListUsersCalls())
 	}
 }
