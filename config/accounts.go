@@ -111,8 +111,13 @@ func (o Organization) validate(p *problems) {
 	case !o.WholeOrganization():
 		validateAccountList(p, "accounts", o.Accounts, true)
 	}
+	if o.Accounts != nil && len(o.Accounts) == 0 {
+		// Absent means this account only; an empty list could mean that or "no account": refused.
+		p.add("accounts", "[]", "is an empty list",
+			"a list of 12-digit account IDs, ["+OrganizationKeyword+"] for every ACTIVE account of the organization, or no accounts setting to scan only the account the stack is deployed in")
+	}
 	validateAccountList(p, "excludeAccounts", o.ExcludeAccounts, false)
-	if len(o.ExcludeAccounts) > 0 && !o.Enabled() {
+	if len(o.ExcludeAccounts) > 0 && o.Accounts == nil {
 		p.add("excludeAccounts", listText(o.ExcludeAccounts), "is set, but accounts is not (the stack scans only the account it is deployed in)",
 			"no excludeAccounts, or accounts set to a list of account IDs or ["+OrganizationKeyword+"]")
 	}

@@ -24,6 +24,8 @@ func TestParseOrganizationInvalid(t *testing.T) {
 			[]string{`accounts: [111111111111] is not a list of strings: want a list of 12-digit account IDs, or [organization] for every ACTIVE account of the organization; quote account IDs ("012345678901"), a number loses leading zeros`}},
 		{"repeated account", map[string]string{"accounts": `["111111111111","222222222222","111111111111"]`},
 			[]string{`accounts[2]: 111111111111 repeats accounts[0]: want each account ID once`}},
+		{"empty accounts", map[string]string{"accounts": `[]`, "excludeAccounts": `["111111111111"]`},
+			[]string{`accounts: [] is an empty list: want a list of 12-digit account IDs, [organization] for every ACTIVE account of the organization, or no accounts setting to scan only the account the stack is deployed in`}},
 		{"exclude without accounts", map[string]string{"excludeAccounts": `["111111111111"]`},
 			[]string{`excludeAccounts: ["111111111111"] is set, but accounts is not (the stack scans only the account it is deployed in): want no excludeAccounts, or accounts set to a list of account IDs or [organization]`}},
 		{"exclude everything", map[string]string{"accounts": `["111111111111"]`, "excludeAccounts": `["111111111111"]`},

@@ -248,6 +248,19 @@ func (s Settings) validateComponent(p *problems) {
 	}
 }
 
+// memberStackSetWarnings: a StackSet of member roles on a scanner that scans only its own
+// account deploys roles that nothing assumes yet. A warning, not an error: deploying the roles
+// to the organization first and setting accounts once their stack instances exist is a
+// reasonable rollout, which an error would forbid.
+func (s Settings) memberStackSetWarnings() []string {
+	if s.Component.MemberStackSet == nil || s.Organization.Enabled() {
+		return nil
+	}
+	return []string{"memberStackSet is set, but accounts is not: the StackSet deploys member roles to its organizational units, " +
+		"and this stack scans only the account it is deployed in, so none of them is used; set accounts (a list of account IDs, " +
+		"or [" + OrganizationKeyword + "]) to scan those accounts"}
+}
+
 // componentValue returns a member-only setting's value.
 func (s Settings) componentValue(key string) string {
 	switch key {

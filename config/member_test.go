@@ -77,6 +77,31 @@ func TestMemberStackSetSettings(t *testing.T) {
 	}
 }
 
+// TestMemberStackSetWithoutAccounts: a StackSet of member roles on a scanner that scans only its
+// own account is accepted (roles first, accounts later) with a warning naming both settings;
+// with accounts set, no warning.
+func TestMemberStackSetWithoutAccounts(t *testing.T) {
+	stackSet := `{"organizationalUnits":["r-ab12"]}`
+	c, err := ParseConfig(namespace(map[string]string{"memberStackSet": stackSet}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "memberStackSet is set, but accounts is not: the StackSet deploys member roles to its organizational units, and this stack " +
+		"scans only the account it is deployed in, so none of them is used; set accounts (a list of account IDs, or [organization]) to scan those accounts"
+	if !slices.Contains(c.Warnings, want) {
+		t.Errorf("warnings %q, want %q", c.Warnings, want)
+	}
+	c, err = ParseConfig(namespace(map[string]string{"memberStackSet": stackSet, "accounts": `["organization"]`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "memberStackSet") {
+			t.Errorf("with accounts set, warning %q", w)
+		}
+	}
+}
+
 func TestComponentInvalid(t *testing.T) {
 	scannerOnlyProblem := func(key, value string) string {
 		return key + ": " + value + " is a setting of the scanner, which a member stack (deploy: member) does not use: want no " + key + " in a stack with deploy: member"

@@ -37,7 +37,9 @@ import (
 //
 // The deploying account is scanned by the parent itself, with the machine's own role (a member
 // role there is not needed, and StackSets never deploy to the management account), then folded
-// into the running OrgSummary (FoldOwnAccount); children skip it.
+// into the running OrgSummary (FoldOwnAccount); children skip it. Its scan's errors are caught
+// as a child's are: the account is then folded in unchecked, with its error (OwnAccountUnchecked),
+// and the other accounts are still scanned.
 
 // State names of an organization run.
 const (
@@ -68,6 +70,10 @@ const (
 	stateAccountInactive = "AccountNotActive"
 	stateAccountExcluded = "AccountExcluded"
 )
+
+// StateOwnAccountUnchecked folds the deploying account into the running OrgSummary as an
+// unchecked account, with the error that ended its scan.
+const StateOwnAccountUnchecked = "OwnAccountUnchecked"
 
 // Organizations' error names as the aws-sdk integration raises them, retried when listing.
 const (
@@ -198,6 +204,13 @@ func (b builder) addOrganization(st asl.States) {
 			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
 		}
 		b.addOwnAccountReport(st, fold, stateOwnAccountDone)
+		unchecked := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "error.$": "$.error"})
+		unchecked.Comment = "The deploying account's scan failed (throttling beyond retries, an incomplete listing...): it becomes " +
+			"an unchecked account of the organization's summary, with its error, and the other accounts are still scanned."
+		unchecked.ResultSelector = map[string]any{"summary.$": "$.Payload"}
+		unchecked.ResultPath = "$.org"
+		unchecked.Next = stateOwnAccountDone
+		st[StateOwnAccountUnchecked] = unchecked
 	} else {
 		maps.Copy(params, accounts)
 		init.Next = b.firstAccountsState()
@@ -224,6 +237,10 @@ func (b builder) addOrganization(st asl.States) {
 	st[StateScanAccounts] = b.scanAccountsMap()
 	merge := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"})
 	merge.Comment = "Folds the page's account results into the organization's summary (trimmed to agecheck.MaxOrgSummaryBytes, counts exact)."
+	if slices.Contains(b.org().ExcludeAccounts, b.r.AccountID) {
+		// Not in scope, so not scanned: counted as excluded, as any excluded account is.
+		merge.Parameters.(map[string]any)["Payload"].(map[string]any)["deployingExcluded"] = true
+	}
 	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
 	merge.ResultPath = "$.org"
 	merge.Next = stateMoreAccounts
@@ -381,21 +398,21 @@ func (b builder) addAccountStates(st asl.States) {
 }
 
 // crossAccount makes an IAM Task of a child's account scan call with the member role of the
-// account (Credentials, at rolePath in the state) and catch every error into the account's
-// unchecked result (caught is false for tasks whose errors are handled otherwise). The machine's
-// role needs only sts:AssumeRole on the member roles for it: the IAM action is the member role's.
+// account (Credentials, at rolePath in the state), and an IAM Task of any account scan of an
+// organization run catch every error into the account's unchecked result (caught is false for
+// tasks whose errors are handled otherwise). The machine's role needs only sts:AssumeRole on the
+// member roles for it: the IAM action is the member role's.
 func (b builder) crossAccount(t *asl.Task, rolePath string, caught bool) {
+	if caught && b.catchAccount(&t.Catch) {
+		for i := range t.Retry {
+			t.Retry[i].Comment = "Throttling and transient failures, bounded; then the account is reported unchecked with the error, and the other accounts go on."
+		}
+	}
 	if !b.member {
 		return
 	}
 	t.Credentials = &asl.Credentials{RoleArnPath: rolePath}
 	t.Permissions = []asl.PolicyStatement{{Effect: "Allow", Action: []string{"sts:AssumeRole"}, Resource: b.memberRoleARNs()}}
-	if caught {
-		b.catchAccount(&t.Catch)
-		for i := range t.Retry {
-			t.Retry[i].Comment = "Throttling and transient failures, bounded; then the account is reported unchecked with the error, and the other accounts go on."
-		}
-	}
 }
 
 // organizationComment is the machine's Comment in an organization run.
@@ -403,12 +420,29 @@ const organizationComment = "keyage: notifies about IAM users' access keys older
 	"in many accounts. Scans the deploying account, then each other account in a STANDARD child of its own through " +
 	"its member role, a page of accounts at a time, and publishes one digest when something is found."
 
-// catchAccount makes a child's account scan state catch every error into the account's
-// unchecked result.
-func (b builder) catchAccount(catch *[]asl.Catcher) {
-	if b.member {
-		*catch = append(*catch, asl.Catcher{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.error", Next: b.name(stateAccountNotRead)})
+// catchAccount makes a state of an organization run's account scan (a child's, or the
+// deploying account's in the parent) catch every error into the account's unchecked result, so
+// that an account that cannot be scanned never fails the run; it reports whether it did (a
+// single-account scan has no such result: its errors fail the run, and the alarm fires).
+func (b builder) catchAccount(catch *[]asl.Catcher) bool {
+	next := b.accountUnchecked()
+	if next == "" {
+		return false
 	}
+	*catch = append(*catch, asl.Catcher{ErrorEquals: []string{asl.ErrAll}, ResultPath: "$.error", Next: next})
+	return true
+}
+
+// accountUnchecked is the state that reports the scanned account unchecked with the error at
+// $.error: a child's own, or the parent's for the deploying account; none in a single-account run.
+func (b builder) accountUnchecked() string {
+	switch {
+	case b.member:
+		return b.name(stateAccountNotRead)
+	case b.s.Organization.Enabled():
+		return StateOwnAccountUnchecked
+	}
+	return ""
 }
 
 // addOrganizationReport turns the single-account report into the organization's: the report op

@@ -44,17 +44,11 @@ func scanAccounts(t *testing.T, m *asl.StateMachine) (*asl.Map, asl.States) {
 	return mp, mp.ItemProcessor.States
 }
 
-// TestSingleAccountUnchanged: settings with no accounts (or an empty list) build the machine
-// they always did; only a setting asking for more accounts changes it (golden files guard the
-// bytes: testdata/default.asl.json).
+// TestSingleAccountUnchanged: settings with no accounts build the machine they always did; only
+// a setting asking for more accounts changes it (golden files guard the bytes:
+// testdata/default.asl.json). An empty accounts list is refused by config.
 func TestSingleAccountUnchanged(t *testing.T) {
-	empty := config.Defaults()
-	empty.Organization.Accounts = []string{}
 	a := mustRender(t, mustDefinition(t, config.Defaults(), PlaceholderResources()))
-	b := mustRender(t, mustDefinition(t, empty, PlaceholderResources()))
-	if string(a) != string(b) {
-		t.Error("an empty accounts list changes the definition")
-	}
 	if strings.Contains(string(a), "Credentials") || strings.Contains(string(a), memberPrefix) {
 		t.Error("the single-account definition has cross-account states")
 	}
@@ -99,6 +93,63 @@ func TestOrganizationChildren(t *testing.T) {
 			}
 			if _, ok := child[memberPrefix+stateNoMarker].(*asl.Pass); !ok {
 				t.Errorf("an incomplete listing in a child is %T, want a Pass to the account's unchecked result (a Fail would fail the whole run)", child[memberPrefix+stateNoMarker])
+			}
+		})
+	}
+}
+
+// TestOrganizationOwnAccountCaught: the parent's scan of the deploying account catches every
+// error (and an incomplete listing) into the deploying account's unchecked result, which feeds
+// the organization's summary like any account's: one account that cannot be scanned never fails
+// the run.
+func TestOrganizationOwnAccountCaught(t *testing.T) {
+	for name, s := range map[string]config.Settings{"organization": organizationSettings(), "accounts": accountsSettings()} {
+		t.Run(name, func(t *testing.T) {
+			m := mustDefinition(t, s, PlaceholderResources())
+			for _, st := range []string{StateListUsers, StateListMoreUsers, StateCheckKeys, StateMergeResults} {
+				if !catchesInto(m.States[st], StateOwnAccountUnchecked) {
+					t.Errorf("%s does not catch States.ALL into %s", st, StateOwnAccountUnchecked)
+				}
+			}
+			if p, ok := m.States[stateNoMarker].(*asl.Pass); !ok || p.Next != StateOwnAccountUnchecked || p.ResultPath != "$.error" {
+				t.Errorf("an incomplete listing of the deploying account is %#v, want a Pass of the error to %s", m.States[stateNoMarker], StateOwnAccountUnchecked)
+			}
+			u, ok := m.States[StateOwnAccountUnchecked].(*asl.Task)
+			if !ok {
+				t.Fatalf("%s is %T, want a Task", StateOwnAccountUnchecked, m.States[StateOwnAccountUnchecked])
+			}
+			payload := u.Parameters.(map[string]any)["Payload"].(map[string]any)
+			if payload["op"] != agecheck.OpMergeAccounts || payload["error.$"] != "$.error" || payload["org.$"] != "$.org.summary" ||
+				u.ResultPath != "$.org" || u.Next != stateOwnAccountDone {
+				t.Errorf("%s sends %v to %s, want op %s with the error and the summary, into $.org, then %s",
+					StateOwnAccountUnchecked, payload, u.Next, agecheck.OpMergeAccounts, stateOwnAccountDone)
+			}
+		})
+	}
+	// A single account has no unchecked result: its errors fail the run (and the alarm fires).
+	m := mustDefinition(t, config.Defaults(), PlaceholderResources())
+	if _, ok := m.States[stateNoMarker].(*asl.Fail); !ok || len(m.States[StateListUsers].(*asl.Task).Catch) != 0 {
+		t.Errorf("single account: %s is %T, ListUsers catches %v; want a Fail and no Catch", stateNoMarker, m.States[stateNoMarker], m.States[StateListUsers].(*asl.Task).Catch)
+	}
+}
+
+// TestOrganizationDeployingAccountExcluded: excludeAccounts holding the deploying account takes
+// it out of scope: the parent does not scan it, and the merges count it as excluded.
+func TestOrganizationDeployingAccountExcluded(t *testing.T) {
+	s := organizationSettings()
+	s.Organization.ExcludeAccounts = append(s.Organization.ExcludeAccounts, PlaceholderAccountID)
+	for name, tt := range map[string]struct {
+		s        config.Settings
+		excluded bool
+	}{"excluded": {s, true}, "in scope": {organizationSettings(), false}} {
+		t.Run(name, func(t *testing.T) {
+			m := mustDefinition(t, tt.s, PlaceholderResources())
+			payload := m.States[StateMergeAccounts].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+			if got, _ := payload["deployingExcluded"].(bool); got != tt.excluded {
+				t.Errorf("%s sends deployingExcluded %v, want %v", StateMergeAccounts, payload["deployingExcluded"], tt.excluded)
+			}
+			if _, scanned := m.States[StateListUsers]; scanned == tt.excluded {
+				t.Errorf("the parent scans the deploying account: %v, want %v", scanned, !tt.excluded)
 			}
 		})
 	}

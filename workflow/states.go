@@ -257,12 +257,12 @@ func (b builder) addPages(st asl.States) {
 		Default: b.afterPages(),
 	}
 	st[b.name(stateNoMarker)] = &asl.Fail{Error: ErrorIncompleteListing, Cause: noMarkerMsg}
-	if b.member {
-		// In a child, the account is unchecked with this error; the other accounts go on.
+	if next := b.accountUnchecked(); next != "" {
+		// In an organization run, the account is unchecked with this error; the other accounts go on.
 		st[b.name(stateNoMarker)] = &asl.Pass{
 			Parameters: map[string]any{"Error": ErrorIncompleteListing, "Cause": noMarkerMsg},
 			ResultPath: "$.error",
-			Flow:       asl.Flow{Next: b.name(stateAccountNotRead)},
+			Flow:       asl.Flow{Next: next},
 		}
 	}
 	if b.s.CheckRootKeys {

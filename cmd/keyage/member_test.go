@@ -35,6 +35,8 @@ func TestValidateMemberStack(t *testing.T) {
 func TestValidateMemberStackSet(t *testing.T) {
 	dir := writeStack(t, "org", `config:
   aws:region: eu-central-1
+  keyage:accounts: [organization]
+  keyage:notify: every-run
   keyage:memberStackSet:
     organizationalUnits: [ou-ab12-cdef3456, r-ab12]
     callAs: DELEGATED_ADMIN

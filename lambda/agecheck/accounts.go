@@ -19,7 +19,8 @@ const (
 	OpAccount = "account"
 	// OpMergeAccounts folds a page of AccountResults (Accounts) into the running OrgSummary
 	// (Org). With a Summary it first turns it into the deploying account's own result, which
-	// the parent scanned with its own role.
+	// the parent scanned with its own role; with an Error instead, into the deploying account's
+	// unchecked result.
 	OpMergeAccounts = "mergeAccounts"
 )
 
@@ -134,13 +135,18 @@ func (r *AccountResult) hasSomethingToReport() bool {
 // MergeAccounts folds a page of account results into the running organization summary: totals
 // add exactly, excluded accounts are only counted, clean accounts are counted without a
 // section, and the sections (unchecked accounts first, then skipped ones, then by account ID)
-// are trimmed to MaxOrgSummaryBytes, from the end. deploying is the deploying account: its entry
-// in a page is dropped (the children skip it; the parent scanned it with its own role).
+// are trimmed to MaxOrgSummaryBytes, from the end. deploying is the deploying account when the
+// parent scanned it with its own role ("" when it is excluded, and so counted as excluded): its
+// entry in a page is dropped (the children skip it), and the name Organizations gives it there
+// goes to its section, folded in before the first page with its ID alone.
 func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (OrgSummary, error) {
 	out := prev
 	out.Sections = slices.Clone(prev.Sections)
 	for _, r := range page {
 		if r.Target.ID == deploying && r.Status == AccountExcluded {
+			if i := slices.IndexFunc(out.Sections, func(s AccountResult) bool { return s.Target.ID == deploying }); i >= 0 && out.Sections[i].Target.Name == "" {
+				out.Sections[i].Target.Name = r.Target.Name
+			}
 			continue
 		}
 		var c AccountCounts
@@ -260,8 +266,14 @@ func validateAccountsEvent(ps *problems, ev *Event) {
 				ps.add(field+".status", quote(r.Status), fmt.Sprintf("%q, %q, %q or %q", AccountChecked, AccountUnchecked, AccountSkipped, AccountExcluded))
 			}
 		}
+		if ev.DeployingExcluded && (ev.Summary != nil || ev.Error != nil) {
+			ps.add("deployingExcluded", "true with summary or error", "false or absent when the deploying account was scanned")
+		}
 		if ev.Summary != nil {
 			validateCounts(ps, "summary", ev.Summary)
+			if ev.Error != nil {
+				ps.add("error", "present with summary", "either summary (the deploying account was scanned) or error (it was not)")
+			}
 		}
 	}
 }

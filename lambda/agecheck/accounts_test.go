@@ -54,6 +54,33 @@ func TestMergeAccounts(t *testing.T) {
 	}
 }
 
+// TestMergeAccountsDeployingAccount: the deploying account's entry in a page (the children skip
+// it) gives its section, folded in before with the ID alone, the name Organizations lists; when
+// the deploying account is excluded (deploying ""), the entry counts as excluded.
+func TestMergeAccountsDeployingAccount(t *testing.T) {
+	own := checkedResult(testAccount, Counts{Users: 1, Flagged: 1, Stale: 1},
+		Finding{UserName: "ci", AccessKeyID: "AKIAO", Severity: SeverityStale, Kinds: []string{KindStale}})
+	prev, err := MergeAccounts(OrgSummary{}, []AccountResult{own}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := AccountResult{Target: Target{ID: testAccount, Name: "management", State: "ACTIVE"}, Status: AccountExcluded}
+	got, err := MergeAccounts(prev, []AccountResult{entry}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sections) != 1 || got.Sections[0].Target.Name != "management" || got.Accounts != prev.Accounts {
+		t.Errorf("sections %+v, accounts %+v; want the deploying account's one section named management, accounts %+v", got.Sections, got.Accounts, prev.Accounts)
+	}
+	got, err = MergeAccounts(OrgSummary{}, []AccountResult{entry}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (AccountCounts{Excluded: 1}); got.Accounts != want || len(got.Sections) != 0 {
+		t.Errorf("excluded deploying account: accounts %+v, sections %+v; want %+v and no section", got.Accounts, got.Sections, want)
+	}
+}
+
 func TestMergeAccountsTrimsSectionsKeepingCounts(t *testing.T) {
 	var org OrgSummary
 	long := strings.Repeat("c", MaxCauseLength)
@@ -173,6 +200,39 @@ func TestHandlerMergeAccountsFoldsTheDeployingAccount(t *testing.T) {
 	}
 }
 
+// TestHandlerMergeAccountsDeployingAccountUnchecked: the parent's scan of the deploying account
+// failed; the merge makes it an unchecked account with its error (Cause cut), logged once.
+func TestHandlerMergeAccountsDeployingAccountUnchecked(t *testing.T) {
+	var buf bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	ev := Event{Op: OpMergeAccounts, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+		Org:   &OrgSummary{},
+		Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)},
+	}
+	payload, _ := json.Marshal(ev)
+	out, err := h.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org OrgSummary
+	if err := json.Unmarshal(out, &org); err != nil {
+		t.Fatal(err)
+	}
+	if want := (AccountCounts{Unchecked: 1, Sections: 1}); org.Accounts != want || org.Counts != (Counts{}) {
+		t.Errorf("got accounts %+v, counts %+v; want %+v and no users counted", org.Accounts, org.Counts, want)
+	}
+	if len(org.Sections) != 1 {
+		t.Fatalf("sections %+v, want the deploying account's", org.Sections)
+	}
+	if s := org.Sections[0]; s.Target.ID != testAccount || s.Status != AccountUnchecked || s.Error == nil ||
+		s.Error.Error != "Iam.IamException" || len(s.Error.Cause) != MaxCauseLength {
+		t.Errorf("section %+v, want %s unchecked with Iam.IamException and a Cause of %d bytes", s, testAccount, MaxCauseLength)
+	}
+	if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != testAccount {
+		t.Errorf("log lines %v, want one unchecked account line for %s", l, testAccount)
+	}
+}
+
 func TestHandlerAccountUncheckedCutsTheCause(t *testing.T) {
 	h := &Handler{}
 	ev := Event{Op: OpAccount, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
@@ -198,6 +258,10 @@ func TestDecodeAccountsEvents(t *testing.T) {
 		{"account with neither summary nor error", `{"op":"account",` + base + `,"target":{"Id":"111111111111"}}`, "summary is absent"},
 		{"account with summary and error", `{"op":"account",` + base + `,"target":{"Id":"111111111111"},"summary":{},"error":{"Error":"x"}}`, "error is present with summary"},
 		{"account with a bad ID", `{"op":"account",` + base + `,"target":{"Id":"1"},"summary":{}}`, `target.Id is "1"`},
+		{"merge with summary and error", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"summary":{},"error":{"Error":"x"}}`,
+			"error is present with summary"},
+		{"merge of a scanned deploying account marked excluded", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"summary":{},"deployingExcluded":true}`,
+			"deployingExcluded is true with summary or error"},
 		{"merge without org", `{"op":"mergeAccounts",` + base + `,"account":"123456789012"}`, "org is absent"},
 		{"merge without the deploying account", `{"op":"mergeAccounts",` + base + `,"org":{}}`, `account is ""`},
 		{"unchecked without error", `{"op":"mergeAccounts",` + base + `,"account":"123456789012","org":{},"accounts":[{"target":{"Id":"111111111111"},"status":"unchecked"}]}`,

@@ -77,10 +77,14 @@ type Event struct {
 	// Organization runs (accounts.go): the account an OpAccount is about; the running OrgSummary
 	// of OpMergeAccounts and of an organization's OpReport; a page of AccountResults to merge.
 	Target *Target `json:"target,omitempty"`
-	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary).
+	// Error is, on an OpAccount, why the account could not be scanned (instead of Summary); on
+	// an OpMergeAccounts, why the deploying account could not be.
 	Error    *ScanError      `json:"error,omitempty"`
 	Org      *OrgSummary     `json:"org,omitempty"`
 	Accounts []AccountResult `json:"accounts,omitempty"`
+	// DeployingExcluded is set on OpMergeAccounts when excludeAccounts holds the deploying
+	// account: the parent did not scan it, and its entry in a page counts as excluded.
+	DeployingExcluded bool `json:"deployingExcluded,omitempty"`
 	// RoleARN is, on an OpCheck of another account, the member role the function assumes for its
 	// own IAM calls there (Handler.AssumeRole), once per invocation, with the session named Session
 	// (the run's execution name).

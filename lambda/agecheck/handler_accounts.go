@@ -58,12 +58,16 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 		return r, nil
 	}
 	page := ev.Accounts
-	if ev.Summary != nil {
+	switch {
+	case ev.Summary != nil:
 		own, err := accountResult(Target{ID: ev.Account}, *ev.Summary, ev.Policy, ev.Root)
 		if err != nil {
 			return nil, err
 		}
 		page = append([]AccountResult{own}, page...)
+	case ev.Error != nil:
+		// The parent's scan of the deploying account failed: unchecked, as a child's account is.
+		page = append([]AccountResult{uncheckedAccount(Target{ID: ev.Account}, *ev.Error)}, page...)
 	}
 	for _, r := range page {
 		if r.Status == AccountUnchecked {
@@ -71,7 +75,11 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 				slog.String("name", r.Target.Name), slog.String("error", r.Error.Error), slog.String("cause", r.Error.Cause))
 		}
 	}
-	org, err := MergeAccounts(*ev.Org, page, ev.Account)
+	scanned := ev.Account // by the parent, with its own role
+	if ev.DeployingExcluded {
+		scanned = ""
+	}
+	org, err := MergeAccounts(*ev.Org, page, scanned)
 	if err != nil {
 		return nil, fmt.Errorf("merge %d accounts: %w", len(page), err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/lambda/lambdatest"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
+	"github.com/keyage/keyage/workflow"
 )
 
 const memberRole = config.DefaultMemberRoleName
@@ -138,6 +139,9 @@ func TestOrganizationThreeAccounts(t *testing.T) {
 	}
 	if sec, _ := section(body, findings.ID); sec.Target.Name != "workloads" || sec.Summary.Root == nil || sec.Summary.Root.Status != agecheck.RootKeysPresent {
 		t.Errorf("account %s: section %+v, want its name from Organizations and its root key", findings.ID, sec)
+	}
+	if sec, _ := section(body, testAccount); sec.Target.Name != "management" || !strings.Contains(email, "Account "+testAccount+" (management):") {
+		t.Errorf("the deploying account's section %+v, want its name from Organizations, management", sec)
 	}
 	if _, ok := section(body, clean.ID); ok {
 		t.Errorf("the clean account %s has a section", clean.ID)
@@ -289,4 +293,79 @@ func Test200Accounts50Users(t *testing.T) {
 	}
 	t.Logf("201 accounts of 50 users: largest state %v; root transitions %d, children's %d, child executions %d",
 		res.Largest, res.Transitions.Root, res.Transitions.Children, res.Transitions.ChildExecutions)
+}
+
+// TestOrganizationOwnAccountUnreadable: the deploying account's own scan fails (ListUsers
+// throttled beyond its retries; a truncated page without a Marker). The run still succeeds: the
+// deploying account is reported NOT CHECKED with its error, first, the member accounts are
+// scanned, and the digest is published.
+func TestOrganizationOwnAccountUnreadable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		breakScan func(*sfnlocal.Account)
+		wantError string
+	}{
+		{"throttled", func(a *sfnlocal.Account) { a.Throttle("ListUsers", sfnlocal.Forever) }, sfnlocal.ErrIAMGeneric},
+		{"no marker", func(a *sfnlocal.Account) {
+			a.PageSize = func(page, maxItems int) int { return 10 } // IAM may return short pages
+			a.MarkerMissing = true
+		}, workflow.ErrorIncompleteListing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			own := mixedAccount(30)
+			tt.breakScan(own)
+			member := accountWithID("111111111111", 10)
+			org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID, Name: "workloads"}}}
+			s := orgSettings()
+			e, _ := newOrgEnv(t, own, org, member)
+			res := e.Run(t, definition(t, s), scheduled(testNow))
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
+
+			_, body, email := orgDigest(t, e)
+			if want := (agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}); body.Accounts != want {
+				t.Errorf("accounts %+v, want %+v", body.Accounts, want)
+			}
+			if want := expect(member, s.Policy(), testNow).counts; body.Counts != want {
+				t.Errorf("counts %+v, want the member's %+v alone (the deploying account was not read)", body.Counts, want)
+			}
+			if len(body.Sections) == 0 {
+				t.Fatal("no section")
+			}
+			first := body.Sections[0]
+			if first.Target.ID != testAccount || first.Status != agecheck.AccountUnchecked || first.Error == nil || first.Error.Error != tt.wantError {
+				t.Errorf("first section %+v, want %s unchecked with %s", first, testAccount, tt.wantError)
+			}
+			if !strings.Contains(email, "Account "+testAccount+" (management): NOT CHECKED") {
+				t.Errorf("email without the deploying account NOT CHECKED:\n%s", email)
+			}
+			if member.ListUsersCalls() == 0 {
+				t.Errorf("the member account %s was not scanned", member.ID)
+			}
+		})
+	}
+}
+
+// TestOrganizationDeployingAccountExcluded: excludeAccounts holds the deploying account, so it is
+// not in scope: not scanned, counted as excluded, and the other accounts are scanned.
+func TestOrganizationDeployingAccountExcluded(t *testing.T) {
+	t.Parallel()
+	own := mixedAccount(5)
+	member := accountWithID("111111111111", 5)
+	org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID}}}
+	s := orgSettings()
+	s.Organization.ExcludeAccounts = []string{testAccount}
+	e, _ := newOrgEnv(t, own, org, member)
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	_, body, _ := orgDigest(t, e)
+	if want := (agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}); body.Accounts != want {
+		t.Errorf("accounts %+v, want %+v", body.Accounts, want)
+	}
+	if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 || member.ListUsersCalls() == 0 {
+		t.Errorf("ListUsers calls: deploying %d (GetAccountSummary %d), member %d; want none, none and some",
+			own.ListUsersCalls(), own.AccountSummaryCalls(), member.ListUsersCalls())
+	}
 }
