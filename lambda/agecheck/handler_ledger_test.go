@@ -109,8 +109,18 @@ func (m *memLedger) Release(_ context.Context, account, run string) error {
 // and returns the report.
 func ledgerRun(t *testing.T, h *Handler, run string, users []UserKeys, now string, test bool) Report {
 	t.Helper()
+	return ledgerRunWith(t, h, Policy{MaxAgeDays: 90}, run, users, now, test)
+}
+
+// ledgerRunPolicy is ledgerRun of a scheduled run with policy p.
+func ledgerRunPolicy(t *testing.T, h *Handler, p Policy, run string, users []UserKeys, now string) Report {
+	t.Helper()
+	return ledgerRunWith(t, h, p, run, users, now, false)
+}
+
+func ledgerRunWith(t *testing.T, h *Handler, p Policy, run string, users []UserKeys, now string, test bool) Report {
+	t.Helper()
 	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
-	p := Policy{MaxAgeDays: 90}
 	check, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr})
 	out, err := h.Invoke(context.Background(), check)
 	if err != nil {
@@ -247,5 +257,33 @@ func TestValidateLedger(t *testing.T) {
 	if _, err := Decode([]byte(`{"op":"commit","now":"2026-03-01T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012"}`)); err == nil ||
 		!strings.Contains(err.Error(), "commit is absent") {
 		t.Errorf("commit without its report's commit: got %v", err)
+	}
+}
+
+// TestHandlerChangesDigestListsExemptions: with notify: changes, the digest lists every
+// exemption with the keys it hid and its end, as every-run's message does.
+func TestHandlerChangesDigestListsExemptions(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
+	p := Policy{MaxAgeDays: 90, Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-05")}}}
+	r := ledgerRunPolicy(t, h, p, "run-1", []UserKeys{staleUser("a", "AKIA1"), staleUser("svc-x", "AKIA2")}, "2026-03-01T08:00:00Z")
+	var bodies map[string]string
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	var b MessageBody
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Exemptions == nil || len(b.Exemptions.Exemptions) != 1 || b.Exemptions.Exemptions[0].Keys != 1 ||
+		b.Exemptions.Exemptions[0].Status != ExemptionEndingSoon || b.Changes == nil {
+		t.Errorf("changes digest's exemptions: %+v, want svc-* ending soon, hiding 1 key", b.Exemptions)
+	}
+	for _, want := range []string{
+		"\n  svc-*: 1 key; until 2026-03-05 (4 days left); reason: migration\n",
+		"Ending within 14 days: svc-* on 2026-03-05.",
+	} {
+		if !strings.Contains(bodies["email"], want) {
+			t.Errorf("changes email lacks %q:\n%s", want, bodies["email"])
+		}
 	}
 }

@@ -203,6 +203,21 @@ func TestLedgerExemptionExpires(t *testing.T) {
 			if c := body.Changes; c == nil || len(c.New) != 1 || c.New[0].AccessKeyID != wantKey || c.New[0].Reason != wantReason {
 				t.Errorf("changes %+v, want %s new as %q", body.Changes, wantKey, wantReason)
 			}
+			// Every digest lists the exemptions: the keys each hid, and whether it ends soon or ended.
+			wantStatus, wantKeys := agecheck.ExemptionEndingSoon, 1
+			if i == 1 {
+				wantStatus, wantKeys = agecheck.ExemptionEnded, 0
+			}
+			if ex := body.Exemptions; ex == nil || len(ex.Exemptions) != 1 || ex.Exemptions[0].Status != wantStatus || ex.Exemptions[0].Keys != wantKeys {
+				t.Errorf("exemptions %+v, want svc-* %s hiding %d keys", body.Exemptions, wantStatus, wantKeys)
+			}
+			var bodies map[string]string
+			if err := json.Unmarshal([]byte(pubs[len(pubs)-1].Message), &bodies); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(bodies["email"], "\nExemptions (the keys each one hid from this check):\n  svc-*: ") {
+				t.Errorf("email digest lists no exemptions:\n%s", bodies["email"])
+			}
 		})
 	}
 }
