@@ -172,6 +172,12 @@ type Summary struct {
 	// Root is the verdict on the account's root user, set for the report when the policy checks
 	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
 	Root *RootCheck `json:"root,omitempty"`
+
+	// UnreadKeys are the active keys of the batch, by AccessKeyId, whose last use could not be
+	// looked up and that have no other finding: neither compliant nor findings, they are
+	// counted in LastUsedUnknown, and the check observes them for the ledger so that their open
+	// entries are never resolved (Diff). Never sent to the state machine.
+	UnreadKeys []string `json:"-"`
 }
 
 // Finding is one flagged key, with every kind of finding it has.

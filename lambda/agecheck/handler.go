@@ -72,7 +72,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 				for _, u := range ev.Results[i].UncheckedUsers {
 					h.logUnchecked(ctx, ev.Account, nowText, u)
 				}
-				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, now); err != nil {
+				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, nil, now); err != nil {
 					return nil, err
 				}
 			}
@@ -191,7 +191,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	for _, u := range s.UncheckedUsers {
 		h.logUnchecked(ctx, ev.Account, nowText, u)
 	}
-	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, now); err != nil {
+	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, s.UnreadKeys, now); err != nil {
 		return Summary{}, err
 	}
 	listed := len(s.Findings)

@@ -23,10 +23,10 @@ func (h *Handler) ledgerFor(ev Event) (Ledger, error) {
 	return h.Ledger, nil
 }
 
-// observe records a check batch's findings (all of them, before trimming) and unchecked users
-// for the run's report. A failure fails the invocation: the state machine retries it, then
-// reports the batch's users unchecked, which keeps their keys from being resolved.
-func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unchecked []UncheckedUser, now time.Time) error {
+// observe records a check batch's findings (all of them, before trimming), unchecked users and
+// unread keys for the run's report. A failure fails the invocation: the state machine retries
+// it, then reports the batch's users unchecked, which keeps their keys from being resolved.
+func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unchecked []UncheckedUser, unreadKeys []string, now time.Time) error {
 	l, err := h.ledgerFor(ev)
 	if l == nil || err != nil {
 		return err
@@ -35,8 +35,8 @@ func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unc
 	for i, u := range unchecked {
 		names[i] = u.UserName
 	}
-	if err := l.Observe(ctx, ev.Account, ev.Ledger.Run, findings, names, now.Add(ObservationLifetime)); err != nil {
-		return fmt.Errorf("record %d findings and %d unchecked users of run %q: %w", len(findings), len(names), ev.Ledger.Run, err)
+	if err := l.Observe(ctx, ev.Account, ev.Ledger.Run, findings, names, unreadKeys, now.Add(ObservationLifetime)); err != nil {
+		return fmt.Errorf("record %d findings, %d unchecked users and %d unread keys of run %q: %w", len(findings), len(names), len(unreadKeys), ev.Ledger.Run, err)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func (m *memLedger) call(name string) error {
 	return nil
 }
 
-func (m *memLedger) Observe(_ context.Context, account, run string, findings []Finding, unchecked []string, _ time.Time) error {
+func (m *memLedger) Observe(_ context.Context, account, run string, findings []Finding, unchecked, unreadKeys []string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.call("Observe"); err != nil {
@@ -48,6 +48,7 @@ func (m *memLedger) Observe(_ context.Context, account, run string, findings []F
 	}
 	o.Findings = append(o.Findings, findings...)
 	o.UncheckedUsers = append(o.UncheckedUsers, unchecked...)
+	o.UnreadKeys = append(o.UnreadKeys, unreadKeys...)
 	return nil
 }
 
@@ -239,7 +240,7 @@ func TestHandlerLedgerErrors(t *testing.T) {
 	m := newMemLedger()
 	m.failOn = "Observe"
 	h.Ledger = m
-	if _, err := h.Invoke(context.Background(), check); err == nil || !strings.Contains(err.Error(), `record 1 findings and 0 unchecked users of run "r"`) {
+	if _, err := h.Invoke(context.Background(), check); err == nil || !strings.Contains(err.Error(), `record 1 findings, 0 unchecked users and 0 unread keys of run "r"`) {
 		t.Errorf("observe failing: got %v, want the check to fail naming what it recorded", err)
 	}
 }
@@ -285,5 +286,48 @@ func TestHandlerChangesDigestListsExemptions(t *testing.T) {
 		if !strings.Contains(bodies["email"], want) {
 			t.Errorf("changes email lacks %q:\n%s", want, bodies["email"])
 		}
+	}
+}
+
+// TestHandlerLastUseUnknownNeverResolves: a finding whose key's last use cannot be looked up in a
+// later run (and is no other finding) is neither resolved nor counted compliant, and the run
+// still publishes; once the lookup works again, the key is not new (its entry stayed open).
+func TestHandlerLastUseUnknownNeverResolves(t *testing.T) {
+	m := newMemLedger()
+	fail := false
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m,
+		LastUsed: func(ctx context.Context, u, k string) (LastUsed, error) {
+			if fail {
+				return LastUsed{}, errors.New("throttled")
+			}
+			return LastUsed{Date: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), ServiceName: "s3", Region: "us-east-1"}, nil
+		}}
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45}
+	users := []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "AKIA1", Status: "Active", CreateDate: ParseTimestamp("2026-01-01T00:00:00Z")}}}}
+	if r := ledgerRunPolicy(t, h, p, "run-1", users, "2026-03-01T08:00:00Z"); r.Subject != "1 new IAM access key finding, in 123456789012" {
+		t.Fatalf("run 1: subject %q, want AKIA1 new (unused)", r.Subject)
+	}
+	fail = true
+	r := ledgerRunPolicy(t, h, p, "run-2", users, "2026-03-02T08:00:00Z")
+	if r.Subject != "1 last use unknown, in 123456789012" {
+		t.Errorf("run 2, lookup failing: subject %q, want the unknown last use announced and nothing resolved", r.Subject)
+	}
+	var bodies map[string]string
+	var b MessageBody
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Counts.Compliant != 0 || b.Counts.LastUsedUnknown != 1 || b.Changes == nil || b.Changes.ResolvedCount != 0 {
+		t.Errorf("run 2: counts %+v, changes %+v; want 0 compliant, 1 last use unknown, 0 resolved", b.Counts, b.Changes)
+	}
+	if e := m.entries[testAccount+"AKIA1"]; !e.ResolvedAt.IsZero() {
+		t.Errorf("run 2 resolved AKIA1's entry: %+v", e)
+	}
+	fail = false
+	if r := ledgerRunPolicy(t, h, p, "run-3", users, "2026-03-03T08:00:00Z"); r.Publish {
+		t.Errorf("run 3, lookup working again: published %q, want nothing (AKIA1 announced 2 days ago, still open)", r.Subject)
 	}
 }
