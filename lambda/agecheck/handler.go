@@ -39,6 +39,9 @@ type Handler struct {
 	// (Event.RoleARN), in a session named after the run; nil: no lookups in other accounts.
 	AssumeRole AssumeRoleFunc
 	Ledger     Ledger // nil: no ledger; an event with one (notify: changes) then fails
+	// Clock is the function's clock, which times the ledger's lease (never the run's "now",
+	// which may be long past); nil: time.Now.
+	Clock func() time.Time
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an

@@ -19,6 +19,7 @@ type memLedger struct {
 	entries map[string]Entry // by account + key
 	obs     map[string]*Observations
 	lease   map[string]string // account -> run
+	taken   []string          // each Acquire's now and until
 	calls   []string
 	failOn  string // a method that fails
 }
@@ -52,12 +53,13 @@ func (m *memLedger) Observe(_ context.Context, account, run string, findings []F
 	return nil
 }
 
-func (m *memLedger) Acquire(_ context.Context, account, run string, _, _ time.Time) error {
+func (m *memLedger) Acquire(_ context.Context, account, run string, now, until time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.call("Acquire"); err != nil {
 		return err
 	}
+	m.taken = append(m.taken, formatTime(now)+" "+formatTime(until))
 	if held, ok := m.lease[account]; ok && held != run {
 		return fmt.Errorf("held by %s: %w", held, ErrLedgerBusy)
 	}
@@ -329,5 +331,55 @@ func TestHandlerLastUseUnknownNeverResolves(t *testing.T) {
 	fail = false
 	if r := ledgerRunPolicy(t, h, p, "run-3", users, "2026-03-03T08:00:00Z"); r.Publish {
 		t.Errorf("run 3, lookup working again: published %q, want nothing (AKIA1 announced 2 days ago, still open)", r.Subject)
+	}
+}
+
+// TestHandlerLeaseTimedByTheClock: the report and the commit take the lease for LeaseDuration
+// from the function's clock, not from the run's "now" (here a slot 2 hours past).
+func TestHandlerLeaseTimedByTheClock(t *testing.T) {
+	m := newMemLedger()
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: func() time.Time { return clock }}
+	ledgerRun(t, h, "run-1", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-01T08:00:00Z", false)
+	want := "2026-03-01T10:00:00Z 2026-03-01T10:15:00Z"
+	if len(m.taken) != 2 || m.taken[0] != want || m.taken[1] != want {
+		t.Errorf("leases taken (now until): %q, want [%q %q] (report, then commit)", m.taken, want, want)
+	}
+}
+
+// TestHandlerCommitWithoutTheLeaseWritesNothing: a run whose lease expired and was taken by
+// another run between its report and its commit records nothing, fails naming the lease, and
+// leaves the other run's lease alone.
+func TestHandlerCommitWithoutTheLeaseWritesNothing(t *testing.T) {
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	p := Policy{MaxAgeDays: 90}
+	lr := &LedgerRun{Run: "slow", RemindEveryDays: 7, RetentionDays: 90}
+	now := ParseTimestamp("2026-03-01T08:00:00Z")
+	check, _ := json.Marshal(Event{Op: OpCheck, Now: now, Policy: p, Account: testAccount, Users: []UserKeys{staleUser("a", "AKIA1")}, Ledger: lr})
+	out, err := h.Invoke(context.Background(), check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := json.Marshal(Event{Op: OpReport, Now: now, Policy: p, Account: testAccount, Summary: &s, Ledger: lr})
+	if out, err = h.Invoke(context.Background(), report); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil || r.Commit == nil {
+		t.Fatalf("report: %v, commit %v", err, r.Commit)
+	}
+	m.lease[testAccount] = "next" // the lease expired and another run took it
+	commit, _ := json.Marshal(Event{Op: OpCommit, Now: now, Policy: p, Account: testAccount, Commit: r.Commit})
+	_, err = h.Invoke(context.Background(), commit)
+	if !errors.Is(err, ErrLedgerBusy) || !strings.Contains(err.Error(), `hold the ledger's lease of account 123456789012 for run "slow" before recording the announcement (nothing recorded)`) {
+		t.Errorf("commit without the lease: got %v, want it to fail naming the lease", err)
+	}
+	if len(m.entries) != 0 || m.lease[testAccount] != "next" {
+		t.Errorf("commit without the lease wrote %v or touched the lease (%q)", m.entries, m.lease[testAccount])
 	}
 }

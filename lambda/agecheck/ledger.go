@@ -232,9 +232,11 @@ const (
 
 // Durations of what the ledger keeps for a run.
 const (
-	// LeaseDuration is how long a run's lease lasts from its "now": the report takes it and the
-	// commit after the publish releases it. A run that fails in between (a publish failing for
-	// good) leaves it to expire: a run "now" this much later or more uses the ledger again.
+	// LeaseDuration is how long a run's lease lasts from when it is taken, by the function's
+	// clock (Handler.Clock), not the run's "now": the report takes it, and the commit after the
+	// publish takes it again (so it holds while the entries are written) and releases it. A run
+	// that fails in between (a publish failing for good) leaves it to expire: a run that reports
+	// this much later or more uses the ledger again.
 	LeaseDuration = 15 * time.Minute
 	// ObservationLifetime is the TTL of a run's observations: only its own report and commit read
 	// them, within the run (at most a Standard execution's year in theory, minutes in practice).
