@@ -67,6 +67,7 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if err != nil {
 		return Report{}, err
 	}
+	explainResolved(c.Resolved, s, ev.Policy, now)
 	r, err := NewChangesReport(s, c, ev.Policy, lr, ev.Account, now)
 	if err != nil {
 		return Report{}, err

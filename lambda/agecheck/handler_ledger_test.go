@@ -383,3 +383,62 @@ func TestHandlerCommitWithoutTheLeaseWritesNothing(t *testing.T) {
 		t.Errorf("commit without the lease wrote %v or touched the lease (%q)", m.entries, m.lease[testAccount])
 	}
 }
+
+// TestHandlerResolvedSaysWhy: a finding whose user became exempt is resolved "exempted by" the
+// exemption, not as rotated; a key deleted is resolved as rotated, deactivated or deleted.
+func TestHandlerResolvedSaysWhy(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
+	users := []UserKeys{staleUser("svc-x", "AKIA2"), staleUser("bob", "AKIA3")}
+	p := Policy{MaxAgeDays: 90}
+	ledgerRunPolicy(t, h, p, "run-1", users, "2026-03-01T08:00:00Z")
+	p.Exemptions = []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-20")}}
+	users[1] = UserKeys{UserName: "bob"} // AKIA3 deleted
+	r := ledgerRunPolicy(t, h, p, "run-2", users, "2026-03-02T08:00:00Z")
+	var bodies map[string]string
+	var b MessageBody
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"AKIA2": "exempted by svc-* (until 2026-03-20; reason: migration)", "AKIA3": ResolvedGone}
+	if b.Changes == nil || len(b.Changes.Resolved) != 2 {
+		t.Fatalf("changes %+v, want 2 resolved", b.Changes)
+	}
+	for _, res := range b.Changes.Resolved {
+		if res.Reason != want[res.AccessKeyID] {
+			t.Errorf("%s resolved as %q, want %q", res.AccessKeyID, res.Reason, want[res.AccessKeyID])
+		}
+		line := fmt.Sprintf("  %s %s (was stale, first seen 2026-03-01): %s\n", res.UserName, res.AccessKeyID, want[res.AccessKeyID])
+		if !strings.Contains(bodies["email"], line) {
+			t.Errorf("email lacks %q:\n%s", line, bodies["email"])
+		}
+	}
+}
+
+func TestExplainResolved(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	p := Policy{MaxAgeDays: 90, ExemptUsers: []string{"Legacy"},
+		Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "m", Until: ParseDate("2026-03-01")}, {Users: []string{"ops"}, Reason: "r"}}}
+	s := Summary{ExemptionTally: ExemptionTally{TagExemptions: []TagExemption{
+		{UserName: "carol", Status: TagExemptionHolds, Until: "2026-03-10", Reason: "leave"},
+		{UserName: "dave", Status: TagExemptionRefused, Until: "2027-03-10", Reason: "too long"},
+	}}}
+	list := []Resolved{{UserName: "svc-x", AccessKeyID: "A1"}, {UserName: "ops", AccessKeyID: "A2"}, {UserName: "legacy", AccessKeyID: "A3"},
+		{UserName: "carol", AccessKeyID: "A4"}, {UserName: "dave", AccessKeyID: "A5"}, {UserName: rootUserName, AccessKeyID: RootKey}}
+	explainResolved(list, s, p, now)
+	want := []string{
+		ResolvedGone, // svc-*'s exemption ended the day before
+		"exempted by ops (no end; reason: r)",
+		"exempted by exemptUsers Legacy (deprecated: no reason, no end)",
+		"exempted by tag keyage-exempt-until 2026-03-10 (reason: leave)",
+		ResolvedGone, // a refused tag exemption exempts nothing
+		ResolvedGone,
+	}
+	for i, r := range list {
+		if r.Reason != want[i] {
+			t.Errorf("%s (%s): reason %q, want %q", r.AccessKeyID, r.UserName, r.Reason, want[i])
+		}
+	}
+}

@@ -115,6 +115,9 @@ type Resolved struct {
 	AccessKeyID string    `json:"accessKeyId"`
 	Severity    string    `json:"severity"` // as last announced
 	FirstSeen   Timestamp `json:"firstSeen"`
+	// Reason says why: ResolvedGone, or "exempted by ..." when an exemption held for its user
+	// (explainResolved).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Changes is what a run that remembers announces, and the entries that record it.

@@ -186,13 +186,14 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 	table("New", cb.NewCount, cb.New)
 	table("Reminders", cb.ReminderCount, cb.Reminders)
 	if cb.ResolvedCount > 0 {
-		fmt.Fprintf(&b, "\nResolved since the last message: rotated, deactivated or deleted (%d", cb.ResolvedCount)
+		fmt.Fprintf(&b, "\nResolved since the last message (%d", cb.ResolvedCount)
 		if len(cb.Resolved) < cb.ResolvedCount {
 			fmt.Fprintf(&b, ", %d listed", len(cb.Resolved))
 		}
 		b.WriteString("):\n")
 		for _, r := range cb.Resolved {
-			fmt.Fprintf(&b, "  %s %s (was %s, first seen %s)\n", oneLine(r.UserName), oneLine(r.AccessKeyID), oneLine(r.Severity), datePart(r.FirstSeen))
+			fmt.Fprintf(&b, "  %s %s (was %s, first seen %s): %s\n", oneLine(r.UserName), oneLine(r.AccessKeyID), oneLine(r.Severity),
+				datePart(r.FirstSeen), oneLine(cmp.Or(r.Reason, ResolvedGone)))
 		}
 	}
 	switch {
