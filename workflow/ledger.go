@@ -51,17 +51,30 @@ func (b builder) addLedger(st asl.States) {
 		Default: stateNoLedger,
 	}
 	st[stateNoLedger] = &asl.Pass{
-		Parameters: map[string]any{
+		// The owner settings stay in the run (owners.go).
+		Parameters: b.withOwners(map[string]any{
 			"policy.$": "$.run.policy", "account.$": "$.run.account", "now.$": "$.run.now", "test.$": "$.run.test",
 			"ledger": nil,
-		},
+		}, "$.run"),
 		ResultPath: "$.run",
 		Flow:       asl.Flow{Next: StateListUsers},
 	}
-	// The commit follows the last publish (Notify, or NotifyChat when the stack has chat).
-	for _, name := range []string{StateNotify, StateNotifyChat} {
-		if t, ok := st[name].(*asl.Task); ok && t.Next == stateNotified {
-			t.Next = stateHasCommit
+	// The commit follows the last publish (Notify, NotifyChat when the stack has chat, the owners'
+	// messages when it has an owners topic).
+	for _, state := range st {
+		switch s := state.(type) {
+		case *asl.Task:
+			if s.Next == stateNotified {
+				s.Next = stateHasCommit
+			}
+		case *asl.Map:
+			if s.Next == stateNotified {
+				s.Next = stateHasCommit
+			}
+		case *asl.Choice:
+			if s.Default == stateNotified && s != st[stateHasFindings] {
+				s.Default = stateHasCommit
+			}
 		}
 	}
 	st[stateHasFindings].(*asl.Choice).Default = stateHasCommit

@@ -81,6 +81,7 @@ func sumCounts(want ...expectation) agecheck.Counts {
 		c.Stale += w.counts.Stale
 		c.Unused += w.counts.Unused
 		c.LastUsedUnknown += w.counts.LastUsedUnknown
+		c.NoOwner += w.counts.NoOwner
 	}
 	return c
 }
