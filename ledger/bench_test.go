@@ -43,7 +43,7 @@ func ledgerRun(ctx context.Context, tb testing.TB, tbl *ledger.Table, account, r
 	tb.Helper()
 	lr := agecheck.LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
 	for batch := range slices.Chunk(findings, 2*benchBatchSize) {
-		if err := tbl.Observe(ctx, account, run, batch, nil, now.Add(agecheck.ObservationLifetime)); err != nil {
+		if err := tbl.Observe(ctx, account, run, batch, nil, nil, now.Add(agecheck.ObservationLifetime)); err != nil {
 			tb.Fatal(err)
 		}
 	}

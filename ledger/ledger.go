@@ -59,6 +59,8 @@ const (
 	entryPrefix = "key#"
 	seenPrefix  = "seen#"
 	leaseKey    = "lease"
+	// unreadPrefix follows seenKey(run) in the sort key of a key whose last use was not known.
+	unreadPrefix = "unread#"
 )
 
 // Attribute names of the items.
@@ -165,10 +167,10 @@ func (s *Stats) add(op string, items int, cc []types.ConsumedCapacity, write boo
 	}
 }
 
-// Observe records the run's findings (as JSON, whole) and unchecked users, 25 to a
-// BatchWriteItem. They expire at expires: only this run's report and commit read them.
-func (t *Table) Observe(ctx context.Context, account, run string, findings []agecheck.Finding, uncheckedUsers []string, expires time.Time) error {
-	items := make([]map[string]types.AttributeValue, 0, len(findings)+len(uncheckedUsers))
+// Observe records the run's findings (as JSON, whole), unchecked users and unread keys, 25 to
+// a BatchWriteItem. They expire at expires: only this run's report and commit read them.
+func (t *Table) Observe(ctx context.Context, account, run string, findings []agecheck.Finding, uncheckedUsers, unreadKeys []string, expires time.Time) error {
+	items := make([]map[string]types.AttributeValue, 0, len(findings)+len(uncheckedUsers)+len(unreadKeys))
 	ttl := epoch(expires)
 	for _, f := range findings {
 		data, err := json.Marshal(f)
@@ -183,6 +185,11 @@ func (t *Table) Observe(ctx context.Context, account, run string, findings []age
 	for _, u := range uncheckedUsers {
 		items = append(items, map[string]types.AttributeValue{
 			PartitionKey: str(account), SortKey: str(seenKey(run) + "user#" + u), TTLAttribute: ttl,
+		})
+	}
+	for _, k := range unreadKeys {
+		items = append(items, map[string]types.AttributeValue{
+			PartitionKey: str(account), SortKey: str(seenKey(run) + unreadPrefix + k), TTLAttribute: ttl,
 		})
 	}
 	return t.write(ctx, items)
@@ -274,6 +281,10 @@ func (t *Table) Load(ctx context.Context, account, run string) ([]agecheck.Entry
 		rest := strings.TrimPrefix(getS(it, SortKey), prefix)
 		if user, ok := strings.CutPrefix(rest, "user#"); ok {
 			obs.UncheckedUsers = append(obs.UncheckedUsers, user)
+			return nil
+		}
+		if key, ok := strings.CutPrefix(rest, unreadPrefix); ok {
+			obs.UnreadKeys = append(obs.UnreadKeys, key)
 			return nil
 		}
 		var f agecheck.Finding

@@ -69,21 +69,23 @@ func TestObservationsAreTheRunsOwn(t *testing.T) {
 	for i := range 60 {
 		findings = append(findings, finding(i))
 	}
-	if err := tbl.Observe(ctx, account, "run-1", findings, []string{"carol", "dave"}, t0.Add(48*time.Hour)); err != nil {
+	if err := tbl.Observe(ctx, account, "run-1", findings, []string{"carol", "dave"}, []string{"AKIAUNREAD"}, t0.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := tbl.Observe(ctx, account, "run-2", findings[:1], []string{"erin"}, t0.Add(48*time.Hour)); err != nil {
+	if err := tbl.Observe(ctx, account, "run-2", findings[:1], []string{"erin"}, nil, t0.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got := tbl.Stats.Calls["BatchWriteItem"]; got != 3+1 {
-		t.Errorf("got %d BatchWriteItem calls for 62 + 2 items, want 4 (25 items each)", got)
+		t.Errorf("got %d BatchWriteItem calls for 63 + 2 items, want 4 (25 items each)", got)
 	}
 	entries, obs, err := tbl.Load(ctx, account, "run-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 0 || len(obs.Findings) != 60 || !slices.Equal(obs.UncheckedUsers, []string{"carol", "dave"}) {
-		t.Fatalf("run-1 loaded %d entries, %d findings, unchecked %v; want 0, 60, [carol dave]", len(entries), len(obs.Findings), obs.UncheckedUsers)
+	if len(entries) != 0 || len(obs.Findings) != 60 || !slices.Equal(obs.UncheckedUsers, []string{"carol", "dave"}) ||
+		!slices.Equal(obs.UnreadKeys, []string{"AKIAUNREAD"}) {
+		t.Fatalf("run-1 loaded %d entries, %d findings, unchecked %v, unread keys %v; want 0, 60, [carol dave], [AKIAUNREAD]",
+			len(entries), len(obs.Findings), obs.UncheckedUsers, obs.UnreadKeys)
 	}
 	got := obs.Findings[7]
 	if want := findingByKey(findings, got.AccessKeyID); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -151,7 +153,7 @@ func TestUnprocessedItemsAreRetriedWithBackoff(t *testing.T) {
 	for i := range 25 {
 		findings = append(findings, finding(i))
 	}
-	if err := tbl.Observe(ctx, account, "run-1", findings, nil, t0); err != nil {
+	if err := tbl.Observe(ctx, account, "run-1", findings, nil, nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	// 25 sent, 10 kept; 15 sent, 10 kept; 5 sent, all written.

@@ -23,7 +23,8 @@ const day = 24 * time.Hour
 // is older than MaxAgeDays*24h (exactly that old is still compliant), a warning when older
 // than WarnAgeDays*24h but not stale, and unused (unusedOf) by its AccessKey.LastUsed, which
 // the caller fills in for the keys NeedsLastUsed names: a key may be stale or a warning and
-// unused too, one Finding with both kinds. A key with a kind is Flagged, else Compliant.
+// unused too, one Finding with both kinds. A key with a kind is Flagged; else a key whose last
+// use could not be looked up is in UnreadKeys (and LastUsedUnknown), and any other is Compliant.
 // Deleted users are counted and skipped; exempt users' keys are counted as Exempt and against
 // the exemption that holds (exemptions.go; an exempt user whose keys could not be read is not
 // unchecked: its keys would not have been judged), and the findings of a user whose exemption
@@ -121,12 +122,18 @@ func Check(users []UserKeys, p Policy, now time.Time) (Summary, error) {
 				s.Warning++
 				kinds |= kindWarning
 			}
-			switch unusedOf(k, p, age, now) {
+			use := unusedOf(k, p, age, now)
+			switch use {
 			case lastUseUnused:
 				s.Unused++
 				kinds |= kindUnused
 			case lastUseUnknown:
 				s.LastUsedUnknown++
+			}
+			if kinds == 0 && use == lastUseUnknown {
+				// Not known to be used: never compliant, and never resolved by a ledger.
+				s.UnreadKeys = append(s.UnreadKeys, k.AccessKeyID)
+				continue
 			}
 			if kinds == 0 {
 				s.Compliant++

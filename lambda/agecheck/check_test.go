@@ -441,7 +441,7 @@ func TestCheckUnusedBoundaries(t *testing.T) {
 		{"never used, created 45 days and 1s ago, is unused", p, days(45) + time.Second, never, []string{KindUnused}, 0},
 		{"never used within a grace longer than unusedDays is not unused", Policy{MaxAgeDays: 90, UnusedDays: 1, NewKeyGraceDays: 7}, days(7), never, nil, 0},
 		{"never used past the grace is unused", Policy{MaxAgeDays: 90, UnusedDays: 1, NewKeyGraceDays: 7}, days(7) + time.Second, never, []string{KindUnused}, 0},
-		{"lookup failed: unknown, never unused", p, days(60), nil, nil, 1},
+		{"lookup failed: unknown, never unused, not compliant", p, days(60), nil, nil, 1},
 		{"lookup failed on a stale key: stale only, unknown", p, days(100), nil, []string{KindStale}, 1},
 		{"too young to be unused needs no last use", p, days(45), nil, nil, 0},
 		{"control off", Policy{MaxAgeDays: 90}, days(60), never, nil, 0},
@@ -456,6 +456,16 @@ func TestCheckUnusedBoundaries(t *testing.T) {
 			}
 			if s.LastUsedUnknown != tt.wantUnknown {
 				t.Errorf("got lastUsedUnknown %d, want %d", s.LastUsedUnknown, tt.wantUnknown)
+			}
+			if tt.wantKinds == nil && tt.wantUnknown > 0 {
+				// Neither compliant nor a finding: an unread key, which a ledger never resolves.
+				if s.Compliant != 0 || len(s.Findings) != 0 || s.Flagged != 0 || !slices.Equal(s.UnreadKeys, []string{"AKIA1"}) {
+					t.Fatalf("got compliant=%d flagged=%d findings=%+v unread=%v, want AKIA1 unread only", s.Compliant, s.Flagged, s.Findings, s.UnreadKeys)
+				}
+				return
+			}
+			if len(s.UnreadKeys) != 0 {
+				t.Errorf("got unread keys %v, want none", s.UnreadKeys)
 			}
 			if tt.wantKinds == nil {
 				if s.Compliant != 1 || len(s.Findings) != 0 || s.Flagged != 0 {

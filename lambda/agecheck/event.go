@@ -179,6 +179,12 @@ type Summary struct {
 	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
 	Root *RootCheck `json:"root,omitempty"`
 
+	// UnreadKeys are the active keys of the batch, by AccessKeyId, whose last use could not be
+	// looked up and that have no other finding: neither compliant nor findings, they are
+	// counted in LastUsedUnknown, and the check observes them for the ledger so that their open
+	// entries are never resolved (Diff). Never sent to the state machine.
+	UnreadKeys []string `json:"-"`
+
 	// Owners is what the report op did to reach owners (messages, mail), set for the report
 	// when owners are on; nil otherwise. Like Root, it is the run's: Merge never sets it.
 	Owners *OwnerDigest `json:"owners,omitempty"`

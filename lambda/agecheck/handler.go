@@ -40,6 +40,9 @@ type Handler struct {
 	// (Event.RoleARN), in a session named after the run; nil: no lookups in other accounts.
 	AssumeRole AssumeRoleFunc
 	Ledger     Ledger // nil: no ledger; an event with one (notify: changes) then fails
+	// Clock is the function's clock, which times the ledger's lease (never the run's "now",
+	// which may be long past); nil: time.Now.
+	Clock func() time.Time
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an
@@ -73,7 +76,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 				for _, u := range ev.Results[i].UncheckedUsers {
 					h.logUnchecked(ctx, ev.Account, nowText, u)
 				}
-				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, now); err != nil {
+				if err := h.observe(ctx, ev, nil, ev.Results[i].UncheckedUsers, nil, now); err != nil {
 					return nil, err
 				}
 			}
@@ -199,7 +202,7 @@ func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, 
 	for _, u := range s.UncheckedUsers {
 		h.logUnchecked(ctx, ev.Account, nowText, u)
 	}
-	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, now); err != nil {
+	if err := h.observe(ctx, ev, s.Findings, s.UncheckedUsers, s.UnreadKeys, now); err != nil {
 		return Summary{}, err
 	}
 	listed := len(s.Findings)

@@ -23,10 +23,10 @@ func (h *Handler) ledgerFor(ev Event) (Ledger, error) {
 	return h.Ledger, nil
 }
 
-// observe records a check batch's findings (all of them, before trimming) and unchecked users
-// for the run's report. A failure fails the invocation: the state machine retries it, then
-// reports the batch's users unchecked, which keeps their keys from being resolved.
-func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unchecked []UncheckedUser, now time.Time) error {
+// observe records a check batch's findings (all of them, before trimming), unchecked users and
+// unread keys for the run's report. A failure fails the invocation: the state machine retries
+// it, then reports the batch's users unchecked, which keeps their keys from being resolved.
+func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unchecked []UncheckedUser, unreadKeys []string, now time.Time) error {
 	l, err := h.ledgerFor(ev)
 	if l == nil || err != nil {
 		return err
@@ -35,8 +35,8 @@ func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unc
 	for i, u := range unchecked {
 		names[i] = u.UserName
 	}
-	if err := l.Observe(ctx, ev.Account, ev.Ledger.Run, findings, names, now.Add(ObservationLifetime)); err != nil {
-		return fmt.Errorf("record %d findings and %d unchecked users of run %q: %w", len(findings), len(names), ev.Ledger.Run, err)
+	if err := l.Observe(ctx, ev.Account, ev.Ledger.Run, findings, names, unreadKeys, now.Add(ObservationLifetime)); err != nil {
+		return fmt.Errorf("record %d findings, %d unchecked users and %d unread keys of run %q: %w", len(findings), len(names), len(unreadKeys), ev.Ledger.Run, err)
 	}
 	return nil
 }
@@ -53,7 +53,8 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 		return Report{}, err
 	}
 	lr := *ev.Ledger
-	err = l.Acquire(ctx, ev.Account, lr.Run, now, now.Add(LeaseDuration))
+	taken := h.clock()
+	err = l.Acquire(ctx, ev.Account, lr.Run, taken, taken.Add(LeaseDuration))
 	if errors.Is(err, ErrLedgerBusy) {
 		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger busy: announcing every finding", slog.String("account", ev.Account),
 			slog.String("run", lr.Run), slog.String("error", err.Error()))
@@ -66,6 +67,7 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if err != nil {
 		return Report{}, err
 	}
+	explainResolved(c.Resolved, s, ev.Policy, now)
 	r, err := NewChangesReport(s, c, ev.Policy, lr, ev.Account, now)
 	if err != nil {
 		return Report{}, err
@@ -86,16 +88,24 @@ func (h *Handler) diff(ctx context.Context, l Ledger, account string, lr LedgerR
 	return Diff(account, entries, obs, root, lr, now), nil
 }
 
-// commit runs after the publish succeeded (or when the report published nothing): it derives
-// the report's changes again, which nothing else can have changed while the run holds the
-// lease, writes their entries, and releases the lease. Nothing is recorded as announced unless
-// the publish succeeded: the state machine calls op commit only after Notify succeeded.
+// commit runs after the publish succeeded (or when the report published nothing): it takes
+// the lease again for LeaseDuration from the function's clock (a conditional write that fails
+// when another run took it after it expired: the commit then writes nothing and fails, and the
+// next run announces the same findings again), derives the report's changes again, which
+// nothing else can change while the run holds the lease, writes their entries, and releases
+// the lease. Nothing is recorded as announced unless the publish succeeded: the state machine
+// calls op commit only after Notify succeeded.
 func (h *Handler) commit(ctx context.Context, ev Event) error {
 	l, err := h.ledgerFor(ev)
 	if err != nil {
 		return err
 	}
 	cm := ev.Commit
+	taken := h.clock()
+	if err := l.Acquire(ctx, ev.Account, cm.Ledger.Run, taken, taken.Add(LeaseDuration)); err != nil {
+		return fmt.Errorf("hold the ledger's lease of account %s for run %q before recording the announcement (nothing recorded): %w",
+			ev.Account, cm.Ledger.Run, err)
+	}
 	now := cm.Now.Time()
 	c, err := h.diff(ctx, l, ev.Account, cm.Ledger, cm.Root, now)
 	if err != nil {
@@ -110,4 +120,12 @@ func (h *Handler) commit(ctx context.Context, ev Event) error {
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "committed", slog.String("account", ev.Account), slog.String("run", cm.Ledger.Run),
 		slog.Int("entries", len(c.Updates)))
 	return nil
+}
+
+// clock is the function's clock (Handler.Clock, or time.Now).
+func (h *Handler) clock() time.Time {
+	if h.Clock != nil {
+		return h.Clock()
+	}
+	return time.Now()
 }

@@ -19,6 +19,7 @@ type memLedger struct {
 	entries map[string]Entry // by account + key
 	obs     map[string]*Observations
 	lease   map[string]string // account -> run
+	taken   []string          // each Acquire's now and until
 	calls   []string
 	failOn  string // a method that fails
 }
@@ -35,7 +36,7 @@ func (m *memLedger) call(name string) error {
 	return nil
 }
 
-func (m *memLedger) Observe(_ context.Context, account, run string, findings []Finding, unchecked []string, _ time.Time) error {
+func (m *memLedger) Observe(_ context.Context, account, run string, findings []Finding, unchecked, unreadKeys []string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.call("Observe"); err != nil {
@@ -48,15 +49,17 @@ func (m *memLedger) Observe(_ context.Context, account, run string, findings []F
 	}
 	o.Findings = append(o.Findings, findings...)
 	o.UncheckedUsers = append(o.UncheckedUsers, unchecked...)
+	o.UnreadKeys = append(o.UnreadKeys, unreadKeys...)
 	return nil
 }
 
-func (m *memLedger) Acquire(_ context.Context, account, run string, _, _ time.Time) error {
+func (m *memLedger) Acquire(_ context.Context, account, run string, now, until time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.call("Acquire"); err != nil {
 		return err
 	}
+	m.taken = append(m.taken, formatTime(now)+" "+formatTime(until))
 	if held, ok := m.lease[account]; ok && held != run {
 		return fmt.Errorf("held by %s: %w", held, ErrLedgerBusy)
 	}
@@ -109,8 +112,18 @@ func (m *memLedger) Release(_ context.Context, account, run string) error {
 // and returns the report.
 func ledgerRun(t *testing.T, h *Handler, run string, users []UserKeys, now string, test bool) Report {
 	t.Helper()
+	return ledgerRunWith(t, h, Policy{MaxAgeDays: 90}, run, users, now, test)
+}
+
+// ledgerRunPolicy is ledgerRun of a scheduled run with policy p.
+func ledgerRunPolicy(t *testing.T, h *Handler, p Policy, run string, users []UserKeys, now string) Report {
+	t.Helper()
+	return ledgerRunWith(t, h, p, run, users, now, false)
+}
+
+func ledgerRunWith(t *testing.T, h *Handler, p Policy, run string, users []UserKeys, now string, test bool) Report {
+	t.Helper()
 	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
-	p := Policy{MaxAgeDays: 90}
 	check, _ := json.Marshal(Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr})
 	out, err := h.Invoke(context.Background(), check)
 	if err != nil {
@@ -229,7 +242,7 @@ func TestHandlerLedgerErrors(t *testing.T) {
 	m := newMemLedger()
 	m.failOn = "Observe"
 	h.Ledger = m
-	if _, err := h.Invoke(context.Background(), check); err == nil || !strings.Contains(err.Error(), `record 1 findings and 0 unchecked users of run "r"`) {
+	if _, err := h.Invoke(context.Background(), check); err == nil || !strings.Contains(err.Error(), `record 1 findings, 0 unchecked users and 0 unread keys of run "r"`) {
 		t.Errorf("observe failing: got %v, want the check to fail naming what it recorded", err)
 	}
 }
@@ -247,5 +260,185 @@ func TestValidateLedger(t *testing.T) {
 	if _, err := Decode([]byte(`{"op":"commit","now":"2026-03-01T08:00:00Z","policy":{"maxAgeDays":90},"account":"123456789012"}`)); err == nil ||
 		!strings.Contains(err.Error(), "commit is absent") {
 		t.Errorf("commit without its report's commit: got %v", err)
+	}
+}
+
+// TestHandlerChangesDigestListsExemptions: with notify: changes, the digest lists every
+// exemption with the keys it hid and its end, as every-run's message does.
+func TestHandlerChangesDigestListsExemptions(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
+	p := Policy{MaxAgeDays: 90, Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-05")}}}
+	r := ledgerRunPolicy(t, h, p, "run-1", []UserKeys{staleUser("a", "AKIA1"), staleUser("svc-x", "AKIA2")}, "2026-03-01T08:00:00Z")
+	var bodies map[string]string
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	var b MessageBody
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Exemptions == nil || len(b.Exemptions.Exemptions) != 1 || b.Exemptions.Exemptions[0].Keys != 1 ||
+		b.Exemptions.Exemptions[0].Status != ExemptionEndingSoon || b.Changes == nil {
+		t.Errorf("changes digest's exemptions: %+v, want svc-* ending soon, hiding 1 key", b.Exemptions)
+	}
+	for _, want := range []string{
+		"\n  svc-*: 1 key; until 2026-03-05 (4 days left); reason: migration\n",
+		"Ending within 14 days: svc-* on 2026-03-05.",
+	} {
+		if !strings.Contains(bodies["email"], want) {
+			t.Errorf("changes email lacks %q:\n%s", want, bodies["email"])
+		}
+	}
+}
+
+// TestHandlerLastUseUnknownNeverResolves: a finding whose key's last use cannot be looked up in a
+// later run (and is no other finding) is neither resolved nor counted compliant, and the run
+// still publishes; once the lookup works again, the key is not new (its entry stayed open).
+func TestHandlerLastUseUnknownNeverResolves(t *testing.T) {
+	m := newMemLedger()
+	fail := false
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m,
+		LastUsed: func(ctx context.Context, u, k string) (LastUsed, error) {
+			if fail {
+				return LastUsed{}, errors.New("throttled")
+			}
+			return LastUsed{Date: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), ServiceName: "s3", Region: "us-east-1"}, nil
+		}}
+	p := Policy{MaxAgeDays: 90, UnusedDays: 45}
+	users := []UserKeys{{UserName: "a", Keys: []AccessKey{{AccessKeyID: "AKIA1", Status: "Active", CreateDate: ParseTimestamp("2026-01-01T00:00:00Z")}}}}
+	if r := ledgerRunPolicy(t, h, p, "run-1", users, "2026-03-01T08:00:00Z"); r.Subject != "1 new IAM access key finding, in 123456789012" {
+		t.Fatalf("run 1: subject %q, want AKIA1 new (unused)", r.Subject)
+	}
+	fail = true
+	r := ledgerRunPolicy(t, h, p, "run-2", users, "2026-03-02T08:00:00Z")
+	if r.Subject != "1 last use unknown, in 123456789012" {
+		t.Errorf("run 2, lookup failing: subject %q, want the unknown last use announced and nothing resolved", r.Subject)
+	}
+	var bodies map[string]string
+	var b MessageBody
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Counts.Compliant != 0 || b.Counts.LastUsedUnknown != 1 || b.Changes == nil || b.Changes.ResolvedCount != 0 {
+		t.Errorf("run 2: counts %+v, changes %+v; want 0 compliant, 1 last use unknown, 0 resolved", b.Counts, b.Changes)
+	}
+	if e := m.entries[testAccount+"AKIA1"]; !e.ResolvedAt.IsZero() {
+		t.Errorf("run 2 resolved AKIA1's entry: %+v", e)
+	}
+	fail = false
+	if r := ledgerRunPolicy(t, h, p, "run-3", users, "2026-03-03T08:00:00Z"); r.Publish {
+		t.Errorf("run 3, lookup working again: published %q, want nothing (AKIA1 announced 2 days ago, still open)", r.Subject)
+	}
+}
+
+// TestHandlerLeaseTimedByTheClock: the report and the commit take the lease for LeaseDuration
+// from the function's clock, not from the run's "now" (here a slot 2 hours past).
+func TestHandlerLeaseTimedByTheClock(t *testing.T) {
+	m := newMemLedger()
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: func() time.Time { return clock }}
+	ledgerRun(t, h, "run-1", []UserKeys{staleUser("a", "AKIA1")}, "2026-03-01T08:00:00Z", false)
+	want := "2026-03-01T10:00:00Z 2026-03-01T10:15:00Z"
+	if len(m.taken) != 2 || m.taken[0] != want || m.taken[1] != want {
+		t.Errorf("leases taken (now until): %q, want [%q %q] (report, then commit)", m.taken, want, want)
+	}
+}
+
+// TestHandlerCommitWithoutTheLeaseWritesNothing: a run whose lease expired and was taken by
+// another run between its report and its commit records nothing, fails naming the lease, and
+// leaves the other run's lease alone.
+func TestHandlerCommitWithoutTheLeaseWritesNothing(t *testing.T) {
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	p := Policy{MaxAgeDays: 90}
+	lr := &LedgerRun{Run: "slow", RemindEveryDays: 7, RetentionDays: 90}
+	now := ParseTimestamp("2026-03-01T08:00:00Z")
+	check, _ := json.Marshal(Event{Op: OpCheck, Now: now, Policy: p, Account: testAccount, Users: []UserKeys{staleUser("a", "AKIA1")}, Ledger: lr})
+	out, err := h.Invoke(context.Background(), check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := json.Marshal(Event{Op: OpReport, Now: now, Policy: p, Account: testAccount, Summary: &s, Ledger: lr})
+	if out, err = h.Invoke(context.Background(), report); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil || r.Commit == nil {
+		t.Fatalf("report: %v, commit %v", err, r.Commit)
+	}
+	m.lease[testAccount] = "next" // the lease expired and another run took it
+	commit, _ := json.Marshal(Event{Op: OpCommit, Now: now, Policy: p, Account: testAccount, Commit: r.Commit})
+	_, err = h.Invoke(context.Background(), commit)
+	if !errors.Is(err, ErrLedgerBusy) || !strings.Contains(err.Error(), `hold the ledger's lease of account 123456789012 for run "slow" before recording the announcement (nothing recorded)`) {
+		t.Errorf("commit without the lease: got %v, want it to fail naming the lease", err)
+	}
+	if len(m.entries) != 0 || m.lease[testAccount] != "next" {
+		t.Errorf("commit without the lease wrote %v or touched the lease (%q)", m.entries, m.lease[testAccount])
+	}
+}
+
+// TestHandlerResolvedSaysWhy: a finding whose user became exempt is resolved "exempted by" the
+// exemption, not as rotated; a key deleted is resolved as rotated, deactivated or deleted.
+func TestHandlerResolvedSaysWhy(t *testing.T) {
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
+	users := []UserKeys{staleUser("svc-x", "AKIA2"), staleUser("bob", "AKIA3")}
+	p := Policy{MaxAgeDays: 90}
+	ledgerRunPolicy(t, h, p, "run-1", users, "2026-03-01T08:00:00Z")
+	p.Exemptions = []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-20")}}
+	users[1] = UserKeys{UserName: "bob"} // AKIA3 deleted
+	r := ledgerRunPolicy(t, h, p, "run-2", users, "2026-03-02T08:00:00Z")
+	var bodies map[string]string
+	var b MessageBody
+	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"AKIA2": "exempted by svc-* (until 2026-03-20; reason: migration)", "AKIA3": ResolvedGone}
+	if b.Changes == nil || len(b.Changes.Resolved) != 2 {
+		t.Fatalf("changes %+v, want 2 resolved", b.Changes)
+	}
+	for _, res := range b.Changes.Resolved {
+		if res.Reason != want[res.AccessKeyID] {
+			t.Errorf("%s resolved as %q, want %q", res.AccessKeyID, res.Reason, want[res.AccessKeyID])
+		}
+		line := fmt.Sprintf("  %s %s (was stale, first seen 2026-03-01): %s\n", res.UserName, res.AccessKeyID, want[res.AccessKeyID])
+		if !strings.Contains(bodies["email"], line) {
+			t.Errorf("email lacks %q:\n%s", line, bodies["email"])
+		}
+	}
+}
+
+func TestExplainResolved(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	p := Policy{MaxAgeDays: 90, ExemptUsers: []string{"Legacy"},
+		Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "m", Until: ParseDate("2026-03-01")}, {Users: []string{"ops"}, Reason: "r"}}}
+	s := Summary{ExemptionTally: ExemptionTally{TagExemptions: []TagExemption{
+		{UserName: "carol", Status: TagExemptionHolds, Until: "2026-03-10", Reason: "leave"},
+		{UserName: "dave", Status: TagExemptionRefused, Until: "2027-03-10", Reason: "too long"},
+	}}}
+	list := []Resolved{{UserName: "svc-x", AccessKeyID: "A1"}, {UserName: "ops", AccessKeyID: "A2"}, {UserName: "legacy", AccessKeyID: "A3"},
+		{UserName: "carol", AccessKeyID: "A4"}, {UserName: "dave", AccessKeyID: "A5"}, {UserName: rootUserName, AccessKeyID: RootKey}}
+	explainResolved(list, s, p, now)
+	want := []string{
+		ResolvedGone, // svc-*'s exemption ended the day before
+		"exempted by ops (no end; reason: r)",
+		"exempted by exemptUsers Legacy (deprecated: no reason, no end)",
+		"exempted by tag keyage-exempt-until 2026-03-10 (reason: leave)",
+		ResolvedGone, // a refused tag exemption exempts nothing
+		ResolvedGone,
+	}
+	for i, r := range list {
+		if r.Reason != want[i] {
+			t.Errorf("%s (%s): reason %q, want %q", r.AccessKeyID, r.UserName, r.Reason, want[i])
+		}
 	}
 }

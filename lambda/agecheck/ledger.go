@@ -72,10 +72,12 @@ type Entry struct {
 }
 
 // Observations are what a run's check and merge steps recorded in the ledger for its report:
-// every finding (before any trimming) and every user whose keys could not be read.
+// every finding (before any trimming), every user whose keys could not be read, and every key
+// with no finding whose last use could not be looked up (Summary.UnreadKeys).
 type Observations struct {
 	Findings       []Finding
 	UncheckedUsers []string
+	UnreadKeys     []string // AccessKeyIds
 }
 
 // ErrLedgerBusy is wrapped by Ledger.Acquire when another run holds the account's lease.
@@ -84,9 +86,9 @@ var ErrLedgerBusy = errors.New("another run holds the ledger's lease for this ac
 // Ledger is the store of what earlier runs announced, per account. Package ledger implements
 // it over DynamoDB; lambda/main.go sets it on the Handler. Every method is keyed by account.
 type Ledger interface {
-	// Observe records findings and unchecked users of one check batch of the run (run keyed),
-	// expiring at expires.
-	Observe(ctx context.Context, account, run string, findings []Finding, uncheckedUsers []string, expires time.Time) error
+	// Observe records findings, unchecked users and unread keys (Summary.UnreadKeys) of one
+	// check batch of the run (run keyed), expiring at expires.
+	Observe(ctx context.Context, account, run string, findings []Finding, uncheckedUsers, unreadKeys []string, expires time.Time) error
 	// Acquire takes the account's lease for run until until (as of now), or fails wrapping
 	// ErrLedgerBusy when another run holds an unexpired one.
 	Acquire(ctx context.Context, account, run string, now, until time.Time) error
@@ -113,6 +115,9 @@ type Resolved struct {
 	AccessKeyID string    `json:"accessKeyId"`
 	Severity    string    `json:"severity"` // as last announced
 	FirstSeen   Timestamp `json:"firstSeen"`
+	// Reason says why: ResolvedGone, or "exempted by ..." when an exemption held for its user
+	// (explainResolved).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Changes is what a run that remembers announces, and the entries that record it.
@@ -132,8 +137,8 @@ func (c Changes) Something() bool { return len(c.New)+len(c.Reminders)+len(c.Res
 // A finding is new when it has no open entry, its severity rose, or its exemption expired since
 // its announcement; it is a reminder when lr.RemindEveryDays have passed since its last
 // announcement. An open entry whose key is no longer a finding is resolved, unless its user's
-// keys could not be read this run (or, for RootKey, the root check failed): not reading a key
-// never resolves it. root is nil when the policy does not check root keys (the root entry
+// keys could not be read this run, its last use could not be looked up (obs.UnreadKeys) or, for
+// RootKey, the root check failed: not reading a key never resolves it. root is nil when the policy does not check root keys (the root entry
 // is then left as it is).
 func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr LedgerRun, now time.Time) Changes {
 	now = now.UTC().Truncate(time.Second)
@@ -192,6 +197,10 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 	for _, u := range obs.UncheckedUsers {
 		unread[u] = true
 	}
+	unreadKey := make(map[string]bool, len(obs.UnreadKeys))
+	for _, k := range obs.UnreadKeys {
+		unreadKey[k] = true
+	}
 	rootUnread := root != nil && root.Status == RootUnchecked
 	for _, e := range entries {
 		if !e.ResolvedAt.IsZero() || seen[e.Key] {
@@ -200,7 +209,7 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		if e.Key == RootKey && (root == nil || rootUnread) {
 			continue
 		}
-		if e.Key != RootKey && unread[e.UserName] {
+		if e.Key != RootKey && (unread[e.UserName] || unreadKey[e.Key]) {
 			continue
 		}
 		c.Resolved = append(c.Resolved, Resolved{UserName: e.UserName, AccessKeyID: e.Key, Severity: e.Severity, FirstSeen: timestampAt(e.FirstSeen)})
@@ -226,9 +235,11 @@ const (
 
 // Durations of what the ledger keeps for a run.
 const (
-	// LeaseDuration is how long a run's lease lasts from its "now": the report takes it and the
-	// commit after the publish releases it. A run that fails in between (a publish failing for
-	// good) leaves it to expire: a run "now" this much later or more uses the ledger again.
+	// LeaseDuration is how long a run's lease lasts from when it is taken, by the function's
+	// clock (Handler.Clock), not the run's "now": the report takes it, and the commit after the
+	// publish takes it again (so it holds while the entries are written) and releases it. A run
+	// that fails in between (a publish failing for good) leaves it to expire: a run that reports
+	// this much later or more uses the ledger again.
 	LeaseDuration = 15 * time.Minute
 	// ObservationLifetime is the TTL of a run's observations: only its own report and commit read
 	// them, within the run (at most a Standard execution's year in theory, minutes in practice).

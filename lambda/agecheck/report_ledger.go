@@ -41,8 +41,9 @@ func NewChangesReport(s Summary, c Changes, p Policy, lr LedgerRun, account stri
 		Account:  account,
 	}
 	nowText := formatTime(now)
+	ex := exemptionsBody(s, p, now) // every digest lists the exemptions, as every-run's does
 	render := func(n, nUnchecked int) string {
-		return renderChanges(s, c, p, lr, account, nowText, r.Subject, r.Severity, n, nUnchecked)
+		return renderChanges(s, c, p, ex, lr, account, nowText, r.Subject, r.Severity, n, nUnchecked)
 	}
 	var sizeErr error
 	tooBig := func(m string) bool {
@@ -108,7 +109,7 @@ func changesSubject(s Summary, c Changes, account string) string {
 
 // renderChanges builds the SNS message listing the first n entries of each list of c and the
 // first nUnchecked unchecked users of s.
-func renderChanges(s Summary, c Changes, p Policy, lr LedgerRun, account, now, subject, severity string, n, nUnchecked int) string {
+func renderChanges(s Summary, c Changes, p Policy, ex *ExemptionsBody, lr LedgerRun, account, now, subject, severity string, n, nUnchecked int) string {
 	cb := ChangesBody{
 		New:       c.New[:min(n, len(c.New))],
 		Reminders: c.Reminders[:min(n, len(c.Reminders))],
@@ -133,20 +134,22 @@ func renderChanges(s Summary, c Changes, p Policy, lr LedgerRun, account, now, s
 	body := MessageBody{
 		Account: account, Now: now, Policy: p, Severity: severity, Kinds: kindsOf(s), Root: s.Root,
 		Counts: s.Counts, Findings: findings, UncheckedUsers: unchecked, Truncated: truncated, Changes: &cb,
+		Exemptions: ex,
 	}
 	if body.UncheckedUsers == nil {
 		body.UncheckedUsers = []UncheckedUser{}
 	}
 	msg := snsMessage{
 		Default: string(marshalNoEscape(body)),
-		Email:   changesEmail(s, cb, p, account, now, unchecked, truncated),
+		Email:   changesEmail(s, cb, p, ex, findings, account, now, unchecked, truncated),
 		SMS:     subject,
 	}
 	return string(marshalNoEscape(msg))
 }
 
-// changesEmail is the plain-text digest: new, reminders, resolved, unchecked users, totals.
-func changesEmail(s Summary, cb ChangesBody, p Policy, account, now string, unchecked []UncheckedUser, truncated bool) string {
+// changesEmail is the plain-text digest: new, reminders, resolved, unchecked users,
+// exemptions, totals.
+func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findings []Finding, account, now string, unchecked []UncheckedUser, truncated bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "IAM access key age check of AWS account %s at %s: what changed since the last message.\n", oneLine(account), now)
 	fmt.Fprintf(&b, "Policy: active access keys are rotated within %d days (Security Hub IAM.3)", p.MaxAgeDays)
@@ -183,13 +186,14 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, account, now string, unch
 	table("New", cb.NewCount, cb.New)
 	table("Reminders", cb.ReminderCount, cb.Reminders)
 	if cb.ResolvedCount > 0 {
-		fmt.Fprintf(&b, "\nResolved since the last message: rotated, deactivated or deleted (%d", cb.ResolvedCount)
+		fmt.Fprintf(&b, "\nResolved since the last message (%d", cb.ResolvedCount)
 		if len(cb.Resolved) < cb.ResolvedCount {
 			fmt.Fprintf(&b, ", %d listed", len(cb.Resolved))
 		}
 		b.WriteString("):\n")
 		for _, r := range cb.Resolved {
-			fmt.Fprintf(&b, "  %s %s (was %s, first seen %s)\n", oneLine(r.UserName), oneLine(r.AccessKeyID), oneLine(r.Severity), datePart(r.FirstSeen))
+			fmt.Fprintf(&b, "  %s %s (was %s, first seen %s): %s\n", oneLine(r.UserName), oneLine(r.AccessKeyID), oneLine(r.Severity),
+				datePart(r.FirstSeen), oneLine(cmp.Or(r.Reason, ResolvedGone)))
 		}
 	}
 	switch {
@@ -210,6 +214,7 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, account, now string, unch
 			b.WriteString("\n")
 		}
 	}
+	writeExemptions(&b, ex, findings)
 	fmt.Fprintf(&b, "\nTotals: %d users scanned; %d keys flagged (%d stale, %d unused, %d due soon), %d of them announced before and not due; "+
 		"%d users unchecked; %d compliant active keys.\n",
 		s.Users, s.Flagged, s.Stale, s.Unused, s.Warning, cb.QuietCount, s.Unchecked, s.Compliant)

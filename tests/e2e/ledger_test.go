@@ -134,9 +134,24 @@ func TestLedgerRunsInARow(t *testing.T) {
 		t.Errorf("dave's key has an entry after a run whose publish failed, want none")
 	}
 	e.Tasks.PublishFault = nil
-	run("the next run announces it again", 9, nil, "SUCCEEDED", "1 new IAM access key finding, in 123456789012")
-	if es := entries(); !es[dave.ID].LastAnnounced.Equal(testNow.Add(days(9))) {
-		t.Errorf("dave's entry: %+v, want announced on day 9", es[dave.ID])
+	// The failed run's lease is timed by the function's clock, not by the run's "now": a run
+	// within LeaseDuration of it (however far its "now") finds it held, announces every finding
+	// and records nothing.
+	run("lease held: announce all", 9, nil, "SUCCEEDED", "2 IAM access keys older than 90 days, in 123456789012")
+	if _, ok := entries()[dave.ID]; ok {
+		t.Errorf("dave's key has an entry after a run that found the lease held, want none")
+	}
+	// LeaseDuration later by the clock, the lease has expired: another run takes it (and gives it up).
+	later := time.Now().Add(agecheck.LeaseDuration + time.Second)
+	if err := tbl.Acquire(context.Background(), testAccount, "later", later, later.Add(time.Minute)); err != nil {
+		t.Fatalf("the failed run's lease, %v after it was taken: %v, want it expired", agecheck.LeaseDuration, err)
+	}
+	if err := tbl.Release(context.Background(), testAccount, "later"); err != nil {
+		t.Fatal(err)
+	}
+	run("the next run announces it again", 10, nil, "SUCCEEDED", "1 new IAM access key finding, in 123456789012")
+	if es := entries(); !es[dave.ID].LastAnnounced.Equal(testNow.Add(days(10))) {
+		t.Errorf("dave's entry: %+v, want announced on day 10", es[dave.ID])
 	}
 }
 
@@ -202,6 +217,21 @@ func TestLedgerExemptionExpires(t *testing.T) {
 			}
 			if c := body.Changes; c == nil || len(c.New) != 1 || c.New[0].AccessKeyID != wantKey || c.New[0].Reason != wantReason {
 				t.Errorf("changes %+v, want %s new as %q", body.Changes, wantKey, wantReason)
+			}
+			// Every digest lists the exemptions: the keys each hid, and whether it ends soon or ended.
+			wantStatus, wantKeys := agecheck.ExemptionEndingSoon, 1
+			if i == 1 {
+				wantStatus, wantKeys = agecheck.ExemptionEnded, 0
+			}
+			if ex := body.Exemptions; ex == nil || len(ex.Exemptions) != 1 || ex.Exemptions[0].Status != wantStatus || ex.Exemptions[0].Keys != wantKeys {
+				t.Errorf("exemptions %+v, want svc-* %s hiding %d keys", body.Exemptions, wantStatus, wantKeys)
+			}
+			var bodies map[string]string
+			if err := json.Unmarshal([]byte(pubs[len(pubs)-1].Message), &bodies); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(bodies["email"], "\nExemptions (the keys each one hid from this check):\n  svc-*: ") {
+				t.Errorf("email digest lists no exemptions:\n%s", bodies["email"])
 			}
 		})
 	}

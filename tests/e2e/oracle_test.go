@@ -98,11 +98,13 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 				e.counts.Warning++
 				kinds = append(kinds, agecheck.KindWarning)
 			}
+			unknown := false
 			if p.UnusedDays > 0 && age > days(p.UnusedDays) {
 				unused := false
 				switch {
 				case k.LastUsedDenied:
 					e.counts.LastUsedUnknown++
+					unknown = true
 				case k.LastUsed.IsZero():
 					unused = age > days(p.NewKeyGraceDays)
 				default:
@@ -114,7 +116,9 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 				}
 			}
 			if len(kinds) == 0 {
-				e.counts.Compliant++
+				if !unknown { // a key not known to be used is never compliant
+					e.counts.Compliant++
+				}
 				continue
 			}
 			e.counts.Flagged++
