@@ -81,28 +81,18 @@ func (b *builder) chat(key *kms.Key, machineRole *iam.Role, machineARN string) (
 	slr := b.env.iamARN(chatServiceLinkedRole)
 	topic, err := b.topic("chat topic", "chat", n.topic, "keyage chat", key, []any{machineRole.Arn},
 		func(topic string, v []any) []iampolicy.Statement {
-			role := v[0].(string)
-			return []iampolicy.Statement{
-				{
-					Sid:       "OnlyThisStateMachinePublishes",
-					Effect:    "Allow",
-					Principal: &iampolicy.Principal{AWS: []string{role}},
-					Action:    []string{"sns:Publish"},
-					Resource:  []string{topic},
-				},
-				denyOtherPublishers(topic, iampolicy.Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
+			return append(onlyTheStateMachinePublishes(topic, v),
 				// Named in a condition, not as the principal: the service-linked role exists
 				// only once the account has authorized a chat client, and a topic policy naming
 				// a missing role as principal is refused.
-				{
+				iampolicy.Statement{
 					Sid:       "AmazonQDeveloperSubscribes",
 					Effect:    "Allow",
 					Principal: &iampolicy.Principal{AWS: []string{b.env.iamARN("root")}},
 					Action:    chatSubscribeActions,
 					Resource:  []string{topic},
 					Condition: iampolicy.Condition{"ArnEquals": {"aws:PrincipalArn": {slr}}},
-				},
-			}
+				})
 		})
 	if err != nil {
 		return nil, err

@@ -139,7 +139,7 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 }
 
 // onlyTheStateMachinePublishes is the publishers' part of the policy of a topic only the state
-// machine publishes on (findings, owners); inputs are the machine role's ARN.
+// machine publishes on (findings, owners, chat); inputs are the machine role's ARN.
 func onlyTheStateMachinePublishes(topic string, inputs []any) []iampolicy.Statement {
 	role := inputs[0].(string)
 	return []iampolicy.Statement{
