@@ -30,10 +30,13 @@ type OrgCostEstimate struct {
 // MonthlyUSD is the cost of RunsPerMonth runs.
 func (c OrgCostEstimate) MonthlyUSD() float64 { return c.RunUSD * RunsPerMonth }
 
-// orgCostSettings are the settings OrgCost prices: the whole organization, defaults otherwise.
+// orgCostSettings are the settings OrgCost prices: the whole organization, notify: every-run
+// (OrgCost compares with a single run without a ledger; the ledger's own cost per account, its
+// lease, reads and commit, is not priced here), defaults otherwise.
 func orgCostSettings() config.Checked {
 	s := config.Defaults()
 	s.Organization.Accounts = []string{config.OrganizationKeyword}
+	s.Ledger.Notify = agecheck.NotifyEveryRun
 	return config.MustCheck(s)
 }
 
