@@ -51,19 +51,25 @@ func accountWithID(id string, n int) *sfnlocal.Account {
 // orgDigest returns the one message published and its machine-readable body.
 func orgDigest(t *testing.T, e *sfnlocal.Env) (sfnlocal.Publish, agecheck.OrgMessageBody, string) {
 	t.Helper()
-	pubs := e.Tasks.Published()
-	if len(pubs) != 1 {
-		t.Fatalf("%d messages published, want the organization's one digest", len(pubs))
+	if n := len(e.Tasks.Published()); n != 1 {
+		t.Fatalf("%d messages published, want the organization's one digest", n)
 	}
+	return orgDigestAt(t, e, 0)
+}
+
+// orgDigestAt returns the i-th message published and its machine-readable body.
+func orgDigestAt(t *testing.T, e *sfnlocal.Env, i int) (sfnlocal.Publish, agecheck.OrgMessageBody, string) {
+	t.Helper()
+	pubs := e.Tasks.Published()
 	var bodies struct{ Default, Email string }
-	if err := json.Unmarshal([]byte(pubs[0].Message), &bodies); err != nil {
+	if err := json.Unmarshal([]byte(pubs[i].Message), &bodies); err != nil {
 		t.Fatal(err)
 	}
 	var body agecheck.OrgMessageBody
 	if err := json.Unmarshal([]byte(bodies.Default), &body); err != nil {
 		t.Fatalf("default body: %v\n%s", err, bodies.Default)
 	}
-	return pubs[0], body, bodies.Email
+	return pubs[i], body, bodies.Email
 }
 
 // sumCounts adds the expectations' counts.
