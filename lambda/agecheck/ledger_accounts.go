@@ -19,16 +19,21 @@ import (
 // listed account. An account that could not be scanned has no changes and no commit: its keys
 // are never resolved, and it is announced on every run.
 
-// MaxAccountChangesBytes bounds the JSON of one account's AccountChanges, as
-// MaxAccountSummaryBytes bounds its Summary: a page of AccountsPerPage results must fit a
-// state's 256 KiB beside the running OrgSummary (workflow's TestPayloadBudgetOrganization).
-const MaxAccountChangesBytes = 2 * 1024
+// MaxAccountChangesBytes is what one account's AccountChanges may take beyond the room its
+// Summary leaves of MaxAccountSummaryBytes (in a run that remembers, the summary lists no
+// findings: the changes do): the JSON of the two together stays under MaxAccountSummaryBytes +
+// MaxAccountChangesBytes, so that a page of AccountsPerPage results fits a state's 256 KiB
+// beside the running OrgSummary (workflow's TestPayloadBudgetOrganizationLedger). The counts
+// alone always fit it.
+const MaxAccountChangesBytes = 256
 
-// MaxCommits bounds OrgSummary.Commits (an account ID and a root status each, about 45 bytes),
-// so that it always fits MaxOrgSummaryBytes beside the counts: the sections give way to it.
-// The accounts beyond it are not committed: their leases expire (LeaseDuration) and the next
-// run announces their changes again, which is never silent.
-const MaxCommits = 1000
+// MaxCommits bounds OrgSummary.Commits and Report.Commits (an account ID and a root status
+// each, at most 57 bytes): 500 fit MaxOrgSummaryBytes beside the counts (the sections give way
+// to them) and the organization report's output beside a message of MaxMessageBytes
+// (workflow's TestPayloadBudgetOrganizationLedger). The accounts beyond it are not committed:
+// their leases expire (LeaseDuration) and the next run announces their changes again, which
+// is never silent.
+const MaxCommits = 500
 
 // AccountChanges are one account's changes in an organization run that remembers: new
 // findings, due reminders and resolved keys, each list cut to the same length so that the
@@ -116,11 +121,15 @@ func (h *Handler) accountChanges(ctx context.Context, ev Event, r *AccountResult
 	if err != nil {
 		return err
 	}
-	if r.Changes, err = newAccountChanges(c, MaxAccountChangesBytes); err != nil {
-		return fmt.Errorf("trim the changes of account %s: %w", account, err)
-	}
 	// The changes list the findings that matter; the summary keeps its exact counts.
 	r.Summary.Findings = nil
+	size, err := jsonSize(r.Summary)
+	if err != nil {
+		return err
+	}
+	if r.Changes, err = newAccountChanges(c, max(MaxAccountSummaryBytes-size, 0)+MaxAccountChangesBytes); err != nil {
+		return fmt.Errorf("trim the changes of account %s: %w", account, err)
+	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "changes", slog.String("account", account), slog.String("run", lr.Run),
 		slog.Int("new", len(c.New)), slog.Int("reminders", len(c.Reminders)), slog.Int("resolved", len(c.Resolved)),
 		slog.Int("quiet", c.Quiet))
