@@ -36,7 +36,8 @@ type OrgMessageBody struct {
 // then a section per account with something to report, unchecked accounts first, fitted to
 // MaxMessageBytes by leaving out sections from the end (the counts stay exact). It publishes
 // when an account could not be scanned or any account has a finding, an unchecked user, a key
-// whose last use is unknown or a root key or unchecked root, and on every test run.
+// whose last use is unknown or a root key or unchecked root, and on every test run. When the
+// run remembers (o.Changes), a finding announced before and not due is quiet: see orgPublishes.
 func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, error) {
 	c, a := o.Counts, o.Accounts
 	publishes := c.Flagged+c.Unchecked+c.LastUsedUnknown+a.Unchecked+a.RootPresent+a.RootUnknown > 0
