@@ -71,6 +71,11 @@ func (s Settings) clone() Settings {
 	s.Subscriptions = slices.Clone(s.Subscriptions)
 	s.AlarmSubscriptions = slices.Clone(s.AlarmSubscriptions)
 	s.Tags = maps.Clone(s.Tags)
+	if m := s.Component.MemberStackSet; m != nil {
+		m := *m
+		m.OrganizationalUnits = slices.Clone(m.OrganizationalUnits)
+		s.Component.MemberStackSet = &m
+	}
 	s.Organization = s.Organization.clone()
 	s.Chat = s.Chat.clone()
 	return s

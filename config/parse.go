@@ -139,6 +139,16 @@ var coreSettings = []setting{
 		func(p *problems, s *Settings, v string) { s.RolePath = v }},
 	{Key{"rolePermissionsBoundary", "string", ""},
 		func(p *problems, s *Settings, v string) { s.RolePermissionsBoundary = v }},
+	{Key{"deploy", "string", ""},
+		func(p *problems, s *Settings, v string) { s.Component.Deploy = v }},
+	{Key{"scannerStateMachineRoleArn", "string", ""},
+		func(p *problems, s *Settings, v string) { s.Component.ScannerStateMachineRoleARN = v }},
+	{Key{"scannerFunctionRoleArn", "string", ""},
+		func(p *problems, s *Settings, v string) { s.Component.ScannerFunctionRoleARN = v }},
+	{Key{"principalOrgId", "string", ""},
+		func(p *problems, s *Settings, v string) { s.Component.PrincipalOrgID = v }},
+	{Key{"memberStackSet", "object", ""},
+		func(p *problems, s *Settings, v string) { s.Component.MemberStackSet = decodeMemberStackSet(p, v) }},
 	{Key{"chat", "object", ""},
 		func(p *problems, s *Settings, v string) { s.Chat = decodeChat(p, v) }},
 }
@@ -205,6 +215,8 @@ func parse(values map[string]string, region *string, early problems) (Checked, e
 			st.decode(&decoded, &s, v)
 		}
 	}
+	// A key the stack's component does not use is refused by name, even at its default value.
+	componentKeys(&decoded, s.Component.Deploy, values)
 	if region != nil {
 		s.Region = *region
 		if *region == "" {

@@ -43,6 +43,7 @@ type Settings struct {
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
 	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
+	Component    Component    // which component the stack deploys, and its own settings (member.go)
 	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
 
 	Ledger LedgerSettings // notify, remindEveryDays, ledgerRetentionDays, ledgerDeletionProtection (ledger.go)
@@ -71,6 +72,7 @@ func Defaults() Settings {
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
 		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
+		Component:              Component{Deploy: DeployScanner},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},
 		Ledger:                 defaultLedger(),
 	}

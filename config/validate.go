@@ -54,6 +54,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	checkRange(&p, "scheduleMaxEventAgeSeconds", s.ScheduleMaxEventAgeSec, MinScheduleMaxEventAgeSec, MaxScheduleMaxEventAgeSec)
 	validateTags(&p, s.Tags)
 	s.validateRoles(&p)
+	s.validateComponent(&p)
 	validateRegion(&p, s.Region)
 	s.Organization.validate(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())

@@ -88,28 +88,22 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 	if err != nil {
 		return nil, nil, err
 	}
-	statements := []iampolicy.Statement{
-		allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			env.arn("logs", "log-group:"+n.functionLogGroup+":*")),
-		// The function asks when each flagged key was last used; IAM's user resource type
-		// covers GetAccessKeyLastUsed.
-		allowStatement("ReadKeysLastUse", []string{"iam:GetAccessKeyLastUsed"},
-			env.iamARN("user/*")),
-		// X-Ray's trace upload supports no resource-level permissions.
-		allowStatement("SendTraces", xrayActions, "*"),
-	}
-	if b.s.Exemptions.FromTags {
-		// Tag exemptions: the function reads the tags of users with findings. ListUserTags
-		// takes the user resource type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
-		statements = append(statements, allowStatement("ReadUserTags", []string{"iam:ListUserTags"}, env.iamARN("user/*")))
-	}
+	stmts := []iampolicy.Statement{allowStatement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		env.arn("logs", "log-group:"+n.functionLogGroup+":*"))}
+	// The function's own IAM reads in this account, of users with findings (when each flagged
+	// key was last used; with tagExemptions, their tags), from the one list of a scan's reads,
+	// which the member role grants too.
+	stmts = append(stmts, workflow.ReadStatements(env.partition, env.accountID, "ReadFlaggedUsers", "ReadAccount",
+		func(r workflow.IAMRead) bool { return r.ByFunction && r.Made(b.s) })...)
+	// X-Ray's trace upload supports no resource-level permissions.
+	stmts = append(stmts, allowStatement("SendTraces", xrayActions, "*"))
 	// In an organization run, the function looks up last use (and tags) in another account
 	// through its member role: the same roles the state machine assumes, and no others.
 	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {
-		statements = append(statements, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
+		stmts = append(stmts, allowStatement("AssumeMemberRoles", []string{"sts:AssumeRole"}, roles...))
 	}
-	statements = append(statements, b.ledgerStatements()...)
-	policy, err := jsonInput(document(statements...))
+	stmts = append(stmts, b.ledgerStatements()...)
+	policy, err := jsonInput(document(stmts...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("function role policy: %w", err)
 	}

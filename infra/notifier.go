@@ -15,6 +15,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
@@ -65,6 +66,14 @@ type KeyAgeNotifier struct {
 	FunctionLogGroupName     pulumi.StringOutput `pulumi:"functionLogGroupName"`
 	StateMachineLogGroupName pulumi.StringOutput `pulumi:"stateMachineLogGroupName"`
 	DeadLetterQueueURL       pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
+	// StateMachineRoleArn and FunctionRoleArn are the roles a member role trusts: a member
+	// stack's scannerStateMachineRoleArn and scannerFunctionRoleArn.
+	StateMachineRoleArn pulumi.StringOutput `pulumi:"stateMachineRoleArn"`
+	FunctionRoleArn     pulumi.StringOutput `pulumi:"functionRoleArn"`
+
+	// MemberTemplate is the CloudFormation template (JSON) of the member role that trusts this
+	// scanner: the one its memberStackSet deploys, also for a StackSet made by other means.
+	MemberTemplate string
 	// ChatTopicArn is the chat topic's ARN, "" when the settings have no chat.
 	ChatTopicArn pulumi.StringOutput `pulumi:"chatTopicArn"`
 
@@ -87,6 +96,9 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, config.ErrUnchecked)
 	}
 	s := checked.Settings()
+	if d := s.Component.Deploy; d != config.DeployScanner {
+		return nil, fmt.Errorf("keyage notifier %q: settings select deploy %q, want %q", name, d, config.DeployScanner)
+	}
 	fn := args.Function
 	if fn.IsZero() {
 		var err error
@@ -146,6 +158,7 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	c.FunctionName, c.FunctionArn, c.FunctionLogGroupName = r.function.Name, r.function.Arn, r.functionLogs.Name
 	c.ScheduleName, c.ScheduleGroupName = r.schedule.Name, r.scheduleGroup.Name
 	c.DeadLetterQueueURL = r.deadLetterQueue.Url
+	c.StateMachineRoleArn, c.FunctionRoleArn = r.machineRole.Arn, r.functionRole.Arn
 	c.ChatTopicArn = pulumi.String("").ToStringOutput()
 	if r.chatTopic != nil {
 		c.ChatTopicArn = r.chatTopic.Arn
@@ -186,6 +199,8 @@ func (c *KeyAgeNotifier) outputs() []output {
 		{"functionLogGroupName", c.FunctionLogGroupName, true},
 		{"stateMachineLogGroupName", c.StateMachineLogGroupName, true},
 		{"deadLetterQueueUrl", c.DeadLetterQueueURL, true},
+		{"stateMachineRoleArn", c.StateMachineRoleArn, true},
+		{"functionRoleArn", c.FunctionRoleArn, true},
 		{"chatTopicArn", c.ChatTopicArn, true},
 	}
 }
@@ -267,6 +282,8 @@ type created struct {
 	scheduleGroup        *scheduler.ScheduleGroup
 	schedule             *scheduler.Schedule
 	deadLetterQueue      *sqs.Queue
+	machineRole          *iam.Role
+	functionRole         *iam.Role
 	chatTopic            *sns.Topic      // nil without chat
 	ledger               *dynamodb.Table // nil without a ledger (notify: every-run)
 }
@@ -279,6 +296,10 @@ func (b *builder) build() (created, error) {
 	machineARN := b.env.arn("states", "stateMachine:"+b.names.machine)
 	machineRole, functionRole, err := b.roles(machineARN)
 	if err != nil {
+		return r, err
+	}
+	r.machineRole, r.functionRole = machineRole, functionRole
+	if err := b.memberStackSet(machineRole, functionRole); err != nil {
 		return r, err
 	}
 	if r.key, err = b.key(machineRole, functionRole); err != nil {

@@ -168,7 +168,7 @@ func TestFunctionRole(t *testing.T) {
 	wantStatements(t, rp, doc, map[string][2][]string{
 		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
 			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
-		"ReadKeysLastUse": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
+		"ReadFlaggedUsers": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
 		"UseLedgerTable": {{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},
@@ -183,9 +183,9 @@ func TestFunctionRoleReadsUserTagsOnlyForTagExemptions(t *testing.T) {
 	d := mustRun(t, map[string]string{"tagExemptions": "true"})
 	rp := d.one(tRolePolicy, "keyage-function-policy")
 	doc := policy(t, rp, "policy")
-	if s := statement(t, rp, doc, "ReadUserTags"); !equalStrings(s.Action, []string{"iam:ListUserTags"}) ||
+	if s := statement(t, rp, doc, "ReadFlaggedUsers"); !equalStrings(s.Action, []string{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}) ||
 		!equalStrings(s.Resource, []string{"arn:aws:iam::" + account + ":user/*"}) || s.Effect != "Allow" {
-		t.Errorf("%s %q: ReadUserTags = %+v, want Allow iam:ListUserTags on the account's users", rp.Type, rp.Name, s)
+		t.Errorf("%s %q: ReadFlaggedUsers = %+v, want Allow iam:GetAccessKeyLastUsed and iam:ListUserTags on the account's users", rp.Type, rp.Name, s)
 	}
 }
 

@@ -29,7 +29,8 @@ type ProgramOptions struct {
 }
 
 // Program is keyage's Pulumi program, the one main.go runs: load the stack's settings, build the
-// notifier, export its outputs. Invalid settings fail it before any resource is registered.
+// component they select (deploy: the notifier, or the member role), export its outputs. Invalid
+// settings fail it before any resource is registered.
 func Program(opts ProgramOptions) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		var s config.Checked
@@ -40,6 +41,9 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 			if s, err = LoadSettings(ctx); err != nil {
 				return fmt.Errorf("stack %s settings: %w", ctx.Stack(), err)
 			}
+		}
+		if s.Settings().Component.Deploy == config.DeployMember {
+			return memberProgram(ctx, s)
 		}
 		fn := opts.Function
 		if fn.IsZero() && opts.ModuleRoot != "" {
@@ -62,4 +66,16 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 		}
 		return nil
 	}
+}
+
+// memberProgram builds a member stack: the member role, its ARN and name exported.
+func memberProgram(ctx *pulumi.Context, s config.Checked) error {
+	m, err := NewKeyAgeMember(ctx, ComponentName, &KeyAgeMemberArgs{Settings: s})
+	if err != nil {
+		return err
+	}
+	for _, o := range m.outputs() {
+		ctx.Export(o.export, o.value)
+	}
+	return nil
 }

@@ -26,6 +26,9 @@ func runDefinition(args []string, stdout, stderr io.Writer) int {
 		return nil
 	}
 	return withStack(fs, &sf, args, stderr, checkFormat, func(checked config.Checked) int {
+		if !isScannerStack("definition", sf, checked, stderr) {
+			return exitInvalid
+		}
 		return printDefinition(checked, *format, stdout, stderr)
 	})
 }

@@ -25,6 +25,9 @@ func runPreview(args []string, stdout, stderr io.Writer) int {
 		return nil
 	}
 	return withStack(fs, &sf, args, stderr, checkFormat, func(s config.Checked) int {
+		if !isScannerStack("preview", sf, s, stderr) {
+			return exitInvalid
+		}
 		return printPreview(s, *accountFile, *format, stdout, stderr)
 	})
 }

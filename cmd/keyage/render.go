@@ -22,6 +22,10 @@ type Rendered struct {
 	AccountID string             `json:"accountId"`
 	Warnings  []string           `json:"warnings"`
 	Resources []RenderedResource `json:"resources"`
+	// MemberTemplate is a scanner stack's member role as a CloudFormation template (the one
+	// its memberStackSet deploys, or a StackSet made by other means would), decoded; none for
+	// a member stack.
+	MemberTemplate map[string]any `json:"memberTemplate,omitempty"`
 }
 
 // RenderedResource is one registered resource. Inputs that hold JSON documents (policies, the
@@ -56,10 +60,14 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 func render(s config.Checked, stack, moduleRoot, partition, region, account string) (Rendered, error) {
 	mocks := infratest.New(partition, region, account)
 	out := Rendered{Stack: stack, Partition: partition, Region: region, AccountID: account, Warnings: []string{}}
+	var template string
 	program := infra.Program(infra.ProgramOptions{
 		Settings:   &s,
 		ModuleRoot: moduleRoot,
-		Observe:    func(n *infra.KeyAgeNotifier) { out.Warnings = append(out.Warnings, n.Warnings...) },
+		Observe: func(n *infra.KeyAgeNotifier) {
+			out.Warnings = append(out.Warnings, n.Warnings...)
+			template = n.MemberTemplate
+		},
 	})
 	if err := mocks.Run(config.Namespace, stack, program); err != nil {
 		return Rendered{}, fmt.Errorf("run the program under mocks: %w", err)
@@ -69,6 +77,11 @@ func render(s config.Checked, stack, moduleRoot, partition, region, account stri
 			Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent, DependsOn: r.DependsOn,
 			Inputs: decodeDocuments(infratest.PlainMap(r.Inputs)).(map[string]any),
 		})
+	}
+	if template != "" {
+		if err := json.Unmarshal([]byte(template), &out.MemberTemplate); err != nil {
+			return Rendered{}, fmt.Errorf("member role template: %w", err)
+		}
 	}
 	// The SDK registers resources from several goroutines: sort, so that output diffs well.
 	slices.SortFunc(out.Resources, func(a, b RenderedResource) int { return strings.Compare(a.URN, b.URN) })

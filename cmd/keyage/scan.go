@@ -155,7 +155,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			sf.dir = dir
 		}
 		checked, ok := loadSettings(sf, stderr)
-		if !ok {
+		if !ok || !isScannerStack("scan", sf, checked, stderr) {
 			return exitScanFailed
 		}
 		settings = checked.Settings()

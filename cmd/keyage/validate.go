@@ -27,6 +27,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 // summarize describes the effective settings (defaults applied) in a few lines.
 func summarize(checked config.Checked) []string {
 	s := checked.Settings()
+	if s.Component.Deploy == config.DeployMember {
+		return summarizeComponent(s)
+	}
 	policy := fmt.Sprintf("stale after %d days", s.MaxAgeDays)
 	if s.WarnAgeDays > 0 {
 		policy += fmt.Sprintf(", due soon after %d", s.WarnAgeDays)
@@ -75,7 +78,7 @@ func summarize(checked config.Checked) []string {
 	if s.Chat.Enabled {
 		lines = append(lines, "chat: "+describeChat(s.Chat))
 	}
-	return lines
+	return append(lines, summarizeComponent(s)...)
 }
 
 // describeChat lists the chat channels the stack configures, or says the topic is for a

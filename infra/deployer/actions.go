@@ -24,6 +24,11 @@ var unscoped = map[string]bool{
 	"kms:CreateKey":          true,
 	"kms:ListAliases":        true,
 	"logs:DescribeLogGroups": true,
+	// A StackSet's name is in its ARN with an ID StackSets picks, and CreateStackSet is
+	// authorized on no resource type; reading the delegated administrators is how the provider
+	// checks callAs DELEGATED_ADMIN (pulumi-aws's StackSet page).
+	"cloudformation:CreateStackSet":             true,
+	"organizations:ListDelegatedAdministrators": true,
 	// Amazon Q Developer in chat applications authorizes creating and reading channel
 	// configurations, and listing their tags, on "*" only: a stack with chat channels gets them
 	// on "*"; changing and deleting configurations stay on the stack's own.
@@ -161,6 +166,22 @@ var Table = map[string]Access{
 		Read:   []string{"scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"},
 		Update: []string{"scheduler:TagResource", "scheduler:UntagResource"},
 		Delete: []string{"scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup"},
+	},
+	// The member role's StackSet (memberStackSet), service-managed: the stack instances are
+	// created through Organizations, by StackSets' own roles, not with this identity's.
+	"aws:cloudformation/stackSet:StackSet": {
+		Create: []string{"cloudformation:CreateStackSet", "cloudformation:DescribeStackSet", "organizations:ListDelegatedAdministrators"},
+		Read:   []string{"cloudformation:DescribeStackSet", "organizations:ListDelegatedAdministrators"},
+		Update: []string{"cloudformation:UpdateStackSet", "cloudformation:DescribeStackSetOperation", "cloudformation:TagResource",
+			"cloudformation:UntagResource"},
+		Delete: []string{"cloudformation:DeleteStackSet"},
+	},
+	// On the StackSet: its instances have no ARN of their own.
+	"aws:cloudformation/stackSetInstance:StackSetInstance": {
+		Create: []string{"cloudformation:CreateStackInstances", "cloudformation:DescribeStackSetOperation", "cloudformation:ListStackInstances"},
+		Read:   []string{"cloudformation:ListStackInstances"},
+		Update: []string{"cloudformation:UpdateStackInstances", "cloudformation:DescribeStackSetOperation"},
+		Delete: []string{"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"},
 	},
 	// The ledger (notify: changes): the provider sets TTL and point-in-time recovery after
 	// CreateTable and reads them back.

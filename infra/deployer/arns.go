@@ -64,6 +64,8 @@ func (p planner) arns(r infratest.Resource) ([]string, error) {
 		return withChildren(topics, ":*"), err // the topic, and its subscriptions' ARNs
 	case "aws:sqs/queuePolicy:QueuePolicy":
 		return p.ref(r, "queueUrl", "aws:sqs/queue:Queue")
+	case "aws:cloudformation/stackSetInstance:StackSetInstance":
+		return p.ref(r, "stackSetName", "aws:cloudformation/stackSet:StackSet")
 	case chatbotSlack, chatbotTeams:
 		return p.chatConfiguration(r)
 	}
@@ -117,6 +119,10 @@ var namedARN = map[string]func(p planner, r infratest.Resource, name string) ([]
 	},
 	"aws:scheduler/scheduleGroup:ScheduleGroup": func(p planner, _ infratest.Resource, name string) ([]string, error) {
 		return []string{p.arn("scheduler", "schedule-group/"+name)}, nil
+	},
+	// stackset/<name>:<ID>: the ID is StackSets' choice, and names hold no ":".
+	"aws:cloudformation/stackSet:StackSet": func(p planner, _ infratest.Resource, name string) ([]string, error) {
+		return []string{p.arn("cloudformation", "stackset/"+name+":*")}, nil
 	},
 	"aws:scheduler/schedule:Schedule": func(p planner, r infratest.Resource, name string) ([]string, error) {
 		group := "default"
