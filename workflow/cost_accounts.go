@@ -116,16 +116,16 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	return c, nil
 }
 
-// mustSingle is the single-account definition with the default settings.
-// singleWithoutLedger is the default single-account stack with notify: every-run: an
-// organization run keeps no ledger (config.Settings.KeepsLedger), so its accounts' scans compare
-// with a single run without one.
+// singleWithoutLedger is the default single-account stack with notify: every-run: OrgCost
+// prices an organization run without the ledger (orgCostSettings), so its accounts' scans
+// compare with a single run without one.
 func singleWithoutLedger() config.Checked {
 	s := config.Defaults()
 	s.Ledger.Notify = agecheck.NotifyEveryRun
 	return config.MustCheck(s)
 }
 
+// mustSingle is the single-account definition of singleWithoutLedger.
 func mustSingle() *asl.StateMachine {
 	m, err := Definition(singleWithoutLedger(), PlaceholderResources())
 	if err != nil {
