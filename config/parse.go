@@ -139,6 +139,16 @@ var coreSettings = []setting{
 		func(p *problems, s *Settings, v string) { s.RolePath = v }},
 	{Key{"rolePermissionsBoundary", "string", ""},
 		func(p *problems, s *Settings, v string) { s.RolePermissionsBoundary = v }},
+	{Key{"ownerTagKeys", "array", "string"},
+		func(p *problems, s *Settings, v string) { s.Owners.TagKeys = decodeOwnerTagKeys(p, v) }},
+	{Key{"ownerSubscriptions", "array", "object"},
+		func(p *problems, s *Settings, v string) { s.Owners.Subscriptions = decodeOwnerSubscriptions(p, v) }},
+	{Key{"maxOwnerMessages", "integer", ""},
+		func(p *problems, s *Settings, v string) {
+			s.Owners.MaxMessages = decodeInt(p, "maxOwnerMessages", v, intRange(1, agecheck.MaxOwnerMessagesPerRun))
+		}},
+	{Key{"ownerEmail", "object", ""},
+		func(p *problems, s *Settings, v string) { s.Owners.Email = decodeOwnerEmail(p, v) }},
 	{Key{"deploy", "string", ""},
 		func(p *problems, s *Settings, v string) { s.Component.Deploy = v }},
 	{Key{"scannerStateMachineRoleArn", "string", ""},

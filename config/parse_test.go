@@ -192,7 +192,7 @@ func TestParseInvalid(t *testing.T) {
 const (
 	filterShape = `a JSON object whose keys map to lists of values or operators, such as {"severity": ["stale"]}`
 	knownKeys   = "accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, deploy, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, " +
-		"ledgerRetentionDays, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxTagExemptionDays, memberRoleName, memberStackSet, newKeyGraceDays, notify, principalOrgId, remindEveryDays, rolePath, " +
+		"ledgerRetentionDays, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, memberStackSet, newKeyGraceDays, notify, ownerEmail, ownerSubscriptions, ownerTagKeys, principalOrgId, remindEveryDays, rolePath, " +
 		"rolePermissionsBoundary, scannerFunctionRoleArn, scannerStateMachineRoleArn, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays"
 )
 

@@ -42,6 +42,7 @@ type Settings struct {
 	RolePath                string // rolePath, optional: the IAM path of every role the stack creates
 	RolePermissionsBoundary string // rolePermissionsBoundary, optional: a managed policy's ARN, the boundary of every role
 
+	Owners       Owners       // ownerTagKeys, ownerSubscriptions, maxOwnerMessages, ownerEmail (owners.go)
 	Organization Organization // accounts, excludeAccounts, memberRoleName, accountConcurrency (accounts.go)
 	Component    Component    // which component the stack deploys, and its own settings (member.go)
 	Chat         Chat         // chat, optional: a chat topic, and Slack and Teams channel configurations (chat.go)
@@ -71,6 +72,7 @@ func Defaults() Settings {
 		FunctionMemoryMB:       256,
 		ScheduleRetryAttempts:  3,
 		ScheduleMaxEventAgeSec: 3600,
+		Owners:                 Owners{TagKeys: []string{"owner"}, MaxMessages: DefaultMaxOwnerMessages},
 		Organization:           Organization{MemberRoleName: DefaultMemberRoleName, AccountConcurrency: DefaultAccountConcurrency},
 		Component:              Component{Deploy: DeployScanner},
 		Exemptions:             ExemptionSettings{MaxTagDays: DefaultMaxTagExemptionDays},

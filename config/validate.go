@@ -56,6 +56,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	s.validateRoles(&p)
 	s.validateComponent(&p)
 	validateRegion(&p, s.Region)
+	s.Owners.validate(&p)
 	s.Organization.validate(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())
 	s.Ledger.validate(&p)

@@ -97,6 +97,8 @@ func (b *builder) function(role *iam.Role) (*lambda.Function, *cloudwatch.LogGro
 		func(r workflow.IAMRead) bool { return r.ByFunction && r.Made(b.s) })...)
 	// X-Ray's trace upload supports no resource-level permissions.
 	stmts = append(stmts, allowStatement("SendTraces", xrayActions, "*"))
+	// Mail to owners, from ownerEmail's identity only (owners.go).
+	stmts = append(stmts, b.ownerStatements()...)
 	// In an organization run, the function looks up last use (and tags) in another account
 	// through its member role: the same roles the state machine assumes, and no others.
 	if roles := workflow.MemberRoleARNs(b.checked, workflow.Resources{Partition: env.partition, AccountID: env.accountID}); len(roles) > 0 {

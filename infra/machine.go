@@ -49,8 +49,10 @@ func (b *builder) stateMachine(role *iam.Role, machineARN string, key *kms.Key, 
 	}).(pulumi.StringOutput)
 	// The policy names the function and the topic by their computed ARNs; it still waits for
 	// both, as it did when it read their ARNs, so that the deployment order stays as it was.
+	// machineDeps (the chat and owners topics, when there are) are named by ARN too.
+	deps := append([]pulumi.Resource{fn, topic}, b.machineDeps...)
 	rolePolicy, err := b.rolePolicy("state machine role policy", "machine-policy", n.machinePolicy, role, policy,
-		pulumi.DependsOn([]pulumi.Resource{fn, topic}))
+		pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, nil, err
 	}

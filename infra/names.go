@@ -84,6 +84,7 @@ type names struct {
 	machineRole, functionRole, schedulerRole                string
 	machinePolicy, functionPolicy, schedulerPolicy          string
 	findingsTopic, alarmTopic, deadLetterQueue              string
+	ownersTopic                                             string
 	ledgerTable                                             string
 }
 
@@ -103,6 +104,7 @@ func namesFor(component, stack string) names {
 		schedulerPolicy: physicalName(base, "scheduler-policy", maxRolePolicyName),
 		findingsTopic:   physicalName(base, "findings", maxTopicName),
 		alarmTopic:      physicalName(base, "alarms", maxTopicName),
+		ownersTopic:     physicalName(base, "owners", maxTopicName),
 		deadLetterQueue: physicalName(base, "schedule-dlq", maxQueueName),
 		ledgerTable:     physicalName(base, "ledger", maxTableName),
 	}

@@ -131,6 +131,8 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 		FunctionARN:  env.arn("lambda", "function:"+n.function),
 		TopicARN:     env.arn("sns", n.findingsTopic),
 		ChatTopicARN: env.arn("sns", chatNamesFor(name, ctx.Stack()).topic),
+		// Named only when the stack has ownerSubscriptions (owners.go).
+		OwnersTopicARN: ownersTopicARN(s, env, n),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: %w", name, err)
@@ -275,6 +277,7 @@ func (b *builder) logGroup(what, suffix, name string) (*cloudwatch.LogGroup, err
 type created struct {
 	key                  *kms.Key
 	findings, alarmTopic *sns.Topic
+	owners               *sns.Topic // nil without ownerSubscriptions
 	function             *lambda.Function
 	functionLogs         *cloudwatch.LogGroup
 	machine              *sfn.StateMachine
@@ -307,6 +310,12 @@ func (b *builder) build() (created, error) {
 	}
 	if r.findings, r.alarmTopic, err = b.topics(r.key, machineRole); err != nil {
 		return r, err
+	}
+	if r.owners, err = b.ownersTopic(r.key, machineRole); err != nil {
+		return r, err
+	}
+	if r.owners != nil {
+		b.machineDeps = append(b.machineDeps, r.owners)
 	}
 	if r.chatTopic, err = b.chat(r.key, machineRole, machineARN); err != nil {
 		return r, err

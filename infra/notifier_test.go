@@ -168,7 +168,8 @@ func TestFunctionRole(t *testing.T) {
 	wantStatements(t, rp, doc, map[string][2][]string{
 		"WriteOwnLogs": {{"logs:CreateLogStream", "logs:PutLogEvents"},
 			{arn("aws", "logs", "log-group:/aws/lambda/"+functionName+":*")}},
-		"ReadFlaggedUsers": {{"iam:GetAccessKeyLastUsed"}, {"arn:aws:iam::" + account + ":user/*"}},
+		// ownerTagKeys defaults to [owner]: the function reads flagged users' tags too.
+		"ReadFlaggedUsers": {{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}, {"arn:aws:iam::" + account + ":user/*"}},
 		"SendTraces": {{"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 			{"*"}},
 		"UseLedgerTable": {{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},

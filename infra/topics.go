@@ -100,20 +100,7 @@ var snsActions = []string{"sns:*"}
 func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms *sns.Topic, err error) {
 	env := b.env
 	findings, err = b.topic("findings topic", "findings", b.names.findingsTopic, "keyage", key,
-		[]any{machineRole.Arn}, func(topic string, v []any) []iampolicy.Statement {
-			role := v[0].(string)
-			return []iampolicy.Statement{
-				{
-					Sid:       "OnlyThisStateMachinePublishes",
-					Effect:    "Allow",
-					Principal: &iampolicy.Principal{AWS: []string{role}},
-					Action:    []string{"sns:Publish"},
-					Resource:  []string{topic},
-				},
-				// A session of the role has the role's ARN as aws:PrincipalArn.
-				denyOtherPublishers(topic, iampolicy.Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
-			}
-		})
+		[]any{machineRole.Arn}, onlyTheStateMachinePublishes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -149,6 +136,23 @@ func (b *builder) topics(key *kms.Key, machineRole *iam.Role) (findings, alarms 
 		return nil, nil, err
 	}
 	return findings, alarms, nil
+}
+
+// onlyTheStateMachinePublishes is the publishers' part of the policy of a topic only the state
+// machine publishes on (findings, owners); inputs are the machine role's ARN.
+func onlyTheStateMachinePublishes(topic string, inputs []any) []iampolicy.Statement {
+	role := inputs[0].(string)
+	return []iampolicy.Statement{
+		{
+			Sid:       "OnlyThisStateMachinePublishes",
+			Effect:    "Allow",
+			Principal: &iampolicy.Principal{AWS: []string{role}},
+			Action:    []string{"sns:Publish"},
+			Resource:  []string{topic},
+		},
+		// A session of the role has the role's ARN as aws:PrincipalArn.
+		denyOtherPublishers(topic, iampolicy.Condition{"StringNotEquals": {"aws:PrincipalArn": {role}}}),
+	}
 }
 
 // topic creates a topic encrypted with the key (what names it in errors) and its policy: the
@@ -187,26 +191,34 @@ func (b *builder) subscribe(topicName string, topic *sns.Topic, subs []config.Su
 			return fmt.Errorf("%s subscription %d: %s endpoint %q is subscribed twice", topicName, i, sub.Protocol, sub.Endpoint)
 		}
 		seen[logical] = true
-		args := &sns.TopicSubscriptionArgs{
-			Topic:    topic.Arn,
-			Protocol: pulumi.String(sub.Protocol),
-			Endpoint: pulumi.String(sub.Endpoint),
+		if err := b.subscription(topicName, i, logical, topic, sub); err != nil {
+			return err
 		}
-		if sub.FilterPolicy != "" {
-			args.FilterPolicy = pulumi.String(sub.FilterPolicy)
-			if sub.FilterPolicyScope != "" {
-				args.FilterPolicyScope = pulumi.String(sub.FilterPolicyScope)
-			}
+	}
+	return nil
+}
+
+// subscription creates the subscription sub (entry i of topicName's) under the logical name.
+func (b *builder) subscription(topicName string, i int, logical string, topic *sns.Topic, sub config.Subscription) error {
+	args := &sns.TopicSubscriptionArgs{
+		Topic:    topic.Arn,
+		Protocol: pulumi.String(sub.Protocol),
+		Endpoint: pulumi.String(sub.Endpoint),
+	}
+	if sub.FilterPolicy != "" {
+		args.FilterPolicy = pulumi.String(sub.FilterPolicy)
+		if sub.FilterPolicyScope != "" {
+			args.FilterPolicyScope = pulumi.String(sub.FilterPolicyScope)
 		}
-		if sub.RawMessageDelivery {
-			args.RawMessageDelivery = pulumi.Bool(true)
-		}
-		if sub.SubscriptionRoleARN != "" {
-			args.SubscriptionRoleArn = pulumi.String(sub.SubscriptionRoleARN)
-		}
-		if _, err := sns.NewTopicSubscription(b.ctx, logical, args, b.parent); err != nil {
-			return fmt.Errorf("%s subscription %d (%s): %w", topicName, i, sub.Protocol, err)
-		}
+	}
+	if sub.RawMessageDelivery {
+		args.RawMessageDelivery = pulumi.Bool(true)
+	}
+	if sub.SubscriptionRoleARN != "" {
+		args.SubscriptionRoleArn = pulumi.String(sub.SubscriptionRoleARN)
+	}
+	if _, err := sns.NewTopicSubscription(b.ctx, logical, args, b.parent); err != nil {
+		return fmt.Errorf("%s subscription %d (%s): %w", topicName, i, sub.Protocol, err)
 	}
 	return nil
 }

@@ -1,5 +1,6 @@
 // Command lambda is keyage's age-check function: a thin AWS Lambda adapter over package
-// agecheck. It wires the IAM client used for last-used and user-tag lookups and a JSON logger on stdout
+// agecheck. It wires the IAM client used for last-used and user-tag lookups (tag exemptions,
+// owners), the SES v2 client that mails owners, and a JSON logger on stdout
 // (CloudWatch Logs), and the DynamoDB ledger when KEYAGE_LEDGER_TABLE names its table (a stack
 // with notify: changes), and hands each invocation to agecheck.Handler. It reads no other
 // settings from the environment: the policy and "now" arrive in every event. It is built into the bundle
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyage/keyage/lambda/agecheck"
@@ -89,16 +91,17 @@ var errNoLastUsed = errors.New("response has no AccessKeyLastUsed")
 func newHandler(ctx context.Context) (*agecheck.Handler, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	// The default chain: the execution role's credentials, AWS_REGION, and AWS_ENDPOINT_URL /
-	// AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_DYNAMODB, through which tests point the function
-	// at a local IAM and DynamoDB.
+	// AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL_DYNAMODB, through which
+	// tests point the function at a local IAM, SES and DynamoDB.
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	client := iam.NewFromConfig(cfg)
 	h := &agecheck.Handler{
-		LastUsed: lastUsed(client),
-		UserTags: userTags(client), // called only when the event's policy reads tag exemptions
+		LastUsed:  lastUsed(client),
+		UserTags:  userTags(client), // called only when the event reads tag exemptions or owners
+		OwnerMail: ownerMail(sesv2.NewFromConfig(cfg)),
 		// Another account's keys (an organization run): through its member role, assumed with
 		// STS (AWS_ENDPOINT_URL_STS in tests).
 		AssumeRole: assumeRole(cfg, sts.NewFromConfig(cfg)),

@@ -330,14 +330,15 @@ func (b builder) addAccountStates(st asl.States) {
 		Common: asl.Common{Comment: "The account's scan context: every IAM call in it is made with the member role of the account."},
 		Parameters: map[string]any{
 			"target.$": "$.target",
-			"run": b.withLedger(map[string]any{
+			// The owner settings too, when owners are on: the account's checks read owners (owners.go).
+			"run": b.withOwners(b.withLedger(map[string]any{
 				"policy.$":  "$.run.policy",
 				"now.$":     "$.run.now",
 				"account.$": "$.target.Id",
 				"session.$": "$.run.session",
 				// A role name holds none of the characters an intrinsic's string literal reserves.
 				"roleArn.$": fmt.Sprintf("States.Format('%s', $.target.Id)", b.org().MemberRoleARN(b.r.Partition, "{}")),
-			}, ledgerContextPath),
+			}, ledgerContextPath), "$.run"),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: b.name(StateListUsers)},

@@ -20,12 +20,12 @@ func (b builder) addChatToReport(fields map[string]any) {
 }
 
 // afterNotify is the state after the digest's publish: the chat publish when the settings have
-// chat, else the end.
+// chat, else what follows it (afterChat, owners.go).
 func (b builder) afterNotify() string {
 	if b.s.Chat.Enabled {
 		return StateNotifyChat
 	}
-	return stateNotified
+	return b.afterChat()
 }
 
 // addChat adds the chat publish when the settings have chat. Its message is the custom
@@ -47,6 +47,6 @@ func (b builder) addChat(st asl.States) {
 	t.ResultPath = asl.NullPath
 	t.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
 	t.Retry = []asl.Retrier{publishRetry()}
-	t.Next = stateNotified
+	t.Next = b.afterChat()
 	st[StateNotifyChat] = t
 }

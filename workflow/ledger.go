@@ -64,14 +64,27 @@ func (b builder) addLedger(st asl.States) {
 		}
 	}
 	st[stateNoLedger] = &asl.Pass{
+		// Every field of the run, the owner settings included (owners.go).
 		Parameters: run,
 		ResultPath: "$.run",
 		Flow:       asl.Flow{Next: next},
 	}
-	// The commit follows the last publish (Notify, or NotifyChat when the stack has chat).
-	for _, name := range []string{StateNotify, StateNotifyChat} {
-		if t, ok := st[name].(*asl.Task); ok && t.Next == stateNotified {
-			t.Next = stateHasCommit
+	// The commit follows the last publish (Notify, NotifyChat when the stack has chat, the owners'
+	// messages when it has an owners topic).
+	for _, state := range st {
+		switch s := state.(type) {
+		case *asl.Task:
+			if s.Next == stateNotified {
+				s.Next = stateHasCommit
+			}
+		case *asl.Map:
+			if s.Next == stateNotified {
+				s.Next = stateHasCommit
+			}
+		case *asl.Choice:
+			if s.Default == stateNotified && s != st[stateHasFindings] {
+				s.Default = stateHasCommit
+			}
 		}
 	}
 	st[stateHasFindings].(*asl.Choice).Default = stateHasCommit

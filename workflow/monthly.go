@@ -32,10 +32,10 @@ const (
 	// lambdaPlatformLogBytes are Lambda's START, END and REPORT lines of one invocation (the
 	// REPORT line carries durations, memory and the X-Ray trace ID).
 	lambdaPlatformLogBytes = 450
-	checkedLogBytes        = 270 // the "checked" line of each check (one per child)
-	mergedLogBytes         = 245 // the "merged" line of each page
+	checkedLogBytes        = 280 // the "checked" line of each check (one per child)
+	mergedLogBytes         = 256 // the "merged" line of each page
 	reportLogBytes         = 230 // the "report" line
-	findingLogBytes        = 420 // the "access key finding" line of each flagged key
+	findingLogBytes        = 440 // the "access key finding" line of each flagged key, with an owner of ~20 characters
 	// findingsPerUser is the share of users assumed to have a stale or due-soon key each run.
 	findingsPerUser = 0.1
 )

@@ -104,7 +104,7 @@ func (p Plan) ChildWorstCaseSeconds() int {
 func childTaskWorstCases() (perUser, check int) {
 	r := PlaceholderResources()
 	return TaskWorstCaseSeconds(listAccessKeysTask(r.Partition, r.AccountID)),
-		TaskWorstCaseSeconds(checkTask(r.Partition, r.FunctionARN))
+		TaskWorstCaseSeconds(builder{r: r}.checkTask())
 }
 
 // TaskWorstCaseSeconds is the longest a Task can take with its retries

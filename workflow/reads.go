@@ -37,9 +37,11 @@ var AccountReads = []IAMRead{
 	{Action: "iam:ListAccessKeys", OnUsers: true},
 	{Action: "iam:GetAccessKeyLastUsed", OnUsers: true, ByFunction: true},
 	{Action: "iam:GetAccountSummary"},
-	// Tag exemptions: the function reads the tags of users with findings. ListUserTags takes
-	// the user resource type.
-	{Action: "iam:ListUserTags", OnUsers: true, ByFunction: true, MadeWhen: func(s config.Settings) bool { return s.Exemptions.FromTags }},
+	// Tag exemptions and owners: the function reads the tags of users with findings.
+	// ListUserTags takes the user resource type.
+	{Action: "iam:ListUserTags", OnUsers: true, ByFunction: true, MadeWhen: func(s config.Settings) bool {
+		return s.Exemptions.FromTags || len(s.Owners.TagKeys) > 0
+	}},
 }
 
 // Resource is the narrowest resource the read is allowed on in account.

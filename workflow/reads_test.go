@@ -52,14 +52,16 @@ func TestReadStatements(t *testing.T) {
 		t.Errorf("ReadStatements(all) = %+v", all)
 	}
 	plain := config.Defaults()
-	tags := config.Defaults()
+	plain.Owners.TagKeys = nil // owners off: the default reads owner tags
+	tags := plain
 	tags.Exemptions.FromTags = true
 	for _, tt := range []struct {
 		name string
 		s    config.Settings
 		want []string
 	}{
-		{"default", plain, []string{"iam:GetAccessKeyLastUsed"}},
+		{"no tags", plain, []string{"iam:GetAccessKeyLastUsed"}},
+		{"default (owners)", config.Defaults(), []string{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}},
 		{"tagExemptions", tags, []string{"iam:GetAccessKeyLastUsed", "iam:ListUserTags"}},
 	} {
 		fn := ReadStatements("aws", "111122223333", "Users", "Any", func(r IAMRead) bool { return r.ByFunction && r.Made(tt.s) })

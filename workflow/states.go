@@ -112,6 +112,7 @@ func (b builder) states() asl.States {
 	}
 	b.addPages(st)
 	b.addReport(st)
+	b.addOwners(st)
 	b.addChat(st)
 	b.addLedger(st) // after addChat: the commit follows the last publish
 	return st
@@ -172,12 +173,12 @@ func (b builder) addInput(st asl.States) {
 		Common: asl.Common{Comment: "The run's context: the policy and account are part of the definition, so each execution's " +
 			"history shows exactly what was applied; scan.summary starts empty and each page's merge replaces it."},
 		Parameters: map[string]any{
-			"run": b.withLedgerContext(map[string]any{
+			"run": b.withOwnerSettings(b.withLedgerContext(map[string]any{
 				"policy":  b.s.Policy(),
 				"account": b.r.AccountID,
 				"now.$":   "$." + ScheduledTimeField,
 				"test.$":  "$.run.test",
-			}),
+			})),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: StateListUsers},
@@ -312,7 +313,7 @@ func (b builder) checkKeysMap() *asl.Map {
 		ItemSelector: map[string]any{"UserName.$": "$$.Map.Item.Value.UserName"},
 		ItemBatcher: &asl.ItemBatcher{
 			MaxItemsPerBatch: asl.Count{N: b.plan.BatchSize},
-			BatchInput:       b.withLedger(b.batchInput(), ledgerContextPath),
+			BatchInput:       b.withOwners(b.withLedger(b.batchInput(), ledgerContextPath), "$.run"),
 		},
 		MaxConcurrency: asl.Count{N: b.plan.Outer},
 		Label:          b.name(MapLabel),
@@ -356,7 +357,7 @@ func (b builder) child() asl.Branch {
 		b.crossAccount(list, "$.roleArn", false)
 	}
 
-	check := checkTask(p, b.r.FunctionARN)
+	check := b.checkTask()
 	check.Catch[0].Next = b.name(check.Catch[0].Next)
 	if b.member {
 		payload := check.Parameters.(map[string]any)["Payload"].(map[string]any)
@@ -484,13 +485,13 @@ const (
 )
 
 // checkTask invokes the function with op "check" for a child's batch.
-func checkTask(partition, functionARN string) *asl.Task {
-	t := lambdaTask(partition, functionARN, agecheck.OpCheck, map[string]any{
+func (b builder) checkTask() *asl.Task {
+	t := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpCheck, b.withOwners(map[string]any{
 		"policy.$":  "$.BatchInput.policy",
 		"now.$":     "$.BatchInput.now",
 		"account.$": "$.BatchInput.account",
 		"users.$":   "$.batch.users",
-	}, childLambdaMaxDelaySeconds)
+	}, "$.BatchInput"), childLambdaMaxDelaySeconds)
 	t.OutputPath = "$.Payload"
 	t.Catch = []asl.Catcher{{
 		Comment: "The error replaces the batch's keys, which are no longer needed and, with a long Cause per " +
@@ -586,10 +587,10 @@ func publishRetry() asl.Retrier {
 
 // addReport adds the root check (when the policy has it), the report and the publish.
 func (b builder) addReport(st asl.States) {
-	fields := b.withLedger(map[string]any{
+	fields := b.withOwners(b.withLedger(map[string]any{
 		"summary.$": "$.scan.summary",
 		"test.$":    "$.run.test",
-	}, ledgerContextPath)
+	}, ledgerContextPath), "$.run")
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}

@@ -51,6 +51,9 @@ type Resources struct {
 	AccountID   string // the 12-digit account the machine scans
 	FunctionARN string // the age-check function
 	TopicARN    string // the findings topic
+	// OwnersTopicARN is the owners topic (issue 11), needed when the settings have
+	// ownerSubscriptions; "" otherwise.
+	OwnersTopicARN string
 	// ChatTopicARN is the chat topic, required when the settings have chat (and unused
 	// otherwise).
 	ChatTopicARN string
@@ -77,6 +80,8 @@ func PlaceholderResourcesIn(partition, region string) Resources {
 		FunctionARN:  awsid.ARN(partition, "lambda", region, PlaceholderAccountID, "function:PLACEHOLDER-keyage-agecheck"),
 		TopicARN:     awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-findings"),
 		ChatTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-chat"),
+		// Used only by a definition whose settings have ownerSubscriptions.
+		OwnersTopicARN: awsid.ARN(partition, "sns", region, PlaceholderAccountID, "PLACEHOLDER-keyage-owners"),
 	}
 }
 
@@ -106,6 +111,9 @@ func (r Resources) Validate() error {
 	}
 	check("FunctionARN", r.FunctionARN, "lambda", "function:")
 	check("TopicARN", r.TopicARN, "sns", "")
+	if r.OwnersTopicARN != "" {
+		check("OwnersTopicARN", r.OwnersTopicARN, "sns", "")
+	}
 	if r.ChatTopicARN != "" {
 		check("ChatTopicARN", r.ChatTopicARN, "sns", "")
 	}
@@ -123,6 +131,9 @@ func Definition(c config.Checked, r Resources) (*asl.StateMachine, error) {
 		return nil, fmt.Errorf("workflow definition: %w", config.ErrUnchecked)
 	}
 	s := c.Settings()
+	if s.Owners.Event() != nil && s.Owners.Event().MaxMessages > 0 && r.OwnersTopicARN == "" {
+		return nil, fmt.Errorf("workflow definition: resources: OwnersTopicARN is empty, want the owners topic's ARN (the settings have ownerSubscriptions)")
+	}
 	if s.Chat.Enabled && r.ChatTopicARN == "" {
 		return nil, fmt.Errorf("workflow definition: resources: ChatTopicARN is empty, want the chat topic's ARN (the settings have chat)")
 	}

@@ -73,6 +73,7 @@ var goldenCases = []struct {
 }{
 	{"default", config.Defaults, PlaceholderResources},
 	{"prod", prodSettings, prodResources},
+	{"owners", ownersSettings, ownersResources},
 	{"organization", organizationSettings, PlaceholderResources},
 	{"accounts", accountsSettings, PlaceholderResources},
 	{"chat", chatSettings, PlaceholderResources},

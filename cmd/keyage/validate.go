@@ -63,6 +63,7 @@ func summarize(checked config.Checked) []string {
 	lines = append(lines, sched,
 		"findings to: "+describeSubscriptions(s.Subscriptions, "subscriptions", "findings are only in the function's log"),
 		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions, "alarmSubscriptions", "alarms are only in CloudWatch"),
+		"owners: "+describeOwners(s.Owners),
 		"accounts: "+s.Organization.Scope(),
 		fmt.Sprintf("scan: at most %d IAM calls in flight per account; function %d MB", s.MaxConcurrency, s.FunctionMemoryMB),
 		fmt.Sprintf("logs: level %s, execution data %s, kept %d days", s.LogLevel, included(s.IncludeExecutionData), s.LogRetentionDays),
@@ -109,6 +110,29 @@ func describeSubscriptions(subs []config.Subscription, key, meanwhile string) st
 		if sub.FilterPolicy != "" {
 			parts[i] += " filtered by " + sub.FilterPolicy
 		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describeOwners says where owners are read from and how they are reached.
+func describeOwners(o config.Owners) string {
+	if len(o.TagKeys) == 0 {
+		return "off (ownerTagKeys is [])"
+	}
+	parts := []string{"from the user tag " + strings.Join(o.TagKeys, ", then ")}
+	if len(o.Subscriptions) == 0 {
+		parts = append(parts, "no owners topic (no ownerSubscriptions)")
+	} else {
+		subs := make([]string, len(o.Subscriptions))
+		for i, sub := range o.Subscriptions {
+			subs[i] = sub.Owner + ": " + sub.Protocol + " " + sub.Endpoint
+		}
+		parts = append(parts, fmt.Sprintf("owners topic to %s (at most %d owner messages a run)", strings.Join(subs, ", "), o.MaxMessages))
+	}
+	if o.Email == nil {
+		parts = append(parts, "no direct mail (no ownerEmail)")
+	} else {
+		parts = append(parts, "mail from "+o.Email.From+" (SES)")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -17,6 +17,7 @@ func TestValidateStackFiles(t *testing.T) {
   schedule: cron(30 7 ? * MON-FRI *) in Europe/Berlin, enabled; longest gap between runs 3d 1h
   findings to: email security-team@example.com; https https://tickets.example.com/hooks/keyage filtered by {"severity":["stale","unchecked"]}; sqs arn:aws:sqs:eu-central-1:123456789012:keyage-findings filtered by {"account":["123456789012"],"severity":["stale","unchecked","warning"]}
   alarms to: email cloud-ops@example.com; https https://events.pagerduty.example.com/integration/keyage/enqueue
+  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)
   accounts: the deploying account only (no accounts setting)
   scan: at most 10 IAM calls in flight per account; function 256 MB
   logs: level ERROR, execution data excluded, kept 365 days
@@ -74,7 +75,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
   maxAgeDays: 0 is out of range: want an integer from 1 to 3650
   schedule: "cron(0 8 * * * *)" is not a valid cron expression: day-of-month "*" and day-of-week "*": exactly one of them must be ?: want cron(minutes hours day-of-month month day-of-week year) as EventBridge Scheduler reads it, with ? in exactly one of day-of-month and day-of-week
   subscriptions[0].endpoint: "http://hooks.example.com/keyage" is an http URL, which sends findings unencrypted: want an https:// URL
-  logLevl: unknown setting (did you mean logLevel?): want one of accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, deploy, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxTagExemptionDays, memberRoleName, memberStackSet, newKeyGraceDays, notify, principalOrgId, remindEveryDays, rolePath, rolePermissionsBoundary, scannerFunctionRoleArn, scannerStateMachineRoleArn, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
+  logLevl: unknown setting (did you mean logLevel?): want one of accountConcurrency, accounts, alarmSubscriptions, chat, checkRootKeys, deploy, excludeAccounts, exemptUsers, exemptions, functionMemoryMB, includeExecutionData, ledgerDeletionProtection, ledgerRetentionDays, logLevel, logRetentionDays, maxAgeDays, maxConcurrency, maxOwnerMessages, maxTagExemptionDays, memberRoleName, memberStackSet, newKeyGraceDays, notify, ownerEmail, ownerSubscriptions, ownerTagKeys, principalOrgId, remindEveryDays, rolePath, rolePermissionsBoundary, scannerFunctionRoleArn, scannerStateMachineRoleArn, schedule, scheduleEnabled, scheduleMaxEventAgeSeconds, scheduleRetryAttempts, scheduleTimezone, subscriptions, tagExemptions, tags, unusedDays, warnAgeDays
 `
 	if status != exitInvalid || stdout != "" || stderr != want {
 		t.Errorf("validate --stack bad = %d\nstdout:\n%s\nstderr:\n%s\nwant 1 and stderr:\n%s", status, stdout, stderr, want)
@@ -119,7 +120,12 @@ func TestValidateSummaryNotes(t *testing.T) {
 		{"exemptions and tag exemptions", "  keyage:exemptions:\n    - {users: [ci, cd-*], reason: pipeline}\n  keyage:tagExemptions: true\n",
 			"  policy: stale after 90 days; exempt: ci, cd-* (no end, pipeline); exempt by tags for up to 90 days\n"},
 		{"defaults", "  aws:region: us-east-1\n",
-			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n"},
+			"  findings to: nobody (no subscriptions: findings are only in the function's log)\n  alarms to: nobody (no alarmSubscriptions: alarms are only in CloudWatch)\n  owners: from the user tag owner; no owners topic (no ownerSubscriptions); no direct mail (no ownerEmail)\n"},
+		{"owners", "  keyage:ownerTagKeys: [owner, team]\n  keyage:maxOwnerMessages: 20\n" +
+			"  keyage:ownerSubscriptions:\n    - owner: team-a\n      protocol: email\n      endpoint: team-a@example.com\n" +
+			"  keyage:ownerEmail:\n    from: keyage@example.com\n",
+			"  owners: from the user tag owner, then team; owners topic to team-a: email team-a@example.com (at most 20 owner messages a run); mail from keyage@example.com (SES)\n"},
+		{"owners off", "  keyage:ownerTagKeys: []\n", "  owners: off (ownerTagKeys is [])\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

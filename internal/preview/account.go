@@ -44,6 +44,8 @@ type User struct {
 	Deleted bool `json:"deleted,omitempty"`
 	// Unreadable: ListAccessKeys failed after its retries with this error (the user is unchecked).
 	Unreadable *Unreadable `json:"unreadable,omitempty"`
+	// Tags are the user's tags (ListUserTags), where the owner is read (ownerTagKeys).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // Key is one access key.

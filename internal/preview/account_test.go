@@ -39,7 +39,7 @@ func TestParseAccountNamesTheField(t *testing.T) {
 		{"unknown fields and other problems", `{"account":"1","users":[{"userName":"u","keys":[{` + good + `,"enabled":true}]},{"userName":"a b","age":3}]}`,
 			[]string{"4 problems:",
 				"users[0].keys[0].enabled: unknown field: want only the fields accessKeyId, status, createDate and lastUsed",
-				"users[1].age: unknown field: want only the fields userName, path, keys, deleted and unreadable",
+				"users[1].age: unknown field: want only the fields userName, path, keys, deleted, unreadable and tags",
 				`account: "1": want a 12-digit AWS account ID`,
 				`users[1].userName: "a b": want an IAM user name`}},
 		{"users not an array", `{"users":{}}`, []string{"users: a JSON object: want an array"}},

@@ -54,10 +54,13 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: s.Policy()}
 	h := &agecheck.Handler{
 		LastUsed: a.lastUsed,
+		UserTags: a.userTags,
+		// No OwnerMail: a preview mails nobody.
 		// The function logs every finding; the preview prints the message instead.
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	base := agecheck.Event{Policy: r.Policy, Now: agecheck.ParseTimestamp(r.Now.Format(time.RFC3339)), Account: r.Account}
+	base := agecheck.Event{Policy: r.Policy, Now: agecheck.ParseTimestamp(r.Now.Format(time.RFC3339)), Account: r.Account,
+		Owners: s.Owners.Event()}
 	users := a.userKeys()
 	plan := workflow.PlanFor(s.MaxConcurrency)
 	var summary *agecheck.Summary
@@ -250,4 +253,14 @@ func (a Account) lastUsed(_ context.Context, userName, accessKeyID string) (agec
 		}
 	}
 	return agecheck.LastUsed{}, fmt.Errorf("get last use of %s of user %q: no such key in the account file", accessKeyID, userName)
+}
+
+// userTags answers ListUserTags from the account file.
+func (a Account) userTags(_ context.Context, userName string) (map[string]string, error) {
+	for _, u := range a.Users {
+		if u.UserName == userName {
+			return u.Tags, nil
+		}
+	}
+	return nil, fmt.Errorf("list tags of user %q: no such user in the account file", userName)
 }

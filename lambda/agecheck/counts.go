@@ -18,6 +18,9 @@ type Counts struct {
 	// LastUsedUnknown counts active keys old enough to be unused whose last use could not be
 	// looked up: never counted as unused, and not compliant with IAM.22 either, as far as known.
 	LastUsedUnknown int `json:"lastUsedUnknown"`
+	// NoOwner counts flagged keys whose user has no owner tag (or whose tags could not be
+	// read), when owners are on.
+	NoOwner int `json:"noOwner,omitempty"`
 }
 
 // add adds o's counts to c's.
@@ -33,15 +36,17 @@ func (c *Counts) add(o Counts) {
 	c.Stale += o.Stale
 	c.Unused += o.Unused
 	c.LastUsedUnknown += o.LastUsedUnknown
+	c.NoOwner += o.NoOwner
 }
 
 // named lists the counts under their JSON names, in order: what validation and the log lines
 // read.
-func (c *Counts) named() [11]namedCount {
-	return [11]namedCount{
+func (c *Counts) named() [12]namedCount {
+	return [12]namedCount{
 		{"users", c.Users}, {"deleted", c.Deleted}, {"unchecked", c.Unchecked}, {"exempt", c.Exempt},
 		{"inactive", c.Inactive}, {"compliant", c.Compliant}, {"flagged", c.Flagged}, {"warning", c.Warning},
 		{"stale", c.Stale}, {"unused", c.Unused}, {"lastUsedUnknown", c.LastUsedUnknown},
+		{"noOwner", c.NoOwner},
 	}
 }
 

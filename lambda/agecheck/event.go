@@ -71,6 +71,8 @@ type Event struct {
 	Test bool `json:"test,omitempty"`
 	// Root is, on OpReport when Policy.CheckRootKeys, GetAccountSummary's answer or error.
 	Root *AccountSummary `json:"root,omitempty"`
+	// Owners is how owners are found (OpCheck) and reached (OpReport); nil: owners are off.
+	Owners *Owners `json:"owners,omitempty"`
 
 	// Organization runs (accounts.go): the account an OpAccount is about; the running OrgSummary
 	// of OpMergeAccounts and of an organization's OpReport; a page of AccountResults to merge.
@@ -172,6 +174,10 @@ type Summary struct {
 	// Root is the verdict on the account's root user, set for the report when the policy checks
 	// root keys (nil otherwise). It is the account's, not a batch's: Merge never sets it.
 	Root *RootCheck `json:"root,omitempty"`
+
+	// Owners is what the report op did to reach owners (messages, mail), set for the report
+	// when owners are on; nil otherwise. Like Root, it is the run's: Merge never sets it.
+	Owners *OwnerDigest `json:"owners,omitempty"`
 }
 
 // Finding is one flagged key, with every kind of finding it has.
@@ -185,6 +191,10 @@ type Finding struct {
 	LastUsedDate    Timestamp `json:"lastUsedDate,omitzero"` // zero when never used or unknown
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+	// Owner is the owner the user's tags name (Owners.TagKeys), "" when none does.
+	Owner string `json:"owner,omitempty"`
+	// OwnerUnknown is set when the user's tags could not be read: Owner is then "".
+	OwnerUnknown bool `json:"ownerUnknown,omitempty"`
 	// ExemptionExpired names the exemption of the key's user that has ended ("break-glass-*
 	// (until 2026-11-30)", or "tag keyage-exempt-until 2026-11-30"): the key is judged again,
 	// and a ledger announces such a finding as new.
@@ -210,6 +220,9 @@ type Report struct {
 	Kinds   string `json:"kinds,omitempty"`
 	Account string `json:"account,omitempty"`
 	Test    bool   `json:"test,omitempty"` // a test run's report
+	// OwnerMessages are the per-owner messages for the owners topic: at most one per owner,
+	// at most Owners.MaxMessages, within MaxOwnerMessagesBytes in all.
+	OwnerMessages []OwnerMessage `json:"ownerMessages,omitempty"`
 	// Scope is ScopeOrganization on an organization run's digest (its Account is then a
 	// String.Array of account IDs as JSON text); absent on a single account's report.
 	Scope string `json:"scope,omitempty"`
@@ -276,6 +289,11 @@ func (ev *Event) Validate() error {
 		ps.add("now", quote(ev.Now.String()), timeAllowed)
 	}
 	validatePolicy(&ps, ev.Policy)
+	if ev.Owners != nil {
+		for _, pp := range ev.Owners.Validate() {
+			ps.add("owners."+pp.Field, quote(pp.Value), pp.Allowed)
+		}
+	}
 	if ev.Account != "" || ev.Op == OpReport || ev.Op == OpMergeAccounts {
 		if !awsid.IsAccountID(ev.Account) {
 			ps.add("account", quote(ev.Account), "a 12-digit AWS account ID")

@@ -35,6 +35,16 @@ func (k kindSet) names() []string {
 	return out
 }
 
+// kindOf is the bit of a kind's name, 0 for a name that is none.
+func kindOf(name string) kindSet {
+	for _, kn := range kindNames {
+		if kn.name == name {
+			return kn.bit
+		}
+	}
+	return 0
+}
+
 // severity is a finding's severity: SeverityStale when the key fails a control now (stale or
 // unused), SeverityWarning when it is only due soon. So a subscription filtering on severity
 // [stale, unchecked] still receives every control failure.

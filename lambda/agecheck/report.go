@@ -46,6 +46,9 @@ type MessageBody struct {
 	// Test is set on a test run's message (absent otherwise): the scan is real, but the message
 	// was sent to check delivery, whether or not anything was found.
 	Test bool `json:"test,omitempty"`
+	// Owners says, when owners are on, which owners could not be reached (counts.noOwner
+	// counts the keys without one).
+	Owners *OwnerDigest `json:"owners,omitempty"`
 	// Changes is set on a message of a run with notify: changes (report_ledger.go).
 	Changes *ChangesBody `json:"changes,omitempty"`
 }
@@ -69,17 +72,18 @@ const TestSubjectPrefix = "Test run: "
 // are left out and the message says how many it shows of how many. Its error is one of
 // measuring the message (jsonSize).
 func NewReport(s Summary, p Policy, account string, now time.Time) (Report, error) {
-	return newReport(s, p, account, now, false)
+	return newReport(s, p, account, now, false, MaxMessageBytes)
 }
 
 // NewTestReport is NewReport for a test run: it always publishes, findings or not (severity
 // SeverityNone when there are none), with the subject starting with TestSubjectPrefix and the
 // bodies saying it is a test, so that an operator can see subscribers receive the mail.
 func NewTestReport(s Summary, p Policy, account string, now time.Time) (Report, error) {
-	return newReport(s, p, account, now, true)
+	return newReport(s, p, account, now, true, MaxMessageBytes)
 }
 
-func newReport(s Summary, p Policy, account string, now time.Time, test bool) (Report, error) {
+// newReport builds the report with a message of at most maxBytes (JSON-encoded).
+func newReport(s Summary, p Policy, account string, now time.Time, test bool, maxBytes int) (Report, error) {
 	if s.Flagged+s.Unchecked+s.LastUsedUnknown <= 0 && !rootPresent(s) && !rootUnchecked(s) && !test {
 		return Report{Publish: false, Account: account}, nil
 	}
@@ -106,7 +110,7 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool) (R
 	tooBig := func(m string) bool {
 		n, err := jsonSize(m)
 		sizeErr = cmp.Or(sizeErr, err)
-		return n > MaxMessageBytes
+		return n > maxBytes
 	}
 	nF, nU := len(s.Findings), len(s.UncheckedUsers)
 	msg := render(nF, nU)
@@ -293,6 +297,7 @@ func renderMessage(s Summary, p Policy, ex *ExemptionsBody, account, now, severi
 		Truncated:      truncated,
 		Exemptions:     ex,
 		Test:           test,
+		Owners:         s.Owners,
 	}
 	if body.Findings == nil {
 		body.Findings = []Finding{}
@@ -328,14 +333,7 @@ func emailText(s Summary, p Policy, ex *ExemptionsBody, account, now string, tes
 			"to check that notifications reach their subscribers. The scan below is real.\n\n")
 	}
 	fmt.Fprintf(&b, "IAM access key age check of AWS account %s at %s.\n", oneLine(account), now)
-	fmt.Fprintf(&b, "Policy: active access keys are rotated within %d days (Security Hub IAM.3)", p.MaxAgeDays)
-	if p.WarnAgeDays > 0 {
-		fmt.Fprintf(&b, "; keys older than %d days are due soon", p.WarnAgeDays)
-	}
-	if p.UnusedDays > 0 {
-		fmt.Fprintf(&b, "; active keys are used at least every %d days (Security Hub IAM.22)", p.UnusedDays)
-	}
-	b.WriteString(".\n\n")
+	writePolicy(&b, p)
 
 	var headline []string
 	switch {
@@ -409,6 +407,7 @@ func emailText(s Summary, p Policy, ex *ExemptionsBody, account, now string, tes
 		}
 	}
 
+	writeOwnerSections(&b, s, findings)
 	writeExemptions(&b, ex, findings)
 
 	fmt.Fprintf(&b, "\nUsers scanned: %d. Compliant active keys: %d. Not judged: %s of exempt users, %s, %s.\n",

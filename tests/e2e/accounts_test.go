@@ -87,6 +87,7 @@ func sumCounts(want ...expectation) agecheck.Counts {
 		c.Stale += w.counts.Stale
 		c.Unused += w.counts.Unused
 		c.LastUsedUnknown += w.counts.LastUsedUnknown
+		c.NoOwner += w.counts.NoOwner
 	}
 	return c
 }

@@ -27,13 +27,16 @@ type expectation struct {
 	counts    agecheck.Counts
 	findings  map[string]agecheck.Finding // by access key ID
 	unchecked []string                    // user names, sorted
-	root      string                      // the root check's status, "" when the policy has none
-	now       time.Time                   // the instant judged
+	// ownerless are the users with findings and no owner (by name: true when their tags could
+	// not be read).
+	ownerless map[string]bool
+	root      string    // the root check's status, "" when the policy has none
+	now       time.Time // the instant judged
 }
 
 // expect judges the account as of now. unchecked names users whose keys cannot be read.
 func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
-	e := expectation{findings: map[string]agecheck.Finding{}, now: now}
+	e := expectation{findings: map[string]agecheck.Finding{}, ownerless: map[string]bool{}, now: now}
 	switch {
 	case !p.CheckRootKeys:
 	case a.AccountSummaryFails:
@@ -115,16 +118,40 @@ func expect(a *sfnlocal.Account, p agecheck.Policy, now time.Time) expectation {
 				continue
 			}
 			e.counts.Flagged++
+			owner := ownerOf(u, ownerTagKeys)
+			if owner == "" {
+				e.counts.NoOwner++
+				e.ownerless[u.Name] = u.TagsDenied
+			}
 			severity := agecheck.SeverityWarning
 			if slices.Contains(kinds, agecheck.KindStale) || slices.Contains(kinds, agecheck.KindUnused) {
 				severity = agecheck.SeverityStale
 			}
 			e.findings[k.ID] = agecheck.Finding{UserName: u.Name, AccessKeyID: k.ID, AgeDays: int(age / days(1)), Severity: severity, Kinds: kinds,
-				ExemptionExpired: ended}
+				ExemptionExpired: ended, Owner: owner, OwnerUnknown: owner == "" && u.TagsDenied}
 		}
 	}
 	sort.Strings(e.unchecked)
 	return e
+}
+
+// ownerTagKeys are the tags the scenarios' settings read owners from: the default.
+var ownerTagKeys = config.Defaults().Owners.TagKeys
+
+// ownerOf is the owner u's tags name under keys: the first key present (case-insensitively) with
+// a value that is not blank, trimmed; "" when none is, or when the tags cannot be read.
+func ownerOf(u *sfnlocal.User, keys []string) string {
+	if u.TagsDenied {
+		return ""
+	}
+	for _, k := range keys {
+		for tk, v := range u.Tags {
+			if strings.EqualFold(tk, k) && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return ""
 }
 
 // globFold matches a name against an exemptUsers pattern: "*" is any run, case-insensitive.
@@ -180,9 +207,14 @@ func message(t testing.TB, p sfnlocal.Publish) (agecheck.MessageBody, string) {
 // users, truncation, and that the email names every listed key.
 func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Policy, subject, severity string) agecheck.MessageBody {
 	t.Helper()
-	pubs := e.Tasks.Published()
+	var pubs []sfnlocal.Publish
+	for _, p := range e.Tasks.Published() {
+		if p.TopicARN == testTopic { // the digest; the owners topic has messages of its own
+			pubs = append(pubs, p)
+		}
+	}
 	if len(pubs) != 1 {
-		t.Fatalf("published %d messages, want 1", len(pubs))
+		t.Fatalf("published %d messages on the findings topic, want 1", len(pubs))
 	}
 	pub := pubs[0]
 	if pub.Subject != subject {
@@ -247,9 +279,10 @@ func checkMessage(t *testing.T, e *sfnlocal.Env, want expectation, p agecheck.Po
 			continue
 		case seen[f.AccessKeyID]:
 			t.Errorf("finding %d: key %s listed twice", i, f.AccessKeyID)
-		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds) || f.ExemptionExpired != w.ExemptionExpired:
-			t.Errorf("finding %d = %s/%s %d days %s %v %q, want %s/%s %d days %s %v %q", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, f.ExemptionExpired,
-				w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds, w.ExemptionExpired)
+		case f.UserName != w.UserName || f.AgeDays != w.AgeDays || f.Severity != w.Severity || !slices.Equal(f.Kinds, w.Kinds) || f.ExemptionExpired != w.ExemptionExpired ||
+			f.Owner != w.Owner || f.OwnerUnknown != w.OwnerUnknown:
+			t.Errorf("finding %d = %s/%s %d days %s %v %q owner %q (unknown %v), want %s/%s %d days %s %v %q owner %q (unknown %v)", i, f.UserName, f.AccessKeyID, f.AgeDays, f.Severity, f.Kinds, f.ExemptionExpired, f.Owner, f.OwnerUnknown,
+				w.UserName, w.AccessKeyID, w.AgeDays, w.Severity, w.Kinds, w.ExemptionExpired, w.Owner, w.OwnerUnknown)
 		}
 		seen[f.AccessKeyID] = true
 		if !f.CreateDate.Valid() {

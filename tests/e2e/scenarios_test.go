@@ -20,7 +20,7 @@ func definition(t testing.TB, s config.Settings) []byte {
 	t.Helper()
 	m, err := workflow.Definition(config.MustCheck(s), workflow.Resources{
 		Partition: "aws", Region: testRegion, AccountID: testAccount,
-		FunctionARN: testFunction, TopicARN: testTopic, ChatTopicARN: testChatTopic,
+		FunctionARN: testFunction, TopicARN: testTopic, OwnersTopicARN: testOwnersTopic, ChatTopicARN: testChatTopic,
 	})
 	if err != nil {
 		t.Fatalf("workflow.Definition: %v", err)
@@ -599,7 +599,8 @@ func TestMalformedKeyDataMarksOnlyItsUser(t *testing.T) {
 		t.Fatalf("published %d messages, want 1", len(pubs))
 	}
 	body, _ := message(t, pubs[0])
-	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1} // never used: stale and unused
+	want := agecheck.Counts{Users: 2 * batch, Unchecked: 1, Stale: 2*batch - 1, Unused: 2*batch - 1, Flagged: 2*batch - 1, // never used: stale and unused
+		NoOwner: 2*batch - 1} // and no owner tag
 	if body.Counts != want {
 		t.Errorf("counts = %+v, want %+v", body.Counts, want)
 	}

@@ -17,6 +17,8 @@ const (
 	testRegion   = "us-east-1"
 	testFunction = "arn:aws:lambda:us-east-1:123456789012:function:keyage-agecheck"
 	testTopic    = "arn:aws:sns:us-east-1:123456789012:keyage-findings"
+	// testOwnersTopic is the owners topic, published on when the settings have ownerSubscriptions.
+	testOwnersTopic = "arn:aws:sns:us-east-1:123456789012:keyage-owners"
 	// testChatTopic is the chat topic, published to by stacks with chat only.
 	testChatTopic = "arn:aws:sns:us-east-1:123456789012:keyage-chat"
 )
@@ -67,7 +69,9 @@ func newEnv(t testing.TB, account *sfnlocal.Account) *sfnlocal.Env {
 		"AWS_ENDPOINT_URL": iam.URL,
 		"AWS_MAX_ATTEMPTS": "1",
 	})
-	return sfnlocal.NewEnv(t, account, fn, testTopic, testRegion, testNow)
+	e := sfnlocal.NewEnv(t, account, fn, testTopic, testRegion, testNow)
+	e.Tasks.OwnersTopicARN = testOwnersTopic
+	return e
 }
 
 func readFile(t testing.TB, path string) []byte {

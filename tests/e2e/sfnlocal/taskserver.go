@@ -40,6 +40,8 @@ type TaskServer struct {
 	Organization *Organization
 	Function     *Function
 	TopicARN     string
+	// OwnersTopicARN, when set, is the other topic sns:publish may name (the owners topic).
+	OwnersTopicARN string
 	// ChatTopicARN, when set, is a second topic sns:publish may name (the chat topic).
 	ChatTopicARN string
 	// InvokeFault, when set, is asked before every lambda:invoke with the event's op: an error
@@ -278,10 +280,13 @@ func (s *TaskServer) publish(in json.RawMessage) (any, *StatesError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.ChatTopicARN == "" || p.TopicArn != s.ChatTopicARN) {
+	if s.TopicARN != "" && p.TopicArn != s.TopicARN && (s.ChatTopicARN == "" || p.TopicArn != s.ChatTopicARN) &&
+		(s.OwnersTopicARN == "" || p.TopicArn != s.OwnersTopicARN) {
 		want := fmt.Sprintf("%q", s.TopicARN)
-		if s.ChatTopicARN != "" {
-			want += fmt.Sprintf(" or %q", s.ChatTopicARN)
+		for _, other := range []string{s.ChatTopicARN, s.OwnersTopicARN} {
+			if other != "" {
+				want += fmt.Sprintf(" or %q", other)
+			}
 		}
 		return nil, nil, fmt.Errorf("sns:publish TopicArn %q, want %s", p.TopicArn, want)
 	}

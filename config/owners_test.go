@@ -1,0 +1,106 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/keyage/keyage/lambda/agecheck"
+)
+
+func TestParseOwners(t *testing.T) {
+	c, err := Parse(map[string]string{
+		"ownerTagKeys":       `["owner","team"]`,
+		"maxOwnerMessages":   "25",
+		"ownerSubscriptions": `[{"owner":"team-a","protocol":"email","endpoint":"team-a@example.com"},{"owner":"alice@example.com","protocol":"https","endpoint":"https://hooks.example.com/a"}]`,
+		"ownerEmail":         `{"from":"keyage@example.com","identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","configurationSet":"keyage"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Settings().Owners
+	if len(o.Subscriptions) != 2 || o.Subscriptions[0].Owner != "team-a" || o.Subscriptions[0].Protocol != "email" || o.Subscriptions[1].Endpoint != "https://hooks.example.com/a" {
+		t.Errorf("got subscriptions %+v", o.Subscriptions)
+	}
+	if got := o.Subscriptions[1].FilterPolicy(); got != `{"owner":["alice@example.com"]}` {
+		t.Errorf("got filter policy %s, want the owner attribute equal to the owner", got)
+	}
+	want := &agecheck.Owners{TagKeys: []string{"owner", "team"}, MaxMessages: 25,
+		Email: &agecheck.OwnerEmail{From: "keyage@example.com", IdentityARN: "arn:aws:ses:eu-west-1:123456789012:identity/example.com", ConfigurationSet: "keyage"}}
+	if got := o.Event(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got event owners %+v, want %+v", got, want)
+	}
+}
+
+func TestOwnersEventDefaultsAndOff(t *testing.T) {
+	d := Defaults().Owners
+	if got := d.Event(); !reflect.DeepEqual(got, &agecheck.Owners{TagKeys: []string{"owner"}}) {
+		t.Errorf("defaults give %+v, want owner lookups from the owner tag and no owners topic (maxMessages 0)", got)
+	}
+	c, err := Parse(map[string]string{"ownerTagKeys": `[]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Settings().Owners.Event(); got != nil {
+		t.Errorf("ownerTagKeys [] gives %+v, want owners off (nil)", got)
+	}
+}
+
+func TestParseOwnersInvalid(t *testing.T) {
+	const sub = `"protocol":"email","endpoint":"team-a@example.com"`
+	tests := []struct {
+		name   string
+		values map[string]string
+		want   []string
+	}{
+		{"tag keys not a list", map[string]string{"ownerTagKeys": `"owner"`},
+			[]string{`ownerTagKeys: "\"owner\"" is not a list of strings: want a list of IAM tag keys such as [owner, team], or [] to turn owners off`}},
+		{"tag key with a comma", map[string]string{"ownerTagKeys": `["own,er"]`},
+			[]string{`ownerTagKeys[0]: "own,er" is not an IAM tag key: want an IAM tag key: 1 to 128 letters, digits, spaces and _.:/=+-@`}},
+		{"tag key twice", map[string]string{"ownerTagKeys": `["owner","OWNER"]`},
+			[]string{`ownerTagKeys[1]: "OWNER" repeats tagKeys[0] (IAM tag keys are case-insensitive): want each tag key once`}},
+		{"cap zero", map[string]string{"maxOwnerMessages": "0"},
+			[]string{`maxOwnerMessages: 0 is out of range: want an integer from 1 to 1000`}},
+		{"cap too large", map[string]string{"maxOwnerMessages": "1001"},
+			[]string{`maxOwnerMessages: 1001 is out of range: want an integer from 1 to 1000`}},
+		{"subscription without owner", map[string]string{"ownerSubscriptions": `[{` + sub + `}]`},
+			[]string{`ownerSubscriptions[0].owner is missing: want the owner tag's value whose messages this subscriber receives, such as team-a`}},
+		{"owner with a trailing space", map[string]string{"ownerSubscriptions": `[{"owner":"team-a ",` + sub + `}]`},
+			[]string{`ownerSubscriptions[0].owner: "team-a " is not an owner tag value (keyage trims the tag's value): want 1 to 256 characters, no leading or trailing space, no line breaks`}},
+		{"own filter policy", map[string]string{"ownerSubscriptions": `[{"owner":"team-a",` + sub + `,"filterPolicy":{"severity":["stale"]}}]`},
+			[]string{`ownerSubscriptions[0].filterPolicy: {"severity":["stale"]} is set by keyage on the owners topic ({"owner": [owner]}): want no filterPolicy: each subscriber receives its owner's messages only`}},
+		{"same endpoint checks as subscriptions", map[string]string{"ownerSubscriptions": `[{"owner":"team-a","protocol":"http","endpoint":"http://x.example.com"}]`},
+			[]string{
+				`ownerSubscriptions[0].protocol: "http" is not allowed: it sends findings unencrypted: want https (or another of email, email-json, firehose, https, lambda, sms, sqs)`,
+			}},
+		{"bad email endpoint", map[string]string{"ownerSubscriptions": `[{"owner":"team-a","protocol":"email","endpoint":"team-a"}]`},
+			[]string{`ownerSubscriptions[0].endpoint: "team-a" is not an email address: want an address such as security@example.com, without a display name`}},
+		{"unknown field", map[string]string{"ownerSubscriptions": `[{"owner":"team-a",` + sub + `,"team":"x"}]`},
+			[]string{`ownerSubscriptions[0].team: "x" is not an owner subscription field: want one of endpoint, owner, protocol, rawMessageDelivery, subscriptionRoleArn`}},
+		{"duplicate", map[string]string{"ownerSubscriptions": `[{"owner":"team-a",` + sub + `},{"owner":"team-a",` + sub + `}]`},
+			[]string{`ownerSubscriptions[1].endpoint: "team-a@example.com" repeats ownerSubscriptions[0] (same owner, protocol and endpoint): want each endpoint once per owner and protocol`}},
+		{"subscriptions with owners off", map[string]string{"ownerTagKeys": `[]`, "ownerSubscriptions": `[{"owner":"team-a",` + sub + `}]`},
+			[]string{`ownerSubscriptions: "[1 subscriptions]" needs owners, but ownerTagKeys is []: want ownerTagKeys naming the owner tag, or no ownerSubscriptions`}},
+		{"email without from", map[string]string{"ownerEmail": `{"identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com"}`},
+			[]string{`ownerEmail.from is missing: want the sender's address, an SES verified identity or at a verified domain`}},
+		{"email from with a display name", map[string]string{"ownerEmail": `{"from":"Keyage <k@example.com>"}`},
+			[]string{`ownerEmail.from: "Keyage <k@example.com>" is not an email address: want an address such as keyage@example.com, without a display name`}},
+		{"email identity not SES", map[string]string{"ownerEmail": `{"from":"k@example.com","identityArn":"arn:aws:iam::123456789012:user/x"}`},
+			[]string{`ownerEmail.identityArn: "arn:aws:iam::123456789012:user/x" is not an SES identity ARN: want arn:aws:ses:REGION:ACCOUNT:identity/DOMAIN-OR-ADDRESS`}},
+		{"email unknown field", map[string]string{"ownerEmail": `{"from":"k@example.com","to":"x"}`},
+			[]string{`ownerEmail.to: "x" is not an ownerEmail field: want one of configurationSet, from, identityArn`}},
+		{"email a string", map[string]string{"ownerEmail": `"k@example.com"`},
+			[]string{`ownerEmail: "\"k@example.com\"" is not an object: want an object such as {"from": "keyage@example.com"}, with identityArn and configurationSet optional`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.values)
+			if err == nil {
+				t.Fatalf("Parse(%v) succeeded, want %q", tt.values, tt.want)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
+			}
+		})
+	}
+}
