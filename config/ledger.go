@@ -26,10 +26,9 @@ type LedgerSettings struct {
 // Remembers reports whether the stack has a ledger (notify: changes).
 func (l LedgerSettings) Remembers() bool { return l.Notify == agecheck.NotifyChanges }
 
-// KeepsLedger reports whether the stack deploys and uses the ledger: notify: changes on a
-// single-account stack. With accounts set (an organization run, issue 8) the ledger is not
-// wired yet: such a stack publishes every finding, as every-run does, and Check warns so.
-func (s Settings) KeepsLedger() bool { return s.Ledger.Remembers() && !s.Organization.Enabled() }
+// KeepsLedger reports whether the stack deploys and uses the ledger: notify: changes, in a
+// single-account stack as in an organization run (kept per account and AccessKeyId).
+func (s Settings) KeepsLedger() bool { return s.Ledger.Remembers() }
 
 // NotifyValues lists the values of notify.
 var NotifyValues = []string{agecheck.NotifyChanges, agecheck.NotifyEveryRun}
@@ -71,9 +70,6 @@ func (l LedgerSettings) validate(p *problems) {
 // ledgerWarnings are the ledger settings that have no effect.
 func (s Settings) ledgerWarnings() []string {
 	l, d := s.Ledger, defaultLedger()
-	if l.Remembers() && s.Organization.Enabled() {
-		return []string{"notify: changes is not applied with accounts yet: every run publishes every finding (as notify: every-run) and no ledger table is deployed"}
-	}
 	if l.Notify != agecheck.NotifyEveryRun {
 		return nil
 	}

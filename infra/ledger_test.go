@@ -71,3 +71,18 @@ func TestEveryRunHasNoLedger(t *testing.T) {
 		t.Errorf("%s %q: statements %v, want no ledger statement", key.Type, key.Name, got)
 	}
 }
+
+// TestOrganizationKeepsLedger: an organization stack (notify: changes, the default) deploys
+// the table, and its function finds it and may use it, as a single-account stack's does.
+func TestOrganizationKeepsLedger(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, orgSettings)
+	table := d.one(tTable, "keyage-ledger")
+	wantInput(t, table, "name", ledgerTable)
+	fn := d.one(tFunction, "keyage-function")
+	wantInput(t, fn, "environment.variables", map[string]string{ledger.EnvTable: ledgerTable})
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	if got := sids(policy(t, rp, "policy")); !slices.Contains(got, "UseLedgerTable") {
+		t.Errorf("%s %q: statements %v, want the ledger statement", rp.Type, rp.Name, got)
+	}
+}

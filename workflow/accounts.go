@@ -185,7 +185,7 @@ func (b builder) addOrganization(st asl.States) {
 	if b.ownAccountInScope() {
 		params["scan"] = initParams["scan"]
 		b.addPages(st)
-		fold := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "summary.$": "$.scan.summary"})
+		fold := b.lambda(agecheck.OpMergeAccounts, b.withLedger(map[string]any{"org.$": "$.org.summary", "summary.$": "$.scan.summary"}, ledgerContextPath))
 		fold.Comment = "The deploying account, scanned above with the machine's own role, becomes the first account of the " +
 			"organization's summary."
 		fold.ResultSelector = map[string]any{"summary.$": "$.Payload"}
@@ -349,7 +349,7 @@ func (b builder) addAccountStates(st asl.States) {
 		Parameters: map[string]any{
 			"target.$": "$.target",
 			// The owner settings too, when owners are on: the account's checks read owners (owners.go).
-			"run": b.withOwners(map[string]any{
+			"run": b.withOwners(b.withLedger(map[string]any{
 				"policy.$":  "$.run.policy",
 				"now.$":     "$.run.now",
 				"account.$": "$.target.Id",
@@ -357,12 +357,12 @@ func (b builder) addAccountStates(st asl.States) {
 				"test.$":    "$.run.test",
 				// A role name holds none of the characters an intrinsic's string literal reserves.
 				"roleArn.$": fmt.Sprintf("States.Format('%s', $.target.Id)", b.org().MemberRoleARN(b.r.Partition, "{}")),
-			}, "$.run"),
+			}, ledgerContextPath), "$.run"),
 			"scan": map[string]any{"summary": agecheck.Summary{}},
 		},
 		Flow: asl.Flow{Next: b.name(StateListUsers)},
 	}
-	fields := map[string]any{"target.$": "$.target", "summary.$": "$.scan.summary"}
+	fields := b.withLedger(map[string]any{"target.$": "$.target", "summary.$": "$.scan.summary"}, ledgerContextPath)
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}

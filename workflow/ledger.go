@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"strings"
+
 	"github.com/keyage/keyage/asl"
 	"github.com/keyage/keyage/lambda/agecheck"
 )
@@ -15,6 +17,8 @@ const (
 	stateIsTestRun    = "IsTestRun"
 	stateNoLedger     = "TestRunKeepsNoLedger"
 	ledgerContextPath = "$.run.ledger"
+	// stateCommitAccount is the commit of one account in an organization run's commit Map.
+	stateCommitAccount = "RecordAccountAnnounced"
 )
 
 // withLedgerContext adds the run's ledger context (agecheck.LedgerRun) to Init's run, when the
@@ -44,20 +48,26 @@ func (b builder) addLedger(st asl.States) {
 	}
 	// A test run never touches the ledger: its run context has a null ledger, so that no event
 	// of it carries one (only the report sees the test flag itself).
-	st[stateInit].(*asl.Pass).Next = stateIsTestRun
+	init := st[stateInit].(*asl.Pass)
+	next := init.Next
+	init.Next = stateIsTestRun
 	st[stateIsTestRun] = &asl.Choice{
 		Common:  asl.Common{Comment: "A test run publishes everything and touches no ledger: its events carry no ledger."},
-		Choices: []asl.ChoiceRule{{Variable: "$.run.test", BooleanEquals: new(false), Next: StateListUsers}},
+		Choices: []asl.ChoiceRule{{Variable: "$.run.test", BooleanEquals: new(false), Next: next}},
 		Default: stateNoLedger,
 	}
+	// The run's context again, every field from itself, but a null ledger.
+	run := map[string]any{"ledger": nil}
+	for k := range init.Parameters.(map[string]any)["run"].(map[string]any) {
+		if k = strings.TrimSuffix(k, ".$"); k != "ledger" {
+			run[k+".$"] = "$.run." + k
+		}
+	}
 	st[stateNoLedger] = &asl.Pass{
-		// The owner settings stay in the run (owners.go).
-		Parameters: b.withOwners(map[string]any{
-			"policy.$": "$.run.policy", "account.$": "$.run.account", "now.$": "$.run.now", "test.$": "$.run.test",
-			"ledger": nil,
-		}, "$.run"),
+		// Every field of the run, the owner settings included (owners.go).
+		Parameters: run,
 		ResultPath: "$.run",
-		Flow:       asl.Flow{Next: StateListUsers},
+		Flow:       asl.Flow{Next: next},
 	}
 	// The commit follows the last publish (Notify, NotifyChat when the stack has chat, the owners'
 	// messages when it has an owners topic).
@@ -101,4 +111,38 @@ func (b builder) addLedger(st asl.States) {
 	commit.Next = stateDone
 	st[StateCommit] = commit
 	st[stateDone] = &asl.Succeed{}
+	if b.s.Organization.Enabled() {
+		st[StateCommit] = b.commitAccounts(commit)
+	}
+}
+
+// commitAccounts is an organization run's commit: once the organization digest's publish
+// succeeded (or its report published nothing), op commit runs for every account whose lease
+// the run holds (agecheck.Report.Commits), each with the run's commit and the account's root
+// verdict. An account the digest did not cover (unchecked, or its lease held by another run)
+// has no commit: nothing is recorded for it.
+func (b builder) commitAccounts(commit *asl.Task) *asl.Map {
+	payload := commit.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload["now.$"] = "$.commit.now"
+	payload["account.$"] = "$.account"
+	payload["commit.$"] = "$.commit"
+	commit.Next, commit.End = "", true
+	return &asl.Map{
+		Common: asl.Common{Comment: "Records what the organization digest announced, one account at a time per iteration " +
+			"(op commit), and releases each account's lease; runs only once the publish succeeded."},
+		ItemsPath: "$.commits",
+		ItemSelector: map[string]any{
+			"account.$": "$$.Map.Item.Value.account",
+			"commit": map[string]any{
+				"now.$": "$.commit.now", "ledger.$": "$.commit.ledger", "root.$": "$$.Map.Item.Value.root",
+			},
+		},
+		MaxConcurrency: asl.Count{N: b.org().AccountConcurrency},
+		ResultPath:     asl.NullPath,
+		ItemProcessor: &asl.ItemProcessor{
+			ProcessorConfig: &asl.ProcessorConfig{Mode: asl.ModeInline},
+			Branch:          asl.Branch{StartAt: stateCommitAccount, States: asl.States{stateCommitAccount: commit}},
+		},
+		Flow: asl.Flow{Next: stateDone},
+	}
 }

@@ -107,6 +107,7 @@ func (b builder) states() asl.States {
 		b.addReport(st)
 		b.addOrganization(st)
 		b.addChat(st)
+		b.addLedger(st)
 		return st
 	}
 	b.addPages(st)

@@ -40,14 +40,13 @@ func TestValidatePrintsTheAccountScope(t *testing.T) {
   aws:region: eu-west-1
   keyage:accounts: [organization]
   keyage:excludeAccounts: ["210987654321"]
-  keyage:notify: every-run
   keyage:subscriptions:
     - protocol: email
       endpoint: security@example.com
     - protocol: email
       endpoint: team@example.com
       filterPolicy: {"account": ["111122223333"]}
-`) // notify: changes would add a warning on stderr: the ledger is not kept with accounts yet
+`) // notify: changes (the default) keeps the ledger with accounts too: no warning on stderr
 	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
 	want := "  accounts: every ACTIVE account AWS Organizations lists (organizations:ListAccounts); never 210987654321; " +
 		"through role keyage-member in each account but the deploying one; 5 accounts at once\n"

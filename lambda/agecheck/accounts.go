@@ -67,6 +67,8 @@ type AccountResult struct {
 	// Summary is the account's scan (AccountChecked), root check included when the policy has
 	// it, trimmed to MaxAccountSummaryBytes.
 	Summary *Summary `json:"summary,omitempty"`
+	// Changes are the account's changes when the run remembers (ledger_accounts.go).
+	Changes *AccountChanges `json:"changes,omitempty"`
 }
 
 // AccountCounts count an organization run's accounts by what became of them.
@@ -102,6 +104,9 @@ type OrgSummary struct {
 	Counts   Counts          `json:"counts"`
 	Accounts AccountCounts   `json:"accounts"`
 	Sections []AccountResult `json:"sections,omitempty"`
+	// Changes and Commits are set when the run remembers (ledger_accounts.go).
+	Changes *OrgChanges     `json:"changes,omitempty"`
+	Commits []AccountCommit `json:"commits,omitempty"`
 }
 
 // uncheckedAccount is the AccountResult of an account whose scan failed with e.
@@ -129,7 +134,16 @@ func (r *AccountResult) hasSomethingToReport() bool {
 		return true
 	}
 	s := r.Summary
-	return s != nil && (s.Flagged+s.Unchecked+s.LastUsedUnknown > 0 || rootPresent(*s) || rootUnchecked(*s))
+	switch {
+	case s == nil:
+		return false
+	case s.Unchecked+s.LastUsedUnknown > 0 || rootUnchecked(*s):
+		return true
+	case r.Changes != nil && !r.Changes.Busy:
+		// A run that remembers has a section for what changed: a quiet finding needs none.
+		return r.Changes.something()
+	}
+	return s.Flagged > 0 || rootPresent(*s)
 }
 
 // MergeAccounts folds a page of account results into the running organization summary: totals
@@ -142,6 +156,11 @@ func (r *AccountResult) hasSomethingToReport() bool {
 func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (OrgSummary, error) {
 	out := prev
 	out.Sections = slices.Clone(prev.Sections)
+	out.Commits = slices.Clone(prev.Commits)
+	if prev.Changes != nil {
+		c := *prev.Changes
+		out.Changes = &c
+	}
 	for _, r := range page {
 		if r.Target.ID == deploying && r.Status == AccountExcluded {
 			if i := slices.IndexFunc(out.Sections, func(s AccountResult) bool { return s.Target.ID == deploying }); i >= 0 && out.Sections[i].Target.Name == "" {
@@ -178,6 +197,7 @@ func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (Org
 			c.Clean = 1
 		}
 		out.Accounts.add(c)
+		out.mergeChanges(r)
 	}
 	slices.SortStableFunc(out.Sections, compareSections)
 	if err := out.trim(MaxOrgSummaryBytes); err != nil {

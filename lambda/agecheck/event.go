@@ -243,6 +243,8 @@ type Report struct {
 	// Commit is set when the run holds the ledger's lease: OpCommit records what was announced
 	// (after the publish, or at once when nothing is published) and releases the lease.
 	Commit *Commit `json:"commit,omitempty"`
+	// Commits are, on an organization run's report, the accounts OpCommit runs for (with Commit).
+	Commits []AccountCommit `json:"commits,omitempty"`
 }
 
 // Commit is what OpCommit needs from the report: the run's "now", its LedgerRun and the root

@@ -54,6 +54,9 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := h.accountChanges(ctx, ev, &r, ev.Now.Time()); err != nil {
+			return nil, err
+		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "account checked", append(r.Summary.attrs(), slog.String("account", r.Target.ID))...)
 		return r, nil
 	}
@@ -62,6 +65,9 @@ func (h *Handler) accounts(ctx context.Context, ev Event) (any, error) {
 	case ev.Summary != nil:
 		own, err := accountResult(Target{ID: ev.Account}, *ev.Summary, ev.Policy, ev.Root)
 		if err != nil {
+			return nil, err
+		}
+		if err := h.accountChanges(ctx, ev, &own, ev.Now.Time()); err != nil {
 			return nil, err
 		}
 		page = append([]AccountResult{own}, page...)
@@ -94,6 +100,9 @@ func (h *Handler) orgReport(ctx context.Context, ev Event, now time.Time) (Repor
 	r, err := NewOrgReport(*ev.Org, ev.Policy, now, ev.Test)
 	if err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if ev.Ledger != nil && !ev.Test {
+		orgCommit(&r, *ev.Org, *ev.Ledger, now)
 	}
 	if ev.Chat && r.Publish {
 		// The chat card gives the organization's totals and the findings its sections list; it

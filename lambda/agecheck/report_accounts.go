@@ -35,17 +35,24 @@ type OrgMessageBody struct {
 	// fewer findings than its counts: every finding is in the function's log with its account.
 	Truncated bool `json:"truncated"`
 	Test      bool `json:"test,omitempty"`
+	// Changes are the exact sums of the sections' changes when the run remembers.
+	Changes *OrgChanges `json:"changes,omitempty"`
 }
 
 // NewOrgReport turns an organization run's final OrgSummary into the digest: organization totals,
 // then a section per account with something to report, unchecked accounts first, fitted to
 // MaxMessageBytes by leaving out sections from the end (the counts stay exact). It publishes
 // when an account could not be scanned or any account has a finding, an unchecked user, a key
-// whose last use is unknown or a root key or unchecked root, and on every test run.
+// whose last use is unknown or a root key or unchecked root, and on every test run. When the
+// run remembers (o.Changes), a finding announced before and not due is quiet: see orgPublishes.
 func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, error) {
 	c, a := o.Counts, o.Accounts
-	if c.Flagged+c.Unchecked+c.LastUsedUnknown+a.Unchecked+a.RootPresent+a.RootUnknown <= 0 && !test {
-		return Report{Publish: false, Scope: ScopeOrganization}, nil
+	publishes := c.Flagged+c.Unchecked+c.LastUsedUnknown+a.Unchecked+a.RootPresent+a.RootUnknown > 0
+	if o.Changes != nil {
+		publishes = orgPublishes(o)
+	}
+	if !publishes && !test {
+		return Report{Publish: false, Scope: ScopeOrganization, }, nil
 	}
 	prefix := ""
 	if test {
@@ -107,14 +114,16 @@ func orgKinds(o OrgSummary) []string {
 func orgSubject(o OrgSummary, prefix string) string {
 	c, a := o.Counts, o.Accounts
 	var parts []string
-	if a.RootPresent > 0 {
+	if o.Changes != nil {
+		parts = orgChangesSubject(*o.Changes)
+	} else if a.RootPresent > 0 {
 		parts = append(parts, plural(a.RootPresent, "root user", "root users")+" with keys")
 	}
 	for _, n := range []struct {
 		n    int
 		what string
 	}{{c.Stale, "stale"}, {c.Unused, "unused"}, {c.Warning, "due soon"}} {
-		if n.n > 0 {
+		if n.n > 0 && o.Changes == nil {
 			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
 		}
 	}
@@ -136,13 +145,17 @@ func renderOrgMessage(o OrgSummary, p Policy, now, severity, subject string, tes
 	sections := o.Sections[:n]
 	truncated := n < o.Accounts.Sections
 	for _, s := range sections {
+		if s.Changes != nil && !s.Changes.Busy {
+			truncated = truncated || s.Changes.truncated() || len(s.Summary.UncheckedUsers) < s.Summary.Unchecked
+			continue
+		}
 		if s.Summary != nil && (len(s.Summary.Findings) < s.Summary.Flagged || len(s.Summary.UncheckedUsers) < s.Summary.Unchecked) {
 			truncated = true
 		}
 	}
 	body := OrgMessageBody{
 		Scope: ScopeOrganization, Now: now, Policy: p, Severity: severity, Kinds: orgKinds(o),
-		Counts: o.Counts, Accounts: o.Accounts, Sections: sections, Truncated: truncated, Test: test,
+		Counts: o.Counts, Accounts: o.Accounts, Sections: sections, Truncated: truncated, Test: test, Changes: o.Changes,
 	}
 	if body.Sections == nil {
 		body.Sections = []AccountResult{}
@@ -178,6 +191,9 @@ func orgEmailText(o OrgSummary, p Policy, now string, test bool, sections []Acco
 		fmt.Fprintf(&b, "; active keys are used at least every %d days (Security Hub IAM.22)", p.UnusedDays)
 	}
 	b.WriteString(".\n\n")
+	if o.Changes != nil {
+		orgChangesText(&b, *o.Changes, sections)
+	}
 	fmt.Fprintf(&b, "Organization totals: %d stale, %d unused, %d due soon, %s, %s; root user with access keys in %s, root not checked in %s.\n",
 		c.Stale, c.Unused, c.Warning, plural(c.Unchecked, "user unchecked", "users unchecked"),
 		plural(c.LastUsedUnknown, "key's last use unknown", "keys' last use unknown"),
@@ -220,6 +236,9 @@ func accountSection(b *strings.Builder, r AccountResult) {
 		b.WriteString("; the root user's access keys could not be checked (" + oneLine(s.Root.Cause) + ")")
 	}
 	fmt.Fprintf(b, ". Users scanned: %d.\n", s.Users)
+	if c := r.Changes; c != nil && !c.Busy {
+		fmt.Fprintf(b, "  %d new, %d reminders, %d resolved, %d announced before and not due.\n", c.NewCount, c.ReminderCount, c.ResolvedCount, c.QuietCount)
+	}
 	if len(s.Findings) > 0 {
 		tw := tabwriter.NewWriter(b, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")

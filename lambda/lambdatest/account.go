@@ -443,6 +443,13 @@ func (a *Account) AccountSummary() (map[string]int, *IAMError) {
 	return map[string]int{"AccountAccessKeysPresent": present, "Users": len(a.users), "AccountMFAEnabled": 1}, nil
 }
 
+// SetRoleUntrusted sets RoleUntrusted while front-ends may be reading it (between runs).
+func (a *Account) SetRoleUntrusted(untrusted bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.RoleUntrusted = untrusted
+}
+
 // MemberRoleUntrusted reports RoleUntrusted, for the front-ends.
 func (a *Account) MemberRoleUntrusted() bool {
 	a.mu.Lock()

@@ -57,15 +57,23 @@ func orgDigest(t testing.TB, e *sfnlocal.Env) (sfnlocal.Publish, agecheck.OrgMes
 	if len(pubs) != 1 {
 		t.Fatalf("%d messages delivered to a subscription without a filter policy, want the organization's one digest", len(pubs))
 	}
+	return orgDigestAt(t, e, 0)
+}
+
+// orgDigestAt returns the i-th organization digest published (the messages a subscription
+// without a filter policy receives, config.DigestFilterPolicy) and its machine-readable body.
+func orgDigestAt(t testing.TB, e *sfnlocal.Env, i int) (sfnlocal.Publish, agecheck.OrgMessageBody, string) {
+	t.Helper()
+	pubs := delivered(t, config.DigestFilterPolicy, e.Tasks.Published())
 	var bodies struct{ Default, Email string }
-	if err := json.Unmarshal([]byte(pubs[0].Message), &bodies); err != nil {
+	if err := json.Unmarshal([]byte(pubs[i].Message), &bodies); err != nil {
 		t.Fatal(err)
 	}
 	var body agecheck.OrgMessageBody
 	if err := json.Unmarshal([]byte(bodies.Default), &body); err != nil {
 		t.Fatalf("default body: %v\n%s", err, bodies.Default)
 	}
-	return pubs[0], body, bodies.Email
+	return pubs[i], body, bodies.Email
 }
 
 // sumCounts adds the expectations' counts.

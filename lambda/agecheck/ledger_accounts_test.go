@@ -1,0 +1,197 @@
+package agecheck
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+const memberAccount = "111111111111"
+
+// invokeAs runs ev through the handler and decodes its result into out.
+func invokeAs(t *testing.T, h *Handler, ev Event, out any) {
+	t.Helper()
+	in, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.Invoke(context.Background(), in)
+	if err != nil {
+		t.Fatalf("%s: %v", ev.Op, err)
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// orgLedgerRun runs an organization run that remembers through the handler, as the state
+// machine does: each account's check (findings recorded) and its result (op account, or the
+// deploying account folded by mergeAccounts), the merge of the page, the report, and, when the
+// report says so, one commit per account it lists.
+func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]UserKeys, commit bool) (OrgSummary, Report) {
+	t.Helper()
+	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
+	p := Policy{MaxAgeDays: 90}
+	at := ParseTimestamp(now)
+	summary := func(account string) *Summary {
+		var s Summary
+		invokeAs(t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr}, &s)
+		return &s
+	}
+	var org OrgSummary
+	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: summary(testAccount), Ledger: lr}, &org)
+	var member AccountResult
+	invokeAs(t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
+		Summary: summary(memberAccount), Ledger: lr}, &member)
+	unchecked := AccountResult{Target: Target{ID: "222222222222"}, Status: AccountUnchecked, Error: &ScanError{Error: "Iam.AccessDenied"}}
+	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr}, &org)
+	var r Report
+	invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr}, &r)
+	if commit && r.Commit != nil {
+		for _, c := range r.Commits {
+			cm := *r.Commit
+			cm.Root = c.Root
+			var out struct{}
+			invokeAs(t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm}, &out)
+		}
+	}
+	return org, r
+}
+
+// TestOrganizationLedgerThroughTheHandler: each account's changes are its own (per account and
+// AccessKeyId), summed exactly; the accounts the run holds the lease of are committed, an
+// unchecked one is not (and is announced on every run); a key rotated in one account is
+// resolved in that account only, and an account with only quiet findings has no section.
+func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	// The same key ID in two accounts is two ledger entries.
+	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA1"), staleUser("c", "AKIA2")}}
+	org, r := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
+	if c := org.Changes; c == nil || c.New != 3 || c.Resolved != 0 {
+		t.Fatalf("changes %+v, want 3 new", org.Changes)
+	}
+	if len(org.Commits) != 2 || org.Commits[0].Account != testAccount || org.Commits[1].Account != memberAccount {
+		t.Errorf("commits %+v, want the deploying account and the member, not the unchecked one", org.Commits)
+	}
+	if !r.Publish || r.Subject != "IAM keys in 3 accounts: 3 new, 1 account unchecked" || r.Commit == nil || len(r.Commits) != 2 {
+		t.Errorf("report publish %v, subject %q, commit %v, commits %v; want 3 new announced and 2 commits", r.Publish, r.Subject, r.Commit, r.Commits)
+	}
+	if _, ok := m.entries[memberAccount+"AKIA1"]; !ok || len(m.entries) != 3 || len(m.lease) != 0 {
+		t.Errorf("entries %v, leases %v; want 3 entries (AKIA1 in both accounts) and every lease released", m.entries, m.lease)
+	}
+
+	// A run with no change announces the unchecked account only; the member's key rotated.
+	users[memberAccount] = users[memberAccount][:1]
+	org, r = orgLedgerRun(t, h, "run-2", "2026-03-02T08:00:00Z", users, true)
+	if c := org.Changes; c.New != 0 || c.Resolved != 1 || c.Quiet != 2 || !r.Publish || !strings.HasPrefix(r.Subject, "IAM keys in 3 accounts: nothing new, 1 resolved") {
+		t.Errorf("changes %+v, subject %q; want AKIA2 of the member resolved, 2 quiet", c, r.Subject)
+	}
+	if len(org.Sections) != 2 || org.Sections[1].Target.ID != memberAccount || org.Accounts.Clean != 1 {
+		t.Errorf("sections %+v, accounts %+v; want the unchecked account, then the member (resolved), the deploying one clean (quiet)", org.Sections, org.Accounts)
+	}
+	if e := m.entries[memberAccount+"AKIA2"]; e.ResolvedAt.IsZero() {
+		t.Errorf("AKIA2 of the member: %+v, want resolved", e)
+	}
+}
+
+// TestOrganizationLedgerBusyAccount: an account whose lease another run holds is announced
+// whole (its findings, no changes) and is not committed.
+func TestOrganizationLedgerBusyAccount(t *testing.T) {
+	m := newMemLedger()
+	m.lease[memberAccount] = "scheduled"
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
+	users := map[string][]UserKeys{memberAccount: {staleUser("b", "AKIA1")}}
+	org, r := orgLedgerRun(t, h, "manual", "2026-03-01T08:00:00Z", users, false)
+	sec := org.Sections[1]
+	if org.Changes.Busy != 1 || sec.Changes == nil || !sec.Changes.Busy || len(sec.Summary.Findings) != 1 {
+		t.Errorf("changes %+v, section %+v; want the member busy with its finding listed", org.Changes, sec)
+	}
+	if len(r.Commits) != 1 || r.Commits[0].Account != testAccount || !strings.Contains(r.Subject, "1 account announced whole") {
+		t.Errorf("commits %+v, subject %q; want only the deploying account committed", r.Commits, r.Subject)
+	}
+}
+
+// TestOrganizationLedgerQuietPublishesNothing: only quiet findings, every account read: the
+// report publishes nothing, and still commits (to release the leases).
+func TestOrganizationLedgerQuietPublishesNothing(t *testing.T) {
+	o := OrgSummary{Counts: Counts{Flagged: 4, Stale: 4}, Accounts: AccountCounts{Checked: 2, Clean: 2}, Changes: &OrgChanges{Quiet: 4},
+		Commits: []AccountCommit{{Account: testAccount}, {Account: memberAccount}}}
+	r, err := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false)
+	if err != nil || r.Publish {
+		t.Errorf("publish %v (%v), want nothing published", r.Publish, err)
+	}
+	o.Accounts.RootUnknown = 1
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish {
+		t.Errorf("a root user not checked is quiet, want it announced on every run")
+	}
+}
+
+// TestAccountChangesFit: the changes of an account with many findings of the longest kind and
+// a summary full of unchecked users fit MaxAccountSummaryBytes + MaxAccountChangesBytes
+// together, with exact counts; with room, they list findings.
+func TestAccountChangesFit(t *testing.T) {
+	long := strings.Repeat("\"", 64)
+	var c Changes
+	for i := range 300 {
+		f := ledgerFinding(fmt.Sprintf("AKIA%016d", i), long, SeverityStale)
+		f.Kinds = []string{KindStale, KindUnused}
+		c.New = append(c.New, Announced{Finding: f, Reason: ReasonExemptionExpired, FirstSeen: timestampAt(ledgerT0)})
+		c.Reminders = append(c.Reminders, Announced{Finding: f, Reason: ReasonReminder, Reminded: 99})
+		c.Resolved = append(c.Resolved, Resolved{UserName: long, AccessKeyID: f.AccessKeyID, Severity: SeverityStale})
+	}
+	var full Summary
+	for range 200 {
+		full.UncheckedUsers = append(full.UncheckedUsers, UncheckedUser{UserName: long, Error: long})
+	}
+	full.Unchecked = 200
+	if _, err := full.Trim(MaxAccountSummaryBytes); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]Summary{"empty summary": {}, "full summary": full} {
+		t.Run(name, func(t *testing.T) {
+			size, _ := jsonSize(s)
+			ch, err := newAccountChanges(c, max(MaxAccountSummaryBytes-size, 0)+MaxAccountChangesBytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := jsonSize(ch)
+			if size+n > MaxAccountSummaryBytes+MaxAccountChangesBytes {
+				t.Errorf("summary %d + changes %d bytes, want at most %d", size, n, MaxAccountSummaryBytes+MaxAccountChangesBytes)
+			}
+			if ch.NewCount != 300 || ch.ReminderCount != 300 || ch.ResolvedCount != 300 {
+				t.Errorf("counts %d/%d/%d, want 300 each (exact)", ch.NewCount, ch.ReminderCount, ch.ResolvedCount)
+			}
+			if name == "empty summary" && len(ch.New) == 0 {
+				t.Errorf("no finding listed with %d bytes of room", MaxAccountSummaryBytes-size)
+			}
+		})
+	}
+}
+
+// TestMergeAccountsCommitsBounded: at most MaxCommits accounts are committed; their root
+// verdict keeps its status only.
+func TestMergeAccountsCommitsBounded(t *testing.T) {
+	var o OrgSummary
+	for p := range MaxCommits/AccountsPerPage + 1 {
+		var page []AccountResult
+		for i := range AccountsPerPage {
+			page = append(page, AccountResult{Target: Target{ID: fmt.Sprintf("%012d", p*AccountsPerPage+i)}, Status: AccountChecked,
+				Summary: &Summary{Root: &RootCheck{Status: RootUnchecked, Cause: strings.Repeat("c", 500)}}, Changes: &AccountChanges{}})
+		}
+		var err error
+		if o, err = MergeAccounts(o, page, testAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(o.Commits) != MaxCommits || o.Commits[0].Root.Cause != "" || o.Commits[0].Root.Status != RootUnchecked {
+		t.Errorf("%d commits (first %+v), want %d with the root status only", len(o.Commits), o.Commits[0], MaxCommits)
+	}
+	if n, _ := jsonSize(o); n > MaxOrgSummaryBytes {
+		t.Errorf("the summary is %d bytes, want at most %d", n, MaxOrgSummaryBytes)
+	}
+}
