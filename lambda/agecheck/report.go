@@ -396,16 +396,7 @@ func emailText(s Summary, p Policy, ex *ExemptionsBody, account, now string, tes
 			plural(s.LastUsedUnknown, "active key's last use", "active keys' last use"))
 	}
 
-	if len(unchecked) > 0 {
-		b.WriteString("\nUsers whose keys could not be read (after retries), so their keys were not judged:\n")
-		for _, u := range unchecked {
-			fmt.Fprintf(&b, "  %s: %s", oneLine(u.UserName), oneLine(u.Error))
-			if u.Cause != "" {
-				fmt.Fprintf(&b, ": %s", oneLine(u.Cause))
-			}
-			b.WriteString("\n")
-		}
-	}
+	writeUncheckedUsers(&b, "so their keys were not judged", unchecked)
 
 	writeOwnerSections(&b, s, findings)
 	writeExemptions(&b, ex, findings)
@@ -467,4 +458,20 @@ func lastUsedText(f Finding) string {
 		text += " (" + strings.Join(where, ", ") + ")"
 	}
 	return text
+}
+
+// writeUncheckedUsers lists the users whose keys could not be read, each with its error and
+// cause, under a heading that ends with why it matters; nothing when there are none.
+func writeUncheckedUsers(b *strings.Builder, why string, unchecked []UncheckedUser) {
+	if len(unchecked) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nUsers whose keys could not be read (after retries), %s:\n", why)
+	for _, u := range unchecked {
+		fmt.Fprintf(b, "  %s: %s", oneLine(u.UserName), oneLine(u.Error))
+		if u.Cause != "" {
+			fmt.Fprintf(b, ": %s", oneLine(u.Cause))
+		}
+		b.WriteString("\n")
+	}
 }

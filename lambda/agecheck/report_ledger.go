@@ -204,16 +204,7 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 		fmt.Fprintf(&b, "\n%s could not be looked up: see the function's log group (\"last-used lookup failed\").\n",
 			plural(s.LastUsedUnknown, "active key's last use", "active keys' last use"))
 	}
-	if len(unchecked) > 0 {
-		b.WriteString("\nUsers whose keys could not be read (after retries), announced on every run:\n")
-		for _, u := range unchecked {
-			fmt.Fprintf(&b, "  %s: %s", oneLine(u.UserName), oneLine(u.Error))
-			if u.Cause != "" {
-				fmt.Fprintf(&b, ": %s", oneLine(u.Cause))
-			}
-			b.WriteString("\n")
-		}
-	}
+	writeUncheckedUsers(&b, "announced on every run", unchecked)
 	writeExemptions(&b, ex, findings)
 	fmt.Fprintf(&b, "\nTotals: %d users scanned; %d keys flagged (%d stale, %d unused, %d due soon), %d of them announced before and not due; "+
 		"%d users unchecked; %d compliant active keys.\n",
