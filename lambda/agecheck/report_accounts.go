@@ -52,7 +52,7 @@ func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, err
 		publishes = orgPublishes(o)
 	}
 	if !publishes && !test {
-		return Report{Publish: false, Scope: ScopeOrganization, }, nil
+		return Report{Publish: false, Scope: ScopeOrganization}, nil
 	}
 	prefix := ""
 	if test {
