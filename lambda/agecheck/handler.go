@@ -121,7 +121,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 		if ev.Chat && r.Publish {
-			r.Chat = NewChatMessage(s, ev.Policy, r, now)
+			r.Chat = chatMessage(ev, s, r, now)
 		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
