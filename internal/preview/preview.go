@@ -94,7 +94,7 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 	r.Summary = *summary
 	ev := base
 	ev.Op, ev.Summary = agecheck.OpReport, summary
-	ev.Chat = s.Chat.Enabled // as the definition's report event asks (workflow's addChatToReport)
+	ev.Chat = s.Chat.Enabled     // as the definition's report event asks (workflow's addChatToReport)
 	if ev.Policy.CheckRootKeys { // what the CheckRootKeys state hands the report
 		present := 0
 		if a.RootAccessKeys {
