@@ -104,7 +104,7 @@ func (h *Handler) orgReport(ctx context.Context, ev Event, now time.Time) (Repor
 		orgCommit(&r, *ev.Org, *ev.Ledger, now)
 	}
 	if ev.Chat && r.Publish {
-		r.Chat = newOrgChatMessage(*ev.Org, ev.Policy, r, now)
+		r.Chat = newOrgChatMessage(*ev.Org, ev.Policy, ev.Owners, r, now)
 	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 		slog.String("severity", r.Severity), slog.String("subject", r.Subject), slog.String("scope", ScopeOrganization),

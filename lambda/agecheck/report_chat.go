@@ -118,11 +118,15 @@ func chatMessage(ev Event, s Summary, r Report, now time.Time) string {
 
 // newOrgChatMessage is the chat message of an organization run's digest r of o: the
 // organization's totals and changes, the entries its sections list with their accounts, and the
-// counts of the accounts with something to report.
-func newOrgChatMessage(o OrgSummary, p Policy, r Report, now time.Time) string {
+// counts of the accounts with something to report; with owners on (owners not nil), the keys
+// without an owner in all accounts.
+func newOrgChatMessage(o OrgSummary, p Policy, owners *Owners, r Report, now time.Time) string {
 	s := Summary{Counts: o.Counts}
 	r.Account = ScopeOrganization
 	r.card = cardFacts{org: &o}
+	if owners != nil {
+		r.card.owners = &OwnerDigest{TagKeys: owners.TagKeys}
+	}
 	return NewChatMessage(s, p, r, now)
 }
 

@@ -216,7 +216,7 @@ func TestOrgChatCardFollowsTheLedger(t *testing.T) {
 	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA2")}}
 	org, r := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
 	p := Policy{MaxAgeDays: 90}
-	card := newOrgChatMessage(org, p, r, ledgerT0)
+	card := newOrgChatMessage(org, p, nil, r, ledgerT0)
 	n := decodeChat(t, card)
 	d := n.Content.Description
 	if !inOrder(d, "IAM access key check of 3 accounts of the organization", "*Since the last message*: 2 new",
@@ -245,5 +245,23 @@ func TestOrgChatCardQuietPublishesNothing(t *testing.T) {
 		Account: testAccount, Org: &o, Ledger: lr, Chat: true}, &r)
 	if r.Publish || r.Chat != "" {
 		t.Errorf("quiet organization: publish %v, chat %q; want neither", r.Publish, r.Chat)
+	}
+}
+
+// TestOrgChatCardOwners: with owners on, an organization's card counts the keys without an
+// owner over every account.
+func TestOrgChatCardOwners(t *testing.T) {
+	o := OrgSummary{Counts: Counts{Users: 9, Flagged: 4, Stale: 4, NoOwner: 3}, Accounts: AccountCounts{Checked: 2, Sections: 2}}
+	p := Policy{MaxAgeDays: 90}
+	r := must(NewOrgReport(o, p, testNow, false))
+	var out Report
+	invokeAs(t, &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}, Event{Op: OpReport, Now: timestampAt(testNow), Policy: p,
+		Account: testAccount, Org: &o, Owners: &Owners{TagKeys: []string{"owner"}}, Chat: true}, &out)
+	n := decodeChat(t, out.Chat)
+	if !strings.Contains(n.Content.Description, "*No owner*: 3 keys of users without an owner tag (owner)") || n.Metadata.AdditionalContext["noOwner"] != "3" {
+		t.Errorf("additionalContext %v, description:\n%s\nwant 3 keys without an owner", n.Metadata.AdditionalContext, n.Content.Description)
+	}
+	if off := decodeChat(t, newOrgChatMessage(o, p, nil, r, testNow)); strings.Contains(off.Content.Description, "owner") {
+		t.Errorf("owners off: description mentions owners:\n%s", off.Content.Description)
 	}
 }
