@@ -265,3 +265,32 @@ func TestOrgChatCardOwners(t *testing.T) {
 		t.Errorf("owners off: description mentions owners:\n%s", off.Content.Description)
 	}
 }
+
+// TestOrgChatCardFits: 100 accounts with 50 new findings each, of the longest names: the card
+// keeps the schema's bounds, lists at most MaxChatFindingsListed entries and 5 accounts, and the
+// counts stay exact.
+func TestOrgChatCardFits(t *testing.T) {
+	p := Policy{MaxAgeDays: 90}
+	o := OrgSummary{Accounts: AccountCounts{Checked: 100, Sections: 100}, Changes: &OrgChanges{New: 5000}}
+	for a := range 100 {
+		s := manyFindings(50)
+		s.UncheckedUsers = nil
+		s.Unchecked = 0
+		ch := &AccountChanges{NewCount: 50}
+		for _, f := range s.Findings {
+			ch.New = append(ch.New, Announced{Finding: f, Reason: ReasonNew, FirstSeen: timestampAt(testNow)})
+		}
+		o.Counts.add(s.Counts)
+		o.Sections = append(o.Sections, AccountResult{Target: Target{ID: fmt.Sprintf("%012d", a), Name: strings.Repeat("n", 50)},
+			Status: AccountChecked, Summary: &s, Changes: ch})
+	}
+	r := must(NewOrgReport(o, p, testNow, false))
+	n := decodeChat(t, newOrgChatMessage(o, p, nil, r, testNow))
+	d := n.Content.Description
+	if listed := strings.Count(d, "\n• `"); listed > MaxChatFindingsListed+maxChatAccountsListed {
+		t.Errorf("%d lines listed, want at most %d entries and %d accounts", listed, MaxChatFindingsListed, maxChatAccountsListed)
+	}
+	if !strings.Contains(d, "*Since the last message*: 5000 new") || !strings.Contains(d, " of 5000):") || !strings.Contains(d, "…and 95 more accounts") {
+		t.Errorf("description:\n%s", d)
+	}
+}
