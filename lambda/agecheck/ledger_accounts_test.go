@@ -185,8 +185,12 @@ func TestOrganizationLedgerQuietPublishesNothing(t *testing.T) {
 		t.Errorf("publish %v (%v), want nothing published", r.Publish, err)
 	}
 	o.Accounts.RootUnknown = 1
-	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish {
-		t.Errorf("a root user not checked is quiet, want it announced on every run")
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: root not checked in 1 account" {
+		t.Errorf("a root user not checked: publish %v, subject %q; want it announced on every run, named in the subject", r.Publish, r.Subject)
+	}
+	o.Accounts.RootUnknown, o.Counts.LastUsedUnknown = 0, 2
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: 2 last use unknown" {
+		t.Errorf("keys whose last use is unknown: publish %v, subject %q; want them announced on every run, named in the subject", r.Publish, r.Subject)
 	}
 }
 

@@ -133,6 +133,13 @@ func orgSubject(o OrgSummary, prefix string) string {
 	if a.Unchecked > 0 {
 		parts = append(parts, plural(a.Unchecked, "account unchecked", "accounts unchecked"))
 	}
+	// What was not read publishes on every run: the subject says so, as a single account's does.
+	if c.LastUsedUnknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d last use unknown", c.LastUsedUnknown))
+	}
+	if a.RootUnknown > 0 {
+		parts = append(parts, "root not checked in "+plural(a.RootUnknown, "account", "accounts"))
+	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing found")
 	}
