@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,67 @@ func TestOrganizationLedgerRunsInARow(t *testing.T) {
 	run("a reminder day in one account only", 11, "SUCCEEDED", "IAM keys in 3 accounts: nothing new, 1 reminder", map[string]string{
 		m1.ID: "No new IAM access key findings, 1 reminder, in " + m1.ID,
 	})
+}
+
+// TestOrganizationLedgerUnreadKey: in a member account, an open finding's key whose last use
+// cannot be looked up (GetAccessKeyLastUsed denied) is neither compliant nor resolved: the run
+// announces the unknown last use (in the digest and the account's message, as every run does),
+// records nothing as resolved, and once the lookup works again nothing is published at all.
+func TestOrganizationLedgerUnreadKey(t *testing.T) {
+	t.Parallel()
+	own := sfnlocal.NewAccount(testAccount)
+	member := sfnlocal.NewAccount("111111111111")
+	// Unused only: 60 days old (under maxAgeDays 90), last used 50 days ago (unusedDays 45).
+	gus := activeKey(1, 1, testNow.Add(-days(60)))
+	gus.LastUsed, gus.LastService, gus.LastRegion = testNow.Add(-days(50)), "s3", "eu-west-1"
+	member.Add(&sfnlocal.User{Name: "gus", Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{gus}})
+	s := config.Defaults()
+	s.Organization.Accounts = []string{testAccount, member.ID}
+	def := definition(t, s)
+	e, tbl := newOrgLedgerEnv(t, own, member)
+
+	seen := 0
+	run := func(name string, day int, wantDigest, wantMessage string) {
+		t.Helper()
+		t.Run(name, func(t *testing.T) {
+			res := e.Run(t, def, scheduled(testNow.Add(days(day))))
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
+			pubs := e.Tasks.Published()[seen:]
+			seen += len(pubs)
+			var got []string
+			for _, p := range delivered(t, config.DigestFilterPolicy, pubs) {
+				got = append(got, "digest: "+p.Subject)
+			}
+			for _, p := range delivered(t, `{"account":["`+member.ID+`"]}`, pubs) {
+				got = append(got, "member: "+p.Subject)
+			}
+			var want []string
+			if wantDigest != "" {
+				want = append(want, "digest: "+wantDigest, "member: "+wantMessage)
+			}
+			if !slices.Equal(got, want) || len(pubs) != len(want) {
+				t.Errorf("published %q (%d messages), want %q", got, len(pubs), want)
+			}
+		})
+	}
+	entry := func() agecheck.Entry {
+		t.Helper()
+		es, _, err := tbl.Load(context.Background(), member.ID, "none")
+		if err != nil || len(es) != 1 {
+			t.Fatalf("entries %+v (%v), want gus's key's", es, err)
+		}
+		return es[0]
+	}
+
+	run("announced", 0, "IAM keys in 2 accounts: 1 new", "1 new IAM access key finding, in "+member.ID)
+	member.Update(func(*sfnlocal.Account) { gus.LastUsedDenied = true })
+	run("last use unknown", 1, "IAM keys in 2 accounts: 1 last use unknown", "1 last use unknown, in "+member.ID)
+	if en := entry(); !en.ResolvedAt.IsZero() || !en.LastAnnounced.Equal(testNow) {
+		t.Errorf("gus's entry %+v, want open, announced on day 0 (its last use not read: never resolved)", en)
+	}
+	member.Update(func(*sfnlocal.Account) { gus.LastUsedDenied = false })
+	run("read again: nothing", 2, "", "")
+	if en := entry(); !en.ResolvedAt.IsZero() {
+		t.Errorf("gus's entry %+v, want still open", en)
+	}
 }
