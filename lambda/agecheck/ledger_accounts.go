@@ -124,6 +124,7 @@ func (h *Handler) accountChanges(ctx context.Context, ev Event, r *AccountResult
 	if err != nil {
 		return err
 	}
+	explainResolved(c.Resolved, *r.Summary, ev.Policy, now) // as the account's own message says why
 	// The changes list the findings that matter; the summary keeps its exact counts.
 	r.Summary.Findings = nil
 	size, err := jsonSize(r.Summary)

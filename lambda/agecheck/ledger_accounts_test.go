@@ -117,6 +117,13 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	if e := m.entries[memberAccount+"AKIA2"]; e.ResolvedAt.IsZero() {
 		t.Errorf("AKIA2 of the member: %+v, want resolved", e)
 	}
+	if res := org.Sections[1].Changes.Resolved; len(res) != 1 || res[0].Reason != ResolvedGone {
+		t.Errorf("the member's resolved keys %+v, want AKIA2 with why (%q)", res, ResolvedGone)
+	}
+	var digest snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &digest); err != nil || !strings.Contains(digest.Email, "  "+memberAccount+" c AKIA2 (was stale, first seen 2026-03-01): "+ResolvedGone+"\n") {
+		t.Errorf("the digest's email (%v) does not say why AKIA2 was resolved:\n%s", err, digest.Email)
+	}
 	if got := msgs[testAccount]; got.Publish {
 		t.Errorf("the deploying account's message %q published, want nothing (its finding announced yesterday, not due)", got.Subject)
 	}
