@@ -260,7 +260,8 @@ func TestOrganizationLedgerRunsInARow(t *testing.T) {
 // TestOrganizationLedgerUnreadKey: in a member account, an open finding's key whose last use
 // cannot be looked up (GetAccessKeyLastUsed denied) is neither compliant nor resolved: the run
 // announces the unknown last use (in the digest and the account's message, as every run does),
-// records nothing as resolved, and once the lookup works again nothing is published at all.
+// records nothing as resolved, and once the lookup works again nothing is published at all. A
+// test run then sends the digest and every checked account's full list, and records nothing.
 func TestOrganizationLedgerUnreadKey(t *testing.T) {
 	t.Parallel()
 	own := sfnlocal.NewAccount(testAccount)
@@ -275,24 +276,28 @@ func TestOrganizationLedgerUnreadKey(t *testing.T) {
 	e, tbl := newOrgLedgerEnv(t, own, member)
 
 	seen := 0
-	run := func(name string, day int, wantDigest, wantMessage string) {
+	// run runs the machine on day and wants these messages, each "digest: ", "member: " or
+	// "own: " and its subject; a test run when the first is a test run's.
+	run := func(name string, day int, want ...string) {
 		t.Helper()
 		t.Run(name, func(t *testing.T) {
-			res := e.Run(t, def, scheduled(testNow.Add(days(day))))
+			input := scheduled(testNow.Add(days(day)))
+			if len(want) > 0 && strings.Contains(want[0], agecheck.TestSubjectPrefix) {
+				input["test"] = true
+			}
+			res := e.Run(t, def, input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			pubs := e.Tasks.Published()[seen:]
 			seen += len(pubs)
 			var got []string
-			for _, p := range delivered(t, config.DigestFilterPolicy, pubs) {
-				got = append(got, "digest: "+p.Subject)
+			for label, policy := range map[string]string{"digest: ": config.DigestFilterPolicy,
+				"member: ": `{"account":["` + member.ID + `"]}`, "own: ": `{"account":["` + own.ID + `"]}`} {
+				for _, p := range delivered(t, policy, pubs) {
+					got = append(got, label+p.Subject)
+				}
 			}
-			for _, p := range delivered(t, `{"account":["`+member.ID+`"]}`, pubs) {
-				got = append(got, "member: "+p.Subject)
-			}
-			var want []string
-			if wantDigest != "" {
-				want = append(want, "digest: "+wantDigest, "member: "+wantMessage)
-			}
+			slices.Sort(got)
+			slices.Sort(want)
 			if !slices.Equal(got, want) || len(pubs) != len(want) {
 				t.Errorf("published %q (%d messages), want %q", got, len(pubs), want)
 			}
@@ -307,15 +312,22 @@ func TestOrganizationLedgerUnreadKey(t *testing.T) {
 		return es[0]
 	}
 
-	run("announced", 0, "IAM keys in 2 accounts: 1 new", "1 new IAM access key finding, in "+member.ID)
+	run("announced", 0, "digest: IAM keys in 2 accounts: 1 new", "member: 1 new IAM access key finding, in "+member.ID)
 	member.Update(func(*sfnlocal.Account) { gus.LastUsedDenied = true })
-	run("last use unknown", 1, "IAM keys in 2 accounts: 1 last use unknown", "1 last use unknown, in "+member.ID)
+	run("last use unknown", 1, "digest: IAM keys in 2 accounts: 1 last use unknown", "member: 1 last use unknown, in "+member.ID)
 	if en := entry(); !en.ResolvedAt.IsZero() || !en.LastAnnounced.Equal(testNow) {
 		t.Errorf("gus's entry %+v, want open, announced on day 0 (its last use not read: never resolved)", en)
 	}
 	member.Update(func(*sfnlocal.Account) { gus.LastUsedDenied = false })
-	run("read again: nothing", 2, "", "")
+	run("read again: nothing", 2)
 	if en := entry(); !en.ResolvedAt.IsZero() {
 		t.Errorf("gus's entry %+v, want still open", en)
+	}
+	// A test run sends the digest and every checked account's full list, and records nothing.
+	run("a test run", 3, "digest: "+agecheck.TestSubjectPrefix+"IAM keys in 2 accounts: 1 unused",
+		"member: "+agecheck.TestSubjectPrefix+"1 IAM access key unused for 45 days, in "+member.ID,
+		"own: "+agecheck.TestSubjectPrefix+"no IAM access keys older than 90 days, in "+own.ID)
+	if en := entry(); !en.LastAnnounced.Equal(testNow) || en.Reminded != 0 {
+		t.Errorf("gus's entry %+v after a test run, want as announced on day 0", en)
 	}
 }
