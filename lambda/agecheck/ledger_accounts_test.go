@@ -199,6 +199,10 @@ func TestOrganizationLedgerQuietPublishesNothing(t *testing.T) {
 	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: 2 last use unknown" {
 		t.Errorf("keys whose last use is unknown: publish %v, subject %q; want them announced on every run, named in the subject", r.Publish, r.Subject)
 	}
+	o.Counts.LastUsedUnknown, o.Counts.Unchecked = 0, 1
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: 1 user unchecked" {
+		t.Errorf("a user not read: publish %v, subject %q; want it announced on every run, named in the subject", r.Publish, r.Subject)
+	}
 }
 
 // TestAccountChangesFit: the changes of an account with many findings of the longest kind and
