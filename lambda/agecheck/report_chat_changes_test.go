@@ -214,7 +214,7 @@ func TestChatCardOwnersThroughTheHandler(t *testing.T) {
 func TestOrgChatCardFollowsTheLedger(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
 	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA2")}}
-	org, r := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
+	org, r, _ := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
 	p := Policy{MaxAgeDays: 90}
 	card := newOrgChatMessage(org, p, nil, r, ledgerT0)
 	n := decodeChat(t, card)
