@@ -147,7 +147,7 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 			{UserName: "a", Keys: []AccessKey{activeKey("AKIA1", ago(days(120))), activeKey("AKIA2", ago(days(100)))}},
 			{UserName: "b", Keys: []AccessKey{activeKey("AKIA3", ago(days(200)))}},
 		}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	if len(assumed) != 1 || assumed[0] != role+" as run-1" {
 		t.Errorf("assumed %q, want the member role once, in session run-1", assumed)
 	}
@@ -161,7 +161,7 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	h.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
-	s = invokeSummary(t, h, ev)
+	s = invoke[Summary](t, h, ev)
 	if s.Stale != 3 || s.LastUsedUnknown != 3 || s.Unused != 0 {
 		t.Errorf("got %+v, want 3 stale with last use unknown, none unused", s.Counts)
 	}
@@ -180,15 +180,7 @@ func TestHandlerMergeAccountsFoldsTheDeployingAccount(t *testing.T) {
 		Accounts: []AccountResult{{Target: Target{ID: memberB}, Status: AccountUnchecked,
 			Error: &ScanError{Error: "States.TaskFailed", Cause: "role cannot be assumed"}}},
 	}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org OrgSummary
-	if err := json.Unmarshal(out, &org); err != nil {
-		t.Fatal(err)
-	}
+	org := invoke[OrgSummary](t, h, ev)
 	if org.Accounts.Checked != 1 || org.Accounts.Unchecked != 1 || org.Accounts.RootUnknown != 1 || org.Counts.Users != 2 {
 		t.Errorf("got %+v, want the deploying account checked (root unknown) and one unchecked", org)
 	}
@@ -209,15 +201,7 @@ func TestHandlerMergeAccountsDeployingAccountUnchecked(t *testing.T) {
 		Org:   &OrgSummary{},
 		Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)},
 	}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org OrgSummary
-	if err := json.Unmarshal(out, &org); err != nil {
-		t.Fatal(err)
-	}
+	org := invoke[OrgSummary](t, h, ev)
 	if want := (AccountCounts{Unchecked: 1, Sections: 1}); org.Accounts != want || org.Counts != (Counts{}) {
 		t.Errorf("got accounts %+v, counts %+v; want %+v and no users counted", org.Accounts, org.Counts, want)
 	}
@@ -237,15 +221,7 @@ func TestHandlerAccountUncheckedCutsTheCause(t *testing.T) {
 	h := &Handler{}
 	ev := Event{Op: OpAccount, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
 		Target: &Target{ID: memberB, Name: "sandbox"}, Error: &ScanError{Error: "States.TaskFailed", Cause: strings.Repeat("c", 32768)}}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r AccountResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := invoke[AccountResult](t, h, ev)
 	if r.Status != AccountUnchecked || r.Error == nil || r.Error.Error != "States.TaskFailed" || len(r.Error.Cause) != MaxCauseLength || r.Target.Name != "sandbox" {
 		t.Errorf("got %+v, want account %s unchecked with the error and a Cause of %d bytes", r, memberB, MaxCauseLength)
 	}
@@ -370,15 +346,7 @@ func TestOrgReportChatCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := Event{Op: OpReport, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90}, Org: &org, Chat: true}
-	payload, _ := json.Marshal(ev)
-	out, err := (&Handler{}).Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r Report
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := invoke[Report](t, &Handler{}, ev)
 	if !r.Publish || !strings.Contains(r.Chat, "AKIACHAT") || !strings.Contains(r.Chat, ScopeOrganization) || strings.Contains(r.Chat, `[\"`) {
 		t.Errorf("chat message %s, want the organization's card with its finding", r.Chat)
 	}
@@ -402,7 +370,7 @@ func TestHandlerReadsAMembersTagsThroughItsRole(t *testing.T) {
 	ev := Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: memberA, RoleARN: "arn:aws:iam::" + memberA + ":role/keyage-member",
 		Policy: Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30},
 		Users:  []UserKeys{{UserName: "tagged", Keys: []AccessKey{activeKey("K1", ago(days(100)))}}}}
-	if s := invokeSummary(t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
+	if s := invoke[Summary](t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
 		t.Errorf("got flagged %d, tag exemptions %d; want the member's tag to exempt the key", s.Flagged, s.TagExemptionCount)
 	}
 }

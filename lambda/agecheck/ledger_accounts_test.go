@@ -1,8 +1,6 @@
 package agecheck
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,22 +9,6 @@ import (
 )
 
 const memberAccount = "111111111111"
-
-// invokeAs runs ev through the handler and decodes its result into out.
-func invokeAs(t *testing.T, h *Handler, ev Event, out any) {
-	t.Helper()
-	in, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := h.Invoke(context.Background(), in)
-	if err != nil {
-		t.Fatalf("%s: %v", ev.Op, err)
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // orgLedgerRun runs an organization run that remembers through the handler, as the state
 // machine does: each account's check (findings recorded) and its result (op account, or the
@@ -38,25 +20,20 @@ func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]
 	p := Policy{MaxAgeDays: 90}
 	at := ParseTimestamp(now)
 	summary := func(account string) *Summary {
-		var s Summary
-		invokeAs(t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr}, &s)
+		s := invoke[Summary](t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr})
 		return &s
 	}
-	var org OrgSummary
-	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: summary(testAccount), Ledger: lr}, &org)
-	var member AccountResult
-	invokeAs(t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
-		Summary: summary(memberAccount), Ledger: lr}, &member)
+	org := invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: summary(testAccount), Ledger: lr})
+	member := invoke[AccountResult](t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
+		Summary: summary(memberAccount), Ledger: lr})
 	unchecked := AccountResult{Target: Target{ID: "222222222222"}, Status: AccountUnchecked, Error: &ScanError{Error: "Iam.AccessDenied"}}
-	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr}, &org)
-	var r Report
-	invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr}, &r)
+	org = invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr})
+	r := invoke[Report](t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr})
 	if commit && r.Commit != nil {
 		for _, c := range r.Commits {
 			cm := *r.Commit
 			cm.Root = c.Root
-			var out struct{}
-			invokeAs(t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm}, &out)
+			invoke[struct{}](t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm})
 		}
 	}
 	return org, r
