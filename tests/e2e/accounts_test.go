@@ -303,22 +303,27 @@ func Test200Accounts50Users(t *testing.T) {
 		res.Largest, res.Transitions.Root, res.Transitions.Children, res.Transitions.ChildExecutions)
 }
 
-// TestOrganizationOwnAccountUnreadable: the deploying account's own scan fails (ListUsers
-// throttled beyond its retries; a truncated page without a Marker). The run still succeeds: the
-// deploying account is reported NOT CHECKED with its error, first, the member accounts are
-// scanned, and the digest is published.
-func TestOrganizationOwnAccountUnreadable(t *testing.T) {
+// TestOrganizationDeployingAccountNotRead: the deploying account's own scan fails (ListUsers
+// throttled beyond its retries; a truncated page without a Marker), or excludeAccounts holds it.
+// The run still succeeds, the member account is scanned, and the digest counts the member's keys
+// alone. A failed scan makes the deploying account NOT CHECKED with its error, first; an excluded
+// one is not scanned at all (neither ListUsers nor GetAccountSummary) and counted as excluded.
+func TestOrganizationDeployingAccountNotRead(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
 		breakScan func(*sfnlocal.Account)
-		wantError string
+		exclude   bool
+		want      agecheck.AccountCounts
+		wantError string // of the deploying account's section; "" when excluded
 	}{
-		{"throttled", func(a *sfnlocal.Account) { a.Throttle("ListUsers", sfnlocal.Forever) }, sfnlocal.ErrIAMGeneric},
+		{"throttled", func(a *sfnlocal.Account) { a.Throttle("ListUsers", sfnlocal.Forever) }, false,
+			agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}, sfnlocal.ErrIAMGeneric},
 		{"no marker", func(a *sfnlocal.Account) {
 			a.PageSize = func(page, maxItems int) int { return 10 } // IAM may return short pages
 			a.MarkerMissing = true
-		}, workflow.ErrorIncompleteListing},
+		}, false, agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}, workflow.ErrorIncompleteListing},
+		{"excluded", func(*sfnlocal.Account) {}, true, agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,16 +333,29 @@ func TestOrganizationOwnAccountUnreadable(t *testing.T) {
 			member := accountWithID("111111111111", 10)
 			org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID, Name: "workloads"}}}
 			s := orgSettings()
+			if tt.exclude {
+				s.Organization.ExcludeAccounts = []string{testAccount}
+			}
 			e, _ := newOrgEnv(t, own, org, member)
 			res := e.Run(t, definition(t, s), scheduled(testNow))
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 
 			_, body, email := orgDigest(t, e)
-			if want := (agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}); body.Accounts != want {
-				t.Errorf("accounts %+v, want %+v", body.Accounts, want)
+			if body.Accounts != tt.want {
+				t.Errorf("accounts %+v, want %+v", body.Accounts, tt.want)
 			}
 			if want := expect(member, s.Policy(), testNow).counts; body.Counts != want {
 				t.Errorf("counts %+v, want the member's %+v alone (the deploying account was not read)", body.Counts, want)
+			}
+			if member.ListUsersCalls() == 0 {
+				t.Errorf("the member account %s was not scanned", member.ID)
+			}
+			if tt.exclude {
+				if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 {
+					t.Errorf("the excluded deploying account was read: %d ListUsers calls, %d GetAccountSummary calls; want none",
+						own.ListUsersCalls(), own.AccountSummaryCalls())
+				}
+				return
 			}
 			if len(body.Sections) == 0 {
 				t.Fatal("no section")
@@ -349,31 +367,6 @@ func TestOrganizationOwnAccountUnreadable(t *testing.T) {
 			if !strings.Contains(email, "Account "+testAccount+" (management): NOT CHECKED") {
 				t.Errorf("email without the deploying account NOT CHECKED:\n%s", email)
 			}
-			if member.ListUsersCalls() == 0 {
-				t.Errorf("the member account %s was not scanned", member.ID)
-			}
 		})
-	}
-}
-
-// TestOrganizationDeployingAccountExcluded: excludeAccounts holds the deploying account, so it is
-// not in scope: not scanned, counted as excluded, and the other accounts are scanned.
-func TestOrganizationDeployingAccountExcluded(t *testing.T) {
-	t.Parallel()
-	own := mixedAccount(5)
-	member := accountWithID("111111111111", 5)
-	org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID}}}
-	s := orgSettings()
-	s.Organization.ExcludeAccounts = []string{testAccount}
-	e, _ := newOrgEnv(t, own, org, member)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	_, body, _ := orgDigest(t, e)
-	if want := (agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}); body.Accounts != want {
-		t.Errorf("accounts %+v, want %+v", body.Accounts, want)
-	}
-	if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 || member.ListUsersCalls() == 0 {
-		t.Errorf("ListUsers calls: deploying %d (GetAccountSummary %d), member %d; want none, none and some",
-			own.ListUsersCalls(), own.AccountSummaryCalls(), member.ListUsersCalls())
 	}
 }
