@@ -114,17 +114,12 @@ func TestChatTestRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := sfnlocal.NewAccount(testAccount)
-			for i := range 7 {
-				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
-			}
+			a := compliantAccount(7)
 			e := chatEnv(t, a)
 			res := e.Run(t, definition(t, chatOn(everyRun())), tc.input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			if !tc.publish {
-				if n := len(e.Tasks.Published()); n != 0 {
-					t.Errorf("published %d messages, want none", n)
-				}
+				wantNoPublish(t, e)
 				return
 			}
 			n := chatMessage(t, e)
