@@ -778,24 +778,32 @@ func TestCheckThrottledForGood(t *testing.T) {
 }
 
 // TestTestRunPublishesWithNothingFound: the input {"test": true} scans as usual and publishes
-// although nothing was found, marked as a test (subject, bodies, severity "none"); the same
-// account scanned on schedule, or with test false, publishes nothing.
+// although nothing was found, marked as a test (subject, bodies, severity "none"), and reaches
+// the chat channel too, marked as a test, when the stack has one; the same account scanned on
+// schedule, or with test false, publishes to no topic.
 func TestTestRunPublishesWithNothingFound(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name    string
-		input   map[string]any
-		publish bool
+		name          string
+		input         map[string]any
+		chat, publish bool
 	}{
-		{"test run", map[string]any{workflow.TestField: true}, true},
-		{"test false", map[string]any{workflow.TestField: false}, false},
-		{"scheduled", scheduled(testNow), false},
+		{"test run", map[string]any{workflow.TestField: true}, false, true},
+		{"test false", map[string]any{workflow.TestField: false}, false, false},
+		{"scheduled", scheduled(testNow), false, false},
+		{"test run with chat", map[string]any{workflow.TestField: true}, true, true},
+		{"scheduled with chat", scheduled(testNow), true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := compliantAccount(12)
 			s := everyRun()
-			e := newEnv(t, a)
+			var e *sfnlocal.Env
+			if tc.chat {
+				s, e = chatOn(s), chatEnv(t, a)
+			} else {
+				e = newEnv(t, a)
+			}
 			res := e.Run(t, definition(t, s), tc.input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
@@ -814,6 +822,14 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 			}
 			if _, email := message(t, e.Tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
 				t.Errorf("the email does not start with TEST RUN:\n%s", email)
+			}
+			if !tc.chat {
+				return
+			}
+			n := chatMessage(t, e)
+			if n.Metadata.EventType != agecheck.ChatTestEventType || n.Metadata.AdditionalContext["test"] != "true" ||
+				!strings.HasPrefix(n.Content.Title, agecheck.TestSubjectPrefix) || !strings.Contains(n.Content.Description, "*TEST RUN*") {
+				t.Errorf("chat message of a test run is not marked as one: %+v", n)
 			}
 		})
 	}
