@@ -198,7 +198,7 @@ func (b builder) addOrganization(st asl.States) {
 			Flow:       asl.Flow{Next: b.firstAccountsState()},
 		}
 		if b.s.CheckRootKeys {
-			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
+			lambdaPayload(fold)["root.$"] = "$.root"
 		}
 		b.addOwnAccountReport(st, fold, stateOwnAccountDone)
 		st[StateOwnAccountUnchecked] = b.mergeAccounts("The deploying account's scan failed (throttling beyond retries, an incomplete listing...): it becomes "+
@@ -232,7 +232,7 @@ func (b builder) addOrganization(st asl.States) {
 		map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"}, stateMoreAccounts)
 	if slices.Contains(b.org().ExcludeAccounts, b.r.AccountID) {
 		// Not in scope, so not scanned: counted as excluded, as any excluded account is.
-		merge.Parameters.(map[string]any)["Payload"].(map[string]any)["deployingExcluded"] = true
+		lambdaPayload(merge)["deployingExcluded"] = true
 	}
 	st[StateMergeAccounts] = merge
 
@@ -451,7 +451,7 @@ func (b builder) accountUnchecked() string {
 // accounts it has a section for (account, a String.Array).
 func (b builder) addOrganizationReport(st asl.States) {
 	report := st[StateReport].(*asl.Task)
-	payload := report.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(report)
 	delete(payload, "summary.$")
 	delete(payload, "root.$")
 	payload["org.$"] = "$.org.summary"
