@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
@@ -28,17 +27,8 @@ const memberRole = config.DefaultMemberRoleName
 // real function whose IAM and STS calls the fake IAM answers for all of them, and the task server.
 func newOrgEnv(t testing.TB, own *sfnlocal.Account, org *sfnlocal.Organization, members ...*sfnlocal.Account) (*sfnlocal.Env, *lambdatest.IAM) {
 	t.Helper()
-	sfnlocal.SharedHarness(t)
-	bin := functionBinary(t)
-	iam := lambdatest.NewIAM(t, append([]*sfnlocal.Account{own}, members...)...)
-	iam.MemberRole = memberRole
-	fn := sfnlocal.StartFunction(t, bin, testFunction, 4, 30*time.Second, map[string]string{
-		"AWS_REGION":       testRegion,
-		"AWS_ENDPOINT_URL": iam.URL, // IAM and STS
-		"AWS_MAX_ATTEMPTS": "1",
-	})
-	e := sfnlocal.NewEnv(t, own, fn, testTopic, testRegion, testNow)
-	e.Tasks.Members, e.Tasks.MemberRole, e.Tasks.Organization = lambdatest.NewAccounts(members...), memberRole, org
+	e, iam := startWorld(t, own, members, true, nil)
+	e.Tasks.Organization = org
 	return e, iam
 }
 
