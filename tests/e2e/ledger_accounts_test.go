@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -72,15 +71,7 @@ func TestOrganizationLedgerRunsInARow(t *testing.T) {
 	}
 	entries := func(account string) map[string]agecheck.Entry {
 		t.Helper()
-		es, _, err := tbl.Load(context.Background(), account, "none")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]agecheck.Entry{}
-		for _, e := range es {
-			out[e.Key] = e
-		}
-		return out
+		return ledgerEntries(t, tbl, account)
 	}
 
 	run("first run announces", 0, "SUCCEEDED", "IAM keys in 3 accounts: 5 new")

@@ -24,6 +24,20 @@ func newLedgerEnv(t *testing.T, account *sfnlocal.Account) (*sfnlocal.Env, *ledg
 	return e, tbl
 }
 
+// ledgerEntries reads account's entries from the ledger, by key.
+func ledgerEntries(t *testing.T, tbl *ledger.Table, account string) map[string]agecheck.Entry {
+	t.Helper()
+	es, _, err := tbl.Load(context.Background(), account, "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]agecheck.Entry{}
+	for _, e := range es {
+		out[e.Key] = e
+	}
+	return out
+}
+
 // startLedger starts dynalite with the ledger's table (after the harness's check for Node), and
 // returns it and the environment that points the function at it.
 func startLedger(t *testing.T) (*ledger.Table, map[string]string) {
@@ -76,15 +90,7 @@ func TestLedgerRunsInARow(t *testing.T) {
 	}
 	entries := func() map[string]agecheck.Entry {
 		t.Helper()
-		es, _, err := tbl.Load(context.Background(), testAccount, "none")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]agecheck.Entry{}
-		for _, e := range es {
-			out[e.Key] = e
-		}
-		return out
+		return ledgerEntries(t, tbl, testAccount)
 	}
 
 	run("first run announces", 0, nil, "SUCCEEDED", "2 new IAM access key findings, in 123456789012")
