@@ -1,7 +1,6 @@
 package config
 
 import (
-	"reflect"
 	"testing"
 )
 
@@ -37,13 +36,7 @@ func TestParseListsOfObjects(t *testing.T) {
 	} {
 		t.Run(tt.key, func(t *testing.T) {
 			_, err := Parse(map[string]string{tt.key: tt.value})
-			var got []string
-			for _, e := range unjoin(err) {
-				got = append(got, e.Error())
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Parse(%s: %s) errors:\n got %q\nwant %q", tt.key, tt.value, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "Parse(%s: %s)", tt.key, tt.value)
 		})
 	}
 }
