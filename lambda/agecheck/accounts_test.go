@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,50 +171,57 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 	}
 }
 
-func TestHandlerMergeAccountsFoldsTheDeployingAccount(t *testing.T) {
-	var buf bytes.Buffer
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	ev := Event{Op: OpMergeAccounts, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90, CheckRootKeys: true},
-		Org:     &OrgSummary{},
-		Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}},
-		Root:    &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"},
-		Accounts: []AccountResult{{Target: Target{ID: memberB}, Status: AccountUnchecked,
-			Error: &ScanError{Error: "States.TaskFailed", Cause: "role cannot be assumed"}}},
-	}
-	org := invoke[OrgSummary](t, h, ev)
-	if org.Accounts.Checked != 1 || org.Accounts.Unchecked != 1 || org.Accounts.RootUnknown != 1 || org.Counts.Users != 2 {
-		t.Errorf("got %+v, want the deploying account checked (root unknown) and one unchecked", org)
-	}
-	if len(org.Sections) != 2 || org.Sections[0].Target.ID != memberB || org.Sections[1].Target.ID != testAccount {
-		t.Errorf("sections %+v, want %s (unchecked) then %s", org.Sections, memberB, testAccount)
-	}
-	if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != memberB {
-		t.Errorf("log lines %v, want one unchecked account line for %s", l, memberB)
-	}
-}
-
-// TestHandlerMergeAccountsDeployingAccountUnchecked: the parent's scan of the deploying account
-// failed; the merge makes it an unchecked account with its error (Cause cut), logged once.
-func TestHandlerMergeAccountsDeployingAccountUnchecked(t *testing.T) {
-	var buf bytes.Buffer
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	ev := Event{Op: OpMergeAccounts, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
-		Org:   &OrgSummary{},
-		Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)},
-	}
-	org := invoke[OrgSummary](t, h, ev)
-	if want := (AccountCounts{Unchecked: 1, Sections: 1}); org.Accounts != want || org.Counts != (Counts{}) {
-		t.Errorf("got accounts %+v, counts %+v; want %+v and no users counted", org.Accounts, org.Counts, want)
-	}
-	if len(org.Sections) != 1 {
-		t.Fatalf("sections %+v, want the deploying account's", org.Sections)
-	}
-	if s := org.Sections[0]; s.Target.ID != testAccount || s.Status != AccountUnchecked || s.Error == nil ||
-		s.Error.Error != "Iam.IamException" || len(s.Error.Cause) != MaxCauseLength {
-		t.Errorf("section %+v, want %s unchecked with Iam.IamException and a Cause of %d bytes", s, testAccount, MaxCauseLength)
-	}
-	if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != testAccount {
-		t.Errorf("log lines %v, want one unchecked account line for %s", l, testAccount)
+// TestHandlerMergeAccountsDeployingAccount: op mergeAccounts folds the deploying account into
+// the organization's summary: scanned, as a checked account (its root check unknown here) after
+// the page's unchecked member; or, when the parent's scan of it failed, as an unchecked account
+// with its error (Cause cut). Each unchecked account is logged once.
+func TestHandlerMergeAccountsDeployingAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		ev           Event // op, now, account and org aside
+		want         AccountCounts
+		wantUsers    int
+		wantSections []string // the sections' accounts, in order
+		wantError    string   // of the deploying account's section ("": checked)
+		wantLogged   string   // the account of the one unchecked-account log line
+	}{
+		{"scanned", Event{Policy: Policy{MaxAgeDays: 90, CheckRootKeys: true},
+			Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}},
+			Root:    &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"},
+			Accounts: []AccountResult{{Target: Target{ID: memberB}, Status: AccountUnchecked,
+				Error: &ScanError{Error: "States.TaskFailed", Cause: "role cannot be assumed"}}}},
+			AccountCounts{Checked: 1, Unchecked: 1, RootUnknown: 1, Sections: 2}, 2, []string{memberB, testAccount}, "", memberB},
+		{"scan failed", Event{Policy: Policy{MaxAgeDays: 90},
+			Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)}},
+			AccountCounts{Unchecked: 1, Sections: 1}, 0, []string{testAccount}, "Iam.IamException", testAccount},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+			ev := tt.ev
+			ev.Op, ev.Now, ev.Account, ev.Org = OpMergeAccounts, ParseTimestamp("2026-11-23T08:00:00Z"), testAccount, &OrgSummary{}
+			org := invoke[OrgSummary](t, h, ev)
+			if org.Accounts != tt.want || org.Counts.Users != tt.wantUsers {
+				t.Errorf("got accounts %+v, %d users; want %+v, %d users", org.Accounts, org.Counts.Users, tt.want, tt.wantUsers)
+			}
+			var sections []string
+			for _, s := range org.Sections {
+				sections = append(sections, s.Target.ID)
+			}
+			if !slices.Equal(sections, tt.wantSections) {
+				t.Fatalf("sections of %v, want %v", sections, tt.wantSections)
+			}
+			own := org.Sections[len(org.Sections)-1]
+			if tt.wantError == "" && (own.Status != AccountChecked || own.Error != nil) {
+				t.Errorf("section %+v, want %s checked", own, testAccount)
+			}
+			if tt.wantError != "" && (own.Status != AccountUnchecked || own.Error == nil || own.Error.Error != tt.wantError || len(own.Error.Cause) != MaxCauseLength) {
+				t.Errorf("section %+v, want %s unchecked with %s and a Cause of %d bytes", own, testAccount, tt.wantError, MaxCauseLength)
+			}
+			if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != tt.wantLogged {
+				t.Errorf("log lines %v, want one unchecked account line for %s", l, tt.wantLogged)
+			}
+		})
 	}
 }
 
