@@ -24,6 +24,24 @@ func checkedResult(id string, c Counts, findings ...Finding) AccountResult {
 	return AccountResult{Target: Target{ID: id}, Status: AccountChecked, Summary: &Summary{Counts: c, Findings: findings}}
 }
 
+// mergePages merges pages of AccountsPerPage accounts, numbered from 000000000001 on, whose
+// results result gives, page by page as the state machine does.
+func mergePages(t *testing.T, pages int, result func(id string) AccountResult) OrgSummary {
+	t.Helper()
+	var org OrgSummary
+	for page := range pages {
+		var results []AccountResult
+		for i := range AccountsPerPage {
+			results = append(results, result(fmt.Sprintf("%012d", page*AccountsPerPage+i+1)))
+		}
+		var err error
+		if org, err = MergeAccounts(org, results, testAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return org
+}
+
 func TestMergeAccounts(t *testing.T) {
 	page := []AccountResult{
 		checkedResult(memberC, Counts{Users: 3, Flagged: 1, Stale: 1, Compliant: 2},
@@ -83,20 +101,11 @@ func TestMergeAccountsDeployingAccount(t *testing.T) {
 }
 
 func TestMergeAccountsTrimsSectionsKeepingCounts(t *testing.T) {
-	var org OrgSummary
 	long := strings.Repeat("c", MaxCauseLength)
-	for page := range 30 {
-		var results []AccountResult
-		for i := range AccountsPerPage {
-			id := fmt.Sprintf("%012d", page*AccountsPerPage+i+1)
-			results = append(results, AccountResult{Target: Target{ID: id, Name: strings.Repeat("n", 50)}, Status: AccountUnchecked,
-				Error: &ScanError{Error: "States.TaskFailed", Cause: long}})
-		}
-		var err error
-		if org, err = MergeAccounts(org, results, testAccount); err != nil {
-			t.Fatal(err)
-		}
-	}
+	org := mergePages(t, 30, func(id string) AccountResult {
+		return AccountResult{Target: Target{ID: id, Name: strings.Repeat("n", 50)}, Status: AccountUnchecked,
+			Error: &ScanError{Error: "States.TaskFailed", Cause: long}}
+	})
 	if org.Accounts.Unchecked != 600 || org.Accounts.Sections != 600 {
 		t.Errorf("accounts = %+v, want 600 unchecked, 600 sections counted", org.Accounts)
 	}
@@ -311,27 +320,18 @@ func TestNewOrgReport(t *testing.T) {
 }
 
 func TestNewOrgReportFitsTheMessage(t *testing.T) {
-	var org OrgSummary
-	for page := range 25 {
-		var results []AccountResult
-		for i := range AccountsPerPage {
-			id := fmt.Sprintf("%012d", page*AccountsPerPage+i+1)
-			s := Summary{Counts: Counts{Users: 5000, Flagged: 10000, Stale: 10000}}
-			for k := range 100 {
-				s.Findings = append(s.Findings, Finding{UserName: fmt.Sprintf("user-%04d", k), AccessKeyID: fmt.Sprintf("AKIA%016d", k),
-					AgeDays: 400, Severity: SeverityStale, Kinds: []string{KindStale}, CreateDate: ParseTimestamp("2025-10-01T00:00:00Z")})
-			}
-			r, err := accountResult(Target{ID: id, Name: "team"}, s, Policy{MaxAgeDays: 90}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			results = append(results, r)
+	org := mergePages(t, 25, func(id string) AccountResult {
+		s := Summary{Counts: Counts{Users: 5000, Flagged: 10000, Stale: 10000}}
+		for k := range 100 {
+			s.Findings = append(s.Findings, Finding{UserName: fmt.Sprintf("user-%04d", k), AccessKeyID: fmt.Sprintf("AKIA%016d", k),
+				AgeDays: 400, Severity: SeverityStale, Kinds: []string{KindStale}, CreateDate: ParseTimestamp("2025-10-01T00:00:00Z")})
 		}
-		var err error
-		if org, err = MergeAccounts(org, results, testAccount); err != nil {
+		r, err := accountResult(Target{ID: id, Name: "team"}, s, Policy{MaxAgeDays: 90}, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
+		return r
+	})
 	r, err := NewOrgReport(org, Policy{MaxAgeDays: 90}, time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC), false)
 	if err != nil {
 		t.Fatal(err)
