@@ -9,6 +9,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -66,24 +67,33 @@ func orgDigestAt(t testing.TB, e *sfnlocal.Env, i int) (sfnlocal.Publish, ageche
 	return pubs[i], body, bodies.Email
 }
 
-// sumCounts adds the expectations' counts.
+// sumCounts adds the expectations' counts, field by field: every field of agecheck.Counts is a
+// count, and one added there is summed here too.
 func sumCounts(want ...expectation) agecheck.Counts {
 	var c agecheck.Counts
+	sum := reflect.ValueOf(&c).Elem()
 	for _, w := range want {
-		c.Users += w.counts.Users
-		c.Deleted += w.counts.Deleted
-		c.Unchecked += w.counts.Unchecked
-		c.Exempt += w.counts.Exempt
-		c.Inactive += w.counts.Inactive
-		c.Compliant += w.counts.Compliant
-		c.Flagged += w.counts.Flagged
-		c.Warning += w.counts.Warning
-		c.Stale += w.counts.Stale
-		c.Unused += w.counts.Unused
-		c.LastUsedUnknown += w.counts.LastUsedUnknown
-		c.NoOwner += w.counts.NoOwner
+		v := reflect.ValueOf(w.counts)
+		for i := range v.NumField() {
+			sum.Field(i).SetInt(sum.Field(i).Int() + v.Field(i).Int())
+		}
 	}
 	return c
+}
+
+// TestSumCountsAddsEveryField: each field of agecheck.Counts, one in each expectation, sums to two.
+func TestSumCountsAddsEveryField(t *testing.T) {
+	var one expectation
+	v := reflect.ValueOf(&one.counts).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetInt(1)
+	}
+	got := reflect.ValueOf(sumCounts(one, one))
+	for i := range got.NumField() {
+		if n := got.Field(i).Int(); n != 2 {
+			t.Errorf("%s sums to %d, want 2", got.Type().Field(i).Name, n)
+		}
+	}
 }
 
 func section(body agecheck.OrgMessageBody, id string) (agecheck.AccountResult, bool) {
