@@ -73,7 +73,7 @@ func TestAccountMessagesFollowTheLedger(t *testing.T) {
 				if !ok {
 					t.Fatalf("no task %s", name)
 				}
-				got, has := task.Parameters.(map[string]any)["Payload"].(map[string]any)["ledger.$"]
+				got, has := lambdaPayload(task)["ledger.$"]
 				if notify == agecheck.NotifyEveryRun {
 					if has {
 						t.Errorf("%s: ledger %v, want none with notify: every-run", name, got)
