@@ -19,12 +19,12 @@ func chatLedgerRun(t *testing.T, h *Handler, run string, users []UserKeys, now s
 	p := Policy{MaxAgeDays: 90, WarnAgeDays: 75}
 	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
 	var s Summary
-	invokeAs(t, h, Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr, Owners: owners}, &s)
+	invokeInto(t, h, Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr, Owners: owners}, &s)
 	var r Report
-	invokeAs(t, h, Event{Op: OpReport, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Owners: owners, Chat: true}, &r)
+	invokeInto(t, h, Event{Op: OpReport, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Owners: owners, Chat: true}, &r)
 	if r.Commit != nil {
 		var out struct{}
-		invokeAs(t, h, Event{Op: OpCommit, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Commit: r.Commit}, &out)
+		invokeInto(t, h, Event{Op: OpCommit, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Commit: r.Commit}, &out)
 	}
 	return r
 }
@@ -192,9 +192,9 @@ func TestChatCardOwnersThroughTheHandler(t *testing.T) {
 		h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), UserTags: userTags}
 		p := Policy{MaxAgeDays: 90}
 		var s Summary
-		invokeAs(t, h, Event{Op: OpCheck, Now: timestampAt(testNow), Policy: p, Account: testAccount, Users: users, Owners: owners}, &s)
+		invokeInto(t, h, Event{Op: OpCheck, Now: timestampAt(testNow), Policy: p, Account: testAccount, Users: users, Owners: owners}, &s)
 		var r Report
-		invokeAs(t, h, Event{Op: OpReport, Now: timestampAt(testNow), Policy: p, Account: testAccount, Summary: &s, Owners: owners, Chat: true}, &r)
+		invokeInto(t, h, Event{Op: OpReport, Now: timestampAt(testNow), Policy: p, Account: testAccount, Summary: &s, Owners: owners, Chat: true}, &r)
 		if n := decodeChat(t, r.Chat); !strings.Contains(n.Content.Description, "*No owner*: 1 key of users without an owner tag (owner)") {
 			t.Errorf("description:\n%s\nwant 1 key without an owner", n.Content.Description)
 		}
@@ -230,7 +230,7 @@ func TestOrgChatCardFollowsTheLedger(t *testing.T) {
 	// The report op writes the same card when asked.
 	lr := &LedgerRun{Run: "run-1b", RemindEveryDays: 7, RetentionDays: 90}
 	var viaOp Report
-	invokeAs(t, h, Event{Op: OpReport, Now: ParseTimestamp("2026-03-01T08:00:00Z"), Policy: p, Account: testAccount, Org: &org, Ledger: lr, Chat: true}, &viaOp)
+	invokeInto(t, h, Event{Op: OpReport, Now: ParseTimestamp("2026-03-01T08:00:00Z"), Policy: p, Account: testAccount, Org: &org, Ledger: lr, Chat: true}, &viaOp)
 	if viaOp.Chat != card {
 		t.Errorf("op report's card differs from newOrgChatMessage's:\n%s\n%s", viaOp.Chat, card)
 	}
@@ -241,7 +241,7 @@ func TestOrgChatCardQuietPublishesNothing(t *testing.T) {
 	o := OrgSummary{Counts: Counts{Flagged: 4, Stale: 4}, Accounts: AccountCounts{Checked: 2, Clean: 2}, Changes: &OrgChanges{Quiet: 4}}
 	lr := &LedgerRun{Run: "r", RemindEveryDays: 7, RetentionDays: 90}
 	var r Report
-	invokeAs(t, &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}, Event{Op: OpReport, Now: timestampAt(testNow), Policy: Policy{MaxAgeDays: 90},
+	invokeInto(t, &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}, Event{Op: OpReport, Now: timestampAt(testNow), Policy: Policy{MaxAgeDays: 90},
 		Account: testAccount, Org: &o, Ledger: lr, Chat: true}, &r)
 	if r.Publish || r.Chat != "" {
 		t.Errorf("quiet organization: publish %v, chat %q; want neither", r.Publish, r.Chat)
@@ -255,7 +255,7 @@ func TestOrgChatCardOwners(t *testing.T) {
 	p := Policy{MaxAgeDays: 90}
 	r := must(NewOrgReport(o, p, testNow, false))
 	var out Report
-	invokeAs(t, &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}, Event{Op: OpReport, Now: timestampAt(testNow), Policy: p,
+	invokeInto(t, &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}, Event{Op: OpReport, Now: timestampAt(testNow), Policy: p,
 		Account: testAccount, Org: &o, Owners: &Owners{TagKeys: []string{"owner"}}, Chat: true}, &out)
 	n := decodeChat(t, out.Chat)
 	if !strings.Contains(n.Content.Description, "*No owner*: 3 keys of users without an owner tag (owner)") || n.Metadata.AdditionalContext["noOwner"] != "3" {
@@ -293,4 +293,10 @@ func TestOrgChatCardFits(t *testing.T) {
 	if !strings.Contains(d, "*Since the last message*: 5000 new") || !strings.Contains(d, " of 5000):") || !strings.Contains(d, "…and 95 more accounts") {
 		t.Errorf("description:\n%s", d)
 	}
+}
+
+// invokeInto is invoke, its result stored in out.
+func invokeInto[T any](t *testing.T, h *Handler, ev Event, out *T) {
+	t.Helper()
+	*out = invoke[T](t, h, ev)
 }
