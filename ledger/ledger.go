@@ -7,7 +7,7 @@
 //
 // Items, all in the account's partition (PartitionKey = the account ID):
 //
-//	sk "key#<AccessKeyId>" or "key#root"   an entry: what was announced about one finding key
+//	sk "key#<AccessKeyId>" or "key#root"   an entry: what was announced about one finding key (and to which owner)
 //	sk "seen#<run>#key#<AccessKeyId>"      a finding the run's check steps observed (JSON)
 //	sk "seen#<run>#user#<UserName>"        a user whose keys the run could not read
 //	sk "lease"                             the run marker: which run may write entries
@@ -66,6 +66,7 @@ const (
 // Attribute names of the items.
 const (
 	attrUser          = "user"
+	attrOwner         = "owner" // absent when the key had no owner (agecheck.Entry.Owner)
 	attrFirstSeen     = "firstSeen"
 	attrSeverity      = "severity"
 	attrKinds         = "kinds"
@@ -414,6 +415,9 @@ func entryItem(e agecheck.Entry) map[string]types.AttributeValue {
 	if !e.ExpiresAt.IsZero() {
 		it[TTLAttribute] = epoch(e.ExpiresAt)
 	}
+	if e.Owner != "" {
+		it[attrOwner] = str(e.Owner)
+	}
 	return it
 }
 
@@ -423,6 +427,7 @@ func entryOf(account string, it map[string]types.AttributeValue) (agecheck.Entry
 		Account:  account,
 		Key:      strings.TrimPrefix(getS(it, SortKey), entryPrefix),
 		UserName: getS(it, attrUser),
+		Owner:    getS(it, attrOwner),
 		Severity: getS(it, attrSeverity),
 	}
 	if l, ok := it[attrKinds].(*types.AttributeValueMemberL); ok {

@@ -37,7 +37,7 @@ func TestEntriesRoundTrip(t *testing.T) {
 	tbl, _ := ledgertest.New(t)
 	ctx := context.Background()
 	want := []agecheck.Entry{
-		{Account: account, Key: "AKIAOPEN", UserName: "alice", FirstSeen: t0, Severity: agecheck.SeverityStale,
+		{Account: account, Key: "AKIAOPEN", UserName: "alice", Owner: "team-a@example.com", FirstSeen: t0, Severity: agecheck.SeverityStale,
 			Kinds: []string{agecheck.KindStale}, LastAnnounced: t0.Add(48 * time.Hour), Reminded: 2, ExemptExpired: true},
 		{Account: account, Key: agecheck.RootKey, UserName: "(root user)", FirstSeen: t0, Severity: agecheck.SeverityStale,
 			Kinds: []string{agecheck.KindRoot}, LastAnnounced: t0, ResolvedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(91 * 24 * time.Hour)},

@@ -55,6 +55,10 @@ type Entry struct {
 	Account  string
 	Key      string // the AccessKeyId, or RootKey
 	UserName string
+	// Owner is the owner the key's user's tags named when it was last announced (Finding.Owner),
+	// "" when none did: the ledger keeps whom each key was told to, beside the observations of the
+	// run, which carry every finding's owner whole (issue 11, owners under the ledger's cadence).
+	Owner string
 	// FirstSeen is when the key first became a finding (again, after it was resolved).
 	FirstSeen time.Time
 	Severity  string   // as last announced
@@ -115,6 +119,8 @@ type Resolved struct {
 	AccessKeyID string    `json:"accessKeyId"`
 	Severity    string    `json:"severity"` // as last announced
 	FirstSeen   Timestamp `json:"firstSeen"`
+	// Owner is the key's owner as last announced (Entry.Owner), "" when it had none.
+	Owner string `json:"owner,omitempty"`
 	// Reason says why: ResolvedGone, or "exempted by ..." when an exemption held for its user
 	// (explainResolved).
 	Reason string `json:"reason,omitempty"`
@@ -163,7 +169,7 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		seen[f.AccessKeyID] = true
 		e, ok := byKey[f.AccessKeyID]
 		open := ok && e.ResolvedAt.IsZero()
-		next := Entry{Account: account, Key: f.AccessKeyID, UserName: f.UserName, FirstSeen: now,
+		next := Entry{Account: account, Key: f.AccessKeyID, UserName: f.UserName, Owner: f.Owner, FirstSeen: now,
 			Severity: f.Severity, Kinds: f.Kinds, LastAnnounced: now, ExemptExpired: f.ExemptionExpired != ""}
 		a := Announced{Finding: f, FirstSeen: timestampAt(now)}
 		switch {
@@ -212,7 +218,7 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		if e.Key != RootKey && (unread[e.UserName] || unreadKey[e.Key]) {
 			continue
 		}
-		c.Resolved = append(c.Resolved, Resolved{UserName: e.UserName, AccessKeyID: e.Key, Severity: e.Severity, FirstSeen: timestampAt(e.FirstSeen)})
+		c.Resolved = append(c.Resolved, Resolved{UserName: e.UserName, AccessKeyID: e.Key, Severity: e.Severity, FirstSeen: timestampAt(e.FirstSeen), Owner: e.Owner})
 		e.ResolvedAt = now
 		e.ExpiresAt = now.Add(time.Duration(lr.RetentionDays) * 24 * time.Hour)
 		c.Updates = append(c.Updates, e)
