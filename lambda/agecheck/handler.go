@@ -109,8 +109,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		var r Report
 		switch {
 		case ev.Ledger != nil && !ev.Test:
-			// The ledger's cadence decides what the digest announces; owner messages and mail
-			// on that cadence are not built yet.
+			// The ledger's cadence decides what the digest announces, and what owners are told.
 			r, err = h.changesReport(ctx, ev, s, now)
 		case ev.Owners != nil:
 			r, err = h.reportWithOwners(ctx, s, ev, now)

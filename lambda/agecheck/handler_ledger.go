@@ -68,9 +68,22 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 		return Report{}, err
 	}
 	explainResolved(c.Resolved, s, ev.Policy, now)
-	r, err := NewChangesReport(s, c, ev.Policy, lr, ev.Account, now)
+	var msgs []OwnerMessage
+	budget := MaxMessageBytes
+	if ev.Owners != nil {
+		// Owners follow the ledger's cadence (report_owners.go, groupChanges): each gets the new
+		// findings and due reminders of their own keys, grouped from the run's observations.
+		msgs, s.Owners, budget, err = h.reachOwners(ctx, groupChanges(c), ev, now, false)
+		if err != nil {
+			return Report{}, err
+		}
+	}
+	r, err := newChangesReport(s, c, ev.Policy, lr, ev.Account, now, budget)
 	if err != nil {
 		return Report{}, err
+	}
+	if r.Publish {
+		r.OwnerMessages = msgs
 	}
 	r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "changes", slog.String("account", ev.Account), slog.String("run", lr.Run),

@@ -85,10 +85,13 @@ type OwnerMailFunc func(ctx context.Context, from OwnerEmail, m OwnerMail) error
 // OwnerMailLogMessage is the msg of the log line of a mail that could not be sent.
 const OwnerMailLogMessage = "owner mail failed"
 
-// ownerGroup is one owner's findings, oldest first.
+// ownerGroup is one owner's keys to tell them about, in the order told.
 type ownerGroup struct {
 	owner    string
 	findings []Finding
+	// why says, in a run that remembers, why each finding is told (parallel to findings: a
+	// Reason, "reminder 2"); nil in a notify: every-run run, which tells every finding.
+	why []string
 }
 
 // groupByOwner groups the findings that have an owner by owner, owners in byte order.
@@ -107,43 +110,59 @@ func groupByOwner(findings []Finding) []ownerGroup {
 	return groups
 }
 
-// reportWithOwners is the report op when owners are on: it mails the owners who are email
-// addresses (unless a test run), builds the owners topic's messages, and then the digest, which
-// lists the keys without an owner and every owner that could not be reached. A test run sends
-// no owner mail and no owner message.
+// groupChanges groups what a run that remembers tells (c.New, then c.Reminders, each oldest
+// first) by owner, owners in byte order: an owner gets the new findings and due reminders of
+// their own keys only, and an owner none of whose keys is new or due gets nothing. Resolved keys
+// are not told to owners: the digest says each once, and an owner's message only ever lists keys
+// that need action. The findings come from the run's observations in the ledger (every finding,
+// with its owner, before any trimming), so each group is complete.
+func groupChanges(c Changes) []ownerGroup {
+	byOwner := map[string]*ownerGroup{}
+	var groups []*ownerGroup
+	for _, a := range slices.Concat(c.New, c.Reminders) {
+		if a.Owner == "" {
+			continue
+		}
+		g := byOwner[a.Owner]
+		if g == nil {
+			g = &ownerGroup{owner: a.Owner, why: []string{}}
+			byOwner[a.Owner] = g
+			groups = append(groups, g)
+		}
+		g.findings = append(g.findings, a.Finding)
+		g.why = append(g.why, announcedWhy(a))
+	}
+	out := make([]ownerGroup, len(groups))
+	for i, g := range groups {
+		out[i] = *g
+	}
+	slices.SortFunc(out, func(a, b ownerGroup) int { return strings.Compare(a.owner, b.owner) })
+	return out
+}
+
+// announcedWhy is why a finding is told: its Reason, with the reminder's number.
+func announcedWhy(a Announced) string {
+	if a.Reason == ReasonReminder {
+		return fmt.Sprintf("reminder %d", a.Reminded)
+	}
+	return a.Reason
+}
+
+// reportWithOwners is the report op when owners are on and the run tells every finding
+// (notify: every-run): owners are reached (reachOwners) about all their keys, then the digest is
+// built, which lists the keys without an owner and every owner that could not be reached. A test
+// run sends no owner mail and no owner message.
 func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time) (Report, error) {
-	o := ev.Owners
-	digest := &OwnerDigest{TagKeys: o.TagKeys}
-	var msgs []OwnerMessage
-	nowText := formatTime(now)
+	var groups []ownerGroup
 	if !ev.Test {
-		groups := groupByOwner(s.Findings)
-		incomplete := len(s.Findings) < s.Flagged
-		if o.Email != nil && h.OwnerMail != nil {
-			digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev.Policy, ev.Account, nowText, incomplete)
-		}
-		if o.MaxMessages > 0 {
-			var err error
-			msgs, digest.Unmessaged, err = ownerMessages(groups, ev.Policy, ev.Account, nowText, incomplete, o.MaxMessages, MaxOwnerMessagesBytes)
-			if err != nil {
-				return Report{}, err
-			}
-			for _, owner := range digest.Unmessaged {
-				h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerUnmessagedLogMessage, slog.String("owner", owner))
-			}
-		}
+		groups = groupByOwner(s.Findings)
 	}
-	digest.bound()
+	msgs, digest, budget, err := h.reachOwners(ctx, groups, ev, now, len(s.Findings) < s.Flagged)
+	if err != nil {
+		return Report{}, err
+	}
 	s.Owners = digest
-	used := 0
-	if len(msgs) > 0 {
-		n, err := jsonSize(msgs)
-		if err != nil {
-			return Report{}, err
-		}
-		used = n
-	}
-	r, err := newReport(s, ev.Policy, ev.Account, now, ev.Test, MaxMessageBytes-used)
+	r, err := newReport(s, ev.Policy, ev.Account, now, ev.Test, budget)
 	if err != nil {
 		return Report{}, err
 	}
@@ -151,6 +170,41 @@ func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now
 		r.OwnerMessages = msgs
 	}
 	return r, nil
+}
+
+// reachOwners mails the owners of groups who are email addresses and builds the owners topic's
+// messages, one per group. It returns the messages, the digest's owner part (who could not be
+// reached), and the bytes left for the digest's message (MaxMessageBytes less the messages'),
+// so that the report stays within its bound. incomplete says the groups may miss keys (they
+// come from a trimmed summary).
+func (h *Handler) reachOwners(ctx context.Context, groups []ownerGroup, ev Event, now time.Time, incomplete bool) ([]OwnerMessage, *OwnerDigest, int, error) {
+	o := ev.Owners
+	digest := &OwnerDigest{TagKeys: o.TagKeys}
+	var msgs []OwnerMessage
+	nowText := formatTime(now)
+	if o.Email != nil && h.OwnerMail != nil && len(groups) > 0 {
+		digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev.Policy, ev.Account, nowText, incomplete)
+	}
+	if o.MaxMessages > 0 && len(groups) > 0 {
+		var err error
+		msgs, digest.Unmessaged, err = ownerMessages(groups, ev.Policy, ev.Account, nowText, incomplete, o.MaxMessages, MaxOwnerMessagesBytes)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, owner := range digest.Unmessaged {
+			h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerUnmessagedLogMessage, slog.String("owner", owner))
+		}
+	}
+	digest.bound()
+	budget := MaxMessageBytes
+	if len(msgs) > 0 {
+		n, err := jsonSize(msgs)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		budget -= n
+	}
+	return msgs, digest, budget, nil
 }
 
 // mailOwners sends each owner that is an email address their own keys, one mail each, one at a
@@ -267,16 +321,22 @@ func ownerText(g ownerGroup, n int, p Policy, account, now string, incomplete bo
 	var b strings.Builder
 	fmt.Fprintf(&b, "IAM access keys owned by %s in AWS account %s, checked at %s.\n", oneLine(g.owner), oneLine(account), now)
 	writePolicy(&b, p)
-	fmt.Fprintf(&b, "%s need action: ", plural(len(g.findings), "key of yours", "keys of yours"))
+	fmt.Fprintf(&b, "%s need action%s: ", plural(len(g.findings), "key of yours", "keys of yours"), g.whyCounts())
 	b.WriteString("you are their owner because the users' owner tag names you.\n")
 	if n < len(g.findings) {
 		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of your %d keys; every one is in the security team's digest.\n", n, len(g.findings))
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	if g.why != nil {
+		fmt.Fprint(tw, "WHY\t")
+	}
 	fmt.Fprintln(tw, "SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
 	var kinds kindSet
-	for _, f := range g.findings[:n] {
+	for i, f := range g.findings[:n] {
+		if g.why != nil {
+			fmt.Fprintf(tw, "%s\t", oneLine(g.why[i]))
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(strings.Join(f.Kinds, "+")),
 			oneLine(f.UserName), oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
 		for _, k := range f.Kinds {
@@ -295,6 +355,28 @@ func ownerText(g ownerGroup, n int, p Policy, account, now string, incomplete bo
 			"the security team's digest says how many, and every finding is in the age-check function's log.\n")
 	}
 	return b.String()
+}
+
+// whyCounts says, in a run that remembers, how many of g's keys are new and how many are
+// reminders (" (2 new, 1 reminder)"); "" in a run that tells every finding.
+func (g ownerGroup) whyCounts() string {
+	if g.why == nil {
+		return ""
+	}
+	reminders := 0
+	for _, w := range g.why {
+		if strings.HasPrefix(w, ReasonReminder) {
+			reminders++
+		}
+	}
+	var parts []string
+	if n := len(g.why) - reminders; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d new", n))
+	}
+	if reminders > 0 {
+		parts = append(parts, plural(reminders, "reminder", "reminders"))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // writePolicy writes the policy line the digest also starts with.
@@ -327,8 +409,8 @@ var ownerHTMLTemplate = template.Must(template.New("owner").Parse(`<!DOCTYPE htm
 <p>{{.Policy}}</p>
 <p>{{.Headline}}</p>
 <table border="1" cellpadding="4" cellspacing="0">
-<tr><th>Severity</th><th>Kind</th><th>User</th><th>Access key ID</th><th>Age (days)</th><th>Created</th><th>Last used</th></tr>
-{{range .Rows}}<tr><td>{{.Severity}}</td><td>{{.Kind}}</td><td>{{.User}}</td><td>{{.KeyID}}</td><td>{{.Age}}</td><td>{{.Created}}</td><td>{{.LastUsed}}</td></tr>
+<tr>{{if .Why}}<th>Why</th>{{end}}<th>Severity</th><th>Kind</th><th>User</th><th>Access key ID</th><th>Age (days)</th><th>Created</th><th>Last used</th></tr>
+{{range .Rows}}<tr>{{if $.Why}}<td>{{.Why}}</td>{{end}}<td>{{.Severity}}</td><td>{{.Kind}}</td><td>{{.User}}</td><td>{{.KeyID}}</td><td>{{.Age}}</td><td>{{.Created}}</td><td>{{.LastUsed}}</td></tr>
 {{end}}</table>
 <p>What to do:</p>
 <ul>{{range .ToDo}}<li>{{.}}</li>{{end}}</ul>
@@ -336,7 +418,7 @@ var ownerHTMLTemplate = template.Must(template.New("owner").Parse(`<!DOCTYPE htm
 `))
 
 type ownerHTMLRow struct {
-	Severity, Kind, User, KeyID string
+	Why, Severity, Kind, User, KeyID string
 	Age                         int
 	Created, LastUsed           string
 }
@@ -347,18 +429,25 @@ func ownerHTML(g ownerGroup, p Policy, account, now string, incomplete bool) str
 	writePolicy(&policy, p)
 	data := struct {
 		Owner, Account, Now, Policy, Headline, Incomplete string
+		Why                                               bool
 		Rows                                              []ownerHTMLRow
 		ToDo                                              []string
 	}{
 		Owner: g.owner, Account: account, Now: now, Policy: strings.TrimSpace(policy.String()),
-		Headline: plural(len(g.findings), "key of yours needs", "keys of yours need") + " action: you are their owner because the users' owner tag names you.",
+		Headline: plural(len(g.findings), "key of yours needs", "keys of yours need") + " action" + g.whyCounts() +
+			": you are their owner because the users' owner tag names you.",
+		Why: g.why != nil,
 	}
 	if incomplete {
 		data.Incomplete = "This run found more keys than one summary carries, so this list may miss some of yours; every finding is in the age-check function's log."
 	}
 	var kinds kindSet
-	for _, f := range g.findings {
-		data.Rows = append(data.Rows, ownerHTMLRow{f.Severity, strings.Join(f.Kinds, "+"), f.UserName, f.AccessKeyID, f.AgeDays,
+	for i, f := range g.findings {
+		why := ""
+		if g.why != nil {
+			why = g.why[i]
+		}
+		data.Rows = append(data.Rows, ownerHTMLRow{why, f.Severity, strings.Join(f.Kinds, "+"), f.UserName, f.AccessKeyID, f.AgeDays,
 			datePart(f.CreateDate), lastUsedText(f)})
 		for _, k := range f.Kinds {
 			kinds |= kindOf(k)

@@ -1,0 +1,162 @@
+package agecheck
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// ownersLedgerRun runs check, report and (when the report asks for it) commit of a run that
+// remembers, with owners o, and returns the report.
+func ownersLedgerRun(t *testing.T, h *Handler, o *Owners, run string, users []UserKeys, now string) Report {
+	t.Helper()
+	p := Policy{MaxAgeDays: 90}
+	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
+	invoke := func(ev Event, out any) {
+		t.Helper()
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := h.Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatalf("%s: %v", ev.Op, err)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s result %s: %v", ev.Op, b, err)
+		}
+	}
+	var s Summary
+	invoke(Event{Op: OpCheck, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Users: users, Ledger: lr, Owners: o}, &s)
+	var r Report
+	invoke(Event{Op: OpReport, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Owners: o}, &r)
+	if r.Commit != nil {
+		var done struct{}
+		invoke(Event{Op: OpCommit, Now: ParseTimestamp(now), Policy: p, Account: testAccount, Commit: r.Commit}, &done)
+	}
+	return r
+}
+
+// ownerTagsOf is a UserTagsFunc over a map user -> owner ("" for a user without an owner tag).
+func ownerTagsOf(owners map[string]string) UserTagsFunc {
+	return func(_ context.Context, user string) (map[string]string, error) {
+		if o := owners[user]; o != "" {
+			return map[string]string{"owner": o}, nil
+		}
+		return map[string]string{}, nil
+	}
+}
+
+// told is what each owner's message lists: owner -> "AKIA.. why" lines, from the message text.
+func told(t *testing.T, r Report, keys []string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, m := range r.OwnerMessages {
+		for _, line := range strings.Split(m.Message, "\n") {
+			for _, k := range keys {
+				if strings.Contains(line, k) {
+					out[m.Owner] = append(out[m.Owner], k+" "+strings.Fields(line)[0])
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestHandlerOwnersFollowTheLedger: with notify: changes, each owner is told the new findings
+// and the due reminders of their own keys only, and nothing when none changed or is due; a
+// rotated key is in nobody's next message; a new key goes to its owner alone.
+func TestHandlerOwnersFollowTheLedger(t *testing.T) {
+	owners := map[string]string{"a": "team-a", "b": "team-a", "c": "team-b", "e": "alice@example.com"}
+	var mailed []string
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger(), UserTags: ownerTagsOf(owners),
+		OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
+			mailed = append(mailed, m.To+": "+m.Subject)
+			return nil
+		}}
+	o := &Owners{TagKeys: []string{"owner"}, MaxMessages: 10, Email: &OwnerEmail{From: "keyage@example.com"}}
+	users := []UserKeys{staleUser("a", "AKIA1"), staleUser("b", "AKIA2"), staleUser("c", "AKIA3"), staleUser("d", "AKIA4"), staleUser("e", "AKIA5")}
+	keys := []string{"AKIA1", "AKIA2", "AKIA3", "AKIA4", "AKIA5", "AKIA6"}
+	steps := []struct {
+		name   string
+		change func()
+		now    string
+		want   map[string][]string
+		mailed []string
+	}{
+		{name: "first run: every owner gets their own keys, as new", now: "2026-03-01T08:00:00Z",
+			want: map[string][]string{"team-a": {"AKIA1 new", "AKIA2 new"}, "team-b": {"AKIA3 new"}, "alice@example.com": {"AKIA5 new"}},
+			mailed: []string{"alice@example.com: alice@example.com: 1 IAM access key needs action in 123456789012"}},
+		{name: "nothing changed: no owner message, no mail", now: "2026-03-02T08:00:00Z", want: map[string][]string{}},
+		{name: "a key rotated, reminders due: only the due keys, the rotated one in nobody's", now: "2026-03-08T08:00:00Z",
+			change: func() { users[1] = UserKeys{UserName: "b"} },
+			want: map[string][]string{"team-a": {"AKIA1 reminder"}, "team-b": {"AKIA3 reminder"}, "alice@example.com": {"AKIA5 reminder"}},
+			mailed: []string{"alice@example.com: alice@example.com: 1 IAM access key needs action in 123456789012"}},
+		{name: "a new key: its owner alone, the others are not due", now: "2026-03-09T08:00:00Z",
+			change: func() { users[2].Keys = append(users[2].Keys, staleUser("c", "AKIA6").Keys...) },
+			want:   map[string][]string{"team-b": {"AKIA6 new"}}},
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			st.change()
+		}
+		mailed = nil
+		r := ownersLedgerRun(t, h, o, "run-"+st.now, users, st.now)
+		if got := told(t, r, keys); fmt.Sprint(got) != fmt.Sprint(st.want) {
+			t.Errorf("%s: owners told %v, want %v", st.name, got, st.want)
+		}
+		if !slices.Equal(mailed, st.mailed) {
+			t.Errorf("%s: mailed %q, want %q", st.name, mailed, st.mailed)
+		}
+		if len(r.OwnerMessages) > 0 {
+			m, body := decodeMessage(t, r)
+			if body.Owners == nil || body.Counts.NoOwner != 1 || !strings.Contains(m.Email, "No owner: 1 key of users without an owner tag") {
+				t.Errorf("%s: the changes digest has owners %+v, noOwner %d, want its owner section with d's key", st.name, body.Owners, body.Counts.NoOwner)
+			}
+		}
+	}
+}
+
+// TestHandlerOwnersLedgerIsExact: an owner's message counts every one of their new keys, also
+// beyond what the trimmed summary carries: the groups come from the run's observations.
+func TestHandlerOwnersLedgerIsExact(t *testing.T) {
+	const n = 1000
+	users := make([]UserKeys, n)
+	owners := map[string]string{}
+	for i := range users {
+		users[i] = staleUser(fmt.Sprintf("user-%04d", i), fmt.Sprintf("AKIAEXAMPLE%09d", i))
+		owners[users[i].UserName] = "team-big"
+		if i%10 == 0 {
+			owners[users[i].UserName] = "team-small"
+		}
+	}
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger(), UserTags: ownerTagsOf(owners)}
+	r := ownersLedgerRun(t, h, &Owners{TagKeys: []string{"owner"}, MaxMessages: 10}, "run-1", users, "2026-03-01T08:00:00Z")
+	got := map[string]string{}
+	for _, m := range r.OwnerMessages {
+		got[m.Owner] = m.Subject
+		if !strings.Contains(m.Message, "need action (") {
+			t.Errorf("%s: message without its counts:\n%s", m.Owner, m.Message)
+		}
+	}
+	want := map[string]string{
+		"team-big":   "team-big: 900 IAM access keys need action in 123456789012",
+		"team-small": "team-small: 100 IAM access keys need action in 123456789012",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got owner subjects %v, want %v (every key counted, not only the trimmed summary's)", got, want)
+	}
+	for _, m := range r.OwnerMessages {
+		if m.Owner == "team-big" && !strings.Contains(m.Message, "900 keys of yours need action (900 new)") {
+			t.Errorf("team-big's message does not count all 900 keys as new:\n%.600s", m.Message)
+		}
+	}
+	if size, _ := jsonSize(r); size > MaxMessageBytes+MaxOwnerMessagesBytes {
+		t.Errorf("the report is %d bytes, over its bound", size)
+	}
+}
