@@ -90,12 +90,12 @@ func TestHandlerOwnersFollowTheLedger(t *testing.T) {
 		mailed []string
 	}{
 		{name: "first run: every owner gets their own keys, as new", now: "2026-03-01T08:00:00Z",
-			want: map[string][]string{"team-a": {"AKIA1 new", "AKIA2 new"}, "team-b": {"AKIA3 new"}, "alice@example.com": {"AKIA5 new"}},
+			want:   map[string][]string{"team-a": {"AKIA1 new", "AKIA2 new"}, "team-b": {"AKIA3 new"}, "alice@example.com": {"AKIA5 new"}},
 			mailed: []string{"alice@example.com: alice@example.com: 1 IAM access key needs action in 123456789012"}},
 		{name: "nothing changed: no owner message, no mail", now: "2026-03-02T08:00:00Z", want: map[string][]string{}},
 		{name: "a key rotated, reminders due: only the due keys, the rotated one in nobody's", now: "2026-03-08T08:00:00Z",
 			change: func() { users[1] = UserKeys{UserName: "b"} },
-			want: map[string][]string{"team-a": {"AKIA1 reminder"}, "team-b": {"AKIA3 reminder"}, "alice@example.com": {"AKIA5 reminder"}},
+			want:   map[string][]string{"team-a": {"AKIA1 reminder"}, "team-b": {"AKIA3 reminder"}, "alice@example.com": {"AKIA5 reminder"}},
 			mailed: []string{"alice@example.com: alice@example.com: 1 IAM access key needs action in 123456789012"}},
 		{name: "a new key: its owner alone, the others are not due", now: "2026-03-09T08:00:00Z",
 			change: func() { users[2].Keys = append(users[2].Keys, staleUser("c", "AKIA6").Keys...) },

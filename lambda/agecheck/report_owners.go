@@ -419,8 +419,8 @@ var ownerHTMLTemplate = template.Must(template.New("owner").Parse(`<!DOCTYPE htm
 
 type ownerHTMLRow struct {
 	Why, Severity, Kind, User, KeyID string
-	Age                         int
-	Created, LastUsed           string
+	Age                              int
+	Created, LastUsed                string
 }
 
 // ownerHTML renders g's findings as the HTML body of the owner's mail.
