@@ -13,7 +13,8 @@ import (
 // ownersSettings is prodSettings with owner subscriptions, a cap and direct mail.
 func ownersSettings() config.Settings {
 	s := prodSettings()
-	// Owner messages and mail come with every-run digests (with the ledger's changes, not yet).
+	// Every-run digests: the stack keeps the ledger for observations only (the changes case is
+	// TestOwnersFollowTheLedger's).
 	s.Ledger.Notify = agecheck.NotifyEveryRun
 	s.Owners.TagKeys = []string{"owner", "team"}
 	s.Owners.MaxMessages = 50
@@ -47,6 +48,10 @@ func TestOwnersPublish(t *testing.T) {
 	mp := m.States[StatePublishOwnerMessages].(*asl.Map)
 	if mp.ItemsPath != "$.ownerMessages" || mp.MaxConcurrency.N != OwnerPublishConcurrency || mp.Next != stateNotified {
 		t.Errorf("got map %+v, want items $.ownerMessages, %d at a time, then %s", mp, OwnerPublishConcurrency, stateNotified)
+	}
+	// The stack keeps the ledger for the run's observations only (every-run with owners): no commit.
+	if _, ok := m.States[StateCommit]; ok {
+		t.Errorf("an every-run stack has %s, want no commit (observations only)", StateCommit)
 	}
 	pub := mp.ItemProcessor.States[StateNotifyOwner].(*asl.Task)
 	params := pub.Parameters.(map[string]any)
@@ -82,6 +87,18 @@ func TestOwnersPublish(t *testing.T) {
 		if payload["owners.$"] == nil {
 			t.Errorf("%s does not pass the owner settings: %v", name, payload)
 		}
+		if payload["ledger.$"] == nil {
+			t.Errorf("%s does not pass the run's ledger context (observations for exact owner groups): %v", name, payload)
+		}
+	}
+	if lr, _ := run["ledger"].(map[string]any); lr["observeOnly"] != true {
+		t.Errorf("run.ledger is %v, want observeOnly true (notify: every-run keeps observations only)", run["ledger"])
+	}
+	changes := ownersSettings()
+	changes.Ledger.Notify = agecheck.NotifyChanges
+	run = mustDefinition(t, changes, r).States[stateInit].(*asl.Pass).Parameters.(map[string]any)["run"].(map[string]any)
+	if lr, _ := run["ledger"].(map[string]any); lr == nil || lr["observeOnly"] != nil {
+		t.Errorf("with notify: changes run.ledger is %v, want the ledger without observeOnly", run["ledger"])
 	}
 }
 

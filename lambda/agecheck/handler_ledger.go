@@ -1,10 +1,12 @@
 package agecheck
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -141,4 +143,35 @@ func (h *Handler) clock() time.Time {
 		return h.Clock()
 	}
 	return time.Now()
+}
+
+// reportObservedOwners is the report of a notify: every-run run that reaches owners
+// (LedgerRun.ObserveOnly): the digest tells every finding of the summary, as every-run does, and
+// each owner is told every key of theirs, grouped from the run's observations (every finding,
+// before the summary was trimmed), so that no owner's list misses a key. A finding recorded
+// twice (a retried batch) is told once.
+func (h *Handler) reportObservedOwners(ctx context.Context, ev Event, s Summary, now time.Time) (Report, error) {
+	l, err := h.ledgerFor(ev)
+	if err != nil {
+		return Report{}, err
+	}
+	if ev.Owners == nil {
+		return NewReport(s, ev.Policy, ev.Account, now)
+	}
+	_, obs, err := l.Load(ctx, ev.Account, ev.Ledger.Run)
+	if err != nil {
+		return Report{}, fmt.Errorf("load the observations of account %s for run %q: %w", ev.Account, ev.Ledger.Run, err)
+	}
+	seen := make(map[string]bool, len(obs.Findings))
+	findings := obs.Findings[:0]
+	for _, f := range obs.Findings {
+		if !seen[f.AccessKeyID] {
+			seen[f.AccessKeyID] = true
+			findings = append(findings, f)
+		}
+	}
+	slices.SortStableFunc(findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.CreateDate.Time().Unix(), b.CreateDate.Time().Unix()), cmp.Compare(a.AccessKeyID, b.AccessKeyID))
+	})
+	return h.reportWithOwners(ctx, s, ev, now, groupByOwner(findings), false)
 }

@@ -48,6 +48,10 @@ type LedgerRun struct {
 	RemindEveryDays int `json:"remindEveryDays"`
 	// RetentionDays is how long a resolved key's entry is kept (its TTL) after it was resolved.
 	RetentionDays int `json:"retentionDays"`
+	// ObserveOnly is set in a notify: every-run run that reaches owners: the check steps record
+	// the run's observations, from which the report groups owners exactly; no lease is taken,
+	// no entry is written, and every finding is told (reportObservedOwners).
+	ObserveOnly bool `json:"observeOnly,omitempty"`
 }
 
 // Entry is one ledger item: what the runs announced about one finding key of one account.

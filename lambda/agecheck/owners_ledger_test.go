@@ -160,3 +160,73 @@ func TestHandlerOwnersLedgerIsExact(t *testing.T) {
 		t.Errorf("the report is %d bytes, over its bound", size)
 	}
 }
+
+// TestHandlerObservedOwnersAreExact: with notify: every-run, a stack that reaches owners keeps
+// the ledger for observations only (LedgerRun.ObserveOnly): each owner's message counts every
+// one of their keys, beyond what the trimmed summary carries, and the run takes no lease and
+// writes no entry; the digest tells every finding, as every-run does.
+func TestHandlerObservedOwnersAreExact(t *testing.T) {
+	const n = 1000
+	users := make([]UserKeys, n)
+	owners := map[string]string{}
+	for i := range users {
+		users[i] = staleUser(fmt.Sprintf("user-%04d", i), fmt.Sprintf("AKIAEXAMPLE%09d", i))
+		owners[users[i].UserName] = "team-big"
+	}
+	m := newMemLedger()
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, UserTags: ownerTagsOf(owners)}
+	p := Policy{MaxAgeDays: 90}
+	lr := &LedgerRun{Run: "run-1", RemindEveryDays: 7, RetentionDays: 90, ObserveOnly: true}
+	o := &Owners{TagKeys: []string{"owner"}, MaxMessages: 10}
+	now := ParseTimestamp("2026-03-01T08:00:00Z")
+	var s Summary
+	out, err := h.Invoke(context.Background(), mustJSON(t, Event{Op: OpCheck, Now: now, Policy: p, Account: testAccount, Users: users, Ledger: lr, Owners: o}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Findings) >= n {
+		t.Fatalf("the summary lists %d findings: the test needs it trimmed below %d", len(s.Findings), n)
+	}
+	report := func() Report {
+		t.Helper()
+		out, err := h.Invoke(context.Background(), mustJSON(t, Event{Op: OpReport, Now: now, Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Owners: o}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Report
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := report()
+	if len(r.OwnerMessages) != 1 || r.OwnerMessages[0].Subject != "team-big: 1000 IAM access keys need action in 123456789012" ||
+		strings.Contains(r.OwnerMessages[0].Message, "may miss some of yours") {
+		t.Fatalf("got owner messages %+v, want team-big's counting all 1000 keys, complete", r.OwnerMessages)
+	}
+	if r.Commit != nil || r.Subject != "1000 IAM access keys older than 90 days, in 123456789012" {
+		t.Errorf("got commit %+v, subject %q: want no commit and the every-run digest of all 1000", r.Commit, r.Subject)
+	}
+	if got := strings.Join(m.calls, ","); got != "Observe,Load" {
+		t.Errorf("ledger calls: %s, want Observe,Load (no lease, no entry)", got)
+	}
+	// A retried check batch records its findings twice: each key is still told once.
+	if _, err := h.Invoke(context.Background(), mustJSON(t, Event{Op: OpCheck, Now: now, Policy: p, Account: testAccount, Users: users[:10], Ledger: lr, Owners: o})); err != nil {
+		t.Fatal(err)
+	}
+	if r := report(); len(r.OwnerMessages) != 1 || r.OwnerMessages[0].Subject != "team-big: 1000 IAM access keys need action in 123456789012" {
+		t.Errorf("after a retried batch: got %+v, want each key counted once", r.OwnerMessages)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -149,15 +149,12 @@ func announcedWhy(a Announced) string {
 }
 
 // reportWithOwners is the report op when owners are on and the run tells every finding
-// (notify: every-run): owners are reached (reachOwners) about all their keys, then the digest is
-// built, which lists the keys without an owner and every owner that could not be reached. A test
-// run sends no owner mail and no owner message.
-func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time) (Report, error) {
-	var groups []ownerGroup
-	if !ev.Test {
-		groups = groupByOwner(s.Findings)
-	}
-	msgs, digest, budget, err := h.reachOwners(ctx, groups, ev, now, len(s.Findings) < s.Flagged)
+// (notify: every-run, or a test run): the owners of groups are reached (reachOwners) about all
+// their keys, then the digest is built, which lists the keys without an owner and every owner
+// that could not be reached. groups is nil when no owner is to be reached (a test run, a stack
+// without an owners topic or mail). incomplete says the groups may miss keys.
+func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time, groups []ownerGroup, incomplete bool) (Report, error) {
+	msgs, digest, budget, err := h.reachOwners(ctx, groups, ev, now, incomplete)
 	if err != nil {
 		return Report{}, err
 	}
@@ -170,6 +167,18 @@ func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now
 		r.OwnerMessages = msgs
 	}
 	return r, nil
+}
+
+// summaryOwnerGroups groups the findings of the run's summary by owner, for a report without the
+// run's observations (an event without a ledger): a test run reaches no owner (nil). A stack that
+// reaches owners gives its report the observations (LedgerRun.ObserveOnly with notify:
+// every-run), whose groups are complete; the summary's may not be, as it holds at most
+// MaxSummaryBytes of findings: the messages then say so.
+func summaryOwnerGroups(s Summary, ev Event) []ownerGroup {
+	if ev.Test {
+		return nil
+	}
+	return groupByOwner(s.Findings)
 }
 
 // reachOwners mails the owners of groups who are email addresses and builds the owners topic's

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -178,4 +179,60 @@ func TestOwnersFollowTheLedger1000Users30Owners(t *testing.T) {
 	published, mailed = len(e.Tasks.Published()), len(ses.Sent())
 	run("reminder-day", testNow.Add(days(7)))
 	check("reminder day", toldSince(t, e, ses, s, published, mailed), due)
+}
+
+// TestOwnerMessagesAboveTheTrim: 1,000 stale keys, 600 of one owner, more than the summary the
+// state machine carries (MaxSummaryBytes): with notify: every-run (observations only) as with
+// notify: changes, that owner's message counts all 600 keys and names only theirs, and the
+// other owner's counts its 400; the digest itself is trimmed.
+func TestOwnerMessagesAboveTheTrim(t *testing.T) {
+	t.Parallel()
+	for _, notify := range []string{agecheck.NotifyEveryRun, agecheck.NotifyChanges} {
+		t.Run(notify, func(t *testing.T) {
+			t.Parallel()
+			a := sfnlocal.NewAccount(testAccount)
+			owned := map[string]map[string]bool{"team-big": {}, "team-small": {}}
+			for i := range 1000 {
+				owner := "team-big"
+				if i%5 >= 3 {
+					owner = "team-small"
+				}
+				k := activeKey(i, 1, testNow.Add(-days(100+i%200)))
+				owned[owner][k.ID] = true
+				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%04d", i), Created: testNow.Add(-days(1000)),
+					Tags: map[string]string{"owner": owner}, Keys: []*sfnlocal.AccessKey{k}})
+			}
+			s := ownersStack([]string{"team-big", "team-small"})
+			s.Owners.Email = nil
+			s.Ledger.Notify = notify
+			e, _, _ := newOwnersLedgerEnv(t, a)
+			res := e.Run(t, definition(t, s), scheduled(testNow))
+			sfnlocal.WantStatus(t, res, "SUCCEEDED")
+			subjects := map[string]string{}
+			for _, pub := range e.Tasks.Published() {
+				if pub.TopicARN == testTopic {
+					var body agecheck.MessageBody
+					decodeDefault(t, pub.Message, &body)
+					if !body.Truncated {
+						t.Errorf("the digest is not truncated: the test needs more findings than one summary carries")
+					}
+					continue
+				}
+				o := pub.Attributes["owner"]
+				subjects[o] = pub.Subject
+				for _, id := range keysIn(pub.Message) {
+					if !owned[o][id] {
+						t.Errorf("%s's message names %s, not theirs", o, id)
+					}
+				}
+			}
+			want := map[string]string{
+				"team-big":   "team-big: 600 IAM access keys need action in 123456789012",
+				"team-small": "team-small: 400 IAM access keys need action in 123456789012",
+			}
+			if fmt.Sprint(subjects) != fmt.Sprint(want) {
+				t.Errorf("owner messages %v, want %v (every key counted)", subjects, want)
+			}
+		})
+	}
 }
