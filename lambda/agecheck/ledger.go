@@ -106,7 +106,16 @@ type Ledger interface {
 	Save(ctx context.Context, entries []Entry) error
 	// Release gives the lease up, if run still holds it.
 	Release(ctx context.Context, account, run string) error
+	// ClaimMail records that run mails owner (a conditional write, expiring at expires), before
+	// the mail is sent; it fails wrapping ErrMailClaimed when run claimed it already.
+	ClaimMail(ctx context.Context, account, run, owner string, expires time.Time) error
+	// UnclaimMail removes run's claim of owner's mail, after its send failed.
+	UnclaimMail(ctx context.Context, account, run, owner string) error
 }
+
+// ErrMailClaimed is wrapped by Ledger.ClaimMail when the run claimed the owner's mail already:
+// an earlier attempt of the run's report sent it (or was sending it when it failed).
+var ErrMailClaimed = errors.New("the run has mailed this owner already")
 
 // Announced is a finding a changes digest lists, and why.
 type Announced struct {

@@ -230,3 +230,56 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestHandlerRetriedReportMailsOnce: the report of a run that remembers is invoked again (the
+// state machine retries it after its invocation failed): owners mailed by the first attempt are
+// not mailed again, nor listed as unmailed; an owner whose send failed is unclaimed, listed as
+// unmailed, and mailed by the retry.
+func TestHandlerRetriedReportMailsOnce(t *testing.T) {
+	for _, observeOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("observeOnly=%v", observeOnly), func(t *testing.T) {
+			owners := map[string]string{"a": "alice@example.com", "b": "bob@example.com"}
+			var mailed []string
+			failBob := true
+			h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger(), UserTags: ownerTagsOf(owners),
+				OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
+					if m.To == "bob@example.com" && failBob {
+						return fmt.Errorf("MessageRejected: not verified")
+					}
+					mailed = append(mailed, m.To)
+					return nil
+				}}
+			o := &Owners{TagKeys: []string{"owner"}, Email: &OwnerEmail{From: "keyage@example.com"}}
+			lr := &LedgerRun{Run: "run-1", RemindEveryDays: 7, RetentionDays: 90, ObserveOnly: observeOnly}
+			now := ParseTimestamp("2026-03-01T08:00:00Z")
+			p := Policy{MaxAgeDays: 90}
+			var s Summary
+			out, err := h.Invoke(context.Background(), mustJSON(t, Event{Op: OpCheck, Now: now, Policy: p, Account: testAccount,
+				Users: []UserKeys{staleUser("a", "AKIA1"), staleUser("b", "AKIA2")}, Ledger: lr, Owners: o}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = json.Unmarshal(out, &s)
+			report := func() *OwnerDigest {
+				out, err := h.Invoke(context.Background(), mustJSON(t, Event{Op: OpReport, Now: now, Policy: p, Account: testAccount, Summary: &s, Ledger: lr, Owners: o}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var r Report
+				_ = json.Unmarshal(out, &r)
+				_, body := decodeMessage(t, r)
+				return body.Owners
+			}
+			if d := report(); len(d.Unmailed) != 1 || d.Unmailed[0].Owner != "bob@example.com" || !slices.Equal(mailed, []string{"alice@example.com"}) {
+				t.Fatalf("first attempt: mailed %v, unmailed %+v; want alice mailed, bob unmailed", mailed, d.Unmailed)
+			}
+			failBob = false
+			if d := report(); len(d.Unmailed) != 0 || !slices.Equal(mailed, []string{"alice@example.com", "bob@example.com"}) {
+				t.Errorf("retried report: mailed %v, unmailed %+v; want bob mailed now, alice not again, nobody unmailed", mailed, d.Unmailed)
+			}
+			if d := report(); len(d.Unmailed) != 0 || len(mailed) != 2 {
+				t.Errorf("third attempt: mailed %v, unmailed %+v; want no more mail", mailed, d.Unmailed)
+			}
+		})
+	}
+}

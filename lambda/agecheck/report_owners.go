@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -192,7 +193,7 @@ func (h *Handler) reachOwners(ctx context.Context, groups []ownerGroup, ev Event
 	var msgs []OwnerMessage
 	nowText := formatTime(now)
 	if o.Email != nil && h.OwnerMail != nil && len(groups) > 0 {
-		digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev.Policy, ev.Account, nowText, incomplete)
+		digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev, nowText, incomplete)
 	}
 	if o.MaxMessages > 0 && len(groups) > 0 {
 		var err error
@@ -219,23 +220,50 @@ func (h *Handler) reachOwners(ctx context.Context, groups []ownerGroup, ev Event
 // mailOwners sends each owner that is an email address their own keys, one mail each, one at a
 // time, and returns the owners it could not mail (the error, or that time ran out:
 // mails stop LookupReserve before the invocation's deadline).
-func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from OwnerEmail, p Policy, account, now string, incomplete bool) []OwnerFailure {
+//
+// Mail is sent at most once per owner per run: with the run's ledger (every stack that mails
+// owners keeps one, config.Settings.KeepsLedger), each mail is claimed first with a conditional
+// write of a per-(run, owner) marker (Ledger.ClaimMail), and the claim is removed when the send
+// fails. A report that the state machine retries (its invocation failed or timed out after some
+// mails went out) skips the owners it claimed already: they are neither mailed twice nor listed as
+// unmailed. An attempt that dies between claim and send leaves that one mail unsent: at most once,
+// rather than twice.
+func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from OwnerEmail, ev Event, now string, incomplete bool) []OwnerFailure {
 	sendCtx := ctx
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		sendCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
 		defer cancel()
 	}
+	var claims Ledger
+	if ev.Ledger != nil {
+		claims = h.Ledger
+	}
 	var failed []OwnerFailure
 	for _, g := range groups {
 		if !IsEmailAddress(g.owner) {
 			continue
 		}
-		var err error
-		if err = sendCtx.Err(); err != nil {
+		err := sendCtx.Err()
+		if err != nil {
 			err = fmt.Errorf("not sent: %w", context.Cause(sendCtx))
-		} else {
-			err = h.OwnerMail(sendCtx, from, ownerMail(g, p, account, now, incomplete))
+		} else if claims != nil {
+			err = claims.ClaimMail(sendCtx, ev.Account, ev.Ledger.Run, g.owner, h.clock().Add(ObservationLifetime))
+			if errors.Is(err, ErrMailClaimed) {
+				h.logger().LogAttrs(ctx, slog.LevelInfo, "owner mail sent already", slog.String("owner", g.owner), slog.String("run", ev.Ledger.Run))
+				continue
+			}
+			if err != nil {
+				err = fmt.Errorf("not sent: %w", err)
+			}
+		}
+		if err == nil {
+			err = h.OwnerMail(sendCtx, from, ownerMail(g, ev.Policy, ev.Account, now, incomplete))
+			if err != nil && claims != nil {
+				if uerr := claims.UnclaimMail(ctx, ev.Account, ev.Ledger.Run, g.owner); uerr != nil {
+					h.logger().LogAttrs(ctx, slog.LevelWarn, "owner mail claim not removed", slog.String("owner", g.owner), slog.String("error", uerr.Error()))
+				}
+			}
 		}
 		if err != nil {
 			h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerMailLogMessage, slog.String("owner", g.owner), slog.String("error", err.Error()))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +235,57 @@ func TestOwnerMessagesAboveTheTrim(t *testing.T) {
 				t.Errorf("owner messages %v, want %v (every key counted)", subjects, want)
 			}
 		})
+	}
+}
+
+// TestRetriedReportMailsOnce: the report's invocation fails after it mailed the owners (as a
+// late timeout would: Lambda.ServiceException, which the state machine retries); the retry
+// mails nobody again, and the one digest lists nobody as unmailed.
+func TestRetriedReportMailsOnce(t *testing.T) {
+	t.Parallel()
+	a, owners := ownersAccount(120)
+	s := ownersStack(owners)
+	e, _, ses := newOwnersLedgerEnv(t, a)
+	var reports atomic.Int32
+	e.Tasks.InvokeFaultAfter = func(op string) *sfnlocal.StatesError {
+		if op == agecheck.OpReport && reports.Add(1) == 1 {
+			return &sfnlocal.StatesError{Error: "Lambda.ServiceException", Cause: "the invocation failed after its mails went out"}
+		}
+		return nil
+	}
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	if n := reports.Load(); n != 2 {
+		t.Fatalf("the report ran %d times, want 2 (the failed attempt and its retry)", n)
+	}
+	mails := map[string]int{}
+	for _, m := range ses.Sent() {
+		mails[m.Destination.ToAddresses[0]]++
+	}
+	emailOwners := 0
+	for _, o := range owners {
+		if agecheck.IsEmailAddress(o) {
+			emailOwners++
+			if mails[o] > 1 {
+				t.Errorf("%s was mailed %d times, want once", o, mails[o])
+			}
+		}
+	}
+	if len(mails) == 0 || len(mails) > emailOwners {
+		t.Fatalf("mailed %v, want the email owners with findings once each", mails)
+	}
+	digests := 0
+	for _, pub := range e.Tasks.Published() {
+		if pub.TopicARN == testTopic {
+			digests++
+			var body agecheck.MessageBody
+			decodeDefault(t, pub.Message, &body)
+			if body.Owners == nil || len(body.Owners.Unmailed) != 0 {
+				t.Errorf("the digest's owners %+v, want nobody unmailed (the first attempt's mails went out)", body.Owners)
+			}
+		}
+	}
+	if digests != 1 {
+		t.Errorf("published %d digests, want 1", digests)
 	}
 }
