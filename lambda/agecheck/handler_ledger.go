@@ -11,7 +11,7 @@ import (
 )
 
 // errNoLedger is the error of an event that asks for the ledger when the function has none.
-var errNoLedger = errors.New("the event has a ledger (notify: changes) but the function has no ledger table configured")
+var errNoLedger = errors.New("the event has a ledger (notify: changes, or notify: every-run reaching owners) but the function has no ledger table configured")
 
 // ledgerFor returns the ledger an event asks for: nil when it asks for none (notify:
 // every-run), an error when it asks for one the function does not have.

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keyage/keyage/internal/golden"
 )
 
 // ownersLedgerRun runs check, report and (when the report asks for it) commit of a run that
@@ -281,5 +284,25 @@ func TestHandlerRetriedReportMailsOnce(t *testing.T) {
 				t.Errorf("third attempt: mailed %v, unmailed %+v; want no more mail", mailed, d.Unmailed)
 			}
 		})
+	}
+}
+
+// TestOwnerChangesMessageGolden: an owner's message in a run that remembers says how many keys
+// are new and how many are reminders, and each row why (testdata/owner.changes.txt).
+func TestOwnerChangesMessageGolden(t *testing.T) {
+	s := ownersSummary()
+	c := Changes{
+		New:       []Announced{{Finding: s.Findings[3], Reason: ReasonNew}},
+		Reminders: []Announced{{Finding: s.Findings[4], Reason: ReasonReminder, Reminded: 2}},
+	}
+	groups := groupChanges(c)
+	if len(groups) != 1 || groups[0].owner != "team-a" {
+		t.Fatalf("got groups %+v, want team-a's", groups)
+	}
+	m := ownerMessage(groups[0], 2, Policy{MaxAgeDays: 90, WarnAgeDays: 60}, testAccount, "2026-11-23T08:00:00Z", false)
+	golden.Check(t, filepath.Join("testdata", "owner.changes.txt"), []byte(m.Message))
+	html := ownerHTML(groups[0], Policy{MaxAgeDays: 90}, testAccount, "2026-11-23T08:00:00Z", false)
+	if !strings.Contains(html, "<td>reminder 2</td>") || !strings.Contains(html, "(1 new, 1 reminder)") {
+		t.Errorf("the HTML mail lacks the reasons and counts:\n%s", html)
 	}
 }
