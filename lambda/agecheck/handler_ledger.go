@@ -60,6 +60,12 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if errors.Is(err, ErrLedgerBusy) {
 		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger busy: announcing every finding", slog.String("account", ev.Account),
 			slog.String("run", lr.Run), slog.String("error", err.Error()))
+		if ev.Owners != nil {
+			// Owners are told by the run that holds the lease, on the ledger's cadence: this
+			// one reaches none (at most one message per owner), but its digest still lists the
+			// keys without an owner.
+			s.Owners = &OwnerDigest{TagKeys: ev.Owners.TagKeys}
+		}
 		return NewReport(s, ev.Policy, ev.Account, now)
 	}
 	if err != nil {

@@ -306,3 +306,26 @@ func TestOwnerChangesMessageGolden(t *testing.T) {
 		t.Errorf("the HTML mail lacks the reasons and counts:\n%s", html)
 	}
 }
+
+// TestHandlerLedgerBusyReachesNoOwner: a run that finds the lease held announces every finding
+// in its digest, with the keys without an owner, and tells no owner: the holder does.
+func TestHandlerLedgerBusyReachesNoOwner(t *testing.T) {
+	m := newMemLedger()
+	m.lease[testAccount] = "scheduled"
+	var mailed []string
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m,
+		UserTags: ownerTagsOf(map[string]string{"a": "alice@example.com"}),
+		OwnerMail: func(_ context.Context, _ OwnerEmail, ml OwnerMail) error {
+			mailed = append(mailed, ml.To)
+			return nil
+		}}
+	o := &Owners{TagKeys: []string{"owner"}, MaxMessages: 10, Email: &OwnerEmail{From: "keyage@example.com"}}
+	r := ownersLedgerRun(t, h, o, "manual", []UserKeys{staleUser("a", "AKIA1"), staleUser("b", "AKIA2")}, "2026-03-01T08:00:00Z")
+	if !r.Publish || r.Commit != nil || len(r.OwnerMessages) != 0 || len(mailed) != 0 {
+		t.Fatalf("got publish %v, commit %v, owner messages %d, mailed %v; want the digest only", r.Publish, r.Commit, len(r.OwnerMessages), mailed)
+	}
+	m2, body := decodeMessage(t, r)
+	if body.Owners == nil || body.Counts.NoOwner != 1 || !strings.Contains(m2.Email, "No owner: 1 key") {
+		t.Errorf("digest owners %+v, noOwner %d: want the no-owner section with b's key", body.Owners, body.Counts.NoOwner)
+	}
+}
