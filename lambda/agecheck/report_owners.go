@@ -152,8 +152,8 @@ func announcedWhy(a Announced) string {
 // reportWithOwners is the report op when owners are on and the run tells every finding
 // (notify: every-run, or a test run): the owners of groups are reached (reachOwners) about all
 // their keys, then the digest is built, which lists the keys without an owner and every owner
-// that could not be reached. groups is nil when no owner is to be reached (a test run, a stack
-// without an owners topic or mail). incomplete says the groups may miss keys.
+// that could not be reached. groups is nil on a test run, which reaches no owner; incomplete says
+// the groups may miss keys.
 func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time, groups []ownerGroup, incomplete bool) (Report, error) {
 	msgs, digest, budget, err := h.reachOwners(ctx, groups, ev, now, incomplete)
 	if err != nil {
@@ -360,7 +360,10 @@ func ownerText(g ownerGroup, n int, p Policy, account, now string, incomplete bo
 	writePolicy(&b, p)
 	fmt.Fprintf(&b, "%s need action%s: ", plural(len(g.findings), "key of yours", "keys of yours"), g.whyCounts())
 	b.WriteString("you are their owner because the users' owner tag names you.\n")
-	if n < len(g.findings) {
+	switch {
+	case n < len(g.findings) && g.why != nil:
+		fmt.Fprintf(&b, "Too many to list: below are the first %d of your %d keys, the new ones first, oldest first; the function's log has every one.\n", n, len(g.findings))
+	case n < len(g.findings):
 		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of your %d keys; every one is in the security team's digest.\n", n, len(g.findings))
 	}
 	b.WriteString("\n")
