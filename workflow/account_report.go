@@ -14,10 +14,20 @@ import (
 // takes one account's findings with the filter policy {"account": ["111122223333"]}; the
 // organization's digest carries scope = agecheck.ScopeOrganization and no account attribute.
 //
+// With notify: changes (the ledger), the account's message is that account's changes digest, the
+// one a single-account run of it would publish: op report gets the run's ledger context, takes
+// the account's lease again (the run holds it since the account's result) and diffs the same
+// entries and observations; it publishes only when the account has something new, a reminder
+// due, a key resolved, or an unchecked user, key or root user, and nothing otherwise. An account
+// whose lease another run holds is announced whole, as the digest says. With notify: every-run,
+// and on a test run (whose run context has a null ledger), it is the account's full report.
+//
 // A publish (or report) that still fails after its retries fails the child, and with it the
 // run (the Map tolerates no failure), so the failed-run alarm fires: as in a single-account run,
-// a message is never lost silently. An account that could not be scanned publishes nothing of its
-// own; the digest names it.
+// a message is never lost silently. The commit Map (ledger.go) comes after the digest's publish,
+// so an account's entries are recorded only when its own message AND the digest were published:
+// otherwise the next run announces them again, in both. An account that could not be scanned
+// publishes nothing of its own; the digest names it.
 
 // State names of an account's message, in a child (with the prefix Member).
 const (
@@ -83,13 +93,17 @@ func (b builder) addAccountMessage(st asl.States, run, keep string, done *asl.Pa
 		false: {stateOwnAccountReport, stateOwnAccountHasFindings, stateOwnAccountNotify, stateOwnAccountReported},
 		true:  {b.name(StateAccountReport), b.name(stateAccountHasFindings), b.name(StateAccountNotify), b.name(stateAccountReported)},
 	}[b.member]
-	fields := map[string]any{"summary.$": "$.scan.summary", "test.$": run + ".test"}
+	// With the ledger (notify: changes), op report turns the account's changes into its message as a
+	// single-account run's report does: it takes the account's lease again (the run holds it since
+	// op account, or the deploying account's fold) and diffs the same entries and observations.
+	fields := b.withLedger(map[string]any{"summary.$": "$.scan.summary", "test.$": run + ".test"}, run+".ledger")
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}
 	report := lambdaTask(b.r.Partition, b.r.FunctionARN, agecheck.OpReport, fields, parentLambdaMaxDelaySeconds)
-	report.Comment = "The account's own report, from its full scan summary as a single-account run reports it (a test run's " +
-		"always publishes). Its output keeps the report beside what comes after; the scan's page and summary are dropped."
+	report.Comment = "The account's own report, from its full scan summary as a single-account run reports it (with the " +
+		"ledger, its changes digest; a test run's always publishes). Its output keeps the report beside what comes after; " +
+		"the scan's page and summary are dropped."
 	report.ResultSelector = map[string]any{"Payload.$": "$.Payload"}
 	report.ResultPath = asl.Path(keep + ".report")
 	report.OutputPath = asl.Path(keep)

@@ -49,3 +49,41 @@ func TestAccountMessageStates(t *testing.T) {
 		t.Errorf("AccountHasFindings %+v, want Notify when publish, else Reported", c)
 	}
 }
+
+// TestAccountMessagesFollowTheLedger: with notify: changes, each account's own report (in a
+// child, and the deploying account's in the parent) gets the run's ledger context, so that op
+// report announces the account's changes; with notify: every-run it gets none.
+func TestAccountMessagesFollowTheLedger(t *testing.T) {
+	for _, notify := range []string{agecheck.NotifyChanges, agecheck.NotifyEveryRun} {
+		t.Run(notify, func(t *testing.T) {
+			s := organizationSettings()
+			s.Organization.ExcludeAccounts = nil
+			s.Ledger.Notify = notify
+			m := mustDefinition(t, s, PlaceholderResources())
+			_, child := scanAccounts(t, m)
+			for name, want := range map[string]any{
+				memberPrefix + StateAccountReport: "$.run.ledger",
+				stateOwnAccountReport:             "$.keep.run.ledger",
+			} {
+				st := child
+				if name == stateOwnAccountReport {
+					st = m.States
+				}
+				task, ok := st[name].(*asl.Task)
+				if !ok {
+					t.Fatalf("no task %s", name)
+				}
+				got, has := task.Parameters.(map[string]any)["Payload"].(map[string]any)["ledger.$"]
+				if notify == agecheck.NotifyEveryRun {
+					if has {
+						t.Errorf("%s: ledger %v, want none with notify: every-run", name, got)
+					}
+					continue
+				}
+				if got != want {
+					t.Errorf("%s: ledger %v, want %v (the run's ledger context)", name, got, want)
+				}
+			}
+		})
+	}
+}

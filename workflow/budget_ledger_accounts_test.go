@@ -61,7 +61,20 @@ func TestPayloadBudgetOrganizationLedger(t *testing.T) {
 	report["scope"] = agecheck.ScopeOrganization
 	report["commits"] = commits
 	report["commit"] = map[string]any{"now": worstTimestamp, "ledger": worstLedger()}
+	// An account's own message in a run that remembers: its changes digest (bounded by
+	// MaxMessageBytes as the full report is) with the Commit op report adds, which the child drops.
+	var message map[string]any
+	if err := json.Unmarshal(worstReport(t), &message); err != nil {
+		t.Fatal(err)
+	}
+	message["commit"] = map[string]any{"now": worstTimestamp, "ledger": worstLedger(), "root": agecheck.RootCheck{Status: agecheck.RootUnchecked,
+		Cause: strings.Repeat("c", agecheck.MaxCauseLength)}}
 	cases := []budgetCase{
+		{"member: AccountReport output", map[string]any{"result": worstLedgerAccountResult(t, 1), "run": run,
+			"report": map[string]any{"Payload": message}}, asl.MaxPayloadBytes},
+		{"own account: OwnAccountReport output", map[string]any{"run": run,
+			"org":    map[string]any{"summary": map[string]any{"sections": []json.RawMessage{worstLedgerAccountResult(t, 0)}}},
+			"report": map[string]any{"Payload": message}}, asl.MaxPayloadBytes},
 		{"child output", worstLedgerAccountResult(t, 1), asl.MaxPayloadBytes},
 		{"child input", map[string]any{"target": worstTarget(1), "run": run, "skip": skip["skip"]}, asl.MaxPayloadBytes},
 		{"ScanAccounts output = MergeAccounts input", map[string]any{"run": run, "org": org, "scope": skip,

@@ -23,20 +23,94 @@ type OrgCostEstimate struct {
 	RunUSD            float64
 	// OverheadPerAccountUSD is what scanning an account in an organization run costs beyond
 	// scanning it alone: its child's entry states and result, the child started, its share of
-	// the ListAccounts page loop, and its account and merge invocations.
+	// the ListAccounts page loop, its account and merge invocations, its own message, and its
+	// commit (an iteration of RecordAnnounced and an invocation).
 	OverheadPerAccountUSD float64
+	// Ledger is each account's DynamoDB use in a run with nothing new (OrgLedgerCost); its USD
+	// is in RunUSD once per account.
+	Ledger LedgerAccountCost
+}
+
+// DynamoDB on-demand prices in us-east-1 (FACTS.md, since 2024-11-01).
+const (
+	PriceDynamoDBWriteUnit = 0.625 / 1e6 // USD per write request unit
+	PriceDynamoDBReadUnit  = 0.125 / 1e6 // USD per read request unit
+)
+
+// LedgerRunNameBytes is the length of the execution name the ledger model assumes: a UUID, as
+// Step Functions names an execution started without a name (EventBridge Scheduler's). An
+// observation's sort key holds it.
+const LedgerRunNameBytes = 36
+
+// What the ledger model assumes of an account's findings and items: the shape of package
+// ledger's benchmark (two stale keys per user, user names of 9 characters), whose items
+// dynalite measured at these sizes: TestOrgLedgerCostMatchesDynalite (package ledger) runs an
+// account's ledger calls against dynalite and holds OrgLedgerCost to what it consumed.
+const (
+	ledgerFindingsPerUser  = 2
+	ledgerEntryBytes       = 176                      // an entry (ledger.Table.Save), as Query charges it
+	ledgerObservationBytes = 227 + LedgerRunNameBytes // an observed finding (ledger.Table.Observe)
+	ledgerQueryPageBytes   = 1 << 20
+	ledgerReadUnitBytes    = 4096 // a strongly consistent read unit: 4 KB of the items a Query page returns
+	ledgerBatchWriteItems  = 25   // BatchWriteItem's bound, which the commit fills
+	// In an organization run each account takes its lease and loads its entries and the run's
+	// observations three times: for its result (op account, or the deploying account's fold),
+	// for its own message (op report), and for its commit, which then releases the lease.
+	ledgerLoadsPerAccount = 3
+)
+
+// LedgerAccountCost is one account's ledger use in one organization run that remembers
+// (notify: changes): its DynamoDB calls, the request units they consume and their price.
+type LedgerAccountCost struct {
+	BatchWriteItem, Query, PutItem, DeleteItem int
+	WriteUnits, ReadUnits                      float64
+	USD                                        float64
+}
+
+// OrgLedgerCost is what the ledger costs for one account of users users in an organization
+// run, ledgerFindingsPerUser findings each: every check batch (MaxBatchSize users) writes its
+// observations in one BatchWriteItem (an item under 1 KB: one write unit); the account's
+// result, its own message and its commit each take the lease (a conditional PutItem) and
+// Query its entries and the run's observations (1 MB pages, 4 KB read units); the commit
+// releases the lease (DeleteItem). On the first run (first) every finding is new: there are no
+// entries to read, and the commit writes one entry per finding, 25 to a BatchWriteItem; on a
+// run with nothing new the commit writes none.
+func OrgLedgerCost(users int, first bool) LedgerAccountCost {
+	findings := users * ledgerFindingsPerUser
+	c := LedgerAccountCost{BatchWriteItem: ceilDiv(users, MaxBatchSize), PutItem: ledgerLoadsPerAccount, DeleteItem: 1}
+	c.WriteUnits = float64(findings + c.PutItem + c.DeleteItem)
+	entries := findings
+	if first {
+		entries = 0
+		c.BatchWriteItem += ceilDiv(findings, ledgerBatchWriteItems)
+		c.WriteUnits += float64(findings)
+	}
+	query := func(items, bytes int) {
+		perPage := ledgerQueryPageBytes / bytes
+		for left := items; ; left -= perPage {
+			c.Query++
+			c.ReadUnits += float64(ceilDiv(min(left, perPage)*bytes, ledgerReadUnitBytes))
+			if left <= perPage {
+				return
+			}
+		}
+	}
+	for range ledgerLoadsPerAccount {
+		query(entries, ledgerEntryBytes)
+		query(findings, ledgerObservationBytes)
+	}
+	c.USD = c.WriteUnits*PriceDynamoDBWriteUnit + c.ReadUnits*PriceDynamoDBReadUnit
+	return c
 }
 
 // MonthlyUSD is the cost of RunsPerMonth runs.
 func (c OrgCostEstimate) MonthlyUSD() float64 { return c.RunUSD * RunsPerMonth }
 
-// orgCostSettings are the settings OrgCost prices: the whole organization, notify: every-run
-// (OrgCost compares with a single run without a ledger; the ledger's own cost per account, its
-// lease, reads and commit, is not priced here), defaults otherwise.
+// orgCostSettings are the settings OrgCost prices: the whole organization, defaults otherwise
+// (notify: changes: the ledger per account, OrgLedgerCost).
 func orgCostSettings() config.Checked {
 	s := config.Defaults()
 	s.Organization.Accounts = []string{config.OrganizationKeyword}
-	s.Ledger.Notify = agecheck.NotifyEveryRun
 	return config.MustCheck(s)
 }
 
@@ -83,10 +157,13 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	if !ok {
 		return OrgCostEstimate{}, fmt.Errorf("count transitions: no Choice %q", stateMoreAccounts)
 	}
-	after, err := countStates(m.States, more.Default, "") // the report and a publish
+	after, err := countStates(m.States, more.Default, "") // the report, a publish and the commit Map
 	if err != nil {
 		return OrgCostEstimate{}, err
 	}
+	// The commit Map (RecordAnnounced) runs an inline iteration per account, each a billed
+	// transition (RecordAccountAnnounced) and an invocation (op commit).
+	commits := accounts
 	// A child of an ACTIVE account in scope: AccountActive, AccountInScope and AccountScope before
 	// AccountInit, which leads to the scan; AccountResult after it.
 	child, err := countStates(m.States[StateScanAccounts].(*asl.Map).ItemProcessor.States, memberPrefix+stateAccountInit, memberPrefix+StateListUsers)
@@ -104,23 +181,25 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	members := accounts - 1
 	c := OrgCostEstimate{Accounts: accounts, UsersPerAccount: usersPerAccount, AccountPages: max(1, ceilDiv(accounts, agecheck.AccountsPerPage))}
 	// The page of the deploying account is listed too: its child skips it (3 states).
-	c.Transitions = before + accounts*scanTransitions + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
+	c.Transitions = before + accounts*scanTransitions + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after + commits
 	// Each account's scan invokes what a single run does but the report; the parent adds the
 	// fold, a merge per page of accounts and the report, and each child its account result.
 	perScanInvocations := single.LambdaInvocations - 1
-	// Each account's own report (account_report.go) is one more invocation and one more publish.
-	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1 + accounts
+	// Each account's own report (account_report.go) is one more invocation and one more publish,
+	// and its commit one more invocation.
+	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1 + accounts + commits
 	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
 	lambdaUSD := func(n int, seconds float64) float64 {
 		return float64(n) * (PriceLambdaRequest + memGB*seconds*PriceLambdaGBSecondARM64)
 	}
-	extraTransitions := before + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after
+	c.Ledger = OrgLedgerCost(usersPerAccount, false)
+	extraTransitions := before + fold + c.AccountPages*page + accounts + members*childEntry + childChoices + after + commits
 	c.RunUSD = float64(accounts)*scanUSD + float64(extraTransitions)*PriceStandardTransition +
-		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1+accounts, assumedReportSeconds) +
-		float64(1+accounts)*PriceSNSPublish
-	c.OverheadPerAccountUSD = float64(childEntry+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
+		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1+accounts+commits, assumedReportSeconds) +
+		float64(1+accounts)*PriceSNSPublish + float64(accounts)*c.Ledger.USD
+	c.OverheadPerAccountUSD = float64(childEntry+1+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
 		lambdaUSD(1, assumedMergeSeconds) + lambdaUSD(1, assumedMergeSeconds)/agecheck.AccountsPerPage +
-		lambdaUSD(1, assumedReportSeconds) + PriceSNSPublish
+		lambdaUSD(2, assumedReportSeconds) + PriceSNSPublish
 	return c, nil
 }
 
@@ -146,15 +225,15 @@ func mustSingle() *asl.StateMachine {
 // usersPerAccount users.
 func OrgCostTable(usersPerAccount int, accounts ...int) string {
 	header := []string{"accounts", "users each", "account pages", "billed transitions", "function invocations", "cost per run",
-		"per month (30 runs)", "overhead per account per run"}
+		"per month (30 runs)", "overhead per account per run", "ledger per account per run"}
 	var b strings.Builder
 	b.WriteString(numberTable(header, accounts, func(n int) string {
 		c, err := OrgCost(n, usersPerAccount)
 		if err != nil {
 			return "error: " + err.Error()
 		}
-		return fmt.Sprintf("%d | %d | %d | %d | %d | $%.4f | $%.2f | $%.6f", n, usersPerAccount, c.AccountPages, c.Transitions,
-			c.LambdaInvocations, c.RunUSD, c.MonthlyUSD(), c.OverheadPerAccountUSD)
+		return fmt.Sprintf("%d | %d | %d | %d | %d | $%.4f | $%.2f | $%.6f | $%.6f", n, usersPerAccount, c.AccountPages, c.Transitions,
+			c.LambdaInvocations, c.RunUSD, c.MonthlyUSD(), c.OverheadPerAccountUSD, c.Ledger.USD)
 	}))
 	return b.String()
 }

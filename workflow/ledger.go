@@ -127,8 +127,10 @@ func (b builder) addLedger(st asl.States) {
 // commitAccounts is an organization run's commit: once the organization digest's publish
 // succeeded (or its report published nothing), op commit runs for every account whose lease
 // the run holds (agecheck.Report.Commits), each with the run's commit and the account's root
-// verdict. An account the digest did not cover (unchecked, or its lease held by another run)
-// has no commit: nothing is recorded for it.
+// verdict. The accounts' own messages were published before (a failed one fails the run before
+// the digest), so an account is recorded only when its message and the digest went out. An
+// account the digest did not cover (unchecked, or its lease held by another run) has no
+// commit: nothing is recorded for it.
 func (b builder) commitAccounts(commit *asl.Task) *asl.Map {
 	payload := commit.Parameters.(map[string]any)["Payload"].(map[string]any)
 	payload["now.$"] = "$.commit.now"

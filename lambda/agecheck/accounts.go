@@ -107,6 +107,26 @@ type OrgSummary struct {
 	// Changes and Commits are set when the run remembers (ledger_accounts.go).
 	Changes *OrgChanges     `json:"changes,omitempty"`
 	Commits []AccountCommit `json:"commits,omitempty"`
+	// Exemptions sums the checked accounts' exemption counts (keys each exemption hides, tag
+	// exemptions read), without the accounts' lists of tag exemptions: their own messages list
+	// them. Nil when no account had any.
+	Exemptions *ExemptionTally `json:"exemptions,omitempty"`
+}
+
+// addExemptions adds an account's exemption counts to the organization's.
+func (o *OrgSummary) addExemptions(t ExemptionTally) {
+	if len(t.ExemptionKeys) == 0 && t.TagExemptionCount == 0 {
+		return
+	}
+	sum := ExemptionTally{TagExemptionCount: t.TagExemptionCount}
+	if o.Exemptions != nil {
+		sum.ExemptionKeys = slices.Clone(o.Exemptions.ExemptionKeys)
+		sum.TagExemptionCount += o.Exemptions.TagExemptionCount
+	}
+	for i, n := range t.ExemptionKeys {
+		sum.count(i, n)
+	}
+	o.Exemptions = &sum
 }
 
 // uncheckedAccount is the AccountResult of an account whose scan failed with e.
@@ -174,6 +194,7 @@ func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (Org
 			c.Checked = 1
 			if r.Summary != nil {
 				out.Counts.add(r.Summary.Counts)
+				out.addExemptions(r.Summary.ExemptionTally)
 				if rootPresent(*r.Summary) {
 					c.RootPresent = 1
 				}

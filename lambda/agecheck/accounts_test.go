@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,5 +405,51 @@ func TestHandlerReadsAMembersTagsThroughItsRole(t *testing.T) {
 		Users:  []UserKeys{{UserName: "tagged", Keys: []AccessKey{activeKey("K1", ago(days(100)))}}}}
 	if s := invokeSummary(t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
 		t.Errorf("got flagged %d, tag exemptions %d; want the member's tag to exempt the key", s.Flagged, s.TagExemptionCount)
+	}
+}
+
+// TestOrganizationDigestListsExemptions: the organization's digest, every-run or changes,
+// lists the policy's exemptions with the keys each hid summed over the accounts checked, calls
+// out the one ending within 14 days, and counts the tag exemptions the accounts read.
+func TestOrganizationDigestListsExemptions(t *testing.T) {
+	p := exemptionsPolicy()
+	account := func(id string, keys []int, tags int) AccountResult {
+		s := Summary{Counts: Counts{Users: 3, Flagged: 1, Stale: 1}, Findings: []Finding{ledgerFinding("AKIA"+id, "u", SeverityStale)}}
+		s.ExemptionKeys, s.TagExemptionCount = keys, tags
+		return AccountResult{Target: Target{ID: id}, Status: AccountChecked, Summary: &s}
+	}
+	o, err := MergeAccounts(OrgSummary{}, []AccountResult{account(testAccount, []int{2, 0, 0, 0, 1}, 1), account(memberAccount, []int{1, 1}, 2)}, testAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := o.Exemptions; e == nil || !slices.Equal(e.ExemptionKeys, []int{3, 1, 0, 0, 1}) || e.TagExemptionCount != 3 {
+		t.Fatalf("the organization's exemptions %+v, want keys [3 1 0 0 1] and 3 tag exemptions (summed)", o.Exemptions)
+	}
+	for _, changes := range []*OrgChanges{nil, {New: 2}} {
+		o.Changes = changes
+		r, err := NewOrgReport(o, p, testNow, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m snsMessage
+		if err := json.Unmarshal([]byte(r.Message), &m); err != nil {
+			t.Fatal(err)
+		}
+		var body OrgMessageBody
+		if err := json.Unmarshal([]byte(m.Default), &body); err != nil {
+			t.Fatal(err)
+		}
+		if ex := body.Exemptions; ex == nil || len(ex.Exemptions) != 5 || ex.Exemptions[0].Keys != 3 || ex.Exemptions[0].Status != ExemptionEndingSoon || ex.TagExemptionCount != 3 {
+			t.Errorf("changes %v: exemptions %+v, want the policy's 5, the first ending soon with 3 keys, 3 tag exemptions", changes, body.Exemptions)
+		}
+		for _, want := range []string{"break-glass-*: 3 keys; until 2026-12-06", "Ending within 14 days: break-glass-* on 2026-12-06.",
+			"Exemptions by user tags (keyage-exempt-until, keyage-exempt-reason): 3 read in the accounts checked"} {
+			if !strings.Contains(m.Email, want) {
+				t.Errorf("changes %v: the email lacks %q:\n%s", changes, want, m.Email)
+			}
+		}
+	}
+	if r := must(NewOrgReport(o, Policy{MaxAgeDays: 90}, testNow, false)); strings.Contains(r.Message, "Exemptions (") {
+		t.Errorf("a policy without exemptions: the digest lists exemptions:\n%s", r.Message)
 	}
 }

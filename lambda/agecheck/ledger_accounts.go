@@ -107,7 +107,10 @@ func (h *Handler) accountChanges(ctx context.Context, ev Event, r *AccountResult
 		return err
 	}
 	account, lr := r.Target.ID, *ev.Ledger
-	err = l.Acquire(ctx, account, lr.Run, now, now.Add(LeaseDuration))
+	// Timed by the function's clock, as a single-account run's report takes it (changesReport):
+	// the run's "now" may be long past, and a lease it timed would have expired at once.
+	taken := h.clock()
+	err = l.Acquire(ctx, account, lr.Run, taken, taken.Add(LeaseDuration))
 	if errors.Is(err, ErrLedgerBusy) {
 		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger busy: announcing every finding", slog.String("account", account),
 			slog.String("run", lr.Run), slog.String("error", err.Error()))
@@ -121,6 +124,7 @@ func (h *Handler) accountChanges(ctx context.Context, ev Event, r *AccountResult
 	if err != nil {
 		return err
 	}
+	explainResolved(c.Resolved, *r.Summary, ev.Policy, now) // as the account's own message says why
 	// The changes list the findings that matter; the summary keeps its exact counts.
 	r.Summary.Findings = nil
 	size, err := jsonSize(r.Summary)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 const memberAccount = "111111111111"
@@ -29,10 +30,11 @@ func invokeAs(t *testing.T, h *Handler, ev Event, out any) {
 }
 
 // orgLedgerRun runs an organization run that remembers through the handler, as the state
-// machine does: each account's check (findings recorded) and its result (op account, or the
-// deploying account folded by mergeAccounts), the merge of the page, the report, and, when the
-// report says so, one commit per account it lists.
-func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]UserKeys, commit bool) (OrgSummary, Report) {
+// machine does: each account's check (findings recorded), its result (op account, or the
+// deploying account folded by mergeAccounts) and its own message (op report on its summary,
+// with the ledger), the merge of the page, the report, and, when the report says so, one
+// commit per account it lists. It returns the accounts' own reports by account.
+func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]UserKeys, commit bool) (OrgSummary, Report, map[string]Report) {
 	t.Helper()
 	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
 	p := Policy{MaxAgeDays: 90}
@@ -42,11 +44,21 @@ func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]
 		invokeAs(t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr}, &s)
 		return &s
 	}
+	messages := map[string]Report{}
+	message := func(account string, s *Summary) {
+		var r Report
+		invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: account, Summary: s, Ledger: lr}, &r)
+		messages[account] = r
+	}
 	var org OrgSummary
-	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: summary(testAccount), Ledger: lr}, &org)
+	own := summary(testAccount)
+	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: own, Ledger: lr}, &org)
+	message(testAccount, own)
 	var member AccountResult
+	ms := summary(memberAccount)
 	invokeAs(t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
-		Summary: summary(memberAccount), Ledger: lr}, &member)
+		Summary: ms, Ledger: lr}, &member)
+	message(memberAccount, ms)
 	unchecked := AccountResult{Target: Target{ID: "222222222222"}, Status: AccountUnchecked, Error: &ScanError{Error: "Iam.AccessDenied"}}
 	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr}, &org)
 	var r Report
@@ -59,7 +71,7 @@ func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]
 			invokeAs(t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm}, &out)
 		}
 	}
-	return org, r
+	return org, r, messages
 }
 
 // TestOrganizationLedgerThroughTheHandler: each account's changes are its own (per account and
@@ -71,7 +83,7 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
 	// The same key ID in two accounts is two ledger entries.
 	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA1"), staleUser("c", "AKIA2")}}
-	org, r := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
+	org, r, msgs := orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
 	if c := org.Changes; c == nil || c.New != 3 || c.Resolved != 0 {
 		t.Fatalf("changes %+v, want 3 new", org.Changes)
 	}
@@ -84,10 +96,18 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	if _, ok := m.entries[memberAccount+"AKIA1"]; !ok || len(m.entries) != 3 || len(m.lease) != 0 {
 		t.Errorf("entries %v, leases %v; want 3 entries (AKIA1 in both accounts) and every lease released", m.entries, m.lease)
 	}
+	// Each account's own message is its changes digest, as a single-account run's.
+	for account, want := range map[string]string{testAccount: "1 new IAM access key finding, in " + testAccount,
+		memberAccount: "2 new IAM access key findings, in " + memberAccount} {
+		_, body := decodeMessage(t, msgs[account])
+		if got := msgs[account]; !got.Publish || got.Subject != want || body.Changes == nil || body.Changes.NewCount != len(body.Findings) {
+			t.Errorf("account %s's message: publish %v, subject %q, changes %+v; want %q listing its new findings", account, got.Publish, got.Subject, body.Changes, want)
+		}
+	}
 
 	// A run with no change announces the unchecked account only; the member's key rotated.
 	users[memberAccount] = users[memberAccount][:1]
-	org, r = orgLedgerRun(t, h, "run-2", "2026-03-02T08:00:00Z", users, true)
+	org, r, msgs = orgLedgerRun(t, h, "run-2", "2026-03-02T08:00:00Z", users, true)
 	if c := org.Changes; c.New != 0 || c.Resolved != 1 || c.Quiet != 2 || !r.Publish || !strings.HasPrefix(r.Subject, "IAM keys in 3 accounts: nothing new, 1 resolved") {
 		t.Errorf("changes %+v, subject %q; want AKIA2 of the member resolved, 2 quiet", c, r.Subject)
 	}
@@ -96,6 +116,27 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	}
 	if e := m.entries[memberAccount+"AKIA2"]; e.ResolvedAt.IsZero() {
 		t.Errorf("AKIA2 of the member: %+v, want resolved", e)
+	}
+	if res := org.Sections[1].Changes.Resolved; len(res) != 1 || res[0].Reason != ResolvedGone {
+		t.Errorf("the member's resolved keys %+v, want AKIA2 with why (%q)", res, ResolvedGone)
+	}
+	var digest snsMessage
+	if err := json.Unmarshal([]byte(r.Message), &digest); err != nil || !strings.Contains(digest.Email, "  "+memberAccount+" c AKIA2 (was stale, first seen 2026-03-01): "+ResolvedGone+"\n") {
+		t.Errorf("the digest's email (%v) does not say why AKIA2 was resolved:\n%s", err, digest.Email)
+	}
+	if got := msgs[testAccount]; got.Publish {
+		t.Errorf("the deploying account's message %q published, want nothing (its finding announced yesterday, not due)", got.Subject)
+	}
+	if got, want := msgs[memberAccount].Subject, "No new IAM access key findings, 1 resolved, in "+memberAccount; !msgs[memberAccount].Publish || got != want {
+		t.Errorf("the member's message: subject %q, want %q", got, want)
+	}
+
+	// Said once: the next day, neither account's message publishes.
+	_, _, msgs = orgLedgerRun(t, h, "run-3", "2026-03-03T08:00:00Z", users, true)
+	for account, got := range msgs {
+		if got.Publish {
+			t.Errorf("run 3: account %s's message %q published, want nothing", account, got.Subject)
+		}
 	}
 }
 
@@ -106,13 +147,38 @@ func TestOrganizationLedgerBusyAccount(t *testing.T) {
 	m.lease[memberAccount] = "scheduled"
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m}
 	users := map[string][]UserKeys{memberAccount: {staleUser("b", "AKIA1")}}
-	org, r := orgLedgerRun(t, h, "manual", "2026-03-01T08:00:00Z", users, false)
+	org, r, msgs := orgLedgerRun(t, h, "manual", "2026-03-01T08:00:00Z", users, false)
 	sec := org.Sections[1]
 	if org.Changes.Busy != 1 || sec.Changes == nil || !sec.Changes.Busy || len(sec.Summary.Findings) != 1 {
 		t.Errorf("changes %+v, section %+v; want the member busy with its finding listed", org.Changes, sec)
 	}
 	if len(r.Commits) != 1 || r.Commits[0].Account != testAccount || !strings.Contains(r.Subject, "1 account announced whole") {
 		t.Errorf("commits %+v, subject %q; want only the deploying account committed", r.Commits, r.Subject)
+	}
+	_, body := decodeMessage(t, msgs[memberAccount])
+	if !msgs[memberAccount].Publish || body.Changes != nil || len(body.Findings) != 1 {
+		t.Errorf("the busy member's message: publish %v, changes %+v, %d findings; want every finding, as notify: every-run announces them",
+			msgs[memberAccount].Publish, body.Changes, len(body.Findings))
+	}
+}
+
+// TestOrganizationLedgerLeaseTimedByTheClock: in an organization run too, every lease (each
+// account's result and own message, and each commit) is taken for LeaseDuration from the
+// function's clock, not from the run's "now" (here a slot 2 hours past).
+func TestOrganizationLedgerLeaseTimedByTheClock(t *testing.T) {
+	m := newMemLedger()
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: func() time.Time { return clock }}
+	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA1")}}
+	orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
+	want := "2026-03-01T10:00:00Z 2026-03-01T10:15:00Z"
+	if len(m.taken) != 6 {
+		t.Errorf("%d leases taken (%q), want 6: two accounts' results, messages and commits", len(m.taken), m.taken)
+	}
+	for i, got := range m.taken {
+		if got != want {
+			t.Errorf("lease %d taken (now until) %q, want %q", i, got, want)
+		}
 	}
 }
 
@@ -126,8 +192,16 @@ func TestOrganizationLedgerQuietPublishesNothing(t *testing.T) {
 		t.Errorf("publish %v (%v), want nothing published", r.Publish, err)
 	}
 	o.Accounts.RootUnknown = 1
-	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish {
-		t.Errorf("a root user not checked is quiet, want it announced on every run")
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: root not checked in 1 account" {
+		t.Errorf("a root user not checked: publish %v, subject %q; want it announced on every run, named in the subject", r.Publish, r.Subject)
+	}
+	o.Accounts.RootUnknown, o.Counts.LastUsedUnknown = 0, 2
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: 2 last use unknown" {
+		t.Errorf("keys whose last use is unknown: publish %v, subject %q; want them announced on every run, named in the subject", r.Publish, r.Subject)
+	}
+	o.Counts.LastUsedUnknown, o.Counts.Unchecked = 0, 1
+	if r, _ := NewOrgReport(o, Policy{MaxAgeDays: 90}, ledgerT0, false); !r.Publish || r.Subject != "IAM keys in 2 accounts: 1 user unchecked" {
+		t.Errorf("a user not read: publish %v, subject %q; want it announced on every run, named in the subject", r.Publish, r.Subject)
 	}
 }
 

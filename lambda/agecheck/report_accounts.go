@@ -3,6 +3,7 @@ package agecheck
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -37,6 +38,9 @@ type OrgMessageBody struct {
 	Test      bool `json:"test,omitempty"`
 	// Changes are the exact sums of the sections' changes when the run remembers.
 	Changes *OrgChanges `json:"changes,omitempty"`
+	// Exemptions are the policy's exemptions with the keys each hid in every account checked,
+	// and how many tag exemptions were read (each account's own message lists its own).
+	Exemptions *ExemptionsBody `json:"exemptions,omitempty"`
 }
 
 // NewOrgReport turns an organization run's final OrgSummary into the digest: organization totals,
@@ -67,9 +71,10 @@ func NewOrgReport(o OrgSummary, p Policy, now time.Time, test bool) (Report, err
 		Scope:    ScopeOrganization,
 	}
 	nowText := formatTime(now)
+	ex := orgExemptionsBody(o, p, now) // every digest lists the exemptions and the keys they hid
 	var sizeErr error
 	render := func(n int) string {
-		return renderOrgMessage(o, p, nowText, r.Severity, r.Subject, test, n)
+		return renderOrgMessage(o, p, ex, nowText, r.Severity, r.Subject, test, n)
 	}
 	tooBig := func(m string) bool {
 		n, err := jsonSize(m)
@@ -133,6 +138,13 @@ func orgSubject(o OrgSummary, prefix string) string {
 	if a.Unchecked > 0 {
 		parts = append(parts, plural(a.Unchecked, "account unchecked", "accounts unchecked"))
 	}
+	// What was not read publishes on every run: the subject says so, as a single account's does.
+	if c.LastUsedUnknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d last use unknown", c.LastUsedUnknown))
+	}
+	if a.RootUnknown > 0 {
+		parts = append(parts, "root not checked in "+plural(a.RootUnknown, "account", "accounts"))
+	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing found")
 	}
@@ -140,8 +152,18 @@ func orgSubject(o OrgSummary, prefix string) string {
 	return truncateUTF8(text, maxSubjectLength)
 }
 
+// orgExemptionsBody is the digest's exemptions section: the policy's exemptions with the keys
+// each hid in every account checked, and the count of tag exemptions read.
+func orgExemptionsBody(o OrgSummary, p Policy, now time.Time) *ExemptionsBody {
+	var s Summary
+	if o.Exemptions != nil {
+		s.ExemptionKeys, s.TagExemptionCount = o.Exemptions.ExemptionKeys, o.Exemptions.TagExemptionCount
+	}
+	return exemptionsBody(s, p, now)
+}
+
 // renderOrgMessage builds the digest showing the first n sections.
-func renderOrgMessage(o OrgSummary, p Policy, now, severity, subject string, test bool, n int) string {
+func renderOrgMessage(o OrgSummary, p Policy, ex *ExemptionsBody, now, severity, subject string, test bool, n int) string {
 	sections := o.Sections[:n]
 	truncated := n < o.Accounts.Sections
 	for _, s := range sections {
@@ -156,13 +178,14 @@ func renderOrgMessage(o OrgSummary, p Policy, now, severity, subject string, tes
 	body := OrgMessageBody{
 		Scope: ScopeOrganization, Now: now, Policy: p, Severity: severity, Kinds: orgKinds(o),
 		Counts: o.Counts, Accounts: o.Accounts, Sections: sections, Truncated: truncated, Test: test, Changes: o.Changes,
+		Exemptions: ex,
 	}
 	if body.Sections == nil {
 		body.Sections = []AccountResult{}
 	}
 	msg := snsMessage{
 		Default: string(marshalNoEscape(body)),
-		Email:   orgEmailText(o, p, now, test, sections, truncated),
+		Email:   orgEmailText(o, p, ex, now, test, sections, truncated),
 		SMS:     subject,
 	}
 	return string(marshalNoEscape(msg))
@@ -177,7 +200,7 @@ func accountLabel(t Target) string {
 }
 
 // orgEmailText is the digest's plain-text body: totals, then the sections.
-func orgEmailText(o OrgSummary, p Policy, now string, test bool, sections []AccountResult, truncated bool) string {
+func orgEmailText(o OrgSummary, p Policy, ex *ExemptionsBody, now string, test bool, sections []AccountResult, truncated bool) string {
 	var b strings.Builder
 	c, a := o.Counts, o.Accounts
 	if test {
@@ -216,6 +239,7 @@ func orgEmailText(o OrgSummary, p Policy, now string, test bool, sections []Acco
 			accountSection(&b, s)
 		}
 	}
+	writeOrgExemptions(&b, ex, sections)
 	if truncated {
 		fmt.Fprintf(&b, "\nThis message shows %d of %d accounts with something to report, and at most the oldest findings of each. "+
 			"Every finding is in the age-check function's CloudWatch log group as one JSON line with msg %q and its account.\n",
@@ -257,5 +281,33 @@ func accountSection(b *strings.Builder, r AccountResult) {
 			fmt.Fprintf(b, ": %s", oneLine(u.Cause))
 		}
 		b.WriteString("\n")
+	}
+}
+
+// writeOrgExemptions writes the digest's exemptions: the policy's, with the keys each hid in
+// every account checked and those ending within EndingSoonDays, the listed findings whose
+// exemption ended, and how many tag exemptions the accounts read (each account's own message
+// lists its own, with reason and end).
+func writeOrgExemptions(b *strings.Builder, ex *ExemptionsBody, sections []AccountResult) {
+	if ex == nil {
+		return
+	}
+	var findings []Finding
+	for _, s := range sections {
+		if s.Summary != nil {
+			findings = append(findings, s.Summary.Findings...)
+		}
+		if s.Changes != nil {
+			for _, a := range append(slices.Clone(s.Changes.New), s.Changes.Reminders...) {
+				findings = append(findings, a.Finding)
+			}
+		}
+	}
+	policy := *ex
+	policy.TagExemptionCount = 0
+	writeExemptions(b, &policy, findings)
+	if ex.TagExemptionCount > 0 {
+		fmt.Fprintf(b, "\nExemptions by user tags (%s, %s): %d read in the accounts checked; each account's own message lists its own.\n",
+			TagExemptUntil, TagExemptReason, ex.TagExemptionCount)
 	}
 }

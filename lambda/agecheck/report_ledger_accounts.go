@@ -1,6 +1,7 @@
 package agecheck
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -61,14 +62,14 @@ func orgChangesText(b *strings.Builder, c OrgChanges, sections []AccountResult) 
 	table("New", c.New, func(a *AccountChanges) []Announced { return a.New })
 	table("Reminders", c.Reminders, func(a *AccountChanges) []Announced { return a.Reminders })
 	if c.Resolved > 0 {
-		fmt.Fprintf(b, "\nResolved since the last message: rotated, deactivated or deleted (%d):\n", c.Resolved)
+		fmt.Fprintf(b, "\nResolved since the last message (%d):\n", c.Resolved)
 		for _, s := range sections {
 			if s.Changes == nil {
 				continue
 			}
 			for _, r := range s.Changes.Resolved {
-				fmt.Fprintf(b, "  %s %s %s (was %s, first seen %s)\n", accountLabel(s.Target), oneLine(r.UserName), oneLine(r.AccessKeyID),
-					oneLine(r.Severity), datePart(r.FirstSeen))
+				fmt.Fprintf(b, "  %s %s %s (was %s, first seen %s): %s\n", accountLabel(s.Target), oneLine(r.UserName), oneLine(r.AccessKeyID),
+					oneLine(r.Severity), datePart(r.FirstSeen), oneLine(cmp.Or(r.Reason, ResolvedGone)))
 			}
 		}
 	}
