@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,5 +143,57 @@ func TestOwnersAfterChat(t *testing.T) {
 	}
 	if next := m.States[StateNotifyChat].(*asl.Task).Next; next != stateHasOwnerMessages {
 		t.Errorf("NotifyChat goes to %q, want %q", next, stateHasOwnerMessages)
+	}
+}
+
+// TestOwnersInOrganizationAccounts: in an organization run with an owners topic, each account's
+// report (the child's and the deploying account's) gets the owner settings, and its message goes
+// on to publish that account's owner messages from the report before the account is done; the
+// role may publish on the owners topic.
+func TestOwnersInOrganizationAccounts(t *testing.T) {
+	s := organizationSettings()
+	s.Owners = ownersSettings().Owners
+	r := ownersResources()
+	m := mustDefinition(t, s, r)
+	var child asl.States
+	for _, st := range m.States {
+		if mp, ok := st.(*asl.Map); ok && mp.ItemProcessor != nil {
+			if _, ok := mp.ItemProcessor.States[memberPrefix+StateAccountNotify]; ok {
+				child = mp.ItemProcessor.States
+			}
+		}
+	}
+	if child == nil {
+		t.Fatal("no child with the account's message")
+	}
+	for prefix, states := range map[string]asl.States{memberPrefix: child, "Own": m.States} {
+		notify := prefix + StateAccountNotify
+		if prefix == "Own" {
+			notify = stateOwnAccountNotify
+		}
+		if next := states[notify].(*asl.Task).Next; next != prefix+stateAccountHasOwnerMessages {
+			t.Errorf("%s goes to %q, want %q", notify, next, prefix+stateAccountHasOwnerMessages)
+			continue
+		}
+		c := states[prefix+stateAccountHasOwnerMessages].(*asl.Choice).Choices[0]
+		mp := states[prefix+stateAccountPublishOwnerMessages].(*asl.Map)
+		pub := mp.ItemProcessor.States[prefix+stateAccountNotifyOwner].(*asl.Task)
+		if c.Variable != "$.report.Payload.ownerMessages" || mp.ItemsPath != "$.report.Payload.ownerMessages" ||
+			pub.Parameters.(map[string]any)["TopicArn"] != r.OwnersTopicARN {
+			t.Errorf("%s: choice on %s, map over %s, publish %v; want the report's ownerMessages on the owners topic", prefix, c.Variable, mp.ItemsPath, pub.Parameters)
+		}
+	}
+	report := child[memberPrefix+StateAccountReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	if report["owners.$"] != "$.run.owners" {
+		t.Errorf("the account's report payload %v, want the run's owner settings", report)
+	}
+	found := false
+	for _, st := range m.IAMStatements("arn:aws:states:eu-west-1:111122223333:stateMachine:keyage-prod") {
+		if slices.Contains(st.Action, "sns:Publish") && slices.Contains(st.Resource, r.OwnersTopicARN) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the role may not publish on the owners topic")
 	}
 }

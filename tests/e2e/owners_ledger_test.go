@@ -289,3 +289,53 @@ func TestRetriedReportMailsOnce(t *testing.T) {
 		t.Errorf("published %d digests, want 1", digests)
 	}
 }
+
+// TestOrganizationOwners: an organization run (notify: changes, three accounts, the deploying
+// one among them) reaches the owners in each account: each account's report sends that
+// account's owners one message each, with the attribute account = that account and exactly the
+// owner's keys there; an owner with keys in two accounts gets one message per account.
+func TestOrganizationOwners(t *testing.T) {
+	t.Parallel()
+	own, m1, m2 := sfnlocal.NewAccount(testAccount), sfnlocal.NewAccount("111111111111"), sfnlocal.NewAccount("222222222222")
+	want := map[string][]string{} // account/owner -> keys
+	n := 0
+	for _, a := range []*sfnlocal.Account{own, m1, m2} {
+		for _, owner := range []string{"team-a", "team-b", ""} {
+			for range 2 {
+				k := activeKey(n, 1, testNow.Add(-days(100+n)))
+				u := &sfnlocal.User{Name: fmt.Sprintf("user-%02d", n), Created: testNow.Add(-days(800)), Keys: []*sfnlocal.AccessKey{k}}
+				if owner != "" {
+					u.Tags = map[string]string{"owner": owner}
+					want[a.ID+"/"+owner] = append(want[a.ID+"/"+owner], k.ID)
+				}
+				a.Add(u)
+				n++
+			}
+		}
+	}
+	s := ownersStack([]string{"team-a", "team-b"})
+	s.Owners.Email = nil
+	s.CheckRootKeys = false
+	s.Organization.Accounts = []string{testAccount, m1.ID, m2.ID}
+	e, _ := newOrgLedgerEnv(t, own, m1, m2)
+	e.Tasks.OwnersTopicARN = testOwnersTopic
+	res := e.Run(t, definition(t, s), scheduled(testNow))
+	sfnlocal.WantStatus(t, res, "SUCCEEDED")
+	got := map[string][]string{}
+	for _, pub := range e.Tasks.Published() {
+		if pub.TopicARN != testOwnersTopic {
+			continue
+		}
+		k := pub.Attributes["account"] + "/" + pub.Attributes["owner"]
+		if _, dup := got[k]; dup {
+			t.Errorf("%s got two messages, want one per account", k)
+		}
+		got[k] = keysIn(pub.Message)
+	}
+	for _, ids := range want {
+		sort.Strings(ids)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("owner messages by account/owner:\n got %v\nwant %v", got, want)
+	}
+}
