@@ -134,4 +134,3 @@ func (b builder) addAccountOwners(st asl.States, notify *asl.Task, prefix string
 	}
 	st[publish] = b.publishOwnerMessages("$.report.Payload.ownerMessages", one, next)
 }
-
