@@ -14,7 +14,6 @@ import (
 	"github.com/keyage/keyage/lambda/agecheck"
 	"github.com/keyage/keyage/lambda/lambdatest"
 	"github.com/keyage/keyage/ledger"
-	"github.com/keyage/keyage/ledger/ledgertest"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 )
 
@@ -35,15 +34,10 @@ func ownersStack(owners []string) config.Settings {
 // newOwnersLedgerEnv is newLedgerEnv with a fake SES behind the function and the owners topic.
 func newOwnersLedgerEnv(t *testing.T, a *sfnlocal.Account) (*sfnlocal.Env, *ledger.Table, *lambdatest.SES) {
 	t.Helper()
-	sfnlocal.SharedHarness(t)
-	tbl, endpoint := ledgertest.Start(t)
+	tbl, env := startLedger(t)
 	ses := lambdatest.NewSES(t)
-	iam := lambdatest.NewIAM(t, a)
-	fn := sfnlocal.StartFunction(t, functionBinary(t), testFunction, 2, 30*time.Second, map[string]string{
-		"AWS_REGION": testRegion, "AWS_ENDPOINT_URL": iam.URL, "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-		"AWS_ENDPOINT_URL_SESV2": ses.URL, ledger.EnvTable: tbl.Name, "AWS_MAX_ATTEMPTS": "1",
-	})
-	e := sfnlocal.NewEnv(t, a, fn, testTopic, testRegion, testNow)
+	env["AWS_ENDPOINT_URL_SESV2"] = ses.URL
+	e, _ := startWorld(t, a, nil, false, env)
 	e.Tasks.OwnersTopicARN = testOwnersTopic
 	return e, tbl, ses
 }
