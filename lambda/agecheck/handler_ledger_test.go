@@ -19,13 +19,14 @@ type memLedger struct {
 	entries map[string]Entry // by account + key
 	obs     map[string]*Observations
 	lease   map[string]string // account -> run
+	mails   map[string]bool   // account + run + owner: the mail claims
 	taken   []string          // each Acquire's now and until
 	calls   []string
 	failOn  string // a method that fails
 }
 
 func newMemLedger() *memLedger {
-	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}}
+	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}, mails: map[string]bool{}}
 }
 
 func (m *memLedger) call(name string) error {
@@ -95,6 +96,29 @@ func (m *memLedger) Save(_ context.Context, entries []Entry) error {
 	for _, e := range entries {
 		m.entries[e.Account+e.Key] = e
 	}
+	return nil
+}
+
+func (m *memLedger) ClaimMail(_ context.Context, account, run, owner string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("ClaimMail"); err != nil {
+		return err
+	}
+	if m.mails[account+run+owner] {
+		return fmt.Errorf("mail to %s: %w", owner, ErrMailClaimed)
+	}
+	m.mails[account+run+owner] = true
+	return nil
+}
+
+func (m *memLedger) UnclaimMail(_ context.Context, account, run, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("UnclaimMail"); err != nil {
+		return err
+	}
+	delete(m.mails, account+run+owner)
 	return nil
 }
 
