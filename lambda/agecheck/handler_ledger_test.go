@@ -18,14 +18,15 @@ type memLedger struct {
 	mu      sync.Mutex
 	entries map[string]Entry // by account + key
 	obs     map[string]*Observations
-	lease   map[string]string // account -> run
-	taken   []string          // each Acquire's now and until
+	lease   map[string]string    // account -> run
+	until   map[string]time.Time // account -> when its lease expires (absent: never)
+	taken   []string             // each Acquire's now and until
 	calls   []string
 	failOn  string // a method that fails
 }
 
 func newMemLedger() *memLedger {
-	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}}
+	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}, until: map[string]time.Time{}}
 }
 
 func (m *memLedger) call(name string) error {
@@ -61,9 +62,11 @@ func (m *memLedger) Acquire(_ context.Context, account, run string, now, until t
 	}
 	m.taken = append(m.taken, formatTime(now)+" "+formatTime(until))
 	if held, ok := m.lease[account]; ok && held != run {
-		return fmt.Errorf("held by %s: %w", held, ErrLedgerBusy)
+		if u, timed := m.until[account]; !timed || now.Before(u) {
+			return fmt.Errorf("held by %s: %w", held, ErrLedgerBusy)
+		}
 	}
-	m.lease[account] = run
+	m.lease[account], m.until[account] = run, until
 	return nil
 }
 
