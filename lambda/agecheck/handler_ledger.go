@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// LeaseLostLogMessage is logged (warning) by a commit that found its run's lease lost: nothing
+// is recorded for the account, and the next run announces its changes again.
+const LeaseLostLogMessage = "ledger lease lost: nothing recorded"
+
 // errNoLedger is the error of an event that asks for the ledger when the function has none.
 var errNoLedger = errors.New("the event has a ledger (notify: changes) but the function has no ledger table configured")
 
@@ -88,21 +92,28 @@ func (h *Handler) diff(ctx context.Context, l Ledger, account string, lr LedgerR
 	return Diff(account, entries, obs, root, lr, now), nil
 }
 
-// commit runs after the publish succeeded (or when the report published nothing): it takes
-// the lease again for LeaseDuration from the function's clock (a conditional write that fails
-// when another run took it after it expired: the commit then writes nothing and fails, and the
-// next run announces the same findings again), derives the report's changes again, which
-// nothing else can change while the run holds the lease, writes their entries, and releases
-// the lease. Nothing is recorded as announced unless the publish succeeded: the state machine
-// calls op commit only after Notify succeeded.
+// commit runs after the publish succeeded (or when the report published nothing): it holds
+// the run's lease for LeaseDuration more from the function's clock, on condition that the run
+// still holds it, expired or not (Ledger.Hold: never re-taking a lease another run took, or
+// took and released, after it expired), derives the report's changes again, which nothing
+// else can change while the run holds the lease, writes their entries, and releases the
+// lease. When the lease was lost, it writes nothing for the account and logs it, and the run
+// goes on: what this run announced is not recorded, so the next run announces it again, which
+// is never silent. Nothing is recorded as announced unless the publish succeeded: the state
+// machine calls op commit only after Notify succeeded.
 func (h *Handler) commit(ctx context.Context, ev Event) error {
 	l, err := h.ledgerFor(ev)
 	if err != nil {
 		return err
 	}
 	cm := ev.Commit
-	taken := h.clock()
-	if err := l.Acquire(ctx, ev.Account, cm.Ledger.Run, taken, taken.Add(LeaseDuration)); err != nil {
+	err = l.Hold(ctx, ev.Account, cm.Ledger.Run, h.clock().Add(LeaseDuration))
+	if errors.Is(err, ErrLeaseLost) {
+		h.logger().LogAttrs(ctx, slog.LevelWarn, LeaseLostLogMessage, slog.String("account", ev.Account),
+			slog.String("run", cm.Ledger.Run), slog.String("error", err.Error()))
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("hold the ledger's lease of account %s for run %q before recording the announcement (nothing recorded): %w",
 			ev.Account, cm.Ledger.Run, err)
 	}
