@@ -290,6 +290,7 @@ type ExemptionTally struct {
 
 // TagExemption is one user's exemption by tags, whether it holds or not.
 type TagExemption struct {
+	Account  string `json:"account,omitempty"` // in an organization's summary only
 	UserName string `json:"userName"`
 	Reason   string `json:"reason,omitempty"`  // the keyage-exempt-reason tag, at most MaxReasonLength bytes
 	Until    string `json:"until,omitempty"`   // the keyage-exempt-until tag as written (shortened)
