@@ -449,8 +449,8 @@ func TestOrganizationDigestListsExemptions(t *testing.T) {
 		}
 		for _, want := range []string{"break-glass-*: 3 keys; until 2026-12-06", "Ending within 14 days: break-glass-* on 2026-12-06.",
 			"Exemptions by user tags (keyage-exempt-until, keyage-exempt-reason), 3 read in the accounts checked (each account's own message says why one is refused):\n" +
-				"  111111111111 bob: EXPIRED, keys judged; reason given: old\n" +
-				"  111111111111 carol: REFUSED, keys judged; reason given: vendor\n" +
+				"  111111111111 bob: EXPIRED (keyage-exempt-until 2026-11-01), keys judged; reason given: old\n" +
+				"  111111111111 carol: REFUSED (keyage-exempt-until 2027-13-01), keys judged; reason given: vendor\n" +
 				"  123456789012 ops: exempt until 2026-12-20, 2 keys hidden; reason: rotation pending\n"} {
 			if !strings.Contains(m.Email, want) {
 				t.Errorf("changes %v: the email lacks %q:\n%s", changes, want, m.Email)

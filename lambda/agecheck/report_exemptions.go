@@ -122,15 +122,23 @@ func writeExemptions(b *strings.Builder, ex *ExemptionsBody, findings []Finding)
 }
 
 // writeTagExemption writes one tag exemption's line, after prefix (an organization digest's
-// account); the problem of one that does not hold, when known.
+// account). One that does not hold shows its until tag's value as written, and its problem
+// when known: "REFUSED (keyage-exempt-until 2027-13-01: not a date ...)".
 func writeTagExemption(b *strings.Builder, prefix string, t TagExemption) {
 	if t.Status == TagExemptionHolds {
 		fmt.Fprintf(b, "  %s%s: exempt until %s, %s hidden; reason: %s\n", prefix, oneLine(t.UserName), oneLine(t.Until), plural(t.Keys, "key", "keys"), oneLine(t.Reason))
 		return
 	}
 	fmt.Fprintf(b, "  %s%s: %s", prefix, oneLine(t.UserName), strings.ToUpper(t.Status))
+	var why []string
+	if t.Until != "" {
+		why = append(why, TagExemptUntil+" "+oneLine(t.Until))
+	}
 	if t.Problem != "" {
-		fmt.Fprintf(b, " (%s)", oneLine(t.Problem))
+		why = append(why, oneLine(t.Problem))
+	}
+	if len(why) > 0 {
+		fmt.Fprintf(b, " (%s)", strings.Join(why, ": "))
 	}
 	b.WriteString(", keys judged")
 	if t.Reason != "" {
