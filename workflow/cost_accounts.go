@@ -60,8 +60,8 @@ const (
 	// In an organization run each account takes its lease and loads its entries and the run's
 	// observations twice: for its result (op account, or the deploying account's fold) and for
 	// its own message (op report); an account with something to record loads them a third time
-	// in its commit, which then releases the lease. A quiet account has no commit (its lease
-	// expires).
+	// in its commit, which then releases the lease. A quiet account has no commit: its own
+	// message releases the lease.
 	ledgerLoadsPerAccount = 2
 )
 
@@ -80,35 +80,40 @@ type LedgerAccountCost struct {
 // and the run's observations (1 MB pages, 4 KB read units). On the first run (first) every
 // finding is new: there are no entries to read, and the account's commit holds the lease, loads
 // again, writes one entry per finding, 25 to a BatchWriteItem, and releases the lease
-// (DeleteItem); on a run with nothing new the account has no commit.
+// (DeleteItem); on a run with nothing new the account has no commit, and its own message
+// releases the lease.
 func OrgLedgerCost(users int, first bool) LedgerAccountCost {
 	loads := ledgerLoadsPerAccount
 	if first {
 		loads++
 	}
-	return ledgerCost(users, users*ledgerFindingsPerUser, first, loads, first)
+	return ledgerCost(users, users*ledgerFindingsPerUser, first, loads)
 }
 
 // LedgerCost is what the ledger costs in a single-account run of users users, as OrgLedgerCost
-// counts it, but with two loads: the report's (which takes the lease) and the commit's (which
-// holds it), the commit running on every run that holds the lease (ledger.go).
+// counts it: the report takes the lease and loads; on the first run the commit holds the lease
+// and loads again, and releases it; on a run with nothing new there is no commit, and the
+// report releases the lease.
 func LedgerCost(users int, first bool) LedgerAccountCost {
-	return ledgerCost(users, users*ledgerFindingsPerUser, first, singleLedgerLoads, true)
+	return ledgerCost(users, users*ledgerFindingsPerUser, first, singleLoads(first))
 }
 
-// singleLedgerLoads are a single-account run's loads of the ledger: the report's and the commit's.
-const singleLedgerLoads = 2
+// singleLoads are a single-account run's loads of the ledger: the report's, and the commit's
+// when there is something to record.
+func singleLoads(commit bool) int {
+	if commit {
+		return 2
+	}
+	return 1
+}
 
 // ledgerCost is the ledger's use by one account of users users with findings findings, whose
 // lease is taken or held, and its entries and the run's observations loaded, loads times, the
-// last by the commit when it releases the lease (release). A check batch without findings
-// writes no observation; with fewer findings than batches, each is counted in a batch of its
-// own (an upper bound).
-func ledgerCost(users, findings int, first bool, loads int, release bool) LedgerAccountCost {
-	c := LedgerAccountCost{BatchWriteItem: min(ceilDiv(users, MaxBatchSize), findings), PutItem: loads}
-	if release {
-		c.DeleteItem = 1
-	}
+// lease released once (by the commit, or by the last report when there is nothing to record).
+// A check batch without findings writes no observation; with fewer findings than batches, each
+// is counted in a batch of its own (an upper bound).
+func ledgerCost(users, findings int, first bool, loads int) LedgerAccountCost {
+	c := LedgerAccountCost{BatchWriteItem: min(ceilDiv(users, MaxBatchSize), findings), PutItem: loads, DeleteItem: 1}
 	c.WriteUnits = float64(findings + c.PutItem + c.DeleteItem)
 	entries := findings
 	if first {

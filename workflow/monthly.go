@@ -73,7 +73,7 @@ func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
 		FindingsPerRun: int(float64(c.Users)*findingsPerUser + 0.5),
 	}
 	if checked.Settings().KeepsLedger() {
-		m.LedgerUSD = ledgerCost(c.Users, m.FindingsPerRun, false, singleLedgerLoads, true).USD * RunsPerMonth
+		m.LedgerUSD = ledgerCost(c.Users, m.FindingsPerRun, false, singleLoads(false)).USD * RunsPerMonth
 	}
 	runBytes := c.LambdaInvocations*lambdaPlatformLogBytes + c.Children*checkedLogBytes +
 		c.Pages*mergedLogBytes + reportLogBytes + m.FindingsPerRun*findingLogBytes

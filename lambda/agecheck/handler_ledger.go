@@ -47,7 +47,8 @@ func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unc
 
 // changesReport is the report of a run that remembers. It takes the account's lease, loads the
 // entries and the run's observations, and announces their Diff (NewChangesReport), with the
-// Commit that OpCommit needs once the message is published. When another run holds the lease,
+// Commit that OpCommit needs once the message is published when there is something to record;
+// otherwise it releases the lease at once. When another run holds the lease,
 // it announces every finding (NewReport, as notify: every-run does) and commits nothing: a
 // concurrent run (a manual run during a scheduled one) never writes the ledger another run is
 // about to write, and is never silent.
@@ -76,7 +77,14 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if err != nil {
 		return Report{}, err
 	}
-	r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
+	if c.Something() {
+		r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
+	} else {
+		// Nothing to record: the lease goes now, not at a commit (there is none; in an
+		// organization run, the account's own message is the last to take it), so that a run
+		// soon after finds it free.
+		h.release(ctx, l, ev.Account, lr.Run)
+	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "changes", slog.String("account", ev.Account), slog.String("run", lr.Run),
 		slog.Int("new", len(c.New)), slog.Int("reminders", len(c.Reminders)), slog.Int("resolved", len(c.Resolved)),
 		slog.Int("quiet", c.Quiet))
@@ -131,6 +139,15 @@ func (h *Handler) commit(ctx context.Context, ev Event) error {
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "committed", slog.String("account", ev.Account), slog.String("run", cm.Ledger.Run),
 		slog.Int("entries", len(c.Updates)))
 	return nil
+}
+
+// release gives up the account's lease of a run with nothing to record; a failure is logged
+// only: the lease then expires (LeaseDuration).
+func (h *Handler) release(ctx context.Context, l Ledger, account, run string) {
+	if err := l.Release(ctx, account, run); err != nil {
+		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger lease not released: it expires", slog.String("account", account),
+			slog.String("run", run), slog.String("error", err.Error()))
+	}
 }
 
 // clock is the function's clock (Handler.Clock, or time.Now).

@@ -470,3 +470,22 @@ func TestExplainResolved(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerQuietReportReleasesTheLease: a report with nothing to record (only quiet findings)
+// has no commit and releases the account's lease at once, so that a run soon after (by the
+// function's clock) finds it free and reports changes, not everything.
+func TestHandlerQuietReportReleasesTheLease(t *testing.T) {
+	m := newMemLedger()
+	clock := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: func() time.Time { return clock }}
+	users := []UserKeys{staleUser("a", "AKIA1")}
+	ledgerRun(t, h, "run-1", users, "2026-03-01T08:00:00Z", false)
+	r := ledgerRun(t, h, "run-2", users, "2026-03-02T08:00:00Z", false)
+	if r.Commit != nil || r.Publish || len(m.lease) != 0 {
+		t.Errorf("quiet run: commit %+v, publish %v, leases %v; want no commit, nothing published, the lease released", r.Commit, r.Publish, m.lease)
+	}
+	clock = clock.Add(time.Minute) // a manual run a minute later
+	if r := ledgerRun(t, h, "run-3", users, "2026-03-02T08:01:00Z", false); r.Publish || r.Commit != nil {
+		t.Errorf("a run a minute later: publish %v (%q), want nothing (the lease was free: changes, not everything)", r.Publish, r.Subject)
+	}
+}

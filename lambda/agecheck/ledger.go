@@ -20,8 +20,8 @@ const (
 )
 
 // OpCommit records, after the publish succeeded, what the run's report announced (see
-// Handler.commit). The state machine calls it after Notify, and after a report that publishes
-// nothing (to release the run's lease); never when the publish failed.
+// Handler.commit). The state machine calls it after Notify, or after a report that publishes
+// nothing, when the report has something to record; never when the publish failed.
 const OpCommit = "commit"
 
 // RootKey is the ledger key of an account's root user's access keys (one finding per account).

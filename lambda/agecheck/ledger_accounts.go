@@ -162,9 +162,9 @@ func (o *OrgSummary) mergeChanges(r AccountResult) {
 	o.Changes.Reminders += c.ReminderCount
 	o.Changes.Resolved += c.ResolvedCount
 	o.Changes.Quiet += c.QuietCount
-	// Only an account with something to record takes a commit: a quiet account's lease expires
-	// (LeaseDuration), so that MaxCommits counts accounts with changes, and the accounts beyond
-	// it are recorded by the next runs, as the quiet ones before them no longer take the room.
+	// Only an account with something to record takes a commit (a quiet account's own message
+	// releases its lease), so that MaxCommits counts accounts with changes, and the accounts
+	// beyond it are recorded by the next runs, as the quiet ones before them take no room.
 	if c.something() && len(o.Commits) < MaxCommits {
 		var root *RootCheck
 		if r.Summary != nil && r.Summary.Root != nil {

@@ -122,6 +122,9 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	if len(org.Sections) != 2 || org.Sections[1].Target.ID != memberAccount || org.Accounts.Clean != 1 {
 		t.Errorf("sections %+v, accounts %+v; want the unchecked account, then the member (resolved), the deploying one clean (quiet)", org.Sections, org.Accounts)
 	}
+	if len(m.lease) != 0 {
+		t.Errorf("run 2: leases %v, want none: the member's released by its commit, the quiet deploying account's by its own message", m.lease)
+	}
 	if e := m.entries[memberAccount+"AKIA2"]; e.ResolvedAt.IsZero() {
 		t.Errorf("AKIA2 of the member: %+v, want resolved", e)
 	}
