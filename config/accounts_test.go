@@ -44,12 +44,7 @@ func TestParseOrganizationInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.values)
-			if err == nil {
-				t.Fatalf("Parse(%v) succeeded, want errors %q", tt.values, tt.want)
-			}
-			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "Parse(%v)", tt.values)
 		})
 	}
 }

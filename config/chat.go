@@ -75,11 +75,7 @@ func decodeChat(p *problems, v string) Chat {
 		return Chat{}
 	}
 	c := Chat{Enabled: true}
-	for _, f := range slices.Sorted(maps.Keys(raw)) {
-		if !slices.Contains(chatFields, f) {
-			p.add("chat."+f, rawText(raw[f]), "is not a chat field", "one of "+strings.Join(chatFields, ", "))
-		}
-	}
+	unknownFields(p, "chat", raw, chatFields, "a chat field")
 	for _, ch := range decodeChannels(p, "chat.slack", raw["slack"], slackChannelFields) {
 		c.Slack = append(c.Slack, SlackChannel{TeamID: ch["teamId"], ChannelID: ch["channelId"]})
 	}
@@ -94,17 +90,15 @@ func decodeChannels(p *problems, key string, raw json.RawMessage, fields []strin
 	if raw == nil {
 		return nil
 	}
-	var list []map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
-		p.add(key, string(raw), "is not a list of objects", fmt.Sprintf("a list of objects with %s", strings.Join(fields, ", ")))
+	list, ok := decodeObjects(p, key, string(raw), "a list of objects with "+strings.Join(fields, ", "))
+	if !ok {
 		return nil
 	}
 	out := make([]map[string]string, len(list))
 	for i, obj := range list {
-		path := fmt.Sprintf("%s[%d]", key, i)
+		path := itemPath(key, i)
 		out[i] = map[string]string{}
-		if obj == nil {
-			p.add(path, "null", "is not an object", "an object with "+strings.Join(fields, ", "))
+		if nullItem(p, path, obj, "an object with "+strings.Join(fields, ", ")) {
 			continue
 		}
 		for _, f := range slices.Sorted(maps.Keys(obj)) {

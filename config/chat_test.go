@@ -92,12 +92,7 @@ func TestParseChatInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(map[string]string{"chat": tt.value})
-			if err == nil {
-				t.Fatalf("Parse(chat: %s) succeeded, want %q", tt.value, tt.want)
-			}
-			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Parse(chat: %s) errors:\n got %q\nwant %q", tt.value, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "Parse(chat: %s)", tt.value)
 		})
 	}
 }

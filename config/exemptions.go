@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -30,23 +29,17 @@ const exemptionsAllowed = `a list of objects such as [{"users": ["break-glass-*"
 
 // decodeExemptions reads the exemptions setting: a list of objects of exemptionFields.
 func decodeExemptions(p *problems, s *Settings, v string) {
-	var raws []map[string]json.RawMessage
-	if err := decodeJSON(v, &raws); err != nil {
-		p.add("exemptions", v, "is not a list of objects", exemptionsAllowed)
+	raws, ok := decodeObjects(p, "exemptions", v, exemptionsAllowed)
+	if !ok {
 		return
 	}
 	list := make([]agecheck.Exemption, len(raws))
 	for i, raw := range raws {
-		path := fmt.Sprintf("exemptions[%d]", i)
-		if raw == nil {
-			p.add(path, "null", "is not an object", "{users, reason, until}")
+		path := itemPath("exemptions", i)
+		if nullItem(p, path, raw, "{users, reason, until}") {
 			continue
 		}
-		for _, f := range slices.Sorted(maps.Keys(raw)) {
-			if !slices.Contains(exemptionFields, f) {
-				p.add(path+"."+f, rawText(raw[f]), "is not an exemption field", "one of "+strings.Join(exemptionFields, ", "))
-			}
-		}
+		unknownFields(p, path, raw, exemptionFields, "an exemption field")
 		e := &list[i]
 		if r, ok := raw["users"]; ok && json.Unmarshal(r, &e.Users) != nil {
 			p.add(path+".users", rawText(r), "is not a list of strings", "a list of IAM user names or * glob patterns, such as [\"break-glass-*\"]")

@@ -42,13 +42,7 @@ func TestParseExemptionsInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.values)
-			var got []string
-			for _, e := range unjoin(err) {
-				got = append(got, e.Error())
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "Parse(%v)", tt.values)
 		})
 	}
 }

@@ -168,12 +168,7 @@ func TestComponentInvalid(t *testing.T) {
 				}
 			}
 			_, err := ParseConfig(all)
-			if err == nil {
-				t.Fatalf("ParseConfig(%v) succeeded, want errors %q", tt.values, tt.want)
-			}
-			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ParseConfig(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "ParseConfig(%v)", tt.values)
 		})
 	}
 }

@@ -78,16 +78,14 @@ var ownerSubscriptionFields = []string{"endpoint", "owner", "protocol", "rawMess
 // no filter policy of their own (the program sets it).
 func decodeOwnerSubscriptions(p *problems, v string) []OwnerSubscription {
 	const key = "ownerSubscriptions"
-	var raws []map[string]json.RawMessage
-	if err := decodeJSON(v, &raws); err != nil {
-		p.add(key, v, "is not a list of objects", `a list of objects such as [{"owner": "team-a", "protocol": "email", "endpoint": "team-a@example.com"}]`)
+	raws, ok := decodeObjects(p, key, v, `a list of objects such as [{"owner": "team-a", "protocol": "email", "endpoint": "team-a@example.com"}]`)
+	if !ok {
 		return nil
 	}
 	subs := make([]OwnerSubscription, len(raws))
 	for i, raw := range raws {
-		path := fmt.Sprintf("%s[%d]", key, i)
-		if raw == nil {
-			p.add(path, "null", "is not an object", "{owner, protocol, endpoint, ...}")
+		path := itemPath(key, i)
+		if nullItem(p, path, raw, "{owner, protocol, endpoint, ...}") {
 			continue
 		}
 		for _, f := range []string{"filterPolicy", "filterPolicyScope"} {
@@ -102,12 +100,7 @@ func decodeOwnerSubscriptions(p *problems, v string) []OwnerSubscription {
 			}
 			delete(raw, "owner")
 		}
-		for _, f := range slices.Sorted(maps.Keys(raw)) {
-			if !slices.Contains(subscriptionFields, f) {
-				p.add(path+"."+f, rawText(raw[f]), "is not an owner subscription field", "one of "+strings.Join(ownerSubscriptionFields, ", "))
-				delete(raw, f)
-			}
-		}
+		unknownFields(p, path, raw, ownerSubscriptionFields, "an owner subscription field")
 		subs[i].Subscription = decodeSubscription(p, path, raw)
 	}
 	return subs

@@ -176,12 +176,7 @@ func TestParseInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := ParseConfig(namespace(tt.values))
-			if err == nil {
-				t.Fatalf("Parse(%v) = %+v, want errors %q", tt.values, s, tt.want)
-			}
-			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Parse(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "Parse(%v)", tt.values)
 			if !s.IsZero() {
 				t.Errorf("Parse returned settings %+v with its error, want the zero Checked", s)
 			}
@@ -406,6 +401,19 @@ func BenchmarkParse(b *testing.B) {
 }
 
 // namespace puts keyage's keys in their namespace and leaves namespaced keys as they are.
+// wantProblems fails unless err reports exactly want, one problem a line and in order (want nil:
+// no error); call and args name what returned err.
+func wantProblems(t *testing.T, err error, want []string, call string, args ...any) {
+	t.Helper()
+	var got []string
+	if err != nil {
+		got = strings.Split(err.Error(), "\n")
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s problems:\n got %q\nwant %q", fmt.Sprintf(call, args...), got, want)
+	}
+}
+
 func namespace(values map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range values {
@@ -460,13 +468,7 @@ func TestParseRolesAndRegion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := ParseConfig(namespace(tt.values))
 			s := c.Settings()
-			var got []string
-			if err != nil {
-				got = strings.Split(err.Error(), "\n")
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ParseConfig(%v) errors:\n got %q\nwant %q", tt.values, got, tt.want)
-			}
+			wantProblems(t, err, tt.want, "ParseConfig(%v)", tt.values)
 			if err == nil && (s.RolePath != tt.values["rolePath"] || s.RolePermissionsBoundary != tt.values["rolePermissionsBoundary"] || s.Region != tt.values["aws:region"]) {
 				t.Errorf("ParseConfig(%v) = path %q, boundary %q, region %q; want the values given", tt.values, s.RolePath, s.RolePermissionsBoundary, s.Region)
 			}

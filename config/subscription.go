@@ -79,30 +79,23 @@ func rawText(r json.RawMessage) string {
 
 func decodeSubscriptions(p *problems, key, v string) []Subscription {
 	const allowed = `a list of objects such as [{"protocol": "email", "endpoint": "security@example.com"}]`
-	var raws []map[string]json.RawMessage
-	if err := decodeJSON(v, &raws); err != nil {
-		p.add(key, v, "is not a list of objects", allowed)
+	raws, ok := decodeObjects(p, key, v, allowed)
+	if !ok {
 		return nil
 	}
 	subs := make([]Subscription, len(raws))
 	for i, raw := range raws {
-		path := fmt.Sprintf("%s[%d]", key, i)
-		if raw == nil {
-			p.add(path, "null", "is not an object", "{protocol, endpoint, ...}")
-			continue
+		path := itemPath(key, i)
+		if !nullItem(p, path, raw, "{protocol, endpoint, ...}") {
+			subs[i] = decodeSubscription(p, path, raw)
 		}
-		subs[i] = decodeSubscription(p, path, raw)
 	}
 	return subs
 }
 
 // decodeSubscription reads one subscription object: its fields' names and JSON types.
 func decodeSubscription(p *problems, path string, raw map[string]json.RawMessage) Subscription {
-	for _, f := range slices.Sorted(maps.Keys(raw)) {
-		if !slices.Contains(subscriptionFields, f) {
-			p.add(path+"."+f, rawText(raw[f]), "is not a subscription field", "one of "+strings.Join(subscriptionFields, ", "))
-		}
-	}
+	unknownFields(p, path, raw, subscriptionFields, "a subscription field")
 	str := func(field string) string {
 		r, ok := raw[field]
 		if !ok {

@@ -32,15 +32,23 @@ var chatChannels = map[string]string{"chat": `{"slack":[{"teamId":"T07EA123LEP",
 // TestNoChat: without the setting, nothing of chat is registered and the output is empty.
 func TestNoChat(t *testing.T) {
 	t.Parallel()
-	d := mustRun(t, nil)
+	wantNoChatChannels(t, mustRun(t, nil), "a stack without chat", tTopic, tRole)
+}
+
+// wantNoChatChannels fails for any channel configuration or guardrail in d, and for any resource
+// of the named types whose name has "chat" in it; what names the stack in the message.
+func wantNoChatChannels(t *testing.T, d *deployment, what string, named ...string) {
+	t.Helper()
 	for _, typ := range []string{tSlackChannel, tTeamsChannel, tGuardrail} {
 		if got := d.ofType(typ); len(got) != 0 {
-			t.Errorf("a stack without chat registers %d %s", len(got), typ)
+			t.Errorf("%s registers %d %s", what, len(got), typ)
 		}
 	}
-	for _, r := range d.ofType(tTopic) {
-		if strings.Contains(r.Name, "chat") {
-			t.Errorf("a stack without chat registers topic %q", r.Name)
+	for _, typ := range named {
+		for _, r := range d.ofType(typ) {
+			if strings.Contains(r.Name, "chat") {
+				t.Errorf("%s registers %s %q", what, typ, r.Name)
+			}
 		}
 	}
 }
@@ -100,16 +108,7 @@ func TestChatTopic(t *testing.T) {
 				t.Errorf("the state machine does not wait for the chat topic: depends on %v", machine.DependsOn)
 			}
 			if name == "topic only" {
-				for _, typ := range []string{tSlackChannel, tTeamsChannel, tGuardrail} {
-					if got := d.ofType(typ); len(got) != 0 {
-						t.Errorf("a chat topic without channels registers %d %s", len(got), typ)
-					}
-				}
-				for _, r := range d.ofType(tRole) {
-					if strings.Contains(r.Name, "chat") {
-						t.Errorf("a chat topic without channels registers role %q", r.Name)
-					}
-				}
+				wantNoChatChannels(t, d, "a chat topic without channels", tRole)
 			}
 		})
 	}

@@ -160,17 +160,22 @@ func TestFunctionPackageValidate(t *testing.T) {
 	}
 }
 
+// pulumiTags lists the `pulumi:"..."` tags of the fields of typ, a struct, in field order.
+func pulumiTags(typ reflect.Type) []string {
+	var tags []string
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
+			tags = append(tags, tag)
+		}
+	}
+	return tags
+}
+
 // TestOutputsAreTheTaggedFields: the outputs list names every field tagged `pulumi:"..."`, in
 // field order, and nothing else, so a new output field cannot be left out of
 // RegisterResourceOutputs or the stack's exports.
 func TestOutputsAreTheTaggedFields(t *testing.T) {
-	var tagged []string
-	typ := reflect.TypeFor[KeyAgeNotifier]()
-	for i := range typ.NumField() {
-		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
-			tagged = append(tagged, tag)
-		}
-	}
+	tagged := pulumiTags(reflect.TypeFor[KeyAgeNotifier]())
 	var listed, stack []string
 	for _, o := range (&KeyAgeNotifier{}).outputs() {
 		listed = append(listed, o.name)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/keyage/keyage/infra/infratest"
 	"github.com/keyage/keyage/ledger"
 )
 
@@ -62,14 +63,8 @@ func TestEveryRunHasNoLedger(t *testing.T) {
 	if hasInput(fn, "environment") {
 		t.Errorf("%s %q: has environment variables with notify: every-run, want none", fn.Type, fn.Name)
 	}
-	rp := d.one(tRolePolicy, "keyage-function-policy")
-	if got := sids(policy(t, rp, "policy")); slices.Contains(got, "UseLedgerTable") {
-		t.Errorf("%s %q: statements %v, want no ledger statement", rp.Type, rp.Name, got)
-	}
-	key := d.one(tKey, "keyage-key")
-	if got := sids(policy(t, key, "policy")); slices.Contains(got, "FunctionUsesLedgerThroughDynamoDB") {
-		t.Errorf("%s %q: statements %v, want no ledger statement", key.Type, key.Name, got)
-	}
+	wantStatement(t, d.one(tRolePolicy, "keyage-function-policy"), "UseLedgerTable", false)
+	wantStatement(t, d.one(tKey, "keyage-key"), "FunctionUsesLedgerThroughDynamoDB", false)
 }
 
 // TestOrganizationKeepsLedger: an organization stack (notify: changes, the default) deploys
@@ -81,8 +76,13 @@ func TestOrganizationKeepsLedger(t *testing.T) {
 	wantInput(t, table, "name", ledgerTable)
 	fn := d.one(tFunction, "keyage-function")
 	wantInput(t, fn, "environment.variables", map[string]string{ledger.EnvTable: ledgerTable})
-	rp := d.one(tRolePolicy, "keyage-function-policy")
-	if got := sids(policy(t, rp, "policy")); !slices.Contains(got, "UseLedgerTable") {
-		t.Errorf("%s %q: statements %v, want the ledger statement", rp.Type, rp.Name, got)
+	wantStatement(t, d.one(tRolePolicy, "keyage-function-policy"), "UseLedgerTable", true)
+}
+
+// wantStatement fails unless r's policy has a statement with Sid sid exactly when want is true.
+func wantStatement(t *testing.T, r infratest.Resource, sid string, want bool) {
+	t.Helper()
+	if got := sids(policy(t, r, "policy")); slices.Contains(got, sid) != want {
+		t.Errorf("%s %q: statements %v, want %s present: %v", r.Type, r.Name, got, sid, want)
 	}
 }

@@ -10,13 +10,7 @@ import (
 // TestMemberOutputsAreTheTaggedFields: KeyAgeMember's outputs list names every tagged field, in
 // field order, and MemberStackOutputs names their exports.
 func TestMemberOutputsAreTheTaggedFields(t *testing.T) {
-	var tagged []string
-	typ := reflect.TypeFor[KeyAgeMember]()
-	for i := range typ.NumField() {
-		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
-			tagged = append(tagged, tag)
-		}
-	}
+	tagged := pulumiTags(reflect.TypeFor[KeyAgeMember]())
 	var listed, exported []string
 	for _, o := range (&KeyAgeMember{}).outputs() {
 		listed = append(listed, o.name)

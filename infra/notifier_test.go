@@ -427,6 +427,40 @@ func TestKeyPolicy(t *testing.T) {
 	}
 }
 
+// TestKeyDescription: the key's description names everything the key encrypts: each topic
+// registered with it, and the ledger table when there is one.
+func TestKeyDescription(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		values map[string]string
+		want   string
+	}{
+		{"every-run", map[string]string{"notify": "every-run"}, "the findings and alarm topics"},
+		{"defaults", nil, "the findings and alarm topics and the ledger table"},
+		{"owners and chat", ownersSettings(map[string]string{"chat": "{}", "notify": "changes"}), "the findings, alarm, owners and chat topics and the ledger table"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			d := mustRun(t, c.values)
+			key := d.one(tKey, "keyage-key")
+			wantInput(t, key, "description", "keyage keyage (dev): encrypts "+c.want)
+			encrypted := 0
+			for _, topic := range d.ofType(tTopic) {
+				if strings.HasPrefix(inputString(t, topic, "kmsMasterKeyId"), arn("aws", "kms", "key/")) {
+					encrypted++
+				}
+			}
+			if words := strings.Count(c.want, ",") + 2; encrypted != words {
+				t.Errorf("%d topics encrypted with the key, want %d (%s)", encrypted, words, c.want)
+			}
+			if tables := len(d.ofType(tTable)); tables != strings.Count(c.want, "ledger table") {
+				t.Errorf("%d ledger tables, but the description says %q", tables, c.want)
+			}
+		})
+	}
+}
+
 func TestTopics(t *testing.T) {
 	t.Parallel()
 	d := mustRun(t, nil)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -18,16 +19,13 @@ import (
 // messages cannot be read without the key.
 const keyDeletionWindowDays = 30
 
-// key creates the customer managed key that encrypts both topics, and its alias.
+// key creates the customer managed key that encrypts the stack's topics and its ledger table,
+// and its alias.
 func (b *builder) key(machineRole, functionRole *iam.Role) (*kms.Key, error) {
 	env, n := b.env, b.names
 	remembers := b.s.KeepsLedger()
-	what := "the findings and alarm topics"
-	if remembers {
-		what += " and the ledger table"
-	}
 	key, err := kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
-		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts " + what),
+		Description:          pulumi.String("keyage " + b.name + " (" + b.ctx.Stack() + "): encrypts " + keyUses(b.s)),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(keyDeletionWindowDays),
 		Policy: policyOutput([]any{machineRole.Arn, functionRole.Arn}, func(v []any) PolicyDocument {
@@ -49,6 +47,25 @@ func (b *builder) key(machineRole, functionRole *iam.Role) (*kms.Key, error) {
 		return nil, fmt.Errorf("topic key alias: %w", err)
 	}
 	return key, nil
+}
+
+// keyUses says what the stack's key encrypts: the findings and alarm topics, and the owners
+// topic (ownersTopic), the chat topic (chat) and the ledger table (ledgerTable) when the
+// settings have them.
+func keyUses(s config.Settings) string {
+	topics := []string{"findings", "alarm"}
+	if len(s.Owners.Subscriptions) > 0 {
+		topics = append(topics, "owners")
+	}
+	if s.Chat.Enabled {
+		topics = append(topics, "chat")
+	}
+	last := len(topics) - 1
+	what := "the " + strings.Join(topics[:last], ", ") + " and " + topics[last] + " topics"
+	if s.KeepsLedger() {
+		what += " and the ledger table"
+	}
+	return what
 }
 
 // keyPolicy follows AWS's conventions for a customer managed key that AWS services publish

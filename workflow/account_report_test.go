@@ -18,7 +18,7 @@ func TestAccountMessageStates(t *testing.T) {
 		t.Errorf("AccountResult: end %v, next %q, result path %q; want on to %s, the result at $.account", result.End, result.Next, result.ResultPath, StateAccountReport)
 	}
 	report := child[memberPrefix+StateAccountReport].(*asl.Task)
-	payload := report.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(report)
 	if payload["summary.$"] != "$.scan.summary" || payload["test.$"] != "$.run.test" || payload["account.$"] != "$.run.account" {
 		t.Errorf("AccountReport payload %v, want the account's full summary, the test flag and the account", payload)
 	}
@@ -73,7 +73,7 @@ func TestAccountMessagesFollowTheLedger(t *testing.T) {
 				if !ok {
 					t.Fatalf("no task %s", name)
 				}
-				got, has := task.Parameters.(map[string]any)["Payload"].(map[string]any)["ledger.$"]
+				got, has := lambdaPayload(task)["ledger.$"]
 				if notify == agecheck.NotifyEveryRun {
 					if has {
 						t.Errorf("%s: ledger %v, want none with notify: every-run", name, got)

@@ -185,12 +185,9 @@ func (b builder) addOrganization(st asl.States) {
 	if b.ownAccountInScope() {
 		params["scan"] = initParams["scan"]
 		b.addPages(st)
-		fold := b.lambda(agecheck.OpMergeAccounts, b.withLedger(map[string]any{"org.$": "$.org.summary", "summary.$": "$.scan.summary"}, ledgerContextPath))
-		fold.Comment = "The deploying account, scanned above with the machine's own role, becomes the first account of the " +
-			"organization's summary."
-		fold.ResultSelector = map[string]any{"summary.$": "$.Payload"}
-		fold.ResultPath = "$.org"
-		fold.Next = stateOwnAccountDone
+		fold := b.mergeAccounts("The deploying account, scanned above with the machine's own role, becomes the first account of the "+
+			"organization's summary.",
+			b.withLedger(map[string]any{"org.$": "$.org.summary", "summary.$": "$.scan.summary"}, ledgerContextPath), stateOwnAccountDone)
 		st[StateFoldOwnAccount] = fold
 		carry := map[string]any{"run.$": "$.run", "org.$": "$.org"}
 		maps.Copy(carry, accounts)
@@ -201,16 +198,12 @@ func (b builder) addOrganization(st asl.States) {
 			Flow:       asl.Flow{Next: b.firstAccountsState()},
 		}
 		if b.s.CheckRootKeys {
-			fold.Parameters.(map[string]any)["Payload"].(map[string]any)["root.$"] = "$.root"
+			lambdaPayload(fold)["root.$"] = "$.root"
 		}
 		b.addOwnAccountReport(st, fold, stateOwnAccountDone)
-		unchecked := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "error.$": "$.error"})
-		unchecked.Comment = "The deploying account's scan failed (throttling beyond retries, an incomplete listing...): it becomes " +
-			"an unchecked account of the organization's summary, with its error, and the other accounts are still scanned."
-		unchecked.ResultSelector = map[string]any{"summary.$": "$.Payload"}
-		unchecked.ResultPath = "$.org"
-		unchecked.Next = stateOwnAccountDone
-		st[StateOwnAccountUnchecked] = unchecked
+		st[StateOwnAccountUnchecked] = b.mergeAccounts("The deploying account's scan failed (throttling beyond retries, an incomplete listing...): it becomes "+
+			"an unchecked account of the organization's summary, with its error, and the other accounts are still scanned.",
+			map[string]any{"org.$": "$.org.summary", "error.$": "$.error"}, stateOwnAccountDone)
 	} else {
 		maps.Copy(params, accounts)
 		init.Next = b.firstAccountsState()
@@ -235,18 +228,26 @@ func (b builder) addOrganization(st asl.States) {
 		}
 	}
 	st[StateScanAccounts] = b.scanAccountsMap()
-	merge := b.lambda(agecheck.OpMergeAccounts, map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"})
-	merge.Comment = "Folds the page's account results into the organization's summary (trimmed to agecheck.MaxOrgSummaryBytes, counts exact)."
+	merge := b.mergeAccounts("Folds the page's account results into the organization's summary (trimmed to agecheck.MaxOrgSummaryBytes, counts exact).",
+		map[string]any{"org.$": "$.org.summary", "accounts.$": "$.accounts.Accounts"}, stateMoreAccounts)
 	if slices.Contains(b.org().ExcludeAccounts, b.r.AccountID) {
 		// Not in scope, so not scanned: counted as excluded, as any excluded account is.
-		merge.Parameters.(map[string]any)["Payload"].(map[string]any)["deployingExcluded"] = true
+		lambdaPayload(merge)["deployingExcluded"] = true
 	}
-	merge.ResultSelector = map[string]any{"summary.$": "$.Payload"}
-	merge.ResultPath = "$.org"
-	merge.Next = stateMoreAccounts
 	st[StateMergeAccounts] = merge
 
 	b.addOrganizationReport(st)
+}
+
+// mergeAccounts is a Task of the parent folding fields (the deploying account's scan or error,
+// or a page of account results) into the organization's summary at $.org, then going to next.
+func (b builder) mergeAccounts(comment string, fields map[string]any, next string) *asl.Task {
+	t := b.lambda(agecheck.OpMergeAccounts, fields)
+	t.Comment = comment
+	t.ResultSelector = map[string]any{"summary.$": "$.Payload"}
+	t.ResultPath = "$.org"
+	t.Next = next
+	return t
 }
 
 // lambda is a Task of the parent invoking the function with op and fields.
@@ -450,7 +451,7 @@ func (b builder) accountUnchecked() string {
 // accounts it has a section for (account, a String.Array).
 func (b builder) addOrganizationReport(st asl.States) {
 	report := st[StateReport].(*asl.Task)
-	payload := report.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(report)
 	delete(payload, "summary.$")
 	delete(payload, "root.$")
 	payload["org.$"] = "$.org.summary"

@@ -118,7 +118,7 @@ func TestOrganizationOwnAccountCaught(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s is %T, want a Task", StateOwnAccountUnchecked, m.States[StateOwnAccountUnchecked])
 			}
-			payload := u.Parameters.(map[string]any)["Payload"].(map[string]any)
+			payload := lambdaPayload(u)
 			if payload["op"] != agecheck.OpMergeAccounts || payload["error.$"] != "$.error" || payload["org.$"] != "$.org.summary" ||
 				u.ResultPath != "$.org" || u.Next != stateOwnAccountDone {
 				t.Errorf("%s sends %v to %s, want op %s with the error and the summary, into $.org, then %s",
@@ -144,7 +144,7 @@ func TestOrganizationDeployingAccountExcluded(t *testing.T) {
 	}{"excluded": {s, true}, "in scope": {organizationSettings(), false}} {
 		t.Run(name, func(t *testing.T) {
 			m := mustDefinition(t, tt.s, PlaceholderResources())
-			payload := m.States[StateMergeAccounts].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+			payload := lambdaPayload(m.States[StateMergeAccounts].(*asl.Task))
 			if got, _ := payload["deployingExcluded"].(bool); got != tt.excluded {
 				t.Errorf("%s sends deployingExcluded %v, want %v", StateMergeAccounts, payload["deployingExcluded"], tt.excluded)
 			}
@@ -271,7 +271,7 @@ func TestAccountPages(t *testing.T) {
 
 func TestOrganizationReportAndAttributes(t *testing.T) {
 	m := mustDefinition(t, organizationSettings(), PlaceholderResources())
-	payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(m.States[StateReport].(*asl.Task))
 	if payload["org.$"] != "$.org.summary" || payload["summary.$"] != nil {
 		t.Errorf("report payload %v, want the organization's summary", payload)
 	}
@@ -288,13 +288,9 @@ func TestOrganizationReportAndAttributes(t *testing.T) {
 // fields only.
 func TestOrganizationEventsAreEvents(t *testing.T) {
 	m := mustDefinition(t, organizationSettings(), PlaceholderResources())
-	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
 	_, child := scanAccounts(t, m)
 	inner := child[memberPrefix+StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
-	for name, want := range map[string]struct {
-		state asl.State
-		op    string
-	}{
+	wantEvents(t, map[string]opState{
 		StateFoldOwnAccount: {m.States[StateFoldOwnAccount], agecheck.OpMergeAccounts},
 		StateMergeAccounts:  {m.States[StateMergeAccounts], agecheck.OpMergeAccounts},
 		StateReport:         {m.States[StateReport], agecheck.OpReport},
@@ -302,18 +298,8 @@ func TestOrganizationEventsAreEvents(t *testing.T) {
 		StateAccountReport:  {child[memberPrefix+StateAccountReport], agecheck.OpReport},
 		stateAccountNotRead: {child[memberPrefix+stateAccountNotRead], agecheck.OpAccount},
 		StateCheckBatch:     {inner[memberPrefix+StateCheckBatch], agecheck.OpCheck},
-	} {
-		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
-		if payload["op"] != want.op {
-			t.Errorf("%s sends op %v, want %q", name, payload["op"], want.op)
-		}
-		for k := range payload {
-			if !fields[strings.TrimSuffix(k, ".$")] {
-				t.Errorf("%s sends %q, which is no field of agecheck.Event", name, k)
-			}
-		}
-	}
-	check := inner[memberPrefix+StateCheckBatch].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	})
+	check := lambdaPayload(inner[memberPrefix+StateCheckBatch].(*asl.Task))
 	if check["roleArn.$"] != "$.BatchInput.roleArn" || check["session.$"] != "$.BatchInput.session" {
 		t.Errorf("a member's check event %v, want the member role and the run's name for the function's lookups", check)
 	}
@@ -331,7 +317,7 @@ func TestOrganizationWithChat(t *testing.T) {
 	if _, ok := m.States[StateNotifyChat]; !ok {
 		t.Errorf("no %s state", StateNotifyChat)
 	}
-	if payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any); payload[chatField] != true || payload["org.$"] == nil {
+	if payload := lambdaPayload(m.States[StateReport].(*asl.Task)); payload[chatField] != true || payload["org.$"] == nil {
 		t.Errorf("report payload %v, want the organization's summary and the chat flag", payload)
 	}
 }

@@ -134,6 +134,16 @@ func worstUserKeys(t testing.TB, i int) json.RawMessage {
 	return withError
 }
 
+// worstLastUse gives every finding of s the longest last-used details.
+func worstLastUse(s *agecheck.Summary) {
+	for i := range s.Findings {
+		f := &s.Findings[i]
+		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
+		f.LastUsedService = strings.Repeat("s", maxServiceName)
+		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
+	}
+}
+
 // worstChildSummary is the largest Summary a child returns for a batch of n users, computed by
 // the function's own code: every user with two stale keys and full last-used details; or every
 // user unchecked with the longest error and Cause (trimmed as the handler trims); or the
@@ -158,12 +168,7 @@ func worstChildSummary(t testing.TB, n int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range s1.Findings {
-		f := &s1.Findings[i]
-		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
-		f.LastUsedService = strings.Repeat("s", maxServiceName)
-		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
-	}
+	worstLastUse(&s1)
 	must(s1.Trim(agecheck.MaxSummaryBytes))
 	s2, err := agecheck.Check(unchecked, p, now)
 	if err != nil {
@@ -186,12 +191,7 @@ func worstChildSummary(t testing.TB, n int) int {
 	if s3.TagExemptionCount != n || s3.Findings[0].ExemptionExpired == "" {
 		t.Fatalf("the tag exemptions' worst case has %d tag exemptions and marks %q, want %d and every finding marked", s3.TagExemptionCount, s3.Findings[0].ExemptionExpired, n)
 	}
-	for i := range s3.Findings {
-		f := &s3.Findings[i]
-		f.LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
-		f.LastUsedService = strings.Repeat("s", maxServiceName)
-		f.LastUsedRegion = strings.Repeat("r", maxRegionName)
-	}
+	worstLastUse(&s3)
 	must(s3.Trim(agecheck.MaxSummaryBytes))
 	return max(len(encode(t, s1)), len(encode(t, s2)), len(encode(t, s3)), len(encode(t, failed)))
 }
@@ -288,11 +288,7 @@ func worstReport(t testing.TB) json.RawMessage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range s.Findings {
-		s.Findings[i].LastUsedDate = agecheck.ParseTimestamp(worstTimestamp)
-		s.Findings[i].LastUsedService = strings.Repeat("s", maxServiceName)
-		s.Findings[i].LastUsedRegion = strings.Repeat("r", maxRegionName)
-	}
+	worstLastUse(&s)
 	merged := must(agecheck.Merge(nil, []agecheck.Summary{s}))
 	if size := len(encode(t, merged)); size > agecheck.MaxSummaryBytes {
 		t.Fatalf("Merge returned %d bytes, over agecheck.MaxSummaryBytes %d", size, agecheck.MaxSummaryBytes)

@@ -42,7 +42,7 @@ func TestChatPublishFollowsTheDigest(t *testing.T) {
 	if !jsonFields(reflect.TypeFor[agecheck.Report]())[chatField] || !jsonFields(reflect.TypeFor[agecheck.Event]())[chatField] {
 		t.Errorf("agecheck.Report or agecheck.Event has no JSON field %q", chatField)
 	}
-	payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(m.States[StateReport].(*asl.Task))
 	if payload[chatField] != true {
 		t.Errorf("the report event's %s is %v, want true", chatField, payload[chatField])
 	}
@@ -69,7 +69,7 @@ func TestNoChatNoChatState(t *testing.T) {
 	if next := m.States[StateNotify].(*asl.Task).Next; next != stateHasCommit {
 		t.Errorf("%s goes to %q, want %s (the ledger's commit, with the default notify: changes)", StateNotify, next, stateHasCommit)
 	}
-	payload := m.States[StateReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(m.States[StateReport].(*asl.Task))
 	if _, ok := payload[chatField]; ok {
 		t.Errorf("the report event of a stack without chat carries %s", chatField)
 	}

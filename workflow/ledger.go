@@ -124,7 +124,7 @@ func (b builder) addLedger(st asl.States) {
 // account the digest did not cover (unchecked, or its lease held by another run) has no
 // commit: nothing is recorded for it.
 func (b builder) commitAccounts(commit *asl.Task) *asl.Map {
-	payload := commit.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(commit)
 	payload["now.$"] = "$.commit.now"
 	payload["account.$"] = "$.account"
 	payload["commit.$"] = "$.commit"

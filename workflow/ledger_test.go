@@ -37,7 +37,7 @@ func TestCommitOnlyAfterThePublish(t *testing.T) {
 		t.Errorf("nothing to publish goes to %q, want %q (the lease is released)", d, stateHasCommit)
 	}
 	commit := m.States[StateCommit].(*asl.Task)
-	payload := commit.Parameters.(map[string]any)["Payload"].(map[string]any)
+	payload := lambdaPayload(commit)
 	if payload["op"] != agecheck.OpCommit || payload["commit.$"] != "$.commit" {
 		t.Errorf("commit payload %v: want op commit with the report's commit", payload)
 	}
@@ -54,7 +54,7 @@ func containsLedger(st asl.State) bool {
 		_, ok := s.ItemBatcher.BatchInput.(map[string]any)["ledger.$"]
 		return ok
 	case *asl.Task:
-		_, ok := s.Parameters.(map[string]any)["Payload"].(map[string]any)["ledger.$"]
+		_, ok := lambdaPayload(s)["ledger.$"]
 		return ok
 	}
 	return false

@@ -78,7 +78,7 @@ func TestOwnersPublish(t *testing.T) {
 	}
 	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
 	for name, st := range map[string]asl.State{StateCheckBatch: child[StateCheckBatch], StateReport: m.States[StateReport]} {
-		payload := st.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		payload := lambdaPayload(st.(*asl.Task))
 		if payload["owners.$"] == nil {
 			t.Errorf("%s does not pass the owner settings: %v", name, payload)
 		}

@@ -360,11 +360,11 @@ func (b builder) child() asl.Branch {
 	check := b.checkTask()
 	check.Catch[0].Next = b.name(check.Catch[0].Next)
 	if b.member {
-		payload := check.Parameters.(map[string]any)["Payload"].(map[string]any)
+		payload := lambdaPayload(check)
 		payload["roleArn.$"] = "$.BatchInput.roleArn"
 		payload["session.$"] = "$.BatchInput.session"
 	}
-	b.withLedger(check.Parameters.(map[string]any)["Payload"].(map[string]any), "$.BatchInput.ledger")
+	b.withLedger(lambdaPayload(check), "$.BatchInput.ledger")
 	check.Comment = "Judges the batch (op check). If the function still fails after its retries, the batch's users " +
 		"are reported unchecked instead of the child failing."
 	check.End = true
@@ -528,6 +528,11 @@ func lambdaTask(partition, functionARN, op string, fields map[string]any, maxDel
 		JitterStrategy:  asl.JitterFull,
 	}}
 	return t
+}
+
+// lambdaPayload is the Payload of a task lambdaTask built: the event the function receives.
+func lambdaPayload(t *asl.Task) map[string]any {
+	return t.Parameters.(map[string]any)["Payload"].(map[string]any)
 }
 
 // afterPages is the state after the last page: the root check when the policy has it.

@@ -567,7 +567,7 @@ func TestInputContract(t *testing.T) {
 		t.Errorf("Init's run = %v, want test.$ $.run.test", run)
 	}
 	for _, name := range []string{StateMergeResults, StateReport} {
-		payload := m.States[name].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+		payload := lambdaPayload(m.States[name].(*asl.Task))
 		if _, has := payload["test.$"]; has != (name == StateReport) {
 			t.Errorf("%s's event has test.$: %v, want it in the report's event only", name, has)
 		}
@@ -730,17 +730,27 @@ func TestFunctionEventsAreEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
 	child := m.States[StateCheckKeys].(*asl.Map).ItemProcessor.Branch.States
-	for name, want := range map[string]struct {
-		state asl.State
-		op    string
-	}{
+	wantEvents(t, map[string]opState{
 		StateCheckBatch:   {child[StateCheckBatch], agecheck.OpCheck},
 		StateMergeResults: {m.States[StateMergeResults], agecheck.OpMerge},
 		StateReport:       {m.States[StateReport], agecheck.OpReport},
-	} {
-		payload := want.state.(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	})
+}
+
+// opState is a state that invokes the function, and the op its event must name.
+type opState struct {
+	state asl.State
+	op    string
+}
+
+// wantEvents fails for each named state whose event does not name its op, or sends a field
+// agecheck.Event does not have.
+func wantEvents(t *testing.T, states map[string]opState) {
+	t.Helper()
+	fields := jsonFields(reflect.TypeFor[agecheck.Event]())
+	for name, want := range states {
+		payload := lambdaPayload(want.state.(*asl.Task))
 		if payload["op"] != want.op {
 			t.Errorf("%s sends op %v, want %q", name, payload["op"], want.op)
 		}

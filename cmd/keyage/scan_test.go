@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/keyage/keyage/internal/awstest"
 	"github.com/keyage/keyage/lambda/lambdatest"
 )
 
@@ -29,21 +30,7 @@ func fakeAccount(t testing.TB) *lambdatest.Account {
 	t.Helper()
 	f := lambdatest.NewAccount("123456789012")
 	endpoint := lambdatest.NewIAM(t, f)
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_IAM":        endpoint.URL,
-		"AWS_ENDPOINT_URL":            "",
-		"AWS_ACCESS_KEY_ID":           "AKIAIOSFODNN7EXAMPLE",
-		"AWS_SECRET_ACCESS_KEY":       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v)
-	}
+	awstest.Env(t, map[string]string{"AWS_ENDPOINT_URL_IAM": endpoint.URL})
 	old := scanAWSOptions
 	scanAWSOptions = []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {

@@ -24,6 +24,24 @@ func checkedResult(id string, c Counts, findings ...Finding) AccountResult {
 	return AccountResult{Target: Target{ID: id}, Status: AccountChecked, Summary: &Summary{Counts: c, Findings: findings}}
 }
 
+// mergePages merges pages of AccountsPerPage accounts, numbered from 000000000001 on, whose
+// results result gives, page by page as the state machine does.
+func mergePages(t *testing.T, pages int, result func(id string) AccountResult) OrgSummary {
+	t.Helper()
+	var org OrgSummary
+	for page := range pages {
+		var results []AccountResult
+		for i := range AccountsPerPage {
+			results = append(results, result(fmt.Sprintf("%012d", page*AccountsPerPage+i+1)))
+		}
+		var err error
+		if org, err = MergeAccounts(org, results, testAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return org
+}
+
 func TestMergeAccounts(t *testing.T) {
 	page := []AccountResult{
 		checkedResult(memberC, Counts{Users: 3, Flagged: 1, Stale: 1, Compliant: 2},
@@ -83,20 +101,11 @@ func TestMergeAccountsDeployingAccount(t *testing.T) {
 }
 
 func TestMergeAccountsTrimsSectionsKeepingCounts(t *testing.T) {
-	var org OrgSummary
 	long := strings.Repeat("c", MaxCauseLength)
-	for page := range 30 {
-		var results []AccountResult
-		for i := range AccountsPerPage {
-			id := fmt.Sprintf("%012d", page*AccountsPerPage+i+1)
-			results = append(results, AccountResult{Target: Target{ID: id, Name: strings.Repeat("n", 50)}, Status: AccountUnchecked,
-				Error: &ScanError{Error: "States.TaskFailed", Cause: long}})
-		}
-		var err error
-		if org, err = MergeAccounts(org, results, testAccount); err != nil {
-			t.Fatal(err)
-		}
-	}
+	org := mergePages(t, 30, func(id string) AccountResult {
+		return AccountResult{Target: Target{ID: id, Name: strings.Repeat("n", 50)}, Status: AccountUnchecked,
+			Error: &ScanError{Error: "States.TaskFailed", Cause: long}}
+	})
 	if org.Accounts.Unchecked != 600 || org.Accounts.Sections != 600 {
 		t.Errorf("accounts = %+v, want 600 unchecked, 600 sections counted", org.Accounts)
 	}
@@ -148,7 +157,7 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 			{UserName: "a", Keys: []AccessKey{activeKey("AKIA1", ago(days(120))), activeKey("AKIA2", ago(days(100)))}},
 			{UserName: "b", Keys: []AccessKey{activeKey("AKIA3", ago(days(200)))}},
 		}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	if len(assumed) != 1 || assumed[0] != role+" as run-1" {
 		t.Errorf("assumed %q, want the member role once, in session run-1", assumed)
 	}
@@ -162,7 +171,7 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	h.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
-	s = invokeSummary(t, h, ev)
+	s = invoke[Summary](t, h, ev)
 	if s.Stale != 3 || s.LastUsedUnknown != 3 || s.Unused != 0 {
 		t.Errorf("got %+v, want 3 stale with last use unknown, none unused", s.Counts)
 	}
@@ -171,66 +180,57 @@ func TestHandlerAssumesTheMemberRoleOncePerInvocation(t *testing.T) {
 	}
 }
 
-func TestHandlerMergeAccountsFoldsTheDeployingAccount(t *testing.T) {
-	var buf bytes.Buffer
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	ev := Event{Op: OpMergeAccounts, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90, CheckRootKeys: true},
-		Org:     &OrgSummary{},
-		Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}},
-		Root:    &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"},
-		Accounts: []AccountResult{{Target: Target{ID: memberB}, Status: AccountUnchecked,
-			Error: &ScanError{Error: "States.TaskFailed", Cause: "role cannot be assumed"}}},
-	}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org OrgSummary
-	if err := json.Unmarshal(out, &org); err != nil {
-		t.Fatal(err)
-	}
-	if org.Accounts.Checked != 1 || org.Accounts.Unchecked != 1 || org.Accounts.RootUnknown != 1 || org.Counts.Users != 2 {
-		t.Errorf("got %+v, want the deploying account checked (root unknown) and one unchecked", org)
-	}
-	if len(org.Sections) != 2 || org.Sections[0].Target.ID != memberB || org.Sections[1].Target.ID != testAccount {
-		t.Errorf("sections %+v, want %s (unchecked) then %s", org.Sections, memberB, testAccount)
-	}
-	if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != memberB {
-		t.Errorf("log lines %v, want one unchecked account line for %s", l, memberB)
-	}
-}
-
-// TestHandlerMergeAccountsDeployingAccountUnchecked: the parent's scan of the deploying account
-// failed; the merge makes it an unchecked account with its error (Cause cut), logged once.
-func TestHandlerMergeAccountsDeployingAccountUnchecked(t *testing.T) {
-	var buf bytes.Buffer
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	ev := Event{Op: OpMergeAccounts, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
-		Org:   &OrgSummary{},
-		Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)},
-	}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org OrgSummary
-	if err := json.Unmarshal(out, &org); err != nil {
-		t.Fatal(err)
-	}
-	if want := (AccountCounts{Unchecked: 1, Sections: 1}); org.Accounts != want || org.Counts != (Counts{}) {
-		t.Errorf("got accounts %+v, counts %+v; want %+v and no users counted", org.Accounts, org.Counts, want)
-	}
-	if len(org.Sections) != 1 {
-		t.Fatalf("sections %+v, want the deploying account's", org.Sections)
-	}
-	if s := org.Sections[0]; s.Target.ID != testAccount || s.Status != AccountUnchecked || s.Error == nil ||
-		s.Error.Error != "Iam.IamException" || len(s.Error.Cause) != MaxCauseLength {
-		t.Errorf("section %+v, want %s unchecked with Iam.IamException and a Cause of %d bytes", s, testAccount, MaxCauseLength)
-	}
-	if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != testAccount {
-		t.Errorf("log lines %v, want one unchecked account line for %s", l, testAccount)
+// TestHandlerMergeAccountsDeployingAccount: op mergeAccounts folds the deploying account into
+// the organization's summary: scanned, as a checked account (its root check unknown here) after
+// the page's unchecked member; or, when the parent's scan of it failed, as an unchecked account
+// with its error (Cause cut). Each unchecked account is logged once.
+func TestHandlerMergeAccountsDeployingAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		ev           Event // op, now, account and org aside
+		want         AccountCounts
+		wantUsers    int
+		wantSections []string // the sections' accounts, in order
+		wantError    string   // of the deploying account's section ("": checked)
+		wantLogged   string   // the account of the one unchecked-account log line
+	}{
+		{"scanned", Event{Policy: Policy{MaxAgeDays: 90, CheckRootKeys: true},
+			Summary: &Summary{Counts: Counts{Users: 2, Compliant: 2}},
+			Root:    &AccountSummary{Error: "Iam.IamException", Cause: "Rate exceeded"},
+			Accounts: []AccountResult{{Target: Target{ID: memberB}, Status: AccountUnchecked,
+				Error: &ScanError{Error: "States.TaskFailed", Cause: "role cannot be assumed"}}}},
+			AccountCounts{Checked: 1, Unchecked: 1, RootUnknown: 1, Sections: 2}, 2, []string{memberB, testAccount}, "", memberB},
+		{"scan failed", Event{Policy: Policy{MaxAgeDays: 90},
+			Error: &ScanError{Error: "Iam.IamException", Cause: "Rate exceeded " + strings.Repeat("c", 32768)}},
+			AccountCounts{Unchecked: 1, Sections: 1}, 0, []string{testAccount}, "Iam.IamException", testAccount},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+			ev := tt.ev
+			ev.Op, ev.Now, ev.Account, ev.Org = OpMergeAccounts, ParseTimestamp("2026-11-23T08:00:00Z"), testAccount, &OrgSummary{}
+			org := invoke[OrgSummary](t, h, ev)
+			if org.Accounts != tt.want || org.Counts.Users != tt.wantUsers {
+				t.Errorf("got accounts %+v, %d users; want %+v, %d users", org.Accounts, org.Counts.Users, tt.want, tt.wantUsers)
+			}
+			var sections []string
+			for _, s := range org.Sections {
+				sections = append(sections, s.Target.ID)
+			}
+			if !slices.Equal(sections, tt.wantSections) {
+				t.Fatalf("sections of %v, want %v", sections, tt.wantSections)
+			}
+			own := org.Sections[len(org.Sections)-1]
+			if tt.wantError == "" && (own.Status != AccountChecked || own.Error != nil) {
+				t.Errorf("section %+v, want %s checked", own, testAccount)
+			}
+			if tt.wantError != "" && (own.Status != AccountUnchecked || own.Error == nil || own.Error.Error != tt.wantError || len(own.Error.Cause) != MaxCauseLength) {
+				t.Errorf("section %+v, want %s unchecked with %s and a Cause of %d bytes", own, testAccount, tt.wantError, MaxCauseLength)
+			}
+			if l := withMsg(logLines(t, &buf), UncheckedAccountLogMessage); len(l) != 1 || l[0]["account"] != tt.wantLogged {
+				t.Errorf("log lines %v, want one unchecked account line for %s", l, tt.wantLogged)
+			}
+		})
 	}
 }
 
@@ -238,15 +238,7 @@ func TestHandlerAccountUncheckedCutsTheCause(t *testing.T) {
 	h := &Handler{}
 	ev := Event{Op: OpAccount, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: Policy{MaxAgeDays: 90},
 		Target: &Target{ID: memberB, Name: "sandbox"}, Error: &ScanError{Error: "States.TaskFailed", Cause: strings.Repeat("c", 32768)}}
-	payload, _ := json.Marshal(ev)
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r AccountResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := invoke[AccountResult](t, h, ev)
 	if r.Status != AccountUnchecked || r.Error == nil || r.Error.Error != "States.TaskFailed" || len(r.Error.Cause) != MaxCauseLength || r.Target.Name != "sandbox" {
 		t.Errorf("got %+v, want account %s unchecked with the error and a Cause of %d bytes", r, memberB, MaxCauseLength)
 	}
@@ -328,27 +320,18 @@ func TestNewOrgReport(t *testing.T) {
 }
 
 func TestNewOrgReportFitsTheMessage(t *testing.T) {
-	var org OrgSummary
-	for page := range 25 {
-		var results []AccountResult
-		for i := range AccountsPerPage {
-			id := fmt.Sprintf("%012d", page*AccountsPerPage+i+1)
-			s := Summary{Counts: Counts{Users: 5000, Flagged: 10000, Stale: 10000}}
-			for k := range 100 {
-				s.Findings = append(s.Findings, Finding{UserName: fmt.Sprintf("user-%04d", k), AccessKeyID: fmt.Sprintf("AKIA%016d", k),
-					AgeDays: 400, Severity: SeverityStale, Kinds: []string{KindStale}, CreateDate: ParseTimestamp("2025-10-01T00:00:00Z")})
-			}
-			r, err := accountResult(Target{ID: id, Name: "team"}, s, Policy{MaxAgeDays: 90}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			results = append(results, r)
+	org := mergePages(t, 25, func(id string) AccountResult {
+		s := Summary{Counts: Counts{Users: 5000, Flagged: 10000, Stale: 10000}}
+		for k := range 100 {
+			s.Findings = append(s.Findings, Finding{UserName: fmt.Sprintf("user-%04d", k), AccessKeyID: fmt.Sprintf("AKIA%016d", k),
+				AgeDays: 400, Severity: SeverityStale, Kinds: []string{KindStale}, CreateDate: ParseTimestamp("2025-10-01T00:00:00Z")})
 		}
-		var err error
-		if org, err = MergeAccounts(org, results, testAccount); err != nil {
+		r, err := accountResult(Target{ID: id, Name: "team"}, s, Policy{MaxAgeDays: 90}, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
+		return r
+	})
 	r, err := NewOrgReport(org, Policy{MaxAgeDays: 90}, time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC), false)
 	if err != nil {
 		t.Fatal(err)
@@ -371,15 +354,7 @@ func TestOrgReportChatCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := Event{Op: OpReport, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90}, Org: &org, Chat: true}
-	payload, _ := json.Marshal(ev)
-	out, err := (&Handler{}).Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r Report
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := invoke[Report](t, &Handler{}, ev)
 	if !r.Publish || !strings.Contains(r.Chat, "AKIACHAT") || !strings.Contains(r.Chat, ScopeOrganization) || strings.Contains(r.Chat, `[\"`) {
 		t.Errorf("chat message %s, want the organization's card with its finding", r.Chat)
 	}
@@ -403,7 +378,7 @@ func TestHandlerReadsAMembersTagsThroughItsRole(t *testing.T) {
 	ev := Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: memberA, RoleARN: "arn:aws:iam::" + memberA + ":role/keyage-member",
 		Policy: Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30},
 		Users:  []UserKeys{{UserName: "tagged", Keys: []AccessKey{activeKey("K1", ago(days(100)))}}}}
-	if s := invokeSummary(t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
+	if s := invoke[Summary](t, h, ev); s.Flagged != 0 || s.TagExemptionCount != 1 {
 		t.Errorf("got flagged %d, tag exemptions %d; want the member's tag to exempt the key", s.Flagged, s.TagExemptionCount)
 	}
 }

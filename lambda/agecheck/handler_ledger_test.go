@@ -286,14 +286,7 @@ func TestHandlerChangesDigestListsExemptions(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger()}
 	p := Policy{MaxAgeDays: 90, Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-05")}}}
 	r := ledgerRunPolicy(t, h, p, "run-1", []UserKeys{staleUser("a", "AKIA1"), staleUser("svc-x", "AKIA2")}, "2026-03-01T08:00:00Z")
-	var bodies map[string]string
-	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
-		t.Fatal(err)
-	}
-	var b MessageBody
-	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
-		t.Fatal(err)
-	}
+	m, b := decodeMessage(t, r)
 	if b.Exemptions == nil || len(b.Exemptions.Exemptions) != 1 || b.Exemptions.Exemptions[0].Keys != 1 ||
 		b.Exemptions.Exemptions[0].Status != ExemptionEndingSoon || b.Changes == nil {
 		t.Errorf("changes digest's exemptions: %+v, want svc-* ending soon, hiding 1 key", b.Exemptions)
@@ -302,8 +295,8 @@ func TestHandlerChangesDigestListsExemptions(t *testing.T) {
 		"\n  svc-*: 1 key; until 2026-03-05 (4 days left); reason: migration\n",
 		"Ending within 14 days: svc-* on 2026-03-05.",
 	} {
-		if !strings.Contains(bodies["email"], want) {
-			t.Errorf("changes email lacks %q:\n%s", want, bodies["email"])
+		if !strings.Contains(m.Email, want) {
+			t.Errorf("changes email lacks %q:\n%s", want, m.Email)
 		}
 	}
 }
@@ -331,14 +324,7 @@ func TestHandlerLastUseUnknownNeverResolves(t *testing.T) {
 	if r.Subject != "1 last use unknown, in 123456789012" {
 		t.Errorf("run 2, lookup failing: subject %q, want the unknown last use announced and nothing resolved", r.Subject)
 	}
-	var bodies map[string]string
-	var b MessageBody
-	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
-		t.Fatal(err)
-	}
+	_, b := decodeMessage(t, r)
 	if b.Counts.Compliant != 0 || b.Counts.LastUsedUnknown != 1 || b.Changes == nil || b.Changes.ResolvedCount != 0 {
 		t.Errorf("run 2: counts %+v, changes %+v; want 0 compliant, 1 last use unknown, 0 resolved", b.Counts, b.Changes)
 	}
@@ -422,14 +408,7 @@ func TestHandlerResolvedSaysWhy(t *testing.T) {
 	p.Exemptions = []Exemption{{Users: []string{"svc-*"}, Reason: "migration", Until: ParseDate("2026-03-20")}}
 	users[1] = UserKeys{UserName: "bob"} // AKIA3 deleted
 	r := ledgerRunPolicy(t, h, p, "run-2", users, "2026-03-02T08:00:00Z")
-	var bodies map[string]string
-	var b MessageBody
-	if err := json.Unmarshal([]byte(r.Message), &bodies); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(bodies["default"]), &b); err != nil {
-		t.Fatal(err)
-	}
+	m, b := decodeMessage(t, r)
 	want := map[string]string{"AKIA2": "exempted by svc-* (until 2026-03-20; reason: migration)", "AKIA3": ResolvedGone}
 	if b.Changes == nil || len(b.Changes.Resolved) != 2 {
 		t.Fatalf("changes %+v, want 2 resolved", b.Changes)
@@ -439,8 +418,8 @@ func TestHandlerResolvedSaysWhy(t *testing.T) {
 			t.Errorf("%s resolved as %q, want %q", res.AccessKeyID, res.Reason, want[res.AccessKeyID])
 		}
 		line := fmt.Sprintf("  %s %s (was stale, first seen 2026-03-01): %s\n", res.UserName, res.AccessKeyID, want[res.AccessKeyID])
-		if !strings.Contains(bodies["email"], line) {
-			t.Errorf("email lacks %q:\n%s", line, bodies["email"])
+		if !strings.Contains(m.Email, line) {
+			t.Errorf("email lacks %q:\n%s", line, m.Email)
 		}
 	}
 }

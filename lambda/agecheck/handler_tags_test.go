@@ -38,7 +38,7 @@ func TestHandlerReadsTagsOfFlaggedUsersOnly(t *testing.T) {
 	}
 	on := Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30,
 		Exemptions: []Exemption{{Users: []string{"svc-*"}, Reason: "pipeline"}}}
-	s := invokeSummary(t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: on, Users: slices.Clone(users)})
+	s := invoke[Summary](t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: on, Users: slices.Clone(users)})
 	if want := []string{"tagged", "denied", "plain"}; !slices.Equal(asked, want) {
 		t.Errorf("asked for the tags of %v, want %v", asked, want)
 	}
@@ -57,7 +57,7 @@ func TestHandlerReadsTagsOfFlaggedUsersOnly(t *testing.T) {
 	asked = nil
 	off := on
 	off.TagExemptions, off.MaxTagExemptionDays = false, 0
-	s = invokeSummary(t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: off, Users: slices.Clone(users)})
+	s = invoke[Summary](t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Policy: off, Users: slices.Clone(users)})
 	if len(asked) != 0 || s.Flagged != 3 || s.TagExemptionCount != 0 {
 		t.Errorf("tag exemptions off: asked %v, %d flagged, %d tag exemptions; want no lookups, 3, 0", asked, s.Flagged, s.TagExemptionCount)
 	}

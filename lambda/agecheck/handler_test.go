@@ -63,7 +63,7 @@ func TestHandlerCheckLooksUpFlaggedKeysAndLogsEveryFinding(t *testing.T) {
 			{UserName: "bob", Keys: []AccessKey{activeKey("AKIAWARN", ago(days(70)))}},
 			{UserName: "carol", Error: &ScanError{Error: "Iam.IamException", Cause: strings.Repeat("x", 400)}},
 		}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	if strings.Join(looked, ",") != "AKIASTALE,AKIAWARN" {
 		t.Errorf("looked up %v, want the flagged keys only: AKIASTALE, AKIAWARN", looked)
 	}
@@ -229,7 +229,7 @@ func TestHandlerMergeLogsFailedBatchesUsers(t *testing.T) {
 		ev.Results = append(ev.Results, r)
 	}
 	ev.Results = append(ev.Results, Summary{Counts: Counts{Users: 1, Unchecked: 1}, UncheckedUsers: []UncheckedUser{{UserName: "checked-elsewhere", Error: "Iam.IamException"}}})
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 
 	want := failedBatches * batchSize
 	if s.Unchecked != want+2 || len(s.UncheckedUsers) != MaxUncheckedListed || s.BatchFailed {
@@ -326,8 +326,9 @@ func FuzzInvoke(f *testing.F) {
 	})
 }
 
-// invokeSummary runs the handler on ev and decodes the Summary it returns.
-func invokeSummary(t *testing.T, h *Handler, ev Event) Summary {
+// invoke runs ev through h, as the state machine does (encoded, and the result decoded), and
+// returns the result as a T.
+func invoke[T any](t *testing.T, h *Handler, ev Event) T {
 	t.Helper()
 	payload, err := json.Marshal(ev)
 	if err != nil {
@@ -335,13 +336,13 @@ func invokeSummary(t *testing.T, h *Handler, ev Event) Summary {
 	}
 	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {
-		t.Fatalf("Invoke: %v", err)
+		t.Fatalf("Invoke op %s: %v", ev.Op, err)
 	}
-	var s Summary
-	if err := json.Unmarshal(out, &s); err != nil {
-		t.Fatalf("summary %s: %v", out, err)
+	var r T
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("result of op %s %s: %v", ev.Op, out, err)
 	}
-	return s
+	return r
 }
 
 // TestEncodeResultReturnsAnError: a result that cannot be encoded fails the invocation with an
@@ -372,7 +373,7 @@ func TestHandlerCheckLooksUpTheRestAfterAFailedLookup(t *testing.T) {
 		Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{
 			activeKey("AKIAOLDEST", ago(days(300))), activeKey("AKIANEWER", ago(days(200))),
 		}}}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	if strings.Join(looked, ",") != "AKIAOLDEST,AKIANEWER" {
 		t.Errorf("looked up %v, want both keys: one failed lookup must not stop the others", looked)
 	}

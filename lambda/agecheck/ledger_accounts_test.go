@@ -1,7 +1,6 @@
 package agecheck
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,22 +12,6 @@ import (
 )
 
 const memberAccount = "111111111111"
-
-// invokeAs runs ev through the handler and decodes its result into out.
-func invokeAs(t *testing.T, h *Handler, ev Event, out any) {
-	t.Helper()
-	in, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := h.Invoke(context.Background(), in)
-	if err != nil {
-		t.Fatalf("%s: %v", ev.Op, err)
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // orgLedgerRun runs an organization run that remembers through the handler, as the state
 // machine does: each account's check (findings recorded), its result (op account, or the
@@ -48,35 +31,28 @@ func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]
 		h = &withClock
 	}
 	summary := func(account string) *Summary {
-		var s Summary
-		invokeAs(t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr}, &s)
+		s := invoke[Summary](t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr})
 		return &s
 	}
 	messages := map[string]Report{}
 	message := func(account string, s *Summary) {
-		var r Report
-		invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: account, Summary: s, Ledger: lr}, &r)
-		messages[account] = r
+		messages[account] = invoke[Report](t, h, Event{Op: OpReport, Now: at, Policy: p, Account: account, Summary: s, Ledger: lr})
 	}
-	var org OrgSummary
 	own := summary(testAccount)
-	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: own, Ledger: lr}, &org)
+	org := invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &OrgSummary{}, Summary: own, Ledger: lr})
 	message(testAccount, own)
-	var member AccountResult
 	ms := summary(memberAccount)
-	invokeAs(t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
-		Summary: ms, Ledger: lr}, &member)
+	member := invoke[AccountResult](t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: memberAccount, Target: &Target{ID: memberAccount},
+		Summary: ms, Ledger: lr})
 	message(memberAccount, ms)
 	unchecked := AccountResult{Target: Target{ID: "222222222222"}, Status: AccountUnchecked, Error: &ScanError{Error: "Iam.AccessDenied"}}
-	invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr}, &org)
-	var r Report
-	invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr}, &r)
+	org = invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, Org: &org, Accounts: []AccountResult{member, unchecked}, Ledger: lr})
+	r := invoke[Report](t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr})
 	if commit && r.Commit != nil {
 		for _, c := range r.Commits {
 			cm := *r.Commit
 			cm.Root = c.Root
-			var out struct{}
-			invokeAs(t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm}, &out)
+			invoke[struct{}](t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm})
 		}
 	}
 	return org, r, messages

@@ -3,7 +3,6 @@ package agecheck
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,7 +139,7 @@ func TestHandlerCheckLooksUpOwnersOfFlaggedUsersOnly(t *testing.T) {
 			{UserName: "dave", Keys: []AccessKey{activeKey("AKIADAVE", ago(days(91)))}},
 			{UserName: "erin", Keys: []AccessKey{activeKey("AKIAERIN", ago(days(3)))}},
 		}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	slices.Sort(looked)
 	if got := strings.Join(looked, ","); got != "alice,bob,carol,dave" {
 		t.Errorf("looked up %s, want each flagged user once: alice,bob,carol,dave", got)
@@ -179,7 +178,7 @@ func TestHandlerCheckWithoutOwners(t *testing.T) {
 			t.Fatal("looked up an owner with owners off")
 			return nil, nil
 		}}
-		s := invokeSummary(t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
+		s := invoke[Summary](t, h, Event{Op: OpCheck, Now: ParseTimestamp("2026-11-23T08:00:00Z"), Account: testAccount, Policy: Policy{MaxAgeDays: 90},
 			Owners: o, Users: []UserKeys{{UserName: "alice", Keys: []AccessKey{activeKey("AKIAALICE", ago(days(120)))}}}})
 		if s.NoOwner != 0 || s.Findings[0].Owner != "" {
 			t.Errorf("got %+v, want no owner count with owners off", s)
@@ -210,23 +209,6 @@ func reportEvent(s Summary, o *Owners) Event {
 		Policy: Policy{MaxAgeDays: 90, WarnAgeDays: 60}, Summary: &s, Owners: o}
 }
 
-func invokeReport(t *testing.T, h *Handler, ev Event) Report {
-	t.Helper()
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var r Report
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("report %s: %v", out, err)
-	}
-	return r
-}
-
 // TestHandlerReportPerOwner: one message per owner with findings, each with only that owner's
 // keys and the attributes' values; email owners are mailed (text and HTML, their keys only); a
 // refused mail and the owner without a tag are in the digest, whose findings stay complete.
@@ -240,7 +222,7 @@ func TestHandlerReportPerOwner(t *testing.T) {
 			return nil
 		}}
 	sender := &OwnerEmail{From: "keyage@example.com"}
-	r := invokeReport(t, h, reportEvent(ownersSummary(), &Owners{TagKeys: []string{"owner"}, MaxMessages: 10, Email: sender}))
+	r := invoke[Report](t, h, reportEvent(ownersSummary(), &Owners{TagKeys: []string{"owner"}, MaxMessages: 10, Email: sender}))
 	if !r.Publish {
 		t.Fatal("got no publish, want the digest")
 	}
@@ -304,7 +286,7 @@ func TestHandlerReportUnmailedOwnersInDigest(t *testing.T) {
 			sent = append(sent, m.To)
 			return nil
 		}}
-	r := invokeReport(t, h, reportEvent(s, &Owners{TagKeys: []string{"owner"}, Email: &OwnerEmail{From: "keyage@example.com"}}))
+	r := invoke[Report](t, h, reportEvent(s, &Owners{TagKeys: []string{"owner"}, Email: &OwnerEmail{From: "keyage@example.com"}}))
 	if strings.Join(sent, ",") != "alice@example.com" {
 		t.Errorf("sent %v, want alice@example.com", sent)
 	}
@@ -330,7 +312,7 @@ func TestHandlerReportUnmailedOwnersInDigest(t *testing.T) {
 // TestHandlerReportCapsOwnerMessages: beyond maxMessages, owners are listed in the digest.
 func TestHandlerReportCapsOwnerMessages(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	r := invokeReport(t, h, reportEvent(ownersSummary(), &Owners{TagKeys: []string{"owner"}, MaxMessages: 2}))
+	r := invoke[Report](t, h, reportEvent(ownersSummary(), &Owners{TagKeys: []string{"owner"}, MaxMessages: 2}))
 	if len(r.OwnerMessages) != 2 || r.OwnerMessages[0].Owner != "alice@example.com" || r.OwnerMessages[1].Owner != "team-a" {
 		t.Fatalf("got %d owner messages %+v, want alice@example.com and team-a", len(r.OwnerMessages), r.OwnerMessages)
 	}
@@ -352,7 +334,7 @@ func TestHandlerTestRunReachesNoOwner(t *testing.T) {
 		}}
 	ev := reportEvent(ownersSummary(), &Owners{TagKeys: []string{"owner"}, MaxMessages: 10, Email: &OwnerEmail{From: "keyage@example.com"}})
 	ev.Test = true
-	r := invokeReport(t, h, ev)
+	r := invoke[Report](t, h, ev)
 	if !r.Test || len(r.OwnerMessages) != 0 {
 		t.Errorf("got test %v with %d owner messages, want a test report with none", r.Test, len(r.OwnerMessages))
 	}
@@ -467,7 +449,7 @@ func TestHandlerReportBoundsUnreachedOwners(t *testing.T) {
 		OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
 			return errors.New("send mail to " + m.To + ": MessageRejected: " + strings.Repeat("Email address is not verified. ", 8))
 		}}
-	r := invokeReport(t, h, reportEvent(s, &Owners{TagKeys: []string{"owner"}, MaxMessages: 1, Email: &OwnerEmail{From: "keyage@example.com"}}))
+	r := invoke[Report](t, h, reportEvent(s, &Owners{TagKeys: []string{"owner"}, MaxMessages: 1, Email: &OwnerEmail{From: "keyage@example.com"}}))
 	email, body := decodeMessage(t, r)
 	d := body.Owners
 	if d == nil || len(d.Unmailed) != MaxUnreachedListed || d.MoreUnmailed != 1500-MaxUnreachedListed ||
@@ -506,7 +488,7 @@ func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
 			{UserName: "alice", Keys: []AccessKey{activeKey("AKIAALICE", ago(days(120)))}},
 			{UserName: "bob", Keys: []AccessKey{activeKey("AKIABOB", ago(days(120)))}},
 		}}
-	s := invokeSummary(t, h, ev)
+	s := invoke[Summary](t, h, ev)
 	if calls["alice"] != 1 || calls["bob"] != 1 {
 		t.Errorf("ListUserTags calls %v, want one per flagged user", calls)
 	}

@@ -6,7 +6,6 @@ package ledgertest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/keyage/keyage/internal/awstest"
 	"github.com/keyage/keyage/internal/dynalite"
 	"github.com/keyage/keyage/ledger"
 )
@@ -22,23 +22,10 @@ import (
 const TableName = "keyage-ledger-test"
 
 // Env points the AWS SDK of this process (and of the processes it starts) at endpoint for
-// DynamoDB, with static test credentials and no shared configuration.
+// DynamoDB, with static test credentials and no shared configuration (awstest.Env).
 func Env(t testing.TB, endpoint string) {
 	t.Helper()
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_DYNAMODB":   endpoint,
-		"AWS_ACCESS_KEY_ID":           "AKIAIOSFODNN7EXAMPLE",
-		"AWS_SECRET_ACCESS_KEY":       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v)
-	}
+	awstest.Env(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint})
 }
 
 // New starts dynalite, points the SDK at it (Env) and creates the table: it returns the ledger

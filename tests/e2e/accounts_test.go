@@ -9,10 +9,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
@@ -28,17 +28,8 @@ const memberRole = config.DefaultMemberRoleName
 // real function whose IAM and STS calls the fake IAM answers for all of them, and the task server.
 func newOrgEnv(t testing.TB, own *sfnlocal.Account, org *sfnlocal.Organization, members ...*sfnlocal.Account) (*sfnlocal.Env, *lambdatest.IAM) {
 	t.Helper()
-	sfnlocal.SharedHarness(t)
-	bin := functionBinary(t)
-	iam := lambdatest.NewIAM(t, append([]*sfnlocal.Account{own}, members...)...)
-	iam.MemberRole = memberRole
-	fn := sfnlocal.StartFunction(t, bin, testFunction, 4, 30*time.Second, map[string]string{
-		"AWS_REGION":       testRegion,
-		"AWS_ENDPOINT_URL": iam.URL, // IAM and STS
-		"AWS_MAX_ATTEMPTS": "1",
-	})
-	e := sfnlocal.NewEnv(t, own, fn, testTopic, testRegion, testNow)
-	e.Tasks.Members, e.Tasks.MemberRole, e.Tasks.Organization = lambdatest.NewAccounts(members...), memberRole, org
+	e, iam := startWorld(t, own, members, true, nil)
+	e.Tasks.Organization = org
 	return e, iam
 }
 
@@ -76,24 +67,33 @@ func orgDigestAt(t testing.TB, e *sfnlocal.Env, i int) (sfnlocal.Publish, ageche
 	return pubs[i], body, bodies.Email
 }
 
-// sumCounts adds the expectations' counts.
+// sumCounts adds the expectations' counts, field by field: every field of agecheck.Counts is a
+// count, and one added there is summed here too.
 func sumCounts(want ...expectation) agecheck.Counts {
 	var c agecheck.Counts
+	sum := reflect.ValueOf(&c).Elem()
 	for _, w := range want {
-		c.Users += w.counts.Users
-		c.Deleted += w.counts.Deleted
-		c.Unchecked += w.counts.Unchecked
-		c.Exempt += w.counts.Exempt
-		c.Inactive += w.counts.Inactive
-		c.Compliant += w.counts.Compliant
-		c.Flagged += w.counts.Flagged
-		c.Warning += w.counts.Warning
-		c.Stale += w.counts.Stale
-		c.Unused += w.counts.Unused
-		c.LastUsedUnknown += w.counts.LastUsedUnknown
-		c.NoOwner += w.counts.NoOwner
+		v := reflect.ValueOf(w.counts)
+		for i := range v.NumField() {
+			sum.Field(i).SetInt(sum.Field(i).Int() + v.Field(i).Int())
+		}
 	}
 	return c
+}
+
+// TestSumCountsAddsEveryField: each field of agecheck.Counts, one in each expectation, sums to two.
+func TestSumCountsAddsEveryField(t *testing.T) {
+	var one expectation
+	v := reflect.ValueOf(&one.counts).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetInt(1)
+	}
+	got := reflect.ValueOf(sumCounts(one, one))
+	for i := range got.NumField() {
+		if n := got.Field(i).Int(); n != 2 {
+			t.Errorf("%s sums to %d, want 2", got.Type().Field(i).Name, n)
+		}
+	}
 }
 
 func section(body agecheck.OrgMessageBody, id string) (agecheck.AccountResult, bool) {
@@ -303,22 +303,27 @@ func Test200Accounts50Users(t *testing.T) {
 		res.Largest, res.Transitions.Root, res.Transitions.Children, res.Transitions.ChildExecutions)
 }
 
-// TestOrganizationOwnAccountUnreadable: the deploying account's own scan fails (ListUsers
-// throttled beyond its retries; a truncated page without a Marker). The run still succeeds: the
-// deploying account is reported NOT CHECKED with its error, first, the member accounts are
-// scanned, and the digest is published.
-func TestOrganizationOwnAccountUnreadable(t *testing.T) {
+// TestOrganizationDeployingAccountNotRead: the deploying account's own scan fails (ListUsers
+// throttled beyond its retries; a truncated page without a Marker), or excludeAccounts holds it.
+// The run still succeeds, the member account is scanned, and the digest counts the member's keys
+// alone. A failed scan makes the deploying account NOT CHECKED with its error, first; an excluded
+// one is not scanned at all (neither ListUsers nor GetAccountSummary) and counted as excluded.
+func TestOrganizationDeployingAccountNotRead(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
 		breakScan func(*sfnlocal.Account)
-		wantError string
+		exclude   bool
+		want      agecheck.AccountCounts
+		wantError string // of the deploying account's section; "" when excluded
 	}{
-		{"throttled", func(a *sfnlocal.Account) { a.Throttle("ListUsers", sfnlocal.Forever) }, sfnlocal.ErrIAMGeneric},
+		{"throttled", func(a *sfnlocal.Account) { a.Throttle("ListUsers", sfnlocal.Forever) }, false,
+			agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}, sfnlocal.ErrIAMGeneric},
 		{"no marker", func(a *sfnlocal.Account) {
 			a.PageSize = func(page, maxItems int) int { return 10 } // IAM may return short pages
 			a.MarkerMissing = true
-		}, workflow.ErrorIncompleteListing},
+		}, false, agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}, workflow.ErrorIncompleteListing},
+		{"excluded", func(*sfnlocal.Account) {}, true, agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,16 +333,29 @@ func TestOrganizationOwnAccountUnreadable(t *testing.T) {
 			member := accountWithID("111111111111", 10)
 			org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID, Name: "workloads"}}}
 			s := orgSettings()
+			if tt.exclude {
+				s.Organization.ExcludeAccounts = []string{testAccount}
+			}
 			e, _ := newOrgEnv(t, own, org, member)
 			res := e.Run(t, definition(t, s), scheduled(testNow))
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 
 			_, body, email := orgDigest(t, e)
-			if want := (agecheck.AccountCounts{Checked: 1, Unchecked: 1, Sections: 2}); body.Accounts != want {
-				t.Errorf("accounts %+v, want %+v", body.Accounts, want)
+			if body.Accounts != tt.want {
+				t.Errorf("accounts %+v, want %+v", body.Accounts, tt.want)
 			}
 			if want := expect(member, s.Policy(), testNow).counts; body.Counts != want {
 				t.Errorf("counts %+v, want the member's %+v alone (the deploying account was not read)", body.Counts, want)
+			}
+			if member.ListUsersCalls() == 0 {
+				t.Errorf("the member account %s was not scanned", member.ID)
+			}
+			if tt.exclude {
+				if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 {
+					t.Errorf("the excluded deploying account was read: %d ListUsers calls, %d GetAccountSummary calls; want none",
+						own.ListUsersCalls(), own.AccountSummaryCalls())
+				}
+				return
 			}
 			if len(body.Sections) == 0 {
 				t.Fatal("no section")
@@ -349,31 +367,6 @@ func TestOrganizationOwnAccountUnreadable(t *testing.T) {
 			if !strings.Contains(email, "Account "+testAccount+" (management): NOT CHECKED") {
 				t.Errorf("email without the deploying account NOT CHECKED:\n%s", email)
 			}
-			if member.ListUsersCalls() == 0 {
-				t.Errorf("the member account %s was not scanned", member.ID)
-			}
 		})
-	}
-}
-
-// TestOrganizationDeployingAccountExcluded: excludeAccounts holds the deploying account, so it is
-// not in scope: not scanned, counted as excluded, and the other accounts are scanned.
-func TestOrganizationDeployingAccountExcluded(t *testing.T) {
-	t.Parallel()
-	own := mixedAccount(5)
-	member := accountWithID("111111111111", 5)
-	org := &sfnlocal.Organization{Accounts: []sfnlocal.OrgAccount{{ID: testAccount, Name: "management"}, {ID: member.ID}}}
-	s := orgSettings()
-	s.Organization.ExcludeAccounts = []string{testAccount}
-	e, _ := newOrgEnv(t, own, org, member)
-	res := e.Run(t, definition(t, s), scheduled(testNow))
-	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	_, body, _ := orgDigest(t, e)
-	if want := (agecheck.AccountCounts{Checked: 1, Excluded: 1, Sections: 1}); body.Accounts != want {
-		t.Errorf("accounts %+v, want %+v", body.Accounts, want)
-	}
-	if own.ListUsersCalls() != 0 || own.AccountSummaryCalls() != 0 || member.ListUsersCalls() == 0 {
-		t.Errorf("ListUsers calls: deploying %d (GetAccountSummary %d), member %d; want none, none and some",
-			own.ListUsersCalls(), own.AccountSummaryCalls(), member.ListUsersCalls())
 	}
 }

@@ -99,39 +99,3 @@ func TestChatAfterTheDigest(t *testing.T) {
 	}
 	checkEveryUserOnce(t, e, nil)
 }
-
-// TestChatTestRun: a test run that finds nothing reaches the chat channel too, marked as a
-// test; a scheduled run that finds nothing publishes to neither topic.
-func TestChatTestRun(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name    string
-		input   map[string]any
-		publish bool
-	}{
-		{"test run", map[string]any{workflow.TestField: true}, true},
-		{"scheduled", scheduled(testNow), false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := sfnlocal.NewAccount(testAccount)
-			for i := range 7 {
-				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
-			}
-			e := chatEnv(t, a)
-			res := e.Run(t, definition(t, chatOn(everyRun())), tc.input)
-			sfnlocal.WantStatus(t, res, "SUCCEEDED")
-			if !tc.publish {
-				if n := len(e.Tasks.Published()); n != 0 {
-					t.Errorf("published %d messages, want none", n)
-				}
-				return
-			}
-			n := chatMessage(t, e)
-			if n.Metadata.EventType != agecheck.ChatTestEventType || n.Metadata.AdditionalContext["test"] != "true" ||
-				!strings.HasPrefix(n.Content.Title, agecheck.TestSubjectPrefix) || !strings.Contains(n.Content.Description, "*TEST RUN*") {
-				t.Errorf("chat message of a test run is not marked as one: %+v", n)
-			}
-		})
-	}
-}

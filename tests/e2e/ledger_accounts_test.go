@@ -10,29 +10,15 @@ import (
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
-	"github.com/keyage/keyage/lambda/lambdatest"
 	"github.com/keyage/keyage/ledger"
-	"github.com/keyage/keyage/ledger/ledgertest"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 )
 
 // newOrgLedgerEnv is newOrgEnv with the ledger: dynalite behind the real function.
 func newOrgLedgerEnv(t *testing.T, own *sfnlocal.Account, members ...*sfnlocal.Account) (*sfnlocal.Env, *ledger.Table) {
 	t.Helper()
-	sfnlocal.SharedHarness(t)
-	tbl, endpoint := ledgertest.Start(t)
-	bin := functionBinary(t)
-	iam := lambdatest.NewIAM(t, append([]*sfnlocal.Account{own}, members...)...)
-	iam.MemberRole = memberRole
-	fn := sfnlocal.StartFunction(t, bin, testFunction, 4, 30*time.Second, map[string]string{
-		"AWS_REGION":                testRegion,
-		"AWS_ENDPOINT_URL":          iam.URL, // IAM and STS
-		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-		ledger.EnvTable:             tbl.Name,
-		"AWS_MAX_ATTEMPTS":          "1",
-	})
-	e := sfnlocal.NewEnv(t, own, fn, testTopic, testRegion, testNow)
-	e.Tasks.Members, e.Tasks.MemberRole = lambdatest.NewAccounts(members...), memberRole
+	tbl, env := startLedger(t)
+	e, _ := startWorld(t, own, members, true, env)
 	return e, tbl
 }
 
@@ -109,15 +95,7 @@ func TestOrganizationLedgerRunsInARow(t *testing.T) {
 	}
 	entries := func(account string) map[string]agecheck.Entry {
 		t.Helper()
-		es, _, err := tbl.Load(context.Background(), account, "none")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]agecheck.Entry{}
-		for _, e := range es {
-			out[e.Key] = e
-		}
-		return out
+		return ledgerEntries(t, tbl, account)
 	}
 	// expireLeases lets the leases of a failed run (timed by the function's clock) expire:
 	// another run takes each, LeaseDuration later by the clock, and gives it up.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
-	"github.com/keyage/keyage/lambda/lambdatest"
 	"github.com/keyage/keyage/ledger"
 	"github.com/keyage/keyage/ledger/ledgertest"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
@@ -20,18 +19,32 @@ import (
 // table through KEYAGE_LEDGER_TABLE and AWS_ENDPOINT_URL_DYNAMODB as it would in Lambda.
 func newLedgerEnv(t *testing.T, account *sfnlocal.Account) (*sfnlocal.Env, *ledger.Table) {
 	t.Helper()
+	tbl, env := startLedger(t)
+	e, _ := startWorld(t, account, nil, false, env)
+	return e, tbl
+}
+
+// ledgerEntries reads account's entries from the ledger, by key.
+func ledgerEntries(t *testing.T, tbl *ledger.Table, account string) map[string]agecheck.Entry {
+	t.Helper()
+	es, _, err := tbl.Load(context.Background(), account, "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]agecheck.Entry{}
+	for _, e := range es {
+		out[e.Key] = e
+	}
+	return out
+}
+
+// startLedger starts dynalite with the ledger's table (after the harness's check for Node), and
+// returns it and the environment that points the function at it.
+func startLedger(t *testing.T) (*ledger.Table, map[string]string) {
+	t.Helper()
 	sfnlocal.SharedHarness(t)
 	tbl, endpoint := ledgertest.Start(t)
-	bin := functionBinary(t)
-	iam := lambdatest.NewIAM(t, account)
-	fn := sfnlocal.StartFunction(t, bin, testFunction, 2, 30*time.Second, map[string]string{
-		"AWS_REGION":                testRegion,
-		"AWS_ENDPOINT_URL":          iam.URL,
-		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-		ledger.EnvTable:             tbl.Name,
-		"AWS_MAX_ATTEMPTS":          "1",
-	})
-	return sfnlocal.NewEnv(t, account, fn, testTopic, testRegion, testNow), tbl
+	return tbl, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint, ledger.EnvTable: tbl.Name}
 }
 
 // TestLedgerRunsInARow runs the default machine (notify: changes) several times against one
@@ -77,15 +90,7 @@ func TestLedgerRunsInARow(t *testing.T) {
 	}
 	entries := func() map[string]agecheck.Entry {
 		t.Helper()
-		es, _, err := tbl.Load(context.Background(), testAccount, "none")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]agecheck.Entry{}
-		for _, e := range es {
-			out[e.Key] = e
-		}
-		return out
+		return ledgerEntries(t, tbl, testAccount)
 	}
 
 	run("first run announces", 0, nil, "SUCCEEDED", "2 new IAM access key findings, in 123456789012")

@@ -87,11 +87,7 @@ func TestOwners1000Users30Owners(t *testing.T) {
 	sfnlocal.SharedHarness(t)
 	ses := lambdatest.NewSES(t)
 	ses.Reject(rejected, "Email address is not verified. The following identities failed the check in region US-EAST-1: "+rejected)
-	iam := lambdatest.NewIAM(t, a)
-	fn := sfnlocal.StartFunction(t, functionBinary(t), testFunction, 2, 30*time.Second, map[string]string{
-		"AWS_REGION": testRegion, "AWS_ENDPOINT_URL": iam.URL, "AWS_ENDPOINT_URL_SESV2": ses.URL, "AWS_MAX_ATTEMPTS": "1",
-	})
-	e := sfnlocal.NewEnv(t, a, fn, testTopic, testRegion, testNow)
+	e, _ := startWorld(t, a, nil, false, map[string]string{"AWS_ENDPOINT_URL_SESV2": ses.URL})
 	e.Tasks.OwnersTopicARN = testOwnersTopic
 	res := e.Run(t, definition(t, s), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")

@@ -99,6 +99,24 @@ func TestManualExecutionWithoutScheduledTime(t *testing.T) {
 	checkMessage(t, e, expect(a, p, testNow), p, "1 IAM access key older than 90 days, 1 unused, in 123456789012", agecheck.SeverityStale)
 }
 
+// wantNoPublish fails when the run called sns:Publish at all.
+func wantNoPublish(t *testing.T, e *sfnlocal.Env) {
+	t.Helper()
+	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
+		t.Errorf("sns:publish called %d times, want none", len(calls))
+	}
+}
+
+// compliantAccount is an account of n users, user-00 on, each with one active key i days old:
+// nothing to report.
+func compliantAccount(n int) *sfnlocal.Account {
+	a := sfnlocal.NewAccount(testAccount)
+	for i := range n {
+		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
+	}
+	return a
+}
+
 // mixedAccount has n users with every kind of key: stale, due soon, compliant, inactive, none;
 // users named svc-* are exempt under the test policy.
 func mixedAccount(n int) *sfnlocal.Account {
@@ -454,10 +472,7 @@ func TestUserDeletedMidScan(t *testing.T) {
 // user are no findings: no sns:publish call at all.
 func TestNoFindingsPublishesNothing(t *testing.T) {
 	t.Parallel()
-	a := sfnlocal.NewAccount(testAccount)
-	for i := 0; i < 30; i++ {
-		a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
-	}
+	a := compliantAccount(30)
 	a.Add(
 		&sfnlocal.User{Name: "retired", Keys: []*sfnlocal.AccessKey{{ID: keyID(90, 1), Status: "Inactive", Created: testNow.Add(-days(900))}}},
 		&sfnlocal.User{Name: "Break-Glass", Keys: []*sfnlocal.AccessKey{activeKey(91, 1, testNow.Add(-days(900)))}},
@@ -465,9 +480,7 @@ func TestNoFindingsPublishesNothing(t *testing.T) {
 	)
 	s := mixedSettings()
 	e, res := scan(t, a, s, "SUCCEEDED")
-	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
-		t.Errorf("sns:publish called %d times, want none", len(calls))
-	}
+	wantNoPublish(t, e)
 	var report agecheck.Report
 	if err := json.Unmarshal(res.Output, &report); err != nil || report.Publish {
 		t.Errorf("execution output %s: want the report with publish false (%v)", res.Output, err)
@@ -483,9 +496,7 @@ func TestEmptyAccount(t *testing.T) {
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, everyRun()), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
-		t.Errorf("sns:publish called %d times, want none", len(calls))
-	}
+	wantNoPublish(t, e)
 	if n := a.ListUsersCalls(); n != 1 {
 		t.Errorf("ListUsers called %d times, want 1", n)
 	}
@@ -540,9 +551,7 @@ func TestListUsersFailsPersistently(t *testing.T) {
 	if calls := e.Tasks.CallsTo(sfnlocal.ResourceLambdaInvoke); len(calls) != 0 {
 		t.Errorf("the function was invoked %d times, want none", len(calls))
 	}
-	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
-		t.Errorf("sns:publish called %d times, want none", len(calls))
-	}
+	wantNoPublish(t, e)
 	t.Logf("ListUsers calls: %d; retries %+v", a.ListUsersCalls(), res.Retries)
 }
 
@@ -665,9 +674,7 @@ func TestEmptyAccountWithoutUsers(t *testing.T) {
 	e := newEnv(t, a)
 	res := e.Run(t, definition(t, everyRun()), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
-	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
-		t.Errorf("sns:publish called %d times, want none", len(calls))
-	}
+	wantNoPublish(t, e)
 	if n := res.Transitions.ChildExecutions; n != 0 {
 		t.Errorf("%d child executions, want none", n)
 	}
@@ -690,9 +697,7 @@ func TestTruncatedPageWithoutMarker(t *testing.T) {
 	if res.Error == nil || res.Error.Error != workflow.ErrorIncompleteListing || !strings.Contains(res.Error.Cause, "Marker") {
 		t.Errorf("error = %+v, want %s naming the missing Marker", res.Error, workflow.ErrorIncompleteListing)
 	}
-	if calls := e.Tasks.CallsTo(sfnlocal.ResourceSNSPublish); len(calls) != 0 {
-		t.Errorf("sns:publish called %d times, want none", len(calls))
-	}
+	wantNoPublish(t, e)
 }
 
 // TestCheckThrottledForGood: every check invocation is throttled beyond its retries (merge and
@@ -773,27 +778,32 @@ func TestCheckThrottledForGood(t *testing.T) {
 }
 
 // TestTestRunPublishesWithNothingFound: the input {"test": true} scans as usual and publishes
-// although nothing was found, marked as a test (subject, bodies, severity "none"); the same
-// account scanned on schedule, or with test false, publishes nothing.
+// although nothing was found, marked as a test (subject, bodies, severity "none"), and reaches
+// the chat channel too, marked as a test, when the stack has one; the same account scanned on
+// schedule, or with test false, publishes to no topic.
 func TestTestRunPublishesWithNothingFound(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name    string
-		input   map[string]any
-		publish bool
+		name          string
+		input         map[string]any
+		chat, publish bool
 	}{
-		{"test run", map[string]any{workflow.TestField: true}, true},
-		{"test false", map[string]any{workflow.TestField: false}, false},
-		{"scheduled", scheduled(testNow), false},
+		{"test run", map[string]any{workflow.TestField: true}, false, true},
+		{"test false", map[string]any{workflow.TestField: false}, false, false},
+		{"scheduled", scheduled(testNow), false, false},
+		{"test run with chat", map[string]any{workflow.TestField: true}, true, true},
+		{"scheduled with chat", scheduled(testNow), true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := sfnlocal.NewAccount(testAccount)
-			for i := range 12 {
-				a.Add(&sfnlocal.User{Name: fmt.Sprintf("user-%02d", i), Keys: []*sfnlocal.AccessKey{activeKey(i, 1, testNow.Add(-days(i)))}})
-			}
+			a := compliantAccount(12)
 			s := everyRun()
-			e := newEnv(t, a)
+			var e *sfnlocal.Env
+			if tc.chat {
+				s, e = chatOn(s), chatEnv(t, a)
+			} else {
+				e = newEnv(t, a)
+			}
 			res := e.Run(t, definition(t, s), tc.input)
 			sfnlocal.WantStatus(t, res, "SUCCEEDED")
 			checkEveryUserOnce(t, e, nil)
@@ -802,9 +812,7 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 				t.Errorf("execution output %s: want the report with test %v (%v)", res.Output, tc.publish, err)
 			}
 			if !tc.publish {
-				if n := len(e.Tasks.Published()); n != 0 {
-					t.Errorf("published %d messages, want none", n)
-				}
+				wantNoPublish(t, e)
 				return
 			}
 			p := s.Policy()
@@ -814,6 +822,14 @@ func TestTestRunPublishesWithNothingFound(t *testing.T) {
 			}
 			if _, email := message(t, e.Tasks.Published()[0]); !strings.HasPrefix(email, "TEST RUN: ") {
 				t.Errorf("the email does not start with TEST RUN:\n%s", email)
+			}
+			if !tc.chat {
+				return
+			}
+			n := chatMessage(t, e)
+			if n.Metadata.EventType != agecheck.ChatTestEventType || n.Metadata.AdditionalContext["test"] != "true" ||
+				!strings.HasPrefix(n.Content.Title, agecheck.TestSubjectPrefix) || !strings.Contains(n.Content.Description, "*TEST RUN*") {
+				t.Errorf("chat message of a test run is not marked as one: %+v", n)
 			}
 		})
 	}

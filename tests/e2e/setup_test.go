@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"testing"
@@ -61,17 +62,36 @@ func functionBinary(t testing.TB) string {
 // the account through lambdatest's fake IAM), and the task server.
 func newEnv(t testing.TB, account *sfnlocal.Account) *sfnlocal.Env {
 	t.Helper()
-	sfnlocal.SharedHarness(t) // skip before building the function when Node is missing
-	bin := functionBinary(t)
-	iam := lambdatest.NewIAM(t, account)
-	fn := sfnlocal.StartFunction(t, bin, testFunction, 2, 30*time.Second, map[string]string{
-		"AWS_REGION":       testRegion,
-		"AWS_ENDPOINT_URL": iam.URL,
-		"AWS_MAX_ATTEMPTS": "1",
-	})
-	e := sfnlocal.NewEnv(t, account, fn, testTopic, testRegion, testNow)
+	e, _ := startWorld(t, account, nil, false, nil)
 	e.Tasks.OwnersTopicARN = testOwnersTopic
 	return e
+}
+
+// startWorld starts what a run talks to besides the state machine: lambdatest's fake IAM
+// answering for own and the members (and, in an organization run, STS for the member role), the
+// real function (2 invocations at a time, 4 in an organization run) with its AWS SDK pointed
+// there and the extra environment, and the task server, which knows the members.
+func startWorld(t testing.TB, own *sfnlocal.Account, members []*sfnlocal.Account, organization bool, extra map[string]string) (*sfnlocal.Env, *lambdatest.IAM) {
+	t.Helper()
+	sfnlocal.SharedHarness(t) // skip before building the function when Node is missing
+	bin := functionBinary(t)
+	iam := lambdatest.NewIAM(t, append([]*sfnlocal.Account{own}, members...)...)
+	concurrency := 2
+	if organization {
+		iam.MemberRole, concurrency = memberRole, 4
+	}
+	env := map[string]string{
+		"AWS_REGION":       testRegion,
+		"AWS_ENDPOINT_URL": iam.URL, // IAM and STS
+		"AWS_MAX_ATTEMPTS": "1",
+	}
+	maps.Copy(env, extra)
+	fn := sfnlocal.StartFunction(t, bin, testFunction, concurrency, 30*time.Second, env)
+	e := sfnlocal.NewEnv(t, own, fn, testTopic, testRegion, testNow)
+	if organization {
+		e.Tasks.Members, e.Tasks.MemberRole = lambdatest.NewAccounts(members...), memberRole
+	}
+	return e, iam
 }
 
 func readFile(t testing.TB, path string) []byte {
