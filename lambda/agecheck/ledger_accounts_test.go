@@ -23,13 +23,6 @@ func orgLedgerRun(t *testing.T, h *Handler, run, now string, users map[string][]
 	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
 	p := Policy{MaxAgeDays: 90}
 	at := ParseTimestamp(now)
-	if h.Clock == nil {
-		// The function's clock runs with the runs (a day apart): a quiet account's lease, which
-		// no commit releases, has expired by the next run.
-		withClock := *h
-		withClock.Clock = at.Time
-		h = &withClock
-	}
 	summary := func(account string) *Summary {
 		s := invoke[Summary](t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: account, Users: users[account], Ledger: lr})
 		return &s
@@ -271,22 +264,17 @@ func orgLedgerRunMany(t *testing.T, m *memLedger, run, now string, accounts []st
 	for page := range slices.Chunk(accounts, AccountsPerPage) {
 		var results []AccountResult
 		for _, a := range page {
-			var s Summary
-			invokeAs(t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: a, Users: users(a), Ledger: lr}, &s)
-			var r AccountResult
-			invokeAs(t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: a, Target: &Target{ID: a}, Summary: &s, Ledger: lr}, &r)
-			results = append(results, r)
+			s := invoke[Summary](t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: a, Users: users(a), Ledger: lr})
+			results = append(results, invoke[AccountResult](t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: a, Target: &Target{ID: a}, Summary: &s, Ledger: lr}))
 		}
-		invokeAs(t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, DeployingExcluded: true, Org: &org,
-			Accounts: results, Ledger: lr}, &org)
+		org = invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, DeployingExcluded: true, Org: &org,
+			Accounts: results, Ledger: lr})
 	}
-	var r Report
-	invokeAs(t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr}, &r)
+	r := invoke[Report](t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr})
 	for _, c := range r.Commits {
 		cm := *r.Commit
 		cm.Root = c.Root
-		var out struct{}
-		invokeAs(t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm}, &out)
+		invoke[struct{}](t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm})
 	}
 	return org, r
 }
