@@ -27,8 +27,9 @@ type LedgerSettings struct {
 func (l LedgerSettings) Remembers() bool { return l.Notify == agecheck.NotifyChanges }
 
 // KeepsLedger reports whether the stack deploys and uses the ledger: notify: changes, in a
-// single-account stack as in an organization run (kept per account and AccessKeyId).
-func (s Settings) KeepsLedger() bool { return s.Ledger.Remembers() }
+// single-account stack as in an organization run (kept per account and AccessKeyId); and a
+// notify: every-run stack that reaches owners, for the run's observations only (owners.go).
+func (s Settings) KeepsLedger() bool { return s.Ledger.Remembers() || s.ObservesForOwners() }
 
 // NotifyValues lists the values of notify.
 var NotifyValues = []string{agecheck.NotifyChanges, agecheck.NotifyEveryRun}
@@ -80,7 +81,7 @@ func (s Settings) ledgerWarnings() []string {
 	if l.RetentionDays != d.RetentionDays {
 		unused = append(unused, "ledgerRetentionDays "+strconv.Itoa(l.RetentionDays))
 	}
-	if l.DeletionProtection {
+	if l.DeletionProtection && !s.ObservesForOwners() { // the table of owners' observations has it
 		unused = append(unused, "ledgerDeletionProtection true")
 	}
 	if len(unused) == 0 {

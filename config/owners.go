@@ -71,6 +71,25 @@ func (o Owners) Event() *agecheck.Owners {
 	return e
 }
 
+// ReachesOwners reports whether the stack tells owners about their own keys (an owners topic,
+// or direct mail), rather than only listing the keys without an owner in the digest.
+func (o Owners) ReachesOwners() bool {
+	e := o.Event()
+	return e != nil && (e.MaxMessages > 0 || e.Email != nil)
+}
+
+// ObservesForOwners reports whether a notify: every-run stack keeps the ledger table for the
+// run's observations only (agecheck.LedgerRun.ObserveOnly): a single-account stack that reaches
+// owners. The check steps record every finding, with its owner, before the summary the state
+// machine carries is trimmed to agecheck.MaxSummaryBytes (about 400 findings), and the report
+// groups owners from those observations, so that each owner's message counts and lists every
+// key of theirs, however many findings the run has. A table, rather than a larger summary:
+// every state's payload is bounded (256 KiB), the observations are not. No entry is written
+// and no lease taken: the run tells every finding, as every-run does.
+func (s Settings) ObservesForOwners() bool {
+	return !s.Ledger.Remembers() && !s.Organization.Enabled() && s.Owners.ReachesOwners()
+}
+
 // ownerSubscriptionFields are the fields an ownerSubscriptions object may have.
 var ownerSubscriptionFields = []string{"endpoint", "owner", "protocol", "rawMessageDelivery", "subscriptionRoleArn"}
 

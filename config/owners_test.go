@@ -98,3 +98,47 @@ func TestParseOwnersInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestObservesForOwners: a notify: every-run stack that reaches owners (an owners topic or
+// mail) keeps the ledger table for the run's observations, so that owner groups are exact; one
+// that reaches none, an organization stack, and a notify: changes stack (a full ledger) do not
+// observe only.
+func TestObservesForOwners(t *testing.T) {
+	sub := []OwnerSubscription{{Owner: "team-a", Subscription: Subscription{Protocol: "email", Endpoint: "team-a@example.com"}}}
+	tests := []struct {
+		name          string
+		change        func(s *Settings)
+		observes, has bool // ObservesForOwners, KeepsLedger
+	}{
+		{"changes (default)", func(s *Settings) {}, false, true},
+		{"changes with an owners topic", func(s *Settings) { s.Owners.Subscriptions = sub }, false, true},
+		{"every-run, owners read for the digest only", func(s *Settings) { s.Ledger.Notify = agecheck.NotifyEveryRun }, false, false},
+		{"every-run with an owners topic", func(s *Settings) { s.Ledger.Notify = agecheck.NotifyEveryRun; s.Owners.Subscriptions = sub }, true, true},
+		{"every-run with owner mail", func(s *Settings) {
+			s.Ledger.Notify = agecheck.NotifyEveryRun
+			s.Owners.Email = &agecheck.OwnerEmail{From: "keyage@example.com"}
+		}, true, true},
+		{"every-run, ownerTagKeys []", func(s *Settings) {
+			s.Ledger.Notify = agecheck.NotifyEveryRun
+			s.Owners.Subscriptions = sub
+			s.Owners.TagKeys = []string{}
+		}, false, false},
+		{"every-run organization run", func(s *Settings) {
+			s.Ledger.Notify = agecheck.NotifyEveryRun
+			s.Owners.Subscriptions = sub
+			s.Organization.Accounts = []string{"111111111111"}
+		}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Defaults()
+			tt.change(&s)
+			if got := s.ObservesForOwners(); got != tt.observes {
+				t.Errorf("ObservesForOwners() = %v, want %v", got, tt.observes)
+			}
+			if got := s.KeepsLedger(); got != tt.has {
+				t.Errorf("KeepsLedger() = %v, want %v", got, tt.has)
+			}
+		})
+	}
+}

@@ -86,3 +86,17 @@ func wantStatement(t *testing.T, r infratest.Resource, sid string, want bool) {
 		t.Errorf("%s %q: statements %v, want %s present: %v", r.Type, r.Name, got, sid, want)
 	}
 }
+
+// TestEveryRunWithOwnersKeepsObservations: a notify: every-run stack that reaches owners (here
+// by mail) deploys the table for the run's observations (exact owner groups), and its function
+// finds it and may use it.
+func TestEveryRunWithOwnersKeepsObservations(t *testing.T) {
+	t.Parallel()
+	d := mustRun(t, map[string]string{"notify": "every-run", "ownerEmail": `{"from": "keyage@example.com"}`})
+	wantInput(t, d.one(tTable, "keyage-ledger"), "name", ledgerTable)
+	wantInput(t, d.one(tFunction, "keyage-function"), "environment.variables", map[string]string{ledger.EnvTable: ledgerTable})
+	rp := d.one(tRolePolicy, "keyage-function-policy")
+	if got := sids(policy(t, rp, "policy")); !slices.Contains(got, "UseLedgerTable") {
+		t.Errorf("%s %q: statements %v, want the ledger statement", rp.Type, rp.Name, got)
+	}
+}

@@ -7,10 +7,11 @@
 //
 // Items, all in the account's partition (PartitionKey = the account ID):
 //
-//	sk "key#<AccessKeyId>" or "key#root"   an entry: what was announced about one finding key
+//	sk "key#<AccessKeyId>" or "key#root"   an entry: what was announced about one finding key (and to which owner)
 //	sk "seen#<run>#key#<AccessKeyId>"      a finding the run's check steps observed (JSON)
 //	sk "seen#<run>#user#<UserName>"        a user whose keys the run could not read
 //	sk "lease"                             the run marker: which run may write entries
+//	sk "mail#<run>#<owner>"                the run's claim of an owner's mail (sent at most once)
 //
 // Concurrent runs: a run marker (the lease), not conditional writes of each entry. Entries are
 // written with BatchWriteItem, 25 at a time, which takes no condition; so the report takes the
@@ -59,6 +60,7 @@ const (
 	entryPrefix = "key#"
 	seenPrefix  = "seen#"
 	leaseKey    = "lease"
+	mailPrefix  = "mail#"
 	// unreadPrefix follows seenKey(run) in the sort key of a key whose last use was not known.
 	unreadPrefix = "unread#"
 )
@@ -66,6 +68,7 @@ const (
 // Attribute names of the items.
 const (
 	attrUser          = "user"
+	attrOwner         = "owner" // absent when the key had no owner (agecheck.Entry.Owner)
 	attrFirstSeen     = "firstSeen"
 	attrSeverity      = "severity"
 	attrKinds         = "kinds"
@@ -359,6 +362,45 @@ func (t *Table) Acquire(ctx context.Context, account, run string, now, until tim
 	return nil
 }
 
+// ClaimMail puts the run's claim of owner's mail with a conditional PutItem that fails when the
+// claim exists (agecheck.ErrMailClaimed): a retried report never mails an owner twice. The claim
+// expires (TTL) at expires, long after the run.
+func (t *Table) ClaimMail(ctx context.Context, account, run, owner string, expires time.Time) error {
+	out, err := t.API.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(t.Name),
+		Item:                     map[string]types.AttributeValue{PartitionKey: str(account), SortKey: str(mailKey(run, owner)), TTLAttribute: epoch(expires)},
+		ConditionExpression:      aws.String("attribute_not_exists(#sk)"),
+		ExpressionAttributeNames: map[string]string{"#sk": SortKey},
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		t.Stats.add("PutItem", 1, nil, true)
+		return fmt.Errorf("mail of run %q to %s in table %s: %w", run, owner, t.Name, agecheck.ErrMailClaimed)
+	}
+	if err != nil {
+		return fmt.Errorf("PutItem of the mail claim of run %q to %s in table %s: %w", run, owner, t.Name, err)
+	}
+	t.Stats.add("PutItem", 1, consumed(out.ConsumedCapacity), true)
+	return nil
+}
+
+// UnclaimMail deletes the run's claim of owner's mail (after its send failed).
+func (t *Table) UnclaimMail(ctx context.Context, account, run, owner string) error {
+	out, err := t.API.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:              aws.String(t.Name),
+		Key:                    map[string]types.AttributeValue{PartitionKey: str(account), SortKey: str(mailKey(run, owner))},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return fmt.Errorf("DeleteItem of the mail claim of run %q to %s in table %s: %w", run, owner, t.Name, err)
+	}
+	t.Stats.add("DeleteItem", 1, consumed(out.ConsumedCapacity), true)
+	return nil
+}
+
+func mailKey(run, owner string) string { return mailPrefix + run + "#" + owner }
+
 // ErrLeaseLost is wrapped by Hold and Release when run no longer holds the lease: it expired
 // during the run and another run took it, so the two may have overlapped.
 var ErrLeaseLost = agecheck.ErrLeaseLost
@@ -442,6 +484,9 @@ func entryItem(e agecheck.Entry) map[string]types.AttributeValue {
 	if !e.ExpiresAt.IsZero() {
 		it[TTLAttribute] = epoch(e.ExpiresAt)
 	}
+	if e.Owner != "" {
+		it[attrOwner] = str(e.Owner)
+	}
 	return it
 }
 
@@ -451,6 +496,7 @@ func entryOf(account string, it map[string]types.AttributeValue) (agecheck.Entry
 		Account:  account,
 		Key:      strings.TrimPrefix(getS(it, SortKey), entryPrefix),
 		UserName: getS(it, attrUser),
+		Owner:    getS(it, attrOwner),
 		Severity: getS(it, attrSeverity),
 	}
 	if l, ok := it[attrKinds].(*types.AttributeValueMemberL); ok {

@@ -39,7 +39,7 @@ func TestEntriesRoundTrip(t *testing.T) {
 	tbl, _ := ledgertest.New(t)
 	ctx := context.Background()
 	want := []agecheck.Entry{
-		{Account: account, Key: "AKIAOPEN", UserName: "alice", FirstSeen: t0, Severity: agecheck.SeverityStale,
+		{Account: account, Key: "AKIAOPEN", UserName: "alice", Owner: "team-a@example.com", FirstSeen: t0, Severity: agecheck.SeverityStale,
 			Kinds: []string{agecheck.KindStale}, LastAnnounced: t0.Add(48 * time.Hour), Reminded: 2, ExemptExpired: true},
 		{Account: account, Key: agecheck.RootKey, UserName: "(root user)", FirstSeen: t0, Severity: agecheck.SeverityStale,
 			Kinds: []string{agecheck.KindRoot}, LastAnnounced: t0, ResolvedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(91 * 24 * time.Hour)},
@@ -281,5 +281,35 @@ func TestCommitWithALostLeaseWritesNothing(t *testing.T) {
 	}
 	if err := tbl.Hold(ctx, account, lr.Run, clock.Add(agecheck.LeaseDuration)); !errors.Is(err, ledger.ErrLeaseLost) {
 		t.Errorf("hold after the commit released the lease: got %v, want ErrLeaseLost", err)
+	}
+}
+
+// TestMailClaimIsOncePerRunAndOwner: a run claims an owner's mail once (a conditional put that
+// dynalite refuses the second time), another run or owner has its own claim, a removed claim
+// can be taken again, and claims are not observations or entries.
+func TestMailClaimIsOncePerRunAndOwner(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	ctx := context.Background()
+	expires := t0.Add(agecheck.ObservationLifetime)
+	if err := tbl.ClaimMail(ctx, account, "run-1", "alice@example.com", expires); err != nil {
+		t.Fatalf("first claim: %v", err)
+	}
+	if err := tbl.ClaimMail(ctx, account, "run-1", "alice@example.com", expires); !errors.Is(err, agecheck.ErrMailClaimed) {
+		t.Fatalf("the same run again (a retried report): got %v, want ErrMailClaimed", err)
+	}
+	for _, c := range []struct{ account, run, owner string }{{account, "run-2", "alice@example.com"}, {account, "run-1", "bob@example.com"}, {other, "run-1", "alice@example.com"}} {
+		if err := tbl.ClaimMail(ctx, c.account, c.run, c.owner, expires); err != nil {
+			t.Errorf("claim %+v: %v, want its own claim", c, err)
+		}
+	}
+	if err := tbl.UnclaimMail(ctx, account, "run-1", "alice@example.com"); err != nil {
+		t.Fatalf("unclaim: %v", err)
+	}
+	if err := tbl.ClaimMail(ctx, account, "run-1", "alice@example.com", expires); err != nil {
+		t.Errorf("claim after the failed send's unclaim: %v", err)
+	}
+	entries, obs, err := tbl.Load(ctx, account, "run-1")
+	if err != nil || len(entries) != 0 || len(obs.Findings)+len(obs.UncheckedUsers)+len(obs.UnreadKeys) != 0 {
+		t.Errorf("Load after mail claims: %v entries, %+v, err %v; want nothing", entries, obs, err)
 	}
 }

@@ -96,7 +96,7 @@ func (b builder) addAccountMessage(st asl.States, run, keep string, done *asl.Pa
 	// With the ledger (notify: changes), op report turns the account's changes into its message as a
 	// single-account run's report does: it takes the account's lease again (the run holds it since
 	// op account, or the deploying account's fold) and diffs the same entries and observations.
-	fields := b.withLedger(map[string]any{"summary.$": "$.scan.summary", "test.$": run + ".test"}, run+".ledger")
+	fields := b.withOwners(b.withLedger(map[string]any{"summary.$": "$.scan.summary", "test.$": run + ".test"}, run+".ledger"), run)
 	if b.s.CheckRootKeys {
 		fields["root.$"] = "$.root"
 	}
@@ -120,6 +120,7 @@ func (b builder) addAccountMessage(st asl.States, run, keep string, done *asl.Pa
 	attrs := notify.Parameters.(map[string]any)["MessageAttributes"].(map[string]any)
 	attrs["scope"] = map[string]any{"DataType": "String", "StringValue": agecheck.ScopeAccount}
 	notify.Next = names[3]
+	b.addAccountOwners(st, notify, map[bool]string{false: "Own", true: b.name("")}[b.member])
 	st[names[2]] = notify
 	done.Common.Comment = "Nothing more about this account. " + done.Common.Comment
 	st[names[3]] = done

@@ -98,7 +98,7 @@ func CostFor(checked config.Checked, users int) (CostEstimate, error) {
 	c.ExpressGBSeconds = float64(c.Children) * billedExpress(childSeconds)
 	c.LambdaInvocations = c.Children + c.Pages + 1
 	reports := 1.0
-	if s.KeepsLedger() { // the commit after the publish
+	if s.Ledger.Remembers() { // the commit after the publish
 		c.LambdaInvocations++
 		reports++
 	}

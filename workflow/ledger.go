@@ -25,7 +25,11 @@ const (
 // stack keeps a ledger: the execution's name keys the run's observations and lease.
 func (b builder) withLedgerContext(run map[string]any) map[string]any {
 	if l := b.s.Ledger; b.s.KeepsLedger() {
-		run["ledger"] = map[string]any{"run.$": "$$.Execution.Name", "remindEveryDays": l.RemindEveryDays, "retentionDays": l.RetentionDays}
+		lr := map[string]any{"run.$": "$$.Execution.Name", "remindEveryDays": l.RemindEveryDays, "retentionDays": l.RetentionDays}
+		if b.s.ObservesForOwners() {
+			lr["observeOnly"] = true // notify: every-run with owners (config.Settings.ObservesForOwners)
+		}
+		run["ledger"] = lr
 	}
 	return run
 }
@@ -68,6 +72,10 @@ func (b builder) addLedger(st asl.States) {
 		Parameters: run,
 		ResultPath: "$.run",
 		Flow:       asl.Flow{Next: next},
+	}
+	if b.s.ObservesForOwners() {
+		// Observations only (notify: every-run with owners): no lease, no entry, no commit.
+		return
 	}
 	// The commit follows the last publish (Notify, NotifyChat when the stack has chat, the owners'
 	// messages when it has an owners topic).

@@ -51,7 +51,8 @@ func (b builder) withOwners(fields map[string]any, prefix string) map[string]any
 // afterChat is the state after the digest's publish and the chat's (chat.go): the owners'
 // messages when the stack has an owners topic.
 func (b builder) afterChat() string {
-	if b.hasOwnersTopic() {
+	// An organization digest carries no owner messages: each account's report does (addAccountOwners).
+	if b.hasOwnersTopic() && !b.s.Organization.Enabled() {
 		return stateHasOwnerMessages
 	}
 	return stateNotified
@@ -69,6 +70,12 @@ func (b builder) addOwners(st asl.States) {
 		Choices: []asl.ChoiceRule{{Variable: "$.ownerMessages", IsPresent: new(true), Next: StatePublishOwnerMessages}},
 		Default: stateNotified,
 	}
+	st[StatePublishOwnerMessages] = b.publishOwnerMessages("$.ownerMessages", StateNotifyOwner, stateNotified)
+}
+
+// publishOwnerMessages is the inline Map that publishes the owner messages at items (a report's
+// ownerMessages), one publish state (publish) per owner, then goes to next.
+func (b builder) publishOwnerMessages(items, publishName, next string) *asl.Map {
 	publish := asl.SNSPublishTask(b.r.Partition, b.r.OwnersTopicARN)
 	publish.Comment = "One owner's keys only, as plain text; the owner attribute is what each owner subscription's filter policy matches."
 	publish.Parameters = map[string]any{
@@ -85,16 +92,45 @@ func (b builder) addOwners(st asl.States) {
 	publish.TimeoutSeconds = asl.Count{N: PublishTimeoutSeconds}
 	publish.Retry = []asl.Retrier{publishRetry()}
 	publish.End = true
-	st[StatePublishOwnerMessages] = &asl.Map{
+	return &asl.Map{
 		Common: asl.Common{Comment: "Publishes each owner's message on the owners topic, at most one per owner per run. A publish " +
 			"that keeps failing fails the run (the digest, already published, lists every key), and the alarm fires."},
-		ItemsPath:      "$.ownerMessages",
+		ItemsPath:      asl.Path(items),
 		MaxConcurrency: asl.Count{N: OwnerPublishConcurrency},
 		ResultPath:     asl.NullPath,
 		ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{
-			StartAt: StateNotifyOwner,
-			States:  asl.States{StateNotifyOwner: publish},
+			StartAt: publishName,
+			States:  asl.States{publishName: publish},
 		}},
-		Flow: asl.Flow{Next: stateNotified},
+		Flow: asl.Flow{Next: next},
 	}
+}
+
+// State names of an account's owner messages in an organization run (the child's with the
+// prefix Member; the deploying account's in the parent with "Own").
+const (
+	stateAccountHasOwnerMessages     = "AccountHasOwnerMessages"
+	stateAccountPublishOwnerMessages = "AccountPublishOwnerMessages"
+	stateAccountNotifyOwner          = "AccountNotifyOwner"
+)
+
+// addAccountOwners adds, in an organization run, the publish of an account's owner messages
+// after the account's own message (notify, whose next it takes), when the stack has an owners
+// topic: each account's report (op report with the owner settings) groups that account's owners,
+// so an owner is sent at most one message per account per run, with the attribute account = that
+// account, and maxOwnerMessages bounds each account's report. prefix tells the child's states
+// ("Member") from the deploying account's ("Own").
+func (b builder) addAccountOwners(st asl.States, notify *asl.Task, prefix string) {
+	if !b.hasOwnersTopic() {
+		return
+	}
+	has, publish, one := prefix+stateAccountHasOwnerMessages, prefix+stateAccountPublishOwnerMessages, prefix+stateAccountNotifyOwner
+	next := notify.Next
+	notify.Next = has
+	st[has] = &asl.Choice{
+		Common:  asl.Common{Comment: "The account's per-owner messages, when its report has some (owners with findings in this account)."},
+		Choices: []asl.ChoiceRule{{Variable: "$.report.Payload.ownerMessages", IsPresent: new(true), Next: publish}},
+		Default: next,
+	}
+	st[publish] = b.publishOwnerMessages("$.report.Payload.ownerMessages", one, next)
 }

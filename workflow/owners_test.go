@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 // ownersSettings is prodSettings with owner subscriptions, a cap and direct mail.
 func ownersSettings() config.Settings {
 	s := prodSettings()
-	// Owner messages and mail come with every-run digests (with the ledger's changes, not yet).
+	// Every-run digests: the stack keeps the ledger for observations only (the changes case is
+	// TestOwnersFollowTheLedger's).
 	s.Ledger.Notify = agecheck.NotifyEveryRun
 	s.Owners.TagKeys = []string{"owner", "team"}
 	s.Owners.MaxMessages = 50
@@ -47,6 +49,10 @@ func TestOwnersPublish(t *testing.T) {
 	mp := m.States[StatePublishOwnerMessages].(*asl.Map)
 	if mp.ItemsPath != "$.ownerMessages" || mp.MaxConcurrency.N != OwnerPublishConcurrency || mp.Next != stateNotified {
 		t.Errorf("got map %+v, want items $.ownerMessages, %d at a time, then %s", mp, OwnerPublishConcurrency, stateNotified)
+	}
+	// The stack keeps the ledger for the run's observations only (every-run with owners): no commit.
+	if _, ok := m.States[StateCommit]; ok {
+		t.Errorf("an every-run stack has %s, want no commit (observations only)", StateCommit)
 	}
 	pub := mp.ItemProcessor.States[StateNotifyOwner].(*asl.Task)
 	params := pub.Parameters.(map[string]any)
@@ -82,6 +88,18 @@ func TestOwnersPublish(t *testing.T) {
 		if payload["owners.$"] == nil {
 			t.Errorf("%s does not pass the owner settings: %v", name, payload)
 		}
+		if payload["ledger.$"] == nil {
+			t.Errorf("%s does not pass the run's ledger context (observations for exact owner groups): %v", name, payload)
+		}
+	}
+	if lr, _ := run["ledger"].(map[string]any); lr["observeOnly"] != true {
+		t.Errorf("run.ledger is %v, want observeOnly true (notify: every-run keeps observations only)", run["ledger"])
+	}
+	changes := ownersSettings()
+	changes.Ledger.Notify = agecheck.NotifyChanges
+	run = mustDefinition(t, changes, r).States[stateInit].(*asl.Pass).Parameters.(map[string]any)["run"].(map[string]any)
+	if lr, _ := run["ledger"].(map[string]any); lr == nil || lr["observeOnly"] != nil {
+		t.Errorf("with notify: changes run.ledger is %v, want the ledger without observeOnly", run["ledger"])
 	}
 }
 
@@ -125,5 +143,57 @@ func TestOwnersAfterChat(t *testing.T) {
 	}
 	if next := m.States[StateNotifyChat].(*asl.Task).Next; next != stateHasOwnerMessages {
 		t.Errorf("NotifyChat goes to %q, want %q", next, stateHasOwnerMessages)
+	}
+}
+
+// TestOwnersInOrganizationAccounts: in an organization run with an owners topic, each account's
+// report (the child's and the deploying account's) gets the owner settings, and its message goes
+// on to publish that account's owner messages from the report before the account is done; the
+// role may publish on the owners topic.
+func TestOwnersInOrganizationAccounts(t *testing.T) {
+	s := organizationSettings()
+	s.Owners = ownersSettings().Owners
+	r := ownersResources()
+	m := mustDefinition(t, s, r)
+	var child asl.States
+	for _, st := range m.States {
+		if mp, ok := st.(*asl.Map); ok && mp.ItemProcessor != nil {
+			if _, ok := mp.ItemProcessor.States[memberPrefix+StateAccountNotify]; ok {
+				child = mp.ItemProcessor.States
+			}
+		}
+	}
+	if child == nil {
+		t.Fatal("no child with the account's message")
+	}
+	for prefix, states := range map[string]asl.States{memberPrefix: child, "Own": m.States} {
+		notify := prefix + StateAccountNotify
+		if prefix == "Own" {
+			notify = stateOwnAccountNotify
+		}
+		if next := states[notify].(*asl.Task).Next; next != prefix+stateAccountHasOwnerMessages {
+			t.Errorf("%s goes to %q, want %q", notify, next, prefix+stateAccountHasOwnerMessages)
+			continue
+		}
+		c := states[prefix+stateAccountHasOwnerMessages].(*asl.Choice).Choices[0]
+		mp := states[prefix+stateAccountPublishOwnerMessages].(*asl.Map)
+		pub := mp.ItemProcessor.States[prefix+stateAccountNotifyOwner].(*asl.Task)
+		if c.Variable != "$.report.Payload.ownerMessages" || mp.ItemsPath != "$.report.Payload.ownerMessages" ||
+			pub.Parameters.(map[string]any)["TopicArn"] != r.OwnersTopicARN {
+			t.Errorf("%s: choice on %s, map over %s, publish %v; want the report's ownerMessages on the owners topic", prefix, c.Variable, mp.ItemsPath, pub.Parameters)
+		}
+	}
+	report := child[memberPrefix+StateAccountReport].(*asl.Task).Parameters.(map[string]any)["Payload"].(map[string]any)
+	if report["owners.$"] != "$.run.owners" {
+		t.Errorf("the account's report payload %v, want the run's owner settings", report)
+	}
+	found := false
+	for _, st := range m.IAMStatements("arn:aws:states:eu-west-1:111122223333:stateMachine:keyage-prod") {
+		if slices.Contains(st.Action, "sns:Publish") && slices.Contains(st.Resource, r.OwnersTopicARN) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the role may not publish on the owners topic")
 	}
 }

@@ -108,12 +108,13 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		var r Report
 		switch {
+		case ev.Ledger != nil && ev.Ledger.ObserveOnly && !ev.Test:
+			r, err = h.reportObservedOwners(ctx, ev, s, now)
 		case ev.Ledger != nil && !ev.Test:
-			// The ledger's cadence decides what the digest announces; owner messages and mail
-			// on that cadence are not built yet.
+			// The ledger's cadence decides what the digest announces, and what owners are told.
 			r, err = h.changesReport(ctx, ev, s, now)
 		case ev.Owners != nil:
-			r, err = h.reportWithOwners(ctx, s, ev, now)
+			r, err = h.reportWithOwners(ctx, s, ev, now, summaryOwnerGroups(s, ev), len(s.Findings) < s.Flagged)
 		default:
 			r, err = report(s, ev.Policy, ev.Account, now)
 		}

@@ -1,10 +1,12 @@
 package agecheck
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -13,7 +15,7 @@ import (
 const LeaseLostLogMessage = "ledger lease lost: nothing recorded"
 
 // errNoLedger is the error of an event that asks for the ledger when the function has none.
-var errNoLedger = errors.New("the event has a ledger (notify: changes) but the function has no ledger table configured")
+var errNoLedger = errors.New("the event has a ledger (notify: changes, or notify: every-run reaching owners) but the function has no ledger table configured")
 
 // ledgerFor returns the ledger an event asks for: nil when it asks for none (notify:
 // every-run), an error when it asks for one the function does not have.
@@ -63,6 +65,12 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if errors.Is(err, ErrLedgerBusy) {
 		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger busy: announcing every finding", slog.String("account", ev.Account),
 			slog.String("run", lr.Run), slog.String("error", err.Error()))
+		if ev.Owners != nil {
+			// Owners are told by the run that holds the lease, on the ledger's cadence: this
+			// one reaches none (at most one message per owner), but its digest still lists the
+			// keys without an owner.
+			s.Owners = &OwnerDigest{TagKeys: ev.Owners.TagKeys}
+		}
 		return NewReport(s, ev.Policy, ev.Account, now)
 	}
 	if err != nil {
@@ -73,9 +81,22 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 		return Report{}, err
 	}
 	explainResolved(c.Resolved, s, ev.Policy, now)
-	r, err := NewChangesReport(s, c, ev.Policy, lr, ev.Account, now)
+	var msgs []OwnerMessage
+	budget := MaxMessageBytes
+	if ev.Owners != nil {
+		// Owners follow the ledger's cadence (report_owners.go, groupChanges): each gets the new
+		// findings and due reminders of their own keys, grouped from the run's observations.
+		msgs, s.Owners, budget, err = h.reachOwners(ctx, groupChanges(c), ev, now, false)
+		if err != nil {
+			return Report{}, err
+		}
+	}
+	r, err := newChangesReport(s, c, ev.Policy, lr, ev.Account, now, budget)
 	if err != nil {
 		return Report{}, err
+	}
+	if r.Publish {
+		r.OwnerMessages = msgs
 	}
 	if c.Something() {
 		r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
@@ -156,4 +177,35 @@ func (h *Handler) clock() time.Time {
 		return h.Clock()
 	}
 	return time.Now()
+}
+
+// reportObservedOwners is the report of a notify: every-run run that reaches owners
+// (LedgerRun.ObserveOnly): the digest tells every finding of the summary, as every-run does, and
+// each owner is told every key of theirs, grouped from the run's observations (every finding,
+// before the summary was trimmed), so that no owner's list misses a key. A finding recorded
+// twice (a retried batch) is told once.
+func (h *Handler) reportObservedOwners(ctx context.Context, ev Event, s Summary, now time.Time) (Report, error) {
+	l, err := h.ledgerFor(ev)
+	if err != nil {
+		return Report{}, err
+	}
+	if ev.Owners == nil {
+		return NewReport(s, ev.Policy, ev.Account, now)
+	}
+	_, obs, err := l.Load(ctx, ev.Account, ev.Ledger.Run)
+	if err != nil {
+		return Report{}, fmt.Errorf("load the observations of account %s for run %q: %w", ev.Account, ev.Ledger.Run, err)
+	}
+	seen := make(map[string]bool, len(obs.Findings))
+	findings := obs.Findings[:0]
+	for _, f := range obs.Findings {
+		if !seen[f.AccessKeyID] {
+			seen[f.AccessKeyID] = true
+			findings = append(findings, f)
+		}
+	}
+	slices.SortStableFunc(findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.CreateDate.Time().Unix(), b.CreateDate.Time().Unix()), cmp.Compare(a.AccessKeyID, b.AccessKeyID))
+	})
+	return h.reportWithOwners(ctx, s, ev, now, groupByOwner(findings), false)
 }

@@ -20,13 +20,15 @@ type memLedger struct {
 	obs     map[string]*Observations
 	lease   map[string]string    // account -> run
 	until   map[string]time.Time // account -> when its lease expires (absent: never)
+	mails   map[string]bool      // account + run + owner: the mail claims
 	taken   []string             // each Acquire's now and until
 	calls   []string
 	failOn  string // a method that fails
 }
 
 func newMemLedger() *memLedger {
-	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}, until: map[string]time.Time{}}
+	return &memLedger{entries: map[string]Entry{}, obs: map[string]*Observations{}, lease: map[string]string{}, until: map[string]time.Time{},
+		mails: map[string]bool{}}
 }
 
 func (m *memLedger) call(name string) error {
@@ -112,6 +114,29 @@ func (m *memLedger) Hold(_ context.Context, account, run string, until time.Time
 		return fmt.Errorf("held by %q: %w", m.lease[account], ErrLeaseLost)
 	}
 	m.until[account] = until
+	return nil
+}
+
+func (m *memLedger) ClaimMail(_ context.Context, account, run, owner string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("ClaimMail"); err != nil {
+		return err
+	}
+	if m.mails[account+run+owner] {
+		return fmt.Errorf("mail to %s: %w", owner, ErrMailClaimed)
+	}
+	m.mails[account+run+owner] = true
+	return nil
+}
+
+func (m *memLedger) UnclaimMail(_ context.Context, account, run, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("UnclaimMail"); err != nil {
+		return err
+	}
+	delete(m.mails, account+run+owner)
 	return nil
 }
 

@@ -48,6 +48,10 @@ type LedgerRun struct {
 	RemindEveryDays int `json:"remindEveryDays"`
 	// RetentionDays is how long a resolved key's entry is kept (its TTL) after it was resolved.
 	RetentionDays int `json:"retentionDays"`
+	// ObserveOnly is set in a notify: every-run run that reaches owners: the check steps record
+	// the run's observations, from which the report groups owners exactly; no lease is taken,
+	// no entry is written, and every finding is told (reportObservedOwners).
+	ObserveOnly bool `json:"observeOnly,omitempty"`
 }
 
 // Entry is one ledger item: what the runs announced about one finding key of one account.
@@ -55,6 +59,10 @@ type Entry struct {
 	Account  string
 	Key      string // the AccessKeyId, or RootKey
 	UserName string
+	// Owner is the owner the key's user's tags named when it was last announced (Finding.Owner),
+	// "" when none did: the ledger keeps whom each key was told to, beside the observations of the
+	// run, which carry every finding's owner whole (issue 11, owners under the ledger's cadence).
+	Owner string
 	// FirstSeen is when the key first became a finding (again, after it was resolved).
 	FirstSeen time.Time
 	Severity  string   // as last announced
@@ -106,7 +114,16 @@ type Ledger interface {
 	Hold(ctx context.Context, account, run string, until time.Time) error
 	// Release gives the lease up, if run still holds it.
 	Release(ctx context.Context, account, run string) error
+	// ClaimMail records that run mails owner (a conditional write, expiring at expires), before
+	// the mail is sent; it fails wrapping ErrMailClaimed when run claimed it already.
+	ClaimMail(ctx context.Context, account, run, owner string, expires time.Time) error
+	// UnclaimMail removes run's claim of owner's mail, after its send failed.
+	UnclaimMail(ctx context.Context, account, run, owner string) error
 }
+
+// ErrMailClaimed is wrapped by Ledger.ClaimMail when the run claimed the owner's mail already:
+// an earlier attempt of the run's report sent it (or was sending it when it failed).
+var ErrMailClaimed = errors.New("the run has mailed this owner already")
 
 // Announced is a finding a changes digest lists, and why.
 type Announced struct {
@@ -123,6 +140,8 @@ type Resolved struct {
 	AccessKeyID string    `json:"accessKeyId"`
 	Severity    string    `json:"severity"` // as last announced
 	FirstSeen   Timestamp `json:"firstSeen"`
+	// Owner is the key's owner as last announced (Entry.Owner), "" when it had none.
+	Owner string `json:"owner,omitempty"`
 	// Reason says why: ResolvedGone, or "exempted by ..." when an exemption held for its user
 	// (explainResolved).
 	Reason string `json:"reason,omitempty"`
@@ -171,7 +190,7 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		seen[f.AccessKeyID] = true
 		e, ok := byKey[f.AccessKeyID]
 		open := ok && e.ResolvedAt.IsZero()
-		next := Entry{Account: account, Key: f.AccessKeyID, UserName: f.UserName, FirstSeen: now,
+		next := Entry{Account: account, Key: f.AccessKeyID, UserName: f.UserName, Owner: f.Owner, FirstSeen: now,
 			Severity: f.Severity, Kinds: f.Kinds, LastAnnounced: now, ExemptExpired: f.ExemptionExpired != ""}
 		a := Announced{Finding: f, FirstSeen: timestampAt(now)}
 		switch {
@@ -220,7 +239,7 @@ func Diff(account string, entries []Entry, obs Observations, root *RootCheck, lr
 		if e.Key != RootKey && (unread[e.UserName] || unreadKey[e.Key]) {
 			continue
 		}
-		c.Resolved = append(c.Resolved, Resolved{UserName: e.UserName, AccessKeyID: e.Key, Severity: e.Severity, FirstSeen: timestampAt(e.FirstSeen)})
+		c.Resolved = append(c.Resolved, Resolved{UserName: e.UserName, AccessKeyID: e.Key, Severity: e.Severity, FirstSeen: timestampAt(e.FirstSeen), Owner: e.Owner})
 		e.ResolvedAt = now
 		e.ExpiresAt = now.Add(time.Duration(lr.RetentionDays) * 24 * time.Hour)
 		c.Updates = append(c.Updates, e)

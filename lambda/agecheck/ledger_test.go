@@ -136,6 +136,21 @@ func TestDiffUpdates(t *testing.T) {
 	}
 }
 
+func TestDiffRecordsOwners(t *testing.T) {
+	lr := LedgerRun{Run: "r", RemindEveryDays: 7, RetentionDays: 90}
+	f := ledgerFinding("AKIA1", "a", SeverityStale)
+	f.Owner = "team-a"
+	gone := announced("AKIA2", "b", SeverityStale, ledgerT0)
+	gone.Owner = "bob@example.com"
+	c := Diff(testAccount, []Entry{gone}, Observations{Findings: []Finding{f}}, nil, lr, ledgerT0.Add(24*time.Hour))
+	if len(c.Updates) != 2 || c.Updates[0].Owner != "team-a" || c.Updates[1].Owner != "bob@example.com" {
+		t.Errorf("updates: got %+v, want AKIA1's entry with owner team-a and AKIA2's resolved one keeping bob@example.com", c.Updates)
+	}
+	if len(c.Resolved) != 1 || c.Resolved[0].Owner != "bob@example.com" {
+		t.Errorf("resolved: got %+v, want AKIA2 with its owner bob@example.com", c.Resolved)
+	}
+}
+
 func TestChangesReport(t *testing.T) {
 	p := Policy{MaxAgeDays: 90}
 	lr := LedgerRun{Run: "r", RemindEveryDays: 7, RetentionDays: 90}

@@ -371,7 +371,7 @@ func TestOwnerMessagesFitTheirBudget(t *testing.T) {
 	}
 	s := Summary{Counts: Counts{Flagged: len(findings), Stale: len(findings)}, Findings: findings}
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	r, err := h.reportWithOwners(context.Background(), s, reportEvent(s, &Owners{TagKeys: []string{"owner"}, MaxMessages: 1000}), testNow)
+	r, err := h.reportWithOwners(context.Background(), s, reportEvent(s, &Owners{TagKeys: []string{"owner"}, MaxMessages: 1000}), testNow, groupByOwner(s.Findings), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,12 @@ type ChangesBody struct {
 // says what is new. The message fits MaxMessageBytes: each list is cut to the same length,
 // the longest that fits, and the counts stay exact.
 func NewChangesReport(s Summary, c Changes, p Policy, lr LedgerRun, account string, now time.Time) (Report, error) {
+	return newChangesReport(s, c, p, lr, account, now, MaxMessageBytes)
+}
+
+// newChangesReport builds the changes report with a message of at most maxBytes (JSON-encoded):
+// less than MaxMessageBytes when the report also carries owner messages.
+func newChangesReport(s Summary, c Changes, p Policy, lr LedgerRun, account string, now time.Time, maxBytes int) (Report, error) {
 	if !c.Something() && s.Unchecked+s.LastUsedUnknown <= 0 && !rootUnchecked(s) {
 		return Report{Publish: false, Account: account}, nil
 	}
@@ -49,7 +55,7 @@ func NewChangesReport(s Summary, c Changes, p Policy, lr LedgerRun, account stri
 	tooBig := func(m string) bool {
 		n, err := jsonSize(m)
 		sizeErr = cmp.Or(sizeErr, err)
-		return n > MaxMessageBytes
+		return n > maxBytes
 	}
 	longest := max(len(c.New), len(c.Reminders), len(c.Resolved))
 	n, nU := longest, len(s.UncheckedUsers)
@@ -134,7 +140,7 @@ func renderChanges(s Summary, c Changes, p Policy, ex *ExemptionsBody, lr Ledger
 	body := MessageBody{
 		Account: account, Now: now, Policy: p, Severity: severity, Kinds: kindsOf(s), Root: s.Root,
 		Counts: s.Counts, Findings: findings, UncheckedUsers: unchecked, Truncated: truncated, Changes: &cb,
-		Exemptions: ex,
+		Exemptions: ex, Owners: s.Owners,
 	}
 	if body.UncheckedUsers == nil {
 		body.UncheckedUsers = []UncheckedUser{}
@@ -206,6 +212,7 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 	}
 	writeUncheckedUsers(&b, "announced on every run", unchecked)
 	writeExemptions(&b, ex, findings)
+	writeOwnerSections(&b, s, findings)
 	fmt.Fprintf(&b, "\nTotals: %d users scanned; %d keys flagged (%d stale, %d unused, %d due soon), %d of them announced before and not due; "+
 		"%d users unchecked; %d compliant active keys.\n",
 		s.Users, s.Flagged, s.Stale, s.Unused, s.Warning, cb.QuietCount, s.Unchecked, s.Compliant)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -85,10 +86,13 @@ type OwnerMailFunc func(ctx context.Context, from OwnerEmail, m OwnerMail) error
 // OwnerMailLogMessage is the msg of the log line of a mail that could not be sent.
 const OwnerMailLogMessage = "owner mail failed"
 
-// ownerGroup is one owner's findings, oldest first.
+// ownerGroup is one owner's keys to tell them about, in the order told.
 type ownerGroup struct {
 	owner    string
 	findings []Finding
+	// why says, in a run that remembers, why each finding is told (parallel to findings: a
+	// Reason, "reminder 2"); nil in a notify: every-run run, which tells every finding.
+	why []string
 }
 
 // groupByOwner groups the findings that have an owner by owner, owners in byte order.
@@ -107,43 +111,56 @@ func groupByOwner(findings []Finding) []ownerGroup {
 	return groups
 }
 
-// reportWithOwners is the report op when owners are on: it mails the owners who are email
-// addresses (unless a test run), builds the owners topic's messages, and then the digest, which
-// lists the keys without an owner and every owner that could not be reached. A test run sends
-// no owner mail and no owner message.
-func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time) (Report, error) {
-	o := ev.Owners
-	digest := &OwnerDigest{TagKeys: o.TagKeys}
-	var msgs []OwnerMessage
-	nowText := formatTime(now)
-	if !ev.Test {
-		groups := groupByOwner(s.Findings)
-		incomplete := len(s.Findings) < s.Flagged
-		if o.Email != nil && h.OwnerMail != nil {
-			digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev.Policy, ev.Account, nowText, incomplete)
+// groupChanges groups what a run that remembers tells (c.New, then c.Reminders, each oldest
+// first) by owner, owners in byte order: an owner gets the new findings and due reminders of
+// their own keys only, and an owner none of whose keys is new or due gets nothing. Resolved keys
+// are not told to owners: the digest says each once, and an owner's message only ever lists keys
+// that need action. The findings come from the run's observations in the ledger (every finding,
+// with its owner, before any trimming), so each group is complete.
+func groupChanges(c Changes) []ownerGroup {
+	byOwner := map[string]*ownerGroup{}
+	var groups []*ownerGroup
+	for _, a := range slices.Concat(c.New, c.Reminders) {
+		if a.Owner == "" {
+			continue
 		}
-		if o.MaxMessages > 0 {
-			var err error
-			msgs, digest.Unmessaged, err = ownerMessages(groups, ev.Policy, ev.Account, nowText, incomplete, o.MaxMessages, MaxOwnerMessagesBytes)
-			if err != nil {
-				return Report{}, err
-			}
-			for _, owner := range digest.Unmessaged {
-				h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerUnmessagedLogMessage, slog.String("owner", owner))
-			}
+		g := byOwner[a.Owner]
+		if g == nil {
+			g = &ownerGroup{owner: a.Owner, why: []string{}}
+			byOwner[a.Owner] = g
+			groups = append(groups, g)
 		}
+		g.findings = append(g.findings, a.Finding)
+		g.why = append(g.why, announcedWhy(a))
 	}
-	digest.bound()
+	out := make([]ownerGroup, len(groups))
+	for i, g := range groups {
+		out[i] = *g
+	}
+	slices.SortFunc(out, func(a, b ownerGroup) int { return strings.Compare(a.owner, b.owner) })
+	return out
+}
+
+// announcedWhy is why a finding is told: its Reason, with the reminder's number.
+func announcedWhy(a Announced) string {
+	if a.Reason == ReasonReminder {
+		return fmt.Sprintf("reminder %d", a.Reminded)
+	}
+	return a.Reason
+}
+
+// reportWithOwners is the report op when owners are on and the run tells every finding
+// (notify: every-run, or a test run): the owners of groups are reached (reachOwners) about all
+// their keys, then the digest is built, which lists the keys without an owner and every owner
+// that could not be reached. groups is nil on a test run, which reaches no owner; incomplete says
+// the groups may miss keys.
+func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now time.Time, groups []ownerGroup, incomplete bool) (Report, error) {
+	msgs, digest, budget, err := h.reachOwners(ctx, groups, ev, now, incomplete)
+	if err != nil {
+		return Report{}, err
+	}
 	s.Owners = digest
-	used := 0
-	if len(msgs) > 0 {
-		n, err := jsonSize(msgs)
-		if err != nil {
-			return Report{}, err
-		}
-		used = n
-	}
-	r, err := newReport(s, ev.Policy, ev.Account, now, ev.Test, MaxMessageBytes-used)
+	r, err := newReport(s, ev.Policy, ev.Account, now, ev.Test, budget)
 	if err != nil {
 		return Report{}, err
 	}
@@ -153,26 +170,100 @@ func (h *Handler) reportWithOwners(ctx context.Context, s Summary, ev Event, now
 	return r, nil
 }
 
+// summaryOwnerGroups groups the findings of the run's summary by owner, for a report without the
+// run's observations (an event without a ledger): a test run reaches no owner (nil). A stack that
+// reaches owners gives its report the observations (LedgerRun.ObserveOnly with notify:
+// every-run), whose groups are complete; the summary's may not be, as it holds at most
+// MaxSummaryBytes of findings: the messages then say so.
+func summaryOwnerGroups(s Summary, ev Event) []ownerGroup {
+	if ev.Test {
+		return nil
+	}
+	return groupByOwner(s.Findings)
+}
+
+// reachOwners mails the owners of groups who are email addresses and builds the owners topic's
+// messages, one per group. It returns the messages, the digest's owner part (who could not be
+// reached), and the bytes left for the digest's message (MaxMessageBytes less the messages'),
+// so that the report stays within its bound. incomplete says the groups may miss keys (they
+// come from a trimmed summary).
+func (h *Handler) reachOwners(ctx context.Context, groups []ownerGroup, ev Event, now time.Time, incomplete bool) ([]OwnerMessage, *OwnerDigest, int, error) {
+	o := ev.Owners
+	digest := &OwnerDigest{TagKeys: o.TagKeys}
+	var msgs []OwnerMessage
+	nowText := formatTime(now)
+	if o.Email != nil && h.OwnerMail != nil && len(groups) > 0 {
+		digest.Unmailed = h.mailOwners(ctx, groups, *o.Email, ev, nowText, incomplete)
+	}
+	if o.MaxMessages > 0 && len(groups) > 0 {
+		var err error
+		msgs, digest.Unmessaged, err = ownerMessages(groups, ev.Policy, ev.Account, nowText, incomplete, o.MaxMessages, MaxOwnerMessagesBytes)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, owner := range digest.Unmessaged {
+			h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerUnmessagedLogMessage, slog.String("owner", owner))
+		}
+	}
+	digest.bound()
+	budget := MaxMessageBytes
+	if len(msgs) > 0 {
+		n, err := jsonSize(msgs)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		budget -= n
+	}
+	return msgs, digest, budget, nil
+}
+
 // mailOwners sends each owner that is an email address their own keys, one mail each, one at a
 // time, and returns the owners it could not mail (the error, or that time ran out:
 // mails stop LookupReserve before the invocation's deadline).
-func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from OwnerEmail, p Policy, account, now string, incomplete bool) []OwnerFailure {
+//
+// Mail is sent at most once per owner per run: with the run's ledger (every stack that mails
+// owners keeps one, config.Settings.KeepsLedger), each mail is claimed first with a conditional
+// write of a per-(run, owner) marker (Ledger.ClaimMail), and the claim is removed when the send
+// fails. A report that the state machine retries (its invocation failed or timed out after some
+// mails went out) skips the owners it claimed already: they are neither mailed twice nor listed as
+// unmailed. An attempt that dies between claim and send leaves that one mail unsent: at most once,
+// rather than twice.
+func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from OwnerEmail, ev Event, now string, incomplete bool) []OwnerFailure {
 	sendCtx := ctx
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		sendCtx, cancel = context.WithDeadline(ctx, deadline.Add(-LookupReserve))
 		defer cancel()
 	}
+	var claims Ledger
+	if ev.Ledger != nil {
+		claims = h.Ledger
+	}
 	var failed []OwnerFailure
 	for _, g := range groups {
 		if !IsEmailAddress(g.owner) {
 			continue
 		}
-		var err error
-		if err = sendCtx.Err(); err != nil {
+		err := sendCtx.Err()
+		if err != nil {
 			err = fmt.Errorf("not sent: %w", context.Cause(sendCtx))
-		} else {
-			err = h.OwnerMail(sendCtx, from, ownerMail(g, p, account, now, incomplete))
+		} else if claims != nil {
+			err = claims.ClaimMail(sendCtx, ev.Account, ev.Ledger.Run, g.owner, h.clock().Add(ObservationLifetime))
+			if errors.Is(err, ErrMailClaimed) {
+				h.logger().LogAttrs(ctx, slog.LevelInfo, "owner mail sent already", slog.String("owner", g.owner), slog.String("run", ev.Ledger.Run))
+				continue
+			}
+			if err != nil {
+				err = fmt.Errorf("not sent: %w", err)
+			}
+		}
+		if err == nil {
+			err = h.OwnerMail(sendCtx, from, ownerMail(g, ev.Policy, ev.Account, now, incomplete))
+			if err != nil && claims != nil {
+				if uerr := claims.UnclaimMail(ctx, ev.Account, ev.Ledger.Run, g.owner); uerr != nil {
+					h.logger().LogAttrs(ctx, slog.LevelWarn, "owner mail claim not removed", slog.String("owner", g.owner), slog.String("error", uerr.Error()))
+				}
+			}
 		}
 		if err != nil {
 			h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerMailLogMessage, slog.String("owner", g.owner), slog.String("error", err.Error()))
@@ -267,16 +358,25 @@ func ownerText(g ownerGroup, n int, p Policy, account, now string, incomplete bo
 	var b strings.Builder
 	fmt.Fprintf(&b, "IAM access keys owned by %s in AWS account %s, checked at %s.\n", oneLine(g.owner), oneLine(account), now)
 	writePolicy(&b, p)
-	fmt.Fprintf(&b, "%s need action: ", plural(len(g.findings), "key of yours", "keys of yours"))
+	fmt.Fprintf(&b, "%s need action%s: ", plural(len(g.findings), "key of yours", "keys of yours"), g.whyCounts())
 	b.WriteString("you are their owner because the users' owner tag names you.\n")
-	if n < len(g.findings) {
+	switch {
+	case n < len(g.findings) && g.why != nil:
+		fmt.Fprintf(&b, "Too many to list: below are the first %d of your %d keys, the new ones first, oldest first; the function's log has every one.\n", n, len(g.findings))
+	case n < len(g.findings):
 		fmt.Fprintf(&b, "Too many to list: below are the %d oldest of your %d keys; every one is in the security team's digest.\n", n, len(g.findings))
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	if g.why != nil {
+		fmt.Fprint(tw, "WHY\t")
+	}
 	fmt.Fprintln(tw, "SEVERITY\tKIND\tUSER\tACCESS KEY ID\tAGE (DAYS)\tCREATED\tLAST USED")
 	var kinds kindSet
-	for _, f := range g.findings[:n] {
+	for i, f := range g.findings[:n] {
+		if g.why != nil {
+			fmt.Fprintf(tw, "%s\t", oneLine(g.why[i]))
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", oneLine(f.Severity), oneLine(strings.Join(f.Kinds, "+")),
 			oneLine(f.UserName), oneLine(f.AccessKeyID), f.AgeDays, datePart(f.CreateDate), lastUsedText(f))
 		for _, k := range f.Kinds {
@@ -295,6 +395,28 @@ func ownerText(g ownerGroup, n int, p Policy, account, now string, incomplete bo
 			"the security team's digest says how many, and every finding is in the age-check function's log.\n")
 	}
 	return b.String()
+}
+
+// whyCounts says, in a run that remembers, how many of g's keys are new and how many are
+// reminders (" (2 new, 1 reminder)"); "" in a run that tells every finding.
+func (g ownerGroup) whyCounts() string {
+	if g.why == nil {
+		return ""
+	}
+	reminders := 0
+	for _, w := range g.why {
+		if strings.HasPrefix(w, ReasonReminder) {
+			reminders++
+		}
+	}
+	var parts []string
+	if n := len(g.why) - reminders; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d new", n))
+	}
+	if reminders > 0 {
+		parts = append(parts, plural(reminders, "reminder", "reminders"))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // writePolicy writes the policy line the digest also starts with.
@@ -327,8 +449,8 @@ var ownerHTMLTemplate = template.Must(template.New("owner").Parse(`<!DOCTYPE htm
 <p>{{.Policy}}</p>
 <p>{{.Headline}}</p>
 <table border="1" cellpadding="4" cellspacing="0">
-<tr><th>Severity</th><th>Kind</th><th>User</th><th>Access key ID</th><th>Age (days)</th><th>Created</th><th>Last used</th></tr>
-{{range .Rows}}<tr><td>{{.Severity}}</td><td>{{.Kind}}</td><td>{{.User}}</td><td>{{.KeyID}}</td><td>{{.Age}}</td><td>{{.Created}}</td><td>{{.LastUsed}}</td></tr>
+<tr>{{if .Why}}<th>Why</th>{{end}}<th>Severity</th><th>Kind</th><th>User</th><th>Access key ID</th><th>Age (days)</th><th>Created</th><th>Last used</th></tr>
+{{range .Rows}}<tr>{{if $.Why}}<td>{{.Why}}</td>{{end}}<td>{{.Severity}}</td><td>{{.Kind}}</td><td>{{.User}}</td><td>{{.KeyID}}</td><td>{{.Age}}</td><td>{{.Created}}</td><td>{{.LastUsed}}</td></tr>
 {{end}}</table>
 <p>What to do:</p>
 <ul>{{range .ToDo}}<li>{{.}}</li>{{end}}</ul>
@@ -336,9 +458,9 @@ var ownerHTMLTemplate = template.Must(template.New("owner").Parse(`<!DOCTYPE htm
 `))
 
 type ownerHTMLRow struct {
-	Severity, Kind, User, KeyID string
-	Age                         int
-	Created, LastUsed           string
+	Why, Severity, Kind, User, KeyID string
+	Age                              int
+	Created, LastUsed                string
 }
 
 // ownerHTML renders g's findings as the HTML body of the owner's mail.
@@ -347,18 +469,25 @@ func ownerHTML(g ownerGroup, p Policy, account, now string, incomplete bool) str
 	writePolicy(&policy, p)
 	data := struct {
 		Owner, Account, Now, Policy, Headline, Incomplete string
+		Why                                               bool
 		Rows                                              []ownerHTMLRow
 		ToDo                                              []string
 	}{
 		Owner: g.owner, Account: account, Now: now, Policy: strings.TrimSpace(policy.String()),
-		Headline: plural(len(g.findings), "key of yours needs", "keys of yours need") + " action: you are their owner because the users' owner tag names you.",
+		Headline: plural(len(g.findings), "key of yours needs", "keys of yours need") + " action" + g.whyCounts() +
+			": you are their owner because the users' owner tag names you.",
+		Why: g.why != nil,
 	}
 	if incomplete {
 		data.Incomplete = "This run found more keys than one summary carries, so this list may miss some of yours; every finding is in the age-check function's log."
 	}
 	var kinds kindSet
-	for _, f := range g.findings {
-		data.Rows = append(data.Rows, ownerHTMLRow{f.Severity, strings.Join(f.Kinds, "+"), f.UserName, f.AccessKeyID, f.AgeDays,
+	for i, f := range g.findings {
+		why := ""
+		if g.why != nil {
+			why = g.why[i]
+		}
+		data.Rows = append(data.Rows, ownerHTMLRow{why, f.Severity, strings.Join(f.Kinds, "+"), f.UserName, f.AccessKeyID, f.AgeDays,
 			datePart(f.CreateDate), lastUsedText(f)})
 		for _, k := range f.Kinds {
 			kinds |= kindOf(k)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/keyage/keyage/config"
 	"github.com/keyage/keyage/lambda/agecheck"
-	"github.com/keyage/keyage/lambda/lambdatest"
 	"github.com/keyage/keyage/tests/e2e/sfnlocal"
 )
 
@@ -75,7 +74,7 @@ func TestOwners1000Users30Owners(t *testing.T) {
 	t.Parallel()
 	a, owners := ownersAccount(1000)
 	s := config.Defaults()
-	s.Ledger.Notify = agecheck.NotifyEveryRun // owner messages and mail come with every-run digests
+	s.Ledger.Notify = agecheck.NotifyEveryRun // every-run digests; the table keeps the run's observations only
 	s.Owners.TagKeys = []string{"owner", "team"}
 	for _, o := range owners {
 		s.Owners.Subscriptions = append(s.Owners.Subscriptions, config.OwnerSubscription{Owner: o,
@@ -84,11 +83,8 @@ func TestOwners1000Users30Owners(t *testing.T) {
 	s.Owners.Email = &agecheck.OwnerEmail{From: "keyage@example.com"}
 	const rejected = "owner-03@example.com"
 
-	sfnlocal.SharedHarness(t)
-	ses := lambdatest.NewSES(t)
+	e, _, ses := newOwnersLedgerEnv(t, a)
 	ses.Reject(rejected, "Email address is not verified. The following identities failed the check in region US-EAST-1: "+rejected)
-	e, _ := startWorld(t, a, nil, false, map[string]string{"AWS_ENDPOINT_URL_SESV2": ses.URL})
-	e.Tasks.OwnersTopicARN = testOwnersTopic
 	res := e.Run(t, definition(t, s), scheduled(testNow))
 	sfnlocal.WantStatus(t, res, "SUCCEEDED")
 	checkPayloads(t, res)

@@ -50,6 +50,10 @@ type TaskServer struct {
 	// PublishFault, when set, is asked before every sns:publish: an error it returns answers
 	// the call instead of SNS (e.g. a publish that fails for good).
 	PublishFault func() *StatesError
+	// InvokeFaultAfter, when set, is asked after every lambda:invoke with the event's op: an
+	// error it returns answers the task instead of the function's result, whose effects (mail
+	// sent, items written) stay, as when an invocation times out late.
+	InvokeFaultAfter func(op string) *StatesError
 
 	server *httptest.Server
 	mu     sync.Mutex
@@ -230,18 +234,25 @@ func (s *TaskServer) invoke(ctx context.Context, in json.RawMessage) (any, *Stat
 	if len(p.Payload) == 0 {
 		return nil, nil, errors.New("lambda:invoke without Payload")
 	}
-	if s.InvokeFault != nil {
-		var ev struct {
-			Op string `json:"op"`
-		}
+	var ev struct {
+		Op string `json:"op"`
+	}
+	if s.InvokeFault != nil || s.InvokeFaultAfter != nil {
 		if err := json.Unmarshal(p.Payload, &ev); err != nil {
 			return nil, nil, fmt.Errorf("lambda:invoke Payload is not an event: %w", err)
 		}
+	}
+	if s.InvokeFault != nil {
 		if serr := s.InvokeFault(ev.Op); serr != nil {
 			return nil, serr, nil
 		}
 	}
 	resp, err := s.Function.Invoke(ctx, p.Payload)
+	if s.InvokeFaultAfter != nil && err == nil {
+		if serr := s.InvokeFaultAfter(ev.Op); serr != nil {
+			return nil, serr, nil
+		}
+	}
 	var ferr *FunctionError
 	switch {
 	case errors.As(err, &ferr):
