@@ -126,19 +126,30 @@ func decodeOwnerSubscriptions(p *problems, v string) []OwnerSubscription {
 }
 
 // ownerEmailFields are the fields of ownerEmail.
-var ownerEmailFields = []string{"configurationSet", "from", "identityArn"}
+var ownerEmailFields = []string{"configurationSet", "from", "identityArn", "maxSendRate"}
 
-// decodeOwnerEmail reads ownerEmail: an object of strings.
+// decodeOwnerEmail reads ownerEmail: an object of strings, and maxSendRate, an integer
+// (agecheck.OwnerEmail.Validate checks its range; an explicit 0 is refused here, where it would
+// otherwise mean the default).
 func decodeOwnerEmail(p *problems, v string) *agecheck.OwnerEmail {
 	const key = "ownerEmail"
 	var raw map[string]json.RawMessage
 	if err := decodeJSON(v, &raw); err != nil || raw == nil {
-		p.add(key, v, "is not an object", `an object such as {"from": "keyage@example.com"}, with identityArn and configurationSet optional`)
+		p.add(key, v, "is not an object", `an object such as {"from": "keyage@example.com"}, with identityArn, configurationSet and maxSendRate optional`)
 		return nil
 	}
 	e := &agecheck.OwnerEmail{}
 	fields := map[string]*string{"from": &e.From, "identityArn": &e.IdentityARN, "configurationSet": &e.ConfigurationSet}
 	for _, f := range slices.Sorted(maps.Keys(raw)) {
+		if f == "maxSendRate" {
+			rateAllowed := fmt.Sprintf("mails per second, an integer from 1 to %d (default %d, SES's sandbox rate)", agecheck.MaxMaxSendRate, agecheck.DefaultMaxSendRate)
+			if err := json.Unmarshal(raw[f], &e.MaxSendRate); err != nil {
+				p.add(key+"."+f, rawText(raw[f]), "is not an integer", rateAllowed)
+			} else if e.MaxSendRate == 0 {
+				p.add(key+"."+f, "0", "is out of range", rateAllowed)
+			}
+			continue
+		}
 		dst, ok := fields[f]
 		if !ok {
 			p.add(key+"."+f, rawText(raw[f]), "is not an ownerEmail field", "one of "+strings.Join(ownerEmailFields, ", "))

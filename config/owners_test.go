@@ -12,7 +12,7 @@ func TestParseOwners(t *testing.T) {
 		"ownerTagKeys":       `["owner","team"]`,
 		"maxOwnerMessages":   "25",
 		"ownerSubscriptions": `[{"owner":"team-a","protocol":"email","endpoint":"team-a@example.com"},{"owner":"alice@example.com","protocol":"https","endpoint":"https://hooks.example.com/a"}]`,
-		"ownerEmail":         `{"from":"keyage@example.com","identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","configurationSet":"keyage"}`,
+		"ownerEmail":         `{"from":"keyage@example.com","identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","configurationSet":"keyage","maxSendRate":14}`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +25,7 @@ func TestParseOwners(t *testing.T) {
 		t.Errorf("got filter policy %s, want the owner attribute equal to the owner", got)
 	}
 	want := &agecheck.Owners{TagKeys: []string{"owner", "team"}, MaxMessages: 25,
-		Email: &agecheck.OwnerEmail{From: "keyage@example.com", IdentityARN: "arn:aws:ses:eu-west-1:123456789012:identity/example.com", ConfigurationSet: "keyage"}}
+		Email: &agecheck.OwnerEmail{From: "keyage@example.com", IdentityARN: "arn:aws:ses:eu-west-1:123456789012:identity/example.com", ConfigurationSet: "keyage", MaxSendRate: 14}}
 	if got := o.Event(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got event owners %+v, want %+v", got, want)
 	}
@@ -87,9 +87,15 @@ func TestParseOwnersInvalid(t *testing.T) {
 		{"email identity not SES", map[string]string{"ownerEmail": `{"from":"k@example.com","identityArn":"arn:aws:iam::123456789012:user/x"}`},
 			[]string{`ownerEmail.identityArn: "arn:aws:iam::123456789012:user/x" is not an SES identity ARN: want arn:aws:ses:REGION:ACCOUNT:identity/DOMAIN-OR-ADDRESS`}},
 		{"email unknown field", map[string]string{"ownerEmail": `{"from":"k@example.com","to":"x"}`},
-			[]string{`ownerEmail.to: "x" is not an ownerEmail field: want one of configurationSet, from, identityArn`}},
+			[]string{`ownerEmail.to: "x" is not an ownerEmail field: want one of configurationSet, from, identityArn, maxSendRate`}},
 		{"email a string", map[string]string{"ownerEmail": `"k@example.com"`},
-			[]string{`ownerEmail: "\"k@example.com\"" is not an object: want an object such as {"from": "keyage@example.com"}, with identityArn and configurationSet optional`}},
+			[]string{`ownerEmail: "\"k@example.com\"" is not an object: want an object such as {"from": "keyage@example.com"}, with identityArn, configurationSet and maxSendRate optional`}},
+		{"email send rate 0", map[string]string{"ownerEmail": `{"from":"k@example.com","maxSendRate":0}`},
+			[]string{`ownerEmail.maxSendRate: 0 is out of range: want mails per second, an integer from 1 to 1000 (default 1, SES's sandbox rate)`}},
+		{"email send rate too high", map[string]string{"ownerEmail": `{"from":"k@example.com","maxSendRate":1001}`},
+			[]string{`ownerEmail.maxSendRate: 1001 is out of range: want mails per second, an integer from 1 to 1000 (default 1, SES's sandbox rate)`}},
+		{"email send rate not an integer", map[string]string{"ownerEmail": `{"from":"k@example.com","maxSendRate":"fast"}`},
+			[]string{`ownerEmail.maxSendRate: "fast" is not an integer: want mails per second, an integer from 1 to 1000 (default 1, SES's sandbox rate)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

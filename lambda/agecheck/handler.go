@@ -43,6 +43,9 @@ type Handler struct {
 	// Clock is the function's clock, which times the ledger's lease (never the run's "now",
 	// which may be long past); nil: time.Now.
 	Clock func() time.Time
+	// Wait waits d on Clock's time, or returns an error when ctx ends first; it paces owner
+	// mail. nil: a timer, which gives up at once when ctx's deadline comes before d is over.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // Invoke processes one event, given as the raw payload. A malformed event is an

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/keyage/keyage/internal/awsid"
 )
@@ -33,6 +34,31 @@ type OwnerEmail struct {
 	From             string `json:"from"`                       // FromEmailAddress, a verified identity or at one's domain
 	IdentityARN      string `json:"identityArn,omitempty"`      // FromEmailAddressIdentityArn (sending authorization)
 	ConfigurationSet string `json:"configurationSet,omitempty"` // ConfigurationSetName
+	// MaxSendRate is the most mails sent per second (SES's maximum send rate for the account);
+	// 0: DefaultMaxSendRate.
+	MaxSendRate int `json:"maxSendRate,omitempty"`
+}
+
+// SES sending rates. The sandbox allows 1 mail per second
+// (https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html); faster sends are
+// refused with a throttling error ("Maximum sending rate exceeded",
+// https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html), so mail is paced
+// to the rate rather than sent as fast as the loop goes.
+const (
+	// DefaultMaxSendRate is the sandbox's rate, the one every account starts with.
+	DefaultMaxSendRate = 1
+	// MaxMaxSendRate bounds ownerEmail.maxSendRate: far above a production account's default
+	// rate, it catches a value meant as per minute or per day.
+	MaxMaxSendRate = 1000
+)
+
+// SendInterval is the time between the starts of two mails at e's rate.
+func (e OwnerEmail) SendInterval() time.Duration {
+	rate := e.MaxSendRate
+	if rate <= 0 {
+		rate = DefaultMaxSendRate
+	}
+	return time.Second / time.Duration(rate)
 }
 
 // Owner bounds. Owners.Validate is their one owner: package config checks a stack's settings
@@ -100,6 +126,9 @@ func (o Owners) Validate() []PolicyProblem {
 		}
 		if c := e.ConfigurationSet; c != "" && (len(c) > MaxConfigurationSetLength || !configurationSetPattern.MatchString(c)) {
 			add("email.configurationSet", c, "is not an SES configuration set name", fmt.Sprintf("1 to %d letters, digits, _ and -", MaxConfigurationSetLength))
+		}
+		if e.MaxSendRate < 0 || e.MaxSendRate > MaxMaxSendRate {
+			add("email.maxSendRate", strconv.Itoa(e.MaxSendRate), "is out of range", fmt.Sprintf("mails per second, an integer from 1 to %d (default %d, SES's sandbox rate)", MaxMaxSendRate, DefaultMaxSendRate))
 		}
 	}
 	return out

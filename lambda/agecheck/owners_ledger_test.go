@@ -78,6 +78,7 @@ func TestHandlerOwnersFollowTheLedger(t *testing.T) {
 	owners := map[string]string{"a": "team-a", "b": "team-a", "c": "team-b", "e": "alice@example.com"}
 	var mailed []string
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger(), UserTags: ownerTagsOf(owners),
+		Wait: skipWait,
 		OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
 			mailed = append(mailed, m.To+": "+m.Subject)
 			return nil
@@ -246,6 +247,7 @@ func TestHandlerRetriedReportMailsOnce(t *testing.T) {
 			var mailed []string
 			failBob := true
 			h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: newMemLedger(), UserTags: ownerTagsOf(owners),
+				Wait: skipWait,
 				OwnerMail: func(_ context.Context, _ OwnerEmail, m OwnerMail) error {
 					if m.To == "bob@example.com" && failBob {
 						return fmt.Errorf("MessageRejected: not verified")
@@ -316,6 +318,7 @@ func TestHandlerLedgerBusyReachesNoOwner(t *testing.T) {
 	var mailed []string
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m,
 		UserTags: ownerTagsOf(map[string]string{"a": "alice@example.com"}),
+		Wait:     skipWait,
 		OwnerMail: func(_ context.Context, _ OwnerEmail, ml OwnerMail) error {
 			mailed = append(mailed, ml.To)
 			return nil

@@ -221,13 +221,18 @@ func (h *Handler) reachOwners(ctx context.Context, groups []ownerGroup, ev Event
 // time, and returns the owners it could not mail (the error, or that time ran out:
 // mails stop LookupReserve before the invocation's deadline).
 //
+// Mails are paced to from's rate (OwnerEmail.SendInterval): each starts at least one interval
+// after the one before, so that SES, which refuses sends over the account's maximum send rate,
+// takes every one. A wait that would outlast the invocation stops the mail there, and the owners
+// left are listed as not sent.
+//
 // Mail is sent at most once per owner per run: with the run's ledger (every stack that mails
 // owners keeps one, config.Settings.KeepsLedger), each mail is claimed first with a conditional
 // write of a per-(run, owner) marker (Ledger.ClaimMail), and the claim is removed when the send
 // fails. A report that the state machine retries (its invocation failed or timed out after some
 // mails went out) skips the owners it claimed already: they are neither mailed twice nor listed as
 // unmailed. An attempt that dies between claim and send leaves that one mail unsent: at most once,
-// rather than twice.
+// rather than twice. The wait comes before the claim, so that no claim is held while waiting.
 func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from OwnerEmail, ev Event, now string, incomplete bool) []OwnerFailure {
 	sendCtx := ctx
 	if deadline, ok := ctx.Deadline(); ok {
@@ -240,14 +245,25 @@ func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from Owne
 		claims = h.Ledger
 	}
 	var failed []OwnerFailure
+	var stopped error  // set once time has run out: every owner left is not sent
+	var next time.Time // the earliest start of the next mail; zero before the first
 	for _, g := range groups {
 		if !IsEmailAddress(g.owner) {
 			continue
 		}
-		err := sendCtx.Err()
-		if err != nil {
-			err = fmt.Errorf("not sent: %w", context.Cause(sendCtx))
-		} else if claims != nil {
+		err := stopped
+		if err == nil {
+			if err = sendCtx.Err(); err != nil {
+				err = context.Cause(sendCtx)
+			} else if d := next.Sub(h.clock()); !next.IsZero() && d > 0 {
+				err = h.wait(sendCtx, d)
+			}
+			if err != nil {
+				stopped = fmt.Errorf("not sent: %w", err)
+				err = stopped
+			}
+		}
+		if err == nil && claims != nil {
 			err = claims.ClaimMail(sendCtx, ev.Account, ev.Ledger.Run, g.owner, h.clock().Add(ObservationLifetime))
 			if errors.Is(err, ErrMailClaimed) {
 				h.logger().LogAttrs(ctx, slog.LevelInfo, "owner mail sent already", slog.String("owner", g.owner), slog.String("run", ev.Ledger.Run))
@@ -258,6 +274,7 @@ func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from Owne
 			}
 		}
 		if err == nil {
+			next = h.clock().Add(from.SendInterval())
 			err = h.OwnerMail(sendCtx, from, ownerMail(g, ev.Policy, ev.Account, now, incomplete))
 			if err != nil && claims != nil {
 				if uerr := claims.UnclaimMail(ctx, ev.Account, ev.Ledger.Run, g.owner); uerr != nil {
@@ -271,6 +288,27 @@ func (h *Handler) mailOwners(ctx context.Context, groups []ownerGroup, from Owne
 		}
 	}
 	return failed
+}
+
+// errWaitPastDeadline is why a wait that would end after the invocation's deadline is not begun.
+var errWaitPastDeadline = errors.New("the wait for SES's send rate would outlast the invocation")
+
+// wait waits d (Handler.Wait, or a timer that gives up at once when ctx ends before d is over).
+func (h *Handler) wait(ctx context.Context, d time.Duration) error {
+	if h.Wait != nil {
+		return h.Wait(ctx, d)
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		return errWaitPastDeadline
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // ownerMessages builds at most max messages, one per owner in groups' order, within budget

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // SES is a fake Amazon SES API v2 endpoint for SendEmail (REST-JSON, POST
@@ -19,6 +20,12 @@ type SES struct {
 	mu       sync.Mutex
 	sent     []SESRequest
 	rejected map[string]string // recipient -> SES's message
+	// rate, when above 0, is the most sends SES accepts in any second, as SES enforces an
+	// account's maximum send rate; accepted are the times of the sends it took, throttled how
+	// many it refused for the rate.
+	rate      int
+	accepted  []time.Time
+	throttled int
 }
 
 // SESRequest is a SendEmail request body as SES receives it.
@@ -54,6 +61,22 @@ func (f *SES) Reject(recipient, message string) {
 	f.rejected[recipient] = message
 }
 
+// LimitRate makes SES refuse a send when it took perSecond sends in the second before it, with
+// the throttling error an account over its maximum send rate gets
+// (https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html).
+func (f *SES) LimitRate(perSecond int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rate = perSecond
+}
+
+// Throttled returns how many sends SES refused for its rate.
+func (f *SES) Throttled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.throttled
+}
+
 // Sent returns the requests SES accepted, in order.
 func (f *SES) Sent() []SESRequest {
 	f.mu.Lock()
@@ -76,6 +99,21 @@ func (f *SES) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	f.mu.Lock()
+	if now := time.Now(); f.rate > 0 {
+		recent := 0
+		for _, at := range f.accepted {
+			if at.After(now.Add(-time.Second)) {
+				recent++
+			}
+		}
+		if recent >= f.rate {
+			f.throttled++
+			f.mu.Unlock()
+			writeSESError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded.")
+			return
+		}
+		f.accepted = append(f.accepted, now)
+	}
 	msg, rejected := f.rejected[in.Destination.ToAddresses[0]]
 	if !rejected {
 		f.sent = append(f.sent, in)

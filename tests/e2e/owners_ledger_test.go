@@ -27,7 +27,8 @@ func ownersStack(owners []string) config.Settings {
 		s.Owners.Subscriptions = append(s.Owners.Subscriptions, config.OwnerSubscription{Owner: o,
 			Subscription: config.Subscription{Protocol: "https", Endpoint: "https://hooks.example.com/" + strings.TrimSuffix(o, "@example.com")}})
 	}
-	s.Owners.Email = &agecheck.OwnerEmail{From: "keyage@example.com"}
+	// Not about pacing (TestOwnerMailPacedToSESRate is): the fastest rate, so no mail waits.
+	s.Owners.Email = &agecheck.OwnerEmail{From: "keyage@example.com", MaxSendRate: agecheck.MaxMaxSendRate}
 	return s
 }
 
