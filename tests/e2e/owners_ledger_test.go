@@ -63,7 +63,7 @@ func toldSince(t *testing.T, e *sfnlocal.Env, ses *lambdatest.SES, s config.Sett
 		for _, sub := range s.Owners.Subscriptions {
 			if matchesFilter(sub.FilterPolicy(), pub.Attributes) {
 				out.messages[sub.Owner]++
-				out.keys[sub.Owner] = append(out.keys[sub.Owner], keysIn(pub.Message)...)
+				out.keys[sub.Owner] = append(out.keys[sub.Owner], keysIn(ownerText(t, pub))...)
 			}
 		}
 	}
@@ -215,7 +215,7 @@ func TestOwnerMessagesAboveTheTrim(t *testing.T) {
 				}
 				o := pub.Attributes["owner"]
 				subjects[o] = pub.Subject
-				for _, id := range keysIn(pub.Message) {
+				for _, id := range keysIn(ownerText(t, pub)) {
 					if !owned[o][id] {
 						t.Errorf("%s's message names %s, not theirs", o, id)
 					}
@@ -324,7 +324,7 @@ func TestOrganizationOwners(t *testing.T) {
 		if _, dup := got[k]; dup {
 			t.Errorf("%s got two messages, want one per account", k)
 		}
-		got[k] = keysIn(pub.Message)
+		got[k] = keysIn(ownerText(t, pub))
 	}
 	for _, ids := range want {
 		sort.Strings(ids)
