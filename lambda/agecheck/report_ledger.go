@@ -216,7 +216,7 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 	}
 	writeUncheckedUsers(&b, "announced on every run", unchecked)
 	writeExemptions(&b, ex, findings)
-	writeOwnerSections(&b, s, findings, cb.QuietNoOwnerCount)
+	writeOwnerSections(&b, s, findings, cb.QuietNoOwnerCount, truncated)
 	fmt.Fprintf(&b, "\nTotals: %d users scanned; %d keys flagged (%d stale, %d unused, %d due soon), %d of them announced before and not due; "+
 		"%d users unchecked; %d compliant active keys.\n",
 		s.Users, s.Flagged, s.Stale, s.Unused, s.Warning, cb.QuietCount, s.Unchecked, s.Compliant)

@@ -509,11 +509,17 @@ func ownerHTML(g ownerGroup, p Policy, account, now string, incomplete bool) str
 // writeOwnerSections writes the digest's owner sections: the keys without an owner (of those
 // shown), and the owners that could not be reached. quiet is how many of s.NoOwner the digest
 // does not tell (a changes digest's findings announced before and not due): they are counted
-// on a line of their own, not as keys left out of the list.
-func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding, quiet int) {
+// on a line of their own, not as keys left out of the list. truncated says the digest lists
+// only some of its findings: the owners' keys may then not be above, and the lines say where
+// they are.
+func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding, quiet int, truncated bool) {
 	d := s.Owners
 	if d == nil {
 		return
+	}
+	keysAbove := "their keys are above"
+	if truncated {
+		keysAbove = fmt.Sprintf("this message lists only some keys: theirs are in the counts above, and every one in the function's log, msg %q", FindingLogMessage)
 	}
 	if told := s.NoOwner - quiet; told > 0 {
 		// Users, not keys: the table above has the keys; a user's name is enough to tag it.
@@ -547,7 +553,7 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding, quiet
 			s.NoOwner, plural(quiet, "key", "keys"))
 	}
 	if len(d.Unmessaged) > 0 {
-		b.WriteString("\nOwners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); their keys are above:\n")
+		b.WriteString("\nOwners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); " + keysAbove + ":\n")
 		for _, o := range d.Unmessaged {
 			fmt.Fprintf(b, "  %s\n", oneLine(o))
 		}
@@ -556,7 +562,7 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding, quiet
 		}
 	}
 	if len(d.Unmailed) > 0 {
-		b.WriteString("\nOwners who could not be mailed (their keys are above):\n")
+		b.WriteString("\nOwners who could not be mailed (" + keysAbove + "):\n")
 		for _, f := range d.Unmailed {
 			fmt.Fprintf(b, "  %s: %s\n", oneLine(f.Owner), oneLine(f.Error))
 		}
