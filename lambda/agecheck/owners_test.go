@@ -474,7 +474,8 @@ func TestHandlerReportBoundsUnreachedOwners(t *testing.T) {
 // user's tags are read once, for both.
 func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
 	calls := map[string]int{}
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	var buf bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
 		UserTags: func(_ context.Context, user string) (map[string]string, error) {
 			calls[user]++
 			if user == "bob" {
@@ -498,6 +499,10 @@ func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
 	}
 	if got["alice"] != "team-alice/false" || got["bob"] != "/true" {
 		t.Errorf("owners %v, want alice team-alice, bob unknown", got)
+	}
+	// The failed read, made for tagExemptions, is logged as an owner lookup too (README: Owners).
+	if got := withMsg(logLines(t, &buf), OwnerLookupLogMessage); len(got) != 1 || got[0]["userName"] != "bob" || got[0]["error"] != "AccessDenied" {
+		t.Errorf("got owner lookup failures %v, want one for bob with AccessDenied", got)
 	}
 }
 
