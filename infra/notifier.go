@@ -74,8 +74,11 @@ type KeyAgeNotifier struct {
 	// MemberTemplate is the CloudFormation template (JSON) of the member role that trusts this
 	// scanner: the one its memberStackSet deploys, also for a StackSet made by other means.
 	MemberTemplate string
-	// ChatTopicArn is the chat topic's ARN, "" when the settings have no chat.
+	// ChatTopicArn is the chat topic's ARN, "" when the settings have no chat: it is then neither
+	// registered nor exported as a stack output (exports).
 	ChatTopicArn pulumi.StringOutput `pulumi:"chatTopicArn"`
+	// hasChat is set when the settings have chat, so the component has ChatTopicArn's topic.
+	hasChat bool
 
 	// Warnings are what the component logged as warnings while it was built (also sent to
 	// ctx.Log.Warn), for callers and tests that cannot see the engine's log.
@@ -163,11 +166,13 @@ func NewKeyAgeNotifier(ctx *pulumi.Context, name string, args *KeyAgeNotifierArg
 	c.StateMachineRoleArn, c.FunctionRoleArn = r.machineRole.Arn, r.functionRole.Arn
 	c.ChatTopicArn = pulumi.String("").ToStringOutput()
 	if r.chatTopic != nil {
-		c.ChatTopicArn = r.chatTopic.Arn
+		c.ChatTopicArn, c.hasChat = r.chatTopic.Arn, true
 	}
 	registered := pulumi.Map{}
 	for _, o := range c.outputs() {
-		registered[o.name] = o.value
+		if !o.absent {
+			registered[o.name] = o.value
+		}
 	}
 	if err := ctx.RegisterResourceOutputs(c, registered); err != nil {
 		return nil, fmt.Errorf("keyage notifier %q: register outputs: %w", name, err)
@@ -181,33 +186,49 @@ type output struct {
 	value pulumi.StringOutput
 	// stack: Program exports it as a stack output.
 	stack bool
+	// absent: the settings leave its resource out (chatTopicArn without chat), so it is neither
+	// registered nor exported, rather than exported as "" as if the stack had one.
+	absent bool
 }
 
-// outputs is the one list of the component's outputs: NewKeyAgeNotifier registers all of them
-// (RegisterResourceOutputs), Program exports those marked stack, and StackOutputs names those.
+// outputs is the one list of the component's outputs: NewKeyAgeNotifier registers those not
+// absent (RegisterResourceOutputs), Program exports those marked stack and not absent (exports),
+// and StackOutputs names those marked stack.
 func (c *KeyAgeNotifier) outputs() []output {
 	return []output{
-		{"topicArn", c.TopicArn, true},
-		{"alarmTopicArn", c.AlarmTopicArn, true},
-		{"keyArn", c.KeyArn, true},
-		{"stateMachineArn", c.StateMachineArn, true},
-		{"stateMachineName", c.StateMachineName, true},
-		{"functionName", c.FunctionName, true},
+		{name: "topicArn", value: c.TopicArn, stack: true},
+		{name: "alarmTopicArn", value: c.AlarmTopicArn, stack: true},
+		{name: "keyArn", value: c.KeyArn, stack: true},
+		{name: "stateMachineArn", value: c.StateMachineArn, stack: true},
+		{name: "stateMachineName", value: c.StateMachineName, stack: true},
+		{name: "functionName", value: c.FunctionName, stack: true},
 		// Registered on the component only: Program has never exported it, and exporting it
 		// would add an output to every stack.
-		{"functionArn", c.FunctionArn, false},
-		{"scheduleName", c.ScheduleName, true},
-		{"scheduleGroupName", c.ScheduleGroupName, true},
-		{"functionLogGroupName", c.FunctionLogGroupName, true},
-		{"stateMachineLogGroupName", c.StateMachineLogGroupName, true},
-		{"deadLetterQueueUrl", c.DeadLetterQueueURL, true},
-		{"stateMachineRoleArn", c.StateMachineRoleArn, true},
-		{"functionRoleArn", c.FunctionRoleArn, true},
-		{"chatTopicArn", c.ChatTopicArn, true},
+		{name: "functionArn", value: c.FunctionArn, stack: false},
+		{name: "scheduleName", value: c.ScheduleName, stack: true},
+		{name: "scheduleGroupName", value: c.ScheduleGroupName, stack: true},
+		{name: "functionLogGroupName", value: c.FunctionLogGroupName, stack: true},
+		{name: "stateMachineLogGroupName", value: c.StateMachineLogGroupName, stack: true},
+		{name: "deadLetterQueueUrl", value: c.DeadLetterQueueURL, stack: true},
+		{name: "stateMachineRoleArn", value: c.StateMachineRoleArn, stack: true},
+		{name: "functionRoleArn", value: c.FunctionRoleArn, stack: true},
+		{name: "chatTopicArn", value: c.ChatTopicArn, stack: true, absent: !c.hasChat},
 	}
 }
 
-// StackOutputs returns the names of the stack outputs Program exports, in order.
+// exports are the outputs Program exports on this stack: those marked stack that are not absent.
+func (c *KeyAgeNotifier) exports() []output {
+	var out []output
+	for _, o := range c.outputs() {
+		if o.stack && !o.absent {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// StackOutputs returns the names of the stack outputs Program exports, in order (chatTopicArn only
+// when the settings have chat).
 func StackOutputs() []string {
 	var names []string
 	for _, o := range (&KeyAgeNotifier{}).outputs() {

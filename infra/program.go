@@ -59,10 +59,8 @@ func Program(opts ProgramOptions) pulumi.RunFunc {
 		if opts.Observe != nil {
 			opts.Observe(n)
 		}
-		for _, o := range n.outputs() {
-			if o.stack {
-				ctx.Export(o.name, o.value)
-			}
+		for _, o := range n.exports() {
+			ctx.Export(o.name, o.value)
 		}
 		return nil
 	}

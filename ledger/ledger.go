@@ -401,9 +401,37 @@ func (t *Table) UnclaimMail(ctx context.Context, account, run, owner string) err
 
 func mailKey(run, owner string) string { return mailPrefix + run + "#" + owner }
 
-// ErrLeaseLost is returned by Release when run no longer held the lease: it expired during
-// the run and another run took it, so the two may have overlapped.
-var ErrLeaseLost = errors.New("the run no longer held the lease (it expired and another run took it)")
+// ErrLeaseLost is wrapped by Hold and Release when run no longer holds the lease: it expired
+// during the run and another run took it, so the two may have overlapped.
+var ErrLeaseLost = agecheck.ErrLeaseLost
+
+// Hold puts the account's lease for run until until with a conditional PutItem that succeeds
+// only when run holds it, expired or not: a commit writes entries only under its own run's
+// lease, never under one another run took (or took and released) after it expired. Otherwise
+// it fails wrapping ErrLeaseLost.
+func (t *Table) Hold(ctx context.Context, account, run string, until time.Time) error {
+	out, err := t.API.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(t.Name),
+		Item: map[string]types.AttributeValue{
+			PartitionKey: str(account), SortKey: str(leaseKey), attrRun: str(run),
+			attrUntil: epoch(until), TTLAttribute: epoch(until.Add(24 * time.Hour)),
+		},
+		ConditionExpression:       aws.String("#run = :run"),
+		ExpressionAttributeNames:  map[string]string{"#run": attrRun},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":run": str(run)},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		t.Stats.add("PutItem", 1, nil, true)
+		return fmt.Errorf("hold the lease of account %s in table %s for run %q: %w", account, t.Name, run, ErrLeaseLost)
+	}
+	if err != nil {
+		return fmt.Errorf("PutItem of the lease of account %s in table %s: %w", account, t.Name, err)
+	}
+	t.Stats.add("PutItem", 1, consumed(out.ConsumedCapacity), true)
+	return nil
+}
 
 // Release deletes the account's lease if run holds it (a conditional DeleteItem).
 func (t *Table) Release(ctx context.Context, account, run string) error {

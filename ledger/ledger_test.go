@@ -2,8 +2,10 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -215,6 +217,70 @@ func TestLeaseIsAConditionalRunMarker(t *testing.T) {
 	// A run that failed before its commit leaves the lease; it expires.
 	if err := tbl.Acquire(ctx, account, "next", t0.Add(2*time.Minute+agecheck.LeaseDuration), t0.Add(time.Hour)); err != nil {
 		t.Errorf("after expiry: %v", err)
+	}
+}
+
+// TestCommitWithALostLeaseWritesNothing: a run's commit writes entries only under its own
+// lease, expired or not (Hold): when its lease expired and another run took it, the commit
+// writes nothing, does not fail, and leaves the other run's lease; when the other run has
+// released it since, the commit takes no lease either; under its own expired lease, which no
+// run took, it records and releases.
+func TestCommitWithALostLeaseWritesNothing(t *testing.T) {
+	tbl, _ := ledgertest.New(t)
+	ctx := context.Background()
+	lr := agecheck.LedgerRun{Run: "slow", RemindEveryDays: 7, RetentionDays: 90}
+	if err := tbl.Observe(ctx, account, lr.Run, []agecheck.Finding{finding(1)}, nil, nil, t0.Add(agecheck.ObservationLifetime)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Acquire(ctx, account, lr.Run, t0, t0.Add(agecheck.LeaseDuration)); err != nil {
+		t.Fatal(err)
+	}
+	clock := t0.Add(agecheck.LeaseDuration + time.Minute)
+	if err := tbl.Acquire(ctx, account, "next", clock, clock.Add(agecheck.LeaseDuration)); err != nil {
+		t.Fatalf("another run after the lease expired: %v", err)
+	}
+	var logs strings.Builder
+	h := &agecheck.Handler{Ledger: tbl, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Clock: func() time.Time { return clock }}
+	commit, err := json.Marshal(agecheck.Event{Op: agecheck.OpCommit, Now: agecheck.ParseTimestamp("2026-03-01T08:00:00Z"),
+		Policy: agecheck.Policy{MaxAgeDays: 90}, Account: account, Commit: &agecheck.Commit{Now: agecheck.ParseTimestamp("2026-03-01T08:00:00Z"), Ledger: lr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := func() int {
+		t.Helper()
+		es, _, err := tbl.Load(ctx, account, lr.Run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	if _, err := h.Invoke(ctx, commit); err != nil || entries() != 0 {
+		t.Errorf("commit under another run's lease: error %v, %d entries; want nothing recorded and no error", err, entries())
+	}
+	if !strings.Contains(logs.String(), agecheck.LeaseLostLogMessage) {
+		t.Errorf("logs %s, want %q", logs.String(), agecheck.LeaseLostLogMessage)
+	}
+	if err := tbl.Acquire(ctx, account, "third", clock, clock.Add(agecheck.LeaseDuration)); !errors.Is(err, agecheck.ErrLedgerBusy) {
+		t.Errorf("the other run's lease after the commit: got %v, want it still held (ErrLedgerBusy)", err)
+	}
+	if err := tbl.Release(ctx, account, "next"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Invoke(ctx, commit); err != nil || entries() != 0 {
+		t.Errorf("commit after the other run released the lease: error %v, %d entries; want nothing recorded", err, entries())
+	}
+	if err := tbl.Release(ctx, account, lr.Run); !errors.Is(err, ledger.ErrLeaseLost) {
+		t.Errorf("the lease after that commit: release by %q got %v, want ErrLeaseLost (no lease taken)", lr.Run, err)
+	}
+	// Its own lease, expired, which no other run took: the commit records and releases it.
+	if err := tbl.Acquire(ctx, account, lr.Run, t0, t0.Add(agecheck.LeaseDuration)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Invoke(ctx, commit); err != nil || entries() != 1 {
+		t.Errorf("commit under its own expired lease: error %v, %d entries; want 1 recorded", err, entries())
+	}
+	if err := tbl.Hold(ctx, account, lr.Run, clock.Add(agecheck.LeaseDuration)); !errors.Is(err, ledger.ErrLeaseLost) {
+		t.Errorf("hold after the commit released the lease: got %v, want ErrLeaseLost", err)
 	}
 }
 

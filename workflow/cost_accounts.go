@@ -23,8 +23,8 @@ type OrgCostEstimate struct {
 	RunUSD            float64
 	// OverheadPerAccountUSD is what scanning an account in an organization run costs beyond
 	// scanning it alone: its child's entry states and result, the child started, its share of
-	// the ListAccounts page loop, its account and merge invocations, its own message, and its
-	// commit (an iteration of RecordAnnounced and an invocation).
+	// the ListAccounts page loop, its account and merge invocations, and its own message (in a
+	// run with nothing new, which it prices, an account has no commit).
 	OverheadPerAccountUSD float64
 	// Ledger is each account's DynamoDB use in a run with nothing new (OrgLedgerCost); its USD
 	// is in RunUSD once per account.
@@ -50,13 +50,19 @@ const (
 	ledgerFindingsPerUser  = 2
 	ledgerEntryBytes       = 176                      // an entry (ledger.Table.Save), as Query charges it
 	ledgerObservationBytes = 227 + LedgerRunNameBytes // an observed finding (ledger.Table.Observe)
-	ledgerQueryPageBytes   = 1 << 20
-	ledgerReadUnitBytes    = 4096 // a strongly consistent read unit: 4 KB of the items a Query page returns
-	ledgerBatchWriteItems  = 25   // BatchWriteItem's bound, which the commit fills
+	// A Query page ends with the item that takes it to 1 MB, by a size that dynalite reckons
+	// apart from the read units: measured at 7,333 entries and 3,957 observations a page.
+	ledgerEntryPageBytes       = 143
+	ledgerObservationPageBytes = 229 + LedgerRunNameBytes
+	ledgerQueryPageBytes       = 1 << 20
+	ledgerReadUnitBytes        = 4096 // a strongly consistent read unit: 4 KB of the items a Query page returns
+	ledgerBatchWriteItems      = 25   // BatchWriteItem's bound, which the commit fills
 	// In an organization run each account takes its lease and loads its entries and the run's
-	// observations three times: for its result (op account, or the deploying account's fold),
-	// for its own message (op report), and for its commit, which then releases the lease.
-	ledgerLoadsPerAccount = 3
+	// observations twice: for its result (op account, or the deploying account's fold) and for
+	// its own message (op report); an account with something to record loads them a third time
+	// in its commit, which then releases the lease. A quiet account has no commit: its own
+	// message releases the lease.
+	ledgerLoadsPerAccount = 2
 )
 
 // LedgerAccountCost is one account's ledger use in one organization run that remembers
@@ -70,14 +76,44 @@ type LedgerAccountCost struct {
 // OrgLedgerCost is what the ledger costs for one account of users users in an organization
 // run, ledgerFindingsPerUser findings each: every check batch (MaxBatchSize users) writes its
 // observations in one BatchWriteItem (an item under 1 KB: one write unit); the account's
-// result, its own message and its commit each take the lease (a conditional PutItem) and
-// Query its entries and the run's observations (1 MB pages, 4 KB read units); the commit
-// releases the lease (DeleteItem). On the first run (first) every finding is new: there are no
-// entries to read, and the commit writes one entry per finding, 25 to a BatchWriteItem; on a
-// run with nothing new the commit writes none.
+// result and its own message each take the lease (a conditional PutItem) and Query its entries
+// and the run's observations (1 MB pages, 4 KB read units). On the first run (first) every
+// finding is new: there are no entries to read, and the account's commit holds the lease, loads
+// again, writes one entry per finding, 25 to a BatchWriteItem, and releases the lease
+// (DeleteItem); on a run with nothing new the account has no commit, and its own message
+// releases the lease.
 func OrgLedgerCost(users int, first bool) LedgerAccountCost {
-	findings := users * ledgerFindingsPerUser
-	c := LedgerAccountCost{BatchWriteItem: ceilDiv(users, MaxBatchSize), PutItem: ledgerLoadsPerAccount, DeleteItem: 1}
+	loads := ledgerLoadsPerAccount
+	if first {
+		loads++
+	}
+	return ledgerCost(users, users*ledgerFindingsPerUser, first, loads)
+}
+
+// LedgerCost is what the ledger costs in a single-account run of users users, as OrgLedgerCost
+// counts it: the report takes the lease and loads; on the first run the commit holds the lease
+// and loads again, and releases it; on a run with nothing new there is no commit, and the
+// report releases the lease.
+func LedgerCost(users int, first bool) LedgerAccountCost {
+	return ledgerCost(users, users*ledgerFindingsPerUser, first, singleLoads(first))
+}
+
+// singleLoads are a single-account run's loads of the ledger: the report's, and the commit's
+// when there is something to record.
+func singleLoads(commit bool) int {
+	if commit {
+		return 2
+	}
+	return 1
+}
+
+// ledgerCost is the ledger's use by one account of users users with findings findings, whose
+// lease is taken or held, and its entries and the run's observations loaded, loads times, the
+// lease released once (by the commit, or by the last report when there is nothing to record).
+// A check batch without findings writes no observation; with fewer findings than batches, each
+// is counted in a batch of its own (an upper bound).
+func ledgerCost(users, findings int, first bool, loads int) LedgerAccountCost {
+	c := LedgerAccountCost{BatchWriteItem: min(ceilDiv(users, MaxBatchSize), findings), PutItem: loads, DeleteItem: 1}
 	c.WriteUnits = float64(findings + c.PutItem + c.DeleteItem)
 	entries := findings
 	if first {
@@ -85,8 +121,8 @@ func OrgLedgerCost(users int, first bool) LedgerAccountCost {
 		c.BatchWriteItem += ceilDiv(findings, ledgerBatchWriteItems)
 		c.WriteUnits += float64(findings)
 	}
-	query := func(items, bytes int) {
-		perPage := ledgerQueryPageBytes / bytes
+	query := func(items, bytes, pageBytes int) {
+		perPage := ceilDiv(ledgerQueryPageBytes, pageBytes)
 		for left := items; ; left -= perPage {
 			c.Query++
 			c.ReadUnits += float64(ceilDiv(min(left, perPage)*bytes, ledgerReadUnitBytes))
@@ -95,9 +131,9 @@ func OrgLedgerCost(users int, first bool) LedgerAccountCost {
 			}
 		}
 	}
-	for range ledgerLoadsPerAccount {
-		query(entries, ledgerEntryBytes)
-		query(findings, ledgerObservationBytes)
+	for range loads {
+		query(entries, ledgerEntryBytes, ledgerEntryPageBytes)
+		query(findings, ledgerObservationBytes, ledgerObservationPageBytes)
 	}
 	c.USD = c.WriteUnits*PriceDynamoDBWriteUnit + c.ReadUnits*PriceDynamoDBReadUnit
 	return c
@@ -161,9 +197,10 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	if err != nil {
 		return OrgCostEstimate{}, err
 	}
-	// The commit Map (RecordAnnounced) runs an inline iteration per account, each a billed
-	// transition (RecordAccountAnnounced) and an invocation (op commit).
-	commits := accounts
+	// The commit Map (RecordAnnounced) runs an inline iteration per account with something to
+	// record, each a billed transition (RecordAccountAnnounced) and an invocation (op commit):
+	// none in a run with nothing new, which OrgCost prices.
+	commits := 0
 	// A child of an ACTIVE account in scope: AccountActive, AccountInScope and AccountScope before
 	// AccountInit, which leads to the scan; AccountResult after it.
 	child, err := countStates(m.States[StateScanAccounts].(*asl.Map).ItemProcessor.States, memberPrefix+stateAccountInit, memberPrefix+StateListUsers)
@@ -186,7 +223,7 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	// fold, a merge per page of accounts and the report, and each child its account result.
 	perScanInvocations := single.LambdaInvocations - 1
 	// Each account's own report (account_report.go) is one more invocation and one more publish,
-	// and its commit one more invocation.
+	// and its commit (an account with something to record) one more invocation.
 	c.LambdaInvocations = accounts*perScanInvocations + 1 + c.AccountPages + members + 1 + accounts + commits
 	memGB := float64(config.Defaults().FunctionMemoryMB) / 1024
 	lambdaUSD := func(n int, seconds float64) float64 {
@@ -197,9 +234,9 @@ func OrgCost(accounts, usersPerAccount int) (OrgCostEstimate, error) {
 	c.RunUSD = float64(accounts)*scanUSD + float64(extraTransitions)*PriceStandardTransition +
 		lambdaUSD(1+c.AccountPages+members, assumedMergeSeconds) + lambdaUSD(1+accounts+commits, assumedReportSeconds) +
 		float64(1+accounts)*PriceSNSPublish + float64(accounts)*c.Ledger.USD
-	c.OverheadPerAccountUSD = float64(childEntry+1+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
+	c.OverheadPerAccountUSD = float64(childEntry+1)*PriceStandardTransition + float64(page)/agecheck.AccountsPerPage*PriceStandardTransition +
 		lambdaUSD(1, assumedMergeSeconds) + lambdaUSD(1, assumedMergeSeconds)/agecheck.AccountsPerPage +
-		lambdaUSD(2, assumedReportSeconds) + PriceSNSPublish
+		lambdaUSD(1, assumedReportSeconds) + PriceSNSPublish
 	return c, nil
 }
 

@@ -42,8 +42,12 @@ const (
 
 // MonthlyEstimate is what a stack costs a month: RunsPerMonth runs and what stays deployed.
 type MonthlyEstimate struct {
-	Users          int
-	RunsUSD        float64 // RunsPerMonth runs (CostEstimate.MonthlyUSD)
+	Users   int
+	RunsUSD float64 // RunsPerMonth runs (CostEstimate.MonthlyUSD)
+	// LedgerUSD is the ledger's DynamoDB requests in RunsPerMonth runs with nothing new, of
+	// FindingsPerRun findings (notify: changes, the default; 0 with every-run). Its storage, an
+	// entry of about ledgerEntryBytes per finding, is left out.
+	LedgerUSD      float64
 	KMSUSD         float64 // the topics' customer managed key, in its first year
 	AlarmsUSD      float64 // Alarms alarm metrics
 	LogGBPerMonth  float64 // the function's logs ingested a month
@@ -55,7 +59,7 @@ type MonthlyEstimate struct {
 }
 
 // Monthly estimates a month of a stack with the checked settings scanning users, daily: the runs
-// (CostFor), the KMS key, the alarms and the function's logs. The state machine's logs are
+// (CostFor), the ledger's requests (ledgerCost), the KMS key, the alarms and the function's logs. The state machine's logs are
 // left out: at the default level (ERROR) a run that succeeds writes none.
 func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
 	c, err := CostFor(checked, users)
@@ -68,6 +72,9 @@ func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
 		AlarmsUSD: Alarms * PriceAlarmMetricMonth, RetentionDays: retention,
 		FindingsPerRun: int(float64(c.Users)*findingsPerUser + 0.5),
 	}
+	if checked.Settings().KeepsLedger() {
+		m.LedgerUSD = ledgerCost(c.Users, m.FindingsPerRun, false, singleLoads(false)).USD * RunsPerMonth
+	}
 	runBytes := c.LambdaInvocations*lambdaPlatformLogBytes + c.Children*checkedLogBytes +
 		c.Pages*mergedLogBytes + reportLogBytes + m.FindingsPerRun*findingLogBytes
 	m.LogGBPerMonth = float64(runBytes) * RunsPerMonth / 1e9
@@ -75,21 +82,21 @@ func Monthly(checked config.Checked, users int) (MonthlyEstimate, error) {
 	// retention in months. CloudWatch bills storage compressed, so this overstates it.
 	m.StoredLogGB = m.LogGBPerMonth * float64(retention) / 30
 	m.LogsUSD = m.LogGBPerMonth*PriceLogsIngestedGB + m.StoredLogGB*PriceLogsStoredGBMonth
-	m.TotalUSD = m.RunsUSD + m.KMSUSD + m.AlarmsUSD + m.LogsUSD
+	m.TotalUSD = m.RunsUSD + m.LedgerUSD + m.KMSUSD + m.AlarmsUSD + m.LogsUSD
 	return m, nil
 }
 
 // MonthlyTable renders, as a Markdown table, the monthly estimates of a stack with the default
 // settings for each number of users.
 func MonthlyTable(users ...int) string {
-	header := []string{"users", fmt.Sprintf("%d runs", RunsPerMonth), "KMS key", fmt.Sprintf("%d alarms", Alarms),
+	header := []string{"users", fmt.Sprintf("%d runs", RunsPerMonth), "ledger", "KMS key", fmt.Sprintf("%d alarms", Alarms),
 		"function logs a month", "logs: ingested + stored", "total per month"}
 	return numberTable(header, users, func(u int) string {
 		m, err := Monthly(config.MustCheck(config.Defaults()), u)
 		if err != nil {
 			panic("workflow: the default settings do not build a definition: " + err.Error())
 		}
-		return fmt.Sprintf("%d | $%.2f | $%.2f | $%.2f | %.1f MB | $%.3f | $%.2f",
-			u, m.RunsUSD, m.KMSUSD, m.AlarmsUSD, m.LogGBPerMonth*1000, m.LogsUSD, m.TotalUSD)
+		return fmt.Sprintf("%d | $%.2f | $%.4f | $%.2f | $%.2f | %.1f MB | $%.3f | $%.2f",
+			u, m.RunsUSD, m.LedgerUSD, m.KMSUSD, m.AlarmsUSD, m.LogGBPerMonth*1000, m.LogsUSD, m.TotalUSD)
 	})
 }

@@ -23,7 +23,12 @@ func TestMonthly(t *testing.T) {
 	if m.RunsUSD != Cost(5000).MonthlyUSD() || m.KMSUSD != 1 || math.Abs(m.AlarmsUSD-0.70) > 1e-9 {
 		t.Errorf("runs $%.4f, KMS $%.2f, alarms $%.2f; want Cost(5000).MonthlyUSD(), $1 and 7 x $0.10", m.RunsUSD, m.KMSUSD, m.AlarmsUSD)
 	}
-	if sum := m.RunsUSD + m.KMSUSD + m.AlarmsUSD + m.LogsUSD; math.Abs(m.TotalUSD-sum) > 1e-9 {
+	// The default notify: changes keeps a ledger: its requests in 30 runs with nothing new, of
+	// 500 findings (a check batch each at most), a report and a commit each.
+	if want := LedgerCost(250, false); m.LedgerUSD <= 0 || math.Abs(m.LedgerUSD-want.USD*RunsPerMonth) > 1e-12 {
+		t.Errorf("ledger $%.6f a month, want 30 x $%.8f (the ledger of 500 findings, LedgerCost)", m.LedgerUSD, want.USD)
+	}
+	if sum := m.RunsUSD + m.LedgerUSD + m.KMSUSD + m.AlarmsUSD + m.LogsUSD; math.Abs(m.TotalUSD-sum) > 1e-9 {
 		t.Errorf("total $%.4f, want the sum of its parts $%.4f", m.TotalUSD, sum)
 	}
 	if m.FindingsPerRun != 500 || m.LogGBPerMonth <= 0 {
@@ -37,6 +42,10 @@ func TestMonthly(t *testing.T) {
 	}
 	if math.Abs(short.StoredLogGB*365/30-m.StoredLogGB) > 1e-12 || short.LogGBPerMonth != m.LogGBPerMonth {
 		t.Errorf("30-day retention stores %.6f GB, 365-day %.6f GB; want a 30/365 share of it, same ingestion", short.StoredLogGB, m.StoredLogGB)
+	}
+	s.Ledger.Notify = agecheck.NotifyEveryRun
+	if m, _ := Monthly(config.MustCheck(s), 5000); m.LedgerUSD != 0 {
+		t.Errorf("notify: every-run: ledger $%.6f a month, want none (no table)", m.LedgerUSD)
 	}
 	if _, err := Monthly(config.Checked{}, 10); !errors.Is(err, config.ErrUnchecked) {
 		t.Errorf("Monthly(unchecked settings): error %v, want config.ErrUnchecked", err)

@@ -15,7 +15,7 @@ import (
 // runPreview implements `keyage preview --stack NAME [--dir DIR] [--account FILE] [--format F]`.
 func runPreview(args []string, stdout, stderr io.Writer) int {
 	var sf stackFlags
-	fs := newFlagSet("preview", "preview --stack NAME [--dir DIR] [--account FILE] [--format all|email|json|sms]", &sf, stderr)
+	fs := newFlagSet("preview", "preview --stack NAME [--dir DIR] [--account FILE] [--format all|email|json|sms|chat]", &sf, stderr)
 	accountFile := fs.String("account", "", "a JSON file describing the account's users and keys (format: README, example: internal/preview/sample-account.json; default: that built-in sample)")
 	format := fs.String("format", "all", "what to print: "+strings.Join(preview.Formats, ", "))
 	checkFormat := func() error {

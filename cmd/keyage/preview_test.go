@@ -52,7 +52,28 @@ func TestPreviewAccountFile(t *testing.T) {
 
 func TestPreviewUsage(t *testing.T) {
 	status, _, stderr := runCLI("preview", "--stack", "dev", "--format", "html")
-	if want := `keyage preview: --format "html": want one of all, email, json, sms` + "\n"; status != exitUsage || stderr != want {
+	if want := `keyage preview: --format "html": want one of all, email, json, sms, chat` + "\n"; status != exitUsage || stderr != want {
 		t.Errorf("preview --format html = %d, stderr %q; want 2 and %q", status, stderr, want)
+	}
+	// Pulumi.dev.yaml has no chat: no card to show, and the error names the setting.
+	status, stdout, stderr := runCLI("preview", "--stack", "dev", "--format", "chat")
+	if status != exitInvalid || stdout != "" || !strings.Contains(stderr, `keyage preview: format "chat": the stack has no chat setting`) {
+		t.Errorf("preview --stack dev --format chat = %d, %q, stderr %q; want 1 and the chat setting named", status, stdout, stderr)
+	}
+}
+
+// TestPreviewChat: on a stack with chat, --format chat prints the card NotifyChat publishes: a
+// custom notification titled with the digest's subject.
+func TestPreviewChat(t *testing.T) {
+	dir := writeStack(t, "team", "config:\n  keyage:chat: {}\n")
+	var card struct {
+		Version, Source string
+		Content         struct{ TextType, Title, Description string }
+	}
+	runCLIJSON(t, &card, "preview", "--stack", "team", "--dir", dir, "--format", "chat")
+	_, subject, _ := runCLI("preview", "--stack", "team", "--dir", dir, "--format", "sms")
+	if card.Version != "1.0" || card.Source != "custom" || card.Content.TextType != "client-markdown" ||
+		card.Content.Title+"\n" != subject || !strings.Contains(card.Content.Description, "*Findings*") {
+		t.Errorf("card %+v, want a custom notification titled %q with the findings", card, subject)
 	}
 }

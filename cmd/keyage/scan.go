@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,6 +71,7 @@ type scanIAM interface {
 	iam.ListAccessKeysAPIClient
 	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
 	GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
+	ListUserTags(ctx context.Context, in *iam.ListUserTagsInput, optFns ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
 }
 
 var _ scanIAM = (*iam.Client)(nil)
@@ -105,6 +108,10 @@ func (l limitedIAM) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessK
 
 func (l limitedIAM) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
 	return call(ctx, l.slots, l.scanIAM.GetAccountSummary, in, optFns)
+}
+
+func (l limitedIAM) ListUserTags(ctx context.Context, in *iam.ListUserTagsInput, optFns ...func(*iam.Options)) (*iam.ListUserTagsOutput, error) {
+	return call(ctx, l.slots, l.scanIAM.ListUserTags, in, optFns)
 }
 
 // runScan implements `keyage scan`.
@@ -200,7 +207,8 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	policy := settings.Policy()
 	now := scanClock().UTC().Truncate(time.Second)
-	res, err := scan(ctx, iam.NewFromConfig(cfg), policy, settings.MaxConcurrency, now, progress)
+	client := iam.NewFromConfig(cfg)
+	res, err := scan(ctx, client, policy, settings.MaxConcurrency, now, progress)
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
@@ -212,7 +220,12 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return exitScanFailed
 	}
-	full, err := agecheck.Check(res.users, policy, now)
+	// The function's own judging: tag exemptions and owners read from the tags of flagged users
+	// (ListUserTags, one at a time), last use already looked up by scan.
+	owners := settings.Owners.Event()
+	judge := &agecheck.Handler{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	tags := agecheck.AccountIO{UserTags: scanUserTags(limitedIAM{client, make(chan struct{}, max(settings.MaxConcurrency, 1))})}
+	full, err := judge.Judge(ctx, tags, res.account, res.users, policy, owners, now)
 	var summary agecheck.Summary
 	if err == nil {
 		// Merge trims the list to what a notification can carry; csv lists everything (full).
@@ -226,6 +239,10 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		root := agecheck.CheckRoot(res.root)
 		summary.Root, full.Root = &root, &root
 	}
+	if owners != nil {
+		// The digest lists the keys without an owner under the tag keys, as the function's does.
+		summary.Owners = &agecheck.OwnerDigest{TagKeys: owners.TagKeys}
+	}
 	report, err := agecheck.NewReport(summary, policy, cmp.Or(res.account, unknownAccount), now)
 	if err != nil {
 		fmt.Fprintf(stderr, "keyage scan: %v\n", err)
@@ -236,7 +253,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if outFile != nil {
 		out = outFile
 	}
-	if err := writeScan(out, *format, summary, full, report); err != nil {
+	if err := writeScan(out, *format, summary, full, report, owners != nil); err != nil {
 		fmt.Fprintf(stderr, "keyage scan: write the output: %v\n", err)
 		return exitScanFailed
 	}
@@ -265,9 +282,10 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // writeScan prints the result: table the email body, json the JSON ("default") body (both from
 // s, trimmed as a notification is), csv a row per finding, unchecked user and root check of full
 // (untrimmed). With nothing to report, table says so and json is {"publish": false, "counts": ...}.
-func writeScan(w io.Writer, format string, s, full agecheck.Summary, r agecheck.Report) error {
+// With owners on, table ends with each listed finding's owner, and csv has an owner column.
+func writeScan(w io.Writer, format string, s, full agecheck.Summary, r agecheck.Report, owners bool) error {
 	if format == "csv" {
-		return writeFindingsCSV(w, full)
+		return writeFindingsCSV(w, full, owners)
 	}
 	if !r.Publish {
 		if format == "json" {
@@ -301,11 +319,59 @@ func writeScan(w io.Writer, format string, s, full agecheck.Summary, r agecheck.
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "Subject: %s\n\n%s", r.Subject, bodies.Email)
-	return err
+	if _, err := fmt.Fprintf(w, "Subject: %s\n\n%s", r.Subject, bodies.Email); err != nil || !owners || len(s.Findings) == 0 {
+		return err
+	}
+	return writeOwnerTable(w, s)
 }
 
-// scanCSVHeader is the header row of --format csv.
+// scanNoOwner stands for a finding without an owner in the owner table and the csv.
+const (
+	scanNoOwner      = "(no owner)"
+	scanOwnerUnknown = "(tags unreadable)"
+)
+
+// ownerOf is a finding's owner as the scan prints it.
+func ownerOf(f agecheck.Finding) string {
+	switch {
+	case f.Owner != "":
+		return f.Owner
+	case f.OwnerUnknown:
+		return scanOwnerUnknown
+	}
+	return scanNoOwner
+}
+
+// writeOwnerTable lists the owner of each finding s lists (its user's tag, ResolveOwner).
+func writeOwnerTable(w io.Writer, s agecheck.Summary) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nOwners (%s):\n", strings.Join(s.Owners.TagKeys, ", "))
+	fmt.Fprintln(tw, "USER\tACCESS KEY ID\tOWNER")
+	for _, f := range s.Findings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.UserName, f.AccessKeyID, ownerOf(f))
+	}
+	return tw.Flush()
+}
+
+// scanUserTags reads a user's tags (every page of ListUserTags), as the function does.
+func scanUserTags(client scanIAM) agecheck.UserTagsFunc {
+	return func(ctx context.Context, userName string) (map[string]string, error) {
+		tags := map[string]string{}
+		pages := iam.NewListUserTagsPaginator(client, &iam.ListUserTagsInput{UserName: aws.String(userName)})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list tags of user %q: %w", userName, err)
+			}
+			for _, t := range page.Tags {
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		}
+		return tags, nil
+	}
+}
+
+// scanCSVHeader is the header row of --format csv; with owners on, "owner" follows.
 var scanCSVHeader = []string{"userName", "accessKeyId", "severity", "kinds", "ageDays", "createDate", "lastUsedDate", "lastUsedService", "lastUsedRegion", "error", "cause"}
 
 // scanRootUser names the root user in the csv's userName column.
@@ -314,23 +380,29 @@ const scanRootUser = "(root user)"
 // writeFindingsCSV writes a row for the root check when it found keys or could not tell, one per
 // finding, and one per unchecked user (severity unchecked, with its error and cause): every reason
 // for exit status 3 is a row.
-func writeFindingsCSV(w io.Writer, s agecheck.Summary) error {
+func writeFindingsCSV(w io.Writer, s agecheck.Summary, owners bool) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(scanCSVHeader)
+	write := func(row []string, owner string) {
+		if owners {
+			row = append(row, owner)
+		}
+		_ = cw.Write(row)
+	}
+	write(scanCSVHeader, "owner")
 	if root := s.Root; root != nil {
 		switch root.Status {
 		case agecheck.RootKeysPresent:
-			_ = cw.Write([]string{scanRootUser, "", agecheck.SeverityStale, agecheck.KindRoot, "", "", "", "", "", "", ""})
+			write([]string{scanRootUser, "", agecheck.SeverityStale, agecheck.KindRoot, "", "", "", "", "", "", ""}, "")
 		case agecheck.RootUnchecked:
-			_ = cw.Write([]string{scanRootUser, "", agecheck.SeverityUnchecked, agecheck.KindRoot, "", "", "", "", "", "RootUnchecked", root.Cause})
+			write([]string{scanRootUser, "", agecheck.SeverityUnchecked, agecheck.KindRoot, "", "", "", "", "", "RootUnchecked", root.Cause}, "")
 		}
 	}
 	for _, f := range s.Findings {
-		_ = cw.Write([]string{f.UserName, f.AccessKeyID, f.Severity, strings.Join(f.Kinds, " "), strconv.Itoa(f.AgeDays),
-			f.CreateDate.String(), f.LastUsedDate.String(), f.LastUsedService, f.LastUsedRegion, "", ""})
+		write([]string{f.UserName, f.AccessKeyID, f.Severity, strings.Join(f.Kinds, " "), strconv.Itoa(f.AgeDays),
+			f.CreateDate.String(), f.LastUsedDate.String(), f.LastUsedService, f.LastUsedRegion, "", ""}, ownerOf(f))
 	}
 	for _, u := range s.UncheckedUsers {
-		_ = cw.Write([]string{u.UserName, "", agecheck.SeverityUnchecked, "", "", "", "", "", "", u.Error, u.Cause})
+		write([]string{u.UserName, "", agecheck.SeverityUnchecked, "", "", "", "", "", "", u.Error, u.Cause}, "")
 	}
 	cw.Flush()
 	return cw.Error()

@@ -148,7 +148,8 @@ func TestScanTableAndCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+6+1 || strings.Join(rows[0], ",") != strings.Join(scanCSVHeader, ",") {
+	// The defaults read owners (ownerTagKeys: owner): an owner column follows.
+	if len(rows) != 1+6+1 || strings.Join(rows[0], ",") != strings.Join(scanCSVHeader, ",")+",owner" {
 		t.Fatalf("csv rows %q, want the header, 6 findings and the unchecked user", rows)
 	}
 	if r := rows[7]; r[0] != "user-0005" || r[2] != "unchecked" || r[9] != "Iam.AccessDenied" || r[10] == "" {
@@ -163,8 +164,8 @@ func TestScanTableAndCSV(t *testing.T) {
 	if status != exitScanFailed || !strings.Contains(stderr, "--output") || f.Requests("ListUsers") != calls {
 		t.Errorf("scan --output into a missing directory = %d, %q, %d ListUsers calls; want 1, an --output error, and no scan", status, stderr, f.Requests("ListUsers")-calls)
 	}
-	if r := rows[1]; r[0] != "user-0000" || r[1] != keyID(0) || r[2] != "stale" || r[3] != "stale" || r[4] != "200" || r[7] != "s3" {
-		t.Errorf("first row %q, want user-0000's stale key, 200 days, last used by s3", r)
+	if r := rows[1]; r[0] != "user-0000" || r[1] != keyID(0) || r[2] != "stale" || r[3] != "stale" || r[4] != "200" || r[7] != "s3" || r[11] != scanNoOwner {
+		t.Errorf("first row %q, want user-0000's stale key, 200 days, last used by s3, no owner", r)
 	}
 }
 
@@ -187,7 +188,7 @@ func TestScanNoFinding(t *testing.T) {
 	}
 	// Every reason for status 3 is a csv row: here the root key alone.
 	status, stdout, _ = scanCLI(t.Context(), "--format", "csv")
-	want := strings.Join(scanCSVHeader, ",") + "\n" + scanRootUser + ",,stale,root,,,,,,,\n"
+	want := strings.Join(scanCSVHeader, ",") + ",owner\n" + scanRootUser + ",,stale,root,,,,,,,,\n"
 	if status != exitFindings || stdout != want {
 		t.Errorf("scan --format csv with a root key = %d, %q; want 3 and %q", status, stdout, want)
 	}
@@ -272,7 +273,7 @@ func readmeAccount(t *testing.T) {
 	}
 	f.Add(
 		&lambdatest.User{Name: "alice", Keys: []*lambdatest.Key{{ID: "AKIAIOSFODNN7EXAMPLE", Status: "Active", Created: date("2026-05-01"),
-			LastUsed: date("2026-11-28"), LastService: "s3", LastRegion: "eu-west-1"}}},
+			LastUsed: date("2026-11-28"), LastService: "s3", LastRegion: "eu-west-1"}}, Tags: map[string]string{"owner": "team-payments"}},
 		&lambdatest.User{Name: "bob", Keys: []*lambdatest.Key{{ID: "AKIAI44QH8DHBEXAMPLE", Status: "Active", Created: date("2026-10-01")}}},
 		&lambdatest.User{Name: "carol", Error: &lambdatest.IAMError{Status: http.StatusForbidden, Code: "AccessDenied",
 			Message: "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: iam:ListAccessKeys"}},
@@ -347,5 +348,64 @@ func TestScanWithoutCredentials(t *testing.T) {
 	status, stdout, stderr := scanCLI(t.Context())
 	if status != exitScanFailed || stdout != "" || !strings.Contains(stderr, "no AWS credentials were found: set AWS_PROFILE or --profile") {
 		t.Errorf("scan without credentials = %d, %q, %q; want 1 and the credentials hint", status, stdout, stderr)
+	}
+}
+
+// TestScanOwnersAndTagExemptions: with ownerTagKeys and tagExemptions, the scan reads the tags
+// of flagged users only (ListUserTags, as the function does), applies tag exemptions, and shows
+// each finding's owner (the first tag key present), the keys without one, and an owner whose
+// tags could not be read.
+func TestScanOwnersAndTagExemptions(t *testing.T) {
+	f := fakeAccount(t)
+	stale := func(id string) []*lambdatest.Key {
+		return []*lambdatest.Key{{ID: id, Status: "Active", Created: daysAgo(200), LastUsed: daysAgo(1), LastService: "s3", LastRegion: "us-east-1"}}
+	}
+	until := scanNow.AddDate(0, 0, 30).Format(time.DateOnly)
+	f.Add(
+		&lambdatest.User{Name: "ann", Keys: stale(keyID(1)), Tags: map[string]string{"owner": "ann@example.com", "team": "payments"}},
+		&lambdatest.User{Name: "ben", Keys: stale(keyID(2)), Tags: map[string]string{"Team": "search"}},
+		&lambdatest.User{Name: "cid", Keys: stale(keyID(3))},
+		&lambdatest.User{Name: "dot", Keys: stale(keyID(4)), Tags: map[string]string{"keyage-exempt-until": until, "keyage-exempt-reason": "vendor migration", "owner": "x"}},
+		&lambdatest.User{Name: "eve", Keys: stale(keyID(5)), TagsDenied: true},
+		&lambdatest.User{Name: "fay", Keys: []*lambdatest.Key{{ID: keyID(6), Status: "Active", Created: daysAgo(2)}}, Tags: map[string]string{"owner": "y"}},
+	)
+	dir := writeStack(t, "own", "config:\n  keyage:tagExemptions: true\n  keyage:ownerTagKeys: [owner, team]\n  keyage:unusedDays: 0\n")
+	status, stdout, stderr := scanCLI(t.Context(), "--stack", "own", "--dir", dir, "--format", "json")
+	if status != exitFindings {
+		t.Fatalf("status %d, stderr %q", status, stderr)
+	}
+	var body struct {
+		Counts   struct{ Stale, Exempt, NoOwner int }
+		Findings []struct {
+			UserName, Owner string
+			OwnerUnknown    bool
+		}
+		Owners struct{ TagKeys []string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &body); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	owners := map[string]string{}
+	for _, fd := range body.Findings {
+		owners[fd.UserName] = fd.Owner
+		if fd.OwnerUnknown {
+			owners[fd.UserName] = "?"
+		}
+	}
+	want := map[string]string{"ann": "ann@example.com", "ben": "search", "cid": "", "eve": "?"}
+	if fmt.Sprint(owners) != fmt.Sprint(want) || body.Counts.Stale != 4 || body.Counts.Exempt != 1 || body.Counts.NoOwner != 2 ||
+		strings.Join(body.Owners.TagKeys, ",") != "owner,team" {
+		t.Errorf("owners %v, counts %+v, tag keys %v; want %v, 4 stale, dot exempt by its tags, 2 without an owner", owners, body.Counts, body.Owners.TagKeys, want)
+	}
+	// Tags are read for the users with findings only, each once: not for fay.
+	if got := f.Requests("ListUserTags"); got != 5 {
+		t.Errorf("%d ListUserTags calls, want 5 (the flagged users, once each)", got)
+	}
+	status, stdout, _ = scanCLI(t.Context(), "--stack", "own", "--dir", dir)
+	for _, line := range []string{"No owner: 2 keys of users without an owner tag (owner, team)", "\nOwners (owner, team):\n",
+		"ann   " + keyID(1) + "  ann@example.com\n", "cid   " + keyID(3) + "  " + scanNoOwner + "\n", "eve   " + keyID(5) + "  " + scanOwnerUnknown + "\n"} {
+		if status != exitFindings || !strings.Contains(stdout, line) {
+			t.Errorf("table output lacks %q:\n%s", line, stdout)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // organization's summary as the state machine's FoldOwnAccount does, then the digest.
 func organizationReport(h *agecheck.Handler, report agecheck.Event) (json.RawMessage, error) {
 	fold := report
-	fold.Op, fold.Org, fold.Test = agecheck.OpMergeAccounts, &agecheck.OrgSummary{}, false
+	fold.Op, fold.Org, fold.Test, fold.Chat = agecheck.OpMergeAccounts, &agecheck.OrgSummary{}, false, false
 	var org agecheck.OrgSummary
 	if err := invoke(h, fold, &org); err != nil {
 		return nil, err

@@ -11,16 +11,21 @@ import (
 )
 
 // Formats are the values of `keyage preview --format`.
-var Formats = []string{"all", "email", "json", "sms"}
+var Formats = []string{"all", "email", "json", "sms", "chat"}
 
 // Write prints the result in format (one of Formats): "email" the subject and the email body,
 // "json" the default body (indented), "sms" the SMS text, "all" the subject, the message
 // attributes and every body under a heading naming who receives it. When the run would publish
 // nothing, every format says so and gives the counts ("json" as {"publish": false, "counts": ...},
-// so that its output is always one JSON document).
+// so that its output is always one JSON document). "chat" is the chat card (indented), which is
+// published exactly when the digest is; a stack without chat has none, and "chat" is refused.
 func (r Result) Write(w io.Writer, format string) error {
 	if !slices.Contains(Formats, format) {
 		return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats, ", "))
+	}
+	if format == "chat" && !r.ChatEnabled {
+		return fmt.Errorf("format %q: the stack has no chat setting, so the function writes no chat card; want a stack with chat (README: Chat), or one of %s",
+			format, strings.Join(slices.DeleteFunc(slices.Clone(Formats), func(f string) bool { return f == "chat" }), ", "))
 	}
 	if r.Publish == nil && format == "json" {
 		out, err := json.MarshalIndent(map[string]any{"publish": false, "counts": r.Summary.Counts}, "", "  ")
@@ -50,6 +55,12 @@ func (r Result) Write(w io.Writer, format string) error {
 		b.WriteString(body)
 	case "sms":
 		b.WriteString(p.Bodies["sms"] + "\n")
+	case "chat":
+		card, err := indent(r.Chat)
+		if err != nil {
+			return err
+		}
+		b.WriteString(card)
 	case "all":
 		body, err := indent(p.Bodies["default"])
 		if err != nil {
@@ -73,7 +84,7 @@ func (r Result) Write(w io.Writer, format string) error {
 func indent(doc string) (string, error) {
 	var out bytes.Buffer
 	if err := json.Indent(&out, []byte(doc), "", "  "); err != nil {
-		return "", fmt.Errorf("the default body is not JSON: %w", err)
+		return "", fmt.Errorf("not a JSON document: %w", err)
 	}
 	out.WriteByte('\n')
 	return out.String(), nil

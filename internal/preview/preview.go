@@ -30,6 +30,11 @@ type Result struct {
 	Report  agecheck.Report  // the function's report
 	// Publish is what the Notify state would send, nil when the run publishes nothing.
 	Publish *Publish
+	// ChatEnabled is set when the stack has chat; Chat is then the chat card the NotifyChat
+	// state would publish after Publish (a custom notification of Amazon Q Developer in chat
+	// applications, as JSON), "" when the run publishes nothing.
+	ChatEnabled bool
+	Chat        string
 }
 
 // Publish is one SNS Publish call as the Notify state makes it.
@@ -51,7 +56,7 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 		return Result{}, err
 	}
 	s := c.Settings()
-	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: s.Policy()}
+	r := Result{Account: a.accountID(), Now: a.now(now).UTC(), Policy: s.Policy(), ChatEnabled: s.Chat.Enabled}
 	h := &agecheck.Handler{
 		LastUsed: a.lastUsed,
 		UserTags: a.userTags,
@@ -89,6 +94,7 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 	r.Summary = *summary
 	ev := base
 	ev.Op, ev.Summary = agecheck.OpReport, summary
+	ev.Chat = s.Chat.Enabled     // as the definition's report event asks (workflow's addChatToReport)
 	if ev.Policy.CheckRootKeys { // what the CheckRootKeys state hands the report
 		present := 0
 		if a.RootAccessKeys {
@@ -113,8 +119,36 @@ func Run(c config.Checked, a Account, now time.Time) (Result, error) {
 		if r.Publish, err = notify(m, report); err != nil {
 			return Result{}, err
 		}
+		if r.ChatEnabled {
+			if r.Chat, err = notifyChat(m, report); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 	return r, nil
+}
+
+// notifyChat evaluates the definition's NotifyChat state's Parameters on the report and returns
+// the message it publishes.
+func notifyChat(m *asl.StateMachine, report []byte) (string, error) {
+	task, ok := m.States[workflow.StateNotifyChat].(*asl.Task)
+	if !ok {
+		return "", fmt.Errorf("the definition has no Task %q", workflow.StateNotifyChat)
+	}
+	var input map[string]any
+	if err := json.Unmarshal(report, &input); err != nil {
+		return "", fmt.Errorf("decode the report: %w", err)
+	}
+	v, err := resolve(task.Parameters, input, "Parameters")
+	if err != nil {
+		return "", fmt.Errorf("state %s: %w", workflow.StateNotifyChat, err)
+	}
+	params, _ := v.(map[string]any)
+	msg, ok := params["Message"].(string)
+	if !ok {
+		return "", fmt.Errorf("state %s: its Parameters have no Message string: %v", workflow.StateNotifyChat, v)
+	}
+	return msg, nil
 }
 
 // invoke sends ev to the function's handler, as the state machine's Lambda tasks do, and

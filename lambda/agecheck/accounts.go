@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/keyage/keyage/internal/awsid"
 )
@@ -108,13 +109,14 @@ type OrgSummary struct {
 	Changes *OrgChanges     `json:"changes,omitempty"`
 	Commits []AccountCommit `json:"commits,omitempty"`
 	// Exemptions sums the checked accounts' exemption counts (keys each exemption hides, tag
-	// exemptions read), without the accounts' lists of tag exemptions: their own messages list
-	// them. Nil when no account had any.
+	// exemptions read) and lists the first MaxTagExemptionsListed tag exemptions by account and
+	// user name, each with its account, until, reason and status (without its problem: the
+	// account's own message says it). Nil when no account had any.
 	Exemptions *ExemptionTally `json:"exemptions,omitempty"`
 }
 
-// addExemptions adds an account's exemption counts to the organization's.
-func (o *OrgSummary) addExemptions(t ExemptionTally) {
+// addExemptions adds an account's exemption counts and tag exemptions to the organization's.
+func (o *OrgSummary) addExemptions(account string, t ExemptionTally) {
 	if len(t.ExemptionKeys) == 0 && t.TagExemptionCount == 0 {
 		return
 	}
@@ -122,10 +124,19 @@ func (o *OrgSummary) addExemptions(t ExemptionTally) {
 	if o.Exemptions != nil {
 		sum.ExemptionKeys = slices.Clone(o.Exemptions.ExemptionKeys)
 		sum.TagExemptionCount += o.Exemptions.TagExemptionCount
+		sum.TagExemptions = slices.Clone(o.Exemptions.TagExemptions)
 	}
 	for i, n := range t.ExemptionKeys {
 		sum.count(i, n)
 	}
+	for _, e := range t.TagExemptions {
+		e.Account, e.Problem = account, ""
+		sum.TagExemptions = append(sum.TagExemptions, e)
+	}
+	slices.SortStableFunc(sum.TagExemptions, func(a, b TagExemption) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.UserName, b.UserName))
+	})
+	sum.TagExemptions = slices.Clip(sum.TagExemptions[:min(len(sum.TagExemptions), MaxTagExemptionsListed)])
 	o.Exemptions = &sum
 }
 
@@ -194,7 +205,7 @@ func MergeAccounts(prev OrgSummary, page []AccountResult, deploying string) (Org
 			c.Checked = 1
 			if r.Summary != nil {
 				out.Counts.add(r.Summary.Counts)
-				out.addExemptions(r.Summary.ExemptionTally)
+				out.addExemptions(r.Target.ID, r.Summary.ExemptionTally)
 				if rootPresent(*r.Summary) {
 					c.RootPresent = 1
 				}

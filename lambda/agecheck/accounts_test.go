@@ -388,17 +388,22 @@ func TestHandlerReadsAMembersTagsThroughItsRole(t *testing.T) {
 // out the one ending within 14 days, and counts the tag exemptions the accounts read.
 func TestOrganizationDigestListsExemptions(t *testing.T) {
 	p := exemptionsPolicy()
-	account := func(id string, keys []int, tags int) AccountResult {
+	account := func(id string, keys []int, tags ...TagExemption) AccountResult {
 		s := Summary{Counts: Counts{Users: 3, Flagged: 1, Stale: 1}, Findings: []Finding{ledgerFinding("AKIA"+id, "u", SeverityStale)}}
-		s.ExemptionKeys, s.TagExemptionCount = keys, tags
+		s.ExemptionKeys, s.TagExemptions, s.TagExemptionCount = keys, tags, len(tags)
 		return AccountResult{Target: Target{ID: id}, Status: AccountChecked, Summary: &s}
 	}
-	o, err := MergeAccounts(OrgSummary{}, []AccountResult{account(testAccount, []int{2, 0, 0, 0, 1}, 1), account(memberAccount, []int{1, 1}, 2)}, testAccount)
+	o, err := MergeAccounts(OrgSummary{}, []AccountResult{
+		account(testAccount, []int{2, 0, 0, 0, 1}, TagExemption{UserName: "ops", Until: "2026-12-20", Reason: "rotation pending", Status: TagExemptionHolds, Keys: 2}),
+		account(memberAccount, []int{1, 1},
+			TagExemption{UserName: "carol", Until: "2027-13-01", Reason: "vendor", Status: TagExemptionRefused, Problem: "not a date"},
+			TagExemption{UserName: "bob", Until: "2026-11-01", Reason: "old", Status: TagExemptionExpired, Problem: "ended on 2026-11-01"}),
+	}, testAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := o.Exemptions; e == nil || !slices.Equal(e.ExemptionKeys, []int{3, 1, 0, 0, 1}) || e.TagExemptionCount != 3 {
-		t.Fatalf("the organization's exemptions %+v, want keys [3 1 0 0 1] and 3 tag exemptions (summed)", o.Exemptions)
+	if e := o.Exemptions; e == nil || !slices.Equal(e.ExemptionKeys, []int{3, 1, 0, 0, 1}) || e.TagExemptionCount != 3 || len(e.TagExemptions) != 3 {
+		t.Fatalf("the organization's exemptions %+v, want keys [3 1 0 0 1] and 3 tag exemptions (summed and listed)", o.Exemptions)
 	}
 	for _, changes := range []*OrgChanges{nil, {New: 2}} {
 		o.Changes = changes
@@ -418,11 +423,36 @@ func TestOrganizationDigestListsExemptions(t *testing.T) {
 			t.Errorf("changes %v: exemptions %+v, want the policy's 5, the first ending soon with 3 keys, 3 tag exemptions", changes, body.Exemptions)
 		}
 		for _, want := range []string{"break-glass-*: 3 keys; until 2026-12-06", "Ending within 14 days: break-glass-* on 2026-12-06.",
-			"Exemptions by user tags (keyage-exempt-until, keyage-exempt-reason): 3 read in the accounts checked"} {
+			"Exemptions by user tags (keyage-exempt-until, keyage-exempt-reason), 3 read in the accounts checked (each account's own message says why one is refused):\n" +
+				"  111111111111 bob: EXPIRED (keyage-exempt-until 2026-11-01), keys judged; reason given: old\n" +
+				"  111111111111 carol: REFUSED (keyage-exempt-until 2027-13-01), keys judged; reason given: vendor\n" +
+				"  123456789012 ops: exempt until 2026-12-20, 2 keys hidden; reason: rotation pending\n"} {
 			if !strings.Contains(m.Email, want) {
 				t.Errorf("changes %v: the email lacks %q:\n%s", changes, want, m.Email)
 			}
 		}
+	}
+	if ex := o.Exemptions.TagExemptions; ex[0].Account != memberAccount || ex[2].Account != testAccount || ex[0].Problem != "" {
+		t.Errorf("the listed tag exemptions %+v, want each with its account, by account then user, without its problem", ex)
+	}
+	// Beyond MaxTagExemptionsListed, the first by account and user are listed; the count is exact.
+	var many []AccountResult
+	for i := range MaxTagExemptionsListed + 5 {
+		many = append(many, account(fmt.Sprintf("%012d", 400000000000+i), nil, TagExemption{UserName: "u", Until: "2026-12-20", Reason: "r", Status: TagExemptionHolds}))
+	}
+	slices.Reverse(many) // the pages come in any order
+	var big OrgSummary
+	for page := range slices.Chunk(many, AccountsPerPage) {
+		if big, err = MergeAccounts(big, page, testAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ex := big.Exemptions; ex.TagExemptionCount != MaxTagExemptionsListed+5 || len(ex.TagExemptions) != MaxTagExemptionsListed ||
+		ex.TagExemptions[0].Account != "400000000000" || ex.TagExemptions[MaxTagExemptionsListed-1].Account != fmt.Sprintf("%012d", 400000000000+MaxTagExemptionsListed-1) {
+		t.Errorf("%d tag exemptions counted, %d listed (first %+v); want %d counted, the first %d by account listed", ex.TagExemptionCount, len(ex.TagExemptions), ex.TagExemptions[0], MaxTagExemptionsListed+5, MaxTagExemptionsListed)
+	}
+	if r := must(NewOrgReport(big, p, testNow, false)); !strings.Contains(r.Message, fmt.Sprintf("%d read in the accounts checked, the first %d by account and user name shown", MaxTagExemptionsListed+5, MaxTagExemptionsListed)) {
+		t.Errorf("the digest does not say how many of the tag exemptions it lists:\n%s", r.Message)
 	}
 	if r := must(NewOrgReport(o, Policy{MaxAgeDays: 90}, testNow, false)); strings.Contains(r.Message, "Exemptions (") {
 		t.Errorf("a policy without exemptions: the digest lists exemptions:\n%s", r.Message)

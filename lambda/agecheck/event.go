@@ -245,6 +245,9 @@ type Report struct {
 	Commit *Commit `json:"commit,omitempty"`
 	// Commits are, on an organization run's report, the accounts OpCommit runs for (with Commit).
 	Commits []AccountCommit `json:"commits,omitempty"`
+	// card is what the builder announced that the chat card shows (report_chat.go); not part
+	// of the function's result.
+	card cardFacts
 }
 
 // Commit is what OpCommit needs from the report: the run's "now", its LedgerRun and the root

@@ -263,7 +263,7 @@ func tagExemptionOf(u *UserKeys, p Policy, now time.Time) *TagExemption {
 	case !hasUntil:
 		t.Problem = fmt.Sprintf("no %s tag: an exemption by tag needs an end, %s at most %d days ahead", TagExemptUntil, dateAllowed, p.MaxTagExemptionDays)
 	case !until.Valid():
-		t.Problem = fmt.Sprintf("%s is not %s", TagExemptUntil, dateAllowed)
+		t.Problem = "not " + dateAllowed // the line shows the value (writeTagExemption)
 	case t.Reason == "":
 		t.Problem = fmt.Sprintf("no %s tag: an exemption by tag needs a reason", TagExemptReason)
 	case !holdsAt(until, now):
@@ -290,6 +290,7 @@ type ExemptionTally struct {
 
 // TagExemption is one user's exemption by tags, whether it holds or not.
 type TagExemption struct {
+	Account  string `json:"account,omitempty"` // in an organization's summary only
 	UserName string `json:"userName"`
 	Reason   string `json:"reason,omitempty"`  // the keyage-exempt-reason tag, at most MaxReasonLength bytes
 	Until    string `json:"until,omitempty"`   // the keyage-exempt-until tag as written (shortened)

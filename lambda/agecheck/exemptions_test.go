@@ -182,7 +182,7 @@ func TestTagExemptionOf(t *testing.T) {
 				Problem: "no keyage-exempt-until tag: an exemption by tag needs an end, a date YYYY-MM-DD such as 2027-03-31 at most 30 days ahead"}},
 		{"not a date", map[string]string{TagExemptUntil: "next week", TagExemptReason: "vendor"}, "",
 			&TagExemption{UserName: "u", Reason: "vendor", Until: "next week", Status: TagExemptionRefused,
-				Problem: "keyage-exempt-until is not a date YYYY-MM-DD such as 2027-03-31"}},
+				Problem: "not a date YYYY-MM-DD such as 2027-03-31"}},
 		{"no reason", map[string]string{TagExemptUntil: "2026-12-01", TagExemptReason: ""}, "",
 			&TagExemption{UserName: "u", Until: "2026-12-01", Status: TagExemptionRefused,
 				Problem: "no keyage-exempt-reason tag: an exemption by tag needs a reason"}},

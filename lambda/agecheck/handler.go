@@ -122,7 +122,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 		if ev.Chat && r.Publish {
-			r.Chat = NewChatMessage(s, ev.Policy, r, now)
+			r.Chat = chatMessage(ev, s, r, now)
 		}
 		h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 			slog.String("severity", r.Severity), slog.String("subject", r.Subject),
@@ -165,20 +165,10 @@ func (h *Handler) logger() *slog.Logger {
 // logs every finding, and trims the Summary for the state machine.
 func (h *Handler) check(ctx context.Context, ev Event, now time.Time) (Summary, error) {
 	log := h.logger()
-	io := h.accountIO(ctx, ev)
-	if io.LastUsed != nil {
-		h.lookUpLastUsed(ctx, io.LastUsed, ev.Account, ev.Users, ev.Policy, now)
-	}
-	if ev.Policy.TagExemptions && io.UserTags != nil {
-		if err := h.lookUpTags(ctx, io.UserTags, ev.Users, ev.Policy, now); err != nil {
-			return Summary{}, err
-		}
-	}
-	s, err := Check(ev.Users, ev.Policy, now)
+	s, err := h.Judge(ctx, h.accountIO(ctx, ev), ev.Account, ev.Users, ev.Policy, ev.Owners, now)
 	if err != nil {
 		return Summary{}, err
 	}
-	h.lookUpOwners(ctx, io.UserTags, &s, ev.Users, ev.Owners)
 	nowText := formatTime(now)
 	for i := range s.Findings {
 		f := &s.Findings[i]

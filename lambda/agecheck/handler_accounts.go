@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 )
 
@@ -105,18 +104,7 @@ func (h *Handler) orgReport(ctx context.Context, ev Event, now time.Time) (Repor
 		orgCommit(&r, *ev.Org, *ev.Ledger, now)
 	}
 	if ev.Chat && r.Publish {
-		// The chat card gives the organization's totals and the findings its sections list; it
-		// names the organization, not one account.
-		s := Summary{Counts: ev.Org.Counts}
-		for _, sec := range ev.Org.Sections {
-			if sec.Summary != nil {
-				s.Findings = append(s.Findings, sec.Summary.Findings...)
-			}
-		}
-		slices.SortStableFunc(s.Findings, compareFindings)
-		card := r
-		card.Account = ScopeOrganization
-		r.Chat = NewChatMessage(s, ev.Policy, card, now)
+		r.Chat = newOrgChatMessage(*ev.Org, ev.Policy, ev.Owners, r, now)
 	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "report", slog.Bool("publish", r.Publish), slog.Bool("test", r.Test),
 		slog.String("severity", r.Severity), slog.String("subject", r.Subject), slog.String("scope", ScopeOrganization),

@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// LeaseLostLogMessage is logged (warning) by a commit that found its run's lease lost: nothing
+// is recorded for the account, and the next run announces its changes again.
+const LeaseLostLogMessage = "ledger lease lost: nothing recorded"
+
 // errNoLedger is the error of an event that asks for the ledger when the function has none.
 var errNoLedger = errors.New("the event has a ledger (notify: changes, or notify: every-run reaching owners) but the function has no ledger table configured")
 
@@ -45,7 +49,8 @@ func (h *Handler) observe(ctx context.Context, ev Event, findings []Finding, unc
 
 // changesReport is the report of a run that remembers. It takes the account's lease, loads the
 // entries and the run's observations, and announces their Diff (NewChangesReport), with the
-// Commit that OpCommit needs once the message is published. When another run holds the lease,
+// Commit that OpCommit needs once the message is published when there is something to record;
+// otherwise it releases the lease at once. When another run holds the lease,
 // it announces every finding (NewReport, as notify: every-run does) and commits nothing: a
 // concurrent run (a manual run during a scheduled one) never writes the ledger another run is
 // about to write, and is never silent.
@@ -93,7 +98,14 @@ func (h *Handler) changesReport(ctx context.Context, ev Event, s Summary, now ti
 	if r.Publish {
 		r.OwnerMessages = msgs
 	}
-	r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
+	if c.Something() {
+		r.Commit = &Commit{Now: timestampAt(now), Ledger: lr, Root: s.Root}
+	} else {
+		// Nothing to record: the lease goes now, not at a commit (there is none; in an
+		// organization run, the account's own message is the last to take it), so that a run
+		// soon after finds it free.
+		h.release(ctx, l, ev.Account, lr.Run)
+	}
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "changes", slog.String("account", ev.Account), slog.String("run", lr.Run),
 		slog.Int("new", len(c.New)), slog.Int("reminders", len(c.Reminders)), slog.Int("resolved", len(c.Resolved)),
 		slog.Int("quiet", c.Quiet))
@@ -109,21 +121,28 @@ func (h *Handler) diff(ctx context.Context, l Ledger, account string, lr LedgerR
 	return Diff(account, entries, obs, root, lr, now), nil
 }
 
-// commit runs after the publish succeeded (or when the report published nothing): it takes
-// the lease again for LeaseDuration from the function's clock (a conditional write that fails
-// when another run took it after it expired: the commit then writes nothing and fails, and the
-// next run announces the same findings again), derives the report's changes again, which
-// nothing else can change while the run holds the lease, writes their entries, and releases
-// the lease. Nothing is recorded as announced unless the publish succeeded: the state machine
-// calls op commit only after Notify succeeded.
+// commit runs after the publish succeeded (or when the report published nothing): it holds
+// the run's lease for LeaseDuration more from the function's clock, on condition that the run
+// still holds it, expired or not (Ledger.Hold: never re-taking a lease another run took, or
+// took and released, after it expired), derives the report's changes again, which nothing
+// else can change while the run holds the lease, writes their entries, and releases the
+// lease. When the lease was lost, it writes nothing for the account and logs it, and the run
+// goes on: what this run announced is not recorded, so the next run announces it again, which
+// is never silent. Nothing is recorded as announced unless the publish succeeded: the state
+// machine calls op commit only after Notify succeeded.
 func (h *Handler) commit(ctx context.Context, ev Event) error {
 	l, err := h.ledgerFor(ev)
 	if err != nil {
 		return err
 	}
 	cm := ev.Commit
-	taken := h.clock()
-	if err := l.Acquire(ctx, ev.Account, cm.Ledger.Run, taken, taken.Add(LeaseDuration)); err != nil {
+	err = l.Hold(ctx, ev.Account, cm.Ledger.Run, h.clock().Add(LeaseDuration))
+	if errors.Is(err, ErrLeaseLost) {
+		h.logger().LogAttrs(ctx, slog.LevelWarn, LeaseLostLogMessage, slog.String("account", ev.Account),
+			slog.String("run", cm.Ledger.Run), slog.String("error", err.Error()))
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("hold the ledger's lease of account %s for run %q before recording the announcement (nothing recorded): %w",
 			ev.Account, cm.Ledger.Run, err)
 	}
@@ -141,6 +160,15 @@ func (h *Handler) commit(ctx context.Context, ev Event) error {
 	h.logger().LogAttrs(ctx, slog.LevelInfo, "committed", slog.String("account", ev.Account), slog.String("run", cm.Ledger.Run),
 		slog.Int("entries", len(c.Updates)))
 	return nil
+}
+
+// release gives up the account's lease of a run with nothing to record; a failure is logged
+// only: the lease then expires (LeaseDuration).
+func (h *Handler) release(ctx context.Context, l Ledger, account, run string) {
+	if err := l.Release(ctx, account, run); err != nil {
+		h.logger().LogAttrs(ctx, slog.LevelWarn, "ledger lease not released: it expires", slog.String("account", account),
+			slog.String("run", run), slog.String("error", err.Error()))
+	}
 }
 
 // clock is the function's clock (Handler.Clock, or time.Now).

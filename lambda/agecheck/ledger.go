@@ -20,8 +20,8 @@ const (
 )
 
 // OpCommit records, after the publish succeeded, what the run's report announced (see
-// Handler.commit). The state machine calls it after Notify, and after a report that publishes
-// nothing (to release the run's lease); never when the publish failed.
+// Handler.commit). The state machine calls it after Notify, or after a report that publishes
+// nothing, when the report has something to record; never when the publish failed.
 const OpCommit = "commit"
 
 // RootKey is the ledger key of an account's root user's access keys (one finding per account).
@@ -88,6 +88,10 @@ type Observations struct {
 	UnreadKeys     []string // AccessKeyIds
 }
 
+// ErrLeaseLost is wrapped by Ledger.Hold and Ledger.Release when the run no longer holds the
+// account's lease: it expired and another run took it (and perhaps released it since).
+var ErrLeaseLost = errors.New("the run no longer holds the lease (it expired and another run took it)")
+
 // ErrLedgerBusy is wrapped by Ledger.Acquire when another run holds the account's lease.
 var ErrLedgerBusy = errors.New("another run holds the ledger's lease for this account")
 
@@ -104,6 +108,10 @@ type Ledger interface {
 	Load(ctx context.Context, account, run string) ([]Entry, Observations, error)
 	// Save writes entries whole.
 	Save(ctx context.Context, entries []Entry) error
+	// Hold extends the lease run holds until until, whether or not it has expired, or fails
+	// wrapping ErrLeaseLost when run no longer holds it (another run took it, or it was
+	// released): it never takes a lease another run took or gave up.
+	Hold(ctx context.Context, account, run string, until time.Time) error
 	// Release gives the lease up, if run still holds it.
 	Release(ctx context.Context, account, run string) error
 	// ClaimMail records that run mails owner (a conditional write, expiring at expires), before
@@ -258,7 +266,11 @@ const (
 	// clock (Handler.Clock), not the run's "now": the report takes it, and the commit after the
 	// publish takes it again (so it holds while the entries are written) and releases it. A run
 	// that fails in between (a publish failing for good) leaves it to expire: a run that reports
-	// this much later or more uses the ledger again.
+	// this much later or more uses the ledger again. An organization run's commit Map may come
+	// later than this after an account's report: its commit holds the lease only if no other run
+	// took it meanwhile (Ledger.Hold), and otherwise records nothing for the account, whose
+	// changes the next run announces again. A lease timed to the whole run would instead lock
+	// the ledger for that long after a run that failed.
 	LeaseDuration = 15 * time.Minute
 	// ObservationLifetime is the TTL of a run's observations: only its own report and commit read
 	// them, within the run (at most a Standard execution's year in theory, minutes in practice).

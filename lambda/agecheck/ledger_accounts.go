@@ -30,9 +30,11 @@ const MaxAccountChangesBytes = 256
 // MaxCommits bounds OrgSummary.Commits and Report.Commits (an account ID and a root status
 // each, at most 57 bytes): 500 fit MaxOrgSummaryBytes beside the counts (the sections give way
 // to them) and the organization report's output beside a message of MaxMessageBytes
-// (workflow's TestPayloadBudgetOrganizationLedger). The accounts beyond it are not committed:
-// their leases expire (LeaseDuration) and the next run announces their changes again, which
-// is never silent.
+// (workflow's TestPayloadBudgetOrganizationLedger). Only accounts with something new, due or
+// resolved are committed (a quiet account has nothing to write); the accounts with changes
+// beyond it are not: their leases expire (LeaseDuration) and the next run announces their
+// changes again, which is never silent, and records them, as the accounts recorded before are
+// quiet then. A backlog of n accounts with changes is recorded in ceil(n/MaxCommits) runs.
 const MaxCommits = 500
 
 // AccountChanges are one account's changes in an organization run that remembers: new
@@ -160,7 +162,10 @@ func (o *OrgSummary) mergeChanges(r AccountResult) {
 	o.Changes.Reminders += c.ReminderCount
 	o.Changes.Resolved += c.ResolvedCount
 	o.Changes.Quiet += c.QuietCount
-	if len(o.Commits) < MaxCommits {
+	// Only an account with something to record takes a commit (a quiet account's own message
+	// releases its lease), so that MaxCommits counts accounts with changes, and the accounts
+	// beyond it are recorded by the next runs, as the quiet ones before them take no room.
+	if c.something() && len(o.Commits) < MaxCommits {
 		var root *RootCheck
 		if r.Summary != nil && r.Summary.Root != nil {
 			root = &RootCheck{Status: r.Summary.Root.Status}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,9 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 	if len(org.Sections) != 2 || org.Sections[1].Target.ID != memberAccount || org.Accounts.Clean != 1 {
 		t.Errorf("sections %+v, accounts %+v; want the unchecked account, then the member (resolved), the deploying one clean (quiet)", org.Sections, org.Accounts)
 	}
+	if len(m.lease) != 0 {
+		t.Errorf("run 2: leases %v, want none: the member's released by its commit, the quiet deploying account's by its own message", m.lease)
+	}
 	if e := m.entries[memberAccount+"AKIA2"]; e.ResolvedAt.IsZero() {
 		t.Errorf("AKIA2 of the member: %+v, want resolved", e)
 	}
@@ -117,7 +121,7 @@ func TestOrganizationLedgerThroughTheHandler(t *testing.T) {
 }
 
 // TestOrganizationLedgerBusyAccount: an account whose lease another run holds is announced
-// whole (its findings, no changes) and is not committed.
+// whole (its findings, no changes) and is not committed; nor is a quiet one.
 func TestOrganizationLedgerBusyAccount(t *testing.T) {
 	m := newMemLedger()
 	m.lease[memberAccount] = "scheduled"
@@ -128,8 +132,8 @@ func TestOrganizationLedgerBusyAccount(t *testing.T) {
 	if org.Changes.Busy != 1 || sec.Changes == nil || !sec.Changes.Busy || len(sec.Summary.Findings) != 1 {
 		t.Errorf("changes %+v, section %+v; want the member busy with its finding listed", org.Changes, sec)
 	}
-	if len(r.Commits) != 1 || r.Commits[0].Account != testAccount || !strings.Contains(r.Subject, "1 account announced whole") {
-		t.Errorf("commits %+v, subject %q; want only the deploying account committed", r.Commits, r.Subject)
+	if len(r.Commits) != 0 || !strings.Contains(r.Subject, "1 account announced whole") {
+		t.Errorf("commits %+v, subject %q; want none (the deploying account has nothing to record)", r.Commits, r.Subject)
 	}
 	_, body := decodeMessage(t, msgs[memberAccount])
 	if !msgs[memberAccount].Publish || body.Changes != nil || len(body.Findings) != 1 {
@@ -147,19 +151,19 @@ func TestOrganizationLedgerLeaseTimedByTheClock(t *testing.T) {
 	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: func() time.Time { return clock }}
 	users := map[string][]UserKeys{testAccount: {staleUser("a", "AKIA1")}, memberAccount: {staleUser("b", "AKIA1")}}
 	orgLedgerRun(t, h, "run-1", "2026-03-01T08:00:00Z", users, true)
-	want := "2026-03-01T10:00:00Z 2026-03-01T10:15:00Z"
+	want, hold := "2026-03-01T10:00:00Z 2026-03-01T10:15:00Z", "hold until 2026-03-01T10:15:00Z"
 	if len(m.taken) != 6 {
 		t.Errorf("%d leases taken (%q), want 6: two accounts' results, messages and commits", len(m.taken), m.taken)
 	}
 	for i, got := range m.taken {
-		if got != want {
+		if want := map[bool]string{false: want, true: hold}[i >= 4]; got != want {
 			t.Errorf("lease %d taken (now until) %q, want %q", i, got, want)
 		}
 	}
 }
 
 // TestOrganizationLedgerQuietPublishesNothing: only quiet findings, every account read: the
-// report publishes nothing, and still commits (to release the leases).
+// report publishes nothing.
 func TestOrganizationLedgerQuietPublishesNothing(t *testing.T) {
 	o := OrgSummary{Counts: Counts{Flagged: 4, Stale: 4}, Accounts: AccountCounts{Checked: 2, Clean: 2}, Changes: &OrgChanges{Quiet: 4},
 		Commits: []AccountCommit{{Account: testAccount}, {Account: memberAccount}}}
@@ -231,7 +235,7 @@ func TestMergeAccountsCommitsBounded(t *testing.T) {
 		var page []AccountResult
 		for i := range AccountsPerPage {
 			page = append(page, AccountResult{Target: Target{ID: fmt.Sprintf("%012d", p*AccountsPerPage+i)}, Status: AccountChecked,
-				Summary: &Summary{Root: &RootCheck{Status: RootUnchecked, Cause: strings.Repeat("c", 500)}}, Changes: &AccountChanges{}})
+				Summary: &Summary{Root: &RootCheck{Status: RootUnchecked, Cause: strings.Repeat("c", 500)}}, Changes: &AccountChanges{NewCount: 1}})
 		}
 		var err error
 		if o, err = MergeAccounts(o, page, testAccount); err != nil {
@@ -243,5 +247,63 @@ func TestMergeAccountsCommitsBounded(t *testing.T) {
 	}
 	if n, _ := jsonSize(o); n > MaxOrgSummaryBytes {
 		t.Errorf("the summary is %d bytes, want at most %d", n, MaxOrgSummaryBytes)
+	}
+}
+
+// orgLedgerRunMany runs an organization run that remembers over accounts (the deploying one
+// excluded) through the handler, each account with the users users gives it: op check and op
+// account per account, op mergeAccounts per page, op report, and op commit for each account the
+// report lists. The function's clock is the run's now.
+func orgLedgerRunMany(t *testing.T, m *memLedger, run, now string, accounts []string, users func(string) []UserKeys) (OrgSummary, Report) {
+	t.Helper()
+	at := ParseTimestamp(now)
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Ledger: m, Clock: at.Time}
+	lr := &LedgerRun{Run: run, RemindEveryDays: 7, RetentionDays: 90}
+	p := Policy{MaxAgeDays: 90}
+	org := OrgSummary{}
+	for page := range slices.Chunk(accounts, AccountsPerPage) {
+		var results []AccountResult
+		for _, a := range page {
+			s := invoke[Summary](t, h, Event{Op: OpCheck, Now: at, Policy: p, Account: a, Users: users(a), Ledger: lr})
+			results = append(results, invoke[AccountResult](t, h, Event{Op: OpAccount, Now: at, Policy: p, Account: a, Target: &Target{ID: a}, Summary: &s, Ledger: lr}))
+		}
+		org = invoke[OrgSummary](t, h, Event{Op: OpMergeAccounts, Now: at, Policy: p, Account: testAccount, DeployingExcluded: true, Org: &org,
+			Accounts: results, Ledger: lr})
+	}
+	r := invoke[Report](t, h, Event{Op: OpReport, Now: at, Policy: p, Account: testAccount, Org: &org, Ledger: lr})
+	for _, c := range r.Commits {
+		cm := *r.Commit
+		cm.Root = c.Root
+		invoke[struct{}](t, h, Event{Op: OpCommit, Now: cm.Now, Policy: p, Account: c.Account, Commit: &cm})
+	}
+	return org, r
+}
+
+// TestOrganizationLedgerBacklogClears: only accounts with something to record are committed,
+// so that MaxCommits bounds the accounts with changes: of MaxCommits+1 accounts with a new
+// finding, the first run records MaxCommits; the next day, the others being quiet, the last
+// one is announced again and recorded; the day after, nothing is new.
+func TestOrganizationLedgerBacklogClears(t *testing.T) {
+	m := newMemLedger()
+	accounts := make([]string, MaxCommits+1)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("%012d", 300000000000+i)
+	}
+	users := func(a string) []UserKeys { return []UserKeys{staleUser("u", "AKIA"+a)} }
+	last := accounts[MaxCommits]
+	org, r := orgLedgerRunMany(t, m, "run-1", "2026-03-01T08:00:00Z", accounts, users)
+	if org.Changes.New != MaxCommits+1 || len(r.Commits) != MaxCommits || len(m.entries) != MaxCommits {
+		t.Fatalf("run 1: %d new, %d commits, %d entries; want %d new, %d commits and entries", org.Changes.New, len(r.Commits), len(m.entries), MaxCommits+1, MaxCommits)
+	}
+	org, r = orgLedgerRunMany(t, m, "run-2", "2026-03-02T08:00:00Z", accounts, users)
+	if org.Changes.New != 1 || org.Changes.Quiet != MaxCommits || len(r.Commits) != 1 || r.Commits[0].Account != last {
+		t.Errorf("run 2: changes %+v, commits %v; want account %s new and its commit alone, %d quiet", org.Changes, r.Commits, last, MaxCommits)
+	}
+	if _, ok := m.entries[last+"AKIA"+last]; !ok || len(m.entries) != MaxCommits+1 {
+		t.Errorf("run 2: %d entries, account %s's recorded %v; want %d, the last account's too", len(m.entries), last, ok, MaxCommits+1)
+	}
+	org, r = orgLedgerRunMany(t, m, "run-3", "2026-03-03T08:00:00Z", accounts, users)
+	if org.Changes.New != 0 || r.Publish || len(r.Commits) != 0 {
+		t.Errorf("run 3: changes %+v, publish %v (%q), %d commits; want nothing new, nothing published or committed", org.Changes, r.Publish, r.Subject, len(r.Commits))
 	}
 }

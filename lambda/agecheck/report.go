@@ -98,6 +98,7 @@ func newReport(s Summary, p Policy, account string, now time.Time, test bool, ma
 		Kinds:    string(marshalNoEscape(kindsOf(s))),
 		Account:  account,
 		Test:     test,
+		card:     cardFacts{owners: s.Owners},
 	}
 	nowText := formatTime(now)
 	ex := exemptionsBody(s, p, now)

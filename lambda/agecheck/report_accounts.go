@@ -153,11 +153,12 @@ func orgSubject(o OrgSummary, prefix string) string {
 }
 
 // orgExemptionsBody is the digest's exemptions section: the policy's exemptions with the keys
-// each hid in every account checked, and the count of tag exemptions read.
+// each hid in every account checked, and the tag exemptions read (counted, and listed with
+// their accounts up to MaxTagExemptionsListed).
 func orgExemptionsBody(o OrgSummary, p Policy, now time.Time) *ExemptionsBody {
 	var s Summary
 	if o.Exemptions != nil {
-		s.ExemptionKeys, s.TagExemptionCount = o.Exemptions.ExemptionKeys, o.Exemptions.TagExemptionCount
+		s.ExemptionTally = *o.Exemptions
 	}
 	return exemptionsBody(s, p, now)
 }
@@ -307,7 +308,13 @@ func writeOrgExemptions(b *strings.Builder, ex *ExemptionsBody, sections []Accou
 	policy.TagExemptionCount = 0
 	writeExemptions(b, &policy, findings)
 	if ex.TagExemptionCount > 0 {
-		fmt.Fprintf(b, "\nExemptions by user tags (%s, %s): %d read in the accounts checked; each account's own message lists its own.\n",
-			TagExemptUntil, TagExemptReason, ex.TagExemptionCount)
+		fmt.Fprintf(b, "\nExemptions by user tags (%s, %s), %d read in the accounts checked", TagExemptUntil, TagExemptReason, ex.TagExemptionCount)
+		if len(ex.TagExemptions) < ex.TagExemptionCount {
+			fmt.Fprintf(b, ", the first %d by account and user name shown", len(ex.TagExemptions))
+		}
+		b.WriteString(" (each account's own message says why one is refused):\n")
+		for _, t := range ex.TagExemptions {
+			writeTagExemption(b, oneLine(t.Account)+" ", t)
+		}
 	}
 }

@@ -116,16 +116,33 @@ func writeExemptions(b *strings.Builder, ex *ExemptionsBody, findings []Finding)
 		}
 		b.WriteString(":\n")
 		for _, t := range ex.TagExemptions {
-			switch t.Status {
-			case TagExemptionHolds:
-				fmt.Fprintf(b, "  %s: exempt until %s, %s hidden; reason: %s\n", oneLine(t.UserName), oneLine(t.Until), plural(t.Keys, "key", "keys"), oneLine(t.Reason))
-			default:
-				fmt.Fprintf(b, "  %s: %s (%s), keys judged", oneLine(t.UserName), strings.ToUpper(t.Status), oneLine(t.Problem))
-				if t.Reason != "" {
-					fmt.Fprintf(b, "; reason given: %s", oneLine(t.Reason))
-				}
-				b.WriteString("\n")
-			}
+			writeTagExemption(b, "", t)
 		}
 	}
+}
+
+// writeTagExemption writes one tag exemption's line, after prefix (an organization digest's
+// account). One that does not hold shows its until tag's value as written, and its problem
+// when known: "REFUSED (keyage-exempt-until 2027-13-01: not a date ...)".
+func writeTagExemption(b *strings.Builder, prefix string, t TagExemption) {
+	if t.Status == TagExemptionHolds {
+		fmt.Fprintf(b, "  %s%s: exempt until %s, %s hidden; reason: %s\n", prefix, oneLine(t.UserName), oneLine(t.Until), plural(t.Keys, "key", "keys"), oneLine(t.Reason))
+		return
+	}
+	fmt.Fprintf(b, "  %s%s: %s", prefix, oneLine(t.UserName), strings.ToUpper(t.Status))
+	var why []string
+	if t.Until != "" {
+		why = append(why, TagExemptUntil+" "+oneLine(t.Until))
+	}
+	if t.Problem != "" {
+		why = append(why, oneLine(t.Problem))
+	}
+	if len(why) > 0 {
+		fmt.Fprintf(b, " (%s)", strings.Join(why, ": "))
+	}
+	b.WriteString(", keys judged")
+	if t.Reason != "" {
+		fmt.Fprintf(b, "; reason given: %s", oneLine(t.Reason))
+	}
+	b.WriteString("\n")
 }

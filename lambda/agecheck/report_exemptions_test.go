@@ -80,3 +80,27 @@ func TestReportWithoutExemptions(t *testing.T) {
 		t.Errorf("message mentions exemptions without any: %s", r.Message)
 	}
 }
+
+// TestRefusedTagExemptionShowsItsValue: a tag exemption that does not hold shows its until
+// tag's value as written, then why; in an organization digest (no problem carried), the value.
+func TestRefusedTagExemptionShowsItsValue(t *testing.T) {
+	u := UserKeys{UserName: "carol", Tags: map[string]string{TagExemptUntil: "next week", TagExemptReason: "vendor"}}
+	te := tagExemptionOf(&u, Policy{MaxAgeDays: 90, TagExemptions: true, MaxTagExemptionDays: 30}, testNow)
+	for _, tc := range []struct {
+		prefix string
+		t      TagExemption
+		want   string
+	}{
+		{"", *te, "  carol: REFUSED (keyage-exempt-until next week: not a date YYYY-MM-DD such as 2027-03-31), keys judged; reason given: vendor\n"},
+		{memberAccount + " ", TagExemption{UserName: "carol", Until: "2027-06-01", Reason: "vendor", Status: TagExemptionRefused},
+			"  111111111111 carol: REFUSED (keyage-exempt-until 2027-06-01), keys judged; reason given: vendor\n"},
+		{"", TagExemption{UserName: "dan", Status: TagExemptionRefused, Problem: "tags could not be read: AccessDenied"},
+			"  dan: REFUSED (tags could not be read: AccessDenied), keys judged\n"},
+	} {
+		var b strings.Builder
+		writeTagExemption(&b, tc.prefix, tc.t)
+		if b.String() != tc.want {
+			t.Errorf("got %q, want %q", b.String(), tc.want)
+		}
+	}
+}

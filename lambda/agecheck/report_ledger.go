@@ -48,6 +48,7 @@ func newChangesReport(s Summary, c Changes, p Policy, lr LedgerRun, account stri
 		Severity: severityOf(s),
 		Kinds:    string(marshalNoEscape(kindsOf(s))),
 		Account:  account,
+		card:     cardFacts{changes: &c, owners: s.Owners},
 	}
 	nowText := formatTime(now)
 	ex := exemptionsBody(s, p, now) // every digest lists the exemptions, as every-run's does

@@ -130,7 +130,7 @@ func TestTagExemptions(t *testing.T) {
 		t.Fatalf("digest exemptions %+v, want user-03's holding and user-04's refused", ex)
 	}
 	for _, want := range []string{"user-03: exempt until " + in10 + ", 1 key hidden; reason: vendor cut-over",
-		"user-04: REFUSED (ends more than maxTagExemptionDays (30) ahead"} {
+		"user-04: REFUSED (keyage-exempt-until " + in60 + ": ends more than maxTagExemptionDays (30) ahead"} {
 		if !strings.Contains(email, want) {
 			t.Errorf("email lacks %q:\n%s", want, email)
 		}
