@@ -61,6 +61,7 @@ func (s Settings) checked(sched parsedSchedule, now time.Time) Checked {
 	c.Warnings = append(c.Warnings, s.exemptionWarnings(now)...)
 	c.Warnings = append(c.Warnings, s.ledgerWarnings()...)
 	c.Warnings = append(c.Warnings, s.memberStackSetWarnings()...)
+	c.Warnings = append(c.Warnings, s.ownerMessageWarnings()...)
 	return c
 }
 

@@ -90,6 +90,50 @@ func (s Settings) ObservesForOwners() bool {
 	return !s.Ledger.Remembers() && !s.Organization.Enabled() && s.Owners.ReachesOwners()
 }
 
+// validateOwnersInOrganization refuses notify: every-run in an organization run that reaches
+// owners. Such a run would keep no ledger: each account's owners would be grouped from its
+// trimmed summary (not every key of theirs), and owner mail could not be claimed once per run
+// (agecheck's mailOwners claims it in the ledger table). notify: changes keeps both exact.
+func (s Settings) validateOwnersInOrganization(p *problems) {
+	if s.Organization.Enabled() && !s.Ledger.Remembers() && s.Owners.ReachesOwners() {
+		p.add("notify", s.Ledger.Notify, "with accounts, cannot reach owners (ownerSubscriptions or ownerEmail): an organization run keeps no ledger then, so owners' keys would not be grouped exactly nor mail claimed once per run",
+			"changes (the default) with accounts and owners; every-run with owners only in a single-account stack, or no ownerSubscriptions and no ownerEmail")
+	}
+}
+
+// ownerMessageWarnings says, in an organization run with an owners topic, that maxOwnerMessages
+// bounds each account's report, not the run: each account publishes its owners' messages itself
+// (attribute account = that account), so an owner with keys in three accounts gets three
+// messages, and a run may publish accounts x maxOwnerMessages. Above agecheck.MaxOwnerMessagesPerRun
+// (what one single-account run may publish) it names the values. SNS's Publish quota is per
+// account and Region and shared with every other publisher there
+// (https://docs.aws.amazon.com/general/latest/gr/sns.html), and an email subscription is
+// throttled to 10 deliveries per second, so an owner with keys in many accounts scanned at once
+// can have its subscription disabled
+// (https://repost.aws/knowledge-center/sns-email-subscription-disabled).
+func (s Settings) ownerMessageWarnings() []string {
+	o := s.Organization
+	if !o.Enabled() || len(s.Owners.TagKeys) == 0 || len(s.Owners.Subscriptions) == 0 {
+		return nil
+	}
+	per := s.Owners.MaxMessages
+	if o.WholeOrganization() {
+		return []string{fmt.Sprintf("maxOwnerMessages %d bounds each account's owner messages, not the run's: with accounts [%s] a run publishes up to %d per scanned account (one message per owner per account), so an owner with keys in several accounts gets one message from each",
+			per, OrganizationKeyword, per)}
+	}
+	n := 0
+	for _, a := range o.Accounts {
+		if !slices.Contains(o.ExcludeAccounts, a) {
+			n++
+		}
+	}
+	if n*per <= agecheck.MaxOwnerMessagesPerRun {
+		return nil
+	}
+	return []string{fmt.Sprintf("maxOwnerMessages %d bounds each account's owner messages, not the run's: %d accounts x %d = %d owner messages per run at most (one message per owner per account), above %d, what a single-account run may publish; allowed without this warning: maxOwnerMessages up to %d for %d accounts",
+		per, n, per, n*per, agecheck.MaxOwnerMessagesPerRun, max(agecheck.MaxOwnerMessagesPerRun/n, 1), n)}
+}
+
 // ownerSubscriptionFields are the fields an ownerSubscriptions object may have.
 var ownerSubscriptionFields = []string{"endpoint", "owner", "protocol", "rawMessageDelivery", "subscriptionRoleArn"}
 

@@ -1,6 +1,11 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
 	"reflect"
 	"testing"
 
@@ -144,6 +149,97 @@ func TestObservesForOwners(t *testing.T) {
 			}
 			if got := s.KeepsLedger(); got != tt.has {
 				t.Errorf("KeepsLedger() = %v, want %v", got, tt.has)
+			}
+		})
+	}
+}
+
+// TestEveryRunOrganizationOwnersRefused: an organization run with notify: every-run keeps no
+// ledger, so it could neither group owners exactly nor claim mail once: Check refuses it when
+// the stack reaches owners, naming notify, its value and what is allowed; without an owners topic
+// or mail it is fine.
+func TestEveryRunOrganizationOwnersRefused(t *testing.T) {
+	sub := []OwnerSubscription{{Owner: "team-a", Subscription: Subscription{Protocol: "email", Endpoint: "team-a@example.com"}}}
+	tests := []struct {
+		name    string
+		change  func(s *Settings)
+		refused bool
+	}{
+		{"owners topic", func(s *Settings) { s.Owners.Subscriptions = sub }, true},
+		{"owner mail", func(s *Settings) { s.Owners.Email = &agecheck.OwnerEmail{From: "keyage@example.com"} }, true},
+		{"owners only in the digest", func(s *Settings) {}, false},
+		{"notify: changes", func(s *Settings) { s.Owners.Subscriptions = sub; s.Ledger.Notify = agecheck.NotifyChanges }, false},
+		{"single account", func(s *Settings) { s.Owners.Subscriptions = sub; s.Organization.Accounts = nil }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Defaults()
+			s.Ledger.Notify = agecheck.NotifyEveryRun
+			s.Organization.Accounts = []string{"111111111111"}
+			tt.change(&s)
+			_, err := s.Check(time.Now())
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			var se *SettingError
+			if !errors.As(err, &se) || se.Key != "notify" || se.Value != "every-run" ||
+				!strings.Contains(se.Problem, "cannot reach owners") || !strings.Contains(se.Allowed, "changes (the default)") {
+				t.Fatalf("got %v, want notify every-run refused with accounts and owners, allowing changes", err)
+			}
+		})
+	}
+}
+
+// TestOwnerMessagesPerAccountWarning: in an organization run maxOwnerMessages bounds each
+// account's messages; Check warns, naming the values, when accounts x maxOwnerMessages exceeds
+// what one single-account run may publish, and always with [organization] (count unknown).
+func TestOwnerMessagesPerAccountWarning(t *testing.T) {
+	sub := []OwnerSubscription{{Owner: "team-a", Subscription: Subscription{Protocol: "email", Endpoint: "team-a@example.com"}}}
+	ids := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%012d", 100000000000+i))
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		accounts []string
+		exclude  []string
+		max      int
+		want     string // "" for no warning
+	}{
+		{"10 accounts x 100", ids(10), nil, 100, ""},
+		{"11 accounts x 100", ids(11), nil, 100, "11 accounts x 100 = 1100 owner messages per run at most (one message per owner per account), above 1000, what a single-account run may publish; allowed without this warning: maxOwnerMessages up to 90 for 11 accounts"},
+		{"11 accounts, one excluded", ids(11), ids(1), 100, ""},
+		{"organization", []string{OrganizationKeyword}, nil, 50, "with accounts [organization] a run publishes up to 50 per scanned account"},
+		{"single account", nil, nil, 1000, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Defaults()
+			s.Owners.Subscriptions = sub
+			s.Owners.MaxMessages = tt.max
+			s.Organization.Accounts = tt.accounts
+			s.Organization.ExcludeAccounts = tt.exclude
+			c, err := s.Check(time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range c.Warnings {
+				if strings.Contains(w, "maxOwnerMessages") {
+					got = append(got, w)
+				}
+			}
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("got warnings %q, want none about maxOwnerMessages", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want) || !strings.Contains(got[0], "bounds each account's owner messages, not the run's")):
+				t.Errorf("got warnings %q, want one containing %q", got, tt.want)
 			}
 		})
 	}

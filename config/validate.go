@@ -57,6 +57,7 @@ func (s Settings) validate(now time.Time) (problems, parsedSchedule) {
 	s.validateComponent(&p)
 	validateRegion(&p, s.Region)
 	s.Owners.validate(&p)
+	s.validateOwnersInOrganization(&p)
 	s.Organization.validate(&p)
 	s.validateScopeFilters(&p)
 	s.Chat.validate(&p, s.Region, s.Partition())

@@ -77,11 +77,13 @@ func (b builder) addOwners(st asl.States) {
 // ownerMessages), one publish state (publish) per owner, then goes to next.
 func (b builder) publishOwnerMessages(items, publishName, next string) *asl.Map {
 	publish := asl.SNSPublishTask(b.r.Partition, b.r.OwnersTopicARN)
-	publish.Comment = "One owner's keys only, as plain text; the owner attribute is what each owner subscription's filter policy matches."
+	publish.Comment = "One owner's keys only, the plain-text table for every protocol but SMS, which gets the subject; " +
+		"the owner attribute is what each owner subscription's filter policy matches."
 	publish.Parameters = map[string]any{
-		"TopicArn":  b.r.OwnersTopicARN,
-		"Subject.$": "$.subject",
-		"Message.$": "$.message",
+		"TopicArn":         b.r.OwnersTopicARN,
+		"Subject.$":        "$.subject",
+		"Message.$":        "States.JsonToString($.bodies)",
+		"MessageStructure": "json",
 		"MessageAttributes": map[string]any{
 			agecheck.OwnerAttribute: map[string]any{"DataType": "String", "StringValue.$": "$.owner"},
 			"severity":              map[string]any{"DataType": "String", "StringValue.$": "$.severity"},
@@ -95,7 +97,22 @@ func (b builder) publishOwnerMessages(items, publishName, next string) *asl.Map 
 	return &asl.Map{
 		Common: asl.Common{Comment: "Publishes each owner's message on the owners topic, at most one per owner per run. A publish " +
 			"that keeps failing fails the run (the digest, already published, lists every key), and the alarm fires."},
-		ItemsPath:      asl.Path(items),
+		ItemsPath: asl.Path(items),
+		// The owner message's bodies per protocol (MessageStructure json, as the digest's): an SMS
+		// subscriber gets the subject, not a table of several KB (SNS sends at most 1,600
+		// characters per SMS publish: https://docs.aws.amazon.com/sns/latest/dg/sms_publish-to-phone.html).
+		// Built here rather than in the report, so that the report's message stays the text
+		// its payload budget measures; an ItemSelector adds no state to the run's history.
+		ItemSelector: map[string]any{
+			"owner.$":    "$$.Map.Item.Value.owner",
+			"subject.$":  "$$.Map.Item.Value.subject",
+			"severity.$": "$$.Map.Item.Value.severity",
+			"account.$":  "$$.Map.Item.Value.account",
+			"bodies": map[string]any{
+				"default.$": "$$.Map.Item.Value.message",
+				"sms.$":     "$$.Map.Item.Value.subject",
+			},
+		},
 		MaxConcurrency: asl.Count{N: OwnerPublishConcurrency},
 		ResultPath:     asl.NullPath,
 		ItemProcessor: &asl.ItemProcessor{Branch: asl.Branch{

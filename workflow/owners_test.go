@@ -56,8 +56,14 @@ func TestOwnersPublish(t *testing.T) {
 	}
 	pub := mp.ItemProcessor.States[StateNotifyOwner].(*asl.Task)
 	params := pub.Parameters.(map[string]any)
-	if params["TopicArn"] != r.OwnersTopicARN || params["Message.$"] != "$.message" || params["Subject.$"] != "$.subject" {
-		t.Errorf("got publish parameters %v, want the owners topic, subject and message", params)
+	if params["TopicArn"] != r.OwnersTopicARN || params["Message.$"] != "States.JsonToString($.bodies)" || params["MessageStructure"] != "json" || params["Subject.$"] != "$.subject" {
+		t.Errorf("got publish parameters %v, want the owners topic, subject and the bodies per protocol (MessageStructure json)", params)
+	}
+	// An SMS subscriber gets the subject (SNS: 1,600 characters per SMS publish), every other
+	// protocol the message.
+	sel, _ := mp.ItemSelector.(map[string]any)
+	if bodies, _ := sel["bodies"].(map[string]any); len(bodies) != 2 || bodies["default.$"] != "$$.Map.Item.Value.message" || bodies["sms.$"] != "$$.Map.Item.Value.subject" {
+		t.Errorf("got item selector %v, want bodies {default: the message, sms: the subject}", sel)
 	}
 	attrs := params["MessageAttributes"].(map[string]any)
 	for name, path := range map[string]string{"owner": "$.owner", "severity": "$.severity", "account": "$.account"} {

@@ -635,7 +635,9 @@ func TestRunsOffline(t *testing.T) {
 	supported := map[string]bool{"States.ArrayLength": true, "States.JsonMerge": true, "States.Format": true,
 		"States.StringToJson": true, "States.ArrayGetItem": true, "States.Array": true,
 		// aws-local-stepfunctions 3 implements both (StatesArrayContains, StatesMathAdd).
-		"States.ArrayContains": true, "States.MathAdd": true}
+		"States.ArrayContains": true, "States.MathAdd": true,
+		// and StatesJsonToString (the owner messages' bodies per protocol).
+		"States.JsonToString": true}
 	for _, tc := range goldenCases {
 		var doc any
 		if err := json.Unmarshal(mustRender(t, mustDefinition(t, tc.s(), tc.r())), &doc); err != nil {

@@ -68,7 +68,7 @@ func summarize(checked config.Checked) []string {
 	lines = append(lines, sched,
 		"findings to: "+findings,
 		"alarms to: "+describeSubscriptions(s.AlarmSubscriptions, "alarmSubscriptions", "alarms are only in CloudWatch"),
-		"owners: "+describeOwners(s.Owners),
+		"owners: "+describeOwners(s.Owners, s.Organization.Enabled()),
 		"accounts: "+s.Organization.Scope(),
 		fmt.Sprintf("scan: at most %d IAM calls in flight per account; function %d MB", s.MaxConcurrency, s.FunctionMemoryMB),
 		fmt.Sprintf("logs: level %s, execution data %s, kept %d days", s.LogLevel, included(s.IncludeExecutionData), s.LogRetentionDays),
@@ -119,8 +119,9 @@ func describeSubscriptions(subs []config.Subscription, key, meanwhile string) st
 	return strings.Join(parts, "; ")
 }
 
-// describeOwners says where owners are read from and how they are reached.
-func describeOwners(o config.Owners) string {
+// describeOwners says where owners are read from and how they are reached; in an organization
+// run (perAccount) the cap and the one message per owner hold per account.
+func describeOwners(o config.Owners, perAccount bool) string {
 	if len(o.TagKeys) == 0 {
 		return "off (ownerTagKeys is [])"
 	}
@@ -132,7 +133,11 @@ func describeOwners(o config.Owners) string {
 		for i, sub := range o.Subscriptions {
 			subs[i] = sub.Owner + ": " + sub.Protocol + " " + sub.Endpoint
 		}
-		parts = append(parts, fmt.Sprintf("owners topic to %s (at most %d owner messages a run)", strings.Join(subs, ", "), o.MaxMessages))
+		limit := fmt.Sprintf("at most %d owner messages a run", o.MaxMessages)
+		if perAccount {
+			limit = fmt.Sprintf("one message per owner per account, at most %d owner messages per account a run", o.MaxMessages)
+		}
+		parts = append(parts, fmt.Sprintf("owners topic to %s (%s)", strings.Join(subs, ", "), limit))
 	}
 	if o.Email == nil {
 		parts = append(parts, "no direct mail (no ownerEmail)")

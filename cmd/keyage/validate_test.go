@@ -138,6 +138,9 @@ func TestValidateSummaryNotes(t *testing.T) {
 			"  keyage:ownerEmail:\n    from: keyage@example.com\n",
 			"  owners: from the user tag owner, then team; owners topic to team-a: email team-a@example.com (at most 20 owner messages a run); mail from keyage@example.com (SES)\n"},
 		{"owners off", "  keyage:ownerTagKeys: []\n", "  owners: off (ownerTagKeys is [])\n"},
+		{"owners in an organization run", "  keyage:accounts: [\"111122223333\"]\n  keyage:maxOwnerMessages: 20\n" +
+			"  keyage:ownerSubscriptions:\n    - owner: team-a\n      protocol: email\n      endpoint: team-a@example.com\n",
+			"  owners: from the user tag owner; owners topic to team-a: email team-a@example.com (one message per owner per account, at most 20 owner messages per account a run); no direct mail (no ownerEmail)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,5 +197,22 @@ func TestValidateShowsRoleSettings(t *testing.T) {
 	want := "  roles: path /security/keyage/, permissions boundary arn:aws:iam::123456789012:policy/boundary\n"
 	if status != exitOK || !strings.Contains(stdout, want) {
 		t.Errorf("validate --stack roles = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and a line %q", status, stdout, stderr, want)
+	}
+}
+
+// TestValidateRefusesEveryRunOrganizationOwners: validate, like the deploy, refuses notify:
+// every-run in an organization run that reaches owners, naming the setting, value and what is
+// allowed; and warns that maxOwnerMessages is per account when accounts x it exceeds a run's.
+func TestValidateRefusesEveryRunOrganizationOwners(t *testing.T) {
+	owners := "  keyage:ownerSubscriptions:\n    - owner: team-a\n      protocol: email\n      endpoint: team-a@example.com\n"
+	dir := writeStack(t, "org", "config:\n  keyage:accounts: [\"111122223333\"]\n  keyage:notify: every-run\n"+owners)
+	status, stdout, stderr := runCLI("validate", "--stack", "org", "--dir", dir)
+	if status == exitOK || !strings.Contains(stderr, `notify: "every-run" with accounts, cannot reach owners`) || !strings.Contains(stderr, "changes (the default)") {
+		t.Errorf("validate = %d\nstdout:\n%s\nstderr:\n%s\nwant a failure naming notify: every-run", status, stdout, stderr)
+	}
+	dir = writeStack(t, "org", "config:\n  keyage:accounts: [organization]\n"+owners)
+	status, stdout, stderr = runCLI("validate", "--stack", "org", "--dir", dir)
+	if status != exitOK || !strings.Contains(stderr, "warning: maxOwnerMessages 100 bounds each account's owner messages, not the run's") {
+		t.Errorf("validate = %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and the per-account warning", status, stdout, stderr)
 	}
 }

@@ -193,6 +193,7 @@ func (h *Handler) lookUpOwners(ctx context.Context, userTags UserTagsFunc, s *Su
 			answers[u.UserName] = answer{owner: ResolveOwner(u.Tags, o.TagKeys)}
 		}
 	}
+	logged := map[string]bool{}
 	for i := range s.Findings {
 		f := &s.Findings[i]
 		a, done := answers[f.UserName]
@@ -205,10 +206,15 @@ func (h *Handler) lookUpOwners(ctx context.Context, userTags UserTagsFunc, s *Su
 			}
 			if a.err != nil {
 				a.owner = ""
-				h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerLookupLogMessage, slog.String("userName", f.UserName),
-					slog.String("error", a.err.Error()))
 			}
 			answers[f.UserName] = a
+		}
+		// Once per user whose owner is unknown, also when the tags were read (and failed) for
+		// tagExemptions: the one message the README names, whichever read failed.
+		if a.err != nil && !logged[f.UserName] {
+			logged[f.UserName] = true
+			h.logger().LogAttrs(ctx, slog.LevelWarn, OwnerLookupLogMessage, slog.String("userName", f.UserName),
+				slog.String("error", a.err.Error()))
 		}
 		f.Owner, f.OwnerUnknown = a.owner, a.err != nil
 		if f.Owner == "" {

@@ -92,6 +92,7 @@ func TestHandlerOwnersFollowTheLedger(t *testing.T) {
 		now    string
 		want   map[string][]string
 		mailed []string
+		dQuiet bool // d's ownerless key was announced before and is not due
 	}{
 		{name: "first run: every owner gets their own keys, as new", now: "2026-03-01T08:00:00Z",
 			want:   map[string][]string{"team-a": {"AKIA1 new", "AKIA2 new"}, "team-b": {"AKIA3 new"}, "alice@example.com": {"AKIA5 new"}},
@@ -103,7 +104,7 @@ func TestHandlerOwnersFollowTheLedger(t *testing.T) {
 			mailed: []string{"alice@example.com: alice@example.com: 1 IAM access key needs action in 123456789012"}},
 		{name: "a new key: its owner alone, the others are not due", now: "2026-03-09T08:00:00Z",
 			change: func() { users[2].Keys = append(users[2].Keys, staleUser("c", "AKIA6").Keys...) },
-			want:   map[string][]string{"team-b": {"AKIA6 new"}}},
+			want:   map[string][]string{"team-b": {"AKIA6 new"}}, dQuiet: true},
 	}
 	for _, st := range steps {
 		if st.change != nil {
@@ -119,8 +120,15 @@ func TestHandlerOwnersFollowTheLedger(t *testing.T) {
 		}
 		if len(r.OwnerMessages) > 0 {
 			m, body := decodeMessage(t, r)
-			if body.Owners == nil || body.Counts.NoOwner != 1 || !strings.Contains(m.Email, "No owner: 1 key of users without an owner tag") {
+			if body.Owners == nil || body.Counts.NoOwner != 1 {
 				t.Errorf("%s: the changes digest has owners %+v, noOwner %d, want its owner section with d's key", st.name, body.Owners, body.Counts.NoOwner)
+			}
+			// d's key is listed under "No owner" when the digest tells it, else counted apart.
+			listed, quiet := strings.Contains(m.Email, "No owner: 1 key of users without an owner tag"),
+				strings.Contains(m.Email, "No owner, announced before and not due (not listed here; counts.noOwner 1 includes them): 1 key.")
+			if listed == st.dQuiet || quiet != st.dQuiet || (body.Changes.QuietNoOwnerCount == 1) != st.dQuiet {
+				t.Errorf("%s: no-owner line listed %v, quiet %v (quietNoOwnerCount %d); want d's key quiet %v:\n%s",
+					st.name, listed, quiet, body.Changes.QuietNoOwnerCount, st.dQuiet, m.Email)
 			}
 		}
 	}
@@ -332,4 +340,28 @@ func TestHandlerLedgerBusyReachesNoOwner(t *testing.T) {
 	if body.Owners == nil || body.Counts.NoOwner != 1 || !strings.Contains(m2.Email, "No owner: 1 key") {
 		t.Errorf("digest owners %+v, noOwner %d: want the no-owner section with b's key", body.Owners, body.Counts.NoOwner)
 	}
+}
+
+// TestChangesDigestNoOwnerGolden: a changes digest lists under "No owner" the users of the
+// ownerless keys it tells (new, reminders), counts only those there, and states apart the
+// ownerless keys announced before and not due, which counts.noOwner also counts
+// (testdata/report.changes.owners.email.txt).
+func TestChangesDigestNoOwnerGolden(t *testing.T) {
+	s := ownersSummary()
+	s.Flagged, s.Stale, s.NoOwner = 7, 6, 3 // legacy's key is new; two more ownerless keys are quiet
+	s.Owners = &OwnerDigest{TagKeys: []string{"owner"}, Unmessaged: []string{}, Unmailed: []OwnerFailure{}}
+	c := Changes{
+		New:       []Announced{{Finding: s.Findings[0], Reason: ReasonNew}},
+		Reminders: []Announced{{Finding: s.Findings[3], Reason: ReasonReminder, Reminded: 2}},
+		Quiet:     5,
+	}
+	r, err := NewChangesReport(s, c, Policy{MaxAgeDays: 90, WarnAgeDays: 60}, LedgerRun{RemindEveryDays: 7}, testAccount, ParseTimestamp("2026-11-23T08:00:00Z").Time())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, body := decodeMessage(t, r)
+	if body.Changes.QuietNoOwnerCount != 2 || body.Counts.NoOwner != 3 {
+		t.Errorf("quietNoOwnerCount %d, noOwner %d; want 2 of 3", body.Changes.QuietNoOwnerCount, body.Counts.NoOwner)
+	}
+	golden.Check(t, filepath.Join("testdata", "report.changes.owners.email.txt"), []byte(m.Email))
 }

@@ -479,7 +479,8 @@ func TestHandlerReportBoundsUnreachedOwners(t *testing.T) {
 // user's tags are read once, for both.
 func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
 	calls := map[string]int{}
-	h := &Handler{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	var buf bytes.Buffer
+	h := &Handler{Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
 		UserTags: func(_ context.Context, user string) (map[string]string, error) {
 			calls[user]++
 			if user == "bob" {
@@ -503,6 +504,41 @@ func TestOwnersReuseTagsReadForExemptions(t *testing.T) {
 	}
 	if got["alice"] != "team-alice/false" || got["bob"] != "/true" {
 		t.Errorf("owners %v, want alice team-alice, bob unknown", got)
+	}
+	// The failed read, made for tagExemptions, is logged as an owner lookup too (README: Owners).
+	if got := withMsg(logLines(t, &buf), OwnerLookupLogMessage); len(got) != 1 || got[0]["userName"] != "bob" || got[0]["error"] != "AccessDenied" {
+		t.Errorf("got owner lookup failures %v, want one for bob with AccessDenied", got)
+	}
+}
+
+// TestOwnerSectionsSayWhereKeysAre: the lines of owners not messaged or not mailed say their
+// keys are above only when the digest lists every finding; a truncated digest points to the
+// counts and the function's log instead.
+func TestOwnerSectionsSayWhereKeysAre(t *testing.T) {
+	s := ownersSummary()
+	s.Owners = &OwnerDigest{TagKeys: []string{"owner"}, Unmessaged: []string{"team-b"},
+		Unmailed: []OwnerFailure{{Owner: "alice@example.com", Error: "MessageRejected"}}}
+	for _, tt := range []struct {
+		truncated bool
+		want      string
+	}{
+		{false, "their keys are above"},
+		{true, `this message lists only some keys: theirs are in the counts above, and every one in the function's log, msg "` + FindingLogMessage + `"`},
+	} {
+		var b strings.Builder
+		writeOwnerSections(&b, s, s.Findings[:1], 0, tt.truncated)
+		got := b.String()
+		for _, line := range []string{
+			"Owners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); " + tt.want + ":\n  team-b\n",
+			"Owners who could not be mailed (" + tt.want + "):\n  alice@example.com: MessageRejected\n",
+		} {
+			if !strings.Contains(got, line) {
+				t.Errorf("truncated %v: got\n%s\nwant a line %q", tt.truncated, got, line)
+			}
+		}
+		if tt.truncated && strings.Contains(got, "are above") {
+			t.Errorf("a truncated digest says the keys are above:\n%s", got)
+		}
 	}
 }
 

@@ -399,7 +399,7 @@ func emailText(s Summary, p Policy, ex *ExemptionsBody, account, now string, tes
 
 	writeUncheckedUsers(&b, "so their keys were not judged", unchecked)
 
-	writeOwnerSections(&b, s, findings)
+	writeOwnerSections(&b, s, findings, 0, truncated)
 	writeExemptions(&b, ex, findings)
 
 	fmt.Fprintf(&b, "\nUsers scanned: %d. Compliant active keys: %d. Not judged: %s of exempt users, %s, %s.\n",

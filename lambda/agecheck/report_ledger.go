@@ -13,14 +13,17 @@ import (
 // notify: changes adds: what is new, the reminders due and the keys resolved, each listed up to
 // what fits MaxMessageBytes, with exact counts.
 type ChangesBody struct {
-	New             []Announced `json:"new"`
-	Reminders       []Announced `json:"reminders"`
-	Resolved        []Resolved  `json:"resolved"`
-	NewCount        int         `json:"newCount"`
-	ReminderCount   int         `json:"reminderCount"`
-	ResolvedCount   int         `json:"resolvedCount"`
-	QuietCount      int         `json:"quietCount"` // findings announced before and not due
-	RemindEveryDays int         `json:"remindEveryDays"`
+	New           []Announced `json:"new"`
+	Reminders     []Announced `json:"reminders"`
+	Resolved      []Resolved  `json:"resolved"`
+	NewCount      int         `json:"newCount"`
+	ReminderCount int         `json:"reminderCount"`
+	ResolvedCount int         `json:"resolvedCount"`
+	QuietCount    int         `json:"quietCount"` // findings announced before and not due
+	// QuietNoOwnerCount counts the quiet findings without an owner: counts.noOwner counts
+	// every flagged key without an owner, the digest lists only the new and reminded ones.
+	QuietNoOwnerCount int `json:"quietNoOwnerCount,omitempty"`
+	RemindEveryDays   int `json:"remindEveryDays"`
 }
 
 // NewChangesReport is NewReport for a run with notify: changes: it publishes when something is
@@ -123,6 +126,7 @@ func renderChanges(s Summary, c Changes, p Policy, ex *ExemptionsBody, lr Ledger
 		Resolved:  c.Resolved[:min(n, len(c.Resolved))],
 		NewCount:  len(c.New), ReminderCount: len(c.Reminders), ResolvedCount: len(c.Resolved),
 		QuietCount: c.Quiet, RemindEveryDays: lr.RemindEveryDays,
+		QuietNoOwnerCount: max(s.NoOwner-noOwner(c.New)-noOwner(c.Reminders), 0),
 	}
 	for _, l := range []*[]Announced{&cb.New, &cb.Reminders} {
 		if *l == nil {
@@ -213,7 +217,7 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 	}
 	writeUncheckedUsers(&b, "announced on every run", unchecked)
 	writeExemptions(&b, ex, findings)
-	writeOwnerSections(&b, s, findings)
+	writeOwnerSections(&b, s, findings, cb.QuietNoOwnerCount, truncated)
 	fmt.Fprintf(&b, "\nTotals: %d users scanned; %d keys flagged (%d stale, %d unused, %d due soon), %d of them announced before and not due; "+
 		"%d users unchecked; %d compliant active keys.\n",
 		s.Users, s.Flagged, s.Stale, s.Unused, s.Warning, cb.QuietCount, s.Unchecked, s.Compliant)
@@ -222,4 +226,15 @@ func changesEmail(s Summary, cb ChangesBody, p Policy, ex *ExemptionsBody, findi
 			FindingLogMessage)
 	}
 	return b.String()
+}
+
+// noOwner counts the findings of as without an owner.
+func noOwner(as []Announced) int {
+	n := 0
+	for _, a := range as {
+		if a.Owner == "" {
+			n++
+		}
+	}
+	return n
 }

@@ -545,13 +545,21 @@ func ownerHTML(g ownerGroup, p Policy, account, now string, incomplete bool) str
 }
 
 // writeOwnerSections writes the digest's owner sections: the keys without an owner (of those
-// shown), and the owners that could not be reached.
-func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
+// shown), and the owners that could not be reached. quiet is how many of s.NoOwner the digest
+// does not tell (a changes digest's findings announced before and not due): they are counted
+// on a line of their own, not as keys left out of the list. truncated says the digest lists
+// only some of its findings: the owners' keys may then not be above, and the lines say where
+// they are.
+func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding, quiet int, truncated bool) {
 	d := s.Owners
 	if d == nil {
 		return
 	}
-	if s.NoOwner > 0 {
+	keysAbove := "their keys are above"
+	if truncated {
+		keysAbove = fmt.Sprintf("this message lists only some keys: theirs are in the counts above, and every one in the function's log, msg %q", FindingLogMessage)
+	}
+	if told := s.NoOwner - quiet; told > 0 {
 		// Users, not keys: the table above has the keys; a user's name is enough to tag it.
 		var users []string
 		seen := map[string]bool{}
@@ -572,14 +580,18 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
 			users = append(users, u)
 		}
 		fmt.Fprintf(b, "\nNo owner: %s of users without an owner tag (%s), so only this digest reports them; tag the users to reach their owners:\n",
-			plural(s.NoOwner, "key", "keys"), oneLine(strings.Join(d.TagKeys, ", ")))
+			plural(told, "key", "keys"), oneLine(strings.Join(d.TagKeys, ", ")))
 		writeWrapped(b, users)
-		if listed < s.NoOwner {
-			fmt.Fprintf(b, "  (and the users of %s left out of this message: see the function's log)\n", plural(s.NoOwner-listed, "more key", "more keys"))
+		if listed < told {
+			fmt.Fprintf(b, "  (and the users of %s left out of this message: see the function's log)\n", plural(told-listed, "more key", "more keys"))
 		}
 	}
+	if quiet > 0 {
+		fmt.Fprintf(b, "\nNo owner, announced before and not due (not listed here; counts.noOwner %d includes them): %s.\n",
+			s.NoOwner, plural(quiet, "key", "keys"))
+	}
 	if len(d.Unmessaged) > 0 {
-		b.WriteString("\nOwners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); their keys are above:\n")
+		b.WriteString("\nOwners not sent a message of their own this run (beyond maxOwnerMessages, or beyond what one run's payload carries); " + keysAbove + ":\n")
 		for _, o := range d.Unmessaged {
 			fmt.Fprintf(b, "  %s\n", oneLine(o))
 		}
@@ -588,7 +600,7 @@ func writeOwnerSections(b *strings.Builder, s Summary, findings []Finding) {
 		}
 	}
 	if len(d.Unmailed) > 0 {
-		b.WriteString("\nOwners who could not be mailed (their keys are above):\n")
+		b.WriteString("\nOwners who could not be mailed (" + keysAbove + "):\n")
 		for _, f := range d.Unmailed {
 			fmt.Fprintf(b, "  %s: %s\n", oneLine(f.Owner), oneLine(f.Error))
 		}
