@@ -339,50 +339,25 @@ func (t *Table) query(ctx context.Context, account, prefix string, each func(map
 // is no lease, when the lease has expired as of now, or when run holds it already (a retried
 // report). Otherwise it fails wrapping agecheck.ErrLedgerBusy.
 func (t *Table) Acquire(ctx context.Context, account, run string, now, until time.Time) error {
-	out, err := t.API.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(t.Name),
-		Item: map[string]types.AttributeValue{
-			PartitionKey: str(account), SortKey: str(leaseKey), attrRun: str(run),
-			attrUntil: epoch(until), TTLAttribute: epoch(until.Add(24 * time.Hour)),
-		},
+	return t.putIf(ctx, &dynamodb.PutItemInput{
+		Item:                      t.leaseItem(account, run, until),
 		ConditionExpression:       aws.String("attribute_not_exists(#sk) OR #until <= :now OR #run = :run"),
 		ExpressionAttributeNames:  map[string]string{"#sk": SortKey, "#until": attrUntil, "#run": attrRun},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": epoch(now), ":run": str(run)},
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		t.Stats.add("PutItem", 1, nil, true)
-		return fmt.Errorf("lease of account %s in table %s for run %q: %w", account, t.Name, run, agecheck.ErrLedgerBusy)
-	}
-	if err != nil {
-		return fmt.Errorf("PutItem of the lease of account %s in table %s: %w", account, t.Name, err)
-	}
-	t.Stats.add("PutItem", 1, consumed(out.ConsumedCapacity), true)
-	return nil
+	}, fmt.Sprintf("lease of account %s in table %s for run %q", account, t.Name, run), agecheck.ErrLedgerBusy,
+		fmt.Sprintf("the lease of account %s in table %s", account, t.Name))
 }
 
 // ClaimMail puts the run's claim of owner's mail with a conditional PutItem that fails when the
 // claim exists (agecheck.ErrMailClaimed): a retried report never mails an owner twice. The claim
 // expires (TTL) at expires, long after the run.
 func (t *Table) ClaimMail(ctx context.Context, account, run, owner string, expires time.Time) error {
-	out, err := t.API.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(t.Name),
+	return t.putIf(ctx, &dynamodb.PutItemInput{
 		Item:                     map[string]types.AttributeValue{PartitionKey: str(account), SortKey: str(mailKey(run, owner)), TTLAttribute: epoch(expires)},
 		ConditionExpression:      aws.String("attribute_not_exists(#sk)"),
 		ExpressionAttributeNames: map[string]string{"#sk": SortKey},
-		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		t.Stats.add("PutItem", 1, nil, true)
-		return fmt.Errorf("mail of run %q to %s in table %s: %w", run, owner, t.Name, agecheck.ErrMailClaimed)
-	}
-	if err != nil {
-		return fmt.Errorf("PutItem of the mail claim of run %q to %s in table %s: %w", run, owner, t.Name, err)
-	}
-	t.Stats.add("PutItem", 1, consumed(out.ConsumedCapacity), true)
-	return nil
+	}, fmt.Sprintf("mail of run %q to %s in table %s", run, owner, t.Name), agecheck.ErrMailClaimed,
+		fmt.Sprintf("the mail claim of run %q to %s in table %s", run, owner, t.Name))
 }
 
 // UnclaimMail deletes the run's claim of owner's mail (after its send failed).
@@ -410,24 +385,38 @@ var ErrLeaseLost = agecheck.ErrLeaseLost
 // lease, never under one another run took (or took and released) after it expired. Otherwise
 // it fails wrapping ErrLeaseLost.
 func (t *Table) Hold(ctx context.Context, account, run string, until time.Time) error {
-	out, err := t.API.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(t.Name),
-		Item: map[string]types.AttributeValue{
-			PartitionKey: str(account), SortKey: str(leaseKey), attrRun: str(run),
-			attrUntil: epoch(until), TTLAttribute: epoch(until.Add(24 * time.Hour)),
-		},
+	return t.putIf(ctx, &dynamodb.PutItemInput{
+		Item:                      t.leaseItem(account, run, until),
 		ConditionExpression:       aws.String("#run = :run"),
 		ExpressionAttributeNames:  map[string]string{"#run": attrRun},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":run": str(run)},
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
+	}, fmt.Sprintf("hold the lease of account %s in table %s for run %q", account, t.Name, run), ErrLeaseLost,
+		fmt.Sprintf("the lease of account %s in table %s", account, t.Name))
+}
+
+// leaseItem is the account's lease held by run until until; the item itself expires (TTL) a
+// day later.
+func (t *Table) leaseItem(account, run string, until time.Time) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		PartitionKey: str(account), SortKey: str(leaseKey), attrRun: str(run),
+		attrUntil: epoch(until), TTLAttribute: epoch(until.Add(24 * time.Hour)),
+	}
+}
+
+// putIf makes the conditional PutItem in (on the table, returning consumed capacity) and
+// counts it. A failed condition returns refused wrapped as "<refusedWhat>: <refused>"; any
+// other error is "PutItem of <what>: <err>".
+func (t *Table) putIf(ctx context.Context, in *dynamodb.PutItemInput, refusedWhat string, refused error, what string) error {
+	in.TableName = aws.String(t.Name)
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := t.API.PutItem(ctx, in)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		t.Stats.add("PutItem", 1, nil, true)
-		return fmt.Errorf("hold the lease of account %s in table %s for run %q: %w", account, t.Name, run, ErrLeaseLost)
+		return fmt.Errorf("%s: %w", refusedWhat, refused)
 	}
 	if err != nil {
-		return fmt.Errorf("PutItem of the lease of account %s in table %s: %w", account, t.Name, err)
+		return fmt.Errorf("PutItem of %s: %w", what, err)
 	}
 	t.Stats.add("PutItem", 1, consumed(out.ConsumedCapacity), true)
 	return nil
