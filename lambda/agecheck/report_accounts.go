@@ -307,14 +307,5 @@ func writeOrgExemptions(b *strings.Builder, ex *ExemptionsBody, sections []Accou
 	policy := *ex
 	policy.TagExemptionCount = 0
 	writeExemptions(b, &policy, findings)
-	if ex.TagExemptionCount > 0 {
-		fmt.Fprintf(b, "\nExemptions by user tags (%s, %s), %d read in the accounts checked", TagExemptUntil, TagExemptReason, ex.TagExemptionCount)
-		if len(ex.TagExemptions) < ex.TagExemptionCount {
-			fmt.Fprintf(b, ", the first %d by account and user name shown", len(ex.TagExemptions))
-		}
-		b.WriteString(" (each account's own message says why one is refused):\n")
-		for _, t := range ex.TagExemptions {
-			writeTagExemption(b, oneLine(t.Account)+" ", t)
-		}
-	}
+	writeTagExemptions(b, ex, " in the accounts checked", "account and user name", " (each account's own message says why one is refused)", true)
 }

@@ -109,15 +109,27 @@ func writeExemptions(b *strings.Builder, ex *ExemptionsBody, findings []Finding)
 		b.WriteString("\nKeys listed above whose exemption has ended (judged again):\n")
 		b.WriteString(strings.Join(ended, ""))
 	}
-	if ex.TagExemptionCount > 0 {
-		fmt.Fprintf(b, "\nExemptions by user tags (%s, %s), %d read", TagExemptUntil, TagExemptReason, ex.TagExemptionCount)
-		if len(ex.TagExemptions) < ex.TagExemptionCount {
-			fmt.Fprintf(b, ", the first %d by user name shown", len(ex.TagExemptions))
+	writeTagExemptions(b, ex, "", "user name", "", false)
+}
+
+// writeTagExemptions lists the tag exemptions read (where: in which accounts, for an
+// organization), the first ones by order when not all are listed, note after the heading,
+// each line after its account when byAccount; nothing when none was read.
+func writeTagExemptions(b *strings.Builder, ex *ExemptionsBody, where, order, note string, byAccount bool) {
+	if ex.TagExemptionCount == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nExemptions by user tags (%s, %s), %d read%s", TagExemptUntil, TagExemptReason, ex.TagExemptionCount, where)
+	if len(ex.TagExemptions) < ex.TagExemptionCount {
+		fmt.Fprintf(b, ", the first %d by %s shown", len(ex.TagExemptions), order)
+	}
+	b.WriteString(note + ":\n")
+	for _, t := range ex.TagExemptions {
+		prefix := ""
+		if byAccount {
+			prefix = oneLine(t.Account) + " "
 		}
-		b.WriteString(":\n")
-		for _, t := range ex.TagExemptions {
-			writeTagExemption(b, "", t)
-		}
+		writeTagExemption(b, prefix, t)
 	}
 }
 
